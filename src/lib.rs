@@ -1,0 +1,1 @@
+//! kohort: longitudinal cohort tracking engine for youth-care research.
