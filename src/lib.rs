@@ -1,1 +1,19 @@
-//! kohort: longitudinal cohort tracking engine for youth-care research.
+//! kohort: a longitudinal cohort tracking engine for youth-care research.
+//!
+//! The data flow is the module layout: a [`delivery`] is checked by [`validate`],
+//! pseudonymised ([`pseudonym`]) and loaded by [`ingest`] into the Parquet [`store`], which
+//! [`query`] reads through DuckDB ([`db`], SQL in `sql/`). The delivery format itself lives
+//! in `data-schema/` and is read by [`schema`]. [`synth`] writes synthetic deliveries.
+
+pub mod cli;
+pub mod commands;
+pub mod db;
+pub mod delivery;
+pub mod ingest;
+pub mod printer;
+pub mod pseudonym;
+pub mod query;
+pub mod schema;
+pub mod sql;
+pub mod store;
+pub mod validate;

@@ -1,1 +1,23 @@
-fn main() {}
+//! The `kohort` binary: parse, run, map the outcome to an exit code.
+//! 0 = done, 1 = a finding (rows quarantined, a delivery refused), 2 = usage or I/O error.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use kohort::cli::Cli;
+use kohort::commands::{self, Outcome};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli) {
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Finding) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

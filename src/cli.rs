@@ -1,0 +1,180 @@
+//! The command line: clap types only. Each subcommand is run by `commands::<verb>::run`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// kohort: longitudinal cohort tracking for youth-care research.
+///
+/// Deliveries are validated and pseudonymised into a Parquet timeline store; outcomes
+/// are computed per person; exports are anonymised. See `kohort schema` for the delivery format.
+#[derive(Debug, Parser)]
+#[command(name = "kohort", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Worker threads, shared by DuckDB and kohort's own parallel work [default: all cores].
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+    /// DuckDB memory limit (it spills to disk beyond it).
+    #[arg(long, global = true, value_name = "SIZE", default_value = "1GB")]
+    pub memory_limit: String,
+    /// No progress bars or messages on stderr (results still go to stdout).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole path on a synthetic scenario: synthesise, ingest, show the store.
+    Demo(DemoArgs),
+    /// Print the delivery format (tables, columns, codes, care ladder).
+    Schema(SchemaArgs),
+    /// Manage pseudonymisation keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Validate a delivery folder and load it into the store.
+    Ingest(IngestArgs),
+    /// Run SQL against the store's views.
+    Sql(SqlArgs),
+    /// Check every store file against the SHA-256 in the manifest.
+    Verify(VerifyArgs),
+    /// Write synthetic deliveries from a scenario.
+    Synth(SynthArgs),
+}
+
+/// `kohort demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to put the deliveries, key, store and quarantine.
+    #[arg(long, default_value = "kohort-demo")]
+    pub dir: PathBuf,
+    /// The scenario to synthesise.
+    #[arg(long, default_value = "small")]
+    pub scenario: String,
+}
+
+/// `kohort schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print JSON instead of Markdown.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `kohort key ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make a new random key file (mode 0600). Keep it outside the store.
+    New {
+        /// The key file to write (refuses to overwrite).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// `kohort ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The delivery folder (delivery.toml and one file per table).
+    pub delivery: PathBuf,
+    /// The store folder (created on the first ingest).
+    #[arg(long)]
+    pub store: PathBuf,
+    /// The pseudonymisation key file (`kohort key new`).
+    #[arg(long, env = "KOHORT_KEY_FILE")]
+    pub key: PathBuf,
+    /// CSV field delimiter: ',' or ';' (or any single byte).
+    #[arg(long, default_value = ",")]
+    pub delimiter: char,
+    /// Publish nothing when more than this fraction of all rows is quarantined (0-1).
+    #[arg(long, value_name = "FRACTION")]
+    pub max_reject_rate: Option<f64>,
+    /// Where quarantined rows go [default: <STORE>-quarantine/<source>/<delivery_id>].
+    #[arg(long)]
+    pub quarantine: Option<PathBuf>,
+    /// Replace a source's delivery with an older one.
+    #[arg(long)]
+    pub allow_older: bool,
+    /// Person buckets of a new store (ignored for an existing store).
+    #[arg(long, default_value_t = crate::store::DEFAULT_BUCKETS)]
+    pub buckets: u16,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Output formats for query results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// An aligned text table.
+    Table,
+    /// CSV with a header.
+    Csv,
+    /// JSON lines, one object per row.
+    Json,
+}
+
+/// `kohort sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The query (views: persons, persons_all, relations, households, residence, care_episodes,
+    /// measures, safety_reports, measurements, population).
+    pub query: String,
+    /// The store folder.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// CSV output (same as --format csv).
+    #[arg(long, conflicts_with_all = ["json", "format"])]
+    pub csv: bool,
+    /// JSON lines output (same as --format json).
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+/// `kohort verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The store folder.
+    #[arg(long)]
+    pub store: PathBuf,
+}
+
+/// File formats synth can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SynthFormat {
+    /// CSV files.
+    Csv,
+    /// Parquet files.
+    Parquet,
+}
+
+/// `kohort synth`.
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// A shipped scenario name (tiny, small, proeftuinen, intergenerational, dirty, national)
+    /// or a path to a scenario .toml.
+    pub scenario: String,
+    /// The output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// File format of the tables.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: SynthFormat,
+    /// Multiply the scenario's size (e.g. 0.1 for a quick run).
+    #[arg(long)]
+    pub scale: Option<f64>,
+}

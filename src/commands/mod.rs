@@ -1,0 +1,51 @@
+//! One file per subcommand; each exposes `run(args, ctx)`. Clap types stay in `cli`.
+
+mod ingest;
+mod key;
+mod schema;
+mod sql;
+mod verify;
+
+use anyhow::Context as _;
+
+use crate::cli::{Cli, Command, KeyCommand};
+use crate::db::{DbSettings, default_threads};
+use crate::printer::Printer;
+
+/// How a command ended (errors are the `Err` side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done, nothing to report.
+    Done,
+    /// Done, with a finding the caller must see (exit code 1).
+    Finding,
+}
+
+/// What every command gets.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// DuckDB threads and memory (rayon uses the same thread count).
+    pub db: DbSettings,
+    /// Output.
+    pub printer: Printer,
+}
+
+/// Build the shared context and run the chosen command.
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let threads = cli.global.threads.unwrap_or_else(default_threads).max(1);
+    // One thread setting for both pools; ignore "already built" (tests call run twice).
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
+    let ctx = Ctx {
+        db: DbSettings { threads, memory_limit: cli.global.memory_limit.clone() },
+        printer: Printer::new(cli.global.quiet),
+    };
+    match cli.command {
+        Command::Demo(_) | Command::Synth(_) => anyhow::bail!("synth is not merged yet"),
+        Command::Schema(args) => schema::run(&args, &ctx),
+        Command::Key(KeyCommand::New { out }) => key::new(&out, &ctx),
+        Command::Ingest(args) => ingest::run(&args, &ctx),
+        Command::Sql(args) => sql::run(&args, &ctx),
+        Command::Verify(args) => verify::run(&args, &ctx),
+    }
+    .context("kohort failed")
+}

@@ -1,0 +1,98 @@
+//! The one DuckDB module: connections, thread count and memory limit, SQL loading.
+//!
+//! Parquet support is compiled in (the `parquet` feature); nothing is installed at run time.
+//! SQL lives in `sql/*.sql`; values are always bound as parameters. Templates may only
+//! receive identifiers that come from `data-schema/` (table and column names), never user data.
+
+use std::path::Path;
+
+use duckdb::{Config, Connection};
+
+/// Errors from DuckDB.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// A statement failed.
+    #[error("DuckDB ({context}): {source}")]
+    Duck {
+        /// What kohort was doing.
+        context: String,
+        /// DuckDB's message.
+        source: duckdb::Error,
+    },
+}
+
+/// Result alias for this module.
+pub type Result<T> = std::result::Result<T, DbError>;
+
+/// Attach a context to a DuckDB result.
+pub trait DuckContext<T> {
+    /// Name what was being done.
+    fn ctx(self, context: impl Into<String>) -> Result<T>;
+}
+
+impl<T> DuckContext<T> for std::result::Result<T, duckdb::Error> {
+    fn ctx(self, context: impl Into<String>) -> Result<T> {
+        self.map_err(|source| DbError::Duck { context: context.into(), source })
+    }
+}
+
+/// Resources DuckDB may use; shared with rayon (one `--threads` setting).
+#[derive(Debug, Clone)]
+pub struct DbSettings {
+    /// Worker threads.
+    pub threads: usize,
+    /// Memory limit, e.g. `1GB`.
+    pub memory_limit: String,
+}
+
+impl Default for DbSettings {
+    fn default() -> Self {
+        Self { threads: default_threads(), memory_limit: "1GB".to_owned() }
+    }
+}
+
+/// The machine's cores.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+fn config(settings: &DbSettings) -> std::result::Result<Config, duckdb::Error> {
+    Config::default()
+        .threads(i64::try_from(settings.threads.max(1)).unwrap_or(1))?
+        .max_memory(&settings.memory_limit)?
+        .enable_autoload_extension(false)?
+        .with("preserve_insertion_order", "true")
+}
+
+/// An in-memory database (spilling to `temp_dir` when given).
+pub fn open_in_memory(settings: &DbSettings, temp_dir: Option<&Path>) -> Result<Connection> {
+    let mut cfg = config(settings).ctx("configuring DuckDB")?;
+    if let Some(dir) = temp_dir {
+        cfg = cfg.with("temp_directory", dir.to_string_lossy()).ctx("setting temp_directory")?;
+    }
+    Connection::open_in_memory_with_flags(cfg).ctx("opening DuckDB")
+}
+
+/// An in-memory database whose relative file paths resolve under `dir` (used for the
+/// store views, which read `persons/*/*.parquet` and the like).
+pub fn open_at(settings: &DbSettings, dir: &Path) -> Result<Connection> {
+    let cfg =
+        config(settings).and_then(|c| c.with("file_search_path", dir.to_string_lossy())).ctx("configuring DuckDB")?;
+    Connection::open_in_memory_with_flags(cfg).ctx("opening DuckDB")
+}
+
+/// Fill `{{name}}` placeholders of an SQL template with schema identifiers.
+///
+/// Only for identifiers and expressions built from `data-schema/`; values are bound.
+pub fn render(template: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in vars {
+        out = out.replace(&format!("{{{{{name}}}}}"), value);
+    }
+    out
+}
+
+/// Quote an identifier for SQL.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

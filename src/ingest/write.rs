@@ -1,0 +1,271 @@
+//! Writing a validated delivery into a new store version and publishing it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::Utc;
+use duckdb::Connection;
+use duckdb::arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef};
+use duckdb::arrow::record_batch::RecordBatch;
+
+use super::crossrow::{content_columns, names};
+use super::{IngestError, Result};
+use crate::db::{DuckContext, ident, render};
+use crate::delivery::Delivery;
+use crate::pseudonym::Key;
+use crate::schema::{ColumnKind, Schema, Table};
+use crate::sql::ingest as q;
+use crate::store::{
+    BucketWriter, FileEntry, HistoryEntry, Manifest, SourceEntry, Staging, Store, TableCounts, publish, write_parquet,
+};
+use crate::validate::staged_schema;
+
+/// Everything publication needs.
+pub struct PublishInput<'a> {
+    /// The DuckDB connection holding the accepted rows.
+    pub conn: &'a Connection,
+    /// The store.
+    pub store: &'a Store,
+    /// The staged version.
+    pub staging: Staging,
+    /// The manifest before this delivery.
+    pub previous: Option<Manifest>,
+    /// The delivery.
+    pub delivery: &'a Delivery,
+    /// Its tables in load order.
+    pub tables: &'a [&'a Table],
+    /// Its files with hashes.
+    pub inputs: Vec<FileEntry>,
+    /// The key (its fingerprint goes into a new manifest).
+    pub key: &'a Key,
+}
+
+/// What publication gave.
+pub struct PublishOutcome {
+    /// The new version.
+    pub version: u64,
+    /// Persons whose data changed.
+    pub changed_persons: u64,
+    /// Persons that sources disagree on.
+    pub person_conflicts: u64,
+}
+
+/// The schema of a table's store files: the staged columns without `late`, plus `source`
+/// (and `extracted_on` for persons, used to choose between sources).
+pub fn store_schema(table: &Table) -> SchemaRef {
+    let staged = staged_schema(table);
+    let mut fields: Vec<Field> = staged
+        .fields()
+        .iter()
+        .filter(|f| f.name() != "late")
+        .map(|f| Field::new(f.name(), f.data_type().clone(), true))
+        .collect();
+    fields.push(Field::new("source", DataType::Utf8, true));
+    if table.name == "persons" {
+        fields.push(Field::new("extracted_on", DataType::Date32, true));
+    }
+    Arc::new(ArrowSchema::new(fields))
+}
+
+/// Write the files, link the other sources, record changes and conflicts, publish.
+pub fn publish_delivery(p: PublishInput<'_>, counts: &[(String, TableCounts)]) -> Result<PublishOutcome> {
+    let schema = Schema::embedded()?;
+    let meta = &p.delivery.meta;
+    let vdir = p.staging.version_dir.clone();
+    let mut files = Vec::new();
+    for t in p.tables {
+        files.extend(export_table(p.conn, t, &vdir, &meta.source, meta.extracted_on)?);
+    }
+    let current_dir = p.previous.as_ref().map(|m| p.store.version_dir(m.version));
+    if let (Some(prev), Some(dir)) = (&p.previous, &current_dir) {
+        for (source, entry) in prev.sources.iter().filter(|(s, _)| **s != meta.source) {
+            let _ = source;
+            p.staging.link_from(dir, &entry.files)?;
+        }
+    }
+    for t in &schema.tables {
+        let rel = format!("{}/_schema/empty.parquet", t.name);
+        write_parquet(&vdir.join(&rel), &rel, store_schema(t), std::iter::empty::<RecordBatch>())?;
+    }
+    let prev_entry = p.previous.as_ref().and_then(|m| m.sources.get(&meta.source));
+    let old = |t: &str| -> Option<String> {
+        let dir = current_dir.as_ref()?;
+        let had = prev_entry?.files.iter().any(|f| f.path.starts_with(&format!("{t}/")));
+        had.then(|| dir.join(t).join("*").join(format!("{}.parquet", meta.source)).to_string_lossy().into_owned())
+    };
+    let changed = changed_persons(p.conn, &schema, p.tables, &old)?;
+    let population_changed = population_changed(p.conn, p.tables, &old)?;
+    let changes_rel = format!("changes/{:06}-{}.parquet", p.staging.version, meta.source);
+    write_query(
+        p.conn,
+        "SELECT DISTINCT person_id FROM changed ORDER BY 1",
+        &p.staging.root.join(&changes_rel),
+        &changes_rel,
+    )?;
+    let conflicts = person_conflicts(p.conn, &vdir)?;
+
+    let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut m = p.previous.clone().unwrap_or_else(|| Manifest {
+        format: "kohort-store".to_owned(),
+        schema_version: schema.schema_version,
+        buckets: p.staging_buckets(),
+        key_fingerprint: p.key.fingerprint(),
+        ..Manifest::default()
+    });
+    m.kohort_version = env!("CARGO_PKG_VERSION").to_owned();
+    m.version = p.staging.version;
+    m.person_conflicts = conflicts;
+    m.sources.insert(
+        meta.source.clone(),
+        SourceEntry {
+            delivery_id: meta.delivery_id.clone(),
+            extracted_on: meta.extracted_on,
+            ingested_at: now.clone(),
+            inputs: p.inputs.clone(),
+            tables: counts.iter().cloned().collect(),
+            files,
+        },
+    );
+    m.history.push(HistoryEntry {
+        version: p.staging.version,
+        source: meta.source.clone(),
+        delivery_id: meta.delivery_id.clone(),
+        ingested_at: now,
+        changed_persons: changed,
+        changes_file: changes_rel,
+        population_changed,
+    });
+    let version = p.staging.version;
+    publish(p.store, p.staging, &m)?;
+    Ok(PublishOutcome { version, changed_persons: changed, person_conflicts: conflicts })
+}
+
+impl PublishInput<'_> {
+    fn staging_buckets(&self) -> u16 {
+        self.previous.as_ref().map_or(crate::store::DEFAULT_BUCKETS, |m| m.buckets)
+    }
+}
+
+fn export_table(
+    conn: &Connection,
+    t: &Table,
+    vdir: &Path,
+    source: &str,
+    extracted_on: chrono::NaiveDate,
+) -> Result<Vec<FileEntry>> {
+    let n = names(&t.name);
+    let mut order: Vec<String> = Vec::new();
+    if t.person.is_some() {
+        order.push("bucket".to_owned());
+    }
+    order.extend(t.sort.iter().map(|c| ident(c)));
+    order.push("src_row".to_owned());
+    let persons = t.name == "persons";
+    let extra = if persons { ", ?::DATE AS extracted_on" } else { "" };
+    let sql = render(q::EXPORT, &[("ok", &n.ok), ("extra", extra), ("order", &order.join(", "))]);
+    let ctx = format!("writing {} to the store", t.name);
+    let mut stmt = conn.prepare(&sql).ctx(ctx.clone())?;
+    let arrow = if persons {
+        stmt.query_arrow([source.to_owned(), extracted_on.to_string()]).ctx(ctx.clone())?
+    } else {
+        stmt.query_arrow([source.to_owned()]).ctx(ctx.clone())?
+    };
+    let got = arrow.get_schema();
+    let want = store_schema(t);
+    let shape =
+        |s: &SchemaRef| s.fields().iter().map(|f| (f.name().clone(), f.data_type().clone())).collect::<Vec<_>>();
+    if shape(&got) != shape(&want) {
+        return Err(IngestError::Io(std::io::Error::other(format!(
+            "{ctx}: DuckDB returned columns {:?}, the store schema is {:?}",
+            shape(&got),
+            shape(&want)
+        ))));
+    }
+    let mut writer = BucketWriter::new(vdir, &t.name, source, want);
+    for batch in arrow {
+        let batch = RecordBatch::try_new(store_schema(t), batch.columns().to_vec())
+            .map_err(|e| IngestError::Io(std::io::Error::other(format!("{ctx}: {e}"))))?;
+        writer.push(&batch)?;
+    }
+    Ok(writer.finish()?)
+}
+
+fn person_columns(t: &Table) -> Vec<String> {
+    t.columns
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Id && c.domain.as_deref() == Some("person"))
+        .map(|c| ident(&c.name))
+        .collect()
+}
+
+fn changed_persons(
+    conn: &Connection,
+    schema: &Schema,
+    tables: &[&Table],
+    old: &dyn Fn(&str) -> Option<String>,
+) -> Result<u64> {
+    conn.execute_batch("CREATE TABLE changed (person_id VARCHAR);").ctx("changed persons")?;
+    for t in &schema.tables {
+        let delivered = tables.iter().any(|d| d.name == t.name);
+        let ok = names(&t.name).ok;
+        let cols = content_columns(t).join(", ");
+        for pcol in person_columns(t) {
+            let ctx = format!("changed persons in {}", t.name);
+            match (delivered, old(&t.name)) {
+                (true, Some(glob)) => {
+                    let sql = render(q::CHANGED, &[("pcol", &pcol), ("ok", &ok), ("cols", &cols)]);
+                    conn.execute(&sql, [glob]).ctx(ctx)?;
+                }
+                (true, None) => {
+                    conn.execute_batch(&render(q::CHANGED_FIRST, &[("pcol", &pcol), ("ok", &ok)])).ctx(ctx)?;
+                }
+                (false, Some(glob)) => {
+                    conn.execute(&render(q::CHANGED_DROPPED, &[("pcol", &pcol)]), [glob]).ctx(ctx)?;
+                }
+                (false, None) => {}
+            }
+        }
+    }
+    Ok(conn.query_row("SELECT count(DISTINCT person_id) FROM changed", [], |r| r.get(0)).ctx("changed persons")?)
+}
+
+fn population_changed(conn: &Connection, tables: &[&Table], old: &dyn Fn(&str) -> Option<String>) -> Result<bool> {
+    let Some(t) = tables.iter().find(|t| t.name == "population") else {
+        return Ok(old("population").is_some());
+    };
+    let cols = content_columns(t).join(", ");
+    let fingerprint = |from: &str, glob: Option<String>| -> Result<(u64, String)> {
+        let sql = render(q::TABLE_FINGERPRINT, &[("cols", &cols), ("from", from)]);
+        let row = |r: &duckdb::Row<'_>| Ok((r.get(0)?, r.get(1)?));
+        let got = match glob {
+            Some(g) => conn.query_row(&sql, [g], row),
+            None => conn.query_row(&sql, [], row),
+        };
+        Ok(got.ctx("population fingerprint")?)
+    };
+    let new = fingerprint(&names(&t.name).ok, None)?;
+    match old(&t.name) {
+        Some(glob) => Ok(fingerprint("read_parquet(?)", Some(glob))? != new),
+        None => Ok(true),
+    }
+}
+
+fn person_conflicts(conn: &Connection, vdir: &Path) -> Result<u64> {
+    let glob = vdir.join("persons").join("*").join("*.parquet").to_string_lossy().into_owned();
+    let mut stmt = conn.prepare(q::PERSON_CONFLICTS).ctx("person conflicts")?;
+    let arrow = stmt.query_arrow([glob]).ctx("person conflicts")?;
+    let schema = arrow.get_schema();
+    let batches: Vec<RecordBatch> = arrow.collect();
+    let n: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    if n > 0 {
+        write_parquet(&vdir.join("conflicts.parquet"), "conflicts.parquet", schema, batches)?;
+    }
+    Ok(n as u64)
+}
+
+fn write_query(conn: &Connection, sql: &str, path: &Path, rel: &str) -> Result<FileEntry> {
+    let mut stmt = conn.prepare(sql).ctx(format!("writing {rel}"))?;
+    let arrow = stmt.query_arrow([]).ctx(format!("writing {rel}"))?;
+    let schema = arrow.get_schema();
+    Ok(write_parquet(path, rel, schema, arrow)?)
+}

@@ -1,0 +1,38 @@
+//! Output through one place: data to stdout, messages and progress to stderr.
+
+use std::fmt::Display;
+use std::io::Write as _;
+
+/// Where command output goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    quiet: bool,
+}
+
+impl Printer {
+    /// A printer; `quiet` silences messages (never data).
+    pub fn new(quiet: bool) -> Self {
+        Self { quiet }
+    }
+
+    /// Whether progress bars may be drawn.
+    pub fn progress(&self) -> bool {
+        !self.quiet
+    }
+
+    /// A message for the person at the terminal (stderr).
+    pub fn info(&self, msg: impl Display) {
+        if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+
+    /// Results (stdout).
+    pub fn data(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        if !text.ends_with('\n') {
+            let _ = out.write_all(b"\n");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! The SQL of kohort, loaded by name from `sql/`.
+
+/// Views over the current store version (`sql/views.sql`).
+pub const VIEWS: &str = include_str!("../sql/views.sql");
+
+/// Store figures shown by `kohort demo`.
+pub const DEMO_FIGURES: &str = include_str!("../sql/demo_figures.sql");
+/// Care episodes per care form, shown by `kohort demo`.
+pub const DEMO_CARE_FORMS: &str = include_str!("../sql/demo_care_forms.sql");
+
+/// Ingest: the cross-row validation rules and the store export.
+pub mod ingest {
+    /// `duplicate_id`.
+    pub const DUPLICATES: &str = include_str!("../sql/ingest/duplicates.sql");
+    /// `dangling_reference`.
+    pub const DANGLING: &str = include_str!("../sql/ingest/dangling.sql");
+    /// `own_ancestor`.
+    pub const OWN_ANCESTOR: &str = include_str!("../sql/ingest/own_ancestor.sql");
+    /// `after_extracted_on`.
+    pub const AFTER_EXTRACTED: &str = include_str!("../sql/ingest/after_extracted.sql");
+    /// `before_birth`.
+    pub const BEFORE_BIRTH: &str = include_str!("../sql/ingest/before_birth.sql");
+    /// `after_death`.
+    pub const AFTER_DEATH: &str = include_str!("../sql/ingest/after_death.sql");
+    /// The accepted rows of a table.
+    pub const ACCEPTED_VIEW: &str = include_str!("../sql/ingest/accepted_view.sql");
+    /// Accepted rows as written to the store.
+    pub const EXPORT: &str = include_str!("../sql/ingest/export.sql");
+    /// Changed persons, first delivery of a source.
+    pub const CHANGED_FIRST: &str = include_str!("../sql/ingest/changed_first.sql");
+    /// Changed persons against the source's previous delivery.
+    pub const CHANGED: &str = include_str!("../sql/ingest/changed.sql");
+    /// Changed persons of a table no longer delivered.
+    pub const CHANGED_DROPPED: &str = include_str!("../sql/ingest/changed_dropped.sql");
+    /// Whole-table fingerprint.
+    pub const TABLE_FINGERPRINT: &str = include_str!("../sql/ingest/table_fingerprint.sql");
+    /// Persons with conflicting birth date or sex across sources.
+    pub const PERSON_CONFLICTS: &str = include_str!("../sql/ingest/person_conflicts.sql");
+}

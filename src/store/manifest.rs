@@ -1,0 +1,136 @@
+//! `manifest.json`: what the store holds, where it came from, and what changed.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{Result, StoreError};
+
+/// The store manifest.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Always `kohort-store`.
+    pub format: String,
+    /// Delivery schema version the data follow.
+    pub schema_version: u32,
+    /// kohort version that wrote this manifest.
+    pub kohort_version: String,
+    /// Person buckets (fixed when the store is created).
+    pub buckets: u16,
+    /// Fingerprint of the pseudonymisation key (never the key).
+    pub key_fingerprint: String,
+    /// Current data version: the folder `v/NNNNNN`.
+    pub version: u64,
+    /// The current delivery of each source.
+    pub sources: BTreeMap<String, SourceEntry>,
+    /// Every publication, oldest first.
+    pub history: Vec<HistoryEntry>,
+    /// Persons delivered by several sources with different birth date or sex.
+    pub person_conflicts: u64,
+}
+
+/// The current delivery of one source.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceEntry {
+    /// Delivery id.
+    pub delivery_id: String,
+    /// Data end of the delivery.
+    pub extracted_on: NaiveDate,
+    /// When it was ingested (UTC, RFC 3339).
+    pub ingested_at: String,
+    /// Delivered files with their SHA-256.
+    pub inputs: Vec<FileEntry>,
+    /// Rows read, accepted and quarantined per table.
+    pub tables: BTreeMap<String, TableCounts>,
+    /// The store files of this source, relative to the version folder.
+    pub files: Vec<FileEntry>,
+}
+
+/// A file with its size, row count and content hash.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FileEntry {
+    /// Path (relative to the version folder, or the delivered file name).
+    pub path: String,
+    /// Rows in it.
+    pub rows: u64,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+/// Row counts of one table of one delivery; `read = accepted + quarantined`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TableCounts {
+    /// Data rows read.
+    pub read: u64,
+    /// Rows loaded.
+    pub accepted: u64,
+    /// Rows quarantined.
+    pub quarantined: u64,
+    /// Quarantined rows per rule.
+    pub by_rule: BTreeMap<String, u64>,
+}
+
+/// One publication.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryEntry {
+    /// The version it produced.
+    pub version: u64,
+    /// Source.
+    pub source: String,
+    /// Delivery id.
+    pub delivery_id: String,
+    /// When (UTC).
+    pub ingested_at: String,
+    /// Persons whose data changed (added, removed or altered rows).
+    pub changed_persons: u64,
+    /// File listing them, relative to the store root.
+    pub changes_file: String,
+    /// Whether the population table changed.
+    pub population_changed: bool,
+}
+
+impl Manifest {
+    /// Read a manifest; `None` when the file does not exist.
+    pub fn read(path: &Path) -> Result<Option<Self>> {
+        let text = match fs_err::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| StoreError::Manifest { path: path.to_owned(), message: e.to_string() })
+    }
+
+    /// Write atomically: a temporary file, fsync, rename over the old one, fsync the folder.
+    pub fn write_atomic(&self, path: &Path) -> Result<()> {
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| StoreError::Manifest { path: path.to_owned(), message: e.to_string() })?;
+        let tmp = path.with_extension("json.tmp");
+        {
+            let mut f = fs_err::File::create(&tmp)?;
+            std::io::Write::write_all(&mut f, text.as_bytes())?;
+            f.sync_all()?;
+        }
+        fs_err::rename(&tmp, path)?;
+        if let Some(dir) = path.parent() {
+            sync_dir(dir)?;
+        }
+        Ok(())
+    }
+}
+
+/// fsync a folder so a rename in it is durable.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    fs_err::File::open(dir)?.sync_all()?;
+    Ok(())
+}

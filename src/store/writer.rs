@@ -1,0 +1,199 @@
+//! Deterministic Parquet writing: fixed writer settings, fixed batch boundaries, a SHA-256
+//! of the bytes as they are written, fsync before the file counts as written.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use duckdb::arrow::array::{Array, AsArray};
+use duckdb::arrow::compute::concat_batches;
+use duckdb::arrow::datatypes::{SchemaRef, UInt16Type};
+use duckdb::arrow::record_batch::RecordBatch;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use sha2::{Digest, Sha256};
+
+use super::{FileEntry, Result, StoreError};
+
+/// Rows per batch handed to the Parquet writer; fixed so that page boundaries never depend
+/// on how DuckDB happened to chunk its output.
+const BATCH_ROWS: usize = 8192;
+/// Rows per row group.
+const ROW_GROUP_ROWS: usize = 65_536;
+
+fn properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_created_by(format!("kohort {}", env!("CARGO_PKG_VERSION")))
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .build()
+}
+
+struct HashingFile {
+    file: std::fs::File,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Write for HashingFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// One Parquet file being written, re-chunked into fixed-size batches.
+struct FileWriter {
+    path: PathBuf,
+    rel: String,
+    writer: ArrowWriter<HashingFile>,
+    pending: Vec<RecordBatch>,
+    pending_rows: usize,
+    rows: u64,
+    schema: SchemaRef,
+}
+
+impl FileWriter {
+    fn create(path: &Path, rel: String, schema: SchemaRef) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            fs_err::create_dir_all(dir)?;
+        }
+        let file = fs_err::File::create(path)?.into_parts().0;
+        let sink = HashingFile { file, hasher: Sha256::new(), bytes: 0 };
+        let writer = ArrowWriter::try_new(sink, schema.clone(), Some(properties()))
+            .map_err(|source| StoreError::Parquet { path: path.to_owned(), source })?;
+        Ok(Self { path: path.to_owned(), rel, writer, pending: Vec::new(), pending_rows: 0, rows: 0, schema })
+    }
+
+    fn push(&mut self, batch: RecordBatch) -> Result<()> {
+        self.pending_rows += batch.num_rows();
+        self.pending.push(batch);
+        while self.pending_rows >= BATCH_ROWS {
+            self.flush_rows(BATCH_ROWS)?;
+        }
+        Ok(())
+    }
+
+    fn flush_rows(&mut self, n: usize) -> Result<()> {
+        let all = concat_batches(&self.schema, &self.pending)
+            .map_err(|e| StoreError::Parquet { path: self.path.clone(), source: e.into() })?;
+        let head = all.slice(0, n);
+        let rest = all.slice(n, all.num_rows() - n);
+        self.writer.write(&head).map_err(|source| StoreError::Parquet { path: self.path.clone(), source })?;
+        self.rows += n as u64;
+        self.pending_rows = rest.num_rows();
+        self.pending = vec![rest];
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<FileEntry> {
+        if self.pending_rows > 0 {
+            self.flush_rows(self.pending_rows)?;
+        }
+        let mut sink =
+            self.writer.into_inner().map_err(|source| StoreError::Parquet { path: self.path.clone(), source })?;
+        sink.flush()?;
+        sink.file.sync_all()?;
+        Ok(FileEntry {
+            path: self.rel,
+            rows: self.rows,
+            bytes: sink.bytes,
+            sha256: hex::encode(sink.hasher.finalize()),
+        })
+    }
+}
+
+/// Write batches to one Parquet file; returns its entry (with `rel` as path).
+pub fn write_parquet(
+    path: &Path,
+    rel: &str,
+    schema: SchemaRef,
+    batches: impl IntoIterator<Item = RecordBatch>,
+) -> Result<FileEntry> {
+    let mut w = FileWriter::create(path, rel.to_owned(), schema)?;
+    for b in batches {
+        w.push(b)?;
+    }
+    w.finish()
+}
+
+/// Splits a stream of batches sorted by a `bucket` column into one file per bucket:
+/// `<dir>/<table>/bNN/<source>.parquet`. Tables without a bucket column go to `all/`.
+pub struct BucketWriter {
+    version_dir: PathBuf,
+    table: String,
+    source: String,
+    schema: SchemaRef,
+    bucket_col: Option<usize>,
+    current: Option<(u16, FileWriter)>,
+    done: Vec<FileEntry>,
+}
+
+impl BucketWriter {
+    /// A writer for one table of one source.
+    pub fn new(version_dir: &Path, table: &str, source: &str, schema: SchemaRef) -> Self {
+        let bucket_col = schema.index_of("bucket").ok();
+        Self {
+            version_dir: version_dir.to_owned(),
+            table: table.to_owned(),
+            source: source.to_owned(),
+            schema,
+            bucket_col,
+            current: None,
+            done: Vec::new(),
+        }
+    }
+
+    fn rel(&self, bucket: Option<u16>) -> String {
+        let part = bucket.map_or_else(|| "all".to_owned(), |b| format!("b{b:02}"));
+        format!("{}/{}/{}.parquet", self.table, part, self.source)
+    }
+
+    /// Add a batch; its rows must continue the sort order (bucket first).
+    pub fn push(&mut self, batch: &RecordBatch) -> Result<()> {
+        let Some(col) = self.bucket_col else {
+            return self.push_run(0, batch.clone());
+        };
+        let buckets = batch.column(col).as_primitive::<UInt16Type>();
+        let mut start = 0;
+        while start < batch.num_rows() {
+            let b = if buckets.is_null(start) { 0 } else { buckets.value(start) };
+            let mut end = start + 1;
+            while end < batch.num_rows() && buckets.value(end) == b {
+                end += 1;
+            }
+            self.push_run(b, batch.slice(start, end - start))?;
+            start = end;
+        }
+        Ok(())
+    }
+
+    fn push_run(&mut self, bucket: u16, rows: RecordBatch) -> Result<()> {
+        if self.current.as_ref().is_none_or(|(b, _)| *b != bucket) {
+            if let Some((_, w)) = self.current.take() {
+                self.done.push(w.finish()?);
+            }
+            let label = self.bucket_col.map(|_| bucket);
+            let rel = self.rel(label);
+            let w = FileWriter::create(&self.version_dir.join(&rel), rel, self.schema.clone())?;
+            self.current = Some((bucket, w));
+        }
+        if let Some((_, w)) = self.current.as_mut() {
+            w.push(rows)?;
+        }
+        Ok(())
+    }
+
+    /// Close the last file; the entries of all files written.
+    pub fn finish(mut self) -> Result<Vec<FileEntry>> {
+        if let Some((_, w)) = self.current.take() {
+            self.done.push(w.finish()?);
+        }
+        Ok(self.done)
+    }
+}

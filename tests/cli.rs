@@ -1,0 +1,67 @@
+//! What users see: help, schema, key, sql output formats.
+
+use crate::common::*;
+
+#[test]
+fn schema_lists_every_table_and_the_ladder() {
+    let out = kohort().arg("schema").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for t in [
+        "persons",
+        "relations",
+        "households",
+        "residence",
+        "care_episodes",
+        "measures",
+        "safety_reports",
+        "measurements",
+        "population",
+    ] {
+        assert!(text.contains(&format!("## `{t}`")), "{t}");
+    }
+    assert!(text.contains("| foster_care | 4 |") && text.contains("| secure | 6 |"));
+    let out = kohort().args(["schema", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["delivery"]["tables"].as_array().unwrap().len(), 9);
+    assert_eq!(v["care_ladder"]["levels"]["residential"], 5);
+    assert_eq!(v["delivery"]["codes"]["care_form"]["aliases"]["37"], "secure");
+}
+
+#[test]
+fn key_new_writes_a_private_key_and_refuses_to_overwrite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("k.key");
+    kohort().args(["key", "new", "--out"]).arg(&path).assert().success();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let out = kohort().args(["key", "new", "--out"]).arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+}
+
+#[test]
+fn sql_prints_table_csv_and_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
+    let store = tmp.path().join("s");
+    kohort().arg("ingest").arg(&d).arg("--store").arg(&store).arg("--key").arg(key_file(tmp.path())).assert().code(0);
+    let q = "SELECT care_form, count(*) AS n FROM care_episodes GROUP BY ALL ORDER BY care_form";
+    let csv = kohort().args(["sql", q, "--csv", "--store"]).arg(&store).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&csv.stdout), "care_form,n\nambulant,1\nfoster_care,1\nlocal_team,1\n");
+    let json = kohort().args(["sql", q, "--json", "--store"]).arg(&store).output().unwrap();
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&json.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(first, serde_json::json!({"care_form": "ambulant", "n": 1}));
+    let table = kohort().args(["sql", q, "--store"]).arg(&store).output().unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("| foster_care | 1 |"), "{text}");
+    let bad = kohort().args(["sql", "SELECT nope FROM persons", "--store"]).arg(&store).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("nope"));
+}

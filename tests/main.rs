@@ -1,0 +1,7 @@
+//! The one integration-test binary: a module per area, helpers in `common/`.
+
+mod common;
+
+mod cli;
+mod ingest;
+mod store;

@@ -1,0 +1,334 @@
+//! The store: several sources, replacement, changed persons, conflicts, keys, the lock,
+//! determinism, no raw identifier anywhere in its bytes, and surviving kills mid-ingest.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use kohort::store::Store;
+
+use crate::common::*;
+
+fn ingest(delivery: &Path, store: &Path, key_dir: &Path) -> std::process::Output {
+    kohort()
+        .arg("ingest")
+        .arg(delivery)
+        .arg("--store")
+        .arg(store)
+        .arg("--key")
+        .arg(key_file(key_dir))
+        .output()
+        .expect("run")
+}
+
+fn manifest(store: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(store.join("manifest.json")).expect("manifest")).expect("json")
+}
+
+/// A Veilig Thuis-like source: only persons and reports.
+fn vt_tables(birth_of_200000001: &str) -> BTreeMap<&'static str, String> {
+    let mut t = BTreeMap::new();
+    t.insert("persons", format!("person_id,birth_date,sex,death_date,emigration_date\n200000001,{birth_of_200000001},f,,\n500000001,2016-02-02,m,,\n"));
+    t.insert("safety_reports", "report_id,person_id,household_id,report_date,kind,source\nVT-10000001,500000001,,2022-02-02,child_abuse,school\n".into());
+    t
+}
+
+fn write_vt(dir: &Path, id: &str, extracted: &str, birth: &str) -> PathBuf {
+    let d = write_delivery(dir, "veilig-thuis", id, extracted, &vt_tables(birth));
+    let mut toml = std::fs::read_to_string(d.join("delivery.toml")).unwrap();
+    toml.push_str("tables = [\"persons\", \"safety_reports\"]\n");
+    std::fs::write(d.join("delivery.toml"), toml).unwrap();
+    d
+}
+
+#[test]
+fn sources_combine_a_new_delivery_replaces_its_source_and_changes_are_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let a1 = write_delivery(&tmp.path().join("a1"), "prov-a", "2026Q2", "2026-07-01", &base_tables());
+    assert_eq!(ingest(&a1, &store, tmp.path()).status.code(), Some(0));
+    let vt = write_vt(&tmp.path().join("vt"), "2026Q2", "2026-07-01", "2010-05-20");
+    let out = ingest(&vt, &store, tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(query(&store, "SELECT count(*) FROM safety_reports"), vec![vec!["3".to_owned()]]);
+    assert_eq!(query(&store, "SELECT count(*) FROM persons"), vec![vec!["7".to_owned()]]);
+    assert_eq!(query(&store, "SELECT count(*) FROM persons_all"), vec![vec!["8".to_owned()]]);
+
+    // prov-a delivers again: one episode corrected, one report dropped, one person added.
+    let mut t = base_tables();
+    let eps = t["care_episodes"].replace(
+        "EPI-0000003,200000002,local_team,2020-03-01,2020-06-30",
+        "EPI-0000003,200000002,local_team,2020-03-01,2020-07-31",
+    );
+    t.insert("care_episodes", eps);
+    t.insert("safety_reports", "report_id,person_id,household_id,report_date,kind,source\nVT-00000001,200000001,HH-0000001,2018-01-15,child_abuse,politie\n".into());
+    t.get_mut("persons").unwrap().push_str("600000001,2020-01-01,f,,\n");
+    let a2 = write_delivery(&tmp.path().join("a2"), "prov-a", "2026Q3", "2026-10-01", &t);
+    assert_eq!(ingest(&a2, &store, tmp.path()).status.code(), Some(0));
+    let m = manifest(&store);
+    assert_eq!(m["sources"]["prov-a"]["delivery_id"], "2026Q3");
+    assert_eq!(m["sources"]["veilig-thuis"]["delivery_id"], "2026Q2");
+    // Exactly 200000002 (episode changed, report removed) and 600000001 (new) changed.
+    let last = m["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["changed_persons"], 2);
+    let file = store.join(last["changes_file"].as_str().unwrap());
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let mut stmt = conn.prepare("SELECT person_id FROM read_parquet(?) ORDER BY 1").unwrap();
+    let got: Vec<String> =
+        stmt.query_map([file.to_string_lossy()], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let mut want = vec![pseudo("person", "200000002"), pseudo("person", "600000001")];
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(last["population_changed"], false);
+    // The old prov-a rows are gone, the VT rows stay.
+    assert_eq!(query(&store, "SELECT count(*) FROM safety_reports"), vec![vec!["2".to_owned()]]);
+    assert_eq!(
+        query(&store, "SELECT end_date::VARCHAR FROM care_episodes WHERE end_date > DATE '2020-07-01'"),
+        vec![vec!["2020-07-31".to_owned()]]
+    );
+    Store::at(&store).verify().expect("verify");
+}
+
+#[test]
+fn conflicting_birth_dates_across_sources_are_reported_and_resolved_by_the_rule() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let a = write_delivery(&tmp.path().join("a"), "prov-a", "2026Q2", "2026-07-01", &base_tables());
+    ingest(&a, &store, tmp.path());
+    // VT says 200000001 was born a day later, and its delivery is newer: VT wins.
+    let vt = write_vt(&tmp.path().join("vt"), "2026Q3", "2026-10-01", "2010-05-21");
+    let out = ingest(&vt, &store, tmp.path());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 persons with conflicting"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(manifest(&store)["person_conflicts"], 1);
+    let id = pseudo("person", "200000001");
+    let sql = format!("SELECT birth_date::VARCHAR, source FROM persons WHERE person_id = '{id}'");
+    assert_eq!(query(&store, &sql), vec![vec!["2010-05-21".to_owned(), "veilig-thuis".to_owned()]]);
+    // A month-precise birth date loses to a day-precise one even when newer.
+    let vt2 = write_vt(&tmp.path().join("vt2"), "2026Q4", "2026-11-01", "2010-05");
+    ingest(&vt2, &store, tmp.path());
+    assert_eq!(query(&store, &sql), vec![vec!["2010-05-20".to_owned(), "prov-a".to_owned()]]);
+}
+
+#[test]
+fn another_key_is_refused_and_an_older_delivery_needs_allow_older() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let a = write_delivery(&tmp.path().join("a"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
+    ingest(&a, &store, tmp.path());
+    let other = tmp.path().join("other.key");
+    kohort::pseudonym::Key::from_bytes([9; 32]).write_new(&other).unwrap();
+    let out = kohort().arg("ingest").arg(&a).arg("--store").arg(&store).arg("--key").arg(&other).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("key fingerprint"));
+    let old = write_delivery(&tmp.path().join("old"), "prov-a", "2026Q2", "2026-07-01", &base_tables());
+    let out = ingest(&old, &store, tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-older"));
+}
+
+#[test]
+fn a_second_writer_is_stopped_by_the_lock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let _held = Store::at(&store).lock().expect("lock");
+    let a = write_delivery(&tmp.path().join("a"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
+    let out = ingest(&a, &store, tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("locked"));
+}
+
+#[test]
+fn same_delivery_gives_byte_identical_store_files_whatever_the_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = big_delivery(&tmp.path().join("d"), 20_000);
+    let mut hashes = Vec::new();
+    for threads in ["1", "2", "2"] {
+        let store = tmp.path().join(format!("s{}", hashes.len()));
+        let out = kohort_bare()
+            .args(["--threads", threads, "ingest"])
+            .arg(&big)
+            .arg("--store")
+            .arg(&store)
+            .arg("--key")
+            .arg(key_file(tmp.path()))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        hashes.push(manifest(&store)["sources"]["bulk"]["files"].clone());
+    }
+    assert_eq!(hashes[0], hashes[1]);
+    assert_eq!(hashes[1], hashes[2]);
+}
+
+#[test]
+fn no_raw_identifier_appears_anywhere_in_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let a = write_delivery(&tmp.path().join("a"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
+    ingest(&a, &store, tmp.path());
+    let big = big_delivery(&tmp.path().join("big"), 5_000);
+    assert_eq!(ingest(&big, &store, tmp.path()).status.code(), Some(0));
+    let mut raw_ids = Vec::new();
+    for dir in [&a, &big] {
+        for (col, file) in [
+            (0, "persons"),
+            (0, "care_episodes"),
+            (6, "care_episodes"),
+            (0, "measures"),
+            (0, "safety_reports"),
+            (2, "safety_reports"),
+            (0, "households"),
+            (0, "measurements"),
+        ] {
+            let mut r = csv::Reader::from_path(dir.join(format!("{file}.csv"))).unwrap();
+            for rec in r.records() {
+                let v = rec.unwrap()[col].to_owned();
+                if !v.is_empty() {
+                    raw_ids.push(v);
+                }
+            }
+        }
+    }
+    raw_ids.sort();
+    raw_ids.dedup();
+    assert!(raw_ids.len() > 10_000, "{}", raw_ids.len());
+    let mut files = Vec::new();
+    walk(&store, &mut files);
+    assert!(files.len() > 20);
+    let set: std::collections::HashSet<&[u8]> = raw_ids.iter().map(|s| s.as_bytes()).collect();
+    let lens: std::collections::BTreeSet<usize> = raw_ids.iter().map(String::len).collect();
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        for len in &lens {
+            for w in bytes.windows(*len) {
+                assert!(!set.contains(w), "a raw id appears in {}", f.display());
+            }
+        }
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// A larger valid delivery of `n` persons with episodes, reports and measures (source `bulk`).
+pub fn big_delivery(dir: &Path, n: u32) -> PathBuf {
+    let mut t: BTreeMap<&str, String> = BTreeMap::new();
+    let mut persons = String::from("person_id,birth_date,sex,death_date,emigration_date\n");
+    let mut eps = String::from(
+        "episode_id,person_id,care_form,start_date,end_date,end_reason,provider_id,referrer,municipality\n",
+    );
+    let mut reports = String::from("report_id,person_id,household_id,report_date,kind,source\n");
+    let mut measures = String::from("measure_id,person_id,kind,start_date,end_date,end_reason\n");
+    let forms =
+        ["local_team", "ambulant", "network", "day_treatment", "foster_care", "family_home", "residential", "secure"];
+    for i in 0..n {
+        let id = 700_000_000 + i * 7;
+        let year = 2005 + (i % 15);
+        persons.push_str(&format!(
+            "{id},{year}-{:02}-{:02},{},,\n",
+            1 + i % 12,
+            1 + i % 28,
+            if i % 2 == 0 { "f" } else { "m" }
+        ));
+        for k in 0..3 {
+            let start = year + 3 + k;
+            eps.push_str(&format!(
+                "EPB-{i:07}-{k},{id},{},{start}-03-01,{start}-09-30,planned,PRB-{:05},,GM0014\n",
+                forms[((i + k) % 8) as usize],
+                i % 500
+            ));
+        }
+        reports.push_str(&format!("VTB-{i:08},{id},,{}-05-05,child_abuse,\n", year + 2));
+        if i % 5 == 0 {
+            measures.push_str(&format!("MTB-{i:07},{id},ots,{}-01-01,{}-01-01,goal_reached\n", year + 4, year + 5));
+        }
+    }
+    t.insert("persons", persons);
+    t.insert("care_episodes", eps);
+    t.insert("safety_reports", reports);
+    t.insert("measures", measures);
+    for (name, header) in [
+        ("relations", "parent_id,child_id,kind,valid_from,valid_to\n"),
+        ("households", "household_id,person_id,role,valid_from,valid_to\n"),
+        ("residence", "person_id,municipality,district,valid_from,valid_to\n"),
+        ("measurements", "measurement_id,person_id,episode_id,instrument,moment,date,value\n"),
+        ("population", "year,municipality,age,sex,count\n"),
+    ] {
+        t.insert(name, header.to_owned());
+    }
+    write_delivery(dir, "bulk", "2026Q3", "2026-10-01", &t)
+}
+
+/// Kill `kohort ingest` at many moments; every time the previous store must stay intact and
+/// readable, and a final run must complete.
+#[test]
+fn killed_mid_ingest_the_previous_store_stays_intact_and_a_rerun_completes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let a = write_delivery(&tmp.path().join("a"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
+    assert_eq!(ingest(&a, &store, tmp.path()).status.code(), Some(0));
+    let before = query(&store, "SELECT count(*) FROM persons");
+    let big = big_delivery(&tmp.path().join("big"), 60_000);
+    let bin = assert_cmd::cargo::cargo_bin("kohort");
+    // How long a full run takes, to spread the kills over it.
+    let t0 = Instant::now();
+    let probe = tmp.path().join("probe");
+    let status = std::process::Command::new(&bin)
+        .args(["--threads", "2", "--quiet", "ingest"])
+        .arg(&big)
+        .arg("--store")
+        .arg(&probe)
+        .arg("--key")
+        .arg(key_file(tmp.path()))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let full = t0.elapsed();
+    let mut killed_mid_run = 0;
+    for k in 1..=12u32 {
+        let delay = full.mul_f64(f64::from(k) / 13.0);
+        let mut child = std::process::Command::new(&bin)
+            .args(["--threads", "2", "--quiet", "ingest"])
+            .arg(&big)
+            .arg("--store")
+            .arg(&store)
+            .arg("--key")
+            .arg(key_file(tmp.path()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        if child.try_wait().unwrap().is_none() {
+            killed_mid_run += 1;
+        }
+        child.kill().unwrap(); // SIGKILL: no chance to clean up
+        let status = child.wait().unwrap();
+        Store::at(&store).verify().expect("store intact after kill");
+        let now = query(&store, "SELECT count(*) FROM persons");
+        if status.success() {
+            // It finished before the kill: then it is fully there.
+            assert_eq!(now, vec![vec!["60006".to_owned()]]);
+            break;
+        }
+        assert_eq!(now, before, "kill {k} after {delay:?} changed what readers see");
+    }
+    assert!(killed_mid_run >= 5, "only {killed_mid_run} kills landed mid-run");
+    let out = ingest(&big, &store, tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(query(&store, "SELECT count(*) FROM persons"), vec![vec!["60006".to_owned()]]);
+    Store::at(&store).verify().expect("verify");
+    assert!(!store.join(".staging").exists() || std::fs::read_dir(store.join(".staging")).unwrap().next().is_none());
+}
