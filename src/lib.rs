@@ -1,1 +1,2 @@
 //! kohort: longitudinal cohort tracking engine for youth-care research.
+pub mod synth;
