@@ -139,6 +139,10 @@ fn small_recovers_planted_rates_by_brute_force() {
     let d = Delivery::load(&summary.deliveries[0].dir);
     let o = Outcomes::new(&d);
     let t = truths(summary);
+    for w in [182, 365, 730] {
+        let r = o.reentry(w);
+        eprintln!("re-entry {w}: engine reading {:.4}, complete windows {:.4}", r.engine_share(), r.share());
+    }
     check(&t, "reentry_182", o.reentry(182).share());
     check(&t, "reentry_365", o.reentry(365).share());
     check(&t, "reentry_730", o.reentry(730).share());
@@ -146,9 +150,7 @@ fn small_recovers_planted_rates_by_brute_force() {
     check(&t, "rereport_365", o.rereport(30, 365).share());
     check(&t, "goal_reached", o.goal_reached());
     check(&t, "out_of_home_start", o.out_of_home_start());
-    let share = o.care_share_per_year(2014..=2025);
-    eprintln!("minors with youth care per year: {share:.4}");
-    assert!((0.07..=0.14).contains(&share), "about 1 in 10 minors with care a year; got {share:.4}");
+    check(&t, "care_share_per_year", o.care_share_per_year(2014..=2025));
 }
 
 #[test]
@@ -225,7 +227,7 @@ fn tiny_matches_its_hand_worked_file() {
         assert_eq!((r.events, r.no_event), (count(&h, "events"), count(&h, "no_event")), "re-report {same}/{w}");
     }
     let ig = hand["intergenerational"].as_table().unwrap();
-    let (a, n1, c, n0) = o.transmission();
+    let (a, n1, c, n0) = o.transmission(false);
     assert_eq!((a, n1, c, n0), (count(ig, "a"), count(ig, "n1"), count(ig, "c"), count(ig, "n0")));
 }
 
@@ -282,13 +284,13 @@ fn parquet_and_csv_hold_the_same_values() {
 #[test]
 fn proeftuinen_corrections_change_a_record_between_quarters() {
     let dir = tempfile::tempdir().unwrap();
-    let summary = run("proeftuinen", dir.path(), &opts(2, Some(0.25)));
+    let summary = run("proeftuinen", dir.path(), &opts(2, Some(0.4)));
     assert_eq!(summary.deliveries.len(), 11 * 15);
     assert_eq!(summary.deliveries[0].delivery_id, "2023Q1");
     let text = std::fs::read_to_string(summary.expected_path.as_ref().unwrap()).unwrap();
     let doc: toml::Table = text.parse().unwrap();
     let corrections = doc["corrections"].as_array().unwrap();
-    assert!(corrections.len() >= 20, "corrections: {}", corrections.len());
+    assert!(corrections.len() >= 10, "corrections: {}", corrections.len());
     for c in corrections.iter().take(40) {
         let c = c.as_table().unwrap();
         let s = |k: &str| c[k].as_str().unwrap().to_string();
@@ -311,9 +313,24 @@ fn intergenerational_recovers_the_transmission_factor() {
     let summary = run("intergenerational", dir.path(), &opts(2, None));
     let d = Delivery::load(&summary.deliveries[0].dir);
     let o = Outcomes::new(&d);
-    let (a, n1, c, n0) = o.transmission();
+    let (a, n1, c, n0) = o.transmission(true);
     eprintln!("exposed {a}/{n1}, unexposed {c}/{n0}");
     let t = truths(&summary);
     check(&t, "transmission_rr", (a as f64 / n1 as f64) / (c as f64 / n0 as f64));
     check(&t, "risk_unexposed", c as f64 / n0 as f64);
+}
+
+/// National scale, run by hand (see the closing note for figures):
+/// `KOHORT_NATIONAL_OUT=/tmp/national /usr/bin/time -v target/release/deps/synth-* --ignored national --nocapture`
+#[test]
+#[ignore = "national scale: minutes and gigabytes"]
+fn national_generates_at_scale() {
+    let out = std::env::var_os("KOHORT_NATIONAL_OUT").map_or_else(|| std::env::temp_dir().join("kohort-national"), PathBuf::from);
+    let o = SynthOptions { progress: true, ..opts(2, None) };
+    let started = std::time::Instant::now();
+    let summary = run("national", &out, &o);
+    let d = &summary.deliveries[0];
+    let events: u64 = ["care_episodes", "measures", "safety_reports", "measurements"].iter().map(|t| d.rows[*t]).sum();
+    eprintln!("national: {:?} in {:.0?}; rows {:?}; event rows {events}", d.dir, started.elapsed(), d.rows);
+    assert!(d.rows["persons"] > 5_000_000, "persons: {}", d.rows["persons"]);
 }

@@ -129,8 +129,6 @@ struct Child {
     person: Person,
     /// Had a spell start before 18 (G1 in DOMAIN §4.1).
     g1: bool,
-    /// Leaves the parental household on this day.
-    leaves: NaiveDate,
 }
 
 /// A first-generation child founds a family with a new partner.
@@ -144,7 +142,7 @@ fn second_generation(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, g1: &Ch
     let partner = new_person(ctx, rng, ids, partner_birth, Some(partner_sex));
     let muni = rng.random_range(0..ctx.source.municipalities.len());
     let partner_g1 = care::child(ctx, rng, ids, &partner, false, muni_u16(muni), world);
-    let partner_child = Child { leaves: founded, g1: partner_g1, person: partner };
+    let partner_child = Child { g1: partner_g1, person: partner };
     residence_rows(ctx, rng, &partner_child.person, partner_birth, None, world);
     world.persons.push(partner_child.person.clone());
     let unit = Unit {
@@ -239,7 +237,7 @@ fn found_unit(
         let muni_now = moves.iter().rev().find(|m| m.0 <= birth).map_or(muni, |m| m.1);
         let g1 = care::child(ctx, rng, ids, &child, exposed, muni_u16(muni_now), world);
         world.persons.push(child.clone());
-        out.push(Child { person: child, g1, leaves });
+        out.push(Child { person: child, g1 });
         birth = plus(birth, rng.random_range(300..5 * 365));
     }
     let kids: Vec<&Person> = out.iter().map(|c| &c.person).collect();

@@ -5,7 +5,17 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::{de::Error as _, Deserialize, Deserializer, Serialize};
+
+/// A TOML local date (`2026-07-01`) as a `NaiveDate`.
+fn toml_date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    let dt = toml::value::Datetime::deserialize(d)?;
+    match (dt.date, dt.time, dt.offset) {
+        (Some(x), None, None) => NaiveDate::from_ymd_opt(i32::from(x.year), u32::from(x.month), u32::from(x.day))
+            .ok_or_else(|| D::Error::custom(format!("{dt} is not a calendar date"))),
+        _ => Err(D::Error::custom(format!("{dt}: expected a date like 2026-07-01"))),
+    }
+}
 
 /// One synthetic scenario.
 #[derive(Debug, Clone, Deserialize)]
@@ -19,6 +29,7 @@ pub struct Scenario {
     #[serde(default)]
     pub seed: u64,
     /// First date with events (the history window opens here).
+    #[serde(deserialize_with = "toml_date")]
     pub history_from: NaiveDate,
     /// When deliveries are extracted.
     pub deliveries: Schedule,
@@ -45,6 +56,7 @@ pub enum Schedule {
         /// The delivery id, unique per source (e.g. `2026H1`).
         delivery_id: String,
         /// Data end: nothing after this date is known.
+        #[serde(deserialize_with = "toml_date")]
         extracted_on: NaiveDate,
     },
     /// One cumulative delivery per source per quarter; `2023Q1` is extracted on 2023-04-01.

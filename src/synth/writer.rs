@@ -47,11 +47,6 @@ impl DeliveryWriter {
         &self.dir
     }
 
-    /// Rows written so far to `table`.
-    pub fn rows(&self, table: Table) -> u64 {
-        self.rows[table.index()]
-    }
-
     /// Appends rows to `table`.
     pub fn write(&mut self, table: Table, rows: &Rows) -> Result<(), SynthError> {
         if rows.is_empty() {

@@ -113,22 +113,35 @@ impl Delivery {
     }
 }
 
-/// Counts of a fixed-window outcome.
+/// Counts of a fixed-window outcome, in the engine's reading (events seen in an incomplete window
+/// count) and among complete windows only (fu >= index + W: unbiased for a planted probability).
 #[derive(Debug, Default)]
 pub struct Window {
     pub events: usize,
     pub no_event: usize,
     pub censored: usize,
+    pub complete: usize,
+    pub complete_events: usize,
 }
 
 impl Window {
-    /// Events among uncensored indexes.
+    /// Share with an event among indexes whose window is complete.
     pub fn share(&self) -> f64 {
+        self.complete_events as f64 / self.complete as f64
+    }
+
+    /// The engine's reading: events among indexes not censored.
+    pub fn engine_share(&self) -> f64 {
         self.events as f64 / (self.events + self.no_event) as f64
     }
 
     fn add(&mut self, t: Option<i64>, w: i64, fu: NaiveDate, index: NaiveDate) {
-        if t.is_some_and(|t| 0 < t && t <= w) {
+        let event = t.is_some_and(|t| 0 < t && t <= w);
+        if days(index, fu) >= w {
+            self.complete += 1;
+            self.complete_events += usize::from(event);
+        }
+        if event {
             self.events += 1;
         } else if days(index, fu) < w {
             self.censored += 1;
@@ -306,8 +319,8 @@ impl<'d> Outcomes<'d> {
     }
 
     /// (a, n1, c, n0): exposed with outcome, exposed, unexposed with outcome, unexposed; among
-    /// biological children followed to 18 or with the outcome.
-    pub fn transmission(&self) -> (usize, usize, usize, usize) {
+    /// biological children followed to 18, or (not `followed_only`) followed or with the outcome.
+    pub fn transmission(&self, followed_only: bool) -> (usize, usize, usize, usize) {
         let g1 = self.g1();
         let mut parents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (p, c, kind) in &self.d.relations {
@@ -321,7 +334,7 @@ impl<'d> Outcomes<'d> {
             let fu = self.d.fu(child);
             let b18 = birthday(p.birth, 18);
             let outcome = self.spells.get(child).is_some_and(|v| v.iter().any(|s| s.0 < b18 && s.0 <= fu));
-            if !(outcome || fu >= b18) {
+            if !(fu >= b18 || (outcome && !followed_only)) {
                 continue;
             }
             if ps.iter().any(|x| g1.contains(x)) {
