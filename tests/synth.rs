@@ -266,18 +266,24 @@ fn dirty_in_parquet_leaves_out_csv_only_defects() {
 
 #[test]
 fn parquet_and_csv_hold_the_same_values() {
+    for name in ["small", "tiny"] {
+        same_values_in_both_formats(name);
+    }
+}
+
+fn same_values_in_both_formats(name: &str) {
     let csv_dir = tempfile::tempdir().unwrap();
     let pq_dir = tempfile::tempdir().unwrap();
-    let a = run("small", csv_dir.path(), &opts(2, Some(0.05)));
-    let b = run("small", pq_dir.path(), &SynthOptions { format: OutputFormat::Parquet, ..opts(2, Some(0.05)) });
+    let a = run(name, csv_dir.path(), &opts(2, Some(0.05)));
+    let b = run(name, pq_dir.path(), &SynthOptions { format: OutputFormat::Parquet, ..opts(2, Some(0.05)) });
     let con = duckdb::Connection::open_in_memory().unwrap();
     for table in synth::Table::ALL {
         let csv = a.deliveries[0].dir.join(format!("{}.csv", table.name()));
         let pq = b.deliveries[0].dir.join(format!("{}.parquet", table.name()));
         let from_csv = brute::duck_rows(&con, "SELECT * FROM read_csv(?, all_varchar=true, header=true)", &csv);
         let from_pq = brute::duck_rows(&con, "SELECT * FROM read_parquet(?)", &pq);
-        assert!(!from_csv.is_empty(), "{}", table.name());
-        assert_eq!(from_csv, from_pq, "{}", table.name());
+        assert!(!from_csv.is_empty(), "{name}: {}", table.name());
+        assert_eq!(from_csv, from_pq, "{name}: {}", table.name());
     }
 }
 
@@ -326,7 +332,9 @@ fn intergenerational_recovers_the_transmission_factor() {
 #[ignore = "national scale: minutes and gigabytes"]
 fn national_generates_at_scale() {
     let out = std::env::var_os("KOHORT_NATIONAL_OUT").map_or_else(|| std::env::temp_dir().join("kohort-national"), PathBuf::from);
-    let o = SynthOptions { progress: true, ..opts(2, None) };
+    let parquet = std::env::var("KOHORT_NATIONAL_FORMAT").is_ok_and(|f| f == "parquet");
+    let format = if parquet { OutputFormat::Parquet } else { OutputFormat::Csv };
+    let o = SynthOptions { progress: true, format, ..opts(2, None) };
     let started = std::time::Instant::now();
     let summary = run("national", &out, &o);
     let d = &summary.deliveries[0];

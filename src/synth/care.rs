@@ -205,6 +205,15 @@ fn measurements(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, p: &Person, 
         let id = ids.record('X');
         world.measurements.push(Measurement { id, person: p.id, episode, instrument, moment, date, value });
     }
+    if mm.quarterly {
+        let span = (end - start).num_days();
+        for q in 1..=(span - 1) / 91 {
+            let line = s0 + (s1 - s0) * (q * 91) as f64 / span as f64;
+            let value = (line + draw(rng, 0.0, 2.0)).round().clamp(0.0, 60.0) as i32;
+            let (id, date) = (ids.record('X'), plus(start, q * 91));
+            world.measurements.push(Measurement { id, person: p.id, episode, instrument: "problem_score", moment: "quarterly", date, value });
+        }
+    }
 }
 
 /// A protection measure starting on `day` (a provisional one is followed by the full measure).

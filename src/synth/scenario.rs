@@ -264,6 +264,10 @@ pub struct MeasurementModel {
     pub goal_attainment: [f64; 3],
     /// P(satisfaction >= 7).
     pub satisfied: f64,
+    /// Also a `quarterly` problem score every 91 days inside a measured episode (routine outcome
+    /// monitoring), on the line from the start to the end score plus noise.
+    #[serde(default)]
+    pub quarterly: bool,
 }
 
 /// Late corrections: a record first delivered with a provisional value, corrected later.
