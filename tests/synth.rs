@@ -66,6 +66,9 @@ fn unknown_scenario_key_is_named_in_the_error() {
     let bad = "name = \"x\"\ndescription = \"d\"\nhistory_from = 2020-01-01\ncolour = 1\n[deliveries]\nkind = \"single\"\ndelivery_id = \"a\"\nextracted_on = 2021-01-01\n";
     let err = synth::parse_scenario(bad, "bad.toml").unwrap_err().to_string();
     assert!(err.contains("bad.toml") && err.contains("colour"), "{err}");
+    let nested = bad.replace("colour = 1\n", "").replace("kind = \"single\"\n", "kind = \"single\"\nbogus = 2\n");
+    let err = synth::parse_scenario(&nested, "nested.toml").unwrap_err().to_string();
+    assert!(err.contains("nested.toml") && err.contains("bogus"), "{err}");
 }
 
 #[test]
@@ -130,7 +133,7 @@ fn check(truths: &toml::Table, name: &str, measured: f64) {
 fn truths(summary: &SynthSummary) -> toml::Table {
     let text = std::fs::read_to_string(summary.expected_path.as_ref().unwrap()).unwrap();
     let doc: toml::Table = text.parse().unwrap();
-    doc["truths"].as_table().unwrap().clone()
+    doc["expected"].as_table().unwrap().clone()
 }
 
 #[test]
@@ -341,4 +344,17 @@ fn national_generates_at_scale() {
     let events: u64 = ["care_episodes", "measures", "safety_reports", "measurements"].iter().map(|t| d.rows[*t]).sum();
     eprintln!("national: {:?} in {:.0?}; rows {:?}; event rows {events}", d.dir, started.elapsed(), d.rows);
     assert!(d.rows["persons"] > 5_000_000, "persons: {}", d.rows["persons"]);
+}
+
+/// Writes a scenario to a folder, for looking at the data before the CLI is wired:
+/// `KOHORT_SYNTH_SCENARIO=small KOHORT_SYNTH_OUT=/tmp/x target/release/deps/synth-* --ignored write_scenario`
+#[test]
+#[ignore = "writes to a folder given in the environment"]
+fn write_scenario_from_environment() {
+    let name = std::env::var("KOHORT_SYNTH_SCENARIO").unwrap_or_else(|_| "small".into());
+    let out = PathBuf::from(std::env::var_os("KOHORT_SYNTH_OUT").expect("set KOHORT_SYNTH_OUT"));
+    let summary = run(&name, &out, &SynthOptions { progress: true, ..opts(2, None) });
+    for d in &summary.deliveries {
+        eprintln!("{} {} {:?}", d.source, d.delivery_id, d.rows);
+    }
 }

@@ -197,7 +197,8 @@ pub fn generate(s: &Scenario, out: &Path, opts: &SynthOptions) -> Result<SynthSu
 struct ExpectedFile<'a> {
     scenario: &'a str,
     seed: u64,
-    truths: &'a BTreeMap<String, Truth>,
+    expected: &'a BTreeMap<String, Truth>,
+    #[serde(skip_serializing_if = "<[CorrectionRecord]>::is_empty")]
     corrections: &'a [CorrectionRecord],
 }
 
@@ -206,7 +207,7 @@ pub fn write_expected(s: &Scenario, out: &Path, corrections: &[CorrectionRecord]
     if s.expected.is_empty() && corrections.is_empty() {
         return Ok(None);
     }
-    let file = ExpectedFile { scenario: &s.name, seed: s.seed, truths: &s.expected, corrections };
+    let file = ExpectedFile { scenario: &s.name, seed: s.seed, expected: &s.expected, corrections };
     let text = toml::to_string(&file).map_err(|e| invalid(&s.name, "expected", &e.to_string()))?;
     fs_err::create_dir_all(out)?;
     let path = out.join("expected.toml");
