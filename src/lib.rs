@@ -16,4 +16,5 @@ pub mod query;
 pub mod schema;
 pub mod sql;
 pub mod store;
+pub mod synth;
 pub mod validate;

@@ -5,3 +5,4 @@ mod common;
 mod cli;
 mod ingest;
 mod store;
+mod synth;

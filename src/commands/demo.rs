@@ -17,13 +17,15 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     let store_dir = args.dir.join("store");
     for old in [&deliveries, &store_dir, &args.dir.join("store-quarantine")] {
         if old.exists() {
-            fs_err::remove_dir_all(old).with_context(|| format!("clearing the previous demo in {}", args.dir.display()))?;
+            fs_err::remove_dir_all(old)
+                .with_context(|| format!("clearing the previous demo in {}", args.dir.display()))?;
         }
     }
     fs_err::create_dir_all(&args.dir)?;
     let scenario = synth::load_scenario(&args.scenario)?;
     p.info(format_args!("1/3 synthesising scenario '{}' into {}", args.scenario, deliveries.display()));
-    let opts = SynthOptions { format: OutputFormat::Csv, threads: Some(ctx.db.threads), progress: p.progress(), scale: None };
+    let opts =
+        SynthOptions { format: OutputFormat::Csv, threads: Some(ctx.db.threads), progress: p.progress(), scale: None };
     let summary = synth::generate(&scenario, &deliveries, &opts)?;
 
     let key_path = args.dir.join("demo.key");
@@ -38,7 +40,8 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     let store = Store::at(&store_dir);
     let ingest_opts = IngestOptions { db: ctx.db.clone(), progress: p.progress(), ..IngestOptions::default() };
     for d in &summary.deliveries {
-        let report = ingest(&d.dir, &store, &key, &ingest_opts).with_context(|| format!("ingesting {}", d.dir.display()))?;
+        let report =
+            ingest(&d.dir, &store, &key, &ingest_opts).with_context(|| format!("ingesting {}", d.dir.display()))?;
         p.data(&super::ingest::render(&report));
     }
     p.info("3/3 store figures (kohort sql over the store views)");

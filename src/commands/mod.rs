@@ -1,9 +1,11 @@
 //! One file per subcommand; each exposes `run(args, ctx)`. Clap types stay in `cli`.
 
+mod demo;
 mod ingest;
 mod key;
 mod schema;
 mod sql;
+mod synth;
 mod verify;
 
 use anyhow::Context as _;
@@ -40,12 +42,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         printer: Printer::new(cli.global.quiet),
     };
     match cli.command {
-        Command::Demo(_) | Command::Synth(_) => anyhow::bail!("synth is not merged yet"),
+        Command::Demo(args) => demo::run(&args, &ctx),
         Command::Schema(args) => schema::run(&args, &ctx),
         Command::Key(KeyCommand::New { out }) => key::new(&out, &ctx),
         Command::Ingest(args) => ingest::run(&args, &ctx),
         Command::Sql(args) => sql::run(&args, &ctx),
         Command::Verify(args) => verify::run(&args, &ctx),
+        Command::Synth(args) => synth::run(&args, &ctx),
     }
     .context("kohort failed")
 }

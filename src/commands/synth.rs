@@ -11,7 +11,8 @@ pub fn run(args: &SynthArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         SynthFormat::Csv => OutputFormat::Csv,
         SynthFormat::Parquet => OutputFormat::Parquet,
     };
-    let opts = SynthOptions { format, threads: Some(ctx.db.threads), progress: ctx.printer.progress(), scale: args.scale };
+    let opts =
+        SynthOptions { format, threads: Some(ctx.db.threads), progress: ctx.printer.progress(), scale: args.scale };
     let summary = synth::generate(&scenario, &args.out, &opts)?;
     for d in &summary.deliveries {
         let rows: u64 = d.rows.values().sum();

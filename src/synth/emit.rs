@@ -1,0 +1,186 @@
+//! A delivery is a view of the true world as known on `extracted_on`: records that started by then,
+//! end dates only when they lie on or before it, provisional values before their correction.
+//! Also counts the `population` (residents on 1 January) of one chunk.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use super::codes::{Bsn, CARE_FORMS, END_REASONS, MEASURE_KINDS, Sex, district_code};
+use super::table::{Table, TableSet};
+use super::world::{Episode, Person, World, age_on};
+
+/// Population key: (year, municipality index, age, sex).
+pub type PopKey = (i32, u16, u8, Sex);
+
+/// A late correction as recorded in `expected.toml`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionRecord {
+    /// The source that delivered the record.
+    pub source: String,
+    /// The first delivery that shows the corrected value.
+    pub delivery_id: String,
+    /// Always `care_episodes`.
+    pub table: String,
+    /// The corrected record's `episode_id`.
+    pub id: String,
+    /// The corrected column.
+    pub field: String,
+    /// The value in earlier deliveries.
+    pub provisional: String,
+    /// The value from `delivery_id` on.
+    pub corrected: String,
+}
+
+/// What one delivery is, for the emitter.
+pub struct View<'a> {
+    /// Municipality codes of the source, indexed by `Residence::municipality`.
+    pub municipalities: &'a [String],
+    /// First year counted in `population`.
+    pub first_year: i32,
+    /// Data end of this delivery.
+    pub extracted_on: NaiveDate,
+    /// Data end of the source's previous delivery (for corrections).
+    pub previous: Option<NaiveDate>,
+}
+
+/// One chunk's rows of a delivery.
+#[derive(Default)]
+pub struct Emitted {
+    /// Rows of the eight record tables (`population` is written at the end).
+    pub tables: TableSet,
+    /// Population counts of this chunk.
+    pub population: HashMap<PopKey, u64>,
+    /// Corrections first visible in this delivery: (episode id, field, provisional, corrected).
+    pub corrections: Vec<(String, &'static str, String, String)>,
+}
+
+fn known(d: Option<NaiveDate>, e: NaiveDate) -> Option<NaiveDate> {
+    d.filter(|d| *d <= e)
+}
+
+/// Formats a birth date, `YYYY-MM` when delivered with month precision.
+fn birth_text(p: &Person) -> String {
+    if p.month_precision { format!("{:04}-{:02}", p.birth.year(), p.birth.month()) } else { p.birth.to_string() }
+}
+
+/// Emits the view of `world` for one delivery.
+pub fn emit(world: &World, v: &View<'_>) -> Emitted {
+    let e = v.extracted_on;
+    let mut out = Emitted::default();
+    let born: HashMap<Bsn, &Person> = world.persons.iter().filter(|p| p.birth <= e).map(|p| (p.id, p)).collect();
+    let t = out.tables.get_mut(Table::Persons);
+    for p in world.persons.iter().filter(|p| p.birth <= e) {
+        t.fmt(p.id).cell(birth_text(p)).cell(p.sex.code()).opt(known(p.death, e)).opt(known(p.emigration, e));
+        t.end_row();
+    }
+    let t = out.tables.get_mut(Table::Relations);
+    for r in &world.relations {
+        if born.contains_key(&r.parent) && born.contains_key(&r.child) && r.valid_from <= e {
+            t.fmt(r.parent).fmt(r.child).cell(r.kind).fmt(r.valid_from).cell("");
+            t.end_row();
+        }
+    }
+    let t = out.tables.get_mut(Table::Households);
+    for m in world.memberships.iter().filter(|m| m.from <= e && born.contains_key(&m.person)) {
+        t.fmt(m.household).fmt(m.person).cell(m.role).fmt(m.from).opt(known(m.to, e));
+        t.end_row();
+    }
+    let t = out.tables.get_mut(Table::Residence);
+    for r in world.residence.iter().filter(|r| r.from <= e) {
+        let muni = &v.municipalities[usize::from(r.municipality)];
+        t.fmt(r.person).cell(muni).cell(district_code(muni, r.district)).fmt(r.from).opt(known(r.to, e));
+        t.end_row();
+    }
+    for ep in world.episodes.iter().filter(|x| x.start <= e) {
+        episode_row(&mut out, ep, v);
+    }
+    let t = out.tables.get_mut(Table::Measures);
+    for m in world.measures.iter().filter(|m| m.start <= e) {
+        let end = known(Some(m.end), e);
+        t.fmt(m.id).fmt(m.person).cell(MEASURE_KINDS[m.kind]).fmt(m.start).opt(end);
+        t.cell(if end.is_some() { m.end_reason } else { "" });
+        t.end_row();
+    }
+    let t = out.tables.get_mut(Table::SafetyReports);
+    for r in world.reports.iter().filter(|r| r.date <= e) {
+        t.fmt(r.id).fmt(r.person).fmt(r.household).fmt(r.date).cell(r.kind).cell(r.source);
+        t.end_row();
+    }
+    let t = out.tables.get_mut(Table::Measurements);
+    for m in world.measurements.iter().filter(|m| m.date <= e) {
+        t.fmt(m.id).fmt(m.person).fmt(m.episode).cell(m.instrument).cell(m.moment).fmt(m.date).fmt(m.value);
+        t.end_row();
+    }
+    population(world, &born, v, &mut out.population);
+    out
+}
+
+/// One `care_episodes` row, with a provisional value before its correction date.
+fn episode_row(out: &mut Emitted, ep: &Episode, v: &View<'_>) {
+    let e = v.extracted_on;
+    let end = known(Some(ep.end), e);
+    let (name, code, _) = CARE_FORMS[ep.form];
+    let mut form = if ep.as_code { code.to_string() } else { name.to_string() };
+    let mut reason = if end.is_some() { END_REASONS[ep.end_reason].to_string() } else { String::new() };
+    if let Some(c) = &ep.correction {
+        let shown = |when: NaiveDate| v.previous.is_some_and(|p| p < c.until && c.until <= e && when <= p);
+        if c.field == "care_form" {
+            if e < c.until {
+                form.clone_from(&c.provisional);
+            } else if shown(ep.start) {
+                out.corrections.push((ep.id.to_string(), "care_form", c.provisional.clone(), form.clone()));
+            }
+        } else if end.is_some() {
+            if e < c.until {
+                reason.clone_from(&c.provisional);
+            } else if shown(ep.end) {
+                out.corrections.push((ep.id.to_string(), "end_reason", c.provisional.clone(), reason.clone()));
+            }
+        }
+    }
+    let t = out.tables.get_mut(Table::CareEpisodes);
+    t.fmt(ep.id).fmt(ep.person).cell(form).fmt(ep.start).opt(end).cell(reason);
+    t.cell(format!("P{:04}", ep.provider)).cell(ep.referrer).cell(&v.municipalities[usize::from(ep.municipality)]);
+    t.end_row();
+}
+
+/// Residents aged 0–22 on 1 January of each year up to `extracted_on`, per municipality and sex.
+fn population(world: &World, born: &HashMap<Bsn, &Person>, v: &View<'_>, counts: &mut HashMap<PopKey, u64>) {
+    for r in &world.residence {
+        let Some(p) = born.get(&r.person) else { continue };
+        let first = v.first_year.max(r.from.year());
+        let last = r.to.map_or(v.extracted_on.year(), |t| t.year()).min(v.extracted_on.year());
+        for year in first..=last {
+            let Some(jan1) = NaiveDate::from_ymd_opt(year, 1, 1) else { continue };
+            let resident = r.from <= jan1 && r.to.is_none_or(|t| jan1 <= t) && p.exit().is_none_or(|x| x > jan1);
+            let age = age_on(p.birth, jan1);
+            if resident && jan1 <= v.extracted_on && p.birth <= jan1 && (0..=22).contains(&age) {
+                let age = u8::try_from(age).unwrap_or(u8::MAX);
+                *counts.entry((year, r.municipality, age, p.sex)).or_insert(0) += 1;
+            }
+        }
+    }
+}
+
+/// The `population` rows, sorted by year, municipality, age, sex.
+pub fn population_rows(counts: &HashMap<PopKey, u64>, municipalities: &[String]) -> super::table::Rows {
+    let sorted: BTreeMap<(i32, &str, u8, &str), u64> = counts
+        .iter()
+        .map(|((y, m, a, s), n)| ((*y, municipalities[usize::from(*m)].as_str(), *a, s.code()), *n))
+        .collect();
+    let mut rows = super::table::Rows::default();
+    for ((year, muni, age, sex), n) in sorted {
+        rows.fmt(year).cell(muni).fmt(age).cell(sex).fmt(n);
+        rows.end_row();
+    }
+    rows
+}
+
+/// Merges chunk population counts into the delivery total.
+pub fn merge_population(into: &mut HashMap<PopKey, u64>, from: HashMap<PopKey, u64>) {
+    for (k, n) in from {
+        *into.entry(k).or_insert(0) += n;
+    }
+}

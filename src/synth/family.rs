@@ -1,0 +1,334 @@
+//! Families: parents, children (births, adoption, unknown fathers), households, residence and
+//! moves, deaths and emigration; then each child's care history via `care`. One family is a pure
+//! function of (seed, source, family index).
+
+use chrono::NaiveDate;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::SeedableRng;
+
+use super::care;
+use super::codes::{Bsn, Id, Sex};
+use super::scenario::{Model, SourceSpec};
+use super::world::{Membership, Person, Relation, Residence, World, birthday, plus};
+
+/// Person slots reserved per family (person ids are `Bsn::nth(family * SLOTS + slot)`).
+const SLOTS: u64 = 32;
+/// Record numbers reserved per family and id kind.
+const RECORDS: u64 = 10_000;
+
+/// What every family of a source shares.
+pub struct Ctx<'a> {
+    /// The generating model.
+    pub model: &'a Model,
+    /// The source the family belongs to.
+    pub source: &'a SourceSpec,
+    /// Global index of the source's first family (ids stay unique across sources).
+    pub family_offset: u64,
+    /// First date with events.
+    pub history_from: NaiveDate,
+    /// Last extraction date of the scenario: nothing is generated after it.
+    pub horizon: NaiveDate,
+    /// Scenario seed.
+    pub seed: u64,
+}
+
+/// Id allocation inside one family.
+pub struct Ids {
+    family: u64,
+    slot: u64,
+    counters: [u64; 6],
+}
+
+impl Ids {
+    fn new(family: u64) -> Self {
+        Ids { family, slot: 0, counters: [0; 6] }
+    }
+
+    /// A fresh person id.
+    pub fn person(&mut self) -> Bsn {
+        assert!(self.slot < SLOTS, "family exceeds {SLOTS} persons");
+        self.slot += 1;
+        Bsn::nth(self.family * SLOTS + self.slot - 1)
+    }
+
+    /// A fresh record id with prefix `c` (`E`, `M`, `R`, `X`, `H`).
+    pub fn record(&mut self, c: char) -> Id {
+        let k = match c {
+            'E' => 0,
+            'M' => 1,
+            'R' => 2,
+            'X' => 3,
+            'H' => 4,
+            _ => 5,
+        };
+        self.counters[k] += 1;
+        Id(c, self.family * RECORDS + self.counters[k])
+    }
+}
+
+/// Mixes the seed with a source and family index into an RNG seed (splitmix64).
+fn mix(seed: u64, family: u64) -> u64 {
+    let mut z = seed ^ family.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Draws an index from unnormalised weights.
+pub fn pick(rng: &mut ChaCha8Rng, weights: &[f64]) -> usize {
+    let total: f64 = weights.iter().sum();
+    let mut u = rng.random::<f64>() * total;
+    for (i, w) in weights.iter().enumerate() {
+        if u < *w {
+            return i;
+        }
+        u -= w;
+    }
+    weights.len() - 1
+}
+
+/// A uniformly random day in `[from, from + days)`.
+pub fn day_in(rng: &mut ChaCha8Rng, from: NaiveDate, days: i64) -> NaiveDate {
+    plus(from, rng.random_range(0..days.max(1)))
+}
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
+}
+
+/// Generates family `index` (of the source) into `world`.
+pub fn generate(ctx: &Ctx<'_>, index: u64, world: &mut World) {
+    let family = ctx.family_offset + index;
+    let mut rng = ChaCha8Rng::seed_from_u64(mix(ctx.seed, family));
+    let mut ids = Ids::new(family);
+    let fm = &ctx.model.families;
+    let [y0, y1] = fm.child_birth_years;
+    let first_birth = day_in(&mut rng, ymd(y0, 1, 1), i64::from(y1 - y0 + 1) * 365);
+    let unit = Unit { founded: plus(first_birth, -rng.random_range(0..3 * 365)), first_birth, exposed: false };
+    let children = found_unit(ctx, &mut rng, &mut ids, &unit, None, world);
+    if fm.generations >= 2 {
+        for child in children {
+            if rng.random_bool(fm.become_parent) {
+                second_generation(ctx, &mut rng, &mut ids, &child, world);
+            }
+        }
+    }
+}
+
+/// A family unit about to be founded.
+struct Unit {
+    founded: NaiveDate,
+    first_birth: NaiveDate,
+    /// At least one biological parent had care as a minor.
+    exposed: bool,
+}
+
+/// A child generated in a unit, with what the next generation needs.
+struct Child {
+    person: Person,
+    /// Had a spell start before 18 (G1 in DOMAIN §4.1).
+    g1: bool,
+}
+
+/// A first-generation child founds a family with a new partner.
+fn second_generation(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, g1: &Child, world: &mut World) {
+    let founded = plus(birthday(g1.person.birth, rng.random_range(22..34)), rng.random_range(0..365));
+    if founded > ctx.horizon || g1.person.exit().is_some_and(|e| e <= founded) {
+        return;
+    }
+    let partner_birth = plus(g1.person.birth, rng.random_range(-3 * 365..5 * 365)).max(ctx.history_from);
+    let partner_sex = if g1.person.sex == Sex::F { Sex::M } else { Sex::F };
+    let partner = new_person(ctx, rng, ids, partner_birth, Some(partner_sex));
+    let muni = rng.random_range(0..ctx.source.municipalities.len());
+    let partner_g1 = care::child(ctx, rng, ids, &partner, false, muni_u16(muni), world);
+    let partner_child = Child { g1: partner_g1, person: partner };
+    residence_rows(ctx, rng, &partner_child.person, partner_birth, None, world);
+    world.persons.push(partner_child.person.clone());
+    let unit = Unit {
+        founded,
+        first_birth: plus(founded, rng.random_range(200..4 * 365)),
+        exposed: g1.g1 || partner_child.g1,
+    };
+    let (mother, father) = if g1.person.sex == Sex::F {
+        (g1.person.clone(), partner_child.person.clone())
+    } else {
+        (partner_child.person.clone(), g1.person.clone())
+    };
+    found_unit(ctx, rng, ids, &unit, Some((mother, father)), world);
+}
+
+fn muni_u16(i: usize) -> u16 {
+    u16::try_from(i).unwrap_or(u16::MAX)
+}
+
+/// A new person born on `birth`; death and emigration drawn for the years until 23.
+fn new_person(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, birth: NaiveDate, sex: Option<Sex>) -> Person {
+    let fm = &ctx.model.families;
+    let life = &ctx.model.life;
+    let month_precision = rng.random_bool(fm.month_precision);
+    let birth =
+        if month_precision { ymd(chrono::Datelike::year(&birth), chrono::Datelike::month(&birth), 15) } else { birth };
+    let sex = sex.unwrap_or_else(|| {
+        let u: f64 = rng.random();
+        if u < fm.sex_other {
+            Sex::X
+        } else if u < 2.0 * fm.sex_other {
+            Sex::U
+        } else if u < 2.0 * fm.sex_other + (1.0 - 2.0 * fm.sex_other) * 0.51 {
+            Sex::M
+        } else {
+            Sex::F
+        }
+    });
+    let mut draw = |p: f64| rng.random_bool(p).then(|| plus(birth, rng.random_range(1..23 * 365)));
+    let death = draw(life.child_death);
+    let emigration = draw(life.child_emigration);
+    Person { id: ids.person(), birth, month_precision, sex, death, emigration }
+}
+
+/// Parents (given, or new founders), children, household, residence, care and safety reports.
+fn found_unit(
+    ctx: &Ctx<'_>,
+    rng: &mut ChaCha8Rng,
+    ids: &mut Ids,
+    unit: &Unit,
+    parents: Option<(Person, Person)>,
+    world: &mut World,
+) -> Vec<Child> {
+    let fm = &ctx.model.families;
+    let household = ids.record('H');
+    let (parents, founders) = match parents {
+        Some((m, f)) => (vec![m, f], false),
+        None => (founder_parents(ctx, rng, ids, unit.first_birth), true),
+    };
+    let muni = rng.random_range(0..ctx.source.municipalities.len());
+    let moves = family_moves(ctx, rng, unit.founded, muni);
+    for p in &parents {
+        if founders {
+            world.persons.push(p.clone());
+            place(world, p, &moves, unit.founded.max(p.birth), None);
+        }
+        world.memberships.push(Membership { household, person: p.id, role: "parent", from: unit.founded, to: None });
+    }
+    let n_children = pick(rng, &fm.children) + 1;
+    let mut birth = unit.first_birth;
+    let mut out = Vec::new();
+    for _ in 0..n_children {
+        if birth > ctx.horizon {
+            break;
+        }
+        let child = new_person(ctx, rng, ids, birth, None);
+        let leaves = plus(birthday(child.birth, 18), rng.random_range(0..6 * 365));
+        let (kind, from) = if rng.random_bool(fm.adopted) {
+            ("adoptive", plus(child.birth, rng.random_range(30..5 * 365)).min(ctx.horizon))
+        } else {
+            ("biological", child.birth)
+        };
+        for p in &parents {
+            world.relations.push(Relation { parent: p.id, child: child.id, kind, valid_from: from });
+        }
+        let to = (leaves <= ctx.horizon).then_some(plus(leaves, -1));
+        world.memberships.push(Membership {
+            household,
+            person: child.id,
+            role: "child",
+            from,
+            to: to.filter(|t| *t >= from),
+        });
+        place(world, &child, &moves, child.birth, to.map(|t| t.max(child.birth)));
+        if let Some(t) = to.filter(|t| *t >= child.birth) {
+            residence_rows(ctx, rng, &child, plus(t, 1), None, world);
+        }
+        let exposed = unit.exposed && kind == "biological";
+        let muni_now = moves.iter().rev().find(|m| m.0 <= birth).map_or(muni, |m| m.1);
+        let g1 = care::child(ctx, rng, ids, &child, exposed, muni_u16(muni_now), world);
+        world.persons.push(child.clone());
+        out.push(Child { person: child, g1 });
+        birth = plus(birth, rng.random_range(300..5 * 365));
+    }
+    let kids: Vec<&Person> = out.iter().map(|c| &c.person).collect();
+    care::safety_reports(ctx, rng, ids, household, &kids, world);
+    out
+}
+
+/// One or two founding parents of a family whose first child is born on `first_birth`.
+fn founder_parents(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, first_birth: NaiveDate) -> Vec<Person> {
+    let fm = &ctx.model.families;
+    let mother_birth = plus(first_birth, -rng.random_range(21 * 365..39 * 365));
+    let father_birth = plus(mother_birth, -rng.random_range(-2 * 365..6 * 365));
+    let adult = |id, birth, sex| Person { id, birth, month_precision: false, sex, death: None, emigration: None };
+    if rng.random_bool(fm.two_parent) {
+        vec![adult(ids.person(), mother_birth, Sex::F), adult(ids.person(), father_birth, Sex::M)]
+    } else if rng.random_bool(fm.unknown_father) {
+        vec![adult(ids.person(), mother_birth, Sex::F)]
+    } else {
+        vec![adult(ids.person(), father_birth, Sex::M)]
+    }
+}
+
+/// The family's addresses: (from, municipality index, district) in date order.
+fn family_moves(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, founded: NaiveDate, muni: usize) -> Vec<(NaiveDate, usize, u32)> {
+    let life = &ctx.model.life;
+    let n_muni = ctx.source.municipalities.len();
+    let mut out = vec![(founded, muni, rng.random_range(0..life.districts_per_municipality))];
+    let mut d = founded;
+    loop {
+        // Exponential waiting time in days with the yearly move rate.
+        let u: f64 = rng.random::<f64>().max(1e-12);
+        let wait = (-u.ln() / life.moves_per_year.max(1e-9) * 365.0) as i64;
+        d = plus(d, wait.max(1));
+        if d > ctx.horizon {
+            return out;
+        }
+        let (_, last_m, _) = out[out.len() - 1];
+        let m = if rng.random_bool(life.move_municipality) { rng.random_range(0..n_muni) } else { last_m };
+        out.push((d, m, rng.random_range(0..life.districts_per_municipality)));
+    }
+}
+
+/// Residence rows for `p` following the family's moves from `from` until `to` (or exit).
+fn place(world: &mut World, p: &Person, moves: &[(NaiveDate, usize, u32)], from: NaiveDate, to: Option<NaiveDate>) {
+    let end = match (to, p.exit()) {
+        (Some(t), Some(e)) => Some(t.min(e)),
+        (t, e) => t.or(e),
+    };
+    for (i, (start, m, district)) in moves.iter().enumerate() {
+        let next = moves.get(i + 1).map(|n| plus(n.0, -1));
+        let row_from = (*start).max(from);
+        let row_to = match (next, end) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if row_to.is_some_and(|t| t < row_from) {
+            continue;
+        }
+        if end.is_some_and(|e| *start > e) {
+            break;
+        }
+        world.residence.push(Residence {
+            person: p.id,
+            municipality: muni_u16(*m),
+            district: *district,
+            from: row_from,
+            to: row_to,
+        });
+    }
+}
+
+/// A single open-ended address from `from` (until `to` or exit) in a random municipality.
+fn residence_rows(
+    ctx: &Ctx<'_>,
+    rng: &mut ChaCha8Rng,
+    p: &Person,
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+    world: &mut World,
+) {
+    if p.exit().is_some_and(|e| e < from) {
+        return;
+    }
+    let m = rng.random_range(0..ctx.source.municipalities.len());
+    let moves = [(from, m, rng.random_range(0..ctx.model.life.districts_per_municipality))];
+    place(world, p, &moves, from, to);
+}

@@ -1,0 +1,229 @@
+//! Runs a random-model scenario: for each delivery and source, families in chunks (parallel,
+//! written in chunk order), then `population`; finally `expected.toml`. Also the scenario checks.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::emit::{self, CorrectionRecord, Emitted, View, merge_population};
+use super::family::{self, Ctx};
+use super::scenario::{Scenario, Schedule, Truth};
+use super::table::Table;
+use super::world::World;
+use super::writer::DeliveryWriter;
+use super::{DeliverySummary, Result, SynthError, SynthOptions, SynthSummary};
+
+/// Families per chunk (the unit of parallel work and of memory).
+const CHUNK: u64 = 256;
+
+/// One scheduled delivery.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// `delivery_id`.
+    pub id: String,
+    /// `extracted_on`.
+    pub extracted_on: NaiveDate,
+}
+
+/// The deliveries of a schedule, in publication order.
+pub fn schedule(s: &Scenario, file: &str) -> Result<Vec<Delivery>> {
+    match &s.deliveries {
+        Schedule::Single { delivery_id, extracted_on } => {
+            Ok(vec![Delivery { id: delivery_id.clone(), extracted_on: *extracted_on }])
+        }
+        Schedule::Quarterly { first, last } => {
+            let a = quarter(first, file, "deliveries.first")?;
+            let b = quarter(last, file, "deliveries.last")?;
+            let mut out = Vec::new();
+            for q in a..=b {
+                let (year, n) = (q / 4, q % 4 + 1);
+                let end = NaiveDate::from_ymd_opt(
+                    if n == 4 { year + 1 } else { year },
+                    if n == 4 { 1 } else { n as u32 * 3 + 1 },
+                    1,
+                );
+                let extracted_on = end.ok_or_else(|| invalid(file, "deliveries", "quarter out of range"))?;
+                out.push(Delivery { id: format!("{year}Q{n}"), extracted_on });
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// `YYYYQn` as a quarter number (year * 4 + n − 1).
+fn quarter(text: &str, file: &str, key: &str) -> Result<i32> {
+    let bad = || invalid(file, key, &format!("`{text}` is not YYYYQn (n = 1–4)"));
+    let (y, n) = text.split_once('Q').ok_or_else(bad)?;
+    let y: i32 = y.parse().map_err(|_| bad())?;
+    let n: i32 = n.parse().map_err(|_| bad())?;
+    if !(1..=4).contains(&n) {
+        return Err(bad());
+    }
+    Ok(y * 4 + n - 1)
+}
+
+fn invalid(file: &str, key: &str, message: &str) -> SynthError {
+    SynthError::Invalid { file: file.to_string(), key: key.to_string(), message: message.to_string() }
+}
+
+/// Checks what serde cannot: one of `model`/`explicit`, municipality codes, probabilities.
+pub fn check(s: &Scenario, file: &str) -> Result<()> {
+    schedule(s, file)?;
+    if s.model.is_some() == s.explicit.is_some() {
+        return Err(invalid(file, "model", "give exactly one of [model] and [explicit]"));
+    }
+    if s.model.is_some() && s.sources.is_empty() {
+        return Err(invalid(file, "sources", "a [model] scenario needs at least one [[sources]]"));
+    }
+    for (i, src) in s.sources.iter().enumerate() {
+        if src.municipalities.is_empty() {
+            return Err(invalid(file, &format!("sources[{i}].municipalities"), "list at least one municipality"));
+        }
+        if let Some(bad) = src.municipalities.iter().find(|m| !is_municipality(m)) {
+            return Err(invalid(
+                file,
+                &format!("sources[{i}].municipalities"),
+                &format!("`{bad}` is not GM + 4 digits"),
+            ));
+        }
+    }
+    if let Some(m) = &s.model {
+        let probs = [
+            ("model.care.escalation", m.care.escalation),
+            ("model.care.reentry", m.care.reentry),
+            ("model.care.follow_on", m.care.follow_on),
+            ("model.safety.rereport", m.safety.rereport),
+            ("model.measures.goal_reached", m.measures.goal_reached),
+            ("model.families.two_parent", m.families.two_parent),
+        ];
+        for (key, p) in probs {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(invalid(file, key, "a probability must lie in 0–1"));
+            }
+        }
+        if m.families.generations == 0 || m.families.generations > 2 {
+            return Err(invalid(file, "model.families.generations", "must be 1 or 2"));
+        }
+    }
+    Ok(())
+}
+
+/// `GM` + 4 digits.
+pub fn is_municipality(m: &str) -> bool {
+    m.len() == 6 && m.starts_with("GM") && m[2..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A progress bar on stderr, hidden unless asked for.
+pub fn progress_bar(show: bool, total: u64) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} chunks {msg}") {
+        pb.set_style(style);
+    }
+    pb
+}
+
+/// Number of families of a source after scaling.
+pub fn scaled(families: u64, scale: Option<f64>) -> u64 {
+    scale.map_or(families, |k| ((families as f64 * k).ceil() as u64).max(1))
+}
+
+/// Generates one chunk of families and its view for one delivery.
+pub fn chunk(ctx: &Ctx<'_>, families: u64, c: u64, view: &View<'_>) -> Emitted {
+    let mut world = World::default();
+    for f in c * CHUNK..((c + 1) * CHUNK).min(families) {
+        family::generate(ctx, f, &mut world);
+    }
+    emit::emit(&world, view)
+}
+
+/// Runs a `[model]` scenario.
+pub fn generate(s: &Scenario, out: &Path, opts: &SynthOptions) -> Result<SynthSummary> {
+    let deliveries = schedule(s, &s.name)?;
+    let horizon = deliveries.iter().map(|d| d.extracted_on).max().unwrap_or(s.history_from);
+    let model = s.model.as_ref().ok_or_else(|| invalid(&s.name, "model", "missing"))?;
+    let sizes: Vec<u64> = s.sources.iter().map(|src| scaled(src.families, opts.scale)).collect();
+    let chunks: u64 = sizes.iter().map(|n| n.div_ceil(CHUNK)).sum();
+    let pb = progress_bar(opts.progress, chunks * deliveries.len() as u64);
+    let batch = rayon::current_num_threads() as u64 * 4;
+    let mut summaries = Vec::new();
+    let mut corrections = Vec::new();
+    for (di, d) in deliveries.iter().enumerate() {
+        let mut offset = 0;
+        for (src, &families) in s.sources.iter().zip(&sizes) {
+            let ctx =
+                Ctx { model, source: src, family_offset: offset, history_from: s.history_from, horizon, seed: s.seed };
+            offset += families;
+            let view = View {
+                municipalities: &src.municipalities,
+                first_year: chrono::Datelike::year(&s.history_from),
+                extracted_on: d.extracted_on,
+                previous: di.checked_sub(1).map(|p| deliveries[p].extracted_on),
+            };
+            let dir = out.join(&src.name).join(&d.id);
+            let mut w = DeliveryWriter::create(&dir, opts.format, &src.name, &d.id, d.extracted_on)?;
+            let mut population = HashMap::new();
+            let n_chunks = families.div_ceil(CHUNK);
+            for first in (0..n_chunks).step_by(batch as usize) {
+                let done: Vec<Emitted> = (first..(first + batch).min(n_chunks))
+                    .into_par_iter()
+                    .map(|c| chunk(&ctx, families, c, &view))
+                    .collect();
+                for e in done {
+                    for t in &Table::ALL[..8] {
+                        w.write(*t, &e.tables.tables[t.index()])?;
+                    }
+                    merge_population(&mut population, e.population);
+                    corrections.extend(e.corrections.into_iter().map(|(id, field, provisional, corrected)| {
+                        CorrectionRecord {
+                            source: src.name.clone(),
+                            delivery_id: d.id.clone(),
+                            table: "care_episodes".into(),
+                            id,
+                            field: field.into(),
+                            provisional,
+                            corrected,
+                        }
+                    }));
+                    pb.inc(1);
+                }
+            }
+            w.write(Table::Population, &emit::population_rows(&population, &src.municipalities))?;
+            let dir = w.dir().to_path_buf();
+            let rows = w.finish()?;
+            summaries.push(DeliverySummary { source: src.name.clone(), delivery_id: d.id.clone(), dir, rows });
+        }
+    }
+    pb.finish_and_clear();
+    let expected_path = write_expected(s, out, &corrections)?;
+    Ok(SynthSummary { deliveries: summaries, expected_path, defects_path: None })
+}
+
+/// The `OUT/expected.toml` file.
+#[derive(Serialize)]
+struct ExpectedFile<'a> {
+    scenario: &'a str,
+    seed: u64,
+    expected: &'a BTreeMap<String, Truth>,
+    #[serde(skip_serializing_if = "<[CorrectionRecord]>::is_empty")]
+    corrections: &'a [CorrectionRecord],
+}
+
+/// Writes `OUT/expected.toml` (truths with tolerances, late corrections); none if both are empty.
+pub fn write_expected(s: &Scenario, out: &Path, corrections: &[CorrectionRecord]) -> Result<Option<PathBuf>> {
+    if s.expected.is_empty() && corrections.is_empty() {
+        return Ok(None);
+    }
+    let file = ExpectedFile { scenario: &s.name, seed: s.seed, expected: &s.expected, corrections };
+    let text = toml::to_string(&file).map_err(|e| invalid(&s.name, "expected", &e.to_string()))?;
+    fs_err::create_dir_all(out)?;
+    let path = out.join("expected.toml");
+    fs_err::write(&path, text)?;
+    Ok(Some(path))
+}
