@@ -91,11 +91,25 @@ fn birth_death(conn: &Connection, t: &Table, n: &Names) -> Result<()> {
     Ok(())
 }
 
-/// Cross-row quarantined rows: (row, column, rule, message), by row.
-pub fn rows(conn: &Connection, table: &str) -> Result<Vec<(u64, Option<String>, String, String)>> {
+/// A row quarantined by a cross-row rule.
+pub struct CrossRow {
+    /// 1-based data row.
+    pub row: u64,
+    /// The column at fault.
+    pub column: Option<String>,
+    /// The rule id.
+    pub rule: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Cross-row quarantined rows, by row.
+pub fn rows(conn: &Connection, table: &str) -> Result<Vec<CrossRow>> {
     let sql = format!("SELECT src_row, col, rule, message FROM {} ORDER BY src_row", names(table).q);
     let mut stmt = conn.prepare(&sql).ctx("reading quarantine")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).ctx("reading quarantine")?;
+    let rows = stmt
+        .query_map([], |r| Ok(CrossRow { row: r.get(0)?, column: r.get(1)?, rule: r.get(2)?, message: r.get(3)? }))
+        .ctx("reading quarantine")?;
     Ok(rows.collect::<std::result::Result<_, _>>().ctx("reading quarantine")?)
 }
 

@@ -320,8 +320,9 @@ fn reconcile(
     staged: &mut stage::Staged,
 ) -> Result<(TableCounts, Vec<Quarantined>)> {
     let mut rows = std::mem::take(&mut staged.quarantined);
-    for (row, column, rule, message) in crossrow::rows(conn, &t.name)? {
-        let rule = Rule::from_id(&rule).ok_or(IngestError::UnknownRule(rule))?;
+    for c in crossrow::rows(conn, &t.name)? {
+        let rule = Rule::from_id(&c.rule).ok_or(IngestError::UnknownRule(c.rule))?;
+        let (row, column, message) = (c.row, c.column, c.message);
         rows.push(Quarantined { table: t.name.clone(), row, line: 0, column, rule, message, record: String::new() });
     }
     rows.sort_by_key(|q| q.row);

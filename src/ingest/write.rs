@@ -78,8 +78,7 @@ pub fn publish_delivery(p: PublishInput<'_>, counts: &[(String, TableCounts)]) -
     }
     let current_dir = p.previous.as_ref().map(|m| p.store.version_dir(m.version));
     if let (Some(prev), Some(dir)) = (&p.previous, &current_dir) {
-        for (source, entry) in prev.sources.iter().filter(|(s, _)| **s != meta.source) {
-            let _ = source;
+        for entry in prev.sources.iter().filter(|(s, _)| **s != meta.source).map(|(_, e)| e) {
             p.staging.link_from(dir, &entry.files)?;
         }
     }
