@@ -1,1 +1,3 @@
 //! kohort: longitudinal cohort tracking engine for youth-care research.
+
+pub mod outcomes;
