@@ -143,7 +143,7 @@ fn prepare(pairs: impl Iterator<Item = (f64, u32)>) -> Result<Vec<(f64, u32)>> {
     if sorted.is_empty() {
         return Err(SurvivalError::EmptyInput);
     }
-    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0)); // order within a time is irrelevant
     Ok(sorted)
 }
 

@@ -145,7 +145,8 @@ impl AalenJohansen {
         &self.rows
     }
 
-    /// F₁(t) and its interval at any time `t` (0 with no interval before the first row).
+    /// F₁(t) and its interval at any time `t`: the step function, right-continuous
+    /// (0 with no interval before the first row; a NaN `t` counts as before it).
     #[must_use]
     pub fn at(&self, t: f64) -> CurvePoint {
         match last_at_or_before(&self.rows, t, |row| row.time) {

@@ -130,7 +130,7 @@ impl KaplanMeier {
     }
 
     /// S(t) and its interval at any time `t`: the step function, right-continuous
-    /// (1 with no interval before the first event).
+    /// (1 with no interval before the first row; a NaN `t` counts as before it).
     #[must_use]
     pub fn at(&self, t: f64) -> CurvePoint {
         match last_at_or_before(&self.rows, t, |row| row.time) {
