@@ -10,6 +10,7 @@ pub mod commands;
 pub mod db;
 pub mod delivery;
 pub mod ingest;
+pub mod outcomes;
 pub mod printer;
 pub mod pseudonym;
 pub mod query;

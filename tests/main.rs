@@ -5,4 +5,5 @@ mod common;
 mod cli;
 mod ingest;
 mod store;
+mod survival;
 mod synth;

@@ -1,0 +1,2 @@
+//! Outcome computations.
+pub mod survival;
