@@ -1,2 +1,6 @@
-//! Outcome computations.
+//! Outcome computations (DOMAIN.md §4): per-person kernels over a [`timeline::PersonTimeline`],
+//! parameters in [`config::OutcomeConfig`], and survival statistics.
+
+pub mod config;
 pub mod survival;
+pub mod timeline;

@@ -150,12 +150,7 @@ fn prepare(pairs: impl Iterator<Item = (f64, u32)>) -> Result<Vec<(f64, u32)>> {
 /// Groups sorted `(time, cause)` pairs into one [`TimeGroup`] per distinct time.
 #[allow(clippy::float_cmp)] // ties are exactly equal times, as in R and lifelines
 fn tally(sorted: &[(f64, u32)]) -> Vec<TimeGroup> {
-    let n_causes = sorted
-        .iter()
-        .map(|&(_, c)| c as usize)
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    let n_causes = sorted.iter().map(|&(_, c)| c as usize).max().unwrap_or(0).max(1);
     let mut remaining = sorted.len();
     let mut groups = Vec::new();
     for chunk in sorted.chunk_by(|a, b| a.0 == b.0) {
@@ -169,12 +164,7 @@ fn tally(sorted: &[(f64, u32)]) -> Vec<TimeGroup> {
         }
         let at_risk = remaining as u64;
         remaining -= chunk.len();
-        groups.push(TimeGroup {
-            time: chunk[0].0,
-            at_risk,
-            events,
-            censored,
-        });
+        groups.push(TimeGroup { time: chunk[0].0, at_risk, events, censored });
     }
     groups
 }
@@ -188,10 +178,7 @@ fn log_log_interval(p: f64, se_log: f64) -> (Option<f64>, Option<f64>) {
     let centre = (-p.ln()).ln();
     let half_width = Z_95 * se_log / p.ln().abs();
     let bound = |x: f64| (-x.exp()).exp();
-    (
-        Some(bound(centre + half_width)),
-        Some(bound(centre - half_width)),
-    )
+    (Some(bound(centre + half_width)), Some(bound(centre - half_width)))
 }
 
 /// Running product-limit estimate and Greenwood sum Σ d/(n(n−d)).
@@ -202,20 +189,14 @@ struct ProductLimit {
 }
 
 impl ProductLimit {
-    const START: Self = Self {
-        surv: 1.0,
-        greenwood: 0.0,
-    };
+    const START: Self = Self { surv: 1.0, greenwood: 0.0 };
 
     fn step(&mut self, at_risk: u64, events: u64) {
         if events == 0 {
             return;
         }
         if events >= at_risk {
-            *self = Self {
-                surv: 0.0,
-                greenwood: f64::INFINITY,
-            };
+            *self = Self { surv: 0.0, greenwood: f64::INFINITY };
             return;
         }
         let (n, d) = (real(at_risk), real(events));
@@ -236,17 +217,11 @@ mod tests {
     const EPS: f64 = 1e-12;
 
     pub(super) fn obs(pairs: &[(f64, bool)]) -> Vec<Observation> {
-        pairs
-            .iter()
-            .map(|&(time, event)| Observation { time, event })
-            .collect()
+        pairs.iter().map(|&(time, event)| Observation { time, event }).collect()
     }
 
     pub(super) fn competing(pairs: &[(f64, u32)]) -> Vec<CompetingObservation> {
-        pairs
-            .iter()
-            .map(|&(time, cause)| CompetingObservation { time, cause })
-            .collect()
+        pairs.iter().map(|&(time, cause)| CompetingObservation { time, cause }).collect()
     }
 
     pub(super) fn close(actual: f64, expected: f64) {
@@ -264,75 +239,38 @@ mod tests {
     fn rejects_empty_negative_and_non_finite_times() {
         assert_eq!(KaplanMeier::fit(&[]), Err(SurvivalError::EmptyInput));
         let negative = obs(&[(1., true), (-1., false)]);
-        assert_eq!(
-            KaplanMeier::fit(&negative),
-            Err(SurvivalError::NegativeTime {
-                index: 1,
-                time: -1.0
-            })
-        );
+        assert_eq!(KaplanMeier::fit(&negative), Err(SurvivalError::NegativeTime { index: 1, time: -1.0 }));
         let nan = competing(&[(f64::NAN, 1)]);
-        assert!(matches!(
-            AalenJohansen::fit(&nan),
-            Err(SurvivalError::NonFiniteTime { index: 0, .. })
-        ));
+        assert!(matches!(AalenJohansen::fit(&nan), Err(SurvivalError::NonFiniteTime { index: 0, .. })));
         let huge_cause = competing(&[(1.0, 1), (2.0, MAX_CAUSE + 1)]);
         assert_eq!(
             AalenJohansen::fit(&huge_cause),
-            Err(SurvivalError::CauseOutOfRange {
-                index: 1,
-                cause: MAX_CAUSE + 1
-            })
+            Err(SurvivalError::CauseOutOfRange { index: 1, cause: MAX_CAUSE + 1 })
         );
         let inf = obs(&[(f64::INFINITY, true)]);
-        assert!(matches!(
-            KaplanMeier::fit(&inf),
-            Err(SurvivalError::NonFiniteTime { .. })
-        ));
+        assert!(matches!(KaplanMeier::fit(&inf), Err(SurvivalError::NonFiniteTime { .. })));
     }
 
     #[test]
     fn error_messages_name_the_observation_and_the_fix() {
-        let negative = SurvivalError::NegativeTime {
-            index: 3,
-            time: -2.0,
-        };
-        assert!(
-            negative
-                .to_string()
-                .starts_with("observation 3 has negative time -2;")
-        );
-        let cause = SurvivalError::CauseOutOfRange {
-            index: 0,
-            cause: 300,
-        };
+        let negative = SurvivalError::NegativeTime { index: 3, time: -2.0 };
+        assert!(negative.to_string().starts_with("observation 3 has negative time -2;"));
+        let cause = SurvivalError::CauseOutOfRange { index: 0, cause: 300 };
         assert!(cause.to_string().contains("2..=255 (competing events)"));
     }
 
     #[test]
     fn negative_zero_groups_with_zero() {
-        let fit =
-            KaplanMeier::fit(&obs(&[(0.0, true), (-0.0, false), (1.0, true)])).expect("valid");
+        let fit = KaplanMeier::fit(&obs(&[(0.0, true), (-0.0, false), (1.0, true)])).expect("valid");
         assert_eq!(fit.rows().len(), 2);
         assert_eq!((fit.rows()[0].n_at_risk, fit.rows()[0].n_censored), (3, 1));
     }
 
     #[test]
     fn tally_counts_censorings_at_a_tied_time_as_at_risk() {
-        let sorted =
-            prepare([(2.0, 0), (1.0, 2), (2.0, 1), (2.0, 1), (3.0, 0)].into_iter()).expect("valid");
+        let sorted = prepare([(2.0, 0), (1.0, 2), (2.0, 1), (2.0, 1), (3.0, 0)].into_iter()).expect("valid");
         let groups = tally(&sorted);
-        let counts: Vec<_> = groups
-            .iter()
-            .map(|g| (g.time, g.at_risk, g.events.clone(), g.censored))
-            .collect();
-        assert_eq!(
-            counts,
-            [
-                (1.0, 5, vec![0, 1], 0),
-                (2.0, 4, vec![2, 0], 1),
-                (3.0, 1, vec![0, 0], 1)
-            ]
-        );
+        let counts: Vec<_> = groups.iter().map(|g| (g.time, g.at_risk, g.events.clone(), g.censored)).collect();
+        assert_eq!(counts, [(1.0, 5, vec![0, 1], 0), (2.0, 4, vec![2, 0], 1), (3.0, 1, vec![0, 0], 1)]);
     }
 }

@@ -239,7 +239,7 @@ impl Table {
 }
 
 /// The care ladder (DOMAIN.md §3).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ladder {
     /// Name of this ladder variant.

@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::{
-    CompetingObservation, CurvePoint, ProductLimit, Result, TimeGroup, last_at_or_before,
-    log_log_interval, prepare, real, tally,
+    CompetingObservation, CurvePoint, ProductLimit, Result, TimeGroup, last_at_or_before, log_log_interval, prepare,
+    real, tally,
 };
 
 /// One row of an Aalen–Johansen fit: a distinct observed time.
@@ -98,11 +98,7 @@ impl CifVariance {
 }
 
 fn aj_row(group: TimeGroup, state: ProductLimit, cif: f64, variance: f64) -> AjRow {
-    let se_log = if cif > 0.0 {
-        variance.sqrt() / cif
-    } else {
-        f64::NAN
-    };
+    let se_log = if cif > 0.0 { variance.sqrt() / cif } else { f64::NAN };
     let (lower, upper) = log_log_interval(cif, se_log);
     AjRow {
         time: group.time,
@@ -152,17 +148,9 @@ impl AalenJohansen {
         match last_at_or_before(&self.rows, t, |row| row.time) {
             Some(i) => {
                 let row = &self.rows[i];
-                CurvePoint {
-                    estimate: row.cif,
-                    lower: row.lower,
-                    upper: row.upper,
-                }
+                CurvePoint { estimate: row.cif, lower: row.lower, upper: row.upper }
             }
-            None => CurvePoint {
-                estimate: 0.0,
-                lower: None,
-                upper: None,
-            },
+            None => CurvePoint { estimate: 0.0, lower: None, upper: None },
         }
     }
 }
@@ -184,10 +172,7 @@ mod tests {
     fn aj_cif_matches_hand_computation() {
         // F += S(t−)·d1/n: 1·1/8, 0.75·1/5, 0.45·1/3, 0.3·1/1.
         let cif: Vec<f64> = tiny_aj().rows().iter().map(|r| r.cif).collect();
-        for (a, e) in cif
-            .iter()
-            .zip([0.125, 0.125, 0.125, 0.275, 0.275, 0.425, 0.425, 0.725])
-        {
+        for (a, e) in cif.iter().zip([0.125, 0.125, 0.125, 0.275, 0.275, 0.425, 0.425, 0.725]) {
             close(*a, e);
         }
     }
@@ -221,10 +206,7 @@ mod tests {
         let data = competing(&[(1., 1), (1., 2), (1., 0), (2., 1), (3., 0)]);
         let fit = AalenJohansen::fit(&data).expect("valid");
         let first = &fit.rows()[0];
-        assert_eq!(
-            (first.n_at_risk, first.n_events.clone(), first.n_censored),
-            (5, vec![1, 1], 1)
-        );
+        assert_eq!((first.n_at_risk, first.n_events.clone(), first.n_censored), (5, vec![1, 1], 1));
         close(first.cif, 0.2);
         close(fit.rows()[1].cif, 0.2 + 0.6 / 2.0);
         assert_eq!((first.n_events_of_interest(), first.n_competing()), (1, 1));
@@ -232,14 +214,7 @@ mod tests {
 
     #[test]
     fn aj_without_competing_events_is_one_minus_km() {
-        let pairs = [
-            (1., true),
-            (2., true),
-            (2., false),
-            (3., true),
-            (5., true),
-            (6., false),
-        ];
+        let pairs = [(1., true), (2., true), (2., false), (3., true), (5., true), (6., false)];
         let km = KaplanMeier::fit(&obs(&pairs)).expect("valid");
         let as_causes: Vec<_> = pairs.iter().map(|&(t, e)| (t, u32::from(e))).collect();
         let aj = AalenJohansen::fit(&competing(&as_causes)).expect("valid");
@@ -251,14 +226,7 @@ mod tests {
     #[test]
     fn aj_at_before_first_time_is_zero() {
         let fit = tiny_aj();
-        assert_eq!(
-            fit.at(0.0),
-            CurvePoint {
-                estimate: 0.0,
-                lower: None,
-                upper: None
-            }
-        );
+        assert_eq!(fit.at(0.0), CurvePoint { estimate: 0.0, lower: None, upper: None });
         close(fit.at(4.5).estimate, 0.275);
     }
 }

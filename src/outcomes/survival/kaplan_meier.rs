@@ -4,8 +4,7 @@
 use serde::Serialize;
 
 use super::{
-    CurvePoint, Observation, ProductLimit, Result, TimeGroup, last_at_or_before, log_log_interval,
-    prepare, tally,
+    CurvePoint, Observation, ProductLimit, Result, TimeGroup, last_at_or_before, log_log_interval, prepare, tally,
 };
 
 /// Tolerance for "exactly 0.5" in the median, as R (`sqrt(.Machine$double.eps)`).
@@ -136,17 +135,9 @@ impl KaplanMeier {
         match last_at_or_before(&self.rows, t, |row| row.time) {
             Some(i) => {
                 let row = &self.rows[i];
-                CurvePoint {
-                    estimate: row.estimate,
-                    lower: row.lower,
-                    upper: row.upper,
-                }
+                CurvePoint { estimate: row.estimate, lower: row.lower, upper: row.upper }
             }
-            None => CurvePoint {
-                estimate: 1.0,
-                lower: None,
-                upper: None,
-            },
+            None => CurvePoint { estimate: 1.0, lower: None, upper: None },
         }
     }
 
@@ -197,35 +188,15 @@ mod tests {
     #[test]
     fn km_counts_put_censorings_at_a_tied_time_in_the_risk_set() {
         let fit = tiny_km();
-        let counts: Vec<_> = fit
-            .rows()
-            .iter()
-            .map(|r| (r.time, r.n_at_risk, r.n_events, r.n_censored))
-            .collect();
-        assert_eq!(
-            counts,
-            [
-                (1., 8, 1, 0),
-                (2., 7, 1, 1),
-                (3., 5, 1, 0),
-                (4., 4, 0, 1),
-                (5., 3, 2, 0),
-                (6., 1, 1, 0)
-            ]
-        );
+        let counts: Vec<_> = fit.rows().iter().map(|r| (r.time, r.n_at_risk, r.n_events, r.n_censored)).collect();
+        assert_eq!(counts, [(1., 8, 1, 0), (2., 7, 1, 1), (3., 5, 1, 0), (4., 4, 0, 1), (5., 3, 2, 0), (6., 1, 1, 0)]);
     }
 
     #[test]
     fn km_estimate_and_greenwood_match_hand_computation() {
         let fit = tiny_km();
         // S: 7/8, ·6/7, ·4/5, (censoring), ·1/3, ·0. Greenwood sums: 1/56, +1/42, +1/20, +2/3.
-        let expected = [
-            (0.875, 1. / 56.),
-            (0.75, 1. / 24.),
-            (0.6, 11. / 120.),
-            (0.6, 11. / 120.),
-            (0.2, 91. / 120.),
-        ];
+        let expected = [(0.875, 1. / 56.), (0.75, 1. / 24.), (0.6, 11. / 120.), (0.6, 11. / 120.), (0.2, 91. / 120.)];
         for (row, (s, g)) in fit.rows().iter().zip(expected) {
             close(row.estimate, s);
             close(row.std_err.expect("S > 0"), s * f64::sqrt(g));
@@ -234,10 +205,7 @@ mod tests {
             close(row.upper.expect("0 < S < 1"), upper);
         }
         let last = fit.rows()[5];
-        assert_eq!(
-            (last.estimate, last.std_err, last.lower, last.upper),
-            (0.0, None, None, None)
-        );
+        assert_eq!((last.estimate, last.std_err, last.lower, last.upper), (0.0, None, None, None));
     }
 
     #[test]
@@ -258,14 +226,7 @@ mod tests {
     #[test]
     fn km_at_is_a_right_continuous_step_function() {
         let fit = tiny_km();
-        assert_eq!(
-            fit.at(0.5),
-            CurvePoint {
-                estimate: 1.0,
-                lower: None,
-                upper: None
-            }
-        );
+        assert_eq!(fit.at(0.5), CurvePoint { estimate: 1.0, lower: None, upper: None });
         close(fit.at(2.0).estimate, 0.75);
         close(fit.at(4.99).estimate, 0.6);
         close(fit.at(5.0).estimate, 0.2);
@@ -281,10 +242,7 @@ mod tests {
     }
 
     fn median_of(pairs: &[(f64, bool)]) -> Option<f64> {
-        KaplanMeier::fit(&obs(pairs))
-            .expect("valid")
-            .median()
-            .estimate
+        KaplanMeier::fit(&obs(pairs)).expect("valid").median().estimate
     }
 
     #[test]
@@ -305,29 +263,14 @@ mod tests {
     fn km_median_is_none_when_curve_stays_above_half() {
         let fit = KaplanMeier::fit(&obs(&[(1., true), (2., false), (3., false)])).expect("valid");
         // S = 2/3 from t = 1 on; only the lower band (0.054) reaches 0.5.
-        assert_eq!(
-            fit.median(),
-            Median {
-                estimate: None,
-                lower: Some(1.0),
-                upper: None
-            }
-        );
+        assert_eq!(fit.median(), Median { estimate: None, lower: Some(1.0), upper: None });
     }
 
     #[test]
     fn km_table_has_domain_columns() {
         let table = tiny_km().table();
         assert_eq!(table.len(), 6);
-        assert_eq!(
-            (
-                table[1].time,
-                table[1].at_risk,
-                table[1].events,
-                table[1].censored
-            ),
-            (2., 7, 1, 1)
-        );
+        assert_eq!((table[1].time, table[1].at_risk, table[1].events, table[1].censored), (2., 7, 1, 1));
         close(table[1].estimate, 0.75);
     }
 }

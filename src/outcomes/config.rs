@@ -1,0 +1,118 @@
+//! Outcome parameters (DOMAIN.md §4), from a TOML file with documented defaults.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::schema::Ladder;
+
+/// Errors reading an outcome config.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The TOML is not valid or has unknown keys.
+    #[error("outcome config {path}: {source}")]
+    Toml {
+        /// The file.
+        path: String,
+        /// Parser message (names the key).
+        source: toml::de::Error,
+    },
+    /// The embedded ladder did not load.
+    #[error(transparent)]
+    Ladder(#[from] crate::schema::SchemaError),
+}
+
+/// Every outcome parameter. Each family may set its own age limit.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutcomeConfig {
+    /// Care spells: episodes merge while the next starts at most this many days after the
+    /// latest end so far (31: a 31-day gap merges, 32 splits).
+    pub gap_days: i64,
+    /// Re-entry windows in days.
+    pub reentry_windows: Vec<i64>,
+    /// Age limit of the re-entry follow-up (18; 23 for the extended-care variant).
+    pub reentry_age_limit: u32,
+    /// Prior care at spell start: look-back in days (5 years = 1826).
+    pub prior_care_lookback_days: i64,
+    /// Escalation window in days.
+    pub escalation_window: i64,
+    /// Age limit of the escalation follow-up.
+    pub escalation_age_limit: u32,
+    /// Safety: a later report counts as a re-report only more than this many days after the
+    /// index report (30; 14 is the US CFSR setting).
+    pub same_incident_days: i64,
+    /// Safety windows in days ("geen hermelding binnen W").
+    pub safety_windows: Vec<i64>,
+    /// Age limit of the safety follow-up.
+    pub safety_age_limit: u32,
+    /// A provisional measure followed within this many days by the full one is one measure
+    /// episode when judging success.
+    pub provisional_merge_days: i64,
+    /// Care end reasons that count as a regular ending.
+    pub regular_endings: Vec<String>,
+    /// The care ladder (levels per care form; protection measures).
+    pub ladder: Ladder,
+    /// Reliable change: per problem-score instrument, its SD, reliability and direction.
+    pub instruments: BTreeMap<String, InstrumentSpec>,
+}
+
+/// Jacobson–Truax parameters of one instrument.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct InstrumentSpec {
+    /// Standard deviation of the score in a reference population.
+    pub sd: f64,
+    /// Test-retest reliability r.
+    pub reliability: f64,
+    /// Whether a lower score is better (problem scores): then a fall is an improvement.
+    pub lower_is_better: bool,
+}
+
+impl Default for OutcomeConfig {
+    fn default() -> Self {
+        let ladder = Ladder::embedded().unwrap_or_else(|_| Ladder {
+            name: "default".into(),
+            out_of_home_from: 4,
+            protection_measures: Vec::new(),
+            levels: BTreeMap::new(),
+        });
+        Self {
+            gap_days: 31,
+            reentry_windows: vec![182, 365, 730],
+            reentry_age_limit: 18,
+            prior_care_lookback_days: 1826,
+            escalation_window: 365,
+            escalation_age_limit: 18,
+            same_incident_days: 30,
+            safety_windows: vec![365, 730],
+            safety_age_limit: 18,
+            provisional_merge_days: 14,
+            regular_endings: vec!["planned".into(), "early_mutual".into(), "age_limit".into()],
+            ladder,
+            instruments: BTreeMap::new(),
+        }
+    }
+}
+
+impl OutcomeConfig {
+    /// Read a config file; keys not given keep their defaults.
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = fs_err::read_to_string(path)?;
+        toml::from_str(&text).map_err(|source| ConfigError::Toml { path: path.display().to_string(), source })
+    }
+
+    /// Ladder level of a care form (0 when unknown).
+    pub fn level(&self, care_form: &str) -> u8 {
+        self.ladder.levels.get(care_form).copied().unwrap_or(0)
+    }
+
+    /// Whether a measure kind is a protection measure (its start escalates).
+    pub fn is_protection(&self, kind: &str) -> bool {
+        self.ladder.protection_measures.iter().any(|k| k == kind)
+    }
+}
