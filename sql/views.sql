@@ -7,12 +7,13 @@ CREATE VIEW persons_all AS SELECT * FROM read_parquet('persons/*/*.parquet');
 
 -- One row per person. When sources disagree, the rule is: a day-precise birth date beats a
 -- month-precise one, then the delivery with the latest extracted_on wins, then the source
--- name that sorts first. The whole row of the winner is taken.
+-- name that sorts first. The whole row of the winner is taken. (A person's bucket follows
+-- from the pseudonym, so partitioning by it too changes nothing but lets bucket filters through.)
 CREATE VIEW persons AS
 SELECT * EXCLUDE (pick_)
 FROM (
     SELECT *, row_number() OVER (
-        PARTITION BY person_id
+        PARTITION BY bucket, person_id
         ORDER BY (birth_date_precision = 'day') DESC, extracted_on DESC, source
     ) AS pick_
     FROM persons_all

@@ -73,6 +73,15 @@ pub fn open_in_memory(settings: &DbSettings, temp_dir: Option<&Path>) -> Result<
     Connection::open_in_memory_with_flags(cfg).ctx("opening DuckDB")
 }
 
+/// A database file (used for ingest staging, so staged rows live on disk and only the
+/// buffer pool, bounded by the memory limit, is in memory).
+pub fn open_file(settings: &DbSettings, path: &Path, temp_dir: &Path) -> Result<Connection> {
+    let cfg = config(settings)
+        .and_then(|c| c.with("temp_directory", temp_dir.to_string_lossy()))
+        .ctx("configuring DuckDB")?;
+    Connection::open_with_flags(path, cfg).ctx(format!("opening DuckDB database {}", path.display()))
+}
+
 /// An in-memory database whose relative file paths resolve under `dir` (used for the
 /// store views, which read `persons/*/*.parquet` and the like).
 pub fn open_at(settings: &DbSettings, dir: &Path) -> Result<Connection> {

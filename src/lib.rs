@@ -18,4 +18,5 @@ pub mod schema;
 pub mod sql;
 pub mod store;
 pub mod synth;
+pub mod timelines;
 pub mod validate;

@@ -37,3 +37,17 @@ pub mod ingest {
     /// Persons with conflicting birth date or sex across sources.
     pub const PERSON_CONFLICTS: &str = include_str!("../sql/ingest/person_conflicts.sql");
 }
+
+/// Reading one bucket's timelines from the store views.
+pub mod timelines {
+    /// Persons of a bucket.
+    pub const PERSONS: &str = include_str!("../sql/timelines/persons.sql");
+    /// Care episodes of a bucket.
+    pub const CARE_EPISODES: &str = include_str!("../sql/timelines/care_episodes.sql");
+    /// Measures of a bucket.
+    pub const MEASURES: &str = include_str!("../sql/timelines/measures.sql");
+    /// Safety reports of a bucket.
+    pub const SAFETY_REPORTS: &str = include_str!("../sql/timelines/safety_reports.sql");
+    /// Measurements of a bucket.
+    pub const MEASUREMENTS: &str = include_str!("../sql/timelines/measurements.sql");
+}

@@ -7,3 +7,4 @@ mod ingest;
 mod store;
 mod survival;
 mod synth;
+mod timelines;

@@ -184,7 +184,7 @@ pub fn ingest(delivery_dir: &Path, store: &Store, key: &Key, opts: &IngestOption
     let staging = Staging::begin(store, &lock)?;
     let tmp = staging.root.join("duckdb-tmp");
     fs_err::create_dir_all(&tmp)?;
-    let conn = db::open_in_memory(&opts.db, Some(&tmp))?;
+    let conn = db::open_file(&opts.db, &staging.root.join("staging.duckdb"), &tmp)?;
 
     let bar = progress_bar(opts.progress);
     let mut staged = Vec::new();

@@ -1,0 +1,178 @@
+//! Timelines: one bucket of the store read through DuckDB as Arrow batches and assembled
+//! into sorted per-person [`PersonTimeline`]s for the outcome kernels.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use duckdb::Connection;
+use duckdb::arrow::array::{Array, AsArray};
+use duckdb::arrow::datatypes::{Date32Type, Float64Type};
+use duckdb::arrow::record_batch::RecordBatch;
+
+use crate::db::{DbError, DuckContext};
+use crate::outcomes::timeline::{Episode, Measure, Measurement, PersonTimeline, Report};
+use crate::sql::timelines as q;
+
+/// Errors reading timelines.
+#[derive(Debug, thiserror::Error)]
+pub enum TimelineError {
+    /// DuckDB failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// A column has an unexpected type or is missing (the store does not match the schema).
+    #[error("store column {table}.{column} is missing or has an unexpected type")]
+    Column {
+        /// Table.
+        table: &'static str,
+        /// Column.
+        column: &'static str,
+    },
+}
+
+/// Result alias for this module.
+pub type Result<T> = std::result::Result<T, TimelineError>;
+
+/// Typed access to one batch's columns by name.
+struct Cols<'b> {
+    batch: &'b RecordBatch,
+    table: &'static str,
+}
+
+impl<'b> Cols<'b> {
+    fn idx(&self, column: &'static str) -> Result<usize> {
+        self.batch.schema().index_of(column).map_err(|_| TimelineError::Column { table: self.table, column })
+    }
+    fn strs(&self, column: &'static str) -> Result<&'b duckdb::arrow::array::StringArray> {
+        let i = self.idx(column)?;
+        self.batch.column(i).as_string_opt::<i32>().ok_or(TimelineError::Column { table: self.table, column })
+    }
+    fn dates(&self, column: &'static str) -> Result<&'b duckdb::arrow::array::Date32Array> {
+        let i = self.idx(column)?;
+        self.batch.column(i).as_primitive_opt::<Date32Type>().ok_or(TimelineError::Column { table: self.table, column })
+    }
+    fn floats(&self, column: &'static str) -> Result<&'b duckdb::arrow::array::Float64Array> {
+        let i = self.idx(column)?;
+        self.batch
+            .column(i)
+            .as_primitive_opt::<Float64Type>()
+            .ok_or(TimelineError::Column { table: self.table, column })
+    }
+}
+
+fn opt_str(a: &duckdb::arrow::array::StringArray, i: usize) -> Option<String> {
+    (!a.is_null(i)).then(|| a.value(i).to_owned())
+}
+
+fn opt_date(a: &duckdb::arrow::array::Date32Array, i: usize) -> Option<NaiveDate> {
+    if a.is_null(i) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(1970, 1, 1).map(|e| e + chrono::Duration::days(i64::from(a.value(i))))
+}
+
+fn query(conn: &Connection, sql: &str, bucket: u16) -> Result<Vec<RecordBatch>> {
+    let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
+    let batches = stmt.query_arrow([bucket]).ctx("reading a bucket")?.collect();
+    Ok(batches)
+}
+
+/// Read every person of `bucket` with their events, sorted by person id.
+pub fn read_bucket(conn: &Connection, bucket: u16) -> Result<Vec<PersonTimeline>> {
+    let mut people = read_persons(conn, bucket)?;
+    let index: HashMap<String, usize> = people.iter().enumerate().map(|(i, p)| (p.person_id.clone(), i)).collect();
+    let at = |id: &str| index.get(id).copied();
+    for b in query(conn, q::CARE_EPISODES, bucket)? {
+        let c = Cols { batch: &b, table: "care_episodes" };
+        let (pid, id, form) = (c.strs("person_id")?, c.strs("episode_id")?, c.strs("care_form")?);
+        let (start, end, reason, muni) =
+            (c.dates("start_date")?, c.dates("end_date")?, c.strs("end_reason")?, c.strs("municipality")?);
+        for i in 0..b.num_rows() {
+            let (Some(p), Some(start)) = (at(pid.value(i)), opt_date(start, i)) else { continue };
+            people[p].episodes.push(Episode {
+                episode_id: id.value(i).to_owned(),
+                care_form: form.value(i).to_owned(),
+                start,
+                end: opt_date(end, i),
+                end_reason: opt_str(reason, i),
+                municipality: opt_str(muni, i),
+            });
+        }
+    }
+    for b in query(conn, q::MEASURES, bucket)? {
+        let c = Cols { batch: &b, table: "measures" };
+        let (pid, id, kind) = (c.strs("person_id")?, c.strs("measure_id")?, c.strs("kind")?);
+        let (start, end, reason) = (c.dates("start_date")?, c.dates("end_date")?, c.strs("end_reason")?);
+        for i in 0..b.num_rows() {
+            let (Some(p), Some(start)) = (at(pid.value(i)), opt_date(start, i)) else { continue };
+            people[p].measures.push(Measure {
+                measure_id: id.value(i).to_owned(),
+                kind: kind.value(i).to_owned(),
+                start,
+                end: opt_date(end, i),
+                end_reason: opt_str(reason, i),
+            });
+        }
+    }
+    for b in query(conn, q::SAFETY_REPORTS, bucket)? {
+        let c = Cols { batch: &b, table: "safety_reports" };
+        let (pid, id, hh, date, kind) = (
+            c.strs("person_id")?,
+            c.strs("report_id")?,
+            c.strs("household_id")?,
+            c.dates("report_date")?,
+            c.strs("kind")?,
+        );
+        for i in 0..b.num_rows() {
+            let (Some(p), Some(date)) = (at(pid.value(i)), opt_date(date, i)) else { continue };
+            people[p].reports.push(Report {
+                report_id: id.value(i).to_owned(),
+                household_id: opt_str(hh, i),
+                date,
+                kind: kind.value(i).to_owned(),
+            });
+        }
+    }
+    for b in query(conn, q::MEASUREMENTS, bucket)? {
+        let c = Cols { batch: &b, table: "measurements" };
+        let (pid, id, ep, instr) =
+            (c.strs("person_id")?, c.strs("measurement_id")?, c.strs("episode_id")?, c.strs("instrument")?);
+        let (moment, date, value) = (c.strs("moment")?, c.dates("date")?, c.floats("value")?);
+        for i in 0..b.num_rows() {
+            let (Some(p), Some(date)) = (at(pid.value(i)), opt_date(date, i)) else { continue };
+            people[p].measurements.push(Measurement {
+                measurement_id: id.value(i).to_owned(),
+                episode_id: opt_str(ep, i),
+                instrument: instr.value(i).to_owned(),
+                moment: moment.value(i).to_owned(),
+                date,
+                value: value.value(i),
+            });
+        }
+    }
+    Ok(people)
+}
+
+fn read_persons(conn: &Connection, bucket: u16) -> Result<Vec<PersonTimeline>> {
+    let mut people = Vec::new();
+    for b in query(conn, q::PERSONS, bucket)? {
+        let c = Cols { batch: &b, table: "persons" };
+        let (pid, birth, sex) = (c.strs("person_id")?, c.dates("birth_date")?, c.strs("sex")?);
+        let (death, emig, end) = (c.dates("death_date")?, c.dates("emigration_date")?, c.dates("extracted_on")?);
+        for i in 0..b.num_rows() {
+            let (Some(birth_date), Some(data_end)) = (opt_date(birth, i), opt_date(end, i)) else { continue };
+            people.push(PersonTimeline {
+                person_id: pid.value(i).to_owned(),
+                birth_date,
+                sex: sex.value(i).to_owned(),
+                death_date: opt_date(death, i),
+                emigration_date: opt_date(emig, i),
+                data_end,
+                episodes: Vec::new(),
+                measures: Vec::new(),
+                reports: Vec::new(),
+                measurements: Vec::new(),
+            });
+        }
+    }
+    Ok(people)
+}
