@@ -82,11 +82,11 @@ pub fn open_file(settings: &DbSettings, path: &Path, temp_dir: &Path) -> Result<
     Connection::open_with_flags(path, cfg).ctx(format!("opening DuckDB database {}", path.display()))
 }
 
-/// An in-memory database whose relative file paths resolve under `dir` (used for the
+/// An in-memory database whose relative file paths resolve under `dirs` (used for the
 /// store views, which read `persons/*/*.parquet` and the like).
-pub fn open_at(settings: &DbSettings, dir: &Path) -> Result<Connection> {
-    let cfg =
-        config(settings).and_then(|c| c.with("file_search_path", dir.to_string_lossy())).ctx("configuring DuckDB")?;
+pub fn open_at(settings: &DbSettings, dirs: &[&Path]) -> Result<Connection> {
+    let search: Vec<String> = dirs.iter().map(|d| d.to_string_lossy().into_owned()).collect();
+    let cfg = config(settings).and_then(|c| c.with("file_search_path", search.join(","))).ctx("configuring DuckDB")?;
     Connection::open_in_memory_with_flags(cfg).ctx("opening DuckDB")
 }
 

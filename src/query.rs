@@ -35,11 +35,22 @@ pub enum Format {
     Json,
 }
 
-/// A connection with the store views defined over the current version.
+/// A connection with the store views defined over the current version, and views over the
+/// result tables of the current outcome run when there is one.
 pub fn open_store(store: &Store, settings: &DbSettings) -> Result<Connection> {
     let dir = store.current_dir()?;
-    let conn = db::open_at(settings, &dir)?;
+    let run = crate::outcomes::engine::current(store).ok().flatten();
+    let run_dir = run.as_ref().map(|r| store.root().join("results").join(&r.run));
+    let mut dirs = vec![dir.as_path()];
+    dirs.extend(run_dir.as_deref());
+    let conn = db::open_at(settings, &dirs)?;
     conn.execute_batch(crate::sql::VIEWS).ctx("creating the store views")?;
+    if let Some(run) = &run {
+        for table in run.tables.keys() {
+            let sql = db::render(crate::sql::RESULTS_VIEW, &[("name", table)]);
+            conn.execute_batch(&sql).ctx(format!("creating the view of result table {table}"))?;
+        }
+    }
     Ok(conn)
 }
 

@@ -3,6 +3,9 @@
 /// Views over the current store version (`sql/views.sql`).
 pub const VIEWS: &str = include_str!("../sql/views.sql");
 
+/// A view over one result table of the current outcome run.
+pub const RESULTS_VIEW: &str = include_str!("../sql/results_view.sql");
+
 /// Store figures shown by `kohort demo`.
 pub const DEMO_FIGURES: &str = include_str!("../sql/demo_figures.sql");
 /// Care episodes per care form, shown by `kohort demo`.

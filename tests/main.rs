@@ -3,6 +3,7 @@
 mod common;
 
 mod cli;
+mod engine;
 mod ingest;
 mod store;
 mod survival;

@@ -2,5 +2,6 @@
 //! parameters in [`config::OutcomeConfig`], and survival statistics.
 
 pub mod config;
+pub mod engine;
 pub mod survival;
 pub mod timeline;

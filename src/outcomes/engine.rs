@@ -1,0 +1,198 @@
+//! The outcome engine: bucket by bucket, read the timelines, run the per-person kernels in
+//! parallel (rayon; order kept, so output never depends on thread count), write one Parquet
+//! file per result table and bucket, and publish the run atomically.
+//!
+//! ```text
+//! STORE/results/current.json                 which run is current (replaced atomically)
+//! STORE/results/<run>/<table>/bNN.parquet    results of bucket NN (one file per bucket, so a
+//!                                            bucket can be computed by its own process)
+//! STORE/results/<run>/run.json               store version, config and its hash, counts, hashes
+//! ```
+//! `<run>` is `v<store version>-<config hash>`: the same store and config give the same run.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use duckdb::arrow::record_batch::RecordBatch;
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::config::OutcomeConfig;
+use super::timeline::PersonTimeline;
+use crate::db::DbSettings;
+use crate::store::{FileEntry, Store, StoreError, write_parquet};
+
+/// Errors of an outcome run.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Reading timelines failed.
+    #[error(transparent)]
+    Timeline(#[from] crate::timelines::TimelineError),
+    /// Opening the store views failed.
+    #[error(transparent)]
+    Query(#[from] crate::query::QueryError),
+    /// File trouble.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The run manifest could not be written or read.
+    #[error("results manifest {path}: {message}")]
+    Manifest {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Result alias for this module.
+pub type Result<T> = std::result::Result<T, EngineError>;
+
+/// A run's manifest (`run.json`), also the content of `current.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RunManifest {
+    /// Folder name under `results/`.
+    pub run: String,
+    /// Store version the run read.
+    pub store_version: u64,
+    /// SHA-256 of the config as JSON.
+    pub config_hash: String,
+    /// The config used.
+    pub config: OutcomeConfig,
+    /// kohort version.
+    pub kohort_version: String,
+    /// Files per result table.
+    pub tables: BTreeMap<String, Vec<FileEntry>>,
+    /// Persons processed.
+    pub persons: u64,
+}
+
+/// What computes one bucket's result tables from its timelines (the kernels).
+pub type Kernel<'a> = dyn Fn(&[PersonTimeline]) -> Vec<(&'static str, RecordBatch)> + Sync + 'a;
+
+/// SHA-256 of the config as JSON (field order is fixed by the struct).
+pub fn config_hash(cfg: &OutcomeConfig) -> String {
+    let json = serde_json::to_vec(cfg).unwrap_or_default();
+    hex::encode(Sha256::digest(json))
+}
+
+/// The run folder name for a store version and config.
+pub fn run_name(store_version: u64, cfg: &OutcomeConfig) -> String {
+    format!("v{store_version:06}-{}", &config_hash(cfg)[..12])
+}
+
+/// Compute one bucket into `dir/<table>/bNN.parquet`; returns files and persons.
+pub fn compute_bucket(
+    conn: &duckdb::Connection,
+    bucket: u16,
+    dir: &Path,
+    kernel: &Kernel<'_>,
+) -> Result<(Vec<(String, FileEntry)>, u64)> {
+    let people = crate::timelines::read_bucket(conn, bucket)?;
+    let chunks: Vec<&[PersonTimeline]> = people.chunks(2048).collect();
+    let parts: Vec<Vec<(&'static str, RecordBatch)>> = chunks.par_iter().map(|c| kernel(c)).collect();
+    let mut by_table: BTreeMap<&'static str, Vec<RecordBatch>> = BTreeMap::new();
+    for part in parts {
+        for (table, batch) in part {
+            by_table.entry(table).or_default().push(batch);
+        }
+    }
+    let mut files = Vec::new();
+    for (table, batches) in by_table {
+        let Some(schema) = batches.first().map(RecordBatch::schema) else { continue };
+        let rel = format!("{table}/b{bucket:02}.parquet");
+        let entry = write_parquet(&dir.join(&rel), &rel, schema, batches)?;
+        files.push((table.to_owned(), entry));
+    }
+    Ok((files, people.len() as u64))
+}
+
+/// Compute every bucket and publish the run. Holds the store lock so no ingest runs meanwhile.
+pub fn run(
+    store: &Store,
+    cfg: &OutcomeConfig,
+    db: &DbSettings,
+    kernel: &Kernel<'_>,
+    bar: &ProgressBar,
+) -> Result<RunManifest> {
+    let _lock = store.lock()?;
+    let manifest = store.require_manifest()?;
+    let run = run_name(manifest.version, cfg);
+    let results = store.root().join("results");
+    let staging = results.join(format!(".staging-{run}"));
+    if staging.exists() {
+        fs_err::remove_dir_all(&staging)?;
+    }
+    fs_err::create_dir_all(&staging)?;
+    let conn = crate::query::open_store(store, db)?;
+    bar.set_length(u64::from(manifest.buckets));
+    let mut tables: BTreeMap<String, Vec<FileEntry>> = BTreeMap::new();
+    let mut persons = 0;
+    for bucket in 0..manifest.buckets {
+        let (files, n) = compute_bucket(&conn, bucket, &staging, kernel)?;
+        for (table, entry) in files {
+            tables.entry(table).or_default().push(entry);
+        }
+        persons += n;
+        bar.inc(1);
+    }
+    let m = RunManifest {
+        run: run.clone(),
+        store_version: manifest.version,
+        config_hash: config_hash(cfg),
+        config: cfg.clone(),
+        kohort_version: env!("CARGO_PKG_VERSION").to_owned(),
+        tables,
+        persons,
+    };
+    write_json(&staging.join("run.json"), &m)?;
+    publish(&results, &staging, &m)?;
+    Ok(m)
+}
+
+fn write_json(path: &Path, m: &RunManifest) -> Result<()> {
+    let text = serde_json::to_string_pretty(m)
+        .map_err(|e| EngineError::Manifest { path: path.to_owned(), message: e.to_string() })?;
+    let tmp = path.with_extension("json.tmp");
+    {
+        let mut f = fs_err::File::create(&tmp)?;
+        std::io::Write::write_all(&mut f, text.as_bytes())?;
+        f.sync_all()?;
+    }
+    fs_err::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// Move the staged run into place and point `current.json` at it; drop older runs.
+fn publish(results: &Path, staging: &Path, m: &RunManifest) -> Result<()> {
+    let target = results.join(&m.run);
+    if target.exists() {
+        fs_err::remove_dir_all(&target)?;
+    }
+    fs_err::rename(staging, &target)?;
+    write_json(&results.join("current.json"), m)?;
+    for entry in fs_err::read_dir(results)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type()?.is_dir() && name != m.run {
+            fs_err::remove_dir_all(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// The current run of a store, if outcomes were computed.
+pub fn current(store: &Store) -> Result<Option<RunManifest>> {
+    let path = store.root().join("results").join("current.json");
+    let text = match fs_err::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| EngineError::Manifest { path, message: e.to_string() })
+}
