@@ -160,7 +160,7 @@ fn kaplan_meier_rows_match_lifelines() {
 }
 
 #[test]
-fn kaplan_meier_median_follows_r_quantile_rule() {
+fn kaplan_meier_median_follows_r_print_survfit() {
     for case in oracle().kaplan_meier {
         let median = fit_km(&case).median();
         assert_close_opt(&format!("{} median", case.name), median.estimate, case.median.estimate);
