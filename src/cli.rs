@@ -51,6 +51,22 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Write synthetic deliveries from a scenario.
     Synth(SynthArgs),
+    /// Compute every outcome (re-entry, escalation, safety, field indicators) over the store.
+    Outcomes(OutcomesArgs),
+}
+
+/// `kohort outcomes`.
+#[derive(Debug, Args)]
+pub struct OutcomesArgs {
+    /// The store folder.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Outcome parameters (TOML; keys not given keep the DOMAIN.md defaults).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Print the summary as JSON lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kohort demo`.

@@ -54,3 +54,15 @@ pub mod timelines {
     /// Measurements of a bucket.
     pub const MEASUREMENTS: &str = include_str!("../sql/timelines/measurements.sql");
 }
+
+/// Outcome summaries and curve inputs over the result tables of a run.
+pub mod outcomes {
+    /// Re-entry times and causes.
+    pub const REENTRY_TIMES: &str = include_str!("../sql/outcomes/reentry_times.sql");
+    /// Fixed-window percentages of every outcome.
+    pub const SUMMARY: &str = include_str!("../sql/outcomes/summary.sql");
+    /// Field indicators.
+    pub const INDICATORS: &str = include_str!("../sql/outcomes/indicators.sql");
+    /// Measure durations.
+    pub const MEASURE_DURATIONS: &str = include_str!("../sql/outcomes/measure_durations.sql");
+}

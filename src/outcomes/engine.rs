@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::config::OutcomeConfig;
 use super::timeline::PersonTimeline;
-use crate::db::DbSettings;
+use crate::db::{DbSettings, DuckContext};
 use crate::store::{FileEntry, Store, StoreError, write_parquet};
 
 /// Errors of an outcome run.
@@ -39,6 +39,9 @@ pub enum EngineError {
     /// File trouble.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// Survival curves failed.
+    #[error(transparent)]
+    Curves(#[from] super::curves::CurveError),
     /// The run manifest could not be written or read.
     #[error("results manifest {path}: {message}")]
     Manifest {
@@ -141,6 +144,11 @@ pub fn run(
         persons += n;
         bar.inc(1);
     }
+    if tables.contains_key("reentry") && tables.contains_key("measure_episodes") {
+        for (table, entry) in curves(&staging, &tables, db)? {
+            tables.entry(table).or_default().push(entry);
+        }
+    }
     let m = RunManifest {
         run: run.clone(),
         store_version: manifest.version,
@@ -153,6 +161,16 @@ pub fn run(
     write_json(&staging.join("run.json"), &m)?;
     publish(&results, &staging, &m)?;
     Ok(m)
+}
+
+/// Survival curves over the staged result tables of every bucket.
+fn curves(staging: &Path, tables: &BTreeMap<String, Vec<FileEntry>>, db: &DbSettings) -> Result<Vec<(String, FileEntry)>> {
+    let conn = crate::db::open_at(db, &[staging]).map_err(crate::query::QueryError::from)?;
+    for table in tables.keys() {
+        let sql = crate::db::render(crate::sql::RESULTS_VIEW, &[("name", table)]);
+        conn.execute_batch(&sql).ctx(format!("view of staged {table}")).map_err(crate::query::QueryError::from)?;
+    }
+    Ok(super::curves::write_curves(&conn, staging)?)
 }
 
 fn write_json(path: &Path, m: &RunManifest) -> Result<()> {

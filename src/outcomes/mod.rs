@@ -2,6 +2,7 @@
 //! parameters in [`config::OutcomeConfig`], and survival statistics.
 
 pub mod config;
+pub mod curves;
 pub mod engine;
 pub mod survival;
 pub mod timeline;

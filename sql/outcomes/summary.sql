@@ -1,0 +1,26 @@
+-- Fixed-window outcomes of the current run: indexes, events, censored, dropped and the
+-- percentage with its denominator (event + no event; censored indexes are left out).
+WITH w AS (
+    SELECT 're-entry after a spell end (herhaald beroep)' AS outcome, window_days, status FROM reentry_windows
+    UNION ALL
+    SELECT 'escalation after a spell start (doorstroom)', window_days, status FROM escalation
+    UNION ALL
+    SELECT 'de-escalation after a spell start', window_days, deesc_status FROM escalation
+    UNION ALL
+    SELECT 're-report after a report (hermelding)', window_days, status FROM safety_windows WHERE index_kind = 'report'
+    UNION ALL
+    SELECT 're-report after a spell end', window_days, status FROM safety_windows WHERE index_kind = 'spell_end'
+    UNION ALL
+    SELECT 're-report after a measure end', window_days, status FROM safety_windows WHERE index_kind = 'measure_end'
+)
+SELECT outcome,
+       window_days,
+       count(*) FILTER (WHERE status = 'event') AS events,
+       count(*) FILTER (WHERE status IN ('event', 'no_event')) AS denominator,
+       round(100.0 * count(*) FILTER (WHERE status = 'event')
+             / nullif(count(*) FILTER (WHERE status IN ('event', 'no_event')), 0), 1) AS pct,
+       count(*) FILTER (WHERE status = 'censored') AS censored,
+       count(*) FILTER (WHERE status = 'dropped') AS dropped
+FROM w
+GROUP BY ALL
+ORDER BY outcome, window_days;

@@ -1,0 +1,47 @@
+//! `kohort outcomes`: compute every outcome over the store and print the summary.
+
+use anyhow::Context as _;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{Ctx, Outcome};
+use crate::cli::OutcomesArgs;
+use crate::outcomes::config::OutcomeConfig;
+use crate::outcomes::engine;
+use crate::outcomes::kernels::{PersonOutcomes, compute, to_batches};
+use crate::outcomes::timeline::PersonTimeline;
+use crate::query::{self, Format};
+use crate::store::Store;
+
+/// Compute, publish, summarise.
+pub fn run(args: &OutcomesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+    let cfg = match &args.config {
+        Some(path) => OutcomeConfig::read(path)?,
+        None => OutcomeConfig::default(),
+    };
+    let store = Store::at(&args.store);
+    let bar = if ctx.printer.progress() {
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("outcomes [{bar:40}] bucket {pos}/{len} {elapsed}") {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let kernel = |people: &[PersonTimeline]| {
+        let rows: Vec<PersonOutcomes> = people.iter().map(|t| compute(t, &cfg)).collect();
+        to_batches(&rows)
+    };
+    let run = engine::run(&store, &cfg, &ctx.db, &kernel, &bar).context("computing outcomes")?;
+    bar.finish_and_clear();
+    let conn = query::open_store(&store, &ctx.db)?;
+    let format = if args.json { Format::Json } else { Format::Table };
+    ctx.printer.info(format_args!("run {} over {} persons (store version {})", run.run, run.persons, run.store_version));
+    ctx.printer.data(&query::render(&query::run(&conn, crate::sql::outcomes::SUMMARY)?, format)?);
+    ctx.printer.data(&query::render(&query::run(&conn, crate::sql::outcomes::INDICATORS)?, format)?);
+    ctx.printer.info(format_args!(
+        "result tables (query them with kohort sql): {}",
+        run.tables.keys().cloned().collect::<Vec<_>>().join(", ")
+    ));
+    Ok(Outcome::Done)
+}
