@@ -4,6 +4,7 @@ mod common;
 
 mod cli;
 mod ingest;
+mod kernels;
 mod store;
 mod survival;
 mod synth;

@@ -92,7 +92,7 @@ mod tests {
 
     #[test]
     fn months_end_of_month_clamp_no_care_and_censoring() {
-        let mut t = person("2008-06-15");
+        let mut t = person("2009-06-15");
         t.episodes = vec![ep("E1", "ambulant", "2026-01-31", "2026-02-27", "")];
         t.measures = vec![measure("M1", "ots", "2026-03-31", "", "")];
         let cfg = OutcomeConfig::default();

@@ -93,9 +93,10 @@ mod tests {
     fn event_on_fu_counts_and_after_fu_is_competing() {
         let on = indexes(&two_spells(), fu("2017-09-21", FuReason::AgeLimit), &[730]);
         assert_eq!((on[0].windows[0].1, on[0].cause), (Status::Event, Some(1)));
-        let before = indexes(&two_spells(), fu("2017-09-20", FuReason::AgeLimit), &[365, 730]);
+        let before = indexes(&two_spells(), fu("2017-09-20", FuReason::AgeLimit), &[364, 365, 730]);
         assert_eq!(before[0].next_start, None);
-        assert_eq!(before[0].windows, vec![(365, Status::Censored), (730, Status::Censored)]);
+        let want = vec![(364, Status::NoEvent), (365, Status::NoEvent), (730, Status::Censored)];
+        assert_eq!(before[0].windows, want, "fu = index + 365 completes the 365 window");
         assert_eq!((before[0].time, before[0].cause), (Some(365), Some(2)));
     }
 

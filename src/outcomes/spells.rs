@@ -103,8 +103,9 @@ mod tests {
 
     #[test]
     fn gap_14_splits_what_31_merges() {
-        let eps = vec![ep("E1", "ambulant", "2018-01-01", "2018-01-31", ""), ep("E2", "ambulant", "2018-02-16", "", "")];
+        let eps = vec![ep("E1", "ambulant", "2018-01-01", "2018-01-31", ""), ep("E2", "ambulant", "2018-02-15", "", "")];
         assert_eq!(build(&eps, &cfg(14)).len(), 2);
+        assert_eq!(build(&eps, &cfg(31)).len(), 1);
         assert_eq!(build(&eps, &cfg(15)).len(), 1);
         assert!(build(&eps, &cfg(15))[0].is_open());
     }
