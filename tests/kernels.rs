@@ -37,7 +37,9 @@ fn hand() -> toml::Table {
 fn read(dir: &Path, table: &str) -> Vec<Row> {
     let mut r = csv::Reader::from_path(dir.join(format!("{table}.csv"))).unwrap();
     let headers = r.headers().unwrap().clone();
-    r.records().map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_owned(), v.to_owned())).collect()).collect()
+    r.records()
+        .map(|rec| headers.iter().zip(rec.unwrap().iter()).map(|(h, v)| (h.to_owned(), v.to_owned())).collect())
+        .collect()
 }
 
 fn date(s: &str) -> NaiveDate {
@@ -86,10 +88,8 @@ fn end_reason(code: &str) -> Option<String> {
 fn timelines(dir: &Path) -> Vec<PersonTimeline> {
     let meta: toml::Table = std::fs::read_to_string(dir.join("delivery.toml")).unwrap().parse().unwrap();
     let data_end = date(&meta["extracted_on"].as_datetime().unwrap().to_string());
-    let mut people: BTreeMap<String, PersonTimeline> = read(dir, "persons")
-        .iter()
-        .map(|p| (p["person_id"].clone(), person(p, data_end)))
-        .collect();
+    let mut people: BTreeMap<String, PersonTimeline> =
+        read(dir, "persons").iter().map(|p| (p["person_id"].clone(), person(p, data_end))).collect();
     for e in read(dir, "care_episodes") {
         people.get_mut(&e["person_id"]).unwrap().episodes.push(episode(&e));
     }
@@ -383,11 +383,12 @@ fn kernels_tiny_measures() {
     let measures_in = |e: &&&kohort::outcomes::measures::MeasureEpisode| 1 + i64::from(e.merged_measure_id.is_some());
     assert_eq!(closed(true).map(|e| measures_in(&e)).sum::<i64>(), int(m, "closed_protection"));
     assert_eq!(closed(true).count(), 3);
-    assert_eq!(closed(true).filter(|e| e.goal_reached).count() as i64, int(m, "goal_reached"));
+    let count = |n: usize| i64::try_from(n).unwrap();
+    assert_eq!(count(closed(true).filter(|e| e.goal_reached).count()), int(m, "goal_reached"));
     let cas = eps.iter().find(|e| e.measure_id == "M000000002").unwrap();
     assert_eq!((cas.merged_measure_id.as_deref(), cas.goal_reached), (Some("M000000003"), true));
-    assert_eq!(closed(false).count() as i64, int(m, "youth_probation_closed"));
-    assert_eq!(closed(false).filter(|e| e.goal_reached).count() as i64, int(m, "youth_probation_goal_reached"));
+    assert_eq!(count(closed(false).count()), int(m, "youth_probation_closed"));
+    assert_eq!(count(closed(false).filter(|e| e.goal_reached).count()), int(m, "youth_probation_goal_reached"));
 }
 
 #[test]

@@ -45,6 +45,7 @@ use super::kernels::PersonOutcomes;
 type Column = (FieldRef, ArrayRef);
 
 /// One Arrow batch per result table, in the order listed in the module header.
+#[must_use]
 pub fn to_batches(people: &[PersonOutcomes]) -> Vec<(&'static str, RecordBatch)> {
     vec![
         ("spells", spells(people)),
@@ -178,7 +179,8 @@ fn prior_care(people: &[PersonOutcomes]) -> RecordBatch {
 
 fn escalation(people: &[PersonOutcomes]) -> RecordBatch {
     let r = rows(people, |p| &p.escalation);
-    let (esc, de) = (|x: &&super::escalation::Escalation| x.escalation, |x: &&super::escalation::Escalation| x.deescalation);
+    let (esc, de) =
+        (|x: &&super::escalation::Escalation| x.escalation, |x: &&super::escalation::Escalation| x.deescalation);
     batch(vec![
         ids(&r),
         uint32("spell_no", r.iter().map(|(_, x)| Some(x.spell_no))),
@@ -333,7 +335,8 @@ mod tests {
     #[test]
     fn every_table_with_person_ids_and_window_rows() {
         let mut a = person("2010-01-01");
-        a.episodes = vec![ep("E1", "ambulant", "2020-01-01", "2020-02-01", "planned"), ep("E2", "secure", "2021-01-01", "", "")];
+        a.episodes =
+            vec![ep("E1", "ambulant", "2020-01-01", "2020-02-01", "planned"), ep("E2", "secure", "2021-01-01", "", "")];
         a.reports = vec![report("R1", "2020-05-01")];
         let mut b = person("2011-01-01");
         b.person_id = "P2".into();

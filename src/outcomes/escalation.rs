@@ -171,7 +171,8 @@ mod tests {
     #[test]
     fn age_limit_23_sees_what_18_censors() {
         let mut t = person("2008-01-10");
-        t.episodes = vec![ep("E1", "local_team", "2025-11-01", "2026-03-31", ""), ep("E2", "residential", "2026-02-01", "", "")];
+        t.episodes =
+            vec![ep("E1", "local_team", "2025-11-01", "2026-03-31", ""), ep("E2", "residential", "2026-02-01", "", "")];
         let e = &run(&t, &OutcomeConfig::default())[0];
         assert_eq!((e.status, e.time), (Status::Censored, Some(70)));
         let cfg = OutcomeConfig { escalation_age_limit: 23, ..OutcomeConfig::default() };
@@ -182,7 +183,8 @@ mod tests {
     #[test]
     fn deescalation_to_a_lower_level_above_zero() {
         let mut t = person("2010-01-01");
-        t.episodes = vec![ep("E1", "residential", "2020-01-01", "2020-03-31", ""), ep("E2", "ambulant", "2020-02-01", "", "")];
+        t.episodes =
+            vec![ep("E1", "residential", "2020-01-01", "2020-03-31", ""), ep("E2", "ambulant", "2020-02-01", "", "")];
         let e = &run(&t, &OutcomeConfig::default())[0];
         assert_eq!(e.deesc_status, Status::Event);
         assert_eq!(e.deescalation.map(|s| (s.date, s.level)), Some((d("2020-04-01"), 2)));

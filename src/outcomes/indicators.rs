@@ -97,12 +97,12 @@ pub struct ReliableChange {
 
 /// Indicators of every closed episode, in episode order.
 pub fn episodes(t: &PersonTimeline, cfg: &OutcomeConfig) -> Vec<EpisodeIndicators> {
-    t.episodes.iter().filter_map(|e| indicators(t, cfg, e, e.end?)).collect()
+    t.episodes.iter().filter_map(|e| Some(indicators(t, cfg, e, e.end?))).collect()
 }
 
-fn indicators(t: &PersonTimeline, cfg: &OutcomeConfig, e: &Episode, end: NaiveDate) -> Option<EpisodeIndicators> {
+fn indicators(t: &PersonTimeline, cfg: &OutcomeConfig, e: &Episode, end: NaiveDate) -> EpisodeIndicators {
     let linked = linked(&t.measurements, &e.episode_id);
-    Some(EpisodeIndicators {
+    EpisodeIndicators {
         episode_id: e.episode_id.clone(),
         care_form: e.care_form.clone(),
         level: cfg.level(&e.care_form),
@@ -112,7 +112,7 @@ fn indicators(t: &PersonTimeline, cfg: &OutcomeConfig, e: &Episode, end: NaiveDa
         regular: e.end_reason.as_ref().is_some_and(|r| cfg.regular_endings.contains(r)),
         goal_attainment: outcome_score(&linked, "goal_attainment"),
         satisfaction: outcome_score(&linked, "satisfaction"),
-    })
+    }
 }
 
 fn linked<'a>(ms: &'a [Measurement], episode_id: &str) -> Vec<&'a Measurement> {

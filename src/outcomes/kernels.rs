@@ -49,6 +49,7 @@ pub struct PersonOutcomes {
 }
 
 /// Compute every per-person outcome of `t`.
+#[must_use]
 pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
     let spells = spells::build(&t.episodes, cfg);
     let fu_reentry = follow_up(t, cfg.reentry_age_limit);

@@ -80,7 +80,13 @@ fn follower(ms: &[Measure], p: &Measure, used: &[bool], merge_days: i64) -> Opti
     ms.iter().enumerate().position(|(j, m)| !used[j] && m.kind == full && follows(m))
 }
 
-fn episode(t: &PersonTimeline, cfg: &OutcomeConfig, first: &Measure, full: Option<&Measure>, fu: FollowUp) -> MeasureEpisode {
+fn episode(
+    t: &PersonTimeline,
+    cfg: &OutcomeConfig,
+    first: &Measure,
+    full: Option<&Measure>,
+    fu: FollowUp,
+) -> MeasureEpisode {
     let last = full.unwrap_or(first);
     let (start, end) = (first.start, last.end);
     MeasureEpisode {
@@ -161,7 +167,8 @@ mod tests {
     fn open_measure_is_censored_at_fu_and_placement_overlaps() {
         let mut t = person("2008-01-10");
         t.measures = vec![measure("M1", "ots", "2025-01-01", "", "")];
-        t.episodes = vec![ep("E1", "foster_care", "2020-01-01", "2025-01-01", ""), ep("E2", "secure", "2027-01-01", "", "")];
+        t.episodes =
+            vec![ep("E1", "foster_care", "2020-01-01", "2025-01-01", ""), ep("E2", "secure", "2027-01-01", "", "")];
         let e = run(&t, &OutcomeConfig::default());
         assert_eq!((e[0].duration, e[0].censored, e[0].out_of_home), (Some(374), true, true));
         let cfg = OutcomeConfig { safety_age_limit: 23, ..OutcomeConfig::default() };

@@ -101,8 +101,14 @@ mod tests {
         assert_eq!(m[0].status, MonthStatus::InCare(State { level: 2, protection: false }));
         assert_eq!((m[1].date, m[1].status), (d("2026-02-28"), MonthStatus::NoCare));
         assert_eq!(m[2].status, MonthStatus::InCare(State { level: 0, protection: true }));
-        assert_eq!((m[4].date, m[4].status), (d("2026-05-31"), MonthStatus::InCare(State { level: 0, protection: true })));
-        assert_eq!((m[5].date, m[5].status), (d("2026-06-30"), MonthStatus::InCare(State { level: 0, protection: true })));
+        assert_eq!(
+            (m[4].date, m[4].status),
+            (d("2026-05-31"), MonthStatus::InCare(State { level: 0, protection: true }))
+        );
+        assert_eq!(
+            (m[5].date, m[5].status),
+            (d("2026-06-30"), MonthStatus::InCare(State { level: 0, protection: true }))
+        );
         assert_eq!((m[6].date, m[6].status), (d("2026-07-31"), MonthStatus::Censored));
     }
 

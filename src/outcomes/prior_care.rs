@@ -66,7 +66,8 @@ mod tests {
 
     #[test]
     fn lookback_1826_is_inclusive_and_configurable() {
-        let eps = vec![ep("E1", "ambulant", "2015-01-01", "2015-01-01", ""), ep("E2", "ambulant", "2020-01-01", "", "")];
+        let eps =
+            vec![ep("E1", "ambulant", "2015-01-01", "2015-01-01", ""), ep("E2", "ambulant", "2020-01-01", "", "")];
         let spells = build(&eps, &OutcomeConfig::default());
         let p = starts(&spells, 1826);
         assert_eq!((p[1].prior_end, p[1].days_since, p[1].prior_care), (Some(d("2015-01-01")), Some(1826), true));

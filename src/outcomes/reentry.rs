@@ -75,7 +75,8 @@ mod tests {
     }
 
     fn two_spells() -> Vec<Spell> {
-        let eps = vec![ep("E1", "ambulant", "2016-03-20", "2016-09-20", ""), ep("E2", "local_team", "2017-09-21", "", "")];
+        let eps =
+            vec![ep("E1", "ambulant", "2016-03-20", "2016-09-20", ""), ep("E2", "local_team", "2017-09-21", "", "")];
         build(&eps, &OutcomeConfig::default())
     }
 

@@ -195,7 +195,10 @@ mod tests {
         t.reports = vec![report("R1", "2020-03-06")];
         let v = run(&t, &OutcomeConfig::default());
         let kinds: Vec<(IndexKind, Option<i64>)> = v.iter().map(|i| (i.kind, i.t)).collect();
-        assert_eq!(kinds, vec![(IndexKind::Report, None), (IndexKind::SpellEnd, Some(5)), (IndexKind::MeasureEnd, Some(1))]);
+        assert_eq!(
+            kinds,
+            vec![(IndexKind::Report, None), (IndexKind::SpellEnd, Some(5)), (IndexKind::MeasureEnd, Some(1))]
+        );
         assert_eq!(v[2].measure_id.as_deref(), Some("M1"));
     }
 }

@@ -103,7 +103,8 @@ mod tests {
 
     #[test]
     fn gap_14_splits_what_31_merges() {
-        let eps = vec![ep("E1", "ambulant", "2018-01-01", "2018-01-31", ""), ep("E2", "ambulant", "2018-02-15", "", "")];
+        let eps =
+            vec![ep("E1", "ambulant", "2018-01-01", "2018-01-31", ""), ep("E2", "ambulant", "2018-02-15", "", "")];
         assert_eq!(build(&eps, &cfg(14)).len(), 2);
         assert_eq!(build(&eps, &cfg(31)).len(), 1);
         assert_eq!(build(&eps, &cfg(15)).len(), 1);
@@ -123,14 +124,16 @@ mod tests {
 
     #[test]
     fn open_episode_opens_the_spell_and_absorbs_later_ones() {
-        let eps = vec![ep("E1", "ambulant", "2020-01-01", "", ""), ep("E2", "local_team", "2024-01-01", "2024-02-01", "")];
+        let eps =
+            vec![ep("E1", "ambulant", "2020-01-01", "", ""), ep("E2", "local_team", "2024-01-01", "2024-02-01", "")];
         let s = build(&eps, &cfg(31));
         assert_eq!(starts(&s), vec![(d("2020-01-01"), None)]);
     }
 
     #[test]
     fn index_level_includes_episodes_starting_that_day() {
-        let eps = vec![ep("E1", "local_team", "2020-01-01", "2020-06-01", ""), ep("E2", "foster_care", "2020-01-01", "", "")];
+        let eps =
+            vec![ep("E1", "local_team", "2020-01-01", "2020-06-01", ""), ep("E2", "foster_care", "2020-01-01", "", "")];
         assert_eq!(build(&eps, &cfg(31))[0].index_level, 4);
     }
 }

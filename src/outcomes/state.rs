@@ -93,7 +93,8 @@ mod tests {
     #[test]
     fn open_episode_stays_active_and_end_day_counts() {
         let mut t = person("2010-01-01");
-        t.episodes = vec![ep("E1", "ambulant", "2020-01-01", "2020-03-31", ""), ep("E2", "secure", "2021-01-01", "", "")];
+        t.episodes =
+            vec![ep("E1", "ambulant", "2020-01-01", "2020-03-31", ""), ep("E2", "secure", "2021-01-01", "", "")];
         let cfg = OutcomeConfig::default();
         assert_eq!(level_on(&t.episodes, &cfg, d("2020-03-31")), 2);
         assert_eq!(level_on(&t.episodes, &cfg, d("2020-04-01")), 0);
