@@ -5,6 +5,8 @@ mod common;
 mod cli;
 mod engine;
 mod ingest;
+mod kernels;
+mod outcomes;
 mod store;
 mod survival;
 mod synth;

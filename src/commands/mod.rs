@@ -3,6 +3,7 @@
 mod demo;
 mod ingest;
 mod key;
+mod outcomes;
 mod schema;
 mod sql;
 mod synth;
@@ -49,6 +50,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Sql(args) => sql::run(&args, &ctx),
         Command::Verify(args) => verify::run(&args, &ctx),
         Command::Synth(args) => synth::run(&args, &ctx),
+        Command::Outcomes(args) => outcomes::run(&args, &ctx),
     }
     .context("kohort failed")
 }

@@ -36,7 +36,8 @@ pub fn run(args: &OutcomesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     bar.finish_and_clear();
     let conn = query::open_store(&store, &ctx.db)?;
     let format = if args.json { Format::Json } else { Format::Table };
-    ctx.printer.info(format_args!("run {} over {} persons (store version {})", run.run, run.persons, run.store_version));
+    ctx.printer
+        .info(format_args!("run {} over {} persons (store version {})", run.run, run.persons, run.store_version));
     ctx.printer.data(&query::render(&query::run(&conn, crate::sql::outcomes::SUMMARY)?, format)?);
     ctx.printer.data(&query::render(&query::run(&conn, crate::sql::outcomes::INDICATORS)?, format)?);
     ctx.printer.info(format_args!(

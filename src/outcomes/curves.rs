@@ -113,7 +113,9 @@ pub fn write_curves(conn: &Connection, dir: &Path) -> Result<Vec<(String, FileEn
         let aj = AalenJohansen::fit(&comp).map_err(|source| CurveError::Survival { curve: "reentry_cif", source })?;
         aj.rows()
             .iter()
-            .map(|r| (r.time, r.n_at_risk, r.n_events_of_interest(), r.n_competing(), r.n_censored, r.cif, r.lower, r.upper))
+            .map(|r| {
+                (r.time, r.n_at_risk, r.n_events_of_interest(), r.n_competing(), r.n_censored, r.cif, r.lower, r.upper)
+            })
             .collect()
     };
     out.push(write(dir, "reentry_cif", &cif_rows, true)?);

@@ -164,7 +164,11 @@ pub fn run(
 }
 
 /// Survival curves over the staged result tables of every bucket.
-fn curves(staging: &Path, tables: &BTreeMap<String, Vec<FileEntry>>, db: &DbSettings) -> Result<Vec<(String, FileEntry)>> {
+fn curves(
+    staging: &Path,
+    tables: &BTreeMap<String, Vec<FileEntry>>,
+    db: &DbSettings,
+) -> Result<Vec<(String, FileEntry)>> {
     let conn = crate::db::open_at(db, &[staging]).map_err(crate::query::QueryError::from)?;
     for table in tables.keys() {
         let sql = crate::db::render(crate::sql::RESULTS_VIEW, &[("name", table)]);

@@ -1,0 +1,356 @@
+//! Arrow tables of the per-person outcomes: one batch per result table, tidy, rows in input order
+//! (people in slice order, each person's rows in kernel order), `person_id` (Utf8) on every row,
+//! dates as Date32, every column nullable (so batches of different buckets share one schema).
+//!
+//! Window results are kept long: one row per (index, window) in `reentry_windows` and
+//! `safety_windows`, joined to their index table on (`person_id`, `spell_no`) and (`person_id`,
+//! `index_no`); statuses are `event`, `no_event`, `censored`, `dropped`. Escalation has one window
+//! (`window_days` column on its row). Tables and columns:
+//!
+//! * `spells`: spell_no, start, end, open, index_level, n_episodes
+//! * `spell_episodes`: spell_no, episode_id
+//! * `reentry`: spell_no, index_date, next_start, t_days, fu_date, fu_reason, dropped, time_days,
+//!   cause (1 re-entry, 2 competing, 0 censored; null when dropped)
+//! * `reentry_windows`: spell_no, index_date, window_days, status
+//! * `prior_care`: spell_no, spell_start, year, prior_care, prior_end, days_since
+//! * `escalation`: spell_no, index_date, index_level, index_protection, fu_date, fu_reason,
+//!   window_days, status, event_date, t_days, to_level, measure_start, time_days, deesc_status,
+//!   deesc_date, deesc_t_days, deesc_level, deesc_time_days
+//! * `transitions`: date, from_level, from_protection, to_level, to_protection
+//! * `monthly_states`: spell_no, index_date, month, date, status (`in_care`, `no_care`,
+//!   `censored`), level, protection (null unless in care)
+//! * `safety`: index_no, index_kind (`report`, `spell_end`, `measure_end`), index_date,
+//!   report_id, spell_no, measure_id, same_incident_days, fu_date, fu_reason, dropped,
+//!   rereport_id, rereport_date, t_days, time_days
+//! * `safety_windows`: index_no, index_kind, index_date, window_days, status
+//! * `measure_episodes`: measure_id, merged_measure_id, kind, start, end, end_reason,
+//!   protection, closed, goal_reached, duration_days, censored, out_of_home
+//! * `episode_indicators`: episode_id, care_form, level, start, end, end_reason, regular,
+//!   goal_attainment, goal_attained, satisfaction, satisfied
+//! * `reliable_change`: episode_id, instrument, start_date, start_value, end_date, end_value,
+//!   rci, change (`improved`, `unchanged`, `deteriorated`)
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use duckdb::arrow::array::{
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, StringArray, StructArray, UInt8Array,
+    UInt32Array,
+};
+use duckdb::arrow::datatypes::{Date32Type, Field, FieldRef};
+use duckdb::arrow::record_batch::RecordBatch;
+
+use super::kernels::PersonOutcomes;
+
+type Column = (FieldRef, ArrayRef);
+
+/// One Arrow batch per result table, in the order listed in the module header.
+#[must_use]
+pub fn to_batches(people: &[PersonOutcomes]) -> Vec<(&'static str, RecordBatch)> {
+    vec![
+        ("spells", spells(people)),
+        ("spell_episodes", spell_episodes(people)),
+        ("reentry", reentry(people)),
+        ("reentry_windows", reentry_windows(people)),
+        ("prior_care", prior_care(people)),
+        ("escalation", escalation(people)),
+        ("transitions", transitions(people)),
+        ("monthly_states", monthly_states(people)),
+        ("safety", safety(people)),
+        ("safety_windows", safety_windows(people)),
+        ("measure_episodes", measure_episodes(people)),
+        ("episode_indicators", episode_indicators(people)),
+        ("reliable_change", reliable_change(people)),
+    ]
+}
+
+/// Every row of one table with its person id.
+fn rows<'a, R>(people: &'a [PersonOutcomes], table: impl Fn(&'a PersonOutcomes) -> &'a [R]) -> Vec<(&'a str, &'a R)> {
+    people.iter().flat_map(|p| table(p).iter().map(move |r| (p.person_id.as_str(), r))).collect()
+}
+
+fn batch(columns: Vec<Column>) -> RecordBatch {
+    RecordBatch::from(StructArray::from(columns))
+}
+
+fn col(name: &str, array: ArrayRef) -> Column {
+    (Arc::new(Field::new(name, array.data_type().clone(), true)), array)
+}
+
+fn ids<R>(rows: &[(&str, R)]) -> Column {
+    utf8("person_id", rows.iter().map(|r| Some(r.0)))
+}
+
+fn utf8<'a>(name: &str, v: impl Iterator<Item = Option<&'a str>>) -> Column {
+    col(name, Arc::new(v.collect::<StringArray>()))
+}
+
+fn date(name: &str, v: impl Iterator<Item = Option<NaiveDate>>) -> Column {
+    col(name, Arc::new(v.map(|d| d.map(Date32Type::from_naive_date)).collect::<Date32Array>()))
+}
+
+fn int(name: &str, v: impl Iterator<Item = Option<i64>>) -> Column {
+    col(name, Arc::new(v.collect::<Int64Array>()))
+}
+
+fn int32(name: &str, v: impl Iterator<Item = Option<i32>>) -> Column {
+    col(name, Arc::new(v.collect::<Int32Array>()))
+}
+
+fn uint32(name: &str, v: impl Iterator<Item = Option<u32>>) -> Column {
+    col(name, Arc::new(v.collect::<UInt32Array>()))
+}
+
+fn uint8(name: &str, v: impl Iterator<Item = Option<u8>>) -> Column {
+    col(name, Arc::new(v.collect::<UInt8Array>()))
+}
+
+fn boolean(name: &str, v: impl Iterator<Item = Option<bool>>) -> Column {
+    col(name, Arc::new(v.collect::<BooleanArray>()))
+}
+
+fn float(name: &str, v: impl Iterator<Item = Option<f64>>) -> Column {
+    col(name, Arc::new(v.collect::<Float64Array>()))
+}
+
+fn spells(people: &[PersonOutcomes]) -> RecordBatch {
+    let r = rows(people, |p| &p.spells);
+    batch(vec![
+        ids(&r),
+        uint32("spell_no", r.iter().map(|(_, s)| Some(s.spell_no))),
+        date("start", r.iter().map(|(_, s)| Some(s.start))),
+        date("end", r.iter().map(|(_, s)| s.end)),
+        boolean("open", r.iter().map(|(_, s)| Some(s.is_open()))),
+        uint8("index_level", r.iter().map(|(_, s)| Some(s.index_level))),
+        int("n_episodes", r.iter().map(|(_, s)| i64::try_from(s.episode_ids.len()).ok())),
+    ])
+}
+
+fn spell_episodes(people: &[PersonOutcomes]) -> RecordBatch {
+    let spells = rows(people, |p| &p.spells);
+    let r: Vec<_> = spells.iter().flat_map(|(p, s)| s.episode_ids.iter().map(move |e| (*p, (s.spell_no, e)))).collect();
+    batch(vec![
+        ids(&r),
+        uint32("spell_no", r.iter().map(|(_, (n, _))| Some(*n))),
+        utf8("episode_id", r.iter().map(|(_, (_, e))| Some(e.as_str()))),
+    ])
+}
+
+fn reentry(people: &[PersonOutcomes]) -> RecordBatch {
+    let r = rows(people, |p| &p.reentry);
+    batch(vec![
+        ids(&r),
+        uint32("spell_no", r.iter().map(|(_, x)| Some(x.spell_no))),
+        date("index_date", r.iter().map(|(_, x)| Some(x.index))),
+        date("next_start", r.iter().map(|(_, x)| x.next_start)),
+        int("t_days", r.iter().map(|(_, x)| x.t)),
+        date("fu_date", r.iter().map(|(_, x)| Some(x.fu.end))),
+        utf8("fu_reason", r.iter().map(|(_, x)| Some(x.fu.reason.as_str()))),
+        boolean("dropped", r.iter().map(|(_, x)| Some(x.dropped))),
+        int("time_days", r.iter().map(|(_, x)| x.time)),
+        uint8("cause", r.iter().map(|(_, x)| x.cause)),
+    ])
+}
+
+fn reentry_windows(people: &[PersonOutcomes]) -> RecordBatch {
+    let idx = rows(people, |p| &p.reentry);
+    let r: Vec<_> = idx.iter().flat_map(|(p, x)| x.windows.iter().map(move |w| (*p, (*x, w)))).collect();
+    batch(vec![
+        ids(&r),
+        uint32("spell_no", r.iter().map(|(_, (x, _))| Some(x.spell_no))),
+        date("index_date", r.iter().map(|(_, (x, _))| Some(x.index))),
+        int("window_days", r.iter().map(|(_, (_, w))| Some(w.0))),
+        utf8("status", r.iter().map(|(_, (_, w))| Some(w.1.as_str()))),
+    ])
+}
+
+fn prior_care(people: &[PersonOutcomes]) -> RecordBatch {
+    let r = rows(people, |p| &p.prior_care);
+    batch(vec![
+        ids(&r),
+        uint32("spell_no", r.iter().map(|(_, x)| Some(x.spell_no))),
+        date("spell_start", r.iter().map(|(_, x)| Some(x.start))),
+        int32("year", r.iter().map(|(_, x)| Some(x.year))),
+        boolean("prior_care", r.iter().map(|(_, x)| Some(x.prior_care))),
+        date("prior_end", r.iter().map(|(_, x)| x.prior_end)),
+        int("days_since", r.iter().map(|(_, x)| x.days_since)),
+    ])
+}
+
+fn escalation(people: &[PersonOutcomes]) -> RecordBatch {
+    let r = rows(people, |p| &p.escalation);
+    let (esc, de) =
+        (|x: &&super::escalation::Escalation| x.escalation, |x: &&super::escalation::Escalation| x.deescalation);
+    batch(vec![
+        ids(&r),
+        uint32("spell_no", r.iter().map(|(_, x)| Some(x.spell_no))),
+        date("index_date", r.iter().map(|(_, x)| Some(x.index))),
+        uint8("index_level", r.iter().map(|(_, x)| Some(x.index_level))),
+        boolean("index_protection", r.iter().map(|(_, x)| Some(x.index_protection))),
+        date("fu_date", r.iter().map(|(_, x)| Some(x.fu.end))),
+        utf8("fu_reason", r.iter().map(|(_, x)| Some(x.fu.reason.as_str()))),
+        int("window_days", r.iter().map(|(_, x)| Some(x.window))),
+        utf8("status", r.iter().map(|(_, x)| Some(x.status.as_str()))),
+        date("event_date", r.iter().map(|(_, x)| esc(x).map(|s| s.date))),
+        int("t_days", r.iter().map(|(_, x)| esc(x).map(|s| s.t))),
+        uint8("to_level", r.iter().map(|(_, x)| esc(x).map(|s| s.level))),
+        boolean("measure_start", r.iter().map(|(_, x)| esc(x).map(|s| s.measure_start))),
+        int("time_days", r.iter().map(|(_, x)| x.time)),
+        utf8("deesc_status", r.iter().map(|(_, x)| Some(x.deesc_status.as_str()))),
+        date("deesc_date", r.iter().map(|(_, x)| de(x).map(|s| s.date))),
+        int("deesc_t_days", r.iter().map(|(_, x)| de(x).map(|s| s.t))),
+        uint8("deesc_level", r.iter().map(|(_, x)| de(x).map(|s| s.level))),
+        int("deesc_time_days", r.iter().map(|(_, x)| x.deesc_time)),
+    ])
+}
+
+fn transitions(people: &[PersonOutcomes]) -> RecordBatch {
+    let r = rows(people, |p| &p.transitions);
+    batch(vec![
+        ids(&r),
+        date("date", r.iter().map(|(_, x)| Some(x.date))),
+        uint8("from_level", r.iter().map(|(_, x)| Some(x.from.level))),
+        boolean("from_protection", r.iter().map(|(_, x)| Some(x.from.protection))),
+        uint8("to_level", r.iter().map(|(_, x)| Some(x.to.level))),
+        boolean("to_protection", r.iter().map(|(_, x)| Some(x.to.protection))),
+    ])
+}
+
+fn monthly_states(people: &[PersonOutcomes]) -> RecordBatch {
+    let r = rows(people, |p| &p.monthly_states);
+    batch(vec![
+        ids(&r),
+        uint32("spell_no", r.iter().map(|(_, x)| Some(x.spell_no))),
+        date("index_date", r.iter().map(|(_, x)| Some(x.index))),
+        uint32("month", r.iter().map(|(_, x)| Some(x.month))),
+        date("date", r.iter().map(|(_, x)| Some(x.date))),
+        utf8("status", r.iter().map(|(_, x)| Some(x.status.as_str()))),
+        uint8("level", r.iter().map(|(_, x)| x.status.state().map(|s| s.level))),
+        boolean("protection", r.iter().map(|(_, x)| x.status.state().map(|s| s.protection))),
+    ])
+}
+
+/// Safety rows with their position among the person's indexes.
+fn safety_rows(people: &[PersonOutcomes]) -> Vec<(&str, (u32, &super::safety::SafetyIndex))> {
+    let number = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    people
+        .iter()
+        .flat_map(|p| p.safety.iter().enumerate().map(move |(i, x)| (p.person_id.as_str(), (number(i), x))))
+        .collect()
+}
+
+fn safety(people: &[PersonOutcomes]) -> RecordBatch {
+    let r = safety_rows(people);
+    batch(vec![
+        ids(&r),
+        uint32("index_no", r.iter().map(|(_, (i, _))| Some(*i))),
+        utf8("index_kind", r.iter().map(|(_, (_, x))| Some(x.kind.as_str()))),
+        date("index_date", r.iter().map(|(_, (_, x))| Some(x.index))),
+        utf8("report_id", r.iter().map(|(_, (_, x))| x.report_id.as_deref())),
+        uint32("spell_no", r.iter().map(|(_, (_, x))| x.spell_no)),
+        utf8("measure_id", r.iter().map(|(_, (_, x))| x.measure_id.as_deref())),
+        int("same_incident_days", r.iter().map(|(_, (_, x))| Some(x.same_incident))),
+        date("fu_date", r.iter().map(|(_, (_, x))| Some(x.fu.end))),
+        utf8("fu_reason", r.iter().map(|(_, (_, x))| Some(x.fu.reason.as_str()))),
+        boolean("dropped", r.iter().map(|(_, (_, x))| Some(x.dropped))),
+        utf8("rereport_id", r.iter().map(|(_, (_, x))| x.rereport.as_ref().map(|r| r.0.as_str()))),
+        date("rereport_date", r.iter().map(|(_, (_, x))| x.rereport.as_ref().map(|r| r.1))),
+        int("t_days", r.iter().map(|(_, (_, x))| x.t)),
+        int("time_days", r.iter().map(|(_, (_, x))| x.time)),
+    ])
+}
+
+fn safety_windows(people: &[PersonOutcomes]) -> RecordBatch {
+    let idx = safety_rows(people);
+    let r: Vec<_> = idx.iter().flat_map(|(p, (i, x))| x.windows.iter().map(move |w| (*p, (*i, *x, w)))).collect();
+    batch(vec![
+        ids(&r),
+        uint32("index_no", r.iter().map(|(_, (i, _, _))| Some(*i))),
+        utf8("index_kind", r.iter().map(|(_, (_, x, _))| Some(x.kind.as_str()))),
+        date("index_date", r.iter().map(|(_, (_, x, _))| Some(x.index))),
+        int("window_days", r.iter().map(|(_, (_, _, w))| Some(w.0))),
+        utf8("status", r.iter().map(|(_, (_, _, w))| Some(w.1.as_str()))),
+    ])
+}
+
+fn measure_episodes(people: &[PersonOutcomes]) -> RecordBatch {
+    let r = rows(people, |p| &p.measure_episodes);
+    batch(vec![
+        ids(&r),
+        utf8("measure_id", r.iter().map(|(_, x)| Some(x.measure_id.as_str()))),
+        utf8("merged_measure_id", r.iter().map(|(_, x)| x.merged_measure_id.as_deref())),
+        utf8("kind", r.iter().map(|(_, x)| Some(x.kind.as_str()))),
+        date("start", r.iter().map(|(_, x)| Some(x.start))),
+        date("end", r.iter().map(|(_, x)| x.end)),
+        utf8("end_reason", r.iter().map(|(_, x)| x.end_reason.as_deref())),
+        boolean("protection", r.iter().map(|(_, x)| Some(x.protection))),
+        boolean("closed", r.iter().map(|(_, x)| Some(x.is_closed()))),
+        boolean("goal_reached", r.iter().map(|(_, x)| Some(x.goal_reached))),
+        int("duration_days", r.iter().map(|(_, x)| x.duration)),
+        boolean("censored", r.iter().map(|(_, x)| Some(x.censored))),
+        boolean("out_of_home", r.iter().map(|(_, x)| Some(x.out_of_home))),
+    ])
+}
+
+fn episode_indicators(people: &[PersonOutcomes]) -> RecordBatch {
+    let r = rows(people, |p| &p.episode_indicators);
+    batch(vec![
+        ids(&r),
+        utf8("episode_id", r.iter().map(|(_, x)| Some(x.episode_id.as_str()))),
+        utf8("care_form", r.iter().map(|(_, x)| Some(x.care_form.as_str()))),
+        uint8("level", r.iter().map(|(_, x)| Some(x.level))),
+        date("start", r.iter().map(|(_, x)| Some(x.start))),
+        date("end", r.iter().map(|(_, x)| Some(x.end))),
+        utf8("end_reason", r.iter().map(|(_, x)| x.end_reason.as_deref())),
+        boolean("regular", r.iter().map(|(_, x)| Some(x.regular))),
+        float("goal_attainment", r.iter().map(|(_, x)| x.goal_attainment)),
+        boolean("goal_attained", r.iter().map(|(_, x)| x.goal_attained())),
+        float("satisfaction", r.iter().map(|(_, x)| x.satisfaction)),
+        boolean("satisfied", r.iter().map(|(_, x)| x.satisfied())),
+    ])
+}
+
+fn reliable_change(people: &[PersonOutcomes]) -> RecordBatch {
+    let r = rows(people, |p| &p.reliable_change);
+    batch(vec![
+        ids(&r),
+        utf8("episode_id", r.iter().map(|(_, x)| Some(x.episode_id.as_str()))),
+        utf8("instrument", r.iter().map(|(_, x)| Some(x.instrument.as_str()))),
+        date("start_date", r.iter().map(|(_, x)| Some(x.start.0))),
+        float("start_value", r.iter().map(|(_, x)| Some(x.start.1))),
+        date("end_date", r.iter().map(|(_, x)| Some(x.end.0))),
+        float("end_value", r.iter().map(|(_, x)| Some(x.end.1))),
+        float("rci", r.iter().map(|(_, x)| Some(x.rci))),
+        utf8("change", r.iter().map(|(_, x)| Some(x.change.as_str()))),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcomes::config::OutcomeConfig;
+    use crate::outcomes::kernels::compute;
+    use crate::outcomes::testkit::{ep, person, report};
+
+    #[test]
+    fn every_table_with_person_ids_and_window_rows() {
+        let mut a = person("2010-01-01");
+        a.episodes =
+            vec![ep("E1", "ambulant", "2020-01-01", "2020-02-01", "planned"), ep("E2", "secure", "2021-01-01", "", "")];
+        a.reports = vec![report("R1", "2020-05-01")];
+        let mut b = person("2011-01-01");
+        b.person_id = "P2".into();
+        b.episodes = vec![ep("E3", "local_team", "2022-01-01", "2022-03-01", "")];
+        let cfg = OutcomeConfig::default();
+        let out = to_batches(&[compute(&a, &cfg), compute(&b, &cfg)]);
+        let n: Vec<(&str, usize)> = out.iter().map(|(name, b)| (*name, b.num_rows())).collect();
+        assert_eq!(n[..4], [("spells", 3), ("spell_episodes", 3), ("reentry", 2), ("reentry_windows", 6)]);
+        assert_eq!(n.len(), 13);
+        let spells = &out[0].1;
+        let person = spells.column(0).as_any().downcast_ref::<StringArray>().map(|a| a.value(2).to_owned());
+        assert_eq!(person.as_deref(), Some("P2"));
+        assert_eq!(spells.schema().field(2).data_type(), &duckdb::arrow::datatypes::DataType::Date32);
+        let empty = to_batches(&[]);
+        assert!(empty.iter().all(|(_, b)| b.num_rows() == 0 && b.num_columns() > 1));
+    }
+}
