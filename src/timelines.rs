@@ -79,6 +79,7 @@ fn query(conn: &Connection, sql: &str, bucket: u16) -> Result<Vec<RecordBatch>> 
 /// Read every person of `bucket` with their events, sorted by person id.
 pub fn read_bucket(conn: &Connection, bucket: u16) -> Result<Vec<PersonTimeline>> {
     let mut people = read_persons(conn, bucket)?;
+    people.sort_by(|a, b| a.person_id.cmp(&b.person_id));
     let index: HashMap<String, usize> = people.iter().enumerate().map(|(i, p)| (p.person_id.clone(), i)).collect();
     let at = |id: &str| index.get(id).copied();
     for b in query(conn, q::CARE_EPISODES, bucket)? {
@@ -148,6 +149,12 @@ pub fn read_bucket(conn: &Connection, bucket: u16) -> Result<Vec<PersonTimeline>
                 value: value.value(i),
             });
         }
+    }
+    for p in &mut people {
+        p.episodes.sort_by(|a, b| (a.start, &a.episode_id).cmp(&(b.start, &b.episode_id)));
+        p.measures.sort_by(|a, b| (a.start, &a.measure_id).cmp(&(b.start, &b.measure_id)));
+        p.reports.sort_by(|a, b| (a.date, &a.report_id).cmp(&(b.date, &b.report_id)));
+        p.measurements.sort_by(|a, b| (a.date, &a.measurement_id).cmp(&(b.date, &b.measurement_id)));
     }
     Ok(people)
 }

@@ -1,5 +1,4 @@
--- Measurements of one bucket, in timeline order. params: bucket
+-- Measurements of one bucket, unordered (sorted per person in Rust). params: bucket
 SELECT person_id, measurement_id, episode_id, instrument, moment, date, value
 FROM measurements
-WHERE bucket = ?
-ORDER BY person_id, date, measurement_id;
+WHERE bucket = ?;

@@ -1,5 +1,4 @@
--- Measures of one bucket, in timeline order. params: bucket
+-- Measures of one bucket, unordered (sorted per person in Rust). params: bucket
 SELECT person_id, measure_id, kind, start_date, end_date, end_reason
 FROM measures
-WHERE bucket = ?
-ORDER BY person_id, start_date, measure_id;
+WHERE bucket = ?;

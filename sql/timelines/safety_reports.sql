@@ -1,5 +1,4 @@
--- Safety reports of one bucket, in timeline order. params: bucket
+-- Safety reports of one bucket, unordered (sorted per person in Rust). params: bucket
 SELECT person_id, report_id, household_id, report_date, kind
 FROM safety_reports
-WHERE bucket = ?
-ORDER BY person_id, report_date, report_id;
+WHERE bucket = ?;

@@ -105,13 +105,16 @@ pub fn compute_bucket(
             by_table.entry(table).or_default().push(batch);
         }
     }
-    let mut files = Vec::new();
-    for (table, batches) in by_table {
-        let Some(schema) = batches.first().map(RecordBatch::schema) else { continue };
-        let rel = format!("{table}/b{bucket:02}.parquet");
-        let entry = write_parquet(&dir.join(&rel), &rel, schema, batches)?;
-        files.push((table.to_owned(), entry));
-    }
+    // Tables go to different files: write them in parallel (the order of `files` is fixed).
+    let tables: Vec<(&'static str, Vec<RecordBatch>)> = by_table.into_iter().collect();
+    let files = tables
+        .into_par_iter()
+        .filter_map(|(table, batches)| {
+            let schema = batches.first().map(RecordBatch::schema)?;
+            let rel = format!("{table}/b{bucket:02}.parquet");
+            Some(write_parquet(&dir.join(&rel), &rel, schema, batches).map(|e| (table.to_owned(), e)))
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     Ok((files, people.len() as u64))
 }
 
