@@ -13,7 +13,12 @@ pub fn run(args: &SqlArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         _ => Format::Table,
     };
     let conn = query::open_store(&Store::at(&args.store), &ctx.db)?;
-    let batches = query::run(&conn, &args.query)?;
+    let text = match (&args.query, &args.file) {
+        (Some(q), _) => q.clone(),
+        (None, Some(path)) => fs_err::read_to_string(path)?,
+        (None, None) => anyhow::bail!("give a query or --file"),
+    };
+    let batches = query::run(&conn, &text)?;
     ctx.printer.data(&query::render(&batches, format)?);
     Ok(Outcome::Done)
 }
