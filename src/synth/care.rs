@@ -15,6 +15,7 @@ use rand_distr::{Distribution, LogNormal, Normal};
 
 use super::codes::{level, Id, Sex, CARE_FORMS};
 use super::family::{day_in, pick, Ctx, Ids};
+use super::scenario::CareModel;
 use super::world::{age_on, birthday, plus, Correction, Episode, Measure, Measurement, Person, Report, World};
 
 const REFERRERS: [&str; 6] = ["gp", "local_team", "court", "youth_health", "self", "other"];
@@ -73,45 +74,19 @@ pub fn child(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, p: &Person, exp
     g1
 }
 
+/// A spell's plan: episodes (form, start, true end), protection-measure start days, index level.
+struct Plan {
+    eps: Vec<(usize, NaiveDate, NaiveDate)>,
+    measures: Vec<NaiveDate>,
+    index_level: u8,
+}
+
 /// One spell; returns its true end and its index level.
 fn spell(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, sc: &SpellCtx<'_>, world: &mut World) -> (NaiveDate, u8) {
-    let cm = &ctx.model.care;
-    let form = pick_form(rng, &cm.form_mix, 1, sc.cap);
-    let index_level = level(form);
-    let mut eps: Vec<(usize, NaiveDate, NaiveDate)> = Vec::new();
-    let first_end = plus(sc.start, duration(rng, cm.episode_median_days, index_level));
-    eps.push((form, sc.start, first_end));
-    let mut ceiling = index_level;
-    let mut measures = Vec::new();
-    let mut floor = plus(sc.start, 1);
-    if rng.random_bool(cm.escalation) {
-        let e = rng.random_range(sc.lo..=365);
-        let day = plus(sc.start, e);
-        floor = day;
-        if index_level == 6 || rng.random_bool(cm.escalation_by_measure) {
-            // The spell covers the measure (and a full measure after a provisional one), so the
-            // start never falls into a later spell's window.
-            eps[0].2 = eps[0].2.max(plus(day, 14));
-            measures.push(day);
-        } else {
-            let up = pick_form(rng, &cm.form_mix, index_level + 1, 6);
-            eps[0].2 = eps[0].2.max(plus(day, -1));
-            eps.push((up, day, plus(day, duration(rng, cm.episode_median_days, level(up)))));
-            ceiling = level(up);
-        }
-    }
-    let mut n = 0;
-    while n < 3 && rng.random_bool(cm.follow_on) {
-        n += 1;
-        let latest = eps.iter().map(|e| e.2).max().unwrap_or(sc.start);
-        let s = plus(latest, rng.random_range(-30..=31)).max(floor);
-        let f = pick_form(rng, &cm.form_mix, 1, ceiling);
-        eps.push((f, s, plus(s, duration(rng, cm.episode_median_days, level(f)))));
-    }
+    let plan = plan(&ctx.model.care, rng, sc);
     let exit = sc.person.exit();
-    let adult = birthday(sc.person.birth, 18);
     let mut end = sc.start;
-    for (f, s, e) in eps {
+    for &(f, s, e) in &plan.eps {
         if exit.is_some_and(|x| s > x) {
             continue;
         }
@@ -123,15 +98,60 @@ fn spell(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, sc: &SpellCtx<'_>, 
         }
     }
     if sc.visible {
-        for day in measures {
-            protection_measure(ctx, rng, ids, sc.person, day, adult, world);
-        }
-        if age_on(sc.person.birth, sc.start) >= 12 && rng.random_bool(ctx.model.measures.youth_probation) {
-            let day = plus(sc.start, rng.random_range(0..60));
-            push_measure(ctx, rng, ids, sc.person, 4, day, adult, world);
-        }
+        spell_measures(ctx, rng, ids, sc, &plan.measures, world);
     }
-    (end, index_level)
+    (end, plan.index_level)
+}
+
+/// Plans the episodes of a spell: the first, a planted escalation, then follow-on episodes.
+fn plan(cm: &CareModel, rng: &mut ChaCha8Rng, sc: &SpellCtx<'_>) -> Plan {
+    let form = pick_form(rng, &cm.form_mix, 1, sc.cap);
+    let index_level = level(form);
+    let first_end = plus(sc.start, duration(rng, cm.episode_median_days, index_level));
+    let mut plan = Plan { eps: vec![(form, sc.start, first_end)], measures: Vec::new(), index_level };
+    let (ceiling, floor) = escalate(cm, rng, sc, &mut plan);
+    let mut n = 0;
+    while n < 3 && rng.random_bool(cm.follow_on) {
+        n += 1;
+        let latest = plan.eps.iter().map(|e| e.2).max().unwrap_or(sc.start);
+        let s = plus(latest, rng.random_range(-30..=31)).max(floor);
+        let f = pick_form(rng, &cm.form_mix, 1, ceiling);
+        plan.eps.push((f, s, plus(s, duration(rng, cm.episode_median_days, level(f)))));
+    }
+    plan
+}
+
+/// With probability `escalation`, a heavier episode or a protection measure on a day after every
+/// earlier window has closed. Returns the highest level follow-on episodes may take and the
+/// earliest day they may start (never before the escalation).
+fn escalate(cm: &CareModel, rng: &mut ChaCha8Rng, sc: &SpellCtx<'_>, plan: &mut Plan) -> (u8, NaiveDate) {
+    if !rng.random_bool(cm.escalation) {
+        return (plan.index_level, plus(sc.start, 1));
+    }
+    let day = plus(sc.start, rng.random_range(sc.lo..=365));
+    if plan.index_level == 6 || rng.random_bool(cm.escalation_by_measure) {
+        // The spell covers the measure (and a full measure after a provisional one), so the
+        // start never falls into a later spell's window.
+        plan.eps[0].2 = plan.eps[0].2.max(plus(day, 14));
+        plan.measures.push(day);
+        return (plan.index_level, day);
+    }
+    let up = pick_form(rng, &cm.form_mix, plan.index_level + 1, 6);
+    plan.eps[0].2 = plan.eps[0].2.max(plus(day, -1));
+    plan.eps.push((up, day, plus(day, duration(rng, cm.episode_median_days, level(up)))));
+    (level(up), day)
+}
+
+/// The planted protection measures of a spell, and youth probation for children of 12 and up.
+fn spell_measures(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, sc: &SpellCtx<'_>, days: &[NaiveDate], world: &mut World) {
+    let adult = birthday(sc.person.birth, 18);
+    for day in days {
+        protection_measure(ctx, rng, ids, sc.person, *day, adult, world);
+    }
+    if age_on(sc.person.birth, sc.start) >= 12 && rng.random_bool(ctx.model.measures.youth_probation) {
+        let day = plus(sc.start, rng.random_range(0..60));
+        push_measure(ctx, rng, ids, sc.person, 4, day, adult, world);
+    }
 }
 
 /// A form with level in `[min, max]`, weighted by the mix (uniform if the mix gives none weight).

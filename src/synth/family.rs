@@ -195,7 +195,6 @@ fn found_unit(
     parents: Option<(Person, Person)>,
     world: &mut World,
 ) -> Vec<Child> {
-    let fm = &ctx.model.families;
     let household = ids.record('H');
     let (parents, founders) = match parents {
         Some((m, f)) => (vec![m, f], false),
@@ -210,39 +209,55 @@ fn found_unit(
         }
         world.memberships.push(Membership { household, person: p.id, role: "parent", from: unit.founded, to: None });
     }
-    let n_children = pick(rng, &fm.children) + 1;
+    let home = Home { household, parents: &parents, moves: &moves, exposed: unit.exposed };
+    let n_children = pick(rng, &ctx.model.families.children) + 1;
     let mut birth = unit.first_birth;
     let mut out = Vec::new();
     for _ in 0..n_children {
         if birth > ctx.horizon {
             break;
         }
-        let child = new_person(ctx, rng, ids, birth, None);
-        let leaves = plus(birthday(child.birth, 18), rng.random_range(0..6 * 365));
-        let (kind, from) = if rng.random_bool(fm.adopted) {
-            ("adoptive", plus(child.birth, rng.random_range(30..5 * 365)).min(ctx.horizon))
-        } else {
-            ("biological", child.birth)
-        };
-        for p in &parents {
-            world.relations.push(Relation { parent: p.id, child: child.id, kind, valid_from: from });
-        }
-        let to = (leaves <= ctx.horizon).then_some(plus(leaves, -1));
-        world.memberships.push(Membership { household, person: child.id, role: "child", from, to: to.filter(|t| *t >= from) });
-        place(world, &child, &moves, child.birth, to.map(|t| t.max(child.birth)));
-        if let Some(t) = to.filter(|t| *t >= child.birth) {
-            residence_rows(ctx, rng, &child, plus(t, 1), None, world);
-        }
-        let exposed = unit.exposed && kind == "biological";
-        let muni_now = moves.iter().rev().find(|m| m.0 <= birth).map_or(muni, |m| m.1);
-        let g1 = care::child(ctx, rng, ids, &child, exposed, muni_u16(muni_now), world);
-        world.persons.push(child.clone());
-        out.push(Child { person: child, g1 });
+        out.push(add_child(ctx, rng, ids, &home, birth, world));
         birth = plus(birth, rng.random_range(300..5 * 365));
     }
     let kids: Vec<&Person> = out.iter().map(|c| &c.person).collect();
     care::safety_reports(ctx, rng, ids, household, &kids, world);
     out
+}
+
+/// The household a child is born or adopted into.
+struct Home<'a> {
+    household: Id,
+    parents: &'a [Person],
+    moves: &'a [(NaiveDate, usize, u32)],
+    /// At least one biological parent had care as a minor.
+    exposed: bool,
+}
+
+/// A child born on `birth` (or adopted): relations, membership until leaving home, residence,
+/// then its care history.
+fn add_child(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, home: &Home<'_>, birth: NaiveDate, world: &mut World) -> Child {
+    let child = new_person(ctx, rng, ids, birth, None);
+    let leaves = plus(birthday(child.birth, 18), rng.random_range(0..6 * 365));
+    let (kind, from) = if rng.random_bool(ctx.model.families.adopted) {
+        ("adoptive", plus(child.birth, rng.random_range(30..5 * 365)).min(ctx.horizon))
+    } else {
+        ("biological", child.birth)
+    };
+    for p in home.parents {
+        world.relations.push(Relation { parent: p.id, child: child.id, kind, valid_from: from });
+    }
+    let to = (leaves <= ctx.horizon).then_some(plus(leaves, -1));
+    world.memberships.push(Membership { household: home.household, person: child.id, role: "child", from, to: to.filter(|t| *t >= from) });
+    place(world, &child, home.moves, child.birth, to);
+    if let Some(t) = to {
+        residence_rows(ctx, rng, &child, plus(t, 1), None, world);
+    }
+    let muni = home.moves.iter().rev().find(|m| m.0 <= birth).map_or(home.moves[0].1, |m| m.1);
+    let exposed = home.exposed && kind == "biological";
+    let g1 = care::child(ctx, rng, ids, &child, exposed, muni_u16(muni), world);
+    world.persons.push(child.clone());
+    Child { person: child, g1 }
 }
 
 /// One or two founding parents of a family whose first child is born on `first_birth`.
