@@ -219,7 +219,11 @@ fn tiny_matches_its_hand_worked_file() {
     for w in [182, 365, 730] {
         let h = summary_of("reentry", &format!("w{w}"));
         let r = o.reentry(w);
-        assert_eq!((r.events, r.no_event, r.censored), (count(&h, "events"), count(&h, "no_event"), count(&h, "censored")), "re-entry {w}");
+        assert_eq!(
+            (r.events, r.no_event, r.censored),
+            (count(&h, "events"), count(&h, "no_event"), count(&h, "censored")),
+            "re-entry {w}"
+        );
     }
     let h = hand["escalation"].as_table().unwrap();
     let e = o.escalation(365);
@@ -250,7 +254,10 @@ fn dirty_defects_file_lists_exactly_the_rows_an_independent_validator_rejects() 
     let found_set: BTreeSet<_> = found.iter().cloned().collect();
     let missing: Vec<_> = listed_set.difference(&found_set).collect();
     let extra: Vec<_> = found_set.difference(&listed_set).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "listed but not found: {missing:?}\nfound but not listed: {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "listed but not found: {missing:?}\nfound but not listed: {extra:?}"
+    );
     for table in synth::Table::ALL {
         let n = listed.iter().filter(|(t, _, _)| t == table.name()).count();
         assert!(n >= 5, "{}: {n} defects", table.name());
@@ -304,7 +311,8 @@ fn proeftuinen_corrections_change_a_record_between_quarters() {
         let c = c.as_table().unwrap();
         let s = |k: &str| c[k].as_str().unwrap().to_string();
         let (source, id, field) = (s("source"), s("id"), s("field"));
-        let idx = summary.deliveries.iter().position(|d| d.source == source && d.delivery_id == s("delivery_id")).unwrap();
+        let idx =
+            summary.deliveries.iter().position(|d| d.source == source && d.delivery_id == s("delivery_id")).unwrap();
         let prev = summary.deliveries[..idx].iter().rev().find(|d| d.source == source).unwrap();
         let value = |dir: &Path| {
             let t = brute::read(dir, "care_episodes");
@@ -334,7 +342,8 @@ fn intergenerational_recovers_the_transmission_factor() {
 #[test]
 #[ignore = "national scale: minutes and gigabytes"]
 fn national_generates_at_scale() {
-    let out = std::env::var_os("KOHORT_NATIONAL_OUT").map_or_else(|| std::env::temp_dir().join("kohort-national"), PathBuf::from);
+    let out = std::env::var_os("KOHORT_NATIONAL_OUT")
+        .map_or_else(|| std::env::temp_dir().join("kohort-national"), PathBuf::from);
     let parquet = std::env::var("KOHORT_NATIONAL_FORMAT").is_ok_and(|f| f == "parquet");
     let format = if parquet { OutputFormat::Parquet } else { OutputFormat::Csv };
     let o = SynthOptions { progress: true, format, ..opts(2, None) };

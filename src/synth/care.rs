@@ -13,10 +13,10 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal, Normal};
 
-use super::codes::{level, Id, Sex, CARE_FORMS};
-use super::family::{day_in, pick, Ctx, Ids};
+use super::codes::{CARE_FORMS, Id, Sex, level};
+use super::family::{Ctx, Ids, day_in, pick};
 use super::scenario::CareModel;
-use super::world::{age_on, birthday, plus, Correction, Episode, Measure, Measurement, Person, Report, World};
+use super::world::{Correction, Episode, Measure, Measurement, Person, Report, World, age_on, birthday, plus};
 
 const REFERRERS: [&str; 6] = ["gp", "local_team", "court", "youth_health", "self", "other"];
 const REPORT_SOURCES: [&str; 5] = ["police", "school", "gp", "family", "professional"];
@@ -40,7 +40,15 @@ struct SpellCtx<'p> {
 }
 
 /// Generates the care history of `p`; returns true if a visible spell started before 18 (G1).
-pub fn child(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, p: &Person, exposed: bool, muni: u16, world: &mut World) -> bool {
+pub fn child(
+    ctx: &Ctx<'_>,
+    rng: &mut ChaCha8Rng,
+    ids: &mut Ids,
+    p: &Person,
+    exposed: bool,
+    muni: u16,
+    world: &mut World,
+) -> bool {
     let cm = &ctx.model.care;
     let base = match p.sex {
         Sex::M => cm.ever_boy,
@@ -143,7 +151,14 @@ fn escalate(cm: &CareModel, rng: &mut ChaCha8Rng, sc: &SpellCtx<'_>, plan: &mut 
 }
 
 /// The planted protection measures of a spell, and youth probation for children of 12 and up.
-fn spell_measures(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, sc: &SpellCtx<'_>, days: &[NaiveDate], world: &mut World) {
+fn spell_measures(
+    ctx: &Ctx<'_>,
+    rng: &mut ChaCha8Rng,
+    ids: &mut Ids,
+    sc: &SpellCtx<'_>,
+    days: &[NaiveDate],
+    world: &mut World,
+) {
     let adult = birthday(sc.person.birth, 18);
     for day in days {
         protection_measure(ctx, rng, ids, sc.person, *day, adult, world);
@@ -172,12 +187,20 @@ fn duration(rng: &mut ChaCha8Rng, median: f64, level: u8) -> i64 {
 }
 
 /// Writes one episode with its measurements (and maybe a late correction).
-fn push_episode(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, sc: &SpellCtx<'_>, ep: (usize, NaiveDate, NaiveDate, bool), world: &mut World) {
+fn push_episode(
+    ctx: &Ctx<'_>,
+    rng: &mut ChaCha8Rng,
+    ids: &mut Ids,
+    sc: &SpellCtx<'_>,
+    ep: (usize, NaiveDate, NaiveDate, bool),
+    world: &mut World,
+) {
     let cm = &ctx.model.care;
     let (form, start, end, truncated) = ep;
     let end_reason = if truncated { 4 } else { pick(rng, &cm.end_reasons) };
     let id = ids.record('E');
-    let correction = rng.random_bool(ctx.model.corrections.share).then(|| correction(rng, form, start, end, end_reason));
+    let correction =
+        rng.random_bool(ctx.model.corrections.share).then(|| correction(rng, form, start, end, end_reason));
     world.episodes.push(Episode {
         id,
         person: sc.person.id,
@@ -199,13 +222,26 @@ fn correction(rng: &mut ChaCha8Rng, form: usize, start: NaiveDate, end: NaiveDat
         Correction { field: "end_reason", provisional: "unknown".into(), until: plus(end, rng.random_range(20..200)) }
     } else {
         let other = if form == 0 { 1 } else { form - 1 };
-        Correction { field: "care_form", provisional: CARE_FORMS[other].0.into(), until: plus(start, rng.random_range(30..200)) }
+        Correction {
+            field: "care_form",
+            provisional: CARE_FORMS[other].0.into(),
+            until: plus(start, rng.random_range(30..200)),
+        }
     }
 }
 
 /// Problem score at start and end, goal attainment and satisfaction at end.
 #[allow(clippy::too_many_arguments)]
-fn measurements(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, p: &Person, episode: Id, start: NaiveDate, end: NaiveDate, world: &mut World) {
+fn measurements(
+    ctx: &Ctx<'_>,
+    rng: &mut ChaCha8Rng,
+    ids: &mut Ids,
+    p: &Person,
+    episode: Id,
+    start: NaiveDate,
+    end: NaiveDate,
+    world: &mut World,
+) {
     let mm = &ctx.model.measurements;
     if !rng.random_bool(mm.measured) {
         return;
@@ -231,20 +267,43 @@ fn measurements(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, p: &Person, 
             let line = s0 + (s1 - s0) * (q * 91) as f64 / span as f64;
             let value = (line + draw(rng, 0.0, 2.0)).round().clamp(0.0, 60.0) as i32;
             let (id, date) = (ids.record('X'), plus(start, q * 91));
-            world.measurements.push(Measurement { id, person: p.id, episode, instrument: "problem_score", moment: "quarterly", date, value });
+            world.measurements.push(Measurement {
+                id,
+                person: p.id,
+                episode,
+                instrument: "problem_score",
+                moment: "quarterly",
+                date,
+                value,
+            });
         }
     }
 }
 
 /// A protection measure starting on `day` (a provisional one is followed by the full measure).
-fn protection_measure(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, p: &Person, day: NaiveDate, adult: NaiveDate, world: &mut World) {
+fn protection_measure(
+    ctx: &Ctx<'_>,
+    rng: &mut ChaCha8Rng,
+    ids: &mut Ids,
+    p: &Person,
+    day: NaiveDate,
+    adult: NaiveDate,
+    world: &mut World,
+) {
     let kind = pick(rng, &ctx.model.measures.kinds);
     if kind == 1 || kind == 3 {
         let full_start = plus(day, rng.random_range(7..=14));
         let provisional_end = plus(full_start, -1);
         if p.exit().is_none_or(|x| provisional_end <= x) && provisional_end < adult {
             let id = ids.record('M');
-            world.measures.push(Measure { id, person: p.id, kind, start: day, end: provisional_end, end_reason: "transferred" });
+            world.measures.push(Measure {
+                id,
+                person: p.id,
+                kind,
+                start: day,
+                end: provisional_end,
+                end_reason: "transferred",
+            });
             push_measure(ctx, rng, ids, p, kind - 1, full_start, adult, world);
             return;
         }
@@ -255,7 +314,16 @@ fn protection_measure(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, p: &Pe
 
 /// One measure from `start`; ends before 18 and at death or emigration.
 #[allow(clippy::too_many_arguments)]
-fn push_measure(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, p: &Person, kind: usize, start: NaiveDate, adult: NaiveDate, world: &mut World) {
+fn push_measure(
+    ctx: &Ctx<'_>,
+    rng: &mut ChaCha8Rng,
+    ids: &mut Ids,
+    p: &Person,
+    kind: usize,
+    start: NaiveDate,
+    adult: NaiveDate,
+    world: &mut World,
+) {
     let mm = &ctx.model.measures;
     if start > ctx.horizon || start >= adult || p.exit().is_some_and(|x| start > x) {
         return;
@@ -276,7 +344,14 @@ fn push_measure(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, p: &Person, 
 
 /// A family's safety reports: with probability `family_report`, a chain for one child in which each
 /// report is followed by a re-report with probability `rereport` at 31–730 days.
-pub fn safety_reports(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, household: Id, kids: &[&Person], world: &mut World) {
+pub fn safety_reports(
+    ctx: &Ctx<'_>,
+    rng: &mut ChaCha8Rng,
+    ids: &mut Ids,
+    household: Id,
+    kids: &[&Person],
+    world: &mut World,
+) {
     let sm = &ctx.model.safety;
     if kids.is_empty() || !rng.random_bool(sm.family_report) {
         return;

@@ -13,9 +13,9 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 
 use super::codes::Bsn;
-use super::emit::{self, merge_population, View};
+use super::emit::{self, View, merge_population};
 use super::family::Ctx;
-use super::run::{chunk, scaled, schedule, write_expected, CHUNK};
+use super::run::{CHUNK, chunk, scaled, schedule, write_expected};
 use super::scenario::{Scenario, SourceSpec};
 use super::table::{Rows, Table};
 use super::writer::DeliveryWriter;
@@ -182,19 +182,71 @@ fn care_episodes(f: &Fixture) -> Planted {
     let (a, d, g) = (f.alive.as_str(), f.dead.as_str(), f.ghost.as_str());
     let late = f.after(10);
     vec![
-        (malformed(r(&["E900000001", a, "ambulant", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "GM0363"]), 7), Some("malformed_utf8")),
-        (extra(r(&["E900000002", a, "ambulant", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "GM0363"])), Some("wrong_column_count")),
-        (r(&["E900000003", a, "", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "GM0363"]), Some("missing_value")),
-        (r(&["E900000004", a, "ambulant", "2020-02-30", "2020-06-01", "planned", "P0001", "gp", "GM0363"]), Some("unparsable")),
-        (r(&["E900000005", a, "Ambulant", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "GM0363"]), Some("unknown_code")),
-        (r(&["E900000006", a, "39", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "GM0363"]), Some("unknown_code")),
-        (r(&["E900000007", a, "32", "2020-01-01", "2020-06-01", "finished", "P0001", "gp", "GM0363"]), Some("unknown_code")),
-        (r(&["E900000008", a, "ambulant", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "0363"]), Some("bad_format")),
-        (r(&["E900000009", a, "ambulant", "2020-06-01", "2020-05-31", "planned", "P0001", "gp", "GM0363"]), Some("end_before_start")),
-        (r(&["E900000010", g, "ambulant", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "GM0363"]), Some("dangling_reference")),
-        (r(&["E900000011", &f.bad_person, "ambulant", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "GM0363"]), Some("dangling_reference")),
-        (r(&["E900000012", a, "ambulant", &f.after(-10), &late, "planned", "P0001", "gp", "GM0363"]), Some("after_extracted_on")),
-        (r(&["E900000013", a, "ambulant", "2009-01-01", "2009-06-01", "planned", "P0001", "gp", "GM0363"]), Some("before_birth")),
+        (
+            malformed(
+                r(&["E900000001", a, "ambulant", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "GM0363"]),
+                7,
+            ),
+            Some("malformed_utf8"),
+        ),
+        (
+            extra(r(&["E900000002", a, "ambulant", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "GM0363"])),
+            Some("wrong_column_count"),
+        ),
+        (
+            r(&["E900000003", a, "", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "GM0363"]),
+            Some("missing_value"),
+        ),
+        (
+            r(&["E900000004", a, "ambulant", "2020-02-30", "2020-06-01", "planned", "P0001", "gp", "GM0363"]),
+            Some("unparsable"),
+        ),
+        (
+            r(&["E900000005", a, "Ambulant", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "GM0363"]),
+            Some("unknown_code"),
+        ),
+        (
+            r(&["E900000006", a, "39", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "GM0363"]),
+            Some("unknown_code"),
+        ),
+        (
+            r(&["E900000007", a, "32", "2020-01-01", "2020-06-01", "finished", "P0001", "gp", "GM0363"]),
+            Some("unknown_code"),
+        ),
+        (
+            r(&["E900000008", a, "ambulant", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "0363"]),
+            Some("bad_format"),
+        ),
+        (
+            r(&["E900000009", a, "ambulant", "2020-06-01", "2020-05-31", "planned", "P0001", "gp", "GM0363"]),
+            Some("end_before_start"),
+        ),
+        (
+            r(&["E900000010", g, "ambulant", "2020-01-01", "2020-06-01", "planned", "P0001", "gp", "GM0363"]),
+            Some("dangling_reference"),
+        ),
+        (
+            r(&[
+                "E900000011",
+                &f.bad_person,
+                "ambulant",
+                "2020-01-01",
+                "2020-06-01",
+                "planned",
+                "P0001",
+                "gp",
+                "GM0363",
+            ]),
+            Some("dangling_reference"),
+        ),
+        (
+            r(&["E900000012", a, "ambulant", &f.after(-10), &late, "planned", "P0001", "gp", "GM0363"]),
+            Some("after_extracted_on"),
+        ),
+        (
+            r(&["E900000013", a, "ambulant", "2009-01-01", "2009-06-01", "planned", "P0001", "gp", "GM0363"]),
+            Some("before_birth"),
+        ),
         (r(&["E900000014", d, "foster_care", "2020-07-01", "", "", "P0001", "gp", "GM0363"]), Some("after_death")),
         (r(&["E900000015", a, "local_team", "2021-01-01", "2021-03-01", "planned", "P0001", "gp", "GM0363"]), None),
     ]
@@ -205,7 +257,10 @@ fn measures(f: &Fixture) -> Planted {
     let (a, d, g) = (f.alive.as_str(), f.dead.as_str(), f.ghost.as_str());
     let late = f.after(10);
     vec![
-        (malformed(r(&["M900000001", a, "ots", "2020-01-01", "2021-01-01", "goal_reached"]), 5), Some("malformed_utf8")),
+        (
+            malformed(r(&["M900000001", a, "ots", "2020-01-01", "2021-01-01", "goal_reached"]), 5),
+            Some("malformed_utf8"),
+        ),
         (extra(r(&["M900000002", a, "ots", "2020-01-01", "2021-01-01", "goal_reached"])), Some("wrong_column_count")),
         (r(&["M900000003", a, "", "2020-01-01", "2021-01-01", "goal_reached"]), Some("missing_value")),
         (r(&["M900000004", a, "ots", "2020-01-01", "2021-1-1x", "goal_reached"]), Some("unparsable")),
@@ -242,14 +297,23 @@ fn measurements(f: &Fixture) -> Planted {
     let (a, d) = (f.alive.as_str(), f.dead.as_str());
     let late = f.after(10);
     vec![
-        (malformed(r(&["X900000001", a, "E900000015", "satisfaction", "end", "2021-03-01", "8"]), 3), Some("malformed_utf8")),
-        (extra(r(&["X900000002", a, "E900000015", "satisfaction", "end", "2021-03-01", "8"])), Some("wrong_column_count")),
+        (
+            malformed(r(&["X900000001", a, "E900000015", "satisfaction", "end", "2021-03-01", "8"]), 3),
+            Some("malformed_utf8"),
+        ),
+        (
+            extra(r(&["X900000002", a, "E900000015", "satisfaction", "end", "2021-03-01", "8"])),
+            Some("wrong_column_count"),
+        ),
         (r(&["X900000003", a, "E900000015", "", "end", "2021-03-01", "8"]), Some("missing_value")),
         (r(&["X900000004", a, "E900000015", "satisfaction", "end", "2021-03-01", "eight"]), Some("unparsable")),
         (r(&["X900000005", a, "E900000015", "satisfaction", "begin", "2021-03-01", "8"]), Some("unknown_code")),
         (r(&["X900000006", a, "E999999999", "satisfaction", "end", "2021-03-01", "8"]), Some("dangling_reference")),
         (r(&["X900000007", a, "E900000009", "satisfaction", "end", "2020-06-01", "8"]), Some("dangling_reference")),
-        (r(&["X900000008", &f.bad_person, "E900000011", "satisfaction", "end", "2020-06-01", "8"]), Some("dangling_reference")),
+        (
+            r(&["X900000008", &f.bad_person, "E900000011", "satisfaction", "end", "2020-06-01", "8"]),
+            Some("dangling_reference"),
+        ),
         (r(&["X900000009", a, "", "satisfaction", "follow_up", &late, "8"]), Some("after_extracted_on")),
         (r(&["X900000010", a, "", "problem_score", "start", "2010-02-01", "20"]), Some("before_birth")),
         (r(&["X900000011", d, "", "problem_score", "follow_up", "2020-07-01", "20"]), Some("after_death")),
@@ -295,10 +359,15 @@ fn plant(generated: &Rows, planted: Planted, spread: bool) -> (Vec<Vec<Vec<u8>>>
 
 /// Generates the valid base delivery in memory, plants the defects and writes everything.
 pub fn generate(s: &Scenario, out: &Path, opts: &SynthOptions) -> Result<SynthSummary> {
-    let invalid = |key: &str, message: &str| SynthError::Invalid { file: s.name.clone(), key: key.into(), message: message.into() };
+    let invalid = |key: &str, message: &str| SynthError::Invalid {
+        file: s.name.clone(),
+        key: key.into(),
+        message: message.into(),
+    };
     let d = schedule(s, &s.name)?.into_iter().next().ok_or_else(|| invalid("deliveries", "no delivery"))?;
     let src = s.sources.first().ok_or_else(|| invalid("sources", "dirty needs one source"))?;
-    let base = base_rows(s, src, d.extracted_on, opts).ok_or_else(|| invalid("model", "dirty needs a [model] for its valid rows"))?;
+    let base = base_rows(s, src, d.extracted_on, opts)
+        .ok_or_else(|| invalid("model", "dirty needs a [model] for its valid rows"))?;
     let spread = s.dirty.as_ref().is_none_or(|x| x.spread);
     let fixture = Fixture::new(d.extracted_on);
     let dir = out.join(&src.name).join(&d.id);
@@ -328,8 +397,10 @@ pub fn generate(s: &Scenario, out: &Path, opts: &SynthOptions) -> Result<SynthSu
 fn base_rows(s: &Scenario, src: &SourceSpec, extracted_on: NaiveDate, opts: &SynthOptions) -> Option<[Rows; 9]> {
     let model = s.model.as_ref()?;
     let families = scaled(src.families, opts.scale);
-    let ctx = Ctx { model, source: src, family_offset: 0, history_from: s.history_from, horizon: extracted_on, seed: s.seed };
-    let view = View { municipalities: &src.municipalities, first_year: s.history_from.year(), extracted_on, previous: None };
+    let ctx =
+        Ctx { model, source: src, family_offset: 0, history_from: s.history_from, horizon: extracted_on, seed: s.seed };
+    let view =
+        View { municipalities: &src.municipalities, first_year: s.history_from.year(), extracted_on, previous: None };
     let mut base: [Rows; 9] = Default::default();
     let mut population = HashMap::new();
     for c in 0..families.div_ceil(CHUNK) {
@@ -348,4 +419,3 @@ fn base_rows(s: &Scenario, src: &SourceSpec, extracted_on: NaiveDate, opts: &Syn
     base[8] = emit::population_rows(&population, &src.municipalities);
     Some(base)
 }
-

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use super::codes::{district_code, Bsn, Sex, CARE_FORMS, END_REASONS, MEASURE_KINDS};
+use super::codes::{Bsn, CARE_FORMS, END_REASONS, MEASURE_KINDS, Sex, district_code};
 use super::table::{Table, TableSet};
-use super::world::{age_on, Episode, Person, World};
+use super::world::{Episode, Person, World, age_on};
 
 /// Population key: (year, municipality index, age, sex).
 pub type PopKey = (i32, u16, u8, Sex);

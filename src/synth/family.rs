@@ -10,7 +10,7 @@ use rand_chacha::rand_core::SeedableRng;
 use super::care;
 use super::codes::{Bsn, Id, Sex};
 use super::scenario::{Model, SourceSpec};
-use super::world::{birthday, plus, Membership, Person, Relation, Residence, World};
+use super::world::{Membership, Person, Relation, Residence, World, birthday, plus};
 
 /// Person slots reserved per family (person ids are `Bsn::nth(family * SLOTS + slot)`).
 const SLOTS: u64 = 32;
@@ -167,7 +167,8 @@ fn new_person(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, birth: NaiveDa
     let fm = &ctx.model.families;
     let life = &ctx.model.life;
     let month_precision = rng.random_bool(fm.month_precision);
-    let birth = if month_precision { ymd(chrono::Datelike::year(&birth), chrono::Datelike::month(&birth), 15) } else { birth };
+    let birth =
+        if month_precision { ymd(chrono::Datelike::year(&birth), chrono::Datelike::month(&birth), 15) } else { birth };
     let sex = sex.unwrap_or_else(|| {
         let u: f64 = rng.random();
         if u < fm.sex_other {
@@ -236,7 +237,14 @@ struct Home<'a> {
 
 /// A child born on `birth` (or adopted): relations, membership until leaving home, residence,
 /// then its care history.
-fn add_child(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, home: &Home<'_>, birth: NaiveDate, world: &mut World) -> Child {
+fn add_child(
+    ctx: &Ctx<'_>,
+    rng: &mut ChaCha8Rng,
+    ids: &mut Ids,
+    home: &Home<'_>,
+    birth: NaiveDate,
+    world: &mut World,
+) -> Child {
     let child = new_person(ctx, rng, ids, birth, None);
     let leaves = plus(birthday(child.birth, 18), rng.random_range(0..6 * 365));
     let (kind, from) = if rng.random_bool(ctx.model.families.adopted) {
@@ -248,7 +256,13 @@ fn add_child(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, home: &Home<'_>
         world.relations.push(Relation { parent: p.id, child: child.id, kind, valid_from: from });
     }
     let to = (leaves <= ctx.horizon).then_some(plus(leaves, -1));
-    world.memberships.push(Membership { household: home.household, person: child.id, role: "child", from, to: to.filter(|t| *t >= from) });
+    world.memberships.push(Membership {
+        household: home.household,
+        person: child.id,
+        role: "child",
+        from,
+        to: to.filter(|t| *t >= from),
+    });
     place(world, &child, home.moves, child.birth, to);
     if let Some(t) = to {
         residence_rows(ctx, rng, &child, plus(t, 1), None, world);
@@ -314,12 +328,25 @@ fn place(world: &mut World, p: &Person, moves: &[(NaiveDate, usize, u32)], from:
         if end.is_some_and(|e| *start > e) {
             break;
         }
-        world.residence.push(Residence { person: p.id, municipality: muni_u16(*m), district: *district, from: row_from, to: row_to });
+        world.residence.push(Residence {
+            person: p.id,
+            municipality: muni_u16(*m),
+            district: *district,
+            from: row_from,
+            to: row_to,
+        });
     }
 }
 
 /// A single open-ended address from `from` (until `to` or exit) in a random municipality.
-fn residence_rows(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, p: &Person, from: NaiveDate, to: Option<NaiveDate>, world: &mut World) {
+fn residence_rows(
+    ctx: &Ctx<'_>,
+    rng: &mut ChaCha8Rng,
+    p: &Person,
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+    world: &mut World,
+) {
     if p.exit().is_some_and(|e| e < from) {
         return;
     }

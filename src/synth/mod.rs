@@ -138,7 +138,8 @@ pub fn load_scenario(name_or_path: &str) -> Result<Scenario> {
 
 /// Parses and checks scenario text; `file` names it in errors.
 pub fn parse_scenario(text: &str, file: &str) -> Result<Scenario> {
-    let s: Scenario = toml::from_str(text).map_err(|e| SynthError::Parse { file: file.to_string(), message: e.to_string() })?;
+    let s: Scenario =
+        toml::from_str(text).map_err(|e| SynthError::Parse { file: file.to_string(), message: e.to_string() })?;
     run::check(&s, file)?;
     Ok(s)
 }

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::emit::{self, merge_population, CorrectionRecord, Emitted, View};
+use super::emit::{self, CorrectionRecord, Emitted, View, merge_population};
 use super::family::{self, Ctx};
 use super::scenario::{Model, Scenario, Schedule, Truth};
 use super::table::Table;
@@ -41,7 +41,11 @@ pub fn schedule(s: &Scenario, file: &str) -> Result<Vec<Delivery>> {
             let mut out = Vec::new();
             for q in a..=b {
                 let (year, n) = (q / 4, q % 4 + 1);
-                let end = NaiveDate::from_ymd_opt(if n == 4 { year + 1 } else { year }, if n == 4 { 1 } else { n as u32 * 3 + 1 }, 1);
+                let end = NaiveDate::from_ymd_opt(
+                    if n == 4 { year + 1 } else { year },
+                    if n == 4 { 1 } else { n as u32 * 3 + 1 },
+                    1,
+                );
                 let extracted_on = end.ok_or_else(|| invalid(file, "deliveries", "quarter out of range"))?;
                 out.push(Delivery { id: format!("{year}Q{n}"), extracted_on });
             }
@@ -80,7 +84,11 @@ pub fn check(s: &Scenario, file: &str) -> Result<()> {
             return Err(invalid(file, &format!("sources[{i}].municipalities"), "list at least one municipality"));
         }
         if let Some(bad) = src.municipalities.iter().find(|m| !is_municipality(m)) {
-            return Err(invalid(file, &format!("sources[{i}].municipalities"), &format!("`{bad}` is not GM + 4 digits")));
+            return Err(invalid(
+                file,
+                &format!("sources[{i}].municipalities"),
+                &format!("`{bad}` is not GM + 4 digits"),
+            ));
         }
     }
     s.model.as_ref().map_or(Ok(()), |m| check_model(m, file))
@@ -164,7 +172,8 @@ pub fn generate(s: &Scenario, out: &Path, opts: &SynthOptions) -> Result<SynthSu
     for (di, d) in deliveries.iter().enumerate() {
         let mut offset = 0;
         for (src, &families) in s.sources.iter().zip(&sizes) {
-            let ctx = Ctx { model, source: src, family_offset: offset, history_from: s.history_from, horizon, seed: s.seed };
+            let ctx =
+                Ctx { model, source: src, family_offset: offset, history_from: s.history_from, horizon, seed: s.seed };
             offset += families;
             let view = View {
                 municipalities: &src.municipalities,
@@ -191,7 +200,12 @@ struct Job<'a> {
 }
 
 /// Generates the chunks of one delivery in parallel batches and writes them in chunk order.
-fn write_delivery(job: &Job<'_>, out: &Path, opts: &SynthOptions, corrections: &mut Vec<CorrectionRecord>) -> Result<DeliverySummary> {
+fn write_delivery(
+    job: &Job<'_>,
+    out: &Path,
+    opts: &SynthOptions,
+    corrections: &mut Vec<CorrectionRecord>,
+) -> Result<DeliverySummary> {
     let (src, d) = (job.ctx.source, job.delivery);
     let dir = out.join(&src.name).join(&d.id);
     let mut w = DeliveryWriter::create(&dir, opts.format, &src.name, &d.id, d.extracted_on)?;

@@ -52,14 +52,21 @@ impl Table {
             Table::Households => &["household_id", "person_id", "role", "valid_from", "valid_to"],
             Table::Residence => &["person_id", "municipality", "district", "valid_from", "valid_to"],
             Table::CareEpisodes => &[
-                "episode_id", "person_id", "care_form", "start_date", "end_date", "end_reason",
-                "provider_id", "referrer", "municipality",
+                "episode_id",
+                "person_id",
+                "care_form",
+                "start_date",
+                "end_date",
+                "end_reason",
+                "provider_id",
+                "referrer",
+                "municipality",
             ],
             Table::Measures => &["measure_id", "person_id", "kind", "start_date", "end_date", "end_reason"],
             Table::SafetyReports => &["report_id", "person_id", "household_id", "report_date", "kind", "source"],
-            Table::Measurements => &[
-                "measurement_id", "person_id", "episode_id", "instrument", "moment", "date", "value",
-            ],
+            Table::Measurements => {
+                &["measurement_id", "person_id", "episode_id", "instrument", "moment", "date", "value"]
+            }
             Table::Population => &["year", "municipality", "age", "sex", "count"],
         }
     }

@@ -30,7 +30,13 @@ pub struct DeliveryWriter {
 
 impl DeliveryWriter {
     /// Creates `dir`, writes `delivery.toml` and the header of every table.
-    pub fn create(dir: &Path, format: OutputFormat, source: &str, delivery_id: &str, extracted_on: NaiveDate) -> Result<Self, SynthError> {
+    pub fn create(
+        dir: &Path,
+        format: OutputFormat,
+        source: &str,
+        delivery_id: &str,
+        extracted_on: NaiveDate,
+    ) -> Result<Self, SynthError> {
         fs_err::create_dir_all(dir)?;
         let meta = format!("source = \"{source}\"\ndelivery_id = \"{delivery_id}\"\nextracted_on = {extracted_on}\n");
         fs_err::write(dir.join("delivery.toml"), meta)?;
@@ -48,7 +54,8 @@ impl DeliveryWriter {
         }
         let (path, sink) = &mut self.sinks[table.index()];
         match sink {
-            Sink::Csv(w) => write_csv(w, rows).map_err(|e| SynthError::Io(std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))))?,
+            Sink::Csv(w) => write_csv(w, rows)
+                .map_err(|e| SynthError::Io(std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))))?,
             Sink::Parquet(w, schema) => {
                 let batch = record_batch(table, schema, rows)?;
                 w.write(&batch).map_err(|source| SynthError::Parquet { path: path.clone(), source })?;
@@ -138,5 +145,6 @@ fn record_batch(table: Table, schema: &Arc<Schema>, rows: &Rows) -> Result<Recor
         }
     }
     let columns: Vec<ArrayRef> = builders.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef).collect();
-    RecordBatch::try_new(schema.clone(), columns).map_err(|e| SynthError::Arrow { table: table.name(), message: e.to_string() })
+    RecordBatch::try_new(schema.clone(), columns)
+        .map_err(|e| SynthError::Arrow { table: table.name(), message: e.to_string() })
 }

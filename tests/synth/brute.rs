@@ -97,8 +97,10 @@ impl Delivery {
             .into_iter()
             .map(|r| (r[1].clone(), r[2].clone(), date(&r[3]).unwrap(), date(&r[4]), r[5].clone()))
             .collect();
-        let reports = read(dir, "safety_reports").rows.into_iter().map(|r| (r[1].clone(), date(&r[3]).unwrap())).collect();
-        let relations = read(dir, "relations").rows.into_iter().map(|r| (r[0].clone(), r[1].clone(), r[2].clone())).collect();
+        let reports =
+            read(dir, "safety_reports").rows.into_iter().map(|r| (r[1].clone(), date(&r[3]).unwrap())).collect();
+        let relations =
+            read(dir, "relations").rows.into_iter().map(|r| (r[0].clone(), r[1].clone(), r[2].clone())).collect();
         Delivery { extracted_on, persons, episodes, measures, reports, relations }
     }
 
@@ -190,9 +192,9 @@ impl<'d> Outcomes<'d> {
     }
 
     pub fn has_spell(&self, person: &str, start: &str, end: Option<&str>) -> bool {
-        self.spells.get(person).is_some_and(|v| {
-            v.iter().any(|s| s.0.to_string() == start && s.1.map(|e| e.to_string()).as_deref() == end)
-        })
+        self.spells
+            .get(person)
+            .is_some_and(|v| v.iter().any(|s| s.0.to_string() == start && s.1.map(|e| e.to_string()).as_deref() == end))
     }
 
     /// Re-entry within `w` after each closed spell.
@@ -267,7 +269,8 @@ impl<'d> Outcomes<'d> {
 
     /// Share of closed protection measures ending goal_reached.
     pub fn goal_reached(&self) -> f64 {
-        let closed: Vec<_> = self.d.measures.iter().filter(|m| PROTECTION.contains(&m.1.as_str()) && m.3.is_some()).collect();
+        let closed: Vec<_> =
+            self.d.measures.iter().filter(|m| PROTECTION.contains(&m.1.as_str()) && m.3.is_some()).collect();
         closed.iter().filter(|m| m.4 == "goal_reached").count() as f64 / closed.len() as f64
     }
 
@@ -282,7 +285,8 @@ impl<'d> Outcomes<'d> {
         let mut shares = Vec::new();
         for y in years {
             let jul1 = NaiveDate::from_ymd_opt(y, 7, 1).unwrap();
-            let (jan1, dec31) = (NaiveDate::from_ymd_opt(y, 1, 1).unwrap(), NaiveDate::from_ymd_opt(y, 12, 31).unwrap());
+            let (jan1, dec31) =
+                (NaiveDate::from_ymd_opt(y, 1, 1).unwrap(), NaiveDate::from_ymd_opt(y, 12, 31).unwrap());
             let minors: Vec<&String> = self
                 .d
                 .persons
@@ -293,7 +297,10 @@ impl<'d> Outcomes<'d> {
             let with_care = minors
                 .iter()
                 .filter(|id| {
-                    self.d.episodes.get(id.as_str()).is_some_and(|eps| eps.iter().any(|(s, e, _)| *s <= dec31 && e.is_none_or(|e| e >= jan1)))
+                    self.d
+                        .episodes
+                        .get(id.as_str())
+                        .is_some_and(|eps| eps.iter().any(|(s, e, _)| *s <= dec31 && e.is_none_or(|e| e >= jan1)))
                 })
                 .count();
             shares.push(with_care as f64 / minors.len() as f64);
@@ -388,23 +395,139 @@ struct Spec {
 }
 
 const CARE_FORMS: &[&str] = &[
-    "local_team", "ambulant", "network", "day_treatment", "foster_care", "family_home", "residential", "secure",
-    "31", "32", "33", "34", "35", "36", "37", "38",
+    "local_team",
+    "ambulant",
+    "network",
+    "day_treatment",
+    "foster_care",
+    "family_home",
+    "residential",
+    "secure",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "37",
+    "38",
 ];
 const END_REASONS: &[&str] = &[
-    "planned", "early_mutual", "early_client", "early_provider", "external", "moved", "died", "age_limit", "other", "unknown",
+    "planned",
+    "early_mutual",
+    "early_client",
+    "early_provider",
+    "external",
+    "moved",
+    "died",
+    "age_limit",
+    "other",
+    "unknown",
 ];
 
 const SPECS: [Spec; 9] = [
-    Spec { table: "persons", required: &["person_id", "birth_date", "sex"], dates: &["birth_date", "death_date", "emigration_date"], numbers: &[], codes: &[("sex", &["m", "f", "x", "u"])], formats: &[], range: None, key: &["person_id"], event: false },
-    Spec { table: "relations", required: &["parent_id", "child_id", "kind"], dates: &["valid_from", "valid_to"], numbers: &[], codes: &[("kind", &["biological", "adoptive", "legal"])], formats: &[], range: Some(("valid_from", "valid_to")), key: &["parent_id", "child_id", "kind"], event: false },
-    Spec { table: "households", required: &["household_id", "person_id", "role", "valid_from"], dates: &["valid_from", "valid_to"], numbers: &[], codes: &[("role", &["parent", "child", "other"])], formats: &[], range: Some(("valid_from", "valid_to")), key: &["household_id", "person_id", "valid_from"], event: false },
-    Spec { table: "residence", required: &["person_id", "municipality", "valid_from"], dates: &["valid_from", "valid_to"], numbers: &[], codes: &[], formats: &[("municipality", "GM", 4), ("district", "WK", 6)], range: Some(("valid_from", "valid_to")), key: &["person_id", "valid_from"], event: false },
-    Spec { table: "care_episodes", required: &["episode_id", "person_id", "care_form", "start_date"], dates: &["start_date", "end_date"], numbers: &[], codes: &[("care_form", CARE_FORMS), ("end_reason", END_REASONS)], formats: &[("municipality", "GM", 4)], range: Some(("start_date", "end_date")), key: &["episode_id"], event: true },
-    Spec { table: "measures", required: &["measure_id", "person_id", "kind", "start_date"], dates: &["start_date", "end_date"], numbers: &[], codes: &[("kind", &["ots", "provisional_ots", "guardianship", "provisional_guardianship", "youth_probation"]), ("end_reason", &["goal_reached", "transferred", "age_limit", "other", "unknown"])], formats: &[], range: Some(("start_date", "end_date")), key: &["measure_id"], event: true },
-    Spec { table: "safety_reports", required: &["report_id", "person_id", "report_date", "kind"], dates: &["report_date"], numbers: &[], codes: &[("kind", &["child_abuse", "domestic_violence", "other"])], formats: &[], range: None, key: &["report_id"], event: true },
-    Spec { table: "measurements", required: &["measurement_id", "person_id", "instrument", "moment", "date", "value"], dates: &["date"], numbers: &["value"], codes: &[("moment", &["start", "end", "follow_up", "quarterly"])], formats: &[], range: None, key: &["measurement_id"], event: true },
-    Spec { table: "population", required: &["year", "municipality", "age", "sex", "count"], dates: &[], numbers: &["year", "age", "count"], codes: &[("sex", &["m", "f", "x", "u"])], formats: &[("municipality", "GM", 4)], range: None, key: &["year", "municipality", "age", "sex"], event: false },
+    Spec {
+        table: "persons",
+        required: &["person_id", "birth_date", "sex"],
+        dates: &["birth_date", "death_date", "emigration_date"],
+        numbers: &[],
+        codes: &[("sex", &["m", "f", "x", "u"])],
+        formats: &[],
+        range: None,
+        key: &["person_id"],
+        event: false,
+    },
+    Spec {
+        table: "relations",
+        required: &["parent_id", "child_id", "kind"],
+        dates: &["valid_from", "valid_to"],
+        numbers: &[],
+        codes: &[("kind", &["biological", "adoptive", "legal"])],
+        formats: &[],
+        range: Some(("valid_from", "valid_to")),
+        key: &["parent_id", "child_id", "kind"],
+        event: false,
+    },
+    Spec {
+        table: "households",
+        required: &["household_id", "person_id", "role", "valid_from"],
+        dates: &["valid_from", "valid_to"],
+        numbers: &[],
+        codes: &[("role", &["parent", "child", "other"])],
+        formats: &[],
+        range: Some(("valid_from", "valid_to")),
+        key: &["household_id", "person_id", "valid_from"],
+        event: false,
+    },
+    Spec {
+        table: "residence",
+        required: &["person_id", "municipality", "valid_from"],
+        dates: &["valid_from", "valid_to"],
+        numbers: &[],
+        codes: &[],
+        formats: &[("municipality", "GM", 4), ("district", "WK", 6)],
+        range: Some(("valid_from", "valid_to")),
+        key: &["person_id", "valid_from"],
+        event: false,
+    },
+    Spec {
+        table: "care_episodes",
+        required: &["episode_id", "person_id", "care_form", "start_date"],
+        dates: &["start_date", "end_date"],
+        numbers: &[],
+        codes: &[("care_form", CARE_FORMS), ("end_reason", END_REASONS)],
+        formats: &[("municipality", "GM", 4)],
+        range: Some(("start_date", "end_date")),
+        key: &["episode_id"],
+        event: true,
+    },
+    Spec {
+        table: "measures",
+        required: &["measure_id", "person_id", "kind", "start_date"],
+        dates: &["start_date", "end_date"],
+        numbers: &[],
+        codes: &[
+            ("kind", &["ots", "provisional_ots", "guardianship", "provisional_guardianship", "youth_probation"]),
+            ("end_reason", &["goal_reached", "transferred", "age_limit", "other", "unknown"]),
+        ],
+        formats: &[],
+        range: Some(("start_date", "end_date")),
+        key: &["measure_id"],
+        event: true,
+    },
+    Spec {
+        table: "safety_reports",
+        required: &["report_id", "person_id", "report_date", "kind"],
+        dates: &["report_date"],
+        numbers: &[],
+        codes: &[("kind", &["child_abuse", "domestic_violence", "other"])],
+        formats: &[],
+        range: None,
+        key: &["report_id"],
+        event: true,
+    },
+    Spec {
+        table: "measurements",
+        required: &["measurement_id", "person_id", "instrument", "moment", "date", "value"],
+        dates: &["date"],
+        numbers: &["value"],
+        codes: &[("moment", &["start", "end", "follow_up", "quarterly"])],
+        formats: &[],
+        range: None,
+        key: &["measurement_id"],
+        event: true,
+    },
+    Spec {
+        table: "population",
+        required: &["year", "municipality", "age", "sex", "count"],
+        dates: &[],
+        numbers: &["year", "age", "count"],
+        codes: &[("sex", &["m", "f", "x", "u"])],
+        formats: &[("municipality", "GM", 4)],
+        range: None,
+        key: &["year", "municipality", "age", "sex"],
+        event: false,
+    },
 ];
 
 fn fmt_ok(v: &str, prefix: &str, digits: usize) -> bool {
@@ -426,7 +549,11 @@ pub fn validate(dir: &Path) -> Vec<(String, usize, String)> {
     let mut valid = Valid::default();
     let mut out = Vec::new();
     for spec in &SPECS {
-        out.extend(validate_table(dir, spec, e, &mut valid).into_iter().map(|(row, rule)| (spec.table.to_string(), row, rule.to_string())));
+        out.extend(
+            validate_table(dir, spec, e, &mut valid)
+                .into_iter()
+                .map(|(row, rule)| (spec.table.to_string(), row, rule.to_string())),
+        );
     }
     out
 }
@@ -442,7 +569,10 @@ fn validate_table(dir: &Path, spec: &Spec, e: NaiveDate, valid: &mut Valid) -> V
         let rec = rec.unwrap();
         let row = i + 1;
         let cells: Option<Vec<String>> = rec.iter().map(|c| std::str::from_utf8(c).ok().map(str::to_string)).collect();
-        let Some(cells) = cells else { bad.push((row, "malformed_utf8")); continue };
+        let Some(cells) = cells else {
+            bad.push((row, "malformed_utf8"));
+            continue;
+        };
         if cells.len() != header.len() {
             bad.push((row, "wrong_column_count"));
             continue;
@@ -450,7 +580,10 @@ fn validate_table(dir: &Path, spec: &Spec, e: NaiveDate, valid: &mut Valid) -> V
         let v = |n: &str| cells[col(n)].as_str();
         let rule = if spec.required.iter().any(|c| v(c).is_empty()) {
             Some("missing_value")
-        } else if spec.dates.iter().any(|c| !v(c).is_empty() && (if *c == "birth_date" { birth(v(c)) } else { date(v(c)) }).is_none())
+        } else if spec
+            .dates
+            .iter()
+            .any(|c| !v(c).is_empty() && (if *c == "birth_date" { birth(v(c)) } else { date(v(c)) }).is_none())
             || spec.numbers.iter().any(|c| !v(c).is_empty() && v(c).parse::<f64>().is_err())
         {
             Some("unparsable")
@@ -487,8 +620,12 @@ fn validate_table(dir: &Path, spec: &Spec, e: NaiveDate, valid: &mut Valid) -> V
             _ => &["person_id"],
         };
         let dangling = person_cols.iter().any(|c| !valid.persons.contains_key(v(c)))
-            || (spec.table == "safety_reports" && !v("household_id").is_empty() && !valid.households.contains(v("household_id")))
-            || (spec.table == "measurements" && !v("episode_id").is_empty() && !valid.episodes.contains(v("episode_id")));
+            || (spec.table == "safety_reports"
+                && !v("household_id").is_empty()
+                && !valid.households.contains(v("household_id")))
+            || (spec.table == "measurements"
+                && !v("episode_id").is_empty()
+                && !valid.episodes.contains(v("episode_id")));
         if dangling {
             bad.push((row, "dangling_reference"));
         } else {
@@ -507,7 +644,8 @@ fn validate_table(dir: &Path, spec: &Spec, e: NaiveDate, valid: &mut Valid) -> V
     }
     for (row, cells) in refs_ok {
         let v = |n: &str| cells[col(n)].as_str();
-        let dates: Vec<NaiveDate> = spec.dates.iter().filter_map(|c| if *c == "birth_date" { birth(v(c)) } else { date(v(c)) }).collect();
+        let dates: Vec<NaiveDate> =
+            spec.dates.iter().filter_map(|c| if *c == "birth_date" { birth(v(c)) } else { date(v(c)) }).collect();
         let person = if spec.event { valid.persons.get(v("person_id")).copied() } else { None };
         let rule = if dates.iter().any(|d| *d > e) {
             Some("after_extracted_on")
@@ -524,7 +662,9 @@ fn validate_table(dir: &Path, spec: &Spec, e: NaiveDate, valid: &mut Valid) -> V
         }
         match spec.table {
             "persons" => {
-                valid.persons.insert(v("person_id").to_string(), (birth(v("birth_date")).unwrap(), date(v("death_date"))));
+                valid
+                    .persons
+                    .insert(v("person_id").to_string(), (birth(v("birth_date")).unwrap(), date(v("death_date"))));
             }
             "households" => {
                 valid.households.insert(v("household_id").to_string());
