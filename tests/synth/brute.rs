@@ -132,6 +132,15 @@ impl Window {
         self.complete_events as f64 / self.complete as f64
     }
 
+    /// Adds another delivery's counts.
+    pub fn merge(&mut self, other: &Window) {
+        self.events += other.events;
+        self.no_event += other.no_event;
+        self.censored += other.censored;
+        self.complete += other.complete;
+        self.complete_events += other.complete_events;
+    }
+
     /// The engine's reading: events among indexes not censored.
     pub fn engine_share(&self) -> f64 {
         self.events as f64 / (self.events + self.no_event) as f64
