@@ -349,6 +349,7 @@ fn intergenerational_recovers_the_transmission_factor() {
 
 /// National scale, run by hand (see the closing note for figures):
 /// `KOHORT_NATIONAL_OUT=/tmp/national /usr/bin/time -v target/release/deps/synth-* --ignored national --nocapture`
+/// (also `KOHORT_NATIONAL_THREADS=1`, `KOHORT_NATIONAL_FORMAT=parquet`).
 #[test]
 #[ignore = "national scale: minutes and gigabytes"]
 fn national_generates_at_scale() {
@@ -356,7 +357,8 @@ fn national_generates_at_scale() {
         .map_or_else(|| std::env::temp_dir().join("kohort-national"), PathBuf::from);
     let parquet = std::env::var("KOHORT_NATIONAL_FORMAT").is_ok_and(|f| f == "parquet");
     let format = if parquet { OutputFormat::Parquet } else { OutputFormat::Csv };
-    let o = SynthOptions { progress: true, format, ..opts(2, None) };
+    let threads = std::env::var("KOHORT_NATIONAL_THREADS").ok().and_then(|t| t.parse().ok()).unwrap_or(2);
+    let o = SynthOptions { progress: true, format, ..opts(threads, None) };
     let started = std::time::Instant::now();
     let summary = run("national", &out, &o);
     let d = &summary.deliveries[0];
