@@ -121,6 +121,8 @@ fn persons(f: &Fixture) -> Planted {
         (r(&[&f.bad_person, "2011-01-01", "M", "", ""]), Some("unknown_code")),
         (r(&[&h[12], &late, "f", "", ""]), Some("after_extracted_on")),
         (r(&[&h[13], "2011-01-01", "m", &late, ""]), Some("after_extracted_on")),
+        (r(&[&h[14], "2011-01-01", "f", "2010-12-31", ""]), Some("end_before_start")),
+        (r(&[&h[15], "2011-02", "m", "", "2011-01-31"]), Some("end_before_start")),
     ]
 }
 

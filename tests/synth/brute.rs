@@ -35,6 +35,11 @@ fn birth(s: &str) -> Option<NaiveDate> {
     if s.len() == 7 { date(&format!("{s}-15")) } else { date(s) }
 }
 
+/// A date of column `col` (`birth_date` may be `YYYY-MM`).
+fn any_date(col: &str, s: &str) -> Option<NaiveDate> {
+    if col == "birth_date" { birth(s) } else { date(s) }
+}
+
 fn birthday(b: NaiveDate, age: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(b.year() + age, b.month(), b.day())
         .unwrap_or_else(|| NaiveDate::from_ymd_opt(b.year() + age, 3, 1).unwrap())
@@ -398,7 +403,7 @@ struct Spec {
     numbers: &'static [&'static str],
     codes: &'static [(&'static str, &'static [&'static str])],
     formats: &'static [(&'static str, &'static str, usize)],
-    range: Option<(&'static str, &'static str)>,
+    ranges: &'static [(&'static str, &'static str)],
     key: &'static [&'static str],
     event: bool,
 }
@@ -442,7 +447,7 @@ const SPECS: [Spec; 9] = [
         numbers: &[],
         codes: &[("sex", &["m", "f", "x", "u"])],
         formats: &[],
-        range: None,
+        ranges: &[("birth_date", "death_date"), ("birth_date", "emigration_date")],
         key: &["person_id"],
         event: false,
     },
@@ -453,7 +458,7 @@ const SPECS: [Spec; 9] = [
         numbers: &[],
         codes: &[("kind", &["biological", "adoptive", "legal"])],
         formats: &[],
-        range: Some(("valid_from", "valid_to")),
+        ranges: &[("valid_from", "valid_to")],
         key: &["parent_id", "child_id", "kind"],
         event: false,
     },
@@ -464,7 +469,7 @@ const SPECS: [Spec; 9] = [
         numbers: &[],
         codes: &[("role", &["parent", "child", "other"])],
         formats: &[],
-        range: Some(("valid_from", "valid_to")),
+        ranges: &[("valid_from", "valid_to")],
         key: &["household_id", "person_id", "valid_from"],
         event: false,
     },
@@ -475,7 +480,7 @@ const SPECS: [Spec; 9] = [
         numbers: &[],
         codes: &[],
         formats: &[("municipality", "GM", 4), ("district", "WK", 6)],
-        range: Some(("valid_from", "valid_to")),
+        ranges: &[("valid_from", "valid_to")],
         key: &["person_id", "valid_from"],
         event: false,
     },
@@ -486,7 +491,7 @@ const SPECS: [Spec; 9] = [
         numbers: &[],
         codes: &[("care_form", CARE_FORMS), ("end_reason", END_REASONS)],
         formats: &[("municipality", "GM", 4)],
-        range: Some(("start_date", "end_date")),
+        ranges: &[("start_date", "end_date")],
         key: &["episode_id"],
         event: true,
     },
@@ -500,7 +505,7 @@ const SPECS: [Spec; 9] = [
             ("end_reason", &["goal_reached", "transferred", "age_limit", "other", "unknown"]),
         ],
         formats: &[],
-        range: Some(("start_date", "end_date")),
+        ranges: &[("start_date", "end_date")],
         key: &["measure_id"],
         event: true,
     },
@@ -511,7 +516,7 @@ const SPECS: [Spec; 9] = [
         numbers: &[],
         codes: &[("kind", &["child_abuse", "domestic_violence", "other"])],
         formats: &[],
-        range: None,
+        ranges: &[],
         key: &["report_id"],
         event: true,
     },
@@ -522,7 +527,7 @@ const SPECS: [Spec; 9] = [
         numbers: &["value"],
         codes: &[("moment", &["start", "end", "follow_up", "quarterly"])],
         formats: &[],
-        range: None,
+        ranges: &[],
         key: &["measurement_id"],
         event: true,
     },
@@ -533,7 +538,7 @@ const SPECS: [Spec; 9] = [
         numbers: &["year", "age", "count"],
         codes: &[("sex", &["m", "f", "x", "u"])],
         formats: &[("municipality", "GM", 4)],
-        range: None,
+        ranges: &[],
         key: &["year", "municipality", "age", "sex"],
         event: false,
     },
@@ -600,7 +605,7 @@ fn validate_table(dir: &Path, spec: &Spec, e: NaiveDate, valid: &mut Valid) -> V
             Some("unknown_code")
         } else if spec.formats.iter().any(|(c, p, n)| !v(c).is_empty() && !fmt_ok(v(c), p, *n)) {
             Some("bad_format")
-        } else if spec.range.is_some_and(|(a, b)| matches!((date(v(a)), date(v(b))), (Some(x), Some(y)) if y < x)) {
+        } else if spec.ranges.iter().any(|(a, b)| matches!((any_date(a, v(a)), date(v(b))), (Some(x), Some(y)) if y < x)) {
             Some("end_before_start")
         } else {
             None
