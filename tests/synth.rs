@@ -379,3 +379,22 @@ fn write_scenario_from_environment() {
         eprintln!("{} {} {:?}", d.source, d.delivery_id, d.rows);
     }
 }
+
+#[test]
+fn episode_municipality_is_the_residence_at_its_start() {
+    let (_, summary) = small();
+    let dir = &summary.deliveries[0].dir;
+    let mut homes: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
+    for r in brute::read(dir, "residence").rows {
+        homes.entry(r[0].clone()).or_default().push((r[3].clone(), r[4].clone(), r[1].clone()));
+    }
+    let episodes = brute::read(dir, "care_episodes").rows;
+    let mismatches = episodes
+        .iter()
+        .filter(|e| {
+            let home = homes[&e[1]].iter().find(|(from, to, _)| *from <= e[3] && (to.is_empty() || e[3] <= *to));
+            home.is_none_or(|(_, _, muni)| *muni != e[8])
+        })
+        .count();
+    assert!(mismatches * 20 < episodes.len(), "{mismatches} of {} episodes", episodes.len());
+}

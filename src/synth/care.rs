@@ -16,7 +16,7 @@ use rand_distr::{Distribution, LogNormal, Normal};
 use super::codes::{CARE_FORMS, Id, Sex, level};
 use super::family::{Ctx, Ids, day_in, pick};
 use super::scenario::CareModel;
-use super::world::{Correction, Episode, Measure, Measurement, Person, Report, World, age_on, birthday, plus};
+use super::world::{Correction, Episode, Measure, Measurement, Move, Person, Report, World, age_on, birthday, plus};
 
 const REFERRERS: [&str; 6] = ["gp", "local_team", "court", "youth_health", "self", "other"];
 const REPORT_SOURCES: [&str; 5] = ["police", "school", "gp", "family", "professional"];
@@ -39,14 +39,20 @@ struct SpellCtx<'p> {
     visible: bool,
 }
 
-/// Generates the care history of `p`; returns true if a visible spell started before 18 (G1).
+/// The municipality index of the address on `day` (the first address before it).
+fn municipality_on(moves: &[Move], day: NaiveDate) -> u16 {
+    let m = moves.iter().rev().find(|m| m.0 <= day).or(moves.first()).map_or(0, |m| m.1);
+    u16::try_from(m).unwrap_or(u16::MAX)
+}
+
+/// Generates the care history of `p` (living at `moves`); returns true if a visible spell started before 18 (G1).
 pub fn child(
     ctx: &Ctx<'_>,
     rng: &mut ChaCha8Rng,
     ids: &mut Ids,
     p: &Person,
     exposed: bool,
-    muni: u16,
+    moves: &[Move],
     world: &mut World,
 ) -> bool {
     let cm = &ctx.model.care;
@@ -70,7 +76,7 @@ pub fn child(
         let cap = windows.iter().map(|w| w.level).min().unwrap_or(6);
         let lo = windows.iter().map(|w| (w.start - start).num_days() + 366).max().unwrap_or(1).max(1);
         let visible = start >= ctx.history_from;
-        let sc = SpellCtx { person: p, start, cap, lo, muni, visible };
+        let sc = SpellCtx { person: p, start, cap, lo, muni: municipality_on(moves, start), visible };
         let (end, index_level) = spell(ctx, rng, ids, &sc, world);
         g1 |= visible;
         windows.push(Window { start, level: index_level });

@@ -10,7 +10,7 @@ use rand_chacha::rand_core::SeedableRng;
 use super::care;
 use super::codes::{Bsn, Id, Sex};
 use super::scenario::{Model, SourceSpec};
-use super::world::{Membership, Person, Relation, Residence, World, birthday, plus};
+use super::world::{Membership, Move, Person, Relation, Residence, World, birthday, plus};
 
 /// Person slots reserved per family (person ids are `Bsn::nth(family * SLOTS + slot)`).
 const SLOTS: u64 = 32;
@@ -140,10 +140,10 @@ fn second_generation(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, g1: &Ch
     let partner_birth = plus(g1.person.birth, rng.random_range(-3 * 365..5 * 365)).max(ctx.history_from);
     let partner_sex = if g1.person.sex == Sex::F { Sex::M } else { Sex::F };
     let partner = new_person(ctx, rng, ids, partner_birth, Some(partner_sex));
-    let muni = rng.random_range(0..ctx.source.municipalities.len());
-    let partner_g1 = care::child(ctx, rng, ids, &partner, false, muni_u16(muni), world);
+    let home = [address(ctx, rng, partner.birth)];
+    place(world, &partner, &home, partner.birth, None);
+    let partner_g1 = care::child(ctx, rng, ids, &partner, false, &home, world);
     let partner_child = Child { g1: partner_g1, person: partner };
-    residence_rows(ctx, rng, &partner_child.person, partner_birth, None, world);
     world.persons.push(partner_child.person.clone());
     let unit = Unit {
         founded,
@@ -230,7 +230,7 @@ fn found_unit(
 struct Home<'a> {
     household: Id,
     parents: &'a [Person],
-    moves: &'a [(NaiveDate, usize, u32)],
+    moves: &'a [Move],
     /// At least one biological parent had care as a minor.
     exposed: bool,
 }
@@ -267,9 +267,8 @@ fn add_child(
     if let Some(t) = to {
         residence_rows(ctx, rng, &child, plus(t, 1), None, world);
     }
-    let muni = home.moves.iter().rev().find(|m| m.0 <= birth).map_or(home.moves[0].1, |m| m.1);
     let exposed = home.exposed && kind == "biological";
-    let g1 = care::child(ctx, rng, ids, &child, exposed, muni_u16(muni), world);
+    let g1 = care::child(ctx, rng, ids, &child, exposed, home.moves, world);
     world.persons.push(child.clone());
     Child { person: child, g1 }
 }
@@ -290,7 +289,7 @@ fn founder_parents(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, first_bir
 }
 
 /// The family's addresses: (from, municipality index, district) in date order.
-fn family_moves(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, founded: NaiveDate, muni: usize) -> Vec<(NaiveDate, usize, u32)> {
+fn family_moves(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, founded: NaiveDate, muni: usize) -> Vec<Move> {
     let life = &ctx.model.life;
     let n_muni = ctx.source.municipalities.len();
     let mut out = vec![(founded, muni, rng.random_range(0..life.districts_per_municipality))];
@@ -310,7 +309,7 @@ fn family_moves(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, founded: NaiveDate, muni: u
 }
 
 /// Residence rows for `p` following the family's moves from `from` until `to` (or exit).
-fn place(world: &mut World, p: &Person, moves: &[(NaiveDate, usize, u32)], from: NaiveDate, to: Option<NaiveDate>) {
+fn place(world: &mut World, p: &Person, moves: &[Move], from: NaiveDate, to: Option<NaiveDate>) {
     let end = match (to, p.exit()) {
         (Some(t), Some(e)) => Some(t.min(e)),
         (t, e) => t.or(e),
@@ -338,6 +337,12 @@ fn place(world: &mut World, p: &Person, moves: &[(NaiveDate, usize, u32)], from:
     }
 }
 
+/// A random address from `from` in one of the source's municipalities.
+fn address(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, from: NaiveDate) -> Move {
+    let m = rng.random_range(0..ctx.source.municipalities.len());
+    (from, m, rng.random_range(0..ctx.model.life.districts_per_municipality))
+}
+
 /// A single open-ended address from `from` (until `to` or exit) in a random municipality.
 fn residence_rows(
     ctx: &Ctx<'_>,
@@ -350,7 +355,6 @@ fn residence_rows(
     if p.exit().is_some_and(|e| e < from) {
         return;
     }
-    let m = rng.random_range(0..ctx.source.municipalities.len());
-    let moves = [(from, m, rng.random_range(0..ctx.model.life.districts_per_municipality))];
+    let moves = [address(ctx, rng, from)];
     place(world, p, &moves, from, to);
 }

@@ -605,7 +605,11 @@ fn validate_table(dir: &Path, spec: &Spec, e: NaiveDate, valid: &mut Valid) -> V
             Some("unknown_code")
         } else if spec.formats.iter().any(|(c, p, n)| !v(c).is_empty() && !fmt_ok(v(c), p, *n)) {
             Some("bad_format")
-        } else if spec.ranges.iter().any(|(a, b)| matches!((any_date(a, v(a)), date(v(b))), (Some(x), Some(y)) if y < x)) {
+        } else if spec
+            .ranges
+            .iter()
+            .any(|(a, b)| matches!((any_date(a, v(a)), date(v(b))), (Some(x), Some(y)) if y < x))
+        {
             Some("end_before_start")
         } else {
             None
