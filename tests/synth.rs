@@ -166,7 +166,7 @@ fn small_recovers_field_indicators_with_sql() {
     let measurements = dir.join("measurements.csv").to_string_lossy().into_owned();
     let one = |sql: &str, path: &str| -> f64 { con.query_row(sql, [path], |r| r.get(0)).unwrap() };
     let regular = one(
-        "SELECT avg(CASE WHEN end_reason IN ('planned','early_mutual','age_limit') THEN 1.0 ELSE 0.0 END)
+        "SELECT avg(CASE WHEN end_reason IN ('planned','early_mutual','age_limit','01','02') THEN 1.0 ELSE 0.0 END)
          FROM read_csv(?, all_varchar=true) WHERE end_date IS NOT NULL",
         &episodes,
     );

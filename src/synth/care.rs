@@ -13,7 +13,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal, Normal};
 
-use super::codes::{CARE_FORMS, Id, Sex, level};
+use super::codes::{CARE_FORMS, DIED, Id, MOVED, Sex, level};
 use super::family::{Ctx, Ids, day_in, pick};
 use super::scenario::CareModel;
 use super::world::{Correction, Episode, Measure, Measurement, Move, Person, Report, World, age_on, birthday, plus};
@@ -108,7 +108,7 @@ fn spell(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, sc: &SpellCtx<'_>, 
         let e = truncated.unwrap_or(e);
         end = end.max(e);
         if sc.visible && s <= ctx.horizon {
-            push_episode(ctx, rng, ids, sc, (f, s, e, truncated.is_some()), world);
+            push_episode(ctx, rng, ids, sc, (f, s, e, truncated), world);
         }
     }
     if sc.visible {
@@ -198,12 +198,16 @@ fn push_episode(
     rng: &mut ChaCha8Rng,
     ids: &mut Ids,
     sc: &SpellCtx<'_>,
-    ep: (usize, NaiveDate, NaiveDate, bool),
+    ep: (usize, NaiveDate, NaiveDate, Option<NaiveDate>),
     world: &mut World,
 ) {
     let cm = &ctx.model.care;
     let (form, start, end, truncated) = ep;
-    let end_reason = if truncated { 4 } else { pick(rng, &cm.end_reasons) };
+    let end_reason = match truncated {
+        Some(x) if sc.person.death == Some(x) => DIED,
+        Some(_) => MOVED,
+        None => pick(rng, &cm.end_reasons),
+    };
     let id = ids.record('E');
     let correction =
         rng.random_bool(ctx.model.corrections.share).then(|| correction(rng, form, start, end, end_reason));

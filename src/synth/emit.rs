@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use super::codes::{Bsn, CARE_FORMS, END_REASONS, MEASURE_KINDS, Sex, district_code};
+use super::codes::{Bsn, CARE_FORMS, MEASURE_KINDS, Sex, care_form_text, district_code, end_reason_text};
 use super::table::{Table, TableSet};
 use super::world::{Episode, Person, World, age_on};
 
@@ -132,16 +132,18 @@ fn events(world: &World, e: NaiveDate, out: &mut TableSet) {
 fn episode_row(out: &mut Emitted, ep: &Episode, v: &View<'_>) {
     let e = v.extracted_on;
     let end = known(Some(ep.end), e);
-    let (name, code, _) = CARE_FORMS[ep.form];
-    let mut form = if ep.as_code { code.to_string() } else { name.to_string() };
-    let mut reason = if end.is_some() { END_REASONS[ep.end_reason].to_string() } else { String::new() };
+    let mut form = care_form_text(ep.form, ep.as_code);
+    let mut reason = if end.is_some() { end_reason_text(ep.end_reason, ep.as_code) } else { String::new() };
     if let Some(c) = &ep.correction {
         let shown = |when: NaiveDate| v.previous.is_some_and(|p| p < c.until && c.until <= e && when <= p);
         if c.field == "care_form" {
+            let provisional =
+                CARE_FORMS.iter().position(|f| f.0 == c.provisional).map(|i| care_form_text(i, ep.as_code));
+            let provisional = provisional.unwrap_or_else(|| c.provisional.clone());
             if e < c.until {
-                form.clone_from(&c.provisional);
+                form = provisional;
             } else if shown(ep.start) {
-                out.corrections.push((ep.id.to_string(), "care_form", c.provisional.clone(), form.clone()));
+                out.corrections.push((ep.id.to_string(), "care_form", provisional, form.clone()));
             }
         } else if end.is_some() {
             if e < c.until {

@@ -203,7 +203,8 @@ pub struct CareModel {
     /// Care-form mix of a spell's first episode, in ladder order local_team, ambulant, network,
     /// day_treatment, foster_care, family_home, residential, secure.
     pub form_mix: [f64; 8],
-    /// Share of rows that give care_form as the BIJ code (31–38) instead of the name.
+    /// Share of episodes delivered with codes: care_form as the BIJ code (31–38) and end_reason as
+    /// the CBS code (01–05) where it has one.
     pub bij_code_share: f64,
     /// Median episode duration in days (light care; heavier care lasts longer).
     pub episode_median_days: f64,

@@ -437,6 +437,11 @@ const END_REASONS: &[&str] = &[
     "age_limit",
     "other",
     "unknown",
+    "01",
+    "02",
+    "03",
+    "04",
+    "05",
 ];
 
 const SPECS: [Spec; 9] = [
