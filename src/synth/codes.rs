@@ -73,7 +73,12 @@ pub struct Bsn(u32);
 
 impl Bsn {
     /// The `n`-th valid number (a bijection from `n` onto valid BSNs from 100000000 up).
+    ///
+    /// # Panics
+    /// When `n` is 81 million or more: there are no more 9-digit numbers of this form.
+    #[must_use]
     pub fn nth(n: u64) -> Bsn {
+        assert!(n < 81_000_000, "at most 81 million person ids");
         let block = 1_000_000 + n / 9; // digits d1..d7
         let k = (n % 9) as u32;
         let digits: Vec<u32> = block.to_string().bytes().map(|b| u32::from(b - b'0')).collect();
@@ -95,6 +100,7 @@ impl Bsn {
     }
 
     /// True when `s` is 9 digits passing the 11-proef (used by tests and the privacy scan).
+    #[must_use]
     pub fn is_valid(s: &str) -> bool {
         let b = s.as_bytes();
         if b.len() != 9 || !b.iter().all(u8::is_ascii_digit) {

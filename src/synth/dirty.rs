@@ -21,8 +21,11 @@ use super::table::{Rows, Table};
 use super::writer::DeliveryWriter;
 use super::{DeliverySummary, OutputFormat, Result, SynthError, SynthOptions, SynthSummary};
 
+/// One row as owned cells.
+type OwnedRow = Vec<Vec<u8>>;
+
 /// A table's rows as owned cells, with the rule each planted row breaks.
-type Planted = Vec<(Vec<Vec<u8>>, Option<&'static str>)>;
+type Planted = Vec<(OwnedRow, Option<&'static str>)>;
 
 /// Row builder from text cells.
 fn r(cells: &[&str]) -> Vec<Vec<u8>> {
@@ -162,7 +165,7 @@ fn households(f: &Fixture) -> Planted {
     ]
 }
 
-/// Residence rows of the alive helper, each with its own valid_from (the key).
+/// Residence rows of the alive helper, each with its own `valid_from` (the key).
 fn residence(f: &Fixture) -> Planted {
     let (a, g) = (f.alive.as_str(), f.ghost.as_str());
     let late = f.after(10);
@@ -337,7 +340,7 @@ fn population() -> Planted {
 
 /// Inserts the planted rows into the generated ones; returns the table and its defects
 /// (1-based row, rule). The duplicate row always lands after its original (row 1).
-fn plant(generated: &Rows, planted: Planted, spread: bool) -> (Vec<Vec<Vec<u8>>>, Vec<(usize, &'static str)>) {
+fn plant(generated: &Rows, planted: Planted, spread: bool) -> (Vec<OwnedRow>, Vec<(usize, &'static str)>) {
     let n = generated.len();
     let m = planted.len();
     let mut out: Vec<(Vec<Vec<u8>>, Option<&'static str>)> = Vec::with_capacity(n + m);

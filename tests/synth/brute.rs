@@ -185,11 +185,11 @@ impl<'d> Outcomes<'d> {
             eps.sort();
             let mut out: Vec<Spell> = Vec::new();
             for (s, e, _) in eps {
-                if let Some(last) = out.last_mut() {
-                    if last.1.is_none_or(|end| days(end, s) <= 31) {
-                        last.1 = last.1.zip(e).map(|(a, b)| a.max(b));
-                        continue;
-                    }
+                if let Some(last) = out.last_mut()
+                    && last.1.is_none_or(|end| days(end, s) <= 31)
+                {
+                    last.1 = last.1.zip(e).map(|(a, b)| a.max(b));
+                    continue;
                 }
                 out.push((s, e, 0));
             }
