@@ -349,7 +349,8 @@ fn intergenerational_recovers_the_transmission_factor() {
 
 /// National scale, run by hand (see the closing note for figures):
 /// `KOHORT_NATIONAL_OUT=/tmp/national /usr/bin/time -v target/release/deps/synth-* --ignored national --nocapture`
-/// (also `KOHORT_NATIONAL_THREADS=1`, `KOHORT_NATIONAL_FORMAT=parquet`).
+/// (also `KOHORT_NATIONAL_THREADS=1`, `KOHORT_NATIONAL_FORMAT=parquet`, and `KOHORT_NATIONAL_CHECK=1` to
+/// recover the truths by brute force afterwards: ~1 more minute, ~3 GB).
 #[test]
 #[ignore = "national scale: minutes and gigabytes"]
 fn national_generates_at_scale() {
@@ -365,6 +366,17 @@ fn national_generates_at_scale() {
     let events: u64 = ["care_episodes", "measures", "safety_reports", "measurements"].iter().map(|t| d.rows[*t]).sum();
     eprintln!("national: {:?} in {:.0?}; rows {:?}; event rows {events}", d.dir, started.elapsed(), d.rows);
     assert!(d.rows["persons"] > 5_000_000, "persons: {}", d.rows["persons"]);
+    if std::env::var_os("KOHORT_NATIONAL_CHECK").is_some() && format == OutputFormat::Csv {
+        let delivery = Delivery::load(&d.dir);
+        let o = Outcomes::new(&delivery);
+        let t = truths(&summary);
+        check(&t, "reentry_365", o.reentry(365).share());
+        check(&t, "escalation_365", o.escalation(365).share());
+        check(&t, "rereport_365", o.rereport(30, 365).share());
+        check(&t, "goal_reached", o.goal_reached());
+        check(&t, "out_of_home_start", o.out_of_home_start());
+        check(&t, "care_share_per_year", o.care_share_per_year(2010..=2025));
+    }
 }
 
 /// Writes a scenario to a folder, for looking at the data before the CLI is wired:
