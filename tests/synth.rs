@@ -232,6 +232,9 @@ fn tiny_matches_its_hand_worked_file() {
         let h = summary_of("rereport", &format!("same{same}_w{w}"));
         let r = o.rereport(same, w);
         assert_eq!((r.events, r.no_event), (count(&h, "events"), count(&h, "no_event")), "re-report {same}/{w}");
+        let h = summary_of("rereport", &format!("family_same{same}_w{w}"));
+        let r = o.rereport_family(same, w);
+        assert_eq!((r.events, r.no_event), (count(&h, "events"), count(&h, "no_event")), "family {same}/{w}");
     }
     let ig = hand["intergenerational"].as_table().unwrap();
     let (a, n1, c, n0) = o.transmission(false);

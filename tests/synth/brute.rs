@@ -77,8 +77,8 @@ pub struct Delivery {
     pub episodes: HashMap<String, Vec<(NaiveDate, Option<NaiveDate>, u8)>>,
     /// (kind, start, end, end_reason).
     pub measures: Vec<(String, String, NaiveDate, Option<NaiveDate>, String)>,
-    /// (person, date).
-    pub reports: Vec<(String, NaiveDate)>,
+    /// (person, household, date).
+    pub reports: Vec<(String, String, NaiveDate)>,
     /// (parent, child, kind).
     pub relations: Vec<(String, String, String)>,
 }
@@ -102,8 +102,11 @@ impl Delivery {
             .into_iter()
             .map(|r| (r[1].clone(), r[2].clone(), date(&r[3]).unwrap(), date(&r[4]), r[5].clone()))
             .collect();
-        let reports =
-            read(dir, "safety_reports").rows.into_iter().map(|r| (r[1].clone(), date(&r[3]).unwrap())).collect();
+        let reports = read(dir, "safety_reports")
+            .rows
+            .into_iter()
+            .map(|r| (r[1].clone(), r[2].clone(), date(&r[3]).unwrap()))
+            .collect();
         let relations =
             read(dir, "relations").rows.into_iter().map(|r| (r[0].clone(), r[1].clone(), r[2].clone())).collect();
         Delivery { extracted_on, persons, episodes, measures, reports, relations }
@@ -264,7 +267,7 @@ impl<'d> Outcomes<'d> {
     /// Re-reports of the same child at `same < t <= w`.
     pub fn rereport(&self, same: i64, w: i64) -> Window {
         let mut by_child: HashMap<&str, Vec<NaiveDate>> = HashMap::new();
-        for (p, d) in &self.d.reports {
+        for (p, _, d) in &self.d.reports {
             by_child.entry(p.as_str()).or_default().push(*d);
         }
         let mut out = Window::default();
@@ -277,6 +280,27 @@ impl<'d> Outcomes<'d> {
                 let t = dates.iter().filter(|d| **d <= fu).map(|d| days(*index, *d)).filter(|t| *t > same).min();
                 out.add(t, w, fu, *index);
             }
+        }
+        out
+    }
+
+    /// Re-reports in the family view: a later report with the same `household_id`.
+    pub fn rereport_family(&self, same: i64, w: i64) -> Window {
+        let mut out = Window::default();
+        for (child, household, index) in &self.d.reports {
+            let fu = self.d.fu(child);
+            if *index >= fu {
+                continue;
+            }
+            let t = self
+                .d
+                .reports
+                .iter()
+                .filter(|(_, h, d)| !household.is_empty() && h == household && *d <= fu)
+                .map(|(_, _, d)| days(*index, *d))
+                .filter(|t| *t > same)
+                .min();
+            out.add(t, w, fu, *index);
         }
         out
     }
