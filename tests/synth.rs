@@ -348,6 +348,7 @@ fn intergenerational_recovers_the_transmission_factor() {
     let t = truths(&summary);
     check(&t, "transmission_rr", (a as f64 / n1 as f64) / (c as f64 / n0 as f64));
     check(&t, "risk_unexposed", c as f64 / n0 as f64);
+    check(&t, "risk_exposed", a as f64 / n1 as f64);
 }
 
 /// National scale, run by hand (see the closing note for figures):
