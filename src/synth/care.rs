@@ -13,9 +13,10 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal, Normal};
 
-use super::codes::{CARE_FORMS, Id, Sex, level};
+use super::codes::{CARE_FORMS, DIED, Id, MOVED, Sex, level};
 use super::family::{Ctx, Ids, day_in, pick};
-use super::world::{Correction, Episode, Measure, Measurement, Person, Report, World, age_on, birthday, plus};
+use super::scenario::CareModel;
+use super::world::{Correction, Episode, Measure, Measurement, Move, Person, Report, World, age_on, birthday, plus};
 
 const REFERRERS: [&str; 6] = ["gp", "local_team", "court", "youth_health", "self", "other"];
 const REPORT_SOURCES: [&str; 5] = ["police", "school", "gp", "family", "professional"];
@@ -38,14 +39,20 @@ struct SpellCtx<'p> {
     visible: bool,
 }
 
-/// Generates the care history of `p`; returns true if a visible spell started before 18 (G1).
+/// The municipality index of the address on `day` (the first address before it).
+fn municipality_on(moves: &[Move], day: NaiveDate) -> u16 {
+    let m = moves.iter().rev().find(|m| m.0 <= day).or(moves.first()).map_or(0, |m| m.1);
+    u16::try_from(m).unwrap_or(u16::MAX)
+}
+
+/// Generates the care history of `p` (living at `moves`); returns true if a visible spell started before 18 (G1).
 pub fn child(
     ctx: &Ctx<'_>,
     rng: &mut ChaCha8Rng,
     ids: &mut Ids,
     p: &Person,
     exposed: bool,
-    muni: u16,
+    moves: &[Move],
     world: &mut World,
 ) -> bool {
     let cm = &ctx.model.care;
@@ -69,7 +76,7 @@ pub fn child(
         let cap = windows.iter().map(|w| w.level).min().unwrap_or(6);
         let lo = windows.iter().map(|w| (w.start - start).num_days() + 366).max().unwrap_or(1).max(1);
         let visible = start >= ctx.history_from;
-        let sc = SpellCtx { person: p, start, cap, lo, muni, visible };
+        let sc = SpellCtx { person: p, start, cap, lo, muni: municipality_on(moves, start), visible };
         let (end, index_level) = spell(ctx, rng, ids, &sc, world);
         g1 |= visible;
         windows.push(Window { start, level: index_level });
@@ -81,45 +88,19 @@ pub fn child(
     g1
 }
 
+/// A spell's plan: episodes (form, start, true end), protection-measure start days, index level.
+struct Plan {
+    eps: Vec<(usize, NaiveDate, NaiveDate)>,
+    measures: Vec<NaiveDate>,
+    index_level: u8,
+}
+
 /// One spell; returns its true end and its index level.
 fn spell(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, sc: &SpellCtx<'_>, world: &mut World) -> (NaiveDate, u8) {
-    let cm = &ctx.model.care;
-    let form = pick_form(rng, &cm.form_mix, 1, sc.cap);
-    let index_level = level(form);
-    let mut eps: Vec<(usize, NaiveDate, NaiveDate)> = Vec::new();
-    let first_end = plus(sc.start, duration(rng, cm.episode_median_days, index_level));
-    eps.push((form, sc.start, first_end));
-    let mut ceiling = index_level;
-    let mut measures = Vec::new();
-    let mut floor = plus(sc.start, 1);
-    if rng.random_bool(cm.escalation) {
-        let e = rng.random_range(sc.lo..=365);
-        let day = plus(sc.start, e);
-        floor = day;
-        if index_level == 6 || rng.random_bool(cm.escalation_by_measure) {
-            // The spell covers the measure (and a full measure after a provisional one), so the
-            // start never falls into a later spell's window.
-            eps[0].2 = eps[0].2.max(plus(day, 14));
-            measures.push(day);
-        } else {
-            let up = pick_form(rng, &cm.form_mix, index_level + 1, 6);
-            eps[0].2 = eps[0].2.max(plus(day, -1));
-            eps.push((up, day, plus(day, duration(rng, cm.episode_median_days, level(up)))));
-            ceiling = level(up);
-        }
-    }
-    let mut n = 0;
-    while n < 3 && rng.random_bool(cm.follow_on) {
-        n += 1;
-        let latest = eps.iter().map(|e| e.2).max().unwrap_or(sc.start);
-        let s = plus(latest, rng.random_range(-30..=31)).max(floor);
-        let f = pick_form(rng, &cm.form_mix, 1, ceiling);
-        eps.push((f, s, plus(s, duration(rng, cm.episode_median_days, level(f)))));
-    }
+    let plan = plan(&ctx.model.care, rng, sc);
     let exit = sc.person.exit();
-    let adult = birthday(sc.person.birth, 18);
     let mut end = sc.start;
-    for (f, s, e) in eps {
+    for &(f, s, e) in &plan.eps {
         if exit.is_some_and(|x| s > x) {
             continue;
         }
@@ -127,19 +108,71 @@ fn spell(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, sc: &SpellCtx<'_>, 
         let e = truncated.unwrap_or(e);
         end = end.max(e);
         if sc.visible && s <= ctx.horizon {
-            push_episode(ctx, rng, ids, sc, (f, s, e, truncated.is_some()), world);
+            push_episode(ctx, rng, ids, sc, (f, s, e, truncated), world);
         }
     }
     if sc.visible {
-        for day in measures {
-            protection_measure(ctx, rng, ids, sc.person, day, adult, world);
-        }
-        if age_on(sc.person.birth, sc.start) >= 12 && rng.random_bool(ctx.model.measures.youth_probation) {
-            let day = plus(sc.start, rng.random_range(0..60));
-            push_measure(ctx, rng, ids, sc.person, 4, day, adult, world);
-        }
+        spell_measures(ctx, rng, ids, sc, &plan.measures, world);
     }
-    (end, index_level)
+    (end, plan.index_level)
+}
+
+/// Plans the episodes of a spell: the first, a planted escalation, then follow-on episodes.
+fn plan(cm: &CareModel, rng: &mut ChaCha8Rng, sc: &SpellCtx<'_>) -> Plan {
+    let form = pick_form(rng, &cm.form_mix, 1, sc.cap);
+    let index_level = level(form);
+    let first_end = plus(sc.start, duration(rng, cm.episode_median_days, index_level));
+    let mut plan = Plan { eps: vec![(form, sc.start, first_end)], measures: Vec::new(), index_level };
+    let (ceiling, floor) = escalate(cm, rng, sc, &mut plan);
+    let mut n = 0;
+    while n < 3 && rng.random_bool(cm.follow_on) {
+        n += 1;
+        let latest = plan.eps.iter().map(|e| e.2).max().unwrap_or(sc.start);
+        let s = plus(latest, rng.random_range(-30..=31)).max(floor);
+        let f = pick_form(rng, &cm.form_mix, 1, ceiling);
+        plan.eps.push((f, s, plus(s, duration(rng, cm.episode_median_days, level(f)))));
+    }
+    plan
+}
+
+/// With probability `escalation`, a heavier episode or a protection measure on a day after every
+/// earlier window has closed. Returns the highest level follow-on episodes may take and the
+/// earliest day they may start (never before the escalation).
+fn escalate(cm: &CareModel, rng: &mut ChaCha8Rng, sc: &SpellCtx<'_>, plan: &mut Plan) -> (u8, NaiveDate) {
+    if !rng.random_bool(cm.escalation) {
+        return (plan.index_level, plus(sc.start, 1));
+    }
+    let day = plus(sc.start, rng.random_range(sc.lo..=365));
+    if plan.index_level == 6 || rng.random_bool(cm.escalation_by_measure) {
+        // The spell covers the measure (and a full measure after a provisional one), so the
+        // start never falls into a later spell's window.
+        plan.eps[0].2 = plan.eps[0].2.max(plus(day, 14));
+        plan.measures.push(day);
+        return (plan.index_level, day);
+    }
+    let up = pick_form(rng, &cm.form_mix, plan.index_level + 1, 6);
+    plan.eps[0].2 = plan.eps[0].2.max(plus(day, -1));
+    plan.eps.push((up, day, plus(day, duration(rng, cm.episode_median_days, level(up)))));
+    (level(up), day)
+}
+
+/// The planted protection measures of a spell, and youth probation for children of 12 and up.
+fn spell_measures(
+    ctx: &Ctx<'_>,
+    rng: &mut ChaCha8Rng,
+    ids: &mut Ids,
+    sc: &SpellCtx<'_>,
+    days: &[NaiveDate],
+    world: &mut World,
+) {
+    let adult = birthday(sc.person.birth, 18);
+    for day in days {
+        protection_measure(ctx, rng, ids, sc.person, *day, adult, world);
+    }
+    if age_on(sc.person.birth, sc.start) >= 12 && rng.random_bool(ctx.model.measures.youth_probation) {
+        let day = plus(sc.start, rng.random_range(0..60));
+        push_measure(ctx, rng, ids, sc.person, 4, day, adult, world);
+    }
 }
 
 /// A form with level in `[min, max]`, weighted by the mix (uniform if the mix gives none weight).
@@ -165,12 +198,16 @@ fn push_episode(
     rng: &mut ChaCha8Rng,
     ids: &mut Ids,
     sc: &SpellCtx<'_>,
-    ep: (usize, NaiveDate, NaiveDate, bool),
+    ep: (usize, NaiveDate, NaiveDate, Option<NaiveDate>),
     world: &mut World,
 ) {
     let cm = &ctx.model.care;
     let (form, start, end, truncated) = ep;
-    let end_reason = if truncated { 4 } else { pick(rng, &cm.end_reasons) };
+    let end_reason = match truncated {
+        Some(x) if sc.person.death == Some(x) => DIED,
+        Some(_) => MOVED,
+        None => pick(rng, &cm.end_reasons),
+    };
     let id = ids.record('E');
     let correction =
         rng.random_bool(ctx.model.corrections.share).then(|| correction(rng, form, start, end, end_reason));

@@ -20,9 +20,27 @@ pub fn level(form: usize) -> u8 {
     CARE_FORMS[form].2
 }
 
-/// Care end reasons in `end_reasons` order.
-pub const END_REASONS: [&str; 7] =
-    ["planned", "early_mutual", "early_client", "early_provider", "external", "other", "unknown"];
+/// Care end reasons: the first seven in `end_reasons` order, then the finer `moved` and `died`
+/// (both count as external) used when an episode ends at emigration or death.
+pub const END_REASONS: [&str; 9] =
+    ["planned", "early_mutual", "early_client", "early_provider", "external", "other", "unknown", "moved", "died"];
+
+/// Index of `moved` in [`END_REASONS`].
+pub const MOVED: usize = 7;
+/// Index of `died` in [`END_REASONS`].
+pub const DIED: usize = 8;
+
+/// An end reason as delivered: the CBS code `01`–`05` when the register delivers codes and the
+/// reason has one, else the name.
+pub fn end_reason_text(reason: usize, as_code: bool) -> String {
+    if as_code && reason < 5 { format!("{:02}", reason + 1) } else { END_REASONS[reason].to_string() }
+}
+
+/// A care form as delivered: its BIJ code or its name.
+pub fn care_form_text(form: usize, as_code: bool) -> String {
+    let (name, code, _) = CARE_FORMS[form];
+    if as_code { code.to_string() } else { name.to_string() }
+}
 
 /// Protection measure kinds.
 pub const MEASURE_KINDS: [&str; 5] =
@@ -55,7 +73,12 @@ pub struct Bsn(u32);
 
 impl Bsn {
     /// The `n`-th valid number (a bijection from `n` onto valid BSNs from 100000000 up).
+    ///
+    /// # Panics
+    /// When `n` is 81 million or more: there are no more 9-digit numbers of this form.
+    #[must_use]
     pub fn nth(n: u64) -> Bsn {
+        assert!(n < 81_000_000, "at most 81 million person ids");
         let block = 1_000_000 + n / 9; // digits d1..d7
         let k = (n % 9) as u32;
         let digits: Vec<u32> = block.to_string().bytes().map(|b| u32::from(b - b'0')).collect();
@@ -77,6 +100,7 @@ impl Bsn {
     }
 
     /// True when `s` is 9 digits passing the 11-proef (used by tests and the privacy scan).
+    #[must_use]
     pub fn is_valid(s: &str) -> bool {
         let b = s.as_bytes();
         if b.len() != 9 || !b.iter().all(u8::is_ascii_digit) {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use super::codes::{Bsn, CARE_FORMS, END_REASONS, MEASURE_KINDS, Sex, district_code};
+use super::codes::{Bsn, CARE_FORMS, MEASURE_KINDS, Sex, care_form_text, district_code, end_reason_text};
 use super::table::{Table, TableSet};
 use super::world::{Episode, Person, World, age_on};
 
@@ -67,70 +67,83 @@ fn birth_text(p: &Person) -> String {
 
 /// Emits the view of `world` for one delivery.
 pub fn emit(world: &World, v: &View<'_>) -> Emitted {
-    let e = v.extracted_on;
     let mut out = Emitted::default();
-    let born: HashMap<Bsn, &Person> = world.persons.iter().filter(|p| p.birth <= e).map(|p| (p.id, p)).collect();
-    let t = out.tables.get_mut(Table::Persons);
+    let born: HashMap<Bsn, &Person> =
+        world.persons.iter().filter(|p| p.birth <= v.extracted_on).map(|p| (p.id, p)).collect();
+    people(world, &born, v, &mut out.tables);
+    for ep in world.episodes.iter().filter(|x| x.start <= v.extracted_on) {
+        episode_row(&mut out, ep, v);
+    }
+    events(world, v.extracted_on, &mut out.tables);
+    population(world, &born, v, &mut out.population);
+    out
+}
+
+/// `persons`, `relations`, `households` and `residence` rows.
+fn people(world: &World, born: &HashMap<Bsn, &Person>, v: &View<'_>, out: &mut TableSet) {
+    let e = v.extracted_on;
+    let t = out.get_mut(Table::Persons);
     for p in world.persons.iter().filter(|p| p.birth <= e) {
         t.fmt(p.id).cell(birth_text(p)).cell(p.sex.code()).opt(known(p.death, e)).opt(known(p.emigration, e));
         t.end_row();
     }
-    let t = out.tables.get_mut(Table::Relations);
+    let t = out.get_mut(Table::Relations);
     for r in &world.relations {
         if born.contains_key(&r.parent) && born.contains_key(&r.child) && r.valid_from <= e {
             t.fmt(r.parent).fmt(r.child).cell(r.kind).fmt(r.valid_from).cell("");
             t.end_row();
         }
     }
-    let t = out.tables.get_mut(Table::Households);
+    let t = out.get_mut(Table::Households);
     for m in world.memberships.iter().filter(|m| m.from <= e && born.contains_key(&m.person)) {
         t.fmt(m.household).fmt(m.person).cell(m.role).fmt(m.from).opt(known(m.to, e));
         t.end_row();
     }
-    let t = out.tables.get_mut(Table::Residence);
+    let t = out.get_mut(Table::Residence);
     for r in world.residence.iter().filter(|r| r.from <= e) {
         let muni = &v.municipalities[usize::from(r.municipality)];
         t.fmt(r.person).cell(muni).cell(district_code(muni, r.district)).fmt(r.from).opt(known(r.to, e));
         t.end_row();
     }
-    for ep in world.episodes.iter().filter(|x| x.start <= e) {
-        episode_row(&mut out, ep, v);
-    }
-    let t = out.tables.get_mut(Table::Measures);
+}
+
+/// `measures`, `safety_reports` and `measurements` rows known on `e`.
+fn events(world: &World, e: NaiveDate, out: &mut TableSet) {
+    let t = out.get_mut(Table::Measures);
     for m in world.measures.iter().filter(|m| m.start <= e) {
         let end = known(Some(m.end), e);
         t.fmt(m.id).fmt(m.person).cell(MEASURE_KINDS[m.kind]).fmt(m.start).opt(end);
         t.cell(if end.is_some() { m.end_reason } else { "" });
         t.end_row();
     }
-    let t = out.tables.get_mut(Table::SafetyReports);
+    let t = out.get_mut(Table::SafetyReports);
     for r in world.reports.iter().filter(|r| r.date <= e) {
         t.fmt(r.id).fmt(r.person).fmt(r.household).fmt(r.date).cell(r.kind).cell(r.source);
         t.end_row();
     }
-    let t = out.tables.get_mut(Table::Measurements);
+    let t = out.get_mut(Table::Measurements);
     for m in world.measurements.iter().filter(|m| m.date <= e) {
         t.fmt(m.id).fmt(m.person).fmt(m.episode).cell(m.instrument).cell(m.moment).fmt(m.date).fmt(m.value);
         t.end_row();
     }
-    population(world, &born, v, &mut out.population);
-    out
 }
 
 /// One `care_episodes` row, with a provisional value before its correction date.
 fn episode_row(out: &mut Emitted, ep: &Episode, v: &View<'_>) {
     let e = v.extracted_on;
     let end = known(Some(ep.end), e);
-    let (name, code, _) = CARE_FORMS[ep.form];
-    let mut form = if ep.as_code { code.to_string() } else { name.to_string() };
-    let mut reason = if end.is_some() { END_REASONS[ep.end_reason].to_string() } else { String::new() };
+    let mut form = care_form_text(ep.form, ep.as_code);
+    let mut reason = if end.is_some() { end_reason_text(ep.end_reason, ep.as_code) } else { String::new() };
     if let Some(c) = &ep.correction {
         let shown = |when: NaiveDate| v.previous.is_some_and(|p| p < c.until && c.until <= e && when <= p);
         if c.field == "care_form" {
+            let provisional =
+                CARE_FORMS.iter().position(|f| f.0 == c.provisional).map(|i| care_form_text(i, ep.as_code));
+            let provisional = provisional.unwrap_or_else(|| c.provisional.clone());
             if e < c.until {
-                form.clone_from(&c.provisional);
+                form = provisional;
             } else if shown(ep.start) {
-                out.corrections.push((ep.id.to_string(), "care_form", c.provisional.clone(), form.clone()));
+                out.corrections.push((ep.id.to_string(), "care_form", provisional, form.clone()));
             }
         } else if end.is_some() {
             if e < c.until {

@@ -10,7 +10,7 @@ use rand_chacha::rand_core::SeedableRng;
 use super::care;
 use super::codes::{Bsn, Id, Sex};
 use super::scenario::{Model, SourceSpec};
-use super::world::{Membership, Person, Relation, Residence, World, birthday, plus};
+use super::world::{Membership, Move, Person, Relation, Residence, World, birthday, plus};
 
 /// Person slots reserved per family (person ids are `Bsn::nth(family * SLOTS + slot)`).
 const SLOTS: u64 = 32;
@@ -140,10 +140,10 @@ fn second_generation(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, g1: &Ch
     let partner_birth = plus(g1.person.birth, rng.random_range(-3 * 365..5 * 365)).max(ctx.history_from);
     let partner_sex = if g1.person.sex == Sex::F { Sex::M } else { Sex::F };
     let partner = new_person(ctx, rng, ids, partner_birth, Some(partner_sex));
-    let muni = rng.random_range(0..ctx.source.municipalities.len());
-    let partner_g1 = care::child(ctx, rng, ids, &partner, false, muni_u16(muni), world);
+    let home = [address(ctx, rng, partner.birth)];
+    place(world, &partner, &home, partner.birth, None);
+    let partner_g1 = care::child(ctx, rng, ids, &partner, false, &home, world);
     let partner_child = Child { g1: partner_g1, person: partner };
-    residence_rows(ctx, rng, &partner_child.person, partner_birth, None, world);
     world.persons.push(partner_child.person.clone());
     let unit = Unit {
         founded,
@@ -196,7 +196,6 @@ fn found_unit(
     parents: Option<(Person, Person)>,
     world: &mut World,
 ) -> Vec<Child> {
-    let fm = &ctx.model.families;
     let household = ids.record('H');
     let (parents, founders) = match parents {
         Some((m, f)) => (vec![m, f], false),
@@ -211,45 +210,67 @@ fn found_unit(
         }
         world.memberships.push(Membership { household, person: p.id, role: "parent", from: unit.founded, to: None });
     }
-    let n_children = pick(rng, &fm.children) + 1;
+    let home = Home { household, parents: &parents, moves: &moves, exposed: unit.exposed };
+    let n_children = pick(rng, &ctx.model.families.children) + 1;
     let mut birth = unit.first_birth;
     let mut out = Vec::new();
     for _ in 0..n_children {
         if birth > ctx.horizon {
             break;
         }
-        let child = new_person(ctx, rng, ids, birth, None);
-        let leaves = plus(birthday(child.birth, 18), rng.random_range(0..6 * 365));
-        let (kind, from) = if rng.random_bool(fm.adopted) {
-            ("adoptive", plus(child.birth, rng.random_range(30..5 * 365)).min(ctx.horizon))
-        } else {
-            ("biological", child.birth)
-        };
-        for p in &parents {
-            world.relations.push(Relation { parent: p.id, child: child.id, kind, valid_from: from });
-        }
-        let to = (leaves <= ctx.horizon).then_some(plus(leaves, -1));
-        world.memberships.push(Membership {
-            household,
-            person: child.id,
-            role: "child",
-            from,
-            to: to.filter(|t| *t >= from),
-        });
-        place(world, &child, &moves, child.birth, to.map(|t| t.max(child.birth)));
-        if let Some(t) = to.filter(|t| *t >= child.birth) {
-            residence_rows(ctx, rng, &child, plus(t, 1), None, world);
-        }
-        let exposed = unit.exposed && kind == "biological";
-        let muni_now = moves.iter().rev().find(|m| m.0 <= birth).map_or(muni, |m| m.1);
-        let g1 = care::child(ctx, rng, ids, &child, exposed, muni_u16(muni_now), world);
-        world.persons.push(child.clone());
-        out.push(Child { person: child, g1 });
+        out.push(add_child(ctx, rng, ids, &home, birth, world));
         birth = plus(birth, rng.random_range(300..5 * 365));
     }
     let kids: Vec<&Person> = out.iter().map(|c| &c.person).collect();
     care::safety_reports(ctx, rng, ids, household, &kids, world);
     out
+}
+
+/// The household a child is born or adopted into.
+struct Home<'a> {
+    household: Id,
+    parents: &'a [Person],
+    moves: &'a [Move],
+    /// At least one biological parent had care as a minor.
+    exposed: bool,
+}
+
+/// A child born on `birth` (or adopted): relations, membership until leaving home, residence,
+/// then its care history.
+fn add_child(
+    ctx: &Ctx<'_>,
+    rng: &mut ChaCha8Rng,
+    ids: &mut Ids,
+    home: &Home<'_>,
+    birth: NaiveDate,
+    world: &mut World,
+) -> Child {
+    let child = new_person(ctx, rng, ids, birth, None);
+    let leaves = plus(birthday(child.birth, 18), rng.random_range(0..6 * 365));
+    let (kind, from) = if rng.random_bool(ctx.model.families.adopted) {
+        ("adoptive", plus(child.birth, rng.random_range(30..5 * 365)).min(ctx.horizon))
+    } else {
+        ("biological", child.birth)
+    };
+    for p in home.parents {
+        world.relations.push(Relation { parent: p.id, child: child.id, kind, valid_from: from });
+    }
+    let to = (leaves <= ctx.horizon).then_some(plus(leaves, -1));
+    world.memberships.push(Membership {
+        household: home.household,
+        person: child.id,
+        role: "child",
+        from,
+        to: to.filter(|t| *t >= from),
+    });
+    place(world, &child, home.moves, child.birth, to);
+    if let Some(t) = to {
+        residence_rows(ctx, rng, &child, plus(t, 1), None, world);
+    }
+    let exposed = home.exposed && kind == "biological";
+    let g1 = care::child(ctx, rng, ids, &child, exposed, home.moves, world);
+    world.persons.push(child.clone());
+    Child { person: child, g1 }
 }
 
 /// One or two founding parents of a family whose first child is born on `first_birth`.
@@ -268,7 +289,7 @@ fn founder_parents(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, ids: &mut Ids, first_bir
 }
 
 /// The family's addresses: (from, municipality index, district) in date order.
-fn family_moves(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, founded: NaiveDate, muni: usize) -> Vec<(NaiveDate, usize, u32)> {
+fn family_moves(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, founded: NaiveDate, muni: usize) -> Vec<Move> {
     let life = &ctx.model.life;
     let n_muni = ctx.source.municipalities.len();
     let mut out = vec![(founded, muni, rng.random_range(0..life.districts_per_municipality))];
@@ -288,7 +309,7 @@ fn family_moves(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, founded: NaiveDate, muni: u
 }
 
 /// Residence rows for `p` following the family's moves from `from` until `to` (or exit).
-fn place(world: &mut World, p: &Person, moves: &[(NaiveDate, usize, u32)], from: NaiveDate, to: Option<NaiveDate>) {
+fn place(world: &mut World, p: &Person, moves: &[Move], from: NaiveDate, to: Option<NaiveDate>) {
     let end = match (to, p.exit()) {
         (Some(t), Some(e)) => Some(t.min(e)),
         (t, e) => t.or(e),
@@ -316,6 +337,12 @@ fn place(world: &mut World, p: &Person, moves: &[(NaiveDate, usize, u32)], from:
     }
 }
 
+/// A random address from `from` in one of the source's municipalities.
+fn address(ctx: &Ctx<'_>, rng: &mut ChaCha8Rng, from: NaiveDate) -> Move {
+    let m = rng.random_range(0..ctx.source.municipalities.len());
+    (from, m, rng.random_range(0..ctx.model.life.districts_per_municipality))
+}
+
 /// A single open-ended address from `from` (until `to` or exit) in a random municipality.
 fn residence_rows(
     ctx: &Ctx<'_>,
@@ -328,7 +355,6 @@ fn residence_rows(
     if p.exit().is_some_and(|e| e < from) {
         return;
     }
-    let m = rng.random_range(0..ctx.source.municipalities.len());
-    let moves = [(from, m, rng.random_range(0..ctx.model.life.districts_per_municipality))];
+    let moves = [address(ctx, rng, from)];
     place(world, p, &moves, from, to);
 }

@@ -114,6 +114,7 @@ const SHIPPED: [(&str, &str); 6] = [
 ];
 
 /// Names of the scenarios shipped with kohort.
+#[must_use]
 pub fn shipped_scenarios() -> &'static [&'static str] {
     &["tiny", "small", "proeftuinen", "intergenerational", "dirty", "national"]
 }
@@ -123,6 +124,10 @@ pub const TINY_EXPECTED: &str = include_str!("../../scenarios/tiny.expected.toml
 
 /// Load a scenario: a name of a shipped scenario (embedded, so it works from any directory) or a
 /// path to a .toml file.
+///
+/// # Errors
+/// [`SynthError::UnknownScenario`] when it is neither; `Parse` or `Invalid` naming the file and
+/// key when the scenario is malformed; `Io` when the file cannot be read.
 pub fn load_scenario(name_or_path: &str) -> Result<Scenario> {
     if let Some((_, text)) = SHIPPED.iter().find(|(n, _)| *n == name_or_path) {
         return parse_scenario(text, &format!("scenarios/{name_or_path}.toml"));
@@ -137,6 +142,9 @@ pub fn load_scenario(name_or_path: &str) -> Result<Scenario> {
 }
 
 /// Parses and checks scenario text; `file` names it in errors.
+///
+/// # Errors
+/// `Parse` (syntax, unknown key, wrong type) or `Invalid` (an unusable value), naming the key.
 pub fn parse_scenario(text: &str, file: &str) -> Result<Scenario> {
     let s: Scenario =
         toml::from_str(text).map_err(|e| SynthError::Parse { file: file.to_string(), message: e.to_string() })?;
@@ -145,6 +153,10 @@ pub fn parse_scenario(text: &str, file: &str) -> Result<Scenario> {
 }
 
 /// Writes every delivery of the scenario under `out`; returns where they are and row counts.
+///
+/// # Errors
+/// `Io` or `Parquet` naming the file that could not be written; `Threads` when the thread pool
+/// cannot be built.
 pub fn generate(s: &Scenario, out: &Path, opts: &SynthOptions) -> Result<SynthSummary> {
     let threads = opts.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()

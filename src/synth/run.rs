@@ -11,14 +11,14 @@ use serde::Serialize;
 
 use super::emit::{self, CorrectionRecord, Emitted, View, merge_population};
 use super::family::{self, Ctx};
-use super::scenario::{Scenario, Schedule, Truth};
+use super::scenario::{Model, Scenario, Schedule, Truth};
 use super::table::Table;
 use super::world::World;
 use super::writer::DeliveryWriter;
 use super::{DeliverySummary, Result, SynthError, SynthOptions, SynthSummary};
 
 /// Families per chunk (the unit of parallel work and of memory).
-const CHUNK: u64 = 256;
+pub const CHUNK: u64 = 256;
 
 /// One scheduled delivery.
 #[derive(Debug, Clone)]
@@ -91,23 +91,39 @@ pub fn check(s: &Scenario, file: &str) -> Result<()> {
             ));
         }
     }
-    if let Some(m) = &s.model {
-        let probs = [
-            ("model.care.escalation", m.care.escalation),
-            ("model.care.reentry", m.care.reentry),
-            ("model.care.follow_on", m.care.follow_on),
-            ("model.safety.rereport", m.safety.rereport),
-            ("model.measures.goal_reached", m.measures.goal_reached),
-            ("model.families.two_parent", m.families.two_parent),
-        ];
-        for (key, p) in probs {
-            if !(0.0..=1.0).contains(&p) {
-                return Err(invalid(file, key, "a probability must lie in 0–1"));
-            }
-        }
-        if m.families.generations == 0 || m.families.generations > 2 {
-            return Err(invalid(file, "model.families.generations", "must be 1 or 2"));
-        }
+    s.model.as_ref().map_or(Ok(()), |m| check_model(m, file))
+}
+
+/// Probabilities lie in 0–1; generations is 1 or 2.
+fn check_model(m: &Model, file: &str) -> Result<()> {
+    let probs = [
+        ("model.care.escalation", m.care.escalation),
+        ("model.care.escalation_by_measure", m.care.escalation_by_measure),
+        ("model.care.reentry", m.care.reentry),
+        ("model.care.follow_on", m.care.follow_on),
+        ("model.care.bij_code_share", m.care.bij_code_share),
+        ("model.safety.family_report", m.safety.family_report),
+        ("model.safety.rereport", m.safety.rereport),
+        ("model.measures.goal_reached", m.measures.goal_reached),
+        ("model.measures.youth_probation", m.measures.youth_probation),
+        ("model.measurements.measured", m.measurements.measured),
+        ("model.measurements.satisfied", m.measurements.satisfied),
+        ("model.families.two_parent", m.families.two_parent),
+        ("model.families.adopted", m.families.adopted),
+        ("model.families.month_precision", m.families.month_precision),
+        ("model.corrections.share", m.corrections.share),
+    ];
+    if let Some((key, _)) = probs.iter().find(|(_, p)| !(0.0..=1.0).contains(p)) {
+        return Err(invalid(file, key, "a probability must lie in 0–1"));
+    }
+    if !(1..=2).contains(&m.families.generations) {
+        return Err(invalid(file, "model.families.generations", "must be 1 or 2"));
+    }
+    if m.care.episode_median_days < 7.0 {
+        return Err(invalid(file, "model.care.episode_median_days", "must be at least 7 days"));
+    }
+    if m.measures.median_days < 30.0 {
+        return Err(invalid(file, "model.measures.median_days", "must be at least 30 days"));
     }
     Ok(())
 }
@@ -151,7 +167,6 @@ pub fn generate(s: &Scenario, out: &Path, opts: &SynthOptions) -> Result<SynthSu
     let sizes: Vec<u64> = s.sources.iter().map(|src| scaled(src.families, opts.scale)).collect();
     let chunks: u64 = sizes.iter().map(|n| n.div_ceil(CHUNK)).sum();
     let pb = progress_bar(opts.progress, chunks * deliveries.len() as u64);
-    let batch = rayon::current_num_threads() as u64 * 4;
     let mut summaries = Vec::new();
     let mut corrections = Vec::new();
     for (di, d) in deliveries.iter().enumerate() {
@@ -166,43 +181,62 @@ pub fn generate(s: &Scenario, out: &Path, opts: &SynthOptions) -> Result<SynthSu
                 extracted_on: d.extracted_on,
                 previous: di.checked_sub(1).map(|p| deliveries[p].extracted_on),
             };
-            let dir = out.join(&src.name).join(&d.id);
-            let mut w = DeliveryWriter::create(&dir, opts.format, &src.name, &d.id, d.extracted_on)?;
-            let mut population = HashMap::new();
-            let n_chunks = families.div_ceil(CHUNK);
-            for first in (0..n_chunks).step_by(batch as usize) {
-                let done: Vec<Emitted> = (first..(first + batch).min(n_chunks))
-                    .into_par_iter()
-                    .map(|c| chunk(&ctx, families, c, &view))
-                    .collect();
-                for e in done {
-                    for t in &Table::ALL[..8] {
-                        w.write(*t, &e.tables.tables[t.index()])?;
-                    }
-                    merge_population(&mut population, e.population);
-                    corrections.extend(e.corrections.into_iter().map(|(id, field, provisional, corrected)| {
-                        CorrectionRecord {
-                            source: src.name.clone(),
-                            delivery_id: d.id.clone(),
-                            table: "care_episodes".into(),
-                            id,
-                            field: field.into(),
-                            provisional,
-                            corrected,
-                        }
-                    }));
-                    pb.inc(1);
-                }
-            }
-            w.write(Table::Population, &emit::population_rows(&population, &src.municipalities))?;
-            let dir = w.dir().to_path_buf();
-            let rows = w.finish()?;
-            summaries.push(DeliverySummary { source: src.name.clone(), delivery_id: d.id.clone(), dir, rows });
+            let job = Job { ctx: &ctx, families, view: &view, delivery: d, pb: &pb };
+            summaries.push(write_delivery(&job, out, opts, &mut corrections)?);
         }
     }
     pb.finish_and_clear();
     let expected_path = write_expected(s, out, &corrections)?;
     Ok(SynthSummary { deliveries: summaries, expected_path, defects_path: None })
+}
+
+/// One delivery of one source.
+struct Job<'a> {
+    ctx: &'a Ctx<'a>,
+    families: u64,
+    view: &'a View<'a>,
+    delivery: &'a Delivery,
+    pb: &'a ProgressBar,
+}
+
+/// Generates the chunks of one delivery in parallel batches and writes them in chunk order.
+fn write_delivery(
+    job: &Job<'_>,
+    out: &Path,
+    opts: &SynthOptions,
+    corrections: &mut Vec<CorrectionRecord>,
+) -> Result<DeliverySummary> {
+    let (src, d) = (job.ctx.source, job.delivery);
+    let dir = out.join(&src.name).join(&d.id);
+    let mut w = DeliveryWriter::create(&dir, opts.format, &src.name, &d.id, d.extracted_on)?;
+    let mut population = HashMap::new();
+    let n_chunks = job.families.div_ceil(CHUNK);
+    let batch = rayon::current_num_threads() as u64 * 4;
+    for first in (0..n_chunks).step_by(batch as usize) {
+        let done: Vec<Emitted> = (first..(first + batch).min(n_chunks))
+            .into_par_iter()
+            .map(|c| chunk(job.ctx, job.families, c, job.view))
+            .collect();
+        for e in done {
+            for t in &Table::ALL[..8] {
+                w.write(*t, &e.tables.tables[t.index()])?;
+            }
+            merge_population(&mut population, e.population);
+            corrections.extend(e.corrections.into_iter().map(|(id, field, provisional, corrected)| CorrectionRecord {
+                source: src.name.clone(),
+                delivery_id: d.id.clone(),
+                table: "care_episodes".into(),
+                id,
+                field: field.into(),
+                provisional,
+                corrected,
+            }));
+            job.pb.inc(1);
+        }
+    }
+    w.write(Table::Population, &emit::population_rows(&population, &src.municipalities))?;
+    let rows = w.finish()?;
+    Ok(DeliverySummary { source: src.name.clone(), delivery_id: d.id.clone(), dir, rows })
 }
 
 /// The `OUT/expected.toml` file.

@@ -200,10 +200,11 @@ pub struct CareModel {
     pub transmission_rr: f64,
     /// Relative weight of the first spell starting at each age 0..=17.
     pub start_age_weights: [f64; 18],
-    /// Care-form mix of a spell's first episode, in ladder order local_team, ambulant, network,
-    /// day_treatment, foster_care, family_home, residential, secure.
+    /// Care-form mix of a spell's first episode, in ladder order `local_team`, `ambulant`,
+    /// `network`, `day_treatment`, `foster_care`, `family_home`, `residential`, `secure`.
     pub form_mix: [f64; 8],
-    /// Share of rows that give care_form as the BIJ code (31–38) instead of the name.
+    /// Share of episodes delivered with codes: `care_form` as the BIJ code (31–38) and
+    /// `end_reason` as the CBS code (01–05) where it has one.
     pub bij_code_share: f64,
     /// Median episode duration in days (light care; heavier care lasts longer).
     pub episode_median_days: f64,
@@ -215,7 +216,8 @@ pub struct CareModel {
     pub escalation_by_measure: f64,
     /// P(re-entry: a next spell within 730 days of a spell end; the time is uniform on 32–730).
     pub reentry: f64,
-    /// End-reason mix: planned, early_mutual, early_client, early_provider, external, other, unknown.
+    /// End-reason mix: `planned`, `early_mutual`, `early_client`, `early_provider`, `external`,
+    /// `other`, `unknown`.
     pub end_reasons: [f64; 7],
     /// Number of providers (`provider_id`) per source.
     pub providers: u32,
@@ -225,12 +227,12 @@ pub struct CareModel {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MeasureModel {
-    /// Kind mix of escalation measures: ots, provisional_ots (followed by ots), guardianship,
-    /// provisional_guardianship (followed by guardianship).
+    /// Kind mix of escalation measures: `ots`, `provisional_ots` (followed by `ots`),
+    /// `guardianship`, `provisional_guardianship` (followed by `guardianship`).
     pub kinds: [f64; 4],
     /// Median duration of a measure in days.
     pub median_days: f64,
-    /// P(a closed protection measure ends goal_reached).
+    /// P(a closed protection measure ends `goal_reached`).
     pub goal_reached: f64,
     /// P(a child with care aged 12+ at a spell start gets youth probation with it).
     pub youth_probation: f64,
@@ -274,6 +276,6 @@ pub struct MeasurementModel {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CorrectionModel {
-    /// Share of episodes first delivered with a provisional care_form or end_reason.
+    /// Share of episodes first delivered with a provisional `care_form` or `end_reason`.
     pub share: f64,
 }

@@ -30,6 +30,7 @@ impl Table {
     ];
 
     /// The file stem, e.g. `care_episodes`.
+    #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Table::Persons => "persons",
@@ -45,6 +46,7 @@ impl Table {
     }
 
     /// Column names in DOMAIN.md §2 order.
+    #[must_use]
     pub fn columns(self) -> &'static [&'static str] {
         match self {
             Table::Persons => &["person_id", "birth_date", "sex", "death_date", "emigration_date"],
@@ -72,6 +74,7 @@ impl Table {
     }
 
     /// Position in [`Table::ALL`].
+    #[must_use]
     pub fn index(self) -> usize {
         self as usize
     }

@@ -51,6 +51,9 @@ pub struct Membership {
     pub to: Option<NaiveDate>,
 }
 
+/// An address from a date: (from, municipality index, district number).
+pub type Move = (NaiveDate, usize, u32);
+
 /// A residence row (municipality code, district number).
 #[derive(Debug, Clone)]
 pub struct Residence {

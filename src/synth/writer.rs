@@ -24,7 +24,6 @@ enum Sink {
 
 /// An open delivery folder.
 pub struct DeliveryWriter {
-    dir: PathBuf,
     sinks: Vec<(PathBuf, Sink)>,
     rows: [u64; 9],
 }
@@ -45,12 +44,7 @@ impl DeliveryWriter {
         for table in Table::ALL {
             sinks.push(open(dir, table, format)?);
         }
-        Ok(DeliveryWriter { dir: dir.to_path_buf(), sinks, rows: [0; 9] })
-    }
-
-    /// The folder.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+        Ok(DeliveryWriter { sinks, rows: [0; 9] })
     }
 
     /// Appends rows to `table`.

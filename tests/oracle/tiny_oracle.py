@@ -147,6 +147,21 @@ def main(folder):
                 else:
                     no += 1
             rr[f"same{same}_w{w}"] = {"events": ev, "censored": cen, "no_event": no}
+            # Family view: a later report for any child of the same household (household_id).
+            ev = cen = no = 0
+            for r in reports:
+                idx = d(r["report_date"])
+                f = fu(r["person_id"])
+                later = [(d(x["report_date"]) - idx).days for x in reports
+                         if r["household_id"] and x["household_id"] == r["household_id"]
+                         and d(x["report_date"]) <= f]
+                if any(same < t <= w for t in later):
+                    ev += 1
+                elif f < idx + timedelta(days=w):
+                    cen += 1
+                else:
+                    no += 1
+            rr[f"family_same{same}_w{w}"] = {"events": ev, "censored": cen, "no_event": no}
 
     # G1 / G2
     def g1(pid):

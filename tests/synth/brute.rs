@@ -35,6 +35,11 @@ fn birth(s: &str) -> Option<NaiveDate> {
     if s.len() == 7 { date(&format!("{s}-15")) } else { date(s) }
 }
 
+/// A date of column `col` (`birth_date` may be `YYYY-MM`).
+fn any_date(col: &str, s: &str) -> Option<NaiveDate> {
+    if col == "birth_date" { birth(s) } else { date(s) }
+}
+
 fn birthday(b: NaiveDate, age: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(b.year() + age, b.month(), b.day())
         .unwrap_or_else(|| NaiveDate::from_ymd_opt(b.year() + age, 3, 1).unwrap())
@@ -72,8 +77,8 @@ pub struct Delivery {
     pub episodes: HashMap<String, Vec<(NaiveDate, Option<NaiveDate>, u8)>>,
     /// (kind, start, end, end_reason).
     pub measures: Vec<(String, String, NaiveDate, Option<NaiveDate>, String)>,
-    /// (person, date).
-    pub reports: Vec<(String, NaiveDate)>,
+    /// (person, household, date).
+    pub reports: Vec<(String, String, NaiveDate)>,
     /// (parent, child, kind).
     pub relations: Vec<(String, String, String)>,
 }
@@ -97,8 +102,11 @@ impl Delivery {
             .into_iter()
             .map(|r| (r[1].clone(), r[2].clone(), date(&r[3]).unwrap(), date(&r[4]), r[5].clone()))
             .collect();
-        let reports =
-            read(dir, "safety_reports").rows.into_iter().map(|r| (r[1].clone(), date(&r[3]).unwrap())).collect();
+        let reports = read(dir, "safety_reports")
+            .rows
+            .into_iter()
+            .map(|r| (r[1].clone(), r[2].clone(), date(&r[3]).unwrap()))
+            .collect();
         let relations =
             read(dir, "relations").rows.into_iter().map(|r| (r[0].clone(), r[1].clone(), r[2].clone())).collect();
         Delivery { extracted_on, persons, episodes, measures, reports, relations }
@@ -130,6 +138,15 @@ impl Window {
     /// Share with an event among indexes whose window is complete.
     pub fn share(&self) -> f64 {
         self.complete_events as f64 / self.complete as f64
+    }
+
+    /// Adds another delivery's counts.
+    pub fn merge(&mut self, other: &Window) {
+        self.events += other.events;
+        self.no_event += other.no_event;
+        self.censored += other.censored;
+        self.complete += other.complete;
+        self.complete_events += other.complete_events;
     }
 
     /// The engine's reading: events among indexes not censored.
@@ -171,11 +188,11 @@ impl<'d> Outcomes<'d> {
             eps.sort();
             let mut out: Vec<Spell> = Vec::new();
             for (s, e, _) in eps {
-                if let Some(last) = out.last_mut() {
-                    if last.1.is_none_or(|end| days(end, s) <= 31) {
-                        last.1 = last.1.zip(e).map(|(a, b)| a.max(b));
-                        continue;
-                    }
+                if let Some(last) = out.last_mut()
+                    && last.1.is_none_or(|end| days(end, s) <= 31)
+                {
+                    last.1 = last.1.zip(e).map(|(a, b)| a.max(b));
+                    continue;
                 }
                 out.push((s, e, 0));
             }
@@ -250,7 +267,7 @@ impl<'d> Outcomes<'d> {
     /// Re-reports of the same child at `same < t <= w`.
     pub fn rereport(&self, same: i64, w: i64) -> Window {
         let mut by_child: HashMap<&str, Vec<NaiveDate>> = HashMap::new();
-        for (p, d) in &self.d.reports {
+        for (p, _, d) in &self.d.reports {
             by_child.entry(p.as_str()).or_default().push(*d);
         }
         let mut out = Window::default();
@@ -263,6 +280,27 @@ impl<'d> Outcomes<'d> {
                 let t = dates.iter().filter(|d| **d <= fu).map(|d| days(*index, *d)).filter(|t| *t > same).min();
                 out.add(t, w, fu, *index);
             }
+        }
+        out
+    }
+
+    /// Re-reports in the family view: a later report with the same `household_id`.
+    pub fn rereport_family(&self, same: i64, w: i64) -> Window {
+        let mut out = Window::default();
+        for (child, household, index) in &self.d.reports {
+            let fu = self.d.fu(child);
+            if *index >= fu {
+                continue;
+            }
+            let t = self
+                .d
+                .reports
+                .iter()
+                .filter(|(_, h, d)| !household.is_empty() && h == household && *d <= fu)
+                .map(|(_, _, d)| days(*index, *d))
+                .filter(|t| *t > same)
+                .min();
+            out.add(t, w, fu, *index);
         }
         out
     }
@@ -389,7 +427,7 @@ struct Spec {
     numbers: &'static [&'static str],
     codes: &'static [(&'static str, &'static [&'static str])],
     formats: &'static [(&'static str, &'static str, usize)],
-    range: Option<(&'static str, &'static str)>,
+    ranges: &'static [(&'static str, &'static str)],
     key: &'static [&'static str],
     event: bool,
 }
@@ -423,6 +461,11 @@ const END_REASONS: &[&str] = &[
     "age_limit",
     "other",
     "unknown",
+    "01",
+    "02",
+    "03",
+    "04",
+    "05",
 ];
 
 const SPECS: [Spec; 9] = [
@@ -433,7 +476,7 @@ const SPECS: [Spec; 9] = [
         numbers: &[],
         codes: &[("sex", &["m", "f", "x", "u"])],
         formats: &[],
-        range: None,
+        ranges: &[("birth_date", "death_date"), ("birth_date", "emigration_date")],
         key: &["person_id"],
         event: false,
     },
@@ -444,7 +487,7 @@ const SPECS: [Spec; 9] = [
         numbers: &[],
         codes: &[("kind", &["biological", "adoptive", "legal"])],
         formats: &[],
-        range: Some(("valid_from", "valid_to")),
+        ranges: &[("valid_from", "valid_to")],
         key: &["parent_id", "child_id", "kind"],
         event: false,
     },
@@ -455,7 +498,7 @@ const SPECS: [Spec; 9] = [
         numbers: &[],
         codes: &[("role", &["parent", "child", "other"])],
         formats: &[],
-        range: Some(("valid_from", "valid_to")),
+        ranges: &[("valid_from", "valid_to")],
         key: &["household_id", "person_id", "valid_from"],
         event: false,
     },
@@ -466,7 +509,7 @@ const SPECS: [Spec; 9] = [
         numbers: &[],
         codes: &[],
         formats: &[("municipality", "GM", 4), ("district", "WK", 6)],
-        range: Some(("valid_from", "valid_to")),
+        ranges: &[("valid_from", "valid_to")],
         key: &["person_id", "valid_from"],
         event: false,
     },
@@ -477,7 +520,7 @@ const SPECS: [Spec; 9] = [
         numbers: &[],
         codes: &[("care_form", CARE_FORMS), ("end_reason", END_REASONS)],
         formats: &[("municipality", "GM", 4)],
-        range: Some(("start_date", "end_date")),
+        ranges: &[("start_date", "end_date")],
         key: &["episode_id"],
         event: true,
     },
@@ -491,7 +534,7 @@ const SPECS: [Spec; 9] = [
             ("end_reason", &["goal_reached", "transferred", "age_limit", "other", "unknown"]),
         ],
         formats: &[],
-        range: Some(("start_date", "end_date")),
+        ranges: &[("start_date", "end_date")],
         key: &["measure_id"],
         event: true,
     },
@@ -502,7 +545,7 @@ const SPECS: [Spec; 9] = [
         numbers: &[],
         codes: &[("kind", &["child_abuse", "domestic_violence", "other"])],
         formats: &[],
-        range: None,
+        ranges: &[],
         key: &["report_id"],
         event: true,
     },
@@ -513,7 +556,7 @@ const SPECS: [Spec; 9] = [
         numbers: &["value"],
         codes: &[("moment", &["start", "end", "follow_up", "quarterly"])],
         formats: &[],
-        range: None,
+        ranges: &[],
         key: &["measurement_id"],
         event: true,
     },
@@ -524,7 +567,7 @@ const SPECS: [Spec; 9] = [
         numbers: &["year", "age", "count"],
         codes: &[("sex", &["m", "f", "x", "u"])],
         formats: &[("municipality", "GM", 4)],
-        range: None,
+        ranges: &[],
         key: &["year", "municipality", "age", "sex"],
         event: false,
     },
@@ -591,7 +634,11 @@ fn validate_table(dir: &Path, spec: &Spec, e: NaiveDate, valid: &mut Valid) -> V
             Some("unknown_code")
         } else if spec.formats.iter().any(|(c, p, n)| !v(c).is_empty() && !fmt_ok(v(c), p, *n)) {
             Some("bad_format")
-        } else if spec.range.is_some_and(|(a, b)| matches!((date(v(a)), date(v(b))), (Some(x), Some(y)) if y < x)) {
+        } else if spec
+            .ranges
+            .iter()
+            .any(|(a, b)| matches!((any_date(a, v(a)), date(v(b))), (Some(x), Some(y)) if y < x))
+        {
             Some("end_before_start")
         } else {
             None
