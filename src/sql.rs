@@ -63,6 +63,8 @@ pub mod outcomes {
     pub const SUMMARY: &str = include_str!("../sql/outcomes/summary.sql");
     /// Field indicators.
     pub const INDICATORS: &str = include_str!("../sql/outcomes/indicators.sql");
+    /// Shares over complete windows (how scenarios state planted truths).
+    pub const COMPLETE_WINDOWS: &str = include_str!("../sql/outcomes/complete_windows.sql");
     /// Measure durations.
     pub const MEASURE_DURATIONS: &str = include_str!("../sql/outcomes/measure_durations.sql");
 }

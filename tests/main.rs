@@ -11,3 +11,4 @@ mod store;
 mod survival;
 mod synth;
 mod timelines;
+mod truths;

@@ -164,7 +164,7 @@ pub fn with_row(table: &'static str, line: &str) -> BTreeMap<&'static str, Strin
 pub fn query(store: &Path, sql: &str) -> Vec<Vec<String>> {
     let conn = kohort::query::open_store(&Store::at(store), &DbSettings { threads: 2, memory_limit: "1GB".into() })
         .expect("open store");
-    let wrapped = format!("SELECT * FROM ({sql})");
+    let wrapped = format!("SELECT * FROM ({})", sql.trim().trim_end_matches(';'));
     let mut stmt = conn.prepare(&wrapped).expect("prepare");
     let n = stmt.column_count_hint(&wrapped);
     let mut rows = stmt.query([]).expect("query");
