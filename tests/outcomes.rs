@@ -75,3 +75,15 @@ fn reentry_curve_starts_with_every_undropped_index_at_risk() {
     let total = query(store, "SELECT sum(events) + sum(censored) FROM reentry_km");
     assert_eq!(total, vec![vec![n]]);
 }
+
+#[test]
+fn escalation_and_deescalation_equal_the_sql_oracle_count_for_count() {
+    let store = small_store();
+    let got = query(
+        store,
+        "SELECT 'escalation', status, count(*) FROM escalation GROUP BY ALL
+         UNION ALL SELECT 'deescalation', deesc_status, count(*) FROM escalation GROUP BY ALL",
+    );
+    let want = oracle(store, "escalation.sql");
+    assert_eq!(got, want);
+}
