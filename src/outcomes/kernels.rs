@@ -70,3 +70,55 @@ pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
         spells,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcomes::followup::FuReason;
+    use crate::outcomes::testkit::{d, ep, person, report};
+    use crate::outcomes::window::Status;
+
+    /// Born 29 February 2008: the 18th birthday is 1 March 2026.
+    fn leap_child() -> PersonTimeline {
+        let mut t = person("2008-02-29");
+        t.episodes = vec![
+            ep("E1", "ambulant", "2025-01-01", "2025-06-30", "planned"),
+            ep("E2", "foster_care", "2026-03-01", "", ""),
+        ];
+        t.reports = vec![report("R1", "2025-12-01"), report("R2", "2026-03-01")];
+        t
+    }
+
+    #[test]
+    fn leap_day_birthday_ends_follow_up_on_first_of_march_inclusive() {
+        let o = compute(&leap_child(), &OutcomeConfig::default());
+        let r = &o.reentry[0];
+        assert_eq!((r.fu.end, r.fu.reason), (d("2026-03-01"), FuReason::AgeLimit));
+        assert_eq!((r.next_start, r.t, r.cause), (Some(d("2026-03-01")), Some(244), Some(1)), "event on fu counts");
+        assert_eq!(r.windows, vec![(182, Status::NoEvent), (365, Status::Event), (730, Status::Event)]);
+        assert_eq!(o.escalation[1].status, Status::Dropped, "spell start on fu");
+        assert_eq!(o.safety[0].t, Some(90));
+        assert_eq!(o.safety[1].windows[0].1, Status::Dropped, "report on fu");
+    }
+
+    #[test]
+    fn reentry_age_limit_23_follows_to_data_end() {
+        let mut t = leap_child();
+        t.episodes[1].start = d("2026-03-02");
+        let o = compute(&t, &OutcomeConfig::default());
+        assert_eq!((o.reentry[0].next_start, o.reentry[0].cause, o.reentry[0].time), (None, Some(2), Some(244)));
+        let cfg = OutcomeConfig { reentry_age_limit: 23, ..OutcomeConfig::default() };
+        let o = compute(&t, &cfg);
+        let r = &o.reentry[0];
+        assert_eq!((r.fu.reason, r.next_start, r.t), (FuReason::DataEnd, Some(d("2026-03-02")), Some(245)));
+        assert_eq!(o.escalation[1].status, Status::Dropped, "escalation keeps its own limit of 18");
+    }
+
+    #[test]
+    fn compute_is_a_pure_function() {
+        let t = leap_child();
+        let cfg = OutcomeConfig::default();
+        assert_eq!(compute(&t, &cfg), compute(&t, &cfg));
+        assert_eq!(compute(&t, &cfg).person_id, "P1");
+    }
+}
