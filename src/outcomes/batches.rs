@@ -41,6 +41,7 @@ use duckdb::arrow::datatypes::{Date32Type, Field, FieldRef};
 use duckdb::arrow::record_batch::RecordBatch;
 
 use super::kernels::PersonOutcomes;
+use super::safety::SafetyIndex;
 
 type Column = (FieldRef, ArrayRef);
 
@@ -179,8 +180,6 @@ fn prior_care(people: &[PersonOutcomes]) -> RecordBatch {
 
 fn escalation(people: &[PersonOutcomes]) -> RecordBatch {
     let r = rows(people, |p| &p.escalation);
-    let (esc, de) =
-        (|x: &&super::escalation::Escalation| x.escalation, |x: &&super::escalation::Escalation| x.deescalation);
     batch(vec![
         ids(&r),
         uint32("spell_no", r.iter().map(|(_, x)| Some(x.spell_no))),
@@ -191,15 +190,15 @@ fn escalation(people: &[PersonOutcomes]) -> RecordBatch {
         utf8("fu_reason", r.iter().map(|(_, x)| Some(x.fu.reason.as_str()))),
         int("window_days", r.iter().map(|(_, x)| Some(x.window))),
         utf8("status", r.iter().map(|(_, x)| Some(x.status.as_str()))),
-        date("event_date", r.iter().map(|(_, x)| esc(x).map(|s| s.date))),
-        int("t_days", r.iter().map(|(_, x)| esc(x).map(|s| s.t))),
-        uint8("to_level", r.iter().map(|(_, x)| esc(x).map(|s| s.level))),
-        boolean("measure_start", r.iter().map(|(_, x)| esc(x).map(|s| s.measure_start))),
+        date("event_date", r.iter().map(|(_, x)| x.escalation.map(|s| s.date))),
+        int("t_days", r.iter().map(|(_, x)| x.escalation.map(|s| s.t))),
+        uint8("to_level", r.iter().map(|(_, x)| x.escalation.map(|s| s.level))),
+        boolean("measure_start", r.iter().map(|(_, x)| x.escalation.map(|s| s.measure_start))),
         int("time_days", r.iter().map(|(_, x)| x.time)),
         utf8("deesc_status", r.iter().map(|(_, x)| Some(x.deesc_status.as_str()))),
-        date("deesc_date", r.iter().map(|(_, x)| de(x).map(|s| s.date))),
-        int("deesc_t_days", r.iter().map(|(_, x)| de(x).map(|s| s.t))),
-        uint8("deesc_level", r.iter().map(|(_, x)| de(x).map(|s| s.level))),
+        date("deesc_date", r.iter().map(|(_, x)| x.deescalation.map(|s| s.date))),
+        int("deesc_t_days", r.iter().map(|(_, x)| x.deescalation.map(|s| s.t))),
+        uint8("deesc_level", r.iter().map(|(_, x)| x.deescalation.map(|s| s.level))),
         int("deesc_time_days", r.iter().map(|(_, x)| x.deesc_time)),
     ])
 }
@@ -231,7 +230,7 @@ fn monthly_states(people: &[PersonOutcomes]) -> RecordBatch {
 }
 
 /// Safety rows with their position among the person's indexes.
-fn safety_rows(people: &[PersonOutcomes]) -> Vec<(&str, (u32, &super::safety::SafetyIndex))> {
+fn safety_rows(people: &[PersonOutcomes]) -> Vec<(&str, (u32, &SafetyIndex))> {
     let number = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
     people
         .iter()
