@@ -18,7 +18,7 @@ use kohort::outcomes::timeline::{Episode, Measure, Measurement, PersonTimeline, 
 use kohort::outcomes::window::Status;
 use kohort::synth::{self, OutputFormat, SynthOptions};
 
-#[allow(dead_code)]
+#[allow(dead_code, clippy::duplicate_mod, clippy::collapsible_if)]
 #[path = "synth/brute.rs"]
 mod brute;
 
