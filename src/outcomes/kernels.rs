@@ -16,7 +16,7 @@ use super::prior_care::{self, PriorCare};
 use super::reentry::{self, Reentry};
 use super::safety::{self, SafetyIndex};
 use super::spells::{self, Spell};
-use super::state::{self, Transition};
+use super::state::{Care, Transition};
 use super::timeline::PersonTimeline;
 
 pub use super::batches::to_batches;
@@ -56,13 +56,15 @@ pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
     let fu_escalation = follow_up(t, cfg.escalation_age_limit);
     let fu_safety = follow_up(t, cfg.safety_age_limit);
     let measure_episodes = measures::episodes(t, cfg, fu_safety);
+    let care = Care::new(t, cfg);
+    let w = cfg.escalation_window;
     PersonOutcomes {
         person_id: t.person_id.clone(),
         reentry: reentry::indexes(&spells, fu_reentry, &cfg.reentry_windows),
         prior_care: prior_care::starts(&spells, cfg.prior_care_lookback_days),
-        escalation: escalation::indexes(t, cfg, &spells, fu_escalation),
-        transitions: state::transitions(t, cfg, fu_escalation.end),
-        monthly_states: monthly::states(t, cfg, &spells, fu_escalation),
+        escalation: escalation::indexes(&care, &spells, fu_escalation, w),
+        transitions: care.transitions(fu_escalation.end),
+        monthly_states: monthly::states(&care, &spells, fu_escalation, w),
         safety: safety::indexes(t, cfg, &spells, &measure_episodes, fu_safety),
         episode_indicators: indicators::episodes(t, cfg),
         reliable_change: indicators::reliable_changes(t, cfg),
