@@ -32,12 +32,12 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use duckdb::arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, StringArray, StructArray, UInt8Array,
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, StringBuilder, StructArray, UInt8Array,
     UInt32Array,
 };
-use duckdb::arrow::datatypes::{Date32Type, Field, FieldRef};
+use duckdb::arrow::datatypes::{Field, FieldRef};
 use duckdb::arrow::record_batch::RecordBatch;
 
 use super::kernels::PersonOutcomes;
@@ -82,12 +82,21 @@ fn ids<R>(rows: &[(&str, R)]) -> Column {
     utf8("person_id", rows.iter().map(|r| Some(r.0)))
 }
 
-fn utf8<'a>(name: &str, v: impl Iterator<Item = Option<&'a str>>) -> Column {
-    col(name, Arc::new(v.collect::<StringArray>()))
+/// A Utf8 column, its value buffer sized in a first pass (no regrowth).
+fn utf8<'a>(name: &str, v: impl Iterator<Item = Option<&'a str>> + Clone) -> Column {
+    let bytes = v.clone().map(|s| s.map_or(0, str::len)).sum();
+    let mut b = StringBuilder::with_capacity(v.size_hint().0, bytes);
+    for s in v {
+        b.append_option(s);
+    }
+    col(name, Arc::new(b.finish()))
 }
 
+/// Days from 0001-01-01 (day 1) to 1970-01-01, the Date32 epoch.
+const UNIX_EPOCH_FROM_CE: i32 = 719_163;
+
 fn date(name: &str, v: impl Iterator<Item = Option<NaiveDate>>) -> Column {
-    col(name, Arc::new(v.map(|d| d.map(Date32Type::from_naive_date)).collect::<Date32Array>()))
+    col(name, Arc::new(v.map(|d| d.map(|d| d.num_days_from_ce() - UNIX_EPOCH_FROM_CE)).collect::<Date32Array>()))
 }
 
 fn int(name: &str, v: impl Iterator<Item = Option<i64>>) -> Column {
@@ -327,6 +336,7 @@ fn reliable_change(people: &[PersonOutcomes]) -> RecordBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use duckdb::arrow::array::StringArray;
     use crate::outcomes::config::OutcomeConfig;
     use crate::outcomes::kernels::compute;
     use crate::outcomes::testkit::{ep, person, report};
@@ -347,6 +357,8 @@ mod tests {
         assert_eq!(n.len(), 13);
         let spells = &out[0].1;
         let person = spells.column(0).as_any().downcast_ref::<StringArray>().map(|a| a.value(2).to_owned());
+        let start = spells.column(2).as_any().downcast_ref::<Date32Array>().and_then(|a| a.value_as_date(2));
+        assert_eq!(start, Some(chrono::NaiveDate::from_ymd_opt(2022, 1, 1).unwrap_or_default()));
         assert_eq!(person.as_deref(), Some("P2"));
         assert_eq!(spells.schema().field(2).data_type(), &duckdb::arrow::datatypes::DataType::Date32);
         let empty = to_batches(&[]);
