@@ -336,10 +336,10 @@ fn reliable_change(people: &[PersonOutcomes]) -> RecordBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use duckdb::arrow::array::StringArray;
     use crate::outcomes::config::OutcomeConfig;
     use crate::outcomes::kernels::compute;
     use crate::outcomes::testkit::{ep, person, report};
+    use duckdb::arrow::array::StringArray;
 
     #[test]
     fn every_table_with_person_ids_and_window_rows() {
