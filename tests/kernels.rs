@@ -331,6 +331,15 @@ fn kernels_tiny_escalation() {
         assert_eq!(i64::from(x.index_level), int(e, "index_level"), "{who}: index level");
         assert_eq!(x.status, word(e["result"].as_str().unwrap()), "{who}: result");
         assert_eq!(x.escalation.map(|s| s.t), e.get("t").map(|t| t.as_integer().unwrap()), "{who}: t");
+        if let Some(via) = e.get("via").and_then(toml::Value::as_str) {
+            let shift = x.escalation.unwrap();
+            match via.split_once("(level ") {
+                Some((_, rest)) => {
+                    assert_eq!(i64::from(shift.level), rest[..1].parse::<i64>().unwrap(), "{who}: {via}")
+                }
+                None => assert!(shift.measure_start, "{who}: {via}"),
+            }
+        }
     }
     // From the comment: complete windows, nothing heavier, no measure start (name, index, level).
     let no_event = [
