@@ -307,6 +307,7 @@ fn kernels_tiny_reentry() {
         let r = find(who, date(index));
         assert!(r.windows.iter().all(|w| w.1 == Status::NoEvent) && r.next_start.is_none(), "{who}");
     }
+    assert_eq!(out.values().map(|o| o.indexes_dropped().reentry).sum::<usize>(), 3);
     for (who, index) in [("Iris", "2009-06-01"), ("Roos", "2021-02-01"), ("Tess", "2026-06-30")] {
         let r = find(who, date(index));
         assert!(r.dropped && r.windows.iter().all(|w| w.1 == Status::Dropped), "{who}");

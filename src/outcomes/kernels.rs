@@ -18,6 +18,7 @@ use super::safety::{self, SafetyIndex};
 use super::spells::{self, Spell};
 use super::state::{Care, Transition};
 use super::timeline::PersonTimeline;
+use super::window::Status;
 
 pub use super::batches::to_batches;
 
@@ -46,6 +47,30 @@ pub struct PersonOutcomes {
     pub episode_indicators: Vec<EpisodeIndicators>,
     /// Reliable change per closed episode and configured instrument.
     pub reliable_change: Vec<ReliableChange>,
+}
+
+/// Indexes not at risk — on or after their follow-up end — per outcome family (the
+/// `indexes_dropped` figure of DOMAIN.md §4.1; the rows carry the same flag).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IndexesDropped {
+    /// Re-entry indexes (closed spell ends).
+    pub reentry: usize,
+    /// Escalation indexes (spell starts).
+    pub escalation: usize,
+    /// Safety indexes (reports, spell ends, measure ends).
+    pub safety: usize,
+}
+
+impl PersonOutcomes {
+    /// How many of this person's indexes are dropped, per family.
+    #[must_use]
+    pub fn indexes_dropped(&self) -> IndexesDropped {
+        IndexesDropped {
+            reentry: self.reentry.iter().filter(|r| r.dropped).count(),
+            escalation: self.escalation.iter().filter(|e| e.status == Status::Dropped).count(),
+            safety: self.safety.iter().filter(|s| s.dropped).count(),
+        }
+    }
 }
 
 /// Compute every per-person outcome of `t`.
@@ -78,7 +103,6 @@ mod tests {
     use super::*;
     use crate::outcomes::followup::FuReason;
     use crate::outcomes::testkit::{d, ep, person, report};
-    use crate::outcomes::window::Status;
 
     /// Born 29 February 2008: the 18th birthday is 1 March 2026.
     fn leap_child() -> PersonTimeline {
@@ -101,6 +125,7 @@ mod tests {
         assert_eq!(o.escalation[1].status, Status::Dropped, "spell start on fu");
         assert_eq!(o.safety[0].t, Some(90));
         assert_eq!(o.safety[1].windows[0].1, Status::Dropped, "report on fu");
+        assert_eq!(o.indexes_dropped(), IndexesDropped { reentry: 0, escalation: 1, safety: 1 });
     }
 
     #[test]
