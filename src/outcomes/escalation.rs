@@ -17,7 +17,8 @@ use chrono::NaiveDate;
 use super::followup::FollowUp;
 use super::spells::Spell;
 use super::state::Care;
-use super::window::{self, Status, days};
+use super::survival::Observation;
+use super::window::{self, Status, days, days_f64};
 
 /// A level change or measure start found after an index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +60,18 @@ pub struct Escalation {
     pub deescalation: Option<Shift>,
     /// Kaplan–Meier time to de-escalation (`None` when dropped).
     pub deesc_time: Option<i64>,
+}
+
+impl Escalation {
+    /// The Kaplan–Meier observation of time to escalation (`None` when dropped).
+    pub fn observation(&self) -> Option<Observation> {
+        Some(Observation { time: days_f64(self.time?), event: self.escalation.is_some() })
+    }
+
+    /// The Kaplan–Meier observation of time to de-escalation (`None` when dropped).
+    pub fn deesc_observation(&self) -> Option<Observation> {
+        Some(Observation { time: days_f64(self.deesc_time?), event: self.deescalation.is_some() })
+    }
 }
 
 /// The escalation indexes of a person's spells within window `w`.
@@ -124,6 +137,7 @@ mod tests {
         ];
         let e = &run(&t, &OutcomeConfig::default())[0];
         assert_eq!((e.status, e.index_level, e.time), (Status::Event, 2, Some(120)));
+        assert_eq!(e.observation(), Some(Observation { time: 120.0, event: true }));
         assert_eq!(e.escalation.map(|s| (s.date, s.level)), Some((d("2018-05-01"), 3)));
         assert_eq!(e.deesc_status, Status::NoEvent, "the 0-level gap is not a de-escalation");
     }
@@ -160,6 +174,7 @@ mod tests {
             vec![ep("E1", "local_team", "2025-11-01", "2026-03-31", ""), ep("E2", "residential", "2026-02-01", "", "")];
         let e = &run(&t, &OutcomeConfig::default())[0];
         assert_eq!((e.status, e.time), (Status::Censored, Some(70)));
+        assert_eq!(e.observation(), Some(Observation { time: 70.0, event: false }));
         let cfg = OutcomeConfig { escalation_age_limit: 23, ..OutcomeConfig::default() };
         let e = &run(&t, &cfg)[0];
         assert_eq!((e.fu.reason, e.status, e.time), (FuReason::DataEnd, Status::Event, Some(92)));
