@@ -454,3 +454,25 @@ fn kernels_small_equal_brute_force_count_for_count() {
         }
     }
 }
+
+#[test]
+fn kernels_tiny_reentry_feeds_the_survival_estimators() {
+    use kohort::outcomes::survival::{AalenJohansen, KaplanMeier};
+    let out = outcomes(&OutcomeConfig::default());
+    let rows: Vec<_> = out.values().flat_map(|o| &o.reentry).collect();
+    let km: Vec<_> = rows.iter().filter_map(|r| r.observation()).collect();
+    let aj: Vec<_> = rows.iter().filter_map(|r| r.competing()).collect();
+    assert_eq!((km.len(), aj.len()), (14, 14), "17 closed spells, 3 dropped");
+    // Worked from §4.1: re-entries Cas ×2, Dewi, Finn, Pim; competing ends Anna, Eva, Lars, Mila
+    // (18th birthday) and Sem (emigration); censored at data end Cas 2021, Finn 2017, Jet, Kim.
+    let mut causes = [0; 3];
+    for o in &aj {
+        causes[o.cause as usize] += 1;
+    }
+    assert_eq!(causes, [4, 5, 5]);
+    let fit = AalenJohansen::fit(&aj).unwrap();
+    let events: u64 = fit.rows().iter().map(|r| r.n_events_of_interest()).sum();
+    let competing: u64 = fit.rows().iter().map(|r| r.n_competing()).sum();
+    assert_eq!((events, competing), (5, 5));
+    assert_eq!(KaplanMeier::fit(&km).unwrap().rows().iter().map(|r| r.n_events).sum::<u64>(), 5);
+}
