@@ -2,7 +2,8 @@
 //! from the delivery CSVs (raw ids as person ids, BIJ and CBS codes mapped to names, a `YYYY-MM`
 //! birth date on the 15th, data end = `extracted_on`), and every per-person figure of
 //! `scenarios/tiny.expected.toml` is checked for equality — the structured entries and, where
-//! the file gives them only in comments, the lists transcribed below.
+//! the file gives them only in comments, the lists transcribed below. On `small`, the kernels'
+//! window counts equal the independent brute-force reading of `tests/synth/brute.rs`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,6 +18,10 @@ use kohort::outcomes::timeline::{Episode, Measure, Measurement, PersonTimeline, 
 use kohort::outcomes::window::Status;
 use kohort::synth::{self, OutputFormat, SynthOptions};
 
+#[allow(dead_code, clippy::duplicate_mod, clippy::collapsible_if)]
+#[path = "synth/brute.rs"]
+mod brute;
+
 type Row = BTreeMap<String, String>;
 
 /// The `tiny` timelines, generated once.
@@ -24,10 +29,15 @@ fn tiny() -> &'static Vec<PersonTimeline> {
     static TINY: OnceLock<Vec<PersonTimeline>> = OnceLock::new();
     TINY.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let opts = SynthOptions { format: OutputFormat::Csv, threads: Some(1), progress: false, scale: None };
-        let summary = synth::generate(&synth::load_scenario("tiny").unwrap(), dir.path(), &opts).unwrap();
-        timelines(&summary.deliveries[0].dir)
+        timelines(&generate("tiny", dir.path()))
     })
+}
+
+/// Generate a scenario as CSV under `out`; the folder of its (first) delivery.
+fn generate(name: &str, out: &Path) -> std::path::PathBuf {
+    let opts = SynthOptions { format: OutputFormat::Csv, threads: Some(2), progress: false, scale: None };
+    let summary = synth::generate(&synth::load_scenario(name).unwrap(), out, &opts).unwrap();
+    summary.deliveries[0].dir.clone()
 }
 
 fn hand() -> toml::Table {
@@ -297,6 +307,7 @@ fn kernels_tiny_reentry() {
         let r = find(who, date(index));
         assert!(r.windows.iter().all(|w| w.1 == Status::NoEvent) && r.next_start.is_none(), "{who}");
     }
+    assert_eq!(out.values().map(|o| o.indexes_dropped().reentry).sum::<usize>(), 3);
     for (who, index) in [("Iris", "2009-06-01"), ("Roos", "2021-02-01"), ("Tess", "2026-06-30")] {
         let r = find(who, date(index));
         assert!(r.dropped && r.windows.iter().all(|w| w.1 == Status::Dropped), "{who}");
@@ -321,6 +332,15 @@ fn kernels_tiny_escalation() {
         assert_eq!(i64::from(x.index_level), int(e, "index_level"), "{who}: index level");
         assert_eq!(x.status, word(e["result"].as_str().unwrap()), "{who}: result");
         assert_eq!(x.escalation.map(|s| s.t), e.get("t").map(|t| t.as_integer().unwrap()), "{who}: t");
+        if let Some(via) = e.get("via").and_then(toml::Value::as_str) {
+            let shift = x.escalation.unwrap();
+            match via.split_once("(level ") {
+                Some((_, rest)) => {
+                    assert_eq!(i64::from(shift.level), rest[..1].parse::<i64>().unwrap(), "{who}: {via}")
+                }
+                None => assert!(shift.measure_start, "{who}: {via}"),
+            }
+        }
     }
     // From the comment: complete windows, nothing heavier, no measure start (name, index, level).
     let no_event = [
@@ -406,4 +426,53 @@ fn kernels_tiny_tables_have_a_row_per_result() {
     assert_eq!(rows["episode_indicators"], 21);
     assert_eq!(rows["safety"], 6 + 17 + 4);
     assert_eq!(rows["safety_windows"], (6 + 17 + 4) * 2);
+}
+
+#[test]
+fn kernels_small_equal_brute_force_count_for_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = generate("small", dir.path());
+    let delivery = brute::Delivery::load(&folder);
+    let b = brute::Outcomes::new(&delivery);
+    let people = timelines(&folder);
+    let run = |cfg: &OutcomeConfig| people.iter().map(|t| compute(t, cfg)).collect::<Vec<_>>();
+    let counts = |w: &brute::Window| [w.events, w.no_event, w.censored].map(|n| i64::try_from(n).unwrap());
+    let out = run(&OutcomeConfig::default());
+    assert_eq!(out.iter().map(|o| o.spells.len()).sum::<usize>(), b.spell_count());
+    for (i, w) in [182, 365, 730].into_iter().enumerate() {
+        let n = tally(out.iter().flat_map(|o| &o.reentry).map(|r| r.windows[i].1));
+        assert_eq!(n[..3], counts(&b.reentry(w)), "re-entry w{w}");
+    }
+    let n = tally(out.iter().flat_map(|o| &o.escalation).map(|e| e.status));
+    assert_eq!(n[..3], counts(&b.escalation(365)), "escalation");
+    for same in [30, 14] {
+        let out = run(&OutcomeConfig { same_incident_days: same, ..OutcomeConfig::default() });
+        for (i, w) in [365, 730].into_iter().enumerate() {
+            let reports = out.iter().flat_map(|o| &o.safety).filter(|s| s.report_id.is_some());
+            let n = tally(reports.map(|s| s.windows[i].1));
+            assert_eq!(n[..3], counts(&b.rereport(same, w)), "re-report same{same} w{w}");
+        }
+    }
+}
+
+#[test]
+fn kernels_tiny_reentry_feeds_the_survival_estimators() {
+    use kohort::outcomes::survival::{AalenJohansen, KaplanMeier};
+    let out = outcomes(&OutcomeConfig::default());
+    let rows: Vec<_> = out.values().flat_map(|o| &o.reentry).collect();
+    let km: Vec<_> = rows.iter().filter_map(|r| r.observation()).collect();
+    let aj: Vec<_> = rows.iter().filter_map(|r| r.competing()).collect();
+    assert_eq!((km.len(), aj.len()), (14, 14), "17 closed spells, 3 dropped");
+    // Worked from §4.1: re-entries Cas ×2, Dewi, Finn, Pim; competing ends Anna, Eva, Lars, Mila
+    // (18th birthday) and Sem (emigration); censored at data end Cas 2021, Finn 2017, Jet, Kim.
+    let mut causes = [0; 3];
+    for o in &aj {
+        causes[o.cause as usize] += 1;
+    }
+    assert_eq!(causes, [4, 5, 5]);
+    let fit = AalenJohansen::fit(&aj).unwrap();
+    let events: u64 = fit.rows().iter().map(|r| r.n_events_of_interest()).sum();
+    let competing: u64 = fit.rows().iter().map(|r| r.n_competing()).sum();
+    assert_eq!((events, competing), (5, 5));
+    assert_eq!(KaplanMeier::fit(&km).unwrap().rows().iter().map(|r| r.n_events).sum::<u64>(), 5);
 }

@@ -32,15 +32,16 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use duckdb::arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, StringArray, StructArray, UInt8Array,
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, StringBuilder, StructArray, UInt8Array,
     UInt32Array,
 };
-use duckdb::arrow::datatypes::{Date32Type, Field, FieldRef};
+use duckdb::arrow::datatypes::{Field, FieldRef};
 use duckdb::arrow::record_batch::RecordBatch;
 
 use super::kernels::PersonOutcomes;
+use super::safety::SafetyIndex;
 
 type Column = (FieldRef, ArrayRef);
 
@@ -81,12 +82,21 @@ fn ids<R>(rows: &[(&str, R)]) -> Column {
     utf8("person_id", rows.iter().map(|r| Some(r.0)))
 }
 
-fn utf8<'a>(name: &str, v: impl Iterator<Item = Option<&'a str>>) -> Column {
-    col(name, Arc::new(v.collect::<StringArray>()))
+/// A Utf8 column, its value buffer sized in a first pass (no regrowth).
+fn utf8<'a>(name: &str, v: impl Iterator<Item = Option<&'a str>> + Clone) -> Column {
+    let bytes = v.clone().map(|s| s.map_or(0, str::len)).sum();
+    let mut b = StringBuilder::with_capacity(v.size_hint().0, bytes);
+    for s in v {
+        b.append_option(s);
+    }
+    col(name, Arc::new(b.finish()))
 }
 
+/// Days from 0001-01-01 (day 1) to 1970-01-01, the Date32 epoch.
+const UNIX_EPOCH_FROM_CE: i32 = 719_163;
+
 fn date(name: &str, v: impl Iterator<Item = Option<NaiveDate>>) -> Column {
-    col(name, Arc::new(v.map(|d| d.map(Date32Type::from_naive_date)).collect::<Date32Array>()))
+    col(name, Arc::new(v.map(|d| d.map(|d| d.num_days_from_ce() - UNIX_EPOCH_FROM_CE)).collect::<Date32Array>()))
 }
 
 fn int(name: &str, v: impl Iterator<Item = Option<i64>>) -> Column {
@@ -179,8 +189,6 @@ fn prior_care(people: &[PersonOutcomes]) -> RecordBatch {
 
 fn escalation(people: &[PersonOutcomes]) -> RecordBatch {
     let r = rows(people, |p| &p.escalation);
-    let (esc, de) =
-        (|x: &&super::escalation::Escalation| x.escalation, |x: &&super::escalation::Escalation| x.deescalation);
     batch(vec![
         ids(&r),
         uint32("spell_no", r.iter().map(|(_, x)| Some(x.spell_no))),
@@ -191,15 +199,15 @@ fn escalation(people: &[PersonOutcomes]) -> RecordBatch {
         utf8("fu_reason", r.iter().map(|(_, x)| Some(x.fu.reason.as_str()))),
         int("window_days", r.iter().map(|(_, x)| Some(x.window))),
         utf8("status", r.iter().map(|(_, x)| Some(x.status.as_str()))),
-        date("event_date", r.iter().map(|(_, x)| esc(x).map(|s| s.date))),
-        int("t_days", r.iter().map(|(_, x)| esc(x).map(|s| s.t))),
-        uint8("to_level", r.iter().map(|(_, x)| esc(x).map(|s| s.level))),
-        boolean("measure_start", r.iter().map(|(_, x)| esc(x).map(|s| s.measure_start))),
+        date("event_date", r.iter().map(|(_, x)| x.escalation.map(|s| s.date))),
+        int("t_days", r.iter().map(|(_, x)| x.escalation.map(|s| s.t))),
+        uint8("to_level", r.iter().map(|(_, x)| x.escalation.map(|s| s.level))),
+        boolean("measure_start", r.iter().map(|(_, x)| x.escalation.map(|s| s.measure_start))),
         int("time_days", r.iter().map(|(_, x)| x.time)),
         utf8("deesc_status", r.iter().map(|(_, x)| Some(x.deesc_status.as_str()))),
-        date("deesc_date", r.iter().map(|(_, x)| de(x).map(|s| s.date))),
-        int("deesc_t_days", r.iter().map(|(_, x)| de(x).map(|s| s.t))),
-        uint8("deesc_level", r.iter().map(|(_, x)| de(x).map(|s| s.level))),
+        date("deesc_date", r.iter().map(|(_, x)| x.deescalation.map(|s| s.date))),
+        int("deesc_t_days", r.iter().map(|(_, x)| x.deescalation.map(|s| s.t))),
+        uint8("deesc_level", r.iter().map(|(_, x)| x.deescalation.map(|s| s.level))),
         int("deesc_time_days", r.iter().map(|(_, x)| x.deesc_time)),
     ])
 }
@@ -231,7 +239,7 @@ fn monthly_states(people: &[PersonOutcomes]) -> RecordBatch {
 }
 
 /// Safety rows with their position among the person's indexes.
-fn safety_rows(people: &[PersonOutcomes]) -> Vec<(&str, (u32, &super::safety::SafetyIndex))> {
+fn safety_rows(people: &[PersonOutcomes]) -> Vec<(&str, (u32, &SafetyIndex))> {
     let number = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
     people
         .iter()
@@ -331,6 +339,7 @@ mod tests {
     use crate::outcomes::config::OutcomeConfig;
     use crate::outcomes::kernels::compute;
     use crate::outcomes::testkit::{ep, person, report};
+    use duckdb::arrow::array::StringArray;
 
     #[test]
     fn every_table_with_person_ids_and_window_rows() {
@@ -348,6 +357,8 @@ mod tests {
         assert_eq!(n.len(), 13);
         let spells = &out[0].1;
         let person = spells.column(0).as_any().downcast_ref::<StringArray>().map(|a| a.value(2).to_owned());
+        let start = spells.column(2).as_any().downcast_ref::<Date32Array>().and_then(|a| a.value_as_date(2));
+        assert_eq!(start, Some(chrono::NaiveDate::from_ymd_opt(2022, 1, 1).unwrap_or_default()));
         assert_eq!(person.as_deref(), Some("P2"));
         assert_eq!(spells.schema().field(2).data_type(), &duckdb::arrow::datatypes::DataType::Date32);
         let empty = to_batches(&[]);

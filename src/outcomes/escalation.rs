@@ -10,16 +10,15 @@
 //! escalation is read within the window.
 //!
 //! A level rises only on a start day and falls only on a start day or the day after an end, so
-//! only those days are examined.
+//! only those days are examined (see [`Care`]).
 
 use chrono::NaiveDate;
 
-use super::config::OutcomeConfig;
 use super::followup::FollowUp;
 use super::spells::Spell;
-use super::state::{level_on, protection_on};
-use super::timeline::PersonTimeline;
-use super::window::{self, Status, days, next_day};
+use super::state::Care;
+use super::survival::Observation;
+use super::window::{self, Status, days, days_f64};
 
 /// A level change or measure start found after an index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,17 +62,29 @@ pub struct Escalation {
     pub deesc_time: Option<i64>,
 }
 
-/// The escalation indexes of a person's spells.
-pub fn indexes(t: &PersonTimeline, cfg: &OutcomeConfig, spells: &[Spell], fu: FollowUp) -> Vec<Escalation> {
-    spells.iter().map(|s| index(t, cfg, s, fu)).collect()
+impl Escalation {
+    /// The Kaplan–Meier observation of time to escalation (`None` when dropped).
+    pub fn observation(&self) -> Option<Observation> {
+        Some(Observation { time: days_f64(self.time?), event: self.escalation.is_some() })
+    }
+
+    /// The Kaplan–Meier observation of time to de-escalation (`None` when dropped).
+    pub fn deesc_observation(&self) -> Option<Observation> {
+        Some(Observation { time: days_f64(self.deesc_time?), event: self.deescalation.is_some() })
+    }
 }
 
-fn index(t: &PersonTimeline, cfg: &OutcomeConfig, s: &Spell, fu: FollowUp) -> Escalation {
-    let (index, w) = (s.start, cfg.escalation_window);
+/// The escalation indexes of a person's spells within window `w`.
+pub fn indexes(care: &Care, spells: &[Spell], fu: FollowUp, w: i64) -> Vec<Escalation> {
+    spells.iter().map(|s| index(care, s, fu, w)).collect()
+}
+
+fn index(care: &Care, s: &Spell, fu: FollowUp, w: i64) -> Escalation {
+    let index = s.start;
     let last = fu.end.min(index.checked_add_signed(chrono::Duration::days(w)).unwrap_or(fu.end));
-    let level = level_on(&t.episodes, cfg, index);
-    let escalation = first(t, cfg, index, last, |lv, starts| lv > level || starts);
-    let deescalation = first(t, cfg, index, last, |lv, _| lv > 0 && lv < level);
+    let level = care.level_on(index);
+    let escalation = first(care, index, last, |lv, starts| lv > level || starts);
+    let deescalation = first(care, index, last, |lv, _| lv > 0 && lv < level);
     let km = |e: Option<Shift>| {
         (!window::dropped(index, fu.end)).then(|| e.map_or_else(|| days(index, fu.end).min(w), |e| e.t))
     };
@@ -81,7 +92,7 @@ fn index(t: &PersonTimeline, cfg: &OutcomeConfig, s: &Spell, fu: FollowUp) -> Es
         spell_no: s.spell_no,
         index,
         index_level: level,
-        index_protection: protection_on(&t.measures, cfg, index),
+        index_protection: care.protection_on(index),
         fu,
         window: w,
         status: window::status(index, escalation.map(|e| e.date), fu.end, w),
@@ -93,41 +104,28 @@ fn index(t: &PersonTimeline, cfg: &OutcomeConfig, s: &Spell, fu: FollowUp) -> Es
     }
 }
 
-/// The first candidate day in (index, last] whose (level, protection-measure start) passes `hit`.
-fn first(
-    t: &PersonTimeline,
-    cfg: &OutcomeConfig,
-    index: NaiveDate,
-    last: NaiveDate,
-    hit: impl Fn(u8, bool) -> bool,
-) -> Option<Shift> {
-    candidates(t, cfg, index, last).into_iter().find_map(|date| {
-        let level = level_on(&t.episodes, cfg, date);
-        let measure_start = t.measures.iter().any(|m| m.start == date && cfg.is_protection(&m.kind));
+/// The first day in (index, last] on which the state may change and whose (level,
+/// protection-measure start) passes `hit`.
+fn first(care: &Care, index: NaiveDate, last: NaiveDate, hit: impl Fn(u8, bool) -> bool) -> Option<Shift> {
+    care.changes_in(index, last).iter().find_map(|&date| {
+        let level = care.level_on(date);
+        let measure_start = care.protection_starts_on(date);
         hit(level, measure_start).then_some(Shift { date, t: days(index, date), level, measure_start })
     })
-}
-
-/// Episode starts, days after episode ends and protection-measure starts in (index, last].
-fn candidates(t: &PersonTimeline, cfg: &OutcomeConfig, index: NaiveDate, last: NaiveDate) -> Vec<NaiveDate> {
-    let eps = t.episodes.iter().flat_map(|e| [Some(e.start), e.end.map(next_day)]);
-    let measures = t.measures.iter().filter(|m| cfg.is_protection(&m.kind)).map(|m| Some(m.start));
-    let mut out: Vec<NaiveDate> = eps.chain(measures).flatten().filter(|d| *d > index && *d <= last).collect();
-    out.sort_unstable();
-    out.dedup();
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcomes::config::OutcomeConfig;
     use crate::outcomes::followup::{FuReason, follow_up};
     use crate::outcomes::spells::build;
     use crate::outcomes::testkit::{d, ep, measure, person};
+    use crate::outcomes::timeline::PersonTimeline;
 
     fn run(t: &PersonTimeline, cfg: &OutcomeConfig) -> Vec<Escalation> {
         let fu = follow_up(t, cfg.escalation_age_limit);
-        indexes(t, cfg, &build(&t.episodes, cfg), fu)
+        indexes(&Care::new(t, cfg), &build(&t.episodes, cfg), fu, cfg.escalation_window)
     }
 
     #[test]
@@ -139,6 +137,7 @@ mod tests {
         ];
         let e = &run(&t, &OutcomeConfig::default())[0];
         assert_eq!((e.status, e.index_level, e.time), (Status::Event, 2, Some(120)));
+        assert_eq!(e.observation(), Some(Observation { time: 120.0, event: true }));
         assert_eq!(e.escalation.map(|s| (s.date, s.level)), Some((d("2018-05-01"), 3)));
         assert_eq!(e.deesc_status, Status::NoEvent, "the 0-level gap is not a de-escalation");
     }
@@ -175,6 +174,7 @@ mod tests {
             vec![ep("E1", "local_team", "2025-11-01", "2026-03-31", ""), ep("E2", "residential", "2026-02-01", "", "")];
         let e = &run(&t, &OutcomeConfig::default())[0];
         assert_eq!((e.status, e.time), (Status::Censored, Some(70)));
+        assert_eq!(e.observation(), Some(Observation { time: 70.0, event: false }));
         let cfg = OutcomeConfig { escalation_age_limit: 23, ..OutcomeConfig::default() };
         let e = &run(&t, &cfg)[0];
         assert_eq!((e.fu.reason, e.status, e.time), (FuReason::DataEnd, Status::Event, Some(92)));

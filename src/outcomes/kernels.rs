@@ -16,8 +16,9 @@ use super::prior_care::{self, PriorCare};
 use super::reentry::{self, Reentry};
 use super::safety::{self, SafetyIndex};
 use super::spells::{self, Spell};
-use super::state::{self, Transition};
+use super::state::{Care, Transition};
 use super::timeline::PersonTimeline;
+use super::window::Status;
 
 pub use super::batches::to_batches;
 
@@ -48,6 +49,30 @@ pub struct PersonOutcomes {
     pub reliable_change: Vec<ReliableChange>,
 }
 
+/// Indexes not at risk — on or after their follow-up end — per outcome family (the
+/// `indexes_dropped` figure of DOMAIN.md §4.1; the rows carry the same flag).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IndexesDropped {
+    /// Re-entry indexes (closed spell ends).
+    pub reentry: usize,
+    /// Escalation indexes (spell starts).
+    pub escalation: usize,
+    /// Safety indexes (reports, spell ends, measure ends).
+    pub safety: usize,
+}
+
+impl PersonOutcomes {
+    /// How many of this person's indexes are dropped, per family.
+    #[must_use]
+    pub fn indexes_dropped(&self) -> IndexesDropped {
+        IndexesDropped {
+            reentry: self.reentry.iter().filter(|r| r.dropped).count(),
+            escalation: self.escalation.iter().filter(|e| e.status == Status::Dropped).count(),
+            safety: self.safety.iter().filter(|s| s.dropped).count(),
+        }
+    }
+}
+
 /// Compute every per-person outcome of `t`.
 #[must_use]
 pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
@@ -56,17 +81,71 @@ pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
     let fu_escalation = follow_up(t, cfg.escalation_age_limit);
     let fu_safety = follow_up(t, cfg.safety_age_limit);
     let measure_episodes = measures::episodes(t, cfg, fu_safety);
+    let care = Care::new(t, cfg);
+    let w = cfg.escalation_window;
     PersonOutcomes {
         person_id: t.person_id.clone(),
         reentry: reentry::indexes(&spells, fu_reentry, &cfg.reentry_windows),
         prior_care: prior_care::starts(&spells, cfg.prior_care_lookback_days),
-        escalation: escalation::indexes(t, cfg, &spells, fu_escalation),
-        transitions: state::transitions(t, cfg, fu_escalation.end),
-        monthly_states: monthly::states(t, cfg, &spells, fu_escalation),
+        escalation: escalation::indexes(&care, &spells, fu_escalation, w),
+        transitions: care.transitions(fu_escalation.end),
+        monthly_states: monthly::states(&care, &spells, fu_escalation, w),
         safety: safety::indexes(t, cfg, &spells, &measure_episodes, fu_safety),
         episode_indicators: indicators::episodes(t, cfg),
         reliable_change: indicators::reliable_changes(t, cfg),
         measure_episodes,
         spells,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcomes::followup::FuReason;
+    use crate::outcomes::testkit::{d, ep, person, report};
+
+    /// Born 29 February 2008: the 18th birthday is 1 March 2026.
+    fn leap_child() -> PersonTimeline {
+        let mut t = person("2008-02-29");
+        t.episodes = vec![
+            ep("E1", "ambulant", "2025-01-01", "2025-06-30", "planned"),
+            ep("E2", "foster_care", "2026-03-01", "", ""),
+        ];
+        t.reports = vec![report("R1", "2025-12-01"), report("R2", "2026-03-01")];
+        t
+    }
+
+    #[test]
+    fn leap_day_birthday_ends_follow_up_on_first_of_march_inclusive() {
+        let o = compute(&leap_child(), &OutcomeConfig::default());
+        let r = &o.reentry[0];
+        assert_eq!((r.fu.end, r.fu.reason), (d("2026-03-01"), FuReason::AgeLimit));
+        assert_eq!((r.next_start, r.t, r.cause), (Some(d("2026-03-01")), Some(244), Some(1)), "event on fu counts");
+        assert_eq!(r.windows, vec![(182, Status::NoEvent), (365, Status::Event), (730, Status::Event)]);
+        assert_eq!(o.escalation[1].status, Status::Dropped, "spell start on fu");
+        assert_eq!(o.safety[0].t, Some(90));
+        assert_eq!(o.safety[1].windows[0].1, Status::Dropped, "report on fu");
+        assert_eq!(o.indexes_dropped(), IndexesDropped { reentry: 0, escalation: 1, safety: 1 });
+    }
+
+    #[test]
+    fn reentry_age_limit_23_follows_to_data_end() {
+        let mut t = leap_child();
+        t.episodes[1].start = d("2026-03-02");
+        let o = compute(&t, &OutcomeConfig::default());
+        assert_eq!((o.reentry[0].next_start, o.reentry[0].cause, o.reentry[0].time), (None, Some(2), Some(244)));
+        let cfg = OutcomeConfig { reentry_age_limit: 23, ..OutcomeConfig::default() };
+        let o = compute(&t, &cfg);
+        let r = &o.reentry[0];
+        assert_eq!((r.fu.reason, r.next_start, r.t), (FuReason::DataEnd, Some(d("2026-03-02")), Some(245)));
+        assert_eq!(o.escalation[1].status, Status::Dropped, "escalation keeps its own limit of 18");
+    }
+
+    #[test]
+    fn compute_is_a_pure_function() {
+        let t = leap_child();
+        let cfg = OutcomeConfig::default();
+        assert_eq!(compute(&t, &cfg), compute(&t, &cfg));
+        assert_eq!(compute(&t, &cfg).person_id, "P1");
     }
 }

@@ -17,8 +17,9 @@ use chrono::NaiveDate;
 
 use super::config::OutcomeConfig;
 use super::followup::FollowUp;
+use super::survival::Observation;
 use super::timeline::{Measure, PersonTimeline};
-use super::window::days;
+use super::window::{days, days_f64};
 
 /// One measure episode.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +52,11 @@ impl MeasureEpisode {
     /// Whether the episode has ended.
     pub fn is_closed(&self) -> bool {
         self.end.is_some()
+    }
+
+    /// The Kaplan–Meier observation of the duration (`None` when fu is before an open start).
+    pub fn observation(&self) -> Option<Observation> {
+        Some(Observation { time: days_f64(self.duration?), event: !self.censored })
     }
 }
 
@@ -171,6 +177,7 @@ mod tests {
             vec![ep("E1", "foster_care", "2020-01-01", "2025-01-01", ""), ep("E2", "secure", "2027-01-01", "", "")];
         let e = run(&t, &OutcomeConfig::default());
         assert_eq!((e[0].duration, e[0].censored, e[0].out_of_home), (Some(374), true, true));
+        assert_eq!(e[0].observation(), Some(Observation { time: 374.0, event: false }));
         let cfg = OutcomeConfig { safety_age_limit: 23, ..OutcomeConfig::default() };
         assert_eq!(run(&t, &cfg)[0].duration, Some(546), "data end 2026-07-01");
         t.episodes[0].end = Some(d("2024-12-31"));

@@ -10,11 +10,9 @@
 
 use chrono::{Months, NaiveDate};
 
-use super::config::OutcomeConfig;
 use super::followup::FollowUp;
 use super::spells::Spell;
-use super::state::{State, state_on};
-use super::timeline::PersonTimeline;
+use super::state::{Care, State};
 use super::window;
 
 /// Where the person is in a month.
@@ -62,22 +60,22 @@ pub struct MonthState {
     pub status: MonthStatus,
 }
 
-/// The monthly states of every spell start not dropped.
-pub fn states(t: &PersonTimeline, cfg: &OutcomeConfig, spells: &[Spell], fu: FollowUp) -> Vec<MonthState> {
-    let months = u32::try_from(cfg.escalation_window.max(0) / 30).unwrap_or(0);
+/// The monthly states of every spell start not dropped, for escalation window `w`.
+pub fn states(care: &Care, spells: &[Spell], fu: FollowUp, w: i64) -> Vec<MonthState> {
+    let months = u32::try_from(w.max(0) / 30).unwrap_or(0);
     spells
         .iter()
         .filter(|s| !window::dropped(s.start, fu.end))
-        .flat_map(|s| (0..=months).filter_map(move |m| month(t, cfg, s, fu, m)))
+        .flat_map(|s| (0..=months).filter_map(move |m| month(care, s, fu, m)))
         .collect()
 }
 
-fn month(t: &PersonTimeline, cfg: &OutcomeConfig, s: &Spell, fu: FollowUp, m: u32) -> Option<MonthState> {
+fn month(care: &Care, s: &Spell, fu: FollowUp, m: u32) -> Option<MonthState> {
     let date = s.start.checked_add_months(Months::new(m))?;
     let status = if date > fu.end {
         MonthStatus::Censored
     } else {
-        let state = state_on(t, cfg, date);
+        let state = care.state_on(date);
         if state == State::default() { MonthStatus::NoCare } else { MonthStatus::InCare(state) }
     };
     Some(MonthState { spell_no: s.spell_no, index: s.start, month: m, date, status })
@@ -86,6 +84,7 @@ fn month(t: &PersonTimeline, cfg: &OutcomeConfig, s: &Spell, fu: FollowUp, m: u3
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcomes::config::OutcomeConfig;
     use crate::outcomes::followup::follow_up;
     use crate::outcomes::spells::build;
     use crate::outcomes::testkit::{d, ep, measure, person};
@@ -96,7 +95,7 @@ mod tests {
         t.episodes = vec![ep("E1", "ambulant", "2026-01-31", "2026-02-27", "")];
         t.measures = vec![measure("M1", "ots", "2026-03-31", "", "")];
         let cfg = OutcomeConfig::default();
-        let m = states(&t, &cfg, &build(&t.episodes, &cfg), follow_up(&t, 18));
+        let m = states(&Care::new(&t, &cfg), &build(&t.episodes, &cfg), follow_up(&t, 18), 365);
         assert_eq!(m.len(), 13);
         assert_eq!(m[0].status, MonthStatus::InCare(State { level: 2, protection: false }));
         assert_eq!((m[1].date, m[1].status), (d("2026-02-28"), MonthStatus::NoCare));
@@ -117,6 +116,9 @@ mod tests {
         let mut t = person("2010-01-01");
         t.episodes = vec![ep("E1", "ambulant", "2020-01-01", "", "")];
         let cfg = OutcomeConfig { escalation_window: 730, ..OutcomeConfig::default() };
-        assert_eq!(states(&t, &cfg, &build(&t.episodes, &cfg), follow_up(&t, 18)).len(), 25);
+        assert_eq!(
+            states(&Care::new(&t, &cfg), &build(&t.episodes, &cfg), follow_up(&t, 18), cfg.escalation_window).len(),
+            25
+        );
     }
 }

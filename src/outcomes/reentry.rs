@@ -10,7 +10,8 @@ use chrono::NaiveDate;
 
 use super::followup::FollowUp;
 use super::spells::Spell;
-use super::window::{self, Status, days};
+use super::survival::{CompetingObservation, Observation};
+use super::window::{self, Status, days, days_f64};
 
 /// One re-entry index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,18 @@ pub struct Reentry {
     pub cause: Option<u8>,
     /// Status per configured window, in config order.
     pub windows: Vec<(i64, Status)>,
+}
+
+impl Reentry {
+    /// The Kaplan–Meier observation (`None` when dropped).
+    pub fn observation(&self) -> Option<Observation> {
+        Some(Observation { time: days_f64(self.time?), event: self.t.is_some() })
+    }
+
+    /// The Aalen–Johansen observation (`None` when dropped).
+    pub fn competing(&self) -> Option<CompetingObservation> {
+        Some(CompetingObservation { time: days_f64(self.time?), cause: u32::from(self.cause?) })
+    }
 }
 
 /// The re-entry indexes of a person's spells.
@@ -88,6 +101,8 @@ mod tests {
         let st: Vec<Status> = r[0].windows.iter().map(|w| w.1).collect();
         assert_eq!(st, vec![Status::NoEvent, Status::NoEvent, Status::Event]);
         assert_eq!((r[0].time, r[0].cause), (Some(366), Some(1)));
+        assert_eq!(r[0].observation(), Some(Observation { time: 366.0, event: true }));
+        assert_eq!(r[0].competing(), Some(CompetingObservation { time: 366.0, cause: 1 }));
     }
 
     #[test]
@@ -106,6 +121,7 @@ mod tests {
         let r = indexes(&two_spells(), fu("2016-09-20", FuReason::Death), &[182]);
         assert!(r[0].dropped);
         assert_eq!((r[0].windows[0].1, r[0].time, r[0].cause), (Status::Dropped, None, None));
+        assert_eq!((r[0].observation(), r[0].competing()), (None, None));
     }
 
     #[test]

@@ -17,8 +17,9 @@ use super::config::OutcomeConfig;
 use super::followup::FollowUp;
 use super::measures::MeasureEpisode;
 use super::spells::Spell;
+use super::survival::Observation;
 use super::timeline::{PersonTimeline, Report};
-use super::window::{self, Status, days};
+use super::window::{self, Status, days, days_f64};
 
 /// What kind of event an index is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -69,6 +70,13 @@ pub struct SafetyIndex {
     pub time: Option<i64>,
     /// Status per configured window, in config order.
     pub windows: Vec<(i64, Status)>,
+}
+
+impl SafetyIndex {
+    /// The Kaplan–Meier observation of time to re-report (`None` when dropped).
+    pub fn observation(&self) -> Option<Observation> {
+        Some(Observation { time: days_f64(self.time?), event: self.rereport.is_some() })
+    }
 }
 
 /// The first report with `min_t < t` after `index`, on or before `fu`.
@@ -183,6 +191,7 @@ mod tests {
         t.reports[1].date = d("2019-03-02");
         let v = run(&t, &OutcomeConfig::default());
         assert_eq!((v[0].time, v[0].windows[0].1, v[0].windows[1].1), (Some(273), Status::Censored, Status::Censored));
+        assert_eq!(v[0].observation(), Some(Observation { time: 273.0, event: false }));
         let cfg = OutcomeConfig { safety_age_limit: 23, safety_windows: vec![300], ..OutcomeConfig::default() };
         assert_eq!(run(&t, &cfg)[0].windows, vec![(300, Status::Event)]);
     }

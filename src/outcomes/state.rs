@@ -10,7 +10,7 @@
 use chrono::NaiveDate;
 
 use super::config::OutcomeConfig;
-use super::timeline::{Episode, Measure, PersonTimeline};
+use super::timeline::{Episode, PersonTimeline};
 use super::window::next_day;
 
 /// Care state on one day.
@@ -43,42 +43,81 @@ pub fn level_on(episodes: &[Episode], cfg: &OutcomeConfig, d: NaiveDate) -> u8 {
     episodes.iter().filter(|e| active(e.start, e.end, d)).map(|e| cfg.level(&e.care_form)).max().unwrap_or(0)
 }
 
-/// Whether a protection measure is active on `d`.
-pub fn protection_on(measures: &[Measure], cfg: &OutcomeConfig, d: NaiveDate) -> bool {
-    measures.iter().any(|m| cfg.is_protection(&m.kind) && active(m.start, m.end, d))
+/// A dated record with its ladder level (0 for a protection measure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+    level: u8,
 }
 
-/// The state of `t` on `d`.
-pub fn state_on(t: &PersonTimeline, cfg: &OutcomeConfig, d: NaiveDate) -> State {
-    State { level: level_on(&t.episodes, cfg, d), protection: protection_on(&t.measures, cfg, d) }
+/// A person's episodes and protection measures reduced to what the daily state needs — dates and
+/// ladder levels, looked up once — with the days on which the state may change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Care {
+    episodes: Vec<Span>,
+    frames: Vec<Span>,
+    changes: Vec<NaiveDate>,
 }
 
-/// Every day on which the state may change: starts and the days after ends, sorted, unique.
-pub fn change_days(t: &PersonTimeline, cfg: &OutcomeConfig) -> Vec<NaiveDate> {
-    let episodes = t.episodes.iter().map(|e| (e.start, e.end));
-    let measures = t.measures.iter().filter(|m| cfg.is_protection(&m.kind)).map(|m| (m.start, m.end));
-    let mut out: Vec<NaiveDate> = Vec::new();
-    for (start, end) in episodes.chain(measures) {
-        out.push(start);
-        out.extend(end.map(next_day));
+impl Care {
+    /// The care of `t` under the ladder of `cfg`.
+    pub fn new(t: &PersonTimeline, cfg: &OutcomeConfig) -> Self {
+        let episodes: Vec<Span> =
+            t.episodes.iter().map(|e| Span { start: e.start, end: e.end, level: cfg.level(&e.care_form) }).collect();
+        let frames: Vec<Span> = t
+            .measures
+            .iter()
+            .filter(|m| cfg.is_protection(&m.kind))
+            .map(|m| Span { start: m.start, end: m.end, level: 0 })
+            .collect();
+        let mut changes: Vec<NaiveDate> =
+            episodes.iter().chain(&frames).flat_map(|s| [Some(s.start), s.end.map(next_day)]).flatten().collect();
+        changes.sort_unstable();
+        changes.dedup();
+        Self { episodes, frames, changes }
     }
-    out.sort_unstable();
-    out.dedup();
-    out
-}
 
-/// The consecutive state changes of `t` on or before `fu`, in date order.
-pub fn transitions(t: &PersonTimeline, cfg: &OutcomeConfig, fu: NaiveDate) -> Vec<Transition> {
-    let mut out = Vec::new();
-    let mut from = State::default();
-    for date in change_days(t, cfg).into_iter().take_while(|d| *d <= fu) {
-        let to = state_on(t, cfg, date);
-        if to != from {
-            out.push(Transition { date, from, to });
-            from = to;
+    /// Highest ladder level active on `d` (0 = none).
+    pub fn level_on(&self, d: NaiveDate) -> u8 {
+        self.episodes.iter().filter(|s| active(s.start, s.end, d)).map(|s| s.level).max().unwrap_or(0)
+    }
+
+    /// Whether a protection measure is active on `d`.
+    pub fn protection_on(&self, d: NaiveDate) -> bool {
+        self.frames.iter().any(|s| active(s.start, s.end, d))
+    }
+
+    /// Whether a protection measure starts on `d`.
+    pub fn protection_starts_on(&self, d: NaiveDate) -> bool {
+        self.frames.iter().any(|s| s.start == d)
+    }
+
+    /// The state on `d`.
+    pub fn state_on(&self, d: NaiveDate) -> State {
+        State { level: self.level_on(d), protection: self.protection_on(d) }
+    }
+
+    /// The days in (after, last] on which the state may change (starts, days after ends), sorted.
+    pub fn changes_in(&self, after: NaiveDate, last: NaiveDate) -> &[NaiveDate] {
+        let from = self.changes.partition_point(|d| *d <= after);
+        let to = self.changes.partition_point(|d| *d <= last).max(from);
+        &self.changes[from..to]
+    }
+
+    /// The consecutive state changes on or before `fu`, in date order.
+    pub fn transitions(&self, fu: NaiveDate) -> Vec<Transition> {
+        let mut out = Vec::new();
+        let mut from = State::default();
+        for &date in self.changes.iter().take_while(|d| **d <= fu) {
+            let to = self.state_on(date);
+            if to != from {
+                out.push(Transition { date, from, to });
+                from = to;
+            }
         }
+        out
     }
-    out
 }
 
 #[cfg(test)]
@@ -97,8 +136,11 @@ mod tests {
             vec![ep("E1", "ambulant", "2020-01-01", "2020-03-31", ""), ep("E2", "secure", "2021-01-01", "", "")];
         let cfg = OutcomeConfig::default();
         assert_eq!(level_on(&t.episodes, &cfg, d("2020-03-31")), 2);
-        assert_eq!(level_on(&t.episodes, &cfg, d("2020-04-01")), 0);
-        assert_eq!(level_on(&t.episodes, &cfg, d("2026-01-01")), 6);
+        let care = Care::new(&t, &cfg);
+        assert_eq!((care.level_on(d("2020-03-31")), care.level_on(d("2020-04-01"))), (2, 0));
+        assert_eq!(care.level_on(d("2026-01-01")), 6);
+        assert_eq!(care.changes_in(d("2020-01-01"), d("2021-01-01")), [d("2020-04-01"), d("2021-01-01")]);
+        assert!(care.changes_in(d("2021-01-01"), d("2020-01-01")).is_empty());
     }
 
     #[test]
@@ -112,7 +154,8 @@ mod tests {
             measure("M1", "youth_probation", "2020-02-01", "2020-03-01", ""),
             measure("M2", "ots", "2020-09-01", "", ""),
         ];
-        let got = transitions(&t, &OutcomeConfig::default(), d("2026-07-01"));
+        let care = Care::new(&t, &OutcomeConfig::default());
+        let got = care.transitions(d("2026-07-01"));
         let want = vec![
             Transition { date: d("2020-01-01"), from: st(0, false), to: st(4, false) },
             Transition { date: d("2020-07-01"), from: st(4, false), to: st(5, false) },
@@ -120,6 +163,7 @@ mod tests {
             Transition { date: d("2021-01-01"), from: st(5, true), to: st(0, true) },
         ];
         assert_eq!(got, want);
-        assert_eq!(transitions(&t, &OutcomeConfig::default(), d("2020-07-01")).len(), 2);
+        assert_eq!(care.transitions(d("2020-07-01")).len(), 2);
+        assert!(care.protection_starts_on(d("2020-09-01")) && !care.protection_starts_on(d("2020-02-01")));
     }
 }

@@ -37,6 +37,12 @@ pub fn days(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
 }
 
+/// A day count as survival time (day counts are far below 2^53, so this is exact).
+#[allow(clippy::cast_precision_loss)]
+pub fn days_f64(days: i64) -> f64 {
+    days as f64
+}
+
 /// The next day, or the same day at the end of the calendar.
 pub fn next_day(d: NaiveDate) -> NaiveDate {
     d.succ_opt().unwrap_or(d)
