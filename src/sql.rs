@@ -17,7 +17,11 @@ pub mod ingest {
     pub const DUPLICATES: &str = include_str!("../sql/ingest/duplicates.sql");
     /// `dangling_reference`.
     pub const DANGLING: &str = include_str!("../sql/ingest/dangling.sql");
-    /// `own_ancestor`.
+    /// `own_ancestor`, step 1: the relations to search.
+    pub const LINEAGE_SETUP: &str = include_str!("../sql/ingest/lineage_setup.sql");
+    /// `own_ancestor`, step 2: peel relations that cannot lie on a cycle.
+    pub const LINEAGE_PEEL: &str = include_str!("../sql/ingest/lineage_peel.sql");
+    /// `own_ancestor`, step 3.
     pub const OWN_ANCESTOR: &str = include_str!("../sql/ingest/own_ancestor.sql");
     /// `after_extracted_on`.
     pub const AFTER_EXTRACTED: &str = include_str!("../sql/ingest/after_extracted.sql");

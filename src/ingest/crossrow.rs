@@ -45,7 +45,7 @@ pub fn run(conn: &Connection, schema: &Schema, tables: &[&Table], extracted_on: 
         conn.execute(&sql, [&key_label, &key_label]).ctx(ctx("duplicate_id"))?;
         dangling(conn, schema, t, &n)?;
         if t.name == LINEAGE_TABLE {
-            conn.execute_batch(&render(q::OWN_ANCESTOR, &vars)).ctx(ctx("own_ancestor"))?;
+            own_ancestor(conn, &vars)?;
         }
         let sql = render(q::AFTER_EXTRACTED, &vars);
         conn.execute(&sql, [extracted_on.to_string()]).ctx(ctx("after_extracted_on"))?;
@@ -54,6 +54,14 @@ pub fn run(conn: &Connection, schema: &Schema, tables: &[&Table], extracted_on: 
         }
         conn.execute_batch(&render(q::ACCEPTED_VIEW, &vars)).ctx(ctx("accepted view"))?;
     }
+    Ok(())
+}
+
+/// Quarantine relations on a cycle: peel what cannot be on one, then search the rest.
+fn own_ancestor(conn: &Connection, vars: &[(&str, &str)]) -> Result<()> {
+    conn.execute_batch(&render(q::LINEAGE_SETUP, vars)).ctx("rule own_ancestor: setup")?;
+    while conn.execute(q::LINEAGE_PEEL, []).ctx("rule own_ancestor: peeling")? > 0 {}
+    conn.execute_batch(&render(q::OWN_ANCESTOR, vars)).ctx("rule own_ancestor")?;
     Ok(())
 }
 
