@@ -69,6 +69,8 @@ pub mod outcomes {
     pub const INDICATORS: &str = include_str!("../sql/outcomes/indicators.sql");
     /// Shares over complete windows (how scenarios state planted truths).
     pub const COMPLETE_WINDOWS: &str = include_str!("../sql/outcomes/complete_windows.sql");
+    /// Safety, household view.
+    pub const SAFETY_HOUSEHOLD: &str = include_str!("../sql/outcomes/safety_household.sql");
     /// Measure durations.
     pub const MEASURE_DURATIONS: &str = include_str!("../sql/outcomes/measure_durations.sql");
 }

@@ -87,3 +87,56 @@ fn escalation_and_deescalation_equal_the_sql_oracle_count_for_count() {
     let want = oracle(store, "escalation.sql");
     assert_eq!(got, want);
 }
+
+#[test]
+fn household_view_counts_a_siblings_later_report_the_child_view_does_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 200000002 (sibling of 200000001, household HH-0000001) is reported 137 days later.
+    let tables = with_row("safety_reports", "VT-00000009,200000002,HH-0000001,2018-06-01,child_abuse,school");
+    let d = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &tables);
+    let store = tmp.path().join("s");
+    kohort().arg("ingest").arg(&d).arg("--store").arg(&store).arg("--key").arg(key_file(tmp.path())).assert().code(0);
+    kohort().arg("outcomes").arg("--store").arg(&store).assert().success();
+    let a = pseudo("person", "200000001");
+    let household = query(
+        &store,
+        &format!(
+            "SELECT window_days, rereport_date::VARCHAR, t_days, status FROM safety_household WHERE person_id = '{a}'"
+        ),
+    );
+    assert_eq!(
+        household,
+        vec![
+            vec!["365".to_owned(), "2018-06-01".to_owned(), "137".to_owned(), "event".to_owned()],
+            vec!["730".to_owned(), "2018-06-01".to_owned(), "137".to_owned(), "event".to_owned()],
+        ]
+    );
+    let child = query(
+        &store,
+        &format!("SELECT window_days, status FROM safety_windows WHERE person_id = '{a}' AND index_kind = 'report'"),
+    );
+    assert_eq!(
+        child,
+        vec![vec!["365".to_owned(), "no_event".to_owned()], vec!["730".to_owned(), "no_event".to_owned()]]
+    );
+    let b = pseudo("person", "200000002");
+    let later = query(&store, &format!("SELECT DISTINCT status FROM safety_household WHERE person_id = '{b}'"));
+    assert_eq!(later, vec![vec!["no_event".to_owned()]], "an earlier report of the household does not count");
+}
+
+#[test]
+fn outcome_files_are_byte_identical_with_one_and_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = crate::store::big_delivery(&tmp.path().join("big"), 4_000);
+    let store = tmp.path().join("s");
+    kohort().arg("ingest").arg(&big).arg("--store").arg(&store).arg("--key").arg(key_file(tmp.path())).assert().code(0);
+    let mut seen = Vec::new();
+    for threads in ["1", "2"] {
+        kohort_bare().args(["--threads", threads, "--quiet", "outcomes", "--store"]).arg(&store).assert().success();
+        let run: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(store.join("results/current.json")).unwrap()).unwrap();
+        seen.push(run["tables"].clone());
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert!(seen[0].as_object().unwrap().len() >= 15, "{}", seen[0]);
+}

@@ -9,6 +9,8 @@ WITH w AS (
     UNION ALL
     SELECT 're-report after a report (hermelding)', window_days, status FROM safety_windows WHERE index_kind = 'report'
     UNION ALL
+    SELECT 're-report in the household after a report (family view)', window_days, status FROM safety_household
+    UNION ALL
     SELECT 're-report after a spell end', window_days, status FROM safety_windows WHERE index_kind = 'spell_end'
     UNION ALL
     SELECT 're-report after a measure end', window_days, status FROM safety_windows WHERE index_kind = 'measure_end'

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::config::OutcomeConfig;
 use super::timeline::PersonTimeline;
-use crate::db::{DbSettings, DuckContext};
+use crate::db::{DbError, DbSettings, DuckContext};
 use crate::store::{FileEntry, Store, StoreError, write_parquet};
 
 /// Errors of an outcome run.
@@ -148,7 +148,8 @@ pub fn run(
         bar.inc(1);
     }
     if tables.contains_key("reentry") && tables.contains_key("measure_episodes") {
-        for (table, entry) in curves(&staging, &tables, db)? {
+        let version_dir = store.version_dir(manifest.version);
+        for (table, entry) in whole_run_tables(&staging, &version_dir, &tables, db)? {
             tables.entry(table).or_default().push(entry);
         }
     }
@@ -166,18 +167,28 @@ pub fn run(
     Ok(m)
 }
 
-/// Survival curves over the staged result tables of every bucket.
-fn curves(
+/// Tables over every bucket of the run: survival curves and the household view of safety
+/// (a household's children may sit in different buckets).
+fn whole_run_tables(
     staging: &Path,
+    version_dir: &Path,
     tables: &BTreeMap<String, Vec<FileEntry>>,
     db: &DbSettings,
 ) -> Result<Vec<(String, FileEntry)>> {
-    let conn = crate::db::open_at(db, &[staging]).map_err(crate::query::QueryError::from)?;
+    let q = |e: DbError| EngineError::Query(crate::query::QueryError::from(e));
+    let conn = crate::db::open_at(db, &[version_dir, staging]).map_err(q)?;
+    conn.execute_batch(crate::sql::VIEWS).ctx("store views").map_err(q)?;
     for table in tables.keys() {
         let sql = crate::db::render(crate::sql::RESULTS_VIEW, &[("name", table)]);
-        conn.execute_batch(&sql).ctx(format!("view of staged {table}")).map_err(crate::query::QueryError::from)?;
+        conn.execute_batch(&sql).ctx(format!("view of staged {table}")).map_err(q)?;
     }
-    Ok(super::curves::write_curves(&conn, staging)?)
+    let mut out = super::curves::write_curves(&conn, staging)?;
+    let rel = "safety_household/all.parquet";
+    let mut stmt = conn.prepare(crate::sql::outcomes::SAFETY_HOUSEHOLD).ctx("safety, household view").map_err(q)?;
+    let arrow = stmt.query_arrow([]).ctx("safety, household view").map_err(q)?;
+    let schema = arrow.get_schema();
+    out.push(("safety_household".to_owned(), write_parquet(&staging.join(rel), rel, schema, arrow)?));
+    Ok(out)
 }
 
 fn write_json(path: &Path, m: &RunManifest) -> Result<()> {
