@@ -140,3 +140,27 @@ fn outcome_files_are_byte_identical_with_one_and_two_threads() {
     assert_eq!(seen[0], seen[1]);
     assert!(seen[0].as_object().unwrap().len() >= 15, "{}", seen[0]);
 }
+
+#[test]
+fn rereports_after_spell_ends_equal_the_sql_oracle_count_for_count() {
+    let store = small_store();
+    let got = query(
+        store,
+        "SELECT window_days, status, count(*) FROM safety_windows WHERE index_kind = 'spell_end' GROUP BY ALL",
+    );
+    let want = oracle(store, "safety_spell_end.sql");
+    assert_eq!(got, want);
+}
+
+#[test]
+fn field_indicators_equal_the_sql_oracle_count_for_count() {
+    let store = small_store();
+    let got = query(
+        store,
+        "SELECT 'regular', count(*) FILTER (WHERE regular), count(*) FROM episode_indicators
+         UNION ALL SELECT 'goal', count(*) FILTER (WHERE goal_attained), count(goal_attained) FROM episode_indicators
+         UNION ALL SELECT 'satisfaction', count(*) FILTER (WHERE satisfaction >= 7), count(satisfaction) FROM episode_indicators",
+    );
+    let want = oracle(store, "indicators.sql");
+    assert_eq!(got, want);
+}
