@@ -2,10 +2,10 @@
 # Scale benchmark of ingest: synthesise a delivery of 10+ million rows, then time the whole
 # `kohort ingest` process (wall time, peak memory) with GNU time. Figures in the issue notes.
 #
-#   benches/scale.sh [SCALE] [WORKDIR]     # SCALE of the national scenario, default 0.4
+#   benches/scale.sh [SCALE] [WORKDIR]     # SCALE of the national scenario, default 0.18 (~10.4 M rows)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scale="${1:-0.4}"
+scale="${1:-0.18}"
 work="${2:-${TMPDIR:-/tmp}/kohort-scale}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kohort-target}"
 cargo build --release --quiet

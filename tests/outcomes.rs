@@ -164,3 +164,25 @@ fn field_indicators_equal_the_sql_oracle_count_for_count() {
     let want = oracle(store, "indicators.sql");
     assert_eq!(got, want);
 }
+
+#[test]
+fn a_config_file_changes_the_parameters_and_unknown_keys_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
+    let store = tmp.path().join("s");
+    kohort().arg("ingest").arg(&d).arg("--store").arg(&store).arg("--key").arg(key_file(tmp.path())).assert().code(0);
+    // 200000001: ambulant ends 2018-08-31, foster care starts 2019-01-10 (132 days later).
+    kohort().arg("outcomes").arg("--store").arg(&store).assert().success();
+    let spells = |store: &Path| query(store, "SELECT count(*) FROM spells")[0][0].clone();
+    assert_eq!(spells(&store), "3");
+    let cfg = tmp.path().join("outcomes.toml");
+    std::fs::write(&cfg, "gap_days = 200\nreentry_windows = [90]\n[instruments.problem_score]\nsd = 10.0\nreliability = 0.85\nlower_is_better = true\n").unwrap();
+    kohort().arg("outcomes").arg("--store").arg(&store).arg("--config").arg(&cfg).assert().success();
+    assert_eq!(spells(&store), "2", "a 132-day gap merges under gap_days = 200");
+    assert_eq!(query(&store, "SELECT DISTINCT window_days FROM reentry_windows"), vec![vec!["90".to_owned()]]);
+    std::fs::write(&cfg, "gap_dayz = 14\n").unwrap();
+    let out = kohort().arg("outcomes").arg("--store").arg(&store).arg("--config").arg(&cfg).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("outcomes.toml") && err.contains("gap_dayz"), "{err}");
+}
