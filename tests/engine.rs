@@ -25,6 +25,7 @@ fn count_kernel(people: &[PersonTimeline]) -> Vec<(&'static str, RecordBatch)> {
     vec![("episode_counts", RecordBatch::try_new(schema, vec![ids, n]).expect("batch"))]
 }
 
+#[allow(clippy::result_large_err)]
 fn run_with_threads(store: &Store, threads: usize) -> RunManifest {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
     let db = DbSettings { threads, memory_limit: "1GB".into() };

@@ -164,10 +164,11 @@ fn export_table(
     let sql = render(q::EXPORT, &[("ok", &n.ok), ("extra", extra), ("order", &order.join(", "))]);
     let ctx = format!("writing {} to the store", t.name);
     let mut stmt = conn.prepare(&sql).ctx(ctx.clone())?;
+    // Streamed: a materialised result of a large table would sit outside DuckDB's memory limit.
     let arrow = if persons {
-        stmt.query_arrow([source.to_owned(), extracted_on.to_string()]).ctx(ctx.clone())?
+        stmt.stream_arrow([source.to_owned(), extracted_on.to_string()]).ctx(ctx.clone())?
     } else {
-        stmt.query_arrow([source.to_owned()]).ctx(ctx.clone())?
+        stmt.stream_arrow([source.to_owned()]).ctx(ctx.clone())?
     };
     let got = arrow.get_schema();
     let want = store_schema(t);
@@ -182,6 +183,7 @@ fn export_table(
     }
     let mut writer = BucketWriter::new(vdir, &t.name, source, want);
     for batch in arrow {
+        let batch = batch.ctx(ctx.clone())?;
         let batch = RecordBatch::try_new(store_schema(t), batch.columns().to_vec())
             .map_err(|e| IngestError::Io(std::io::Error::other(format!("{ctx}: {e}"))))?;
         writer.push(&batch)?;
@@ -264,7 +266,8 @@ fn person_conflicts(conn: &Connection, vdir: &Path) -> Result<u64> {
 
 fn write_query(conn: &Connection, sql: &str, path: &Path, rel: &str) -> Result<FileEntry> {
     let mut stmt = conn.prepare(sql).ctx(format!("writing {rel}"))?;
-    let arrow = stmt.query_arrow([]).ctx(format!("writing {rel}"))?;
+    let arrow = stmt.stream_arrow([]).ctx(format!("writing {rel}"))?;
     let schema = arrow.get_schema();
-    Ok(write_parquet(path, rel, schema, arrow)?)
+    let batches = arrow.collect::<std::result::Result<Vec<_>, _>>().ctx(format!("writing {rel}"))?;
+    Ok(write_parquet(path, rel, schema, batches)?)
 }
