@@ -67,6 +67,26 @@ pub struct OutcomesArgs {
     /// Print the summary as JSON lines.
     #[arg(long)]
     pub json: bool,
+    /// Compute only these outcome families (comma-separated) [default: all, or the config's].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub only: Vec<FamilyArg>,
+}
+
+/// Outcome families for `--only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FamilyArg {
+    /// Re-entry after a spell end.
+    Reentry,
+    /// Prior care at a spell start.
+    PriorCare,
+    /// Escalation, de-escalation, transitions, monthly states.
+    Escalation,
+    /// Re-reports (child and household view).
+    Safety,
+    /// Protection measure episodes.
+    Measures,
+    /// Field indicators and reliable change.
+    Indicators,
 }
 
 /// `kohort demo`.

@@ -76,9 +76,26 @@ fn query(conn: &Connection, sql: &str, bucket: u16) -> Result<Vec<RecordBatch>> 
     Ok(batches)
 }
 
-/// Read every person of `bucket` with their events, sorted by person id.
-pub fn read_bucket(conn: &Connection, bucket: u16) -> Result<Vec<PersonTimeline>> {
-    let mut people = read_persons(conn, bucket)?;
+/// Which event tables a run needs (care episodes always).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    /// Measures.
+    pub measures: bool,
+    /// Safety reports.
+    pub reports: bool,
+    /// Measurements.
+    pub measurements: bool,
+}
+
+impl Needs {
+    /// Every table.
+    pub const ALL: Needs = Needs { measures: true, reports: true, measurements: true };
+}
+
+/// Read every person of `bucket` who has an event the run needs, with those events, sorted by
+/// person id.
+pub fn read_bucket(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<PersonTimeline>> {
+    let mut people = read_persons(conn, bucket, needs)?;
     people.sort_by(|a, b| a.person_id.cmp(&b.person_id));
     let index: HashMap<String, usize> = people.iter().enumerate().map(|(i, p)| (p.person_id.clone(), i)).collect();
     let at = |id: &str| index.get(id).copied();
@@ -99,7 +116,8 @@ pub fn read_bucket(conn: &Connection, bucket: u16) -> Result<Vec<PersonTimeline>
             });
         }
     }
-    for b in query(conn, q::MEASURES, bucket)? {
+    let maybe = |need: bool, sql: &str| if need { query(conn, sql, bucket) } else { Ok(Vec::new()) };
+    for b in maybe(needs.measures, q::MEASURES)? {
         let c = Cols { batch: &b, table: "measures" };
         let (pid, id, kind) = (c.strs("person_id")?, c.strs("measure_id")?, c.strs("kind")?);
         let (start, end, reason) = (c.dates("start_date")?, c.dates("end_date")?, c.strs("end_reason")?);
@@ -114,7 +132,7 @@ pub fn read_bucket(conn: &Connection, bucket: u16) -> Result<Vec<PersonTimeline>
             });
         }
     }
-    for b in query(conn, q::SAFETY_REPORTS, bucket)? {
+    for b in maybe(needs.reports, q::SAFETY_REPORTS)? {
         let c = Cols { batch: &b, table: "safety_reports" };
         let (pid, id, hh, date, kind) = (
             c.strs("person_id")?,
@@ -133,7 +151,7 @@ pub fn read_bucket(conn: &Connection, bucket: u16) -> Result<Vec<PersonTimeline>
             });
         }
     }
-    for b in query(conn, q::MEASUREMENTS, bucket)? {
+    for b in maybe(needs.measurements, q::MEASUREMENTS)? {
         let c = Cols { batch: &b, table: "measurements" };
         let (pid, id, ep, instr) =
             (c.strs("person_id")?, c.strs("measurement_id")?, c.strs("episode_id")?, c.strs("instrument")?);
@@ -159,9 +177,12 @@ pub fn read_bucket(conn: &Connection, bucket: u16) -> Result<Vec<PersonTimeline>
     Ok(people)
 }
 
-fn read_persons(conn: &Connection, bucket: u16) -> Result<Vec<PersonTimeline>> {
+fn read_persons(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<PersonTimeline>> {
     let mut people = Vec::new();
-    for b in query(conn, q::PERSONS, bucket)? {
+    let mut stmt = conn.prepare(q::PERSONS).ctx("reading a bucket")?;
+    let batches: Vec<RecordBatch> =
+        stmt.query_arrow(duckdb::params![bucket, needs.measures, needs.reports]).ctx("reading a bucket")?.collect();
+    for b in batches {
         let c = Cols { batch: &b, table: "persons" };
         let (pid, birth, sex) = (c.strs("person_id")?, c.dates("birth_date")?, c.strs("sex")?);
         let (death, emig, end) = (c.dates("death_date")?, c.dates("emigration_date")?, c.dates("extracted_on")?);

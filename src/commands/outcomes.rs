@@ -4,20 +4,36 @@ use anyhow::Context as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Ctx, Outcome};
-use crate::cli::OutcomesArgs;
-use crate::outcomes::config::OutcomeConfig;
+use crate::cli::{FamilyArg, OutcomesArgs};
+use crate::outcomes::config::{Family, OutcomeConfig};
 use crate::outcomes::engine;
 use crate::outcomes::kernels::{PersonOutcomes, compute, to_batches};
 use crate::outcomes::timeline::PersonTimeline;
 use crate::query::{self, Format};
 use crate::store::Store;
 
+fn family(f: FamilyArg) -> Family {
+    match f {
+        FamilyArg::Reentry => Family::Reentry,
+        FamilyArg::PriorCare => Family::PriorCare,
+        FamilyArg::Escalation => Family::Escalation,
+        FamilyArg::Safety => Family::Safety,
+        FamilyArg::Measures => Family::Measures,
+        FamilyArg::Indicators => Family::Indicators,
+    }
+}
+
 /// Compute, publish, summarise.
 pub fn run(args: &OutcomesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
-    let cfg = match &args.config {
+    let mut cfg = match &args.config {
         Some(path) => OutcomeConfig::read(path)?,
         None => OutcomeConfig::default(),
     };
+    if !args.only.is_empty() {
+        cfg.families = args.only.iter().map(|f| family(*f)).collect();
+        cfg.families.sort();
+        cfg.families.dedup();
+    }
     let store = Store::at(&args.store);
     let bar = if ctx.printer.progress() {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());

@@ -59,6 +59,32 @@ pub struct OutcomeConfig {
     pub ladder: Ladder,
     /// Reliable change: per problem-score instrument, its SD, reliability and direction.
     pub instruments: BTreeMap<String, InstrumentSpec>,
+    /// The outcome families to compute (default all); the tables of the others stay empty.
+    pub families: Vec<Family>,
+}
+
+/// An outcome family: a group of result tables computed together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// Re-entry after a spell end (`reentry`, `reentry_windows`, curves).
+    Reentry,
+    /// Prior care at a spell start (`prior_care`).
+    PriorCare,
+    /// Escalation and de-escalation, transitions, monthly states.
+    Escalation,
+    /// Re-reports after reports, spell ends and measure ends (child and household view).
+    Safety,
+    /// Protection measure episodes: success, duration, placement.
+    Measures,
+    /// Field indicators per closed episode and reliable change.
+    Indicators,
+}
+
+impl Family {
+    /// Every family.
+    pub const ALL: [Family; 6] =
+        [Family::Reentry, Family::PriorCare, Family::Escalation, Family::Safety, Family::Measures, Family::Indicators];
 }
 
 /// Jacobson–Truax parameters of one instrument.
@@ -95,6 +121,7 @@ impl Default for OutcomeConfig {
             regular_endings: vec!["planned".into(), "early_mutual".into(), "age_limit".into()],
             ladder,
             instruments: BTreeMap::new(),
+            families: Family::ALL.to_vec(),
         }
     }
 }
@@ -109,6 +136,11 @@ impl OutcomeConfig {
     /// Ladder level of a care form (0 when unknown).
     pub fn level(&self, care_form: &str) -> u8 {
         self.ladder.levels.get(care_form).copied().unwrap_or(0)
+    }
+
+    /// Whether a family is to be computed.
+    pub fn wants(&self, family: Family) -> bool {
+        self.families.contains(&family)
     }
 
     /// Whether a measure kind is a protection measure (its start escalates).

@@ -19,10 +19,11 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::config::OutcomeConfig;
+use super::config::{Family, OutcomeConfig};
 use super::timeline::PersonTimeline;
 use crate::db::{DbError, DbSettings, DuckContext};
 use crate::store::{FileEntry, Store, StoreError, write_parquet};
+use crate::timelines::Needs;
 
 /// Errors of an outcome run.
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +72,7 @@ pub struct RunManifest {
     pub kohort_version: String,
     /// Files per result table.
     pub tables: BTreeMap<String, Vec<FileEntry>>,
-    /// Persons processed.
+    /// Persons processed: those with an event the run needs (others have no outcome rows).
     pub persons: u64,
 }
 
@@ -93,10 +94,11 @@ pub fn run_name(store_version: u64, cfg: &OutcomeConfig) -> String {
 pub fn compute_bucket(
     conn: &duckdb::Connection,
     bucket: u16,
+    needs: Needs,
     dir: &Path,
     kernel: &Kernel<'_>,
 ) -> Result<(Vec<(String, FileEntry)>, u64)> {
-    let people = crate::timelines::read_bucket(conn, bucket)?;
+    let people = crate::timelines::read_bucket(conn, bucket, needs)?;
     let chunks: Vec<&[PersonTimeline]> = people.chunks(2048).collect();
     let parts: Vec<Vec<(&'static str, RecordBatch)>> = chunks.par_iter().map(|c| kernel(c)).collect();
     let mut by_table: BTreeMap<&'static str, Vec<RecordBatch>> = BTreeMap::new();
@@ -116,6 +118,15 @@ pub fn compute_bucket(
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
     Ok((files, people.len() as u64))
+}
+
+/// The event tables the configured families need.
+pub fn needs(cfg: &OutcomeConfig) -> Needs {
+    Needs {
+        measures: cfg.wants(Family::Escalation) || cfg.wants(Family::Safety) || cfg.wants(Family::Measures),
+        reports: cfg.wants(Family::Safety),
+        measurements: cfg.wants(Family::Indicators),
+    }
 }
 
 /// Compute every bucket and publish the run. Holds the store lock so no ingest runs meanwhile.
@@ -140,7 +151,7 @@ pub fn run(
     let mut tables: BTreeMap<String, Vec<FileEntry>> = BTreeMap::new();
     let mut persons = 0;
     for bucket in 0..manifest.buckets {
-        let (files, n) = compute_bucket(&conn, bucket, &staging, kernel)?;
+        let (files, n) = compute_bucket(&conn, bucket, needs(cfg), &staging, kernel)?;
         for (table, entry) in files {
             tables.entry(table).or_default().push(entry);
         }

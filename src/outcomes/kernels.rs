@@ -6,7 +6,7 @@
 //! (also transitions and monthly states) and safety (also measure durations). The rows become
 //! Arrow tables with [`to_batches`] (see [`super::batches`] for the table layout).
 
-use super::config::OutcomeConfig;
+use super::config::{Family, OutcomeConfig};
 use super::escalation::{self, Escalation};
 use super::followup::follow_up;
 use super::indicators::{self, EpisodeIndicators, ReliableChange};
@@ -80,22 +80,46 @@ pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
     let fu_reentry = follow_up(t, cfg.reentry_age_limit);
     let fu_escalation = follow_up(t, cfg.escalation_age_limit);
     let fu_safety = follow_up(t, cfg.safety_age_limit);
-    let measure_episodes = measures::episodes(t, cfg, fu_safety);
-    let care = Care::new(t, cfg);
+    let wants_measures = cfg.wants(Family::Measures) || cfg.wants(Family::Safety);
+    let measure_episodes = if wants_measures { measures::episodes(t, cfg, fu_safety) } else { Vec::new() };
     let w = cfg.escalation_window;
-    PersonOutcomes {
+    let mut out = PersonOutcomes {
         person_id: t.person_id.clone(),
-        reentry: reentry::indexes(&spells, fu_reentry, &cfg.reentry_windows),
-        prior_care: prior_care::starts(&spells, cfg.prior_care_lookback_days),
-        escalation: escalation::indexes(&care, &spells, fu_escalation, w),
-        transitions: care.transitions(fu_escalation.end),
-        monthly_states: monthly::states(&care, &spells, fu_escalation, w),
-        safety: safety::indexes(t, cfg, &spells, &measure_episodes, fu_safety),
-        episode_indicators: indicators::episodes(t, cfg),
-        reliable_change: indicators::reliable_changes(t, cfg),
-        measure_episodes,
-        spells,
+        spells: Vec::new(),
+        reentry: Vec::new(),
+        prior_care: Vec::new(),
+        escalation: Vec::new(),
+        transitions: Vec::new(),
+        monthly_states: Vec::new(),
+        safety: Vec::new(),
+        measure_episodes: Vec::new(),
+        episode_indicators: Vec::new(),
+        reliable_change: Vec::new(),
+    };
+    if cfg.wants(Family::Reentry) {
+        out.reentry = reentry::indexes(&spells, fu_reentry, &cfg.reentry_windows);
     }
+    if cfg.wants(Family::PriorCare) {
+        out.prior_care = prior_care::starts(&spells, cfg.prior_care_lookback_days);
+    }
+    if cfg.wants(Family::Escalation) {
+        let care = Care::new(t, cfg);
+        out.escalation = escalation::indexes(&care, &spells, fu_escalation, w);
+        out.transitions = care.transitions(fu_escalation.end);
+        out.monthly_states = monthly::states(&care, &spells, fu_escalation, w);
+    }
+    if cfg.wants(Family::Safety) {
+        out.safety = safety::indexes(t, cfg, &spells, &measure_episodes, fu_safety);
+    }
+    if cfg.wants(Family::Indicators) {
+        out.episode_indicators = indicators::episodes(t, cfg);
+        out.reliable_change = indicators::reliable_changes(t, cfg);
+    }
+    if cfg.wants(Family::Measures) {
+        out.measure_episodes = measure_episodes;
+    }
+    out.spells = spells;
+    out
 }
 
 #[cfg(test)]
