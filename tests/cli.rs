@@ -50,7 +50,7 @@ fn sql_prints_table_csv_and_json() {
     let tmp = tempfile::tempdir().unwrap();
     let d = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
     let store = tmp.path().join("s");
-    kohort().arg("ingest").arg(&d).arg("--store").arg(&store).arg("--key").arg(key_file(tmp.path())).assert().code(0);
+    ingest_cmd(&d, &store, tmp.path()).assert().code(0);
     let q = "SELECT care_form, count(*) AS n FROM care_episodes GROUP BY ALL ORDER BY care_form";
     let csv = kohort().args(["sql", q, "--csv", "--store"]).arg(&store).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&csv.stdout), "care_form,n\nambulant,1\nfoster_care,1\nlocal_team,1\n");

@@ -38,7 +38,7 @@ fn engine_covers_every_person_once_and_is_thread_count_independent() {
     let tmp = tempfile::tempdir().unwrap();
     let big = crate::store::big_delivery(&tmp.path().join("big"), 5_000);
     let dir = tmp.path().join("s");
-    kohort().arg("ingest").arg(&big).arg("--store").arg(&dir).arg("--key").arg(key_file(tmp.path())).assert().code(0);
+    ingest_cmd(&big, &dir, tmp.path()).assert().code(0);
     let store = Store::at(&dir);
     let one = run_with_threads(&store, 1);
     let files_one = one.tables.clone();

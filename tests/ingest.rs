@@ -230,17 +230,8 @@ fn rule_malformed_utf8_raw_bytes() {
     let delivery = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &tables);
     std::fs::write(delivery.join("care_episodes.csv"), &bytes).expect("write");
     let store = tmp.path().join("store");
-    let out = kohort()
-        .arg("ingest")
-        .arg(&delivery)
-        .arg("--store")
-        .arg(&store)
-        .arg("--key")
-        .arg(key_file(tmp.path()))
-        .arg("--quarantine")
-        .arg(tmp.path().join("q"))
-        .output()
-        .expect("run");
+    let out =
+        ingest_cmd(&delivery, &store, tmp.path()).arg("--quarantine").arg(tmp.path().join("q")).output().expect("run");
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let q = crate::common::quarantine(&tmp.path().join("q"));
     assert_eq!(q, vec![("care_episodes".to_owned(), 4, "malformed_utf8".to_owned(), "referrer".to_owned())]);
@@ -424,16 +415,7 @@ fn semicolon_delimiter() {
     let tmp = tempfile::tempdir().expect("tmp");
     let delivery = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &tables);
     let store = tmp.path().join("s");
-    kohort()
-        .arg("ingest")
-        .arg(&delivery)
-        .arg("--store")
-        .arg(&store)
-        .arg("--key")
-        .arg(key_file(tmp.path()))
-        .args(["--delimiter", ";"])
-        .assert()
-        .code(0);
+    ingest_cmd(&delivery, &store, tmp.path()).args(["--delimiter", ";"]).assert().code(0);
     assert_store_equals(&store, &base_tables(), &[]);
 }
 
@@ -456,15 +438,7 @@ fn parquet_delivery_gives_the_same_store_as_csv() {
         .unwrap();
     }
     let store = tmp.path().join("s");
-    kohort()
-        .arg("ingest")
-        .arg(&pq_dir)
-        .arg("--store")
-        .arg(&store)
-        .arg("--key")
-        .arg(key_file(tmp.path()))
-        .assert()
-        .code(0);
+    ingest_cmd(&pq_dir, &store, tmp.path()).assert().code(0);
     assert_store_equals(&store, &base_tables(), &[]);
 }
 
@@ -475,15 +449,7 @@ fn missing_file_is_an_error_naming_it_and_nothing_is_written() {
     tables.remove("measures");
     let delivery = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &tables);
     let store = tmp.path().join("s");
-    let out = kohort()
-        .arg("ingest")
-        .arg(&delivery)
-        .arg("--store")
-        .arg(&store)
-        .arg("--key")
-        .arg(key_file(tmp.path()))
-        .output()
-        .unwrap();
+    let out = ingest_cmd(&delivery, &store, tmp.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("measures.csv"), "{err}");
@@ -497,15 +463,7 @@ fn missing_required_column_is_an_error_naming_file_and_column() {
     tables.insert("measures", "measure_id,person_id,start_date\nMAT-1,200000001,2020-01-01\n".into());
     let delivery = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &tables);
     let store = tmp.path().join("s");
-    let out = kohort()
-        .arg("ingest")
-        .arg(&delivery)
-        .arg("--store")
-        .arg(&store)
-        .arg("--key")
-        .arg(key_file(tmp.path()))
-        .output()
-        .unwrap();
+    let out = ingest_cmd(&delivery, &store, tmp.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("measures.csv") && err.contains("'kind'"), "{err}");
@@ -518,15 +476,7 @@ fn unreadable_delivery_toml_is_an_error_naming_it() {
     let delivery = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
     std::fs::write(delivery.join("delivery.toml"), "source = \"prov-a\"\nextracted_on = 2026-13-01\n").unwrap();
     let store = tmp.path().join("s");
-    let out = kohort()
-        .arg("ingest")
-        .arg(&delivery)
-        .arg("--store")
-        .arg(&store)
-        .arg("--key")
-        .arg(key_file(tmp.path()))
-        .output()
-        .unwrap();
+    let out = ingest_cmd(&delivery, &store, tmp.path()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("delivery.toml"));
     assert!(!store.exists());
@@ -538,30 +488,12 @@ fn max_reject_rate_aborts_and_publishes_nothing() {
     let tmp = tempfile::tempdir().expect("tmp");
     let delivery = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &tables);
     let store = tmp.path().join("s");
-    let out = kohort()
-        .arg("ingest")
-        .arg(&delivery)
-        .arg("--store")
-        .arg(&store)
-        .arg("--key")
-        .arg(key_file(tmp.path()))
-        .args(["--max-reject-rate", "0.01"])
-        .output()
-        .unwrap();
+    let out = ingest_cmd(&delivery, &store, tmp.path()).args(["--max-reject-rate", "0.01"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("ABORTED"));
     assert!(!store.join("manifest.json").exists(), "nothing published");
     // Under the limit it publishes.
-    kohort()
-        .arg("ingest")
-        .arg(&delivery)
-        .arg("--store")
-        .arg(&store)
-        .arg("--key")
-        .arg(key_file(tmp.path()))
-        .args(["--max-reject-rate", "0.10"])
-        .assert()
-        .code(1);
+    ingest_cmd(&delivery, &store, tmp.path()).args(["--max-reject-rate", "0.10"]).assert().code(1);
     assert!(store.join("manifest.json").exists());
 }
 

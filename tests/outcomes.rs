@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use crate::common::*;
 
 const FOLLOWUP: &str = include_str!("oracle/followup.sql");
+const SPELLS: &str = include_str!("oracle/spells.sql");
 
 /// `small`, ingested, outcomes computed once for the tests of this module.
 fn small_store() -> &'static PathBuf {
@@ -24,15 +25,7 @@ fn small_store() -> &'static PathBuf {
             let summary = kohort::synth::generate(&scenario, &tmp.path().join("synth"), &opts).expect("synth");
             let store = tmp.path().join("store");
             for d in &summary.deliveries {
-                kohort()
-                    .arg("ingest")
-                    .arg(&d.dir)
-                    .arg("--store")
-                    .arg(&store)
-                    .arg("--key")
-                    .arg(key_file(tmp.path()))
-                    .assert()
-                    .code(0);
+                ingest_cmd(&d.dir, &store, tmp.path()).assert().code(0);
             }
             kohort().arg("outcomes").arg("--store").arg(&store).assert().success();
             (tmp, store)
@@ -43,7 +36,9 @@ fn small_store() -> &'static PathBuf {
 fn oracle(store: &Path, file: &str) -> Vec<Vec<String>> {
     let sql =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle").join(file)).expect("oracle");
-    query(store, &sql.replace("{{followup}}", FOLLOWUP))
+    // The fragments start with comment lines; strip them so they can sit inside a WITH list.
+    let strip = |f: &str| f.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n");
+    query(store, &sql.replace("{{followup}}", &strip(FOLLOWUP)).replace("{{spells}}", &strip(SPELLS)))
 }
 
 #[test]
@@ -95,7 +90,7 @@ fn household_view_counts_a_siblings_later_report_the_child_view_does_not() {
     let tables = with_row("safety_reports", "VT-00000009,200000002,HH-0000001,2018-06-01,child_abuse,school");
     let d = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &tables);
     let store = tmp.path().join("s");
-    kohort().arg("ingest").arg(&d).arg("--store").arg(&store).arg("--key").arg(key_file(tmp.path())).assert().code(0);
+    ingest_cmd(&d, &store, tmp.path()).assert().code(0);
     kohort().arg("outcomes").arg("--store").arg(&store).assert().success();
     let a = pseudo("person", "200000001");
     let household = query(
@@ -129,7 +124,7 @@ fn outcome_files_are_byte_identical_with_one_and_two_threads() {
     let tmp = tempfile::tempdir().unwrap();
     let big = crate::store::big_delivery(&tmp.path().join("big"), 4_000);
     let store = tmp.path().join("s");
-    kohort().arg("ingest").arg(&big).arg("--store").arg(&store).arg("--key").arg(key_file(tmp.path())).assert().code(0);
+    ingest_cmd(&big, &store, tmp.path()).assert().code(0);
     let mut seen = Vec::new();
     for threads in ["1", "2"] {
         kohort_bare().args(["--threads", threads, "--quiet", "outcomes", "--store"]).arg(&store).assert().success();
@@ -170,7 +165,7 @@ fn a_config_file_changes_the_parameters_and_unknown_keys_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let d = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
     let store = tmp.path().join("s");
-    kohort().arg("ingest").arg(&d).arg("--store").arg(&store).arg("--key").arg(key_file(tmp.path())).assert().code(0);
+    ingest_cmd(&d, &store, tmp.path()).assert().code(0);
     // 200000001: ambulant ends 2018-08-31, foster care starts 2019-01-10 (132 days later).
     kohort().arg("outcomes").arg("--store").arg(&store).assert().success();
     let spells = |store: &Path| query(store, "SELECT count(*) FROM spells")[0][0].clone();

@@ -10,15 +10,7 @@ use kohort::store::Store;
 use crate::common::*;
 
 fn ingest(delivery: &Path, store: &Path, key_dir: &Path) -> std::process::Output {
-    kohort()
-        .arg("ingest")
-        .arg(delivery)
-        .arg("--store")
-        .arg(store)
-        .arg("--key")
-        .arg(key_file(key_dir))
-        .output()
-        .expect("run")
+    ingest_cmd(delivery, store, key_dir).output().expect("run")
 }
 
 fn manifest(store: &Path) -> serde_json::Value {

@@ -30,7 +30,7 @@ fn a_bucket_read_gives_each_person_their_own_sorted_events() {
     let tmp = tempfile::tempdir().unwrap();
     let d_ = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
     let store = tmp.path().join("s");
-    kohort().arg("ingest").arg(&d_).arg("--store").arg(&store).arg("--key").arg(key_file(tmp.path())).assert().code(0);
+    ingest_cmd(&d_, &store, tmp.path()).assert().code(0);
     let all = all_timelines(&store);
     // 200000001, 200000002 (episodes, reports), 200000003 (a measure); the parents and
     // 300000001 have no events and so no outcome rows: they are not read.
@@ -111,7 +111,7 @@ fn buckets_together_hold_every_row_of_the_store_in_order() {
     let tmp = tempfile::tempdir().unwrap();
     let big = crate::store::big_delivery(&tmp.path().join("big"), 3_000);
     let store = tmp.path().join("s");
-    kohort().arg("ingest").arg(&big).arg("--store").arg(&store).arg("--key").arg(key_file(tmp.path())).assert().code(0);
+    ingest_cmd(&big, &store, tmp.path()).assert().code(0);
     let all = all_timelines(&store);
     let count = |sql: &str| query(&store, sql)[0][0].parse::<usize>().unwrap();
     assert_eq!(

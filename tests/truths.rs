@@ -38,7 +38,7 @@ fn run_scenario(name: &str, tmp: &Path) -> (PathBuf, BTreeMap<String, (f64, f64)
     }
     let store = tmp.join("store");
     for d in last.values() {
-        kohort().arg("ingest").arg(&d.dir).arg("--store").arg(&store).arg("--key").arg(key_file(tmp)).assert().code(0);
+        ingest_cmd(&d.dir, &store, tmp).assert().code(0);
     }
     kohort().arg("outcomes").arg("--store").arg(&store).assert().success();
     (store, expected(&out))

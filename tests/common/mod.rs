@@ -35,6 +35,13 @@ pub fn kohort() -> Command {
     cmd
 }
 
+/// `kohort ingest DELIVERY --store STORE --key <test key in KEY_DIR>`, to add flags to.
+pub fn ingest_cmd(delivery: &Path, store: &Path, key_dir: &Path) -> Command {
+    let mut cmd = kohort();
+    cmd.arg("ingest").arg(delivery).arg("--store").arg(store).arg("--key").arg(key_file(key_dir));
+    cmd
+}
+
 /// The kohort binary without options.
 pub fn kohort_bare() -> Command {
     let mut cmd = Command::cargo_bin("kohort").expect("binary");

@@ -6,20 +6,7 @@
 WITH fu AS (
     {{followup}}
 ),
-e AS (
-    SELECT person_id, episode_id, start_date AS s, coalesce(end_date, DATE '9999-12-31') AS e
-    FROM care_episodes
-),
-o AS (
-    SELECT *, max(e) OVER (PARTITION BY person_id ORDER BY s, episode_id
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS latest_end
-    FROM e
-),
-n AS (
-    SELECT *, sum(CASE WHEN latest_end IS NULL OR s - latest_end > 31 THEN 1 ELSE 0 END)
-                  OVER (PARTITION BY person_id ORDER BY s, episode_id) AS spell_no
-    FROM o
-),
+{{spells}},
 spells AS (
     SELECT person_id, spell_no, min(s) AS start, max(e) AS end_ FROM n GROUP BY ALL
 ),
