@@ -70,9 +70,15 @@ fn opt_date(a: &duckdb::arrow::array::Date32Array, i: usize) -> Option<NaiveDate
     NaiveDate::from_ymd_opt(1970, 1, 1).map(|e| e + chrono::Duration::days(i64::from(a.value(i))))
 }
 
-fn query(conn: &Connection, sql: &str, bucket: u16) -> Result<Vec<RecordBatch>> {
+/// The files of one table and bucket, relative to the store version (on the connection's
+/// file search path). Every bucket folder holds at least an empty file.
+fn glob(table: &str, bucket: u16) -> String {
+    format!("{table}/b{bucket:02}/*.parquet")
+}
+
+fn query(conn: &Connection, sql: &str, table: &str, bucket: u16) -> Result<Vec<RecordBatch>> {
     let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
-    let batches = stmt.query_arrow([bucket]).ctx("reading a bucket")?.collect();
+    let batches = stmt.query_arrow([glob(table, bucket)]).ctx(format!("reading {table} of bucket {bucket}"))?.collect();
     Ok(batches)
 }
 
@@ -99,7 +105,7 @@ pub fn read_bucket(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<P
     people.sort_by(|a, b| a.person_id.cmp(&b.person_id));
     let index: HashMap<String, usize> = people.iter().enumerate().map(|(i, p)| (p.person_id.clone(), i)).collect();
     let at = |id: &str| index.get(id).copied();
-    for b in query(conn, q::CARE_EPISODES, bucket)? {
+    for b in query(conn, q::CARE_EPISODES, "care_episodes", bucket)? {
         let c = Cols { batch: &b, table: "care_episodes" };
         let (pid, id, form) = (c.strs("person_id")?, c.strs("episode_id")?, c.strs("care_form")?);
         let (start, end, reason, muni) =
@@ -116,8 +122,9 @@ pub fn read_bucket(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<P
             });
         }
     }
-    let maybe = |need: bool, sql: &str| if need { query(conn, sql, bucket) } else { Ok(Vec::new()) };
-    for b in maybe(needs.measures, q::MEASURES)? {
+    let maybe =
+        |need: bool, sql: &str, table: &str| if need { query(conn, sql, table, bucket) } else { Ok(Vec::new()) };
+    for b in maybe(needs.measures, q::MEASURES, "measures")? {
         let c = Cols { batch: &b, table: "measures" };
         let (pid, id, kind) = (c.strs("person_id")?, c.strs("measure_id")?, c.strs("kind")?);
         let (start, end, reason) = (c.dates("start_date")?, c.dates("end_date")?, c.strs("end_reason")?);
@@ -132,7 +139,7 @@ pub fn read_bucket(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<P
             });
         }
     }
-    for b in maybe(needs.reports, q::SAFETY_REPORTS)? {
+    for b in maybe(needs.reports, q::SAFETY_REPORTS, "safety_reports")? {
         let c = Cols { batch: &b, table: "safety_reports" };
         let (pid, id, hh, date, kind) = (
             c.strs("person_id")?,
@@ -151,7 +158,7 @@ pub fn read_bucket(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<P
             });
         }
     }
-    for b in maybe(needs.measurements, q::MEASUREMENTS)? {
+    for b in maybe(needs.measurements, q::MEASUREMENTS, "measurements")? {
         let c = Cols { batch: &b, table: "measurements" };
         let (pid, id, ep, instr) =
             (c.strs("person_id")?, c.strs("measurement_id")?, c.strs("episode_id")?, c.strs("instrument")?);
@@ -180,8 +187,15 @@ pub fn read_bucket(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<P
 fn read_persons(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<PersonTimeline>> {
     let mut people = Vec::new();
     let mut stmt = conn.prepare(q::PERSONS).ctx("reading a bucket")?;
-    let batches: Vec<RecordBatch> =
-        stmt.query_arrow(duckdb::params![bucket, needs.measures, needs.reports]).ctx("reading a bucket")?.collect();
+    let params = duckdb::params![
+        glob("persons", bucket),
+        glob("care_episodes", bucket),
+        needs.measures,
+        glob("measures", bucket),
+        needs.reports,
+        glob("safety_reports", bucket)
+    ];
+    let batches: Vec<RecordBatch> = stmt.query_arrow(params).ctx("reading persons of a bucket")?.collect();
     for b in batches {
         let c = Cols { batch: &b, table: "persons" };
         let (pid, birth, sex) = (c.strs("person_id")?, c.dates("birth_date")?, c.strs("sex")?);

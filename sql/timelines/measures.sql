@@ -1,4 +1,3 @@
--- Measures of one bucket, unordered (sorted per person in Rust). params: bucket
+-- Measures of one bucket, unordered (sorted per person in Rust). params: the bucket's files (glob)
 SELECT person_id, measure_id, kind, start_date, end_date, end_reason
-FROM measures
-WHERE bucket = ?;
+FROM read_parquet(?);

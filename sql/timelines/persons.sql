@@ -1,10 +1,17 @@
--- The persons of one bucket who have any event the run needs (a person without events has no
--- outcome rows), one row each after the cross-source rule of the persons view, unordered
--- (sorted in Rust).
--- params: bucket, whether measures count, whether safety reports count
+-- The persons of one bucket who have an event the run needs (a person without events has no
+-- outcome rows), one row each, unordered (sorted in Rust). The files of one bucket are read
+-- directly; the semi-join comes before the cross-source rule, which is the rule of the
+-- `persons` view in sql/views.sql (day-precise birth date, latest extracted_on, source name).
+-- params: persons glob, episodes glob, measures wanted, measures glob, reports wanted, reports glob
 SELECT person_id, birth_date, sex, death_date, emigration_date, extracted_on
-FROM persons p
-WHERE bucket = $1
-  AND (person_id IN (SELECT person_id FROM care_episodes WHERE bucket = $1)
-       OR ($2 AND person_id IN (SELECT person_id FROM measures WHERE bucket = $1))
-       OR ($3 AND person_id IN (SELECT person_id FROM safety_reports WHERE bucket = $1)));
+FROM (
+    SELECT *, row_number() OVER (
+        PARTITION BY person_id
+        ORDER BY (birth_date_precision = 'day') DESC, extracted_on DESC, source
+    ) AS pick_
+    FROM read_parquet($1)
+    WHERE person_id IN (SELECT person_id FROM read_parquet($2))
+       OR ($3 AND person_id IN (SELECT person_id FROM read_parquet($4)))
+       OR ($5 AND person_id IN (SELECT person_id FROM read_parquet($6)))
+)
+WHERE pick_ = 1;

@@ -1,4 +1,3 @@
--- Safety reports of one bucket, unordered (sorted per person in Rust). params: bucket
+-- Safety reports of one bucket, unordered (sorted per person in Rust). params: the bucket's files (glob)
 SELECT person_id, report_id, household_id, report_date, kind
-FROM safety_reports
-WHERE bucket = ?;
+FROM read_parquet(?);

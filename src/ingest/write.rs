@@ -82,10 +82,7 @@ pub fn publish_delivery(p: PublishInput<'_>, counts: &[(String, TableCounts)]) -
             p.staging.link_from(dir, &entry.files)?;
         }
     }
-    for t in &schema.tables {
-        let rel = format!("{}/_schema/empty.parquet", t.name);
-        write_parquet(&vdir.join(&rel), &rel, store_schema(t), std::iter::empty::<RecordBatch>())?;
-    }
+    write_empty_files(&schema, &vdir, p.staging_buckets())?;
     let prev_entry = p.previous.as_ref().and_then(|m| m.sources.get(&meta.source));
     let old = |t: &str| -> Option<String> {
         let dir = current_dir.as_ref()?;
@@ -143,6 +140,29 @@ impl PublishInput<'_> {
     fn staging_buckets(&self) -> u16 {
         self.previous.as_ref().map_or(crate::store::DEFAULT_BUCKETS, |m| m.buckets)
     }
+}
+
+/// Zero-row files with the schema, so that every view and every per-bucket read has a file to
+/// open: `<table>/_schema/empty.parquet`, and `<table>/bNN/_empty.parquet` for each person bucket
+/// no source has rows in.
+fn write_empty_files(schema: &Schema, vdir: &Path, buckets: u16) -> Result<()> {
+    let empty = |rel: &str, t: &Table| {
+        write_parquet(&vdir.join(rel), rel, store_schema(t), std::iter::empty::<RecordBatch>()).map(|_| ())
+    };
+    for t in &schema.tables {
+        empty(&format!("{}/_schema/empty.parquet", t.name), t)?;
+        if t.person.is_none() {
+            continue;
+        }
+        for b in 0..buckets {
+            let dir = vdir.join(&t.name).join(format!("b{b:02}"));
+            let has_files = dir.exists() && fs_err::read_dir(&dir)?.next().is_some();
+            if !has_files {
+                empty(&format!("{}/b{b:02}/_empty.parquet", t.name), t)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn export_table(

@@ -148,15 +148,29 @@ pub fn run(
     fs_err::create_dir_all(&staging)?;
     let conn = crate::query::open_store(store, db)?;
     bar.set_length(u64::from(manifest.buckets));
+    // Buckets in parallel, each on its own connection to the same database; results are
+    // collected in bucket order, so the run does not depend on the thread count.
+    let q = |e: DbError| EngineError::Query(crate::query::QueryError::from(e));
+    let mut work = Vec::new();
+    for bucket in 0..manifest.buckets {
+        work.push((bucket, conn.try_clone().ctx("cloning the store connection").map_err(q)?));
+    }
+    let needs = needs(cfg);
+    let done = work
+        .into_par_iter()
+        .map(|(bucket, c)| {
+            let out = compute_bucket(&c, bucket, needs, &staging, kernel);
+            bar.inc(1);
+            out
+        })
+        .collect::<Result<Vec<_>>>()?;
     let mut tables: BTreeMap<String, Vec<FileEntry>> = BTreeMap::new();
     let mut persons = 0;
-    for bucket in 0..manifest.buckets {
-        let (files, n) = compute_bucket(&conn, bucket, needs(cfg), &staging, kernel)?;
+    for (files, n) in done {
         for (table, entry) in files {
             tables.entry(table).or_default().push(entry);
         }
         persons += n;
-        bar.inc(1);
     }
     if tables.contains_key("reentry") && tables.contains_key("measure_episodes") {
         let version_dir = store.version_dir(manifest.version);
