@@ -65,3 +65,26 @@ fn sql_prints_table_csv_and_json() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("nope"));
 }
+
+#[test]
+fn demo_runs_the_whole_path_and_its_figures_match_the_delivery() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let out = kohort().args(["--quiet", "demo", "--dir"]).arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The persons figure equals the rows of the synthesised persons.csv, counted independently.
+    let sources = std::fs::read_dir(dir.join("deliveries")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir());
+    let persons_csv = sources
+        .flat_map(|s| std::fs::read_dir(s).unwrap())
+        .map(|d| d.unwrap().path().join("persons.csv"))
+        .next()
+        .unwrap();
+    let rows = csv::Reader::from_path(&persons_csv).unwrap().records().count();
+    let line = text.lines().find(|l| l.starts_with("| persons ")).expect("persons line");
+    assert!(line.contains(&format!("| {rows} ")), "{line} vs {rows}");
+    assert!(text.contains("re-entry after a spell end (herhaald beroep)"), "{text}");
+    assert!(dir.join("store/manifest.json").exists() && dir.join("store/results/current.json").exists());
+    // Running it again starts afresh.
+    kohort().args(["--quiet", "demo", "--dir"]).arg(&dir).assert().success();
+}

@@ -3,7 +3,7 @@
 mod demo;
 mod ingest;
 mod key;
-mod outcomes;
+pub(crate) mod outcomes;
 mod schema;
 mod sql;
 mod synth;

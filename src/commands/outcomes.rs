@@ -34,7 +34,13 @@ pub fn run(args: &OutcomesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         cfg.families.sort();
         cfg.families.dedup();
     }
-    let store = Store::at(&args.store);
+    let format = if args.json { Format::Json } else { Format::Table };
+    compute_and_summarise(&Store::at(&args.store), &cfg, format, ctx)?;
+    Ok(Outcome::Done)
+}
+
+/// Run the engine over `store` and print the fixed-window table and the field indicators.
+pub fn compute_and_summarise(store: &Store, cfg: &OutcomeConfig, format: Format, ctx: &Ctx) -> anyhow::Result<()> {
     let bar = if ctx.printer.progress() {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template("outcomes [{bar:40}] bucket {pos}/{len} {elapsed}") {
@@ -45,13 +51,12 @@ pub fn run(args: &OutcomesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         ProgressBar::hidden()
     };
     let kernel = |people: &[PersonTimeline]| {
-        let rows: Vec<PersonOutcomes> = people.iter().map(|t| compute(t, &cfg)).collect();
+        let rows: Vec<PersonOutcomes> = people.iter().map(|t| compute(t, cfg)).collect();
         to_batches(&rows)
     };
-    let run = engine::run(&store, &cfg, &ctx.db, &kernel, &bar).context("computing outcomes")?;
+    let run = engine::run(store, cfg, &ctx.db, &kernel, &bar).context("computing outcomes")?;
     bar.finish_and_clear();
-    let conn = query::open_store(&store, &ctx.db)?;
-    let format = if args.json { Format::Json } else { Format::Table };
+    let conn = query::open_store(store, &ctx.db)?;
     ctx.printer
         .info(format_args!("run {} over {} persons (store version {})", run.run, run.persons, run.store_version));
     ctx.printer.data(&query::render(&query::run(&conn, crate::sql::outcomes::SUMMARY)?, format)?);
@@ -60,5 +65,5 @@ pub fn run(args: &OutcomesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         "result tables (query them with kohort sql): {}",
         run.tables.keys().cloned().collect::<Vec<_>>().join(", ")
     ));
-    Ok(Outcome::Done)
+    Ok(())
 }
