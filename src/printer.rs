@@ -1,6 +1,8 @@
 //! Output through one place: data to stdout, messages and progress to stderr.
 
 use std::fmt::Display;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::Write as _;
 
 /// Where command output goes.
@@ -35,4 +37,16 @@ impl Printer {
             let _ = out.write_all(b"\n");
         }
     }
+}
+
+/// A progress bar on stderr with an indicatif `template`, or a hidden one when `show` is false.
+pub fn progress_bar(show: bool, total: u64, template: &str) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
 }

@@ -13,6 +13,20 @@ pub const DEMO_CARE_FORMS: &str = include_str!("../sql/demo_care_forms.sql");
 
 /// Ingest: the cross-row validation rules and the store export.
 pub mod ingest {
+    /// A staging table.
+    pub const STAGING_TABLE: &str = include_str!("../sql/ingest/staging_table.sql");
+    /// The cross-row quarantine of a table.
+    pub const QUARANTINE_TABLE: &str = include_str!("../sql/ingest/quarantine_table.sql");
+    /// Rows of the cross-row quarantine.
+    pub const QUARANTINE_ROWS: &str = include_str!("../sql/ingest/quarantine_rows.sql");
+    /// Accepted rows of a table.
+    pub const ACCEPTED_COUNT: &str = include_str!("../sql/ingest/accepted_count.sql");
+    /// The table of changed persons.
+    pub const CHANGED_SETUP: &str = include_str!("../sql/ingest/changed_setup.sql");
+    /// The changed persons, sorted.
+    pub const CHANGED_LIST: &str = include_str!("../sql/ingest/changed_list.sql");
+    /// How many persons changed.
+    pub const CHANGED_COUNT: &str = include_str!("../sql/ingest/changed_count.sql");
     /// `duplicate_id`.
     pub const DUPLICATES: &str = include_str!("../sql/ingest/duplicates.sql");
     /// `dangling_reference`.

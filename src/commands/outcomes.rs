@@ -1,7 +1,6 @@
 //! `kohort outcomes`: compute every outcome over the store and print the summary.
 
 use anyhow::Context as _;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{Ctx, Outcome};
 use crate::cli::{FamilyArg, OutcomesArgs};
@@ -9,6 +8,7 @@ use crate::outcomes::config::{Family, OutcomeConfig};
 use crate::outcomes::engine;
 use crate::outcomes::kernels::{PersonOutcomes, compute, to_batches};
 use crate::outcomes::timeline::PersonTimeline;
+use crate::printer::progress_bar;
 use crate::query::{self, Format};
 use crate::store::Store;
 
@@ -41,15 +41,7 @@ pub fn run(args: &OutcomesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
 
 /// Run the engine over `store` and print the fixed-window table and the field indicators.
 pub fn compute_and_summarise(store: &Store, cfg: &OutcomeConfig, format: Format, ctx: &Ctx) -> anyhow::Result<()> {
-    let bar = if ctx.printer.progress() {
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("outcomes [{bar:40}] bucket {pos}/{len} {elapsed}") {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar(ctx.printer.progress(), 0, "outcomes [{bar:40}] bucket {pos}/{len} {elapsed}");
     let kernel = |people: &[PersonTimeline]| {
         let rows: Vec<PersonOutcomes> = people.iter().map(|t| compute(t, cfg)).collect();
         to_batches(&rows)

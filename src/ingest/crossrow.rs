@@ -33,11 +33,7 @@ pub fn run(conn: &Connection, schema: &Schema, tables: &[&Table], extracted_on: 
     for t in tables {
         let n = names(&t.name);
         let ctx = |rule: &str| format!("rule {rule} on {}", t.name);
-        conn.execute_batch(&format!(
-            "CREATE TABLE {} (src_row UBIGINT, col VARCHAR, rule VARCHAR, message VARCHAR);",
-            n.q
-        ))
-        .ctx(ctx("setup"))?;
+        conn.execute_batch(&render(q::QUARANTINE_TABLE, &[("q", &n.q)])).ctx(ctx("setup"))?;
         let vars = [("q", n.q.as_str()), ("stg", n.stg.as_str()), ("ok", n.ok.as_str())];
         let key = t.key.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ");
         let key_label = t.key.join(",");
@@ -113,7 +109,7 @@ pub struct CrossRow {
 
 /// Cross-row quarantined rows, by row.
 pub fn rows(conn: &Connection, table: &str) -> Result<Vec<CrossRow>> {
-    let sql = format!("SELECT src_row, col, rule, message FROM {} ORDER BY src_row", names(table).q);
+    let sql = render(q::QUARANTINE_ROWS, &[("q", &names(table).q)]);
     let mut stmt = conn.prepare(&sql).ctx("reading quarantine")?;
     let rows = stmt
         .query_map([], |r| Ok(CrossRow { row: r.get(0)?, column: r.get(1)?, rule: r.get(2)?, message: r.get(3)? }))
@@ -123,7 +119,7 @@ pub fn rows(conn: &Connection, table: &str) -> Result<Vec<CrossRow>> {
 
 /// Accepted rows of a table.
 pub fn accepted(conn: &Connection, table: &str) -> Result<u64> {
-    let sql = format!("SELECT count(*) FROM {}", names(table).ok);
+    let sql = render(q::ACCEPTED_COUNT, &[("ok", &names(table).ok)]);
     Ok(conn.query_row(&sql, [], |r| r.get(0)).ctx("counting accepted rows")?)
 }
 

@@ -14,7 +14,7 @@ mod write;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use serde::Serialize;
 
 use crate::db::{self, DbError, DbSettings};
@@ -339,13 +339,5 @@ fn reconcile(
 }
 
 fn progress_bar(show: bool) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{msg:>16} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
+    crate::printer::progress_bar(show, 0, "{msg:>16} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
 }

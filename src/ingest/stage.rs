@@ -121,7 +121,7 @@ pub fn stage(conn: &Connection, input: &StageInput<'_>, bar: &ProgressBar) -> Re
 pub fn create_table_sql(name: &str, schema: &SchemaRef) -> String {
     let cols: Vec<String> =
         schema.fields().iter().map(|f| format!("{} {}", ident(f.name()), duck_type(f.data_type()))).collect();
-    format!("CREATE TABLE {} ({});", ident(name), cols.join(", "))
+    crate::db::render(crate::sql::ingest::STAGING_TABLE, &[("name", &ident(name)), ("columns", &cols.join(", "))])
 }
 
 fn duck_type(t: &DataType) -> &'static str {

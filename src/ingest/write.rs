@@ -92,12 +92,7 @@ pub fn publish_delivery(p: PublishInput<'_>, counts: &[(String, TableCounts)]) -
     let changed = changed_persons(p.conn, &schema, p.tables, &old)?;
     let population_changed = population_changed(p.conn, p.tables, &old)?;
     let changes_rel = format!("changes/{:06}-{}.parquet", p.staging.version, meta.source);
-    write_query(
-        p.conn,
-        "SELECT DISTINCT person_id FROM changed ORDER BY 1",
-        &p.staging.root.join(&changes_rel),
-        &changes_rel,
-    )?;
+    write_query(p.conn, q::CHANGED_LIST, &p.staging.root.join(&changes_rel), &changes_rel)?;
     let conflicts = person_conflicts(p.conn, &vdir)?;
 
     let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -225,7 +220,7 @@ fn changed_persons(
     tables: &[&Table],
     old: &dyn Fn(&str) -> Option<String>,
 ) -> Result<u64> {
-    conn.execute_batch("CREATE TABLE changed (person_id VARCHAR);").ctx("changed persons")?;
+    conn.execute_batch(q::CHANGED_SETUP).ctx("changed persons")?;
     for t in &schema.tables {
         let delivered = tables.iter().any(|d| d.name == t.name);
         let ok = names(&t.name).ok;
@@ -247,7 +242,7 @@ fn changed_persons(
             }
         }
     }
-    Ok(conn.query_row("SELECT count(DISTINCT person_id) FROM changed", [], |r| r.get(0)).ctx("changed persons")?)
+    Ok(conn.query_row(q::CHANGED_COUNT, [], |r| r.get(0)).ctx("changed persons")?)
 }
 
 fn population_changed(conn: &Connection, tables: &[&Table], old: &dyn Fn(&str) -> Option<String>) -> Result<bool> {

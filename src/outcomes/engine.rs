@@ -34,6 +34,9 @@ pub enum EngineError {
     /// Reading timelines failed.
     #[error(transparent)]
     Timeline(#[from] crate::timelines::TimelineError),
+    /// DuckDB failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
     /// Opening the store views failed.
     #[error(transparent)]
     Query(#[from] crate::query::QueryError),
@@ -150,10 +153,9 @@ pub fn run(
     bar.set_length(u64::from(manifest.buckets));
     // Buckets in parallel, each on its own connection to the same database; results are
     // collected in bucket order, so the run does not depend on the thread count.
-    let q = |e: DbError| EngineError::Query(crate::query::QueryError::from(e));
     let mut work = Vec::new();
     for bucket in 0..manifest.buckets {
-        work.push((bucket, conn.try_clone().ctx("cloning the store connection").map_err(q)?));
+        work.push((bucket, conn.try_clone().ctx("cloning the store connection")?));
     }
     let needs = needs(cfg);
     let done = work
@@ -200,17 +202,16 @@ fn whole_run_tables(
     tables: &BTreeMap<String, Vec<FileEntry>>,
     db: &DbSettings,
 ) -> Result<Vec<(String, FileEntry)>> {
-    let q = |e: DbError| EngineError::Query(crate::query::QueryError::from(e));
-    let conn = crate::db::open_at(db, &[version_dir, staging]).map_err(q)?;
-    conn.execute_batch(crate::sql::VIEWS).ctx("store views").map_err(q)?;
+    let conn = crate::db::open_at(db, &[version_dir, staging])?;
+    conn.execute_batch(crate::sql::VIEWS).ctx("store views")?;
     for table in tables.keys() {
         let sql = crate::db::render(crate::sql::RESULTS_VIEW, &[("name", table)]);
-        conn.execute_batch(&sql).ctx(format!("view of staged {table}")).map_err(q)?;
+        conn.execute_batch(&sql).ctx(format!("view of staged {table}"))?;
     }
     let mut out = super::curves::write_curves(&conn, staging)?;
     let rel = "safety_household/all.parquet";
-    let mut stmt = conn.prepare(crate::sql::outcomes::SAFETY_HOUSEHOLD).ctx("safety, household view").map_err(q)?;
-    let arrow = stmt.query_arrow([]).ctx("safety, household view").map_err(q)?;
+    let mut stmt = conn.prepare(crate::sql::outcomes::SAFETY_HOUSEHOLD).ctx("safety, household view")?;
+    let arrow = stmt.query_arrow([]).ctx("safety, household view")?;
     let schema = arrow.get_schema();
     out.push(("safety_household".to_owned(), write_parquet(&staging.join(rel), rel, schema, arrow)?));
     Ok(out)

@@ -13,7 +13,7 @@ use super::scenario::{Model, SourceSpec};
 use super::world::{Membership, Move, Person, Relation, Residence, World, birthday, plus};
 
 /// Person slots reserved per family (person ids are `Bsn::nth(family * SLOTS + slot)`).
-const SLOTS: u64 = 32;
+pub(crate) const SLOTS: u64 = 32;
 /// Record numbers reserved per family and id kind.
 const RECORDS: u64 = 10_000;
 

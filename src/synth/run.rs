@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -135,14 +135,7 @@ pub fn is_municipality(m: &str) -> bool {
 
 /// A progress bar on stderr, hidden unless asked for.
 pub fn progress_bar(show: bool, total: u64) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} chunks {msg}") {
-        pb.set_style(style);
-    }
-    pb
+    crate::printer::progress_bar(show, total, "{elapsed_precise} [{bar:40}] {pos}/{len} chunks {msg}")
 }
 
 /// Number of families of a source after scaling.
@@ -165,6 +158,12 @@ pub fn generate(s: &Scenario, out: &Path, opts: &SynthOptions) -> Result<SynthSu
     let horizon = deliveries.iter().map(|d| d.extracted_on).max().unwrap_or(s.history_from);
     let model = s.model.as_ref().ok_or_else(|| invalid(&s.name, "model", "missing"))?;
     let sizes: Vec<u64> = s.sources.iter().map(|src| scaled(src.families, opts.scale)).collect();
+    // Person ids are BSN-shaped: 81 million exist, the last million are kept for `dirty`.
+    let max_families = 80_000_000 / super::family::SLOTS;
+    if sizes.iter().sum::<u64>() >= max_families {
+        let msg = format!("at most {max_families} families over all sources (after --scale): person ids would run out");
+        return Err(invalid(&s.name, "sources.families", &msg));
+    }
     let chunks: u64 = sizes.iter().map(|n| n.div_ceil(CHUNK)).sum();
     let pb = progress_bar(opts.progress, chunks * deliveries.len() as u64);
     let mut summaries = Vec::new();

@@ -84,8 +84,8 @@ impl Table {
 #[derive(Debug, Default, Clone)]
 pub struct Rows {
     bytes: Vec<u8>,
-    cell_ends: Vec<u32>,
-    row_ends: Vec<u32>,
+    cell_ends: Vec<usize>,
+    row_ends: Vec<usize>,
 }
 
 impl Rows {
@@ -114,14 +114,12 @@ impl Rows {
     }
 
     fn push_end(&mut self) {
-        let end = u32::try_from(self.bytes.len()).expect("a chunk stays under 4 GiB");
-        self.cell_ends.push(end);
+        self.cell_ends.push(self.bytes.len());
     }
 
     /// Closes the current row.
     pub fn end_row(&mut self) {
-        let n = u32::try_from(self.cell_ends.len()).expect("a chunk stays under 4 G cells");
-        self.row_ends.push(n);
+        self.row_ends.push(self.cell_ends.len());
     }
 
     /// Number of complete rows.
@@ -136,11 +134,11 @@ impl Rows {
 
     /// The cells of row `i`.
     pub fn row(&self, i: usize) -> impl Iterator<Item = &[u8]> + '_ {
-        let first = if i == 0 { 0 } else { self.row_ends[i - 1] as usize };
-        let last = self.row_ends[i] as usize;
+        let first = if i == 0 { 0 } else { self.row_ends[i - 1] };
+        let last = self.row_ends[i];
         (first..last).map(move |c| {
-            let start = if c == 0 { 0 } else { self.cell_ends[c - 1] as usize };
-            &self.bytes[start..self.cell_ends[c] as usize]
+            let start = if c == 0 { 0 } else { self.cell_ends[c - 1] };
+            &self.bytes[start..self.cell_ends[c]]
         })
     }
 

@@ -1,0 +1,2 @@
+-- Accepted rows of a table.
+SELECT count(*) FROM {{ok}};

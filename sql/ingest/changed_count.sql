@@ -1,0 +1,2 @@
+-- How many persons changed.
+SELECT count(DISTINCT person_id) FROM changed;
