@@ -87,6 +87,8 @@ pub enum FamilyArg {
     Measures,
     /// Field indicators and reliable change.
     Indicators,
+    /// The spell-to-episode link table (`spell_episodes`).
+    Spells,
 }
 
 /// `kohort demo`.

@@ -63,8 +63,14 @@ pub mod ingest {
 pub mod timelines {
     /// Persons of a bucket.
     pub const PERSONS: &str = include_str!("../sql/timelines/persons.sql");
+    /// Persons of a bucket that holds one source (no cross-source rule needed).
+    pub const PERSONS_ONE_SOURCE: &str = include_str!("../sql/timelines/persons_one_source.sql");
+    /// Number of files of one table and bucket.
+    pub const BUCKET_FILES: &str = include_str!("../sql/timelines/bucket_files.sql");
     /// Care episodes of a bucket.
     pub const CARE_EPISODES: &str = include_str!("../sql/timelines/care_episodes.sql");
+    /// Care episodes of a bucket, dates and care form only.
+    pub const CARE_EPISODE_DATES: &str = include_str!("../sql/timelines/care_episode_dates.sql");
     /// Measures of a bucket.
     pub const MEASURES: &str = include_str!("../sql/timelines/measures.sql");
     /// Safety reports of a bucket.

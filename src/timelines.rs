@@ -85,6 +85,9 @@ fn query(conn: &Connection, sql: &str, table: &str, bucket: u16) -> Result<Vec<R
 /// Which event tables a run needs (care episodes always).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Needs {
+    /// Episode ids, end reasons and municipalities (else those fields are left empty: spells,
+    /// levels and dates need only the care form and the dates).
+    pub episode_details: bool,
     /// Measures.
     pub measures: bool,
     /// Safety reports.
@@ -95,7 +98,7 @@ pub struct Needs {
 
 impl Needs {
     /// Every table.
-    pub const ALL: Needs = Needs { measures: true, reports: true, measurements: true };
+    pub const ALL: Needs = Needs { episode_details: true, measures: true, reports: true, measurements: true };
 }
 
 /// Read every person of `bucket` who has an event the run needs, with those events, sorted by
@@ -105,20 +108,40 @@ pub fn read_bucket(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<P
     people.sort_by(|a, b| a.person_id.cmp(&b.person_id));
     let index: HashMap<String, usize> = people.iter().enumerate().map(|(i, p)| (p.person_id.clone(), i)).collect();
     let at = |id: &str| index.get(id).copied();
-    for b in query(conn, q::CARE_EPISODES, "care_episodes", bucket)? {
+    let episodes_sql = if needs.episode_details { q::CARE_EPISODES } else { q::CARE_EPISODE_DATES };
+    for b in query(conn, episodes_sql, "care_episodes", bucket)? {
         let c = Cols { batch: &b, table: "care_episodes" };
-        let (pid, id, form) = (c.strs("person_id")?, c.strs("episode_id")?, c.strs("care_form")?);
-        let (start, end, reason, muni) =
-            (c.dates("start_date")?, c.dates("end_date")?, c.strs("end_reason")?, c.strs("municipality")?);
+        let (pid, form, start, end) =
+            (c.strs("person_id")?, c.strs("care_form")?, c.dates("start_date")?, c.dates("end_date")?);
+        let details = if needs.episode_details {
+            Some((c.strs("episode_id")?, c.strs("end_reason")?, c.strs("municipality")?))
+        } else {
+            None
+        };
+        let mut last: Option<(&str, usize)> = None;
         for i in 0..b.num_rows() {
-            let (Some(p), Some(start)) = (at(pid.value(i)), opt_date(start, i)) else { continue };
+            let id = pid.value(i);
+            // A bucket's rows come sorted by person: look the person up only when it changes.
+            let p = match last {
+                Some((prev, p)) if prev == id => p,
+                _ => {
+                    let Some(p) = at(id) else { continue };
+                    last = Some((id, p));
+                    p
+                }
+            };
+            let Some(start) = opt_date(start, i) else { continue };
+            let (episode_id, end_reason, municipality) = match details {
+                Some((ids, reasons, munis)) => (ids.value(i).to_owned(), opt_str(reasons, i), opt_str(munis, i)),
+                None => (String::new(), None, None),
+            };
             people[p].episodes.push(Episode {
-                episode_id: id.value(i).to_owned(),
+                episode_id,
                 care_form: form.value(i).to_owned(),
                 start,
                 end: opt_date(end, i),
-                end_reason: opt_str(reason, i),
-                municipality: opt_str(muni, i),
+                end_reason,
+                municipality,
             });
         }
     }
@@ -186,7 +209,11 @@ pub fn read_bucket(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<P
 
 fn read_persons(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<PersonTimeline>> {
     let mut people = Vec::new();
-    let mut stmt = conn.prepare(q::PERSONS).ctx("reading a bucket")?;
+    let sources: i64 = conn
+        .query_row(q::BUCKET_FILES, [glob("persons", bucket)], |r| r.get(0))
+        .ctx(format!("listing the persons files of bucket {bucket}"))?;
+    let sql = if sources == 1 { q::PERSONS_ONE_SOURCE } else { q::PERSONS };
+    let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
     let params = duckdb::params![
         glob("persons", bucket),
         glob("care_episodes", bucket),

@@ -181,3 +181,37 @@ fn a_config_file_changes_the_parameters_and_unknown_keys_are_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("outcomes.toml") && err.contains("gap_dayz"), "{err}");
 }
+
+#[test]
+fn a_reentry_only_run_gives_the_full_runs_rows_and_spells_fills_the_link_table() {
+    let full = small_store();
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let synth = full.parent().expect("tmp").join("synth");
+    let mut deliveries: Vec<PathBuf> = std::fs::read_dir(&synth)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir())
+        .flat_map(|source| std::fs::read_dir(source.path()).unwrap().filter_map(Result::ok).map(|d| d.path()))
+        .collect();
+    deliveries.sort();
+    for d in &deliveries {
+        ingest_cmd(d, &store, tmp.path()).assert().code(0);
+    }
+    kohort().args(["outcomes", "--only", "reentry", "--store"]).arg(&store).assert().success();
+    for table in ["spells", "reentry", "reentry_windows", "reentry_km", "reentry_cif"] {
+        let sql = format!("SELECT * FROM {table} ORDER BY ALL");
+        let got = query(&store, &sql);
+        assert!(!got.is_empty(), "{table}");
+        assert_eq!(got, query(full, &sql), "{table}: --only reentry equals the full run");
+    }
+    assert_eq!(query(&store, "SELECT count(*) FROM spell_episodes"), vec![vec!["0".to_owned()]]);
+    assert_eq!(query(&store, "SELECT count(*) FROM escalation"), vec![vec!["0".to_owned()]]);
+    // Every episode sits in exactly one spell.
+    let episodes = query(full, "SELECT count(*) FROM care_episodes");
+    assert_eq!(query(&store, "SELECT sum(n_episodes) FROM spells"), episodes);
+    kohort().args(["outcomes", "--only", "spells", "--store"]).arg(&store).assert().success();
+    let sql = "SELECT * FROM spell_episodes ORDER BY ALL";
+    assert_eq!(query(&store, sql), query(full, sql));
+    assert_eq!(query(&store, "SELECT count(DISTINCT episode_id) FROM spell_episodes"), episodes);
+}

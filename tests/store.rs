@@ -99,10 +99,24 @@ fn conflicting_birth_dates_across_sources_are_reported_and_resolved_by_the_rule(
     let id = pseudo("person", "200000001");
     let sql = format!("SELECT birth_date::VARCHAR, source FROM persons WHERE person_id = '{id}'");
     assert_eq!(query(&store, &sql), vec![vec!["2010-05-21".to_owned(), "veilig-thuis".to_owned()]]);
+    // The outcome engine's timelines (two sources in the bucket: the rule is applied while
+    // reading) agree with the view.
+    assert_eq!(timeline_person(&store, &id), ("2010-05-21".to_owned(), "2026-10-01".to_owned()));
     // A month-precise birth date loses to a day-precise one even when newer.
     let vt2 = write_vt(&tmp.path().join("vt2"), "2026Q4", "2026-11-01", "2010-05");
     ingest(&vt2, &store, tmp.path());
     assert_eq!(query(&store, &sql), vec![vec!["2010-05-20".to_owned(), "prov-a".to_owned()]]);
+    assert_eq!(timeline_person(&store, &id), ("2010-05-20".to_owned(), "2026-07-01".to_owned()));
+}
+
+/// Birth date and data end of one person as the outcome engine reads them.
+fn timeline_person(store: &std::path::Path, id: &str) -> (String, String) {
+    let s = Store::at(store);
+    let conn = kohort::query::open_store(&s, &kohort::db::DbSettings::default()).expect("open");
+    let bucket = kohort::pseudonym::bucket_of_hex(id, 16).expect("bucket");
+    let people = kohort::timelines::read_bucket(&conn, bucket, kohort::timelines::Needs::ALL).expect("read");
+    let t = people.iter().find(|t| t.person_id == id).expect("person read");
+    (t.birth_date.to_string(), t.data_end.to_string())
 }
 
 #[test]

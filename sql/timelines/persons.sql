@@ -10,8 +10,10 @@ FROM (
         ORDER BY (birth_date_precision = 'day') DESC, extracted_on DESC, source
     ) AS pick_
     FROM read_parquet($1)
-    WHERE person_id IN (SELECT person_id FROM read_parquet($2))
-       OR ($3 AND person_id IN (SELECT person_id FROM read_parquet($4)))
-       OR ($5 AND person_id IN (SELECT person_id FROM read_parquet($6)))
+    SEMI JOIN (
+        SELECT person_id FROM read_parquet($2)
+        UNION SELECT person_id FROM read_parquet($4) WHERE $3
+        UNION SELECT person_id FROM read_parquet($6) WHERE $5
+    ) USING (person_id)
 )
 WHERE pick_ = 1;

@@ -6,7 +6,7 @@ use super::{Ctx, Outcome};
 use crate::cli::{FamilyArg, OutcomesArgs};
 use crate::outcomes::config::{Family, OutcomeConfig};
 use crate::outcomes::engine;
-use crate::outcomes::kernels::{PersonOutcomes, compute, to_batches};
+use crate::outcomes::kernels::{PersonOutcomes, compute, to_batches_for};
 use crate::outcomes::timeline::PersonTimeline;
 use crate::printer::progress_bar;
 use crate::query::{self, Format};
@@ -20,6 +20,7 @@ fn family(f: FamilyArg) -> Family {
         FamilyArg::Safety => Family::Safety,
         FamilyArg::Measures => Family::Measures,
         FamilyArg::Indicators => Family::Indicators,
+        FamilyArg::Spells => Family::Spells,
     }
 }
 
@@ -44,7 +45,7 @@ pub fn compute_and_summarise(store: &Store, cfg: &OutcomeConfig, format: Format,
     let bar = progress_bar(ctx.printer.progress(), 0, "outcomes [{bar:40}] bucket {pos}/{len} {elapsed}");
     let kernel = |people: &[PersonTimeline]| {
         let rows: Vec<PersonOutcomes> = people.iter().map(|t| compute(t, cfg)).collect();
-        to_batches(&rows)
+        to_batches_for(&rows, cfg)
     };
     let run = engine::run(store, cfg, &ctx.db, &kernel, &bar).context("computing outcomes")?;
     bar.finish_and_clear();

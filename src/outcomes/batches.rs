@@ -40,6 +40,7 @@ use duckdb::arrow::array::{
 use duckdb::arrow::datatypes::{Field, FieldRef};
 use duckdb::arrow::record_batch::RecordBatch;
 
+use super::config::OutcomeConfig;
 use super::kernels::PersonOutcomes;
 use super::safety::SafetyIndex;
 
@@ -48,9 +49,17 @@ type Column = (FieldRef, ArrayRef);
 /// One Arrow batch per result table, in the order listed in the module header.
 #[must_use]
 pub fn to_batches(people: &[PersonOutcomes]) -> Vec<(&'static str, RecordBatch)> {
+    to_batches_for(people, &OutcomeConfig::default())
+}
+
+/// [`to_batches`], with the tables `cfg` does not fill ([`OutcomeConfig::fills`]) left empty
+/// (their schema stays, so every run has the same tables).
+#[must_use]
+pub fn to_batches_for(people: &[PersonOutcomes], cfg: &OutcomeConfig) -> Vec<(&'static str, RecordBatch)> {
+    let filled = |table: &str| if cfg.fills(table) { people } else { &[] };
     vec![
         ("spells", spells(people)),
-        ("spell_episodes", spell_episodes(people)),
+        ("spell_episodes", spell_episodes(filled("spell_episodes"))),
         ("reentry", reentry(people)),
         ("reentry_windows", reentry_windows(people)),
         ("prior_care", prior_care(people)),
@@ -132,7 +141,7 @@ fn spells(people: &[PersonOutcomes]) -> RecordBatch {
         date("end", r.iter().map(|(_, s)| s.end)),
         boolean("open", r.iter().map(|(_, s)| Some(s.is_open()))),
         uint8("index_level", r.iter().map(|(_, s)| Some(s.index_level))),
-        int("n_episodes", r.iter().map(|(_, s)| i64::try_from(s.episode_ids.len()).ok())),
+        int("n_episodes", r.iter().map(|(_, s)| Some(i64::from(s.n_episodes)))),
     ])
 }
 

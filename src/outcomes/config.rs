@@ -79,12 +79,23 @@ pub enum Family {
     Measures,
     /// Field indicators per closed episode and reliable change.
     Indicators,
+    /// Which episodes make up each spell (`spell_episodes`: one row per episode). The `spells`
+    /// table itself is always written; this link table is the largest output, so a run that
+    /// only asks for, say, re-entry does not write it.
+    Spells,
 }
 
 impl Family {
     /// Every family.
-    pub const ALL: [Family; 6] =
-        [Family::Reentry, Family::PriorCare, Family::Escalation, Family::Safety, Family::Measures, Family::Indicators];
+    pub const ALL: [Family; 7] = [
+        Family::Reentry,
+        Family::PriorCare,
+        Family::Escalation,
+        Family::Safety,
+        Family::Measures,
+        Family::Indicators,
+        Family::Spells,
+    ];
 }
 
 /// Jacobson–Truax parameters of one instrument.
@@ -141,6 +152,12 @@ impl OutcomeConfig {
     /// Whether a family is to be computed.
     pub fn wants(&self, family: Family) -> bool {
         self.families.contains(&family)
+    }
+
+    /// Whether a result table is filled: every table of a wanted family; `spell_episodes` only
+    /// with [`Family::Spells`].
+    pub fn fills(&self, table: &str) -> bool {
+        table != "spell_episodes" || self.wants(Family::Spells)
     }
 
     /// Whether a measure kind is a protection measure (its start escalates).

@@ -40,14 +40,17 @@ pub enum CurveError {
 /// Result alias for this module.
 pub type Result<T> = std::result::Result<T, CurveError>;
 
+/// `(time, code)` per observation, from a query giving `(time, code, count)` per distinct pair.
 fn pairs(conn: &Connection, sql: &str) -> Result<Vec<(f64, i64)>> {
     let mut stmt = conn.prepare(sql).ctx("reading curve input")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).ctx("reading curve input")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))
+        .ctx("reading curve input")?;
     let mut out = Vec::new();
     for r in rows {
-        let (t, c) = r.ctx("reading curve input")?;
+        let (t, c, n) = r.ctx("reading curve input")?;
         #[allow(clippy::cast_precision_loss)]
-        out.push((t as f64, c));
+        out.extend(std::iter::repeat_n((t as f64, c), usize::try_from(n).unwrap_or(0)));
     }
     Ok(out)
 }

@@ -126,6 +126,7 @@ pub fn compute_bucket(
 /// The event tables the configured families need.
 pub fn needs(cfg: &OutcomeConfig) -> Needs {
     Needs {
+        episode_details: cfg.wants(Family::Spells) || cfg.wants(Family::Indicators),
         measures: cfg.wants(Family::Escalation) || cfg.wants(Family::Safety) || cfg.wants(Family::Measures),
         reports: cfg.wants(Family::Safety),
         measurements: cfg.wants(Family::Indicators),
@@ -149,7 +150,9 @@ pub fn run(
         fs_err::remove_dir_all(&staging)?;
     }
     fs_err::create_dir_all(&staging)?;
-    let conn = crate::query::open_store(store, db)?;
+    // rayon runs one bucket per thread, so each bucket's queries run on one DuckDB thread:
+    // more would only contend for the same cores.
+    let conn = crate::query::open_store(store, &DbSettings { threads: 1, ..db.clone() })?;
     bar.set_length(u64::from(manifest.buckets));
     // Buckets in parallel, each on its own connection to the same database; results are
     // collected in bucket order, so the run does not depend on the thread count.

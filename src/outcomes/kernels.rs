@@ -20,7 +20,7 @@ use super::state::{Care, Transition};
 use super::timeline::PersonTimeline;
 use super::window::Status;
 
-pub use super::batches::to_batches;
+pub use super::batches::{to_batches, to_batches_for};
 
 /// Every per-person result, one `Vec` per result table, rows in the order the kernels give.
 #[derive(Debug, Clone, PartialEq)]

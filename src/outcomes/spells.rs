@@ -8,7 +8,7 @@
 
 use chrono::NaiveDate;
 
-use super::config::OutcomeConfig;
+use super::config::{Family, OutcomeConfig};
 use super::state::level_on;
 use super::timeline::Episode;
 use super::window::days;
@@ -22,7 +22,10 @@ pub struct Spell {
     pub start: NaiveDate,
     /// Latest end of its episodes; `None` = open.
     pub end: Option<NaiveDate>,
-    /// Its episodes, in start order.
+    /// How many episodes it holds.
+    pub n_episodes: u32,
+    /// Its episodes, in start order: kept only when the `spells` family is wanted (the
+    /// `spell_episodes` table), to spare a string per episode otherwise.
     pub episode_ids: Vec<String>,
     /// Highest ladder level active on the start day.
     pub index_level: u8,
@@ -39,25 +42,30 @@ impl Spell {
 pub fn build(episodes: &[Episode], cfg: &OutcomeConfig) -> Vec<Spell> {
     let mut order: Vec<&Episode> = episodes.iter().collect();
     order.sort_by_key(|e| e.start);
+    let keep_ids = cfg.wants(Family::Spells);
     let mut spells: Vec<Spell> = Vec::new();
     for e in order {
         match spells.last_mut() {
             Some(s) if joins(s, e, cfg.gap_days) => {
                 s.end = later_end(s.end, e.end);
-                s.episode_ids.push(e.episode_id.clone());
+                s.n_episodes += 1;
+                if keep_ids {
+                    s.episode_ids.push(e.episode_id.clone());
+                }
             }
-            _ => spells.push(new_spell(spells.len(), e, episodes, cfg)),
+            _ => spells.push(new_spell(spells.len(), e, episodes, cfg, keep_ids)),
         }
     }
     spells
 }
 
-fn new_spell(n: usize, e: &Episode, episodes: &[Episode], cfg: &OutcomeConfig) -> Spell {
+fn new_spell(n: usize, e: &Episode, episodes: &[Episode], cfg: &OutcomeConfig, keep_ids: bool) -> Spell {
     Spell {
         spell_no: u32::try_from(n).unwrap_or(u32::MAX),
         start: e.start,
         end: e.end,
-        episode_ids: vec![e.episode_id.clone()],
+        n_episodes: 1,
+        episode_ids: if keep_ids { vec![e.episode_id.clone()] } else { Vec::new() },
         index_level: level_on(episodes, cfg, e.start),
     }
 }

@@ -11,6 +11,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use sha2::{Digest, Sha256};
 
 use super::{FileEntry, Result, StoreError};
@@ -21,12 +22,17 @@ const BATCH_ROWS: usize = 8192;
 /// Rows per row group.
 const ROW_GROUP_ROWS: usize = 65_536;
 
-fn properties() -> WriterProperties {
-    WriterProperties::builder()
+/// Fixed writer settings. Identifier columns (`*_id`: pseudonyms, nearly all distinct) are
+/// written without a dictionary, which would only be built to be thrown away.
+fn properties(schema: &SchemaRef) -> WriterProperties {
+    let mut b = WriterProperties::builder()
         .set_created_by(format!("kohort {}", env!("CARGO_PKG_VERSION")))
         .set_compression(Compression::SNAPPY)
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .build()
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
+    for f in schema.fields().iter().filter(|f| f.name().ends_with("_id")) {
+        b = b.set_column_dictionary_enabled(ColumnPath::from(f.name().as_str()), false);
+    }
+    b.build()
 }
 
 struct HashingFile {
@@ -65,7 +71,7 @@ impl FileWriter {
         }
         let file = fs_err::File::create(path)?.into_parts().0;
         let sink = HashingFile { file, hasher: Sha256::new(), bytes: 0 };
-        let writer = ArrowWriter::try_new(sink, schema.clone(), Some(properties()))
+        let writer = ArrowWriter::try_new(sink, schema.clone(), Some(properties(&schema)))
             .map_err(|source| StoreError::Parquet { path: path.to_owned(), source })?;
         Ok(Self { path: path.to_owned(), rel, writer, pending: Vec::new(), pending_rows: 0, rows: 0, schema })
     }
