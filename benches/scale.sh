@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Scale benchmark of ingest: synthesise a delivery of 10+ million rows, then time the whole
-# `kohort ingest` process (wall time, peak memory) with GNU time. Figures in the issue notes.
+# Scale benchmark: synthesise a delivery of the national scenario (SCALE 1 = 57 M rows, 7 M
+# persons; default 0.18 = ~10.4 M rows), then time whole processes (wall time, peak memory)
+# with GNU time: `kohort ingest`, `kohort outcomes` (every family), `kohort outcomes --only
+# reentry`, and the hand-written DuckDB SQL for spells + re-entry (benches/reentry_hand.sql) on
+# the same store. Figures in the issue notes.
 #
-#   benches/scale.sh [SCALE] [WORKDIR]     # SCALE of the national scenario, default 0.18 (~10.4 M rows)
+#   benches/scale.sh [SCALE] [WORKDIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale="${1:-0.18}"
@@ -20,3 +23,13 @@ echo "delivery: $delivery ($rows data rows)"
     > "$work/report.txt" 2> "$work/time.txt" || true
 cat "$work/report.txt"
 grep -E "Elapsed|Maximum resident" "$work/time.txt"
+timed() { # name, command...
+    local name="$1"; shift
+    /usr/bin/time -v "$@" > "$work/$name.txt" 2> "$work/$name.time" || { cat "$work/$name.time"; exit 1; }
+    echo "$name: $(grep -E "Elapsed" "$work/$name.time" | awk '{print $NF}') wall," \
+        "$(grep -E "Maximum resident" "$work/$name.time" | awk '{print $NF}') KB peak"
+}
+timed outcomes "$bin" --quiet --threads 2 outcomes --store "$work/store"
+timed outcomes_reentry "$bin" --quiet --threads 2 outcomes --store "$work/store" --only reentry
+sql="$(pwd)/benches/reentry_hand.sql"
+(cd "$work" && timed hand_sql "$bin" --quiet --threads 2 sql --store "$work/store" --file "$sql")
