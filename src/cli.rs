@@ -53,6 +53,22 @@ pub enum Command {
     Synth(SynthArgs),
     /// Compute every outcome (re-entry, escalation, safety, field indicators) over the store.
     Outcomes(OutcomesArgs),
+    /// Intergenerational linkage: parents' own care histories against their children's.
+    Linkage(LinkageArgs),
+}
+
+/// `kohort linkage`.
+#[derive(Debug, Args)]
+pub struct LinkageArgs {
+    /// The store folder.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Parameters (the outcome config TOML; its `[linkage]` table and the ladder are used).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Print the summary as JSON lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kohort outcomes`.

@@ -85,8 +85,17 @@ pub fn open_file(settings: &DbSettings, path: &Path, temp_dir: &Path) -> Result<
 /// An in-memory database whose relative file paths resolve under `dirs` (used for the
 /// store views, which read `persons/*/*.parquet` and the like).
 pub fn open_at(settings: &DbSettings, dirs: &[&Path]) -> Result<Connection> {
+    open_at_spilling(settings, dirs, None)
+}
+
+/// [`open_at`], spilling to `temp` when a query outgrows the memory limit.
+pub fn open_at_spilling(settings: &DbSettings, dirs: &[&Path], temp: Option<&Path>) -> Result<Connection> {
     let search: Vec<String> = dirs.iter().map(|d| d.to_string_lossy().into_owned()).collect();
-    let cfg = config(settings).and_then(|c| c.with("file_search_path", search.join(","))).ctx("configuring DuckDB")?;
+    let mut cfg =
+        config(settings).and_then(|c| c.with("file_search_path", search.join(","))).ctx("configuring DuckDB")?;
+    if let Some(dir) = temp {
+        cfg = cfg.with("temp_directory", dir.to_string_lossy()).ctx("setting temp_directory")?;
+    }
     Connection::open_in_memory_with_flags(cfg).ctx("opening DuckDB")
 }
 

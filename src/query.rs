@@ -3,6 +3,7 @@
 
 use duckdb::Connection;
 use duckdb::arrow::record_batch::RecordBatch;
+use std::path::PathBuf;
 
 use crate::db::{self, DbError, DbSettings, DuckContext};
 use crate::store::{Store, StoreError};
@@ -39,13 +40,19 @@ pub enum Format {
 /// result tables of the current outcome run when there is one.
 pub fn open_store(store: &Store, settings: &DbSettings) -> Result<Connection> {
     let dir = store.current_dir()?;
-    let run = crate::outcomes::engine::current(store).ok().flatten();
-    let run_dir = run.as_ref().map(|r| store.root().join("results").join(&r.run));
+    // The current run of each results area (outcomes, linkage); their table names differ.
+    let runs: Vec<(PathBuf, crate::outcomes::engine::RunManifest)> = crate::outcomes::engine::AREAS
+        .iter()
+        .filter_map(|area| {
+            let run = crate::outcomes::engine::current_in(store, area).ok().flatten()?;
+            Some((store.root().join(area).join(&run.run), run))
+        })
+        .collect();
     let mut dirs = vec![dir.as_path()];
-    dirs.extend(run_dir.as_deref());
+    dirs.extend(runs.iter().map(|(d, _)| d.as_path()));
     let conn = db::open_at(settings, &dirs)?;
     conn.execute_batch(crate::sql::VIEWS).ctx("creating the store views")?;
-    if let Some(run) = &run {
+    for (_, run) in &runs {
         for table in run.tables.keys() {
             let sql = db::render(crate::sql::RESULTS_VIEW, &[("name", table)]);
             conn.execute_batch(&sql).ctx(format!("creating the view of result table {table}"))?;

@@ -94,3 +94,27 @@ pub mod outcomes {
     /// Measure durations.
     pub const MEASURE_DURATIONS: &str = include_str!("../sql/outcomes/measure_durations.sql");
 }
+
+/// Intergenerational linkage over a run's `person_summary` and the store's `relations`.
+pub mod linkage {
+    /// The relation kinds table.
+    pub const KINDS: &str = include_str!("../sql/linkage/kinds.sql");
+    /// G2 children with exposures and outcomes.
+    pub const G2: &str = include_str!("../sql/linkage/g2.sql");
+    /// The G2 table in long form (one row per outcome variant), a view.
+    pub const LONG: &str = include_str!("../sql/linkage/long.sql");
+    /// Risks and risk ratios.
+    pub const RISK: &str = include_str!("../sql/linkage/risk.sql");
+    /// The links of heavily exposed parents (a temp table).
+    pub const HEAVY_LINKS: &str = include_str!("../sql/linkage/heavy_links.sql");
+    /// Resilience of heavily exposed parents.
+    pub const RESILIENCE: &str = include_str!("../sql/linkage/resilience.sql");
+    /// Three generations.
+    pub const CHAIN: &str = include_str!("../sql/linkage/chain.sql");
+    /// Curve input by age.
+    pub const CURVE_INPUT: &str = include_str!("../sql/linkage/curve_input.sql");
+    /// Printed risk summary.
+    pub const SUMMARY_RISK: &str = include_str!("../sql/linkage/summary_risk.sql");
+    /// Printed resilience summary.
+    pub const SUMMARY_RESILIENCE: &str = include_str!("../sql/linkage/summary_resilience.sql");
+}

@@ -94,11 +94,15 @@ pub struct Needs {
     pub reports: bool,
     /// Measurements.
     pub measurements: bool,
+    /// Every person of the bucket, events or not (linkage: a child without care is a G2 child
+    /// too).
+    pub all_persons: bool,
 }
 
 impl Needs {
     /// Every table.
-    pub const ALL: Needs = Needs { episode_details: true, measures: true, reports: true, measurements: true };
+    pub const ALL: Needs =
+        Needs { episode_details: true, measures: true, reports: true, measurements: true, all_persons: false };
 }
 
 /// Read every person of `bucket` who has an event the run needs, with those events, sorted by
@@ -214,9 +218,11 @@ fn read_persons(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<Pers
         .ctx(format!("listing the persons files of bucket {bucket}"))?;
     let sql = if sources == 1 { q::PERSONS_ONE_SOURCE } else { q::PERSONS };
     let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
+    // Every person: the persons semi-joined to themselves.
+    let first = if needs.all_persons { "persons" } else { "care_episodes" };
     let params = duckdb::params![
         glob("persons", bucket),
-        glob("care_episodes", bucket),
+        glob(first, bucket),
         needs.measures,
         glob("measures", bucket),
         needs.reports,

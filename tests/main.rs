@@ -6,6 +6,7 @@ mod cli;
 mod engine;
 mod ingest;
 mod kernels;
+mod linkage;
 mod outcomes;
 mod store;
 mod survival;

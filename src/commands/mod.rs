@@ -3,6 +3,7 @@
 mod demo;
 mod ingest;
 mod key;
+mod linkage;
 pub(crate) mod outcomes;
 mod schema;
 mod sql;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Verify(args) => verify::run(&args, &ctx),
         Command::Synth(args) => synth::run(&args, &ctx),
         Command::Outcomes(args) => outcomes::run(&args, &ctx),
+        Command::Linkage(args) => linkage::run(&args, &ctx),
     }
     .context("kohort failed")
 }

@@ -29,6 +29,10 @@
 //!   goal_attainment, goal_attained, satisfaction, satisfied
 //! * `reliable_change`: episode_id, instrument, start_date, start_value, end_date, end_value,
 //!   rci, change (`improved`, `unchanged`, `deteriorated`)
+//! * `person_summary` (linkage family; every person, events or not): sex, birth_date,
+//!   birthday_18, g1, heavy, heaviest_level_before_18, measure_before_18, first_care_start,
+//!   age_first_care_days, first_measure_start, first_out_of_home_start, birthday_a, fu_date,
+//!   fu_reason
 
 use std::sync::Arc;
 
@@ -42,6 +46,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 
 use super::config::OutcomeConfig;
 use super::kernels::PersonOutcomes;
+use super::person_summary::PersonSummary;
 use super::safety::SafetyIndex;
 
 type Column = (FieldRef, ArrayRef);
@@ -72,6 +77,13 @@ pub fn to_batches_for(people: &[PersonOutcomes], cfg: &OutcomeConfig) -> Vec<(&'
         ("episode_indicators", episode_indicators(people)),
         ("reliable_change", reliable_change(people)),
     ]
+}
+
+/// The linkage family's table (`person_summary`); the other families' tables come from
+/// [`to_batches_for`].
+#[must_use]
+pub fn linkage_batches(people: &[PersonOutcomes]) -> Vec<(&'static str, RecordBatch)> {
+    vec![("person_summary", person_summary(people))]
 }
 
 /// Every row of one table with its person id.
@@ -339,6 +351,28 @@ fn reliable_change(people: &[PersonOutcomes]) -> RecordBatch {
         float("end_value", r.iter().map(|(_, x)| Some(x.end.1))),
         float("rci", r.iter().map(|(_, x)| Some(x.rci))),
         utf8("change", r.iter().map(|(_, x)| Some(x.change.as_str()))),
+    ])
+}
+
+fn person_summary(people: &[PersonOutcomes]) -> RecordBatch {
+    let r: Vec<(&str, &PersonSummary)> =
+        people.iter().filter_map(|p| p.person_summary.as_ref().map(|s| (p.person_id.as_str(), s))).collect();
+    batch(vec![
+        ids(&r),
+        utf8("sex", r.iter().map(|(_, x)| Some(x.sex.as_str()))),
+        date("birth_date", r.iter().map(|(_, x)| Some(x.birth_date))),
+        date("birthday_18", r.iter().map(|(_, x)| x.birthday_18)),
+        boolean("g1", r.iter().map(|(_, x)| Some(x.g1))),
+        boolean("heavy", r.iter().map(|(_, x)| Some(x.heavy))),
+        uint8("heaviest_level_before_18", r.iter().map(|(_, x)| Some(x.heaviest_level_before_18))),
+        boolean("measure_before_18", r.iter().map(|(_, x)| Some(x.measure_before_18))),
+        date("first_care_start", r.iter().map(|(_, x)| x.first_care_start)),
+        int("age_first_care_days", r.iter().map(|(_, x)| x.age_first_care_days)),
+        date("first_measure_start", r.iter().map(|(_, x)| x.first_measure_start)),
+        date("first_out_of_home_start", r.iter().map(|(_, x)| x.first_out_of_home_start)),
+        date("birthday_a", r.iter().map(|(_, x)| x.birthday_a)),
+        date("fu_date", r.iter().map(|(_, x)| Some(x.fu.end))),
+        utf8("fu_reason", r.iter().map(|(_, x)| Some(x.fu.reason.as_str()))),
     ])
 }
 

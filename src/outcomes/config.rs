@@ -59,8 +59,31 @@ pub struct OutcomeConfig {
     pub ladder: Ladder,
     /// Reliable change: per problem-score instrument, its SD, reliability and direction.
     pub instruments: BTreeMap<String, InstrumentSpec>,
-    /// The outcome families to compute (default all); the tables of the others stay empty.
+    /// The outcome families to compute (default all but `linkage`, which `kohort linkage`
+    /// computes); the tables of the others stay empty.
     pub families: Vec<Family>,
+    /// Intergenerational linkage parameters.
+    pub linkage: LinkageConfig,
+}
+
+/// Intergenerational linkage (DOMAIN.md §4, §4.1): who is a parent of whom, and the G2 outcome.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LinkageConfig {
+    /// Outcome age A: the G2 outcome counts when it starts strictly before the A-th birthday
+    /// (default 18); children are followed to A.
+    pub age: u32,
+    /// Relation kinds to link through, each computed as its own variant (`biological`,
+    /// `adoptive`, `legal`; default `biological`).
+    pub relation_kinds: Vec<String>,
+    /// Normal quantile of the risk ratio's confidence interval (1.96 for 95%).
+    pub z_crit: f64,
+}
+
+impl Default for LinkageConfig {
+    fn default() -> Self {
+        Self { age: 18, relation_kinds: vec!["biological".into()], z_crit: 1.959_963_984_540_054 }
+    }
 }
 
 /// An outcome family: a group of result tables computed together.
@@ -79,6 +102,10 @@ pub enum Family {
     Measures,
     /// Field indicators per closed episode and reliable change.
     Indicators,
+    /// Intergenerational linkage: a summary row per person (`person_summary`), linked across
+    /// generations through `relations` in SQL (`linkage_*` tables). Computed by `kohort
+    /// linkage` into its own results area, so it is not among the defaults.
+    Linkage,
     /// Which episodes make up each spell (`spell_episodes`: one row per episode). The `spells`
     /// table itself is always written; this link table is the largest output, so a run that
     /// only asks for, say, re-entry does not write it.
@@ -86,7 +113,7 @@ pub enum Family {
 }
 
 impl Family {
-    /// Every family.
+    /// Every family of `kohort outcomes` (linkage has its own command).
     pub const ALL: [Family; 7] = [
         Family::Reentry,
         Family::PriorCare,
@@ -133,6 +160,7 @@ impl Default for OutcomeConfig {
             ladder,
             instruments: BTreeMap::new(),
             families: Family::ALL.to_vec(),
+            linkage: LinkageConfig::default(),
         }
     }
 }

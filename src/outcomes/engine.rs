@@ -127,15 +127,41 @@ pub fn compute_bucket(
 pub fn needs(cfg: &OutcomeConfig) -> Needs {
     Needs {
         episode_details: cfg.wants(Family::Spells) || cfg.wants(Family::Indicators),
-        measures: cfg.wants(Family::Escalation) || cfg.wants(Family::Safety) || cfg.wants(Family::Measures),
+        measures: cfg.wants(Family::Escalation)
+            || cfg.wants(Family::Safety)
+            || cfg.wants(Family::Measures)
+            || cfg.wants(Family::Linkage),
         reports: cfg.wants(Family::Safety),
         measurements: cfg.wants(Family::Indicators),
+        all_persons: cfg.wants(Family::Linkage),
     }
 }
 
-/// Compute every bucket and publish the run. Holds the store lock so no ingest runs meanwhile.
+/// Where a kind of run is published under the store: `results/` for `kohort outcomes`,
+/// `linkage/` for `kohort linkage` (each has its own `current.json`; their table names differ,
+/// so both are views side by side).
+pub const AREAS: [&str; 2] = [RESULTS, LINKAGE];
+/// The outcome runs' area.
+pub const RESULTS: &str = "results";
+/// The linkage runs' area.
+pub const LINKAGE: &str = "linkage";
+
+/// Compute every bucket and publish the run in `results/`. Holds the store lock so no ingest
+/// runs meanwhile.
 pub fn run(
     store: &Store,
+    cfg: &OutcomeConfig,
+    db: &DbSettings,
+    kernel: &Kernel<'_>,
+    bar: &ProgressBar,
+) -> Result<RunManifest> {
+    run_in(store, RESULTS, cfg, db, kernel, bar)
+}
+
+/// [`run`], published in the area `area` (one of [`AREAS`]).
+pub fn run_in(
+    store: &Store,
+    area: &str,
     cfg: &OutcomeConfig,
     db: &DbSettings,
     kernel: &Kernel<'_>,
@@ -144,7 +170,7 @@ pub fn run(
     let _lock = store.lock()?;
     let manifest = store.require_manifest()?;
     let run = run_name(manifest.version, cfg);
-    let results = store.root().join("results");
+    let results = store.root().join(area);
     let staging = results.join(format!(".staging-{run}"));
     if staging.exists() {
         fs_err::remove_dir_all(&staging)?;
@@ -177,11 +203,9 @@ pub fn run(
         }
         persons += n;
     }
-    if tables.contains_key("reentry") && tables.contains_key("measure_episodes") {
-        let version_dir = store.version_dir(manifest.version);
-        for (table, entry) in whole_run_tables(&staging, &version_dir, &tables, db)? {
-            tables.entry(table).or_default().push(entry);
-        }
+    let version_dir = store.version_dir(manifest.version);
+    for (table, entry) in whole_run_tables(&staging, &version_dir, &tables, cfg, db)? {
+        tables.entry(table).or_default().push(entry);
     }
     let m = RunManifest {
         run: run.clone(),
@@ -203,20 +227,40 @@ fn whole_run_tables(
     staging: &Path,
     version_dir: &Path,
     tables: &BTreeMap<String, Vec<FileEntry>>,
+    cfg: &OutcomeConfig,
     db: &DbSettings,
 ) -> Result<Vec<(String, FileEntry)>> {
-    let conn = crate::db::open_at(db, &[version_dir, staging])?;
+    // Spill next to the staging folder (not inside it: it is published).
+    let spill = staging.with_extension("spill");
+    let conn = crate::db::open_at_spilling(db, &[version_dir, staging], Some(&spill))?;
     conn.execute_batch(crate::sql::VIEWS).ctx("store views")?;
     for table in tables.keys() {
         let sql = crate::db::render(crate::sql::RESULTS_VIEW, &[("name", table)]);
         conn.execute_batch(&sql).ctx(format!("view of staged {table}"))?;
     }
-    let mut out = super::curves::write_curves(&conn, staging)?;
+    let mut out = Vec::new();
+    if tables.contains_key("person_summary") {
+        out.extend(super::linkage::write_tables(&conn, staging, cfg)?);
+        drop(conn);
+        if spill.exists() {
+            fs_err::remove_dir_all(&spill)?;
+        }
+        return Ok(out);
+    }
+    if !(tables.contains_key("reentry") && tables.contains_key("measure_episodes")) {
+        return Ok(out);
+    }
+    out.extend(super::curves::write_curves(&conn, staging)?);
     let rel = "safety_household/all.parquet";
     let mut stmt = conn.prepare(crate::sql::outcomes::SAFETY_HOUSEHOLD).ctx("safety, household view")?;
     let arrow = stmt.query_arrow([]).ctx("safety, household view")?;
     let schema = arrow.get_schema();
     out.push(("safety_household".to_owned(), write_parquet(&staging.join(rel), rel, schema, arrow)?));
+    drop(stmt);
+    drop(conn);
+    if spill.exists() {
+        fs_err::remove_dir_all(&spill)?;
+    }
     Ok(out)
 }
 
@@ -253,7 +297,12 @@ fn publish(results: &Path, staging: &Path, m: &RunManifest) -> Result<()> {
 
 /// The current run of a store, if outcomes were computed.
 pub fn current(store: &Store) -> Result<Option<RunManifest>> {
-    let path = store.root().join("results").join("current.json");
+    current_in(store, RESULTS)
+}
+
+/// The current run of an area ([`AREAS`]), if there is one.
+pub fn current_in(store: &Store, area: &str) -> Result<Option<RunManifest>> {
+    let path = store.root().join(area).join("current.json");
     let text = match fs_err::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -12,6 +12,7 @@ use super::followup::follow_up;
 use super::indicators::{self, EpisodeIndicators, ReliableChange};
 use super::measures::{self, MeasureEpisode};
 use super::monthly::{self, MonthState};
+use super::person_summary::{self, PersonSummary};
 use super::prior_care::{self, PriorCare};
 use super::reentry::{self, Reentry};
 use super::safety::{self, SafetyIndex};
@@ -20,7 +21,7 @@ use super::state::{Care, Transition};
 use super::timeline::PersonTimeline;
 use super::window::Status;
 
-pub use super::batches::{to_batches, to_batches_for};
+pub use super::batches::{linkage_batches, to_batches, to_batches_for};
 
 /// Every per-person result, one `Vec` per result table, rows in the order the kernels give.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +48,8 @@ pub struct PersonOutcomes {
     pub episode_indicators: Vec<EpisodeIndicators>,
     /// Reliable change per closed episode and configured instrument.
     pub reliable_change: Vec<ReliableChange>,
+    /// Summary for intergenerational linkage (the `linkage` family).
+    pub person_summary: Option<PersonSummary>,
 }
 
 /// Indexes not at risk — on or after their follow-up end — per outcome family (the
@@ -95,7 +98,11 @@ pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
         measure_episodes: Vec::new(),
         episode_indicators: Vec::new(),
         reliable_change: Vec::new(),
+        person_summary: None,
     };
+    if cfg.wants(Family::Linkage) {
+        out.person_summary = Some(person_summary::summarise(t, cfg));
+    }
     if cfg.wants(Family::Reentry) {
         out.reentry = reentry::indexes(&spells, fu_reentry, &cfg.reentry_windows);
     }
