@@ -55,6 +55,37 @@ pub enum Command {
     Outcomes(OutcomesArgs),
     /// Intergenerational linkage: parents' own care histories against their children's.
     Linkage(LinkageArgs),
+    /// Publication exports with disclosure control.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+/// `kohort export ...`.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Study tables made safe to publish: primary and secondary suppression, optional rounding,
+    /// with a codebook, a disclosure report and R / Python / SPSS reading snippets.
+    Tables(ExportTablesArgs),
+}
+
+/// `kohort export tables`.
+#[derive(Debug, Args)]
+pub struct ExportTablesArgs {
+    /// The study folder (holds tables.parquet in the study-table form, data-schema/study_tables.md).
+    #[arg(long = "in")]
+    pub input: PathBuf,
+    /// The export folder to write (replaced atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Minimum count: cells, complements and denominators under it are suppressed.
+    #[arg(long, default_value_t = 10)]
+    pub min_count: u64,
+    /// Round published counts and denominators to this base (5 = base 5; 1 = none).
+    #[arg(long, default_value_t = 1)]
+    pub round_base: u64,
+    /// Publish zero counts (structural zeros) instead of suppressing them.
+    #[arg(long)]
+    pub publish_zeros: bool,
 }
 
 /// `kohort linkage`.

@@ -9,6 +9,8 @@ pub mod cli;
 pub mod commands;
 pub mod db;
 pub mod delivery;
+pub mod disclosure;
+pub mod export;
 pub mod ingest;
 pub mod outcomes;
 pub mod printer;

@@ -118,3 +118,13 @@ pub mod linkage {
     /// Printed resilience summary.
     pub const SUMMARY_RESILIENCE: &str = include_str!("../sql/linkage/summary_resilience.sql");
 }
+
+/// Publication exports.
+pub mod export {
+    /// Study tables to publish, numbered.
+    pub const READ_TABLES: &str = include_str!("../sql/export/read_tables.sql");
+    /// The suppression pattern table.
+    pub const PATTERN: &str = include_str!("../sql/export/pattern.sql");
+    /// The published tables.
+    pub const TABLES_OUT: &str = include_str!("../sql/export/tables_out.sql");
+}

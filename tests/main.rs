@@ -4,6 +4,7 @@ mod common;
 
 mod cli;
 mod engine;
+mod export;
 mod ingest;
 mod kernels;
 mod linkage;

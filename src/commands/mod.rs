@@ -1,6 +1,7 @@
 //! One file per subcommand; each exposes `run(args, ctx)`. Clap types stay in `cli`.
 
 mod demo;
+mod export;
 mod ingest;
 mod key;
 mod linkage;
@@ -12,7 +13,7 @@ mod verify;
 
 use anyhow::Context as _;
 
-use crate::cli::{Cli, Command, KeyCommand};
+use crate::cli::{Cli, Command, ExportCommand, KeyCommand};
 use crate::db::{DbSettings, default_threads};
 use crate::printer::Printer;
 
@@ -53,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Synth(args) => synth::run(&args, &ctx),
         Command::Outcomes(args) => outcomes::run(&args, &ctx),
         Command::Linkage(args) => linkage::run(&args, &ctx),
+        Command::Export(ExportCommand::Tables(args)) => export::tables(&args, &ctx),
     }
     .context("kohort failed")
 }
