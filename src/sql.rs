@@ -127,4 +127,6 @@ pub mod export {
     pub const PATTERN: &str = include_str!("../sql/export/pattern.sql");
     /// The published tables.
     pub const TABLES_OUT: &str = include_str!("../sql/export/tables_out.sql");
+    /// Survival tables to publish.
+    pub const READ_SURVIVAL: &str = include_str!("../sql/export/read_survival.sql");
 }

@@ -74,6 +74,32 @@ fn study(dir: &Path, seed: u64) {
     }
     let path = dir.join("tables.parquet");
     conn.execute_batch(&format!("COPY t TO '{}' (FORMAT parquet)", path.display())).unwrap();
+    // A survival table per municipality: a risk set shrinking by small event and censoring counts.
+    conn.execute_batch(
+        "CREATE TABLE s (study VARCHAR, table_name VARCHAR, cohort VARCHAR, outcome VARCHAR, period VARCHAR,
+         region_level VARCHAR, region VARCHAR, split VARCHAR, split_value VARCHAR, time INTEGER, at_risk BIGINT,
+         events BIGINT, censored BIGINT, estimate DOUBLE, lower DOUBLE, upper DOUBLE)",
+    )
+    .unwrap();
+    let mut x = seed;
+    for m in MUNIS {
+        let (mut n, mut surv) = (120u64, 1.0f64);
+        for time in 1..=80 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let (events, censored) = (((x >> 33) % 5).min(n), ((x >> 40) % 3).min(n.saturating_sub((x >> 33) % 5)));
+            if n == 0 {
+                break;
+            }
+            surv *= 1.0 - events as f64 / n as f64;
+            conn.execute(
+                "INSERT INTO s VALUES ('s', 'km', 'c', 'reentry', 'all', 'municipality', ?, 'total', 'total', ?, ?, ?, ?, ?, ?, ?)",
+                duckdb::params![m, time, n as i64, events as i64, censored as i64, surv, surv * 0.9, (surv * 1.1).min(1.0)],
+            )
+            .unwrap();
+            n -= events + censored;
+        }
+    }
+    conn.execute_batch(&format!("COPY s TO '{}' (FORMAT parquet)", dir.join("survival.parquet").display())).unwrap();
 }
 
 fn export(input: &Path, out: &Path, extra: &[&str]) {
@@ -323,4 +349,31 @@ fn a_study_table_that_breaks_the_contract_is_refused_with_its_cell_named() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("count exceeds its denominator") && err.contains("tables.parquet"), "{err}");
     assert!(!tmp.path().join("o").exists(), "nothing written");
+}
+
+#[test]
+fn survival_rows_under_the_minimum_are_collapsed_and_small_risk_sets_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("study");
+    study(&input, 7);
+    let out = tmp.path().join("export");
+    export(&input, &out, &[]);
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let published = format!("read_parquet('{}')", out.join("survival.parquet").display());
+    let original = format!("read_parquet('{}')", input.join("survival.parquet").display());
+    let q = |sql: &str| -> i64 {
+        conn.query_row(&sql.replace("{P}", &published).replace("{I}", &original), [], |r| r.get(0)).unwrap()
+    };
+    assert!(q("SELECT count(*) FROM {P}") > 8, "curves are published");
+    assert!(q("SELECT count(*) FROM {P}") < q("SELECT count(*) FROM {I}"), "rows are collapsed");
+    assert_eq!(q("SELECT count(*) FROM {P} WHERE (events > 0 AND events < 10) OR (censored > 0 AND censored < 10)"), 0);
+    assert_eq!(q("SELECT count(*) FROM {P} WHERE at_risk < 10"), 0);
+    // Each published row is an interval of the original curve: its estimate is the original's at
+    // that time, its counts the sums since the previous published row.
+    assert_eq!(q("SELECT count(*) FROM {P} p JOIN {I} i USING (region, time) WHERE p.estimate <> i.estimate"), 0);
+    assert_eq!(
+        q("WITH p AS (SELECT region, time, events, lag(time, 1, 0) OVER (PARTITION BY region ORDER BY time) AS prev FROM {P})
+           SELECT count(*) FROM p WHERE events <> (SELECT sum(i.events) FROM {I} i WHERE i.region = p.region AND i.time > p.prev AND i.time <= p.time)"),
+        0
+    );
 }
