@@ -14,6 +14,7 @@ pub mod outcomes;
 pub mod printer;
 pub mod pseudonym;
 pub mod query;
+pub mod reference;
 pub mod schema;
 pub mod sql;
 pub mod store;

@@ -7,6 +7,7 @@ mod engine;
 mod ingest;
 mod kernels;
 mod outcomes;
+mod reference;
 mod store;
 mod survival;
 mod synth;
