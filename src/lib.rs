@@ -18,6 +18,7 @@ pub mod reference;
 pub mod schema;
 pub mod sql;
 pub mod store;
+pub mod study;
 pub mod synth;
 pub mod timelines;
 pub mod validate;

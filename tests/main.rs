@@ -9,6 +9,7 @@ mod kernels;
 mod outcomes;
 mod reference;
 mod store;
+mod study;
 mod survival;
 mod synth;
 mod timelines;
