@@ -65,6 +65,10 @@ pub mod timelines {
     pub const PERSONS: &str = include_str!("../sql/timelines/persons.sql");
     /// Persons of a bucket that holds one source (no cross-source rule needed).
     pub const PERSONS_ONE_SOURCE: &str = include_str!("../sql/timelines/persons_one_source.sql");
+    /// Every person of a bucket.
+    pub const PERSONS_ALL: &str = include_str!("../sql/timelines/persons_all.sql");
+    /// Every person of a bucket that holds one source.
+    pub const PERSONS_ALL_ONE_SOURCE: &str = include_str!("../sql/timelines/persons_all_one_source.sql");
     /// Number of files of one table and bucket.
     pub const BUCKET_FILES: &str = include_str!("../sql/timelines/bucket_files.sql");
     /// Care episodes of a bucket.

@@ -216,19 +216,23 @@ fn read_persons(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<Pers
     let sources: i64 = conn
         .query_row(q::BUCKET_FILES, [glob("persons", bucket)], |r| r.get(0))
         .ctx(format!("listing the persons files of bucket {bucket}"))?;
-    let sql = if sources == 1 { q::PERSONS_ONE_SOURCE } else { q::PERSONS };
-    let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
-    // Every person: the persons semi-joined to themselves.
-    let first = if needs.all_persons { "persons" } else { "care_episodes" };
-    let params = duckdb::params![
-        glob("persons", bucket),
-        glob(first, bucket),
-        needs.measures,
-        glob("measures", bucket),
-        needs.reports,
-        glob("safety_reports", bucket)
-    ];
-    let batches: Vec<RecordBatch> = stmt.query_arrow(params).ctx("reading persons of a bucket")?.collect();
+    let batches: Vec<RecordBatch> = if needs.all_persons {
+        let sql = if sources == 1 { q::PERSONS_ALL_ONE_SOURCE } else { q::PERSONS_ALL };
+        let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
+        stmt.query_arrow([glob("persons", bucket)]).ctx("reading persons of a bucket")?.collect()
+    } else {
+        let sql = if sources == 1 { q::PERSONS_ONE_SOURCE } else { q::PERSONS };
+        let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
+        let params = duckdb::params![
+            glob("persons", bucket),
+            glob("care_episodes", bucket),
+            needs.measures,
+            glob("measures", bucket),
+            needs.reports,
+            glob("safety_reports", bucket)
+        ];
+        stmt.query_arrow(params).ctx("reading persons of a bucket")?.collect()
+    };
     for b in batches {
         let c = Cols { batch: &b, table: "persons" };
         let (pid, birth, sex) = (c.strs("person_id")?, c.dates("birth_date")?, c.strs("sex")?);
