@@ -182,6 +182,36 @@ fn intergenerational_recovers_the_planted_transmission_factor() {
     near(row[3], "risk_exposed");
     near(row[4], "risk_unexposed");
     assert!(row[5] > 500.0 && row[6] > 500.0, "enough children followed to 18: {row:?}");
+    // An independent plain-SQL oracle (tests/oracle/linkage_g2.sql, linkage_rr.sql) agrees
+    // child for child and count for count.
+    let strip = |f: &str| -> String {
+        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle").join(f)).unwrap();
+        text.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n")
+    };
+    let g2 = strip("linkage_g2.sql").replace("ORDER BY g2.child_id;", "");
+    let oracle = query(
+        &store,
+        &format!(
+            "SELECT child_id, exposed, mother_exposed, father_exposed, n_parents,
+        coalesce(outcome_date::VARCHAR, ''), followed_to_18 FROM ({g2}) ORDER BY child_id"
+        ),
+    );
+    let ours = query(&store, "SELECT child_id, exposed, exposed_mother, exposed_father, n_parents,
+        coalesce(care_date::VARCHAR, ''), followed_to_a FROM linkage_g2 WHERE relation_kind = 'biological' ORDER BY child_id");
+    assert!(ours.len() > 30_000, "{}", ours.len());
+    assert_eq!(ours, oracle, "linkage_g2 equals the oracle");
+    let rr = strip("linkage_rr.sql").replacen("WITH inc AS", ", inc AS", 1);
+    let oracle = query(&store, &format!("WITH g2 AS ({g2}) {rr}"));
+    let ours = query(
+        &store,
+        "SELECT a, n1, c, n0, risk_ratio, lower, upper FROM linkage_risk
+        WHERE relation_kind = 'biological' AND outcome = 'care' AND exposure = 'either' AND child_sex = 'all'",
+    );
+    assert_eq!(ours[0][..4], oracle[0][..4], "a, n1, c, n0");
+    for i in 4..7 {
+        let (x, y): (f64, f64) = (ours[0][i].parse().unwrap(), oracle[0][i].parse().unwrap());
+        assert!((x - y).abs() < 1e-6, "{i}: {x} vs {y}");
+    }
     // The same files with one thread as with two.
     let tables = || -> serde_json::Value {
         let text = std::fs::read(store.join("linkage/current.json")).unwrap();
