@@ -58,6 +58,21 @@ pub enum Command {
     /// Publication exports with disclosure control.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Build a cohort from a definition (TOML) and print its attrition table.
+    Cohort(CohortArgs),
+}
+
+/// `kohort cohort`.
+#[derive(Debug, Args)]
+pub struct CohortArgs {
+    /// The cohort definition (TOML; see cohorts/).
+    pub definition: PathBuf,
+    /// The store folder (with a current outcome run when the entry is a spell).
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Write members.csv and attrition.csv to this folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `kohort export ...`.

@@ -6,6 +6,7 @@
 //! in `data-schema/` and is read by [`schema`]. [`synth`] writes synthetic deliveries.
 
 pub mod cli;
+pub mod cohort;
 pub mod commands;
 pub mod db;
 pub mod delivery;

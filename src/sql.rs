@@ -134,3 +134,27 @@ pub mod export {
     /// Survival tables to publish.
     pub const READ_SURVIVAL: &str = include_str!("../sql/export/read_survival.sql");
 }
+
+/// Cohort definitions: entry events and the rules, step by step (`crate::cohort`).
+pub mod cohort {
+    /// Lists the definition filters on.
+    pub const SETUP: &str = include_str!("../sql/cohort/setup.sql");
+    /// Entry events by kind.
+    pub const ENTRY: &str = include_str!("../sql/cohort/entry.sql");
+    /// Entry events from the user's SQL.
+    pub const ENTRY_SQL: &str = include_str!("../sql/cohort/entry_sql.sql");
+    /// Entry date range.
+    pub const DATE_RANGE: &str = include_str!("../sql/cohort/date_range.sql");
+    /// Age at entry.
+    pub const AGE: &str = include_str!("../sql/cohort/age.sql");
+    /// Region at entry.
+    pub const REGION: &str = include_str!("../sql/cohort/region.sql");
+    /// Washout.
+    pub const WASHOUT: &str = include_str!("../sql/cohort/washout.sql");
+    /// First index per person.
+    pub const FIRST: &str = include_str!("../sql/cohort/first.sql");
+    /// Persons and events remaining.
+    pub const COUNT: &str = include_str!("../sql/cohort/count.sql");
+    /// Members with exit dates.
+    pub const MEMBERS: &str = include_str!("../sql/cohort/members.sql");
+}

@@ -3,6 +3,7 @@
 mod common;
 
 mod cli;
+mod cohort;
 mod engine;
 mod export;
 mod ingest;

@@ -1,5 +1,6 @@
 //! One file per subcommand; each exposes `run(args, ctx)`. Clap types stay in `cli`.
 
+mod cohort;
 mod demo;
 mod export;
 mod ingest;
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Outcomes(args) => outcomes::run(&args, &ctx),
         Command::Linkage(args) => linkage::run(&args, &ctx),
         Command::Export(ExportCommand::Tables(args)) => export::tables(&args, &ctx),
+        Command::Cohort(args) => cohort::run(&args, &ctx),
     }
     .context("kohort failed")
 }

@@ -1,0 +1,3 @@
+-- Lists a cohort definition filters on, filled by kohort.
+CREATE OR REPLACE TEMP TABLE cohort_forms (care_form VARCHAR);
+CREATE OR REPLACE TEMP TABLE cohort_munis (municipality VARCHAR);

@@ -1,0 +1,242 @@
+//! Cohort definitions (issue 6, part 1): an entry event, then rules applied one after the
+//! other, each reported in an **attrition table** (persons and index events remaining after the
+//! rule, as OHDSI cohort tools report it). A definition is TOML (`cohorts/*.toml`) or a SQL file
+//! returning `person_id, index_date` (then only the rules given in TOML apply on top of it).
+//!
+//! Rules, in this order (each only when configured): entry date range (inclusive), age at entry
+//! in completed years, region at entry (a residence row valid on the index date), washout (no
+//! care episode active on any of the N days before the index date), first index per person.
+//! Members get an exit date: the earliest of death, emigration, data end and the birthday at
+//! `exit_age` (default 18) — the outcome engine's follow-up end.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use duckdb::Connection;
+use serde::{Deserialize, Serialize};
+
+use crate::db::{DbError, DuckContext};
+use crate::sql::cohort as q;
+
+/// Errors building a cohort.
+#[derive(Debug, thiserror::Error)]
+pub enum CohortError {
+    /// DuckDB failed (a missing `spells` view means no outcome run yet).
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// File trouble.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The definition is not valid.
+    #[error("cohort definition {path}: {message}")]
+    Definition {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Result alias for this module.
+pub type Result<T> = std::result::Result<T, CohortError>;
+
+/// The entry event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entry {
+    /// A person's first care spell.
+    FirstSpell,
+    /// Any care spell start.
+    AnySpell,
+    /// A spell starting with an episode of one of `care_forms`.
+    SpellOfForm,
+    /// A spell whose index level is at least `min_level`.
+    SpellOfLevel,
+    /// A safety report.
+    SafetyReport,
+    /// A measure start.
+    MeasureStart,
+    /// Birth.
+    Birth,
+}
+
+impl Entry {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::FirstSpell => "first_spell",
+            Self::AnySpell => "any_spell",
+            Self::SpellOfForm => "spell_of_form",
+            Self::SpellOfLevel => "spell_of_level",
+            Self::SafetyReport => "safety_report",
+            Self::MeasureStart => "measure_start",
+            Self::Birth => "birth",
+        }
+    }
+}
+
+/// A cohort definition (TOML).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CohortDef {
+    /// Name.
+    pub name: String,
+    /// The entry event (or give `sql`).
+    pub entry: Option<Entry>,
+    /// A SQL file (relative to the definition) returning `person_id, index_date`.
+    pub sql: Option<PathBuf>,
+    /// Care forms of `spell_of_form`.
+    #[serde(default)]
+    pub care_forms: Vec<String>,
+    /// Minimum index level of `spell_of_level`.
+    #[serde(default)]
+    pub min_level: u8,
+    /// First entry date (inclusive).
+    #[serde(default, deserialize_with = "opt_date")]
+    pub entry_from: Option<NaiveDate>,
+    /// Last entry date (inclusive).
+    #[serde(default, deserialize_with = "opt_date")]
+    pub entry_to: Option<NaiveDate>,
+    /// Minimum age at entry (completed years).
+    pub age_min: Option<u32>,
+    /// Maximum age at entry (completed years).
+    pub age_max: Option<u32>,
+    /// Municipalities (residence at entry).
+    #[serde(default)]
+    pub municipalities: Vec<String>,
+    /// No care in the N days before entry.
+    pub washout_days: Option<u32>,
+    /// Keep each person's first remaining index only (default true).
+    #[serde(default = "yes")]
+    pub first_only: bool,
+    /// Age at which follow-up ends (exit date); default 18.
+    #[serde(default = "eighteen")]
+    pub exit_age: u32,
+}
+
+/// A TOML local date (`2016-01-01`), when given.
+fn opt_date<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<NaiveDate>, D::Error> {
+    use serde::de::Error as _;
+    let dt = toml::value::Datetime::deserialize(d)?;
+    match (dt.date, dt.time, dt.offset) {
+        (Some(x), None, None) => NaiveDate::from_ymd_opt(i32::from(x.year), u32::from(x.month), u32::from(x.day))
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(format!("{dt} is not a calendar date"))),
+        _ => Err(D::Error::custom(format!("{dt}: expected a date like 2016-01-01"))),
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn eighteen() -> u32 {
+    18
+}
+
+/// One attrition row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attrition {
+    /// The rule, in words.
+    pub rule: String,
+    /// Persons remaining.
+    pub persons: u64,
+    /// Index events remaining.
+    pub index_events: u64,
+}
+
+/// A built cohort.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cohort {
+    /// Members: person, index date, exit date (sorted).
+    pub members: Vec<(String, NaiveDate, NaiveDate)>,
+    /// Persons and events after each rule.
+    pub attrition: Vec<Attrition>,
+}
+
+impl CohortDef {
+    /// Read a TOML definition.
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = fs_err::read_to_string(path)?;
+        let def: Self = toml::from_str(&text)
+            .map_err(|e| CohortError::Definition { path: path.to_owned(), message: e.to_string() })?;
+        let bad = |m: &str| Err(CohortError::Definition { path: path.to_owned(), message: m.to_owned() });
+        match (def.entry, &def.sql) {
+            (None, None) => return bad("give `entry` or `sql`"),
+            (Some(_), Some(_)) => return bad("give `entry` or `sql`, not both"),
+            (Some(Entry::SpellOfForm), _) if def.care_forms.is_empty() => {
+                return bad("entry `spell_of_form` needs `care_forms`");
+            }
+            _ => {}
+        }
+        Ok(def)
+    }
+}
+
+fn count(conn: &Connection, rule: String) -> Result<Attrition> {
+    let (persons, events): (i64, i64) =
+        conn.query_row(q::COUNT, [], |r| Ok((r.get(0)?, r.get(1)?))).ctx("counting the cohort")?;
+    Ok(Attrition { rule, persons: persons.unsigned_abs(), index_events: events.unsigned_abs() })
+}
+
+/// Build `def` on a connection with the store views and the current outcome run's views
+/// ([`crate::query::open_store`]); `base` is the folder a `sql` path is relative to.
+pub fn build(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Cohort> {
+    conn.execute_batch(q::SETUP).ctx("cohort lists")?;
+    for form in &def.care_forms {
+        conn.execute("INSERT INTO cohort_forms VALUES (?)", [form]).ctx("cohort care forms")?;
+    }
+    for m in &def.municipalities {
+        conn.execute("INSERT INTO cohort_munis VALUES (?)", [m]).ctx("cohort municipalities")?;
+    }
+    let mut attrition = Vec::new();
+    match (&def.sql, def.entry) {
+        (Some(file), _) => {
+            let path = base.join(file);
+            let text = fs_err::read_to_string(&path)?;
+            let query = text.trim().trim_end_matches(';');
+            conn.execute_batch(&crate::db::render(q::ENTRY_SQL, &[("query", query)]))
+                .ctx(format!("cohort query {}", path.display()))?;
+            attrition.push(count(conn, format!("entry: rows of {}", file.display()))?);
+        }
+        (None, Some(entry)) => {
+            conn.execute(q::ENTRY, duckdb::params![entry.as_str(), i64::from(def.min_level)])
+                .ctx("cohort entry events (is there an outcome run? `kohort outcomes` computes the spells)")?;
+            attrition.push(count(conn, format!("entry: {}", entry.as_str()))?);
+        }
+        (None, None) => {
+            return Err(CohortError::Definition { path: base.to_owned(), message: "give `entry` or `sql`".into() });
+        }
+    }
+    if def.entry_from.is_some() || def.entry_to.is_some() {
+        let from = def.entry_from.map_or_else(|| "0001-01-01".to_owned(), |d| d.to_string());
+        let to = def.entry_to.map_or_else(|| "9999-12-31".to_owned(), |d| d.to_string());
+        conn.execute(q::DATE_RANGE, duckdb::params![from, to]).ctx("cohort date range")?;
+        attrition.push(count(conn, format!("entry date in [{from}, {to}]"))?);
+    }
+    if def.age_min.is_some() || def.age_max.is_some() {
+        let (lo, hi) = (def.age_min.unwrap_or(0), def.age_max.unwrap_or(200));
+        conn.execute(q::AGE, duckdb::params![i64::from(lo), i64::from(hi)]).ctx("cohort age")?;
+        attrition.push(count(conn, format!("age at entry {lo} to {hi}"))?);
+    }
+    if !def.municipalities.is_empty() {
+        conn.execute_batch(q::REGION).ctx("cohort region")?;
+        attrition.push(count(conn, format!("living in {} at entry", def.municipalities.join(", ")))?);
+    }
+    if let Some(days) = def.washout_days {
+        conn.execute(q::WASHOUT, [i64::from(days)]).ctx("cohort washout")?;
+        attrition.push(count(conn, format!("no care in the {days} days before entry"))?);
+    }
+    if def.first_only {
+        conn.execute_batch(q::FIRST).ctx("cohort first index")?;
+        attrition.push(count(conn, "first index per person".to_owned())?);
+    }
+    let mut stmt = conn.prepare(q::MEMBERS).ctx("cohort members")?;
+    let rows = stmt
+        .query_map([i64::from(def.exit_age)], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))
+        .ctx("cohort members")?;
+    let mut members = Vec::new();
+    for r in rows {
+        members.push(r.ctx("cohort members")?);
+    }
+    Ok(Cohort { members, attrition })
+}
