@@ -60,6 +60,21 @@ pub enum Command {
     Export(ExportCommand),
     /// Build a cohort from a definition (TOML) and print its attrition table.
     Cohort(CohortArgs),
+    /// Run a study: cohorts x outcomes x splits x regions as tidy tables.
+    Study(StudyArgs),
+}
+
+/// `kohort study`.
+#[derive(Debug, Args)]
+pub struct StudyArgs {
+    /// The study file (TOML; see studies/).
+    pub study: PathBuf,
+    /// The store folder (with a current outcome run).
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Output folder (the study's tables go to OUT/<name>/).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `kohort cohort`.

@@ -158,3 +158,13 @@ pub mod cohort {
     /// Members with exit dates.
     pub const MEMBERS: &str = include_str!("../sql/cohort/members.sql");
 }
+
+/// Studies: per-index rows of cohort members, and the tidy tables (`crate::study`).
+pub mod study {
+    /// Study inputs.
+    pub const SETUP: &str = include_str!("../sql/study/setup.sql");
+    /// Per-index outcome rows of the members with their split values.
+    pub const INDEX_ROWS: &str = include_str!("../sql/study/index_rows.sql");
+    /// The tables.
+    pub const TABLES: &str = include_str!("../sql/study/tables.sql");
+}

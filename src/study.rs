@@ -1,6 +1,7 @@
-//! Studies (issue 6 part 2): the statistics behind the tidy tables of
-//! `data-schema/study_tables.md`. Only the interval arithmetic is here so far; cohorts, splits
-//! and the table writer are still to come.
+//! Studies (issue 6 part 2): cohorts × fixed-window outcomes × splits × regions, as the tidy
+//! tables of `data-schema/study_tables.md` (`sql/study/*.sql`). So far: re-entry and escalation
+//! (every window of the current outcome run), splits total / sex / age band / index year, regions
+//! national (NL), municipality and youth region side by side; period `all`.
 //!
 //! Rule chosen: the 95% interval of a proportion is Wilson's score interval with z = 1.959964
 //! (the 0.975 normal quantile), reported in percent as the contract's `ci_lower`/`ci_upper`; a
@@ -23,4 +24,108 @@ pub fn wilson_percent(count: u64, denominator: u64) -> Option<(f64, f64)> {
     let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
     let half = Z95 / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
     Some((100.0 * (centre - half).max(0.0), 100.0 * (centre + half).min(1.0)))
+}
+
+use std::path::{Path, PathBuf};
+
+use duckdb::arrow::record_batch::RecordBatch;
+use serde::Deserialize;
+
+use crate::db::{DbError, DbSettings, DuckContext};
+
+/// Errors of a study run.
+#[derive(Debug, thiserror::Error)]
+pub enum StudyError {
+    /// DuckDB failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// A cohort failed.
+    #[error(transparent)]
+    Cohort(#[from] crate::cohort::CohortError),
+    /// The reference data failed.
+    #[error(transparent)]
+    Reference(#[from] crate::reference::ReferenceError),
+    /// Opening the store failed.
+    #[error(transparent)]
+    Query(#[from] crate::query::QueryError),
+    /// Writing failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// File trouble.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The study file is not valid.
+    #[error("study {path}: {message}")]
+    Definition {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A study (`study.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudyDef {
+    /// Name (the output folder).
+    pub name: String,
+    /// Cohort definitions, relative to the study file.
+    pub cohorts: Vec<PathBuf>,
+}
+
+/// Run a study over the store's current outcome run; writes `out/<name>/tables.parquet` and
+/// `tables.csv`. Returns the output folder and the number of rows.
+pub fn run(
+    store: &crate::store::Store,
+    file: &Path,
+    out: &Path,
+    db: &DbSettings,
+) -> Result<(PathBuf, u64), StudyError> {
+    let text = fs_err::read_to_string(file)?;
+    let def: StudyDef =
+        toml::from_str(&text).map_err(|e| StudyError::Definition { path: file.to_owned(), message: e.to_string() })?;
+    let base = file.parent().unwrap_or_else(|| Path::new("."));
+    let conn = crate::query::open_store(store, db)?;
+    conn.execute_batch(crate::sql::study::SETUP).ctx("study inputs")?;
+    for rel in &def.cohorts {
+        let path = base.join(rel);
+        let cdef = crate::cohort::CohortDef::read(&path)?;
+        let cohort = crate::cohort::build(&conn, &cdef, path.parent().unwrap_or(base))?;
+        let mut app = conn.appender("study_members").ctx("study members")?;
+        for (person, index, _) in &cohort.members {
+            app.append_row(duckdb::params![cdef.name, person, index]).ctx("study members")?;
+        }
+    }
+    {
+        let regions = crate::reference::YouthRegions::shipped()?;
+        let mut app = conn.appender("study_regions").ctx("study regions")?;
+        for r in regions.rows() {
+            app.append_row(duckdb::params![r.municipality, r.youth_region, r.valid_from_year, r.valid_to_year])
+                .ctx("study regions")?;
+        }
+    }
+    conn.execute_batch(crate::sql::study::INDEX_ROWS).ctx("study index rows")?;
+    let mut stmt = conn.prepare(crate::sql::study::TABLES).ctx("study tables")?;
+    let batches: Vec<RecordBatch> = stmt.query_arrow([&def.name]).ctx("study tables")?.collect();
+    let schema = stmt.schema();
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let dir = out.join(&def.name);
+    let staging = dir.with_extension("staging");
+    if staging.exists() {
+        fs_err::remove_dir_all(&staging)?;
+    }
+    fs_err::create_dir_all(&staging)?;
+    crate::store::write_parquet(&staging.join("tables.parquet"), "tables.parquet", schema, batches.clone())?;
+    let csv = fs_err::File::create(staging.join("tables.csv"))?;
+    let mut w = duckdb::arrow::csv::WriterBuilder::new().with_header(true).build(csv);
+    for b in &batches {
+        w.write(b).map_err(|e| StudyError::Definition { path: file.to_owned(), message: e.to_string() })?;
+    }
+    drop(w);
+    if dir.exists() {
+        fs_err::remove_dir_all(&dir)?;
+    }
+    fs_err::rename(&staging, &dir)?;
+    Ok((dir, rows as u64))
 }

@@ -37,3 +37,159 @@ fn wilson_interval_matches_closed_forms() {
     assert_eq!(wilson_percent(0, 0), None);
     assert_eq!(wilson_percent(3, 2), None);
 }
+
+/// `small`, ingested, outcomes computed, the monitor study run; returns (tmp, store, tables dir).
+fn small_study() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    use crate::common::*;
+    let tmp = tempfile::tempdir().expect("tmp");
+    let s = kohort::synth::load_scenario("small").expect("scenario");
+    let opts = kohort::synth::SynthOptions {
+        format: kohort::synth::OutputFormat::Csv,
+        threads: Some(2),
+        progress: false,
+        scale: None,
+    };
+    let summary = kohort::synth::generate(&s, &tmp.path().join("synth"), &opts).expect("synth");
+    let store = tmp.path().join("store");
+    for d in &summary.deliveries {
+        ingest_cmd(&d.dir, &store, tmp.path()).assert().code(0);
+    }
+    kohort().arg("--quiet").arg("outcomes").arg("--store").arg(&store).assert().success();
+    let study = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/small_monitor.toml");
+    kohort()
+        .arg("study")
+        .arg(study)
+        .arg("--store")
+        .arg(&store)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .success();
+    let dir = tmp.path().join("out/small_monitor");
+    (tmp, store, dir)
+}
+
+type Key = (String, i64, String, String, String, String);
+
+#[test]
+fn every_cell_equals_a_brute_force_count_over_the_per_index_rows_and_tables_reconcile() {
+    use std::collections::BTreeMap;
+
+    use chrono::{Datelike, NaiveDate};
+
+    use crate::common::query;
+    let (_tmp, store, dir) = small_study();
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    // Persons, residence and the per-index rows, read raw; everything else recomputed here.
+    let persons: BTreeMap<String, (NaiveDate, String)> =
+        query(&store, "SELECT person_id, birth_date::VARCHAR, sex FROM persons")
+            .into_iter()
+            .map(|r| (r[0].clone(), (date(&r[1]), r[2].clone())))
+            .collect();
+    let mut residence: BTreeMap<String, Vec<(NaiveDate, Option<NaiveDate>, String)>> = BTreeMap::new();
+    for r in query(
+        &store,
+        "SELECT person_id, valid_from::VARCHAR, coalesce(valid_to::VARCHAR, ''), municipality FROM residence",
+    ) {
+        let to = (!r[2].is_empty()).then(|| date(&r[2]));
+        residence.entry(r[0].clone()).or_default().push((date(&r[1]), to, r[3].clone()));
+    }
+    let regions = kohort::reference::YouthRegions::shipped().unwrap();
+    let age = |b: NaiveDate, d: NaiveDate| d.year() - b.year() - i32::from((d.month(), d.day()) < (b.month(), b.day()));
+    // Per-index rows: (outcome, person, index date, window, status) of spells starting 2015-2024.
+    let rows = query(
+        &store,
+        "SELECT 'reentry', s.person_id, s.start::VARCHAR, w.window_days, w.status FROM spells s
+           JOIN reentry_windows w USING (person_id, spell_no)
+         UNION ALL
+         SELECT 'escalation', s.person_id, s.start::VARCHAR, e.window_days, e.status FROM spells s
+           JOIN escalation e ON e.person_id = s.person_id AND e.index_date = s.start",
+    );
+    let mut want: BTreeMap<Key, (u64, u64)> = BTreeMap::new();
+    for r in rows {
+        let (person, index) = (&r[1], date(&r[2]));
+        let (birth, sex) = &persons[person];
+        let a = age(*birth, index);
+        if !(2015..=2024).contains(&index.year()) || !(0..=17).contains(&a) || !(r[4] == "event" || r[4] == "no_event")
+        {
+            continue;
+        }
+        let muni = residence
+            .get(person)
+            .and_then(|rs| {
+                rs.iter().filter(|(f, t, _)| *f <= index && t.is_none_or(|t| index <= t)).max_by_key(|(f, _, _)| *f)
+            })
+            .map_or("unknown".to_owned(), |(_, _, m)| m.clone());
+        let youth = regions.lookup(&muni, index.year()).map_or("unknown".to_owned(), |g| g.youth_region.clone());
+        let band = match a {
+            0..=3 => "0-3",
+            4..=11 => "4-11",
+            _ => "12-17",
+        };
+        let window: i64 = r[3].parse().unwrap();
+        for (level, region) in [("national", "NL".to_owned()), ("municipality", muni.clone()), ("youth_region", youth)]
+        {
+            for (split, value) in [
+                ("total", "total".to_owned()),
+                ("sex", sex.clone()),
+                ("age_band", band.to_owned()),
+                ("index_year", index.year().to_string()),
+            ] {
+                let e =
+                    want.entry((r[0].clone(), window, level.into(), region.clone(), split.into(), value)).or_default();
+                e.0 += u64::from(r[4] == "event");
+                e.1 += 1;
+            }
+        }
+    }
+    // Every row of the tables equals the brute-force cell; every cell is in the tables.
+    let file = dir.join("tables.parquet");
+    let got = query(
+        &store,
+        &format!(
+            "SELECT outcome, window_days, region_level, region, split, split_value, count, denominator, table_name,
+                    percentage, ci_lower, ci_upper FROM read_parquet('{}')",
+            file.display()
+        ),
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &got {
+        let key: Key = (r[0].clone(), r[1].parse().unwrap(), r[2].clone(), r[3].clone(), r[4].clone(), r[5].clone());
+        let (c, n): (u64, u64) = (r[6].parse().unwrap(), r[7].parse().unwrap());
+        assert_eq!(want.get(&key), Some(&(c, n)), "{r:?}");
+        assert!((r[9].parse::<f64>().unwrap() - 100.0 * c as f64 / n as f64).abs() < 1e-9);
+        let (lo, hi) = wilson_percent(c, n).unwrap();
+        assert!(
+            (r[10].parse::<f64>().unwrap() - lo).abs() < 1e-6 && (r[11].parse::<f64>().unwrap() - hi).abs() < 1e-6,
+            "{r:?}"
+        );
+        seen.insert(key);
+    }
+    assert_eq!(seen.len(), want.len(), "every brute-force cell is published");
+    assert!(want.len() > 300, "{}", want.len());
+    // Reconciliation: categories sum to the total; regions of a level sum to NL.
+    let mut by_total: BTreeMap<(String, i64, String, String, String), u64> = BTreeMap::new();
+    let mut by_nation: BTreeMap<(String, i64, String, String, String), u64> = BTreeMap::new();
+    for ((o, w, level, region, split, value), (_, n)) in &want {
+        if split != "total" {
+            *by_total.entry((o.clone(), *w, level.clone(), region.clone(), split.clone())).or_default() += n;
+        }
+        if level != "national" {
+            *by_nation.entry((o.clone(), *w, level.clone(), split.clone(), value.clone())).or_default() += n;
+        }
+    }
+    for ((o, w, level, region, _), n) in by_total {
+        assert_eq!(want[&(o, w, level, region, "total".into(), "total".into())].1, n);
+    }
+    for ((o, w, _, split, value), n) in by_nation {
+        assert_eq!(want[&(o, w, "national".into(), "NL".into(), split, value)].1, n);
+    }
+    // And the export takes the study's tables as they are.
+    crate::common::kohort()
+        .args(["export", "tables", "--in"])
+        .arg(&dir)
+        .arg("--out")
+        .arg(dir.with_extension("export"))
+        .assert()
+        .success();
+}

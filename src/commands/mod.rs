@@ -9,6 +9,7 @@ mod linkage;
 pub(crate) mod outcomes;
 mod schema;
 mod sql;
+mod study;
 mod synth;
 mod verify;
 
@@ -57,6 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Linkage(args) => linkage::run(&args, &ctx),
         Command::Export(ExportCommand::Tables(args)) => export::tables(&args, &ctx),
         Command::Cohort(args) => cohort::run(&args, &ctx),
+        Command::Study(args) => study::run(&args, &ctx),
     }
     .context("kohort failed")
 }

@@ -1,0 +1,37 @@
+-- The per-index outcome rows of the cohort members, with what the splits need. Join rules:
+-- re-entry = the end of the cohort's spell (the spell starting on the index date; its windows
+-- in reentry_windows); escalation = the spell start itself (escalation.index_date). Region at the
+-- index date: the residence row valid then (latest valid_from), mapped to the youth region valid
+-- in the index year; `unknown` when none, so categories stay exhaustive.
+CREATE OR REPLACE TEMP TABLE study_index AS
+WITH idx AS (
+    SELECT m.cohort, m.person_id, m.index_date, 'reentry' AS outcome, w.window_days, w.status
+    FROM study_members m
+    JOIN spells s ON s.person_id = m.person_id AND s.start = m.index_date
+    JOIN reentry_windows w ON w.person_id = s.person_id AND w.spell_no = s.spell_no
+    UNION ALL
+    SELECT m.cohort, m.person_id, m.index_date, 'escalation', e.window_days, e.status
+    FROM study_members m
+    JOIN escalation e ON e.person_id = m.person_id AND e.index_date = m.index_date
+),
+aged AS (
+    SELECT idx.*, p.sex,
+           year(idx.index_date) - year(p.birth_date)
+             - CASE WHEN month(idx.index_date) < month(p.birth_date)
+                      OR (month(idx.index_date) = month(p.birth_date) AND day(idx.index_date) < day(p.birth_date))
+                    THEN 1 ELSE 0 END AS age,
+           (SELECT arg_max(r.municipality, r.valid_from) FROM residence r
+            WHERE r.person_id = idx.person_id AND r.valid_from <= idx.index_date
+              AND (r.valid_to IS NULL OR idx.index_date <= r.valid_to)) AS municipality
+    FROM idx JOIN persons p USING (person_id)
+)
+SELECT a.cohort, a.person_id, a.index_date, a.outcome, a.window_days, a.status, a.sex,
+       CASE WHEN a.age BETWEEN 0 AND 3 THEN '0-3' WHEN a.age BETWEEN 4 AND 11 THEN '4-11'
+            WHEN a.age BETWEEN 12 AND 17 THEN '12-17' WHEN a.age BETWEEN 18 AND 22 THEN '18-22'
+            ELSE 'other' END AS age_band,
+       year(a.index_date)::VARCHAR AS index_year,
+       coalesce(a.municipality, 'unknown') AS municipality,
+       coalesce((SELECT min(g.youth_region) FROM study_regions g
+                 WHERE g.municipality = a.municipality AND g.from_year <= year(a.index_date)
+                   AND (g.to_year IS NULL OR year(a.index_date) <= g.to_year)), 'unknown') AS youth_region
+FROM aged a;

@@ -1,0 +1,42 @@
+-- The study's tables in the tidy long form of data-schema/study_tables.md: per cohort, outcome
+-- and window; national (NL), every municipality and every youth region side by side (mirror
+-- data); split by nothing (total), sex, age band at index and index year (the trend). One table
+-- per split (`by_<split>`), each holding its own copy of the total rows. count = events within
+-- the window, denominator = events + no events (censored indexes are left out, DOMAIN §4;
+-- dropped indexes are not at risk). Wilson 95% interval in percent. params: $1 study name
+WITH base AS (
+    SELECT * FROM study_index WHERE status IN ('event', 'no_event')
+),
+long AS (
+    SELECT b.cohort, b.outcome, b.window_days, g.region_level, g.region, s.split, s.split_value, b.status
+    FROM base b
+    CROSS JOIN LATERAL (VALUES ('national', 'NL'), ('municipality', b.municipality),
+                               ('youth_region', b.youth_region)) g(region_level, region)
+    CROSS JOIN LATERAL (VALUES ('total', 'total'), ('sex', b.sex), ('age_band', b.age_band),
+                               ('index_year', b.index_year)) s(split, split_value)
+),
+cells AS (
+    SELECT cohort, outcome, window_days, region_level, region, split, split_value,
+           count(*) FILTER (WHERE status = 'event') AS count, count(*) AS denominator
+    FROM long GROUP BY ALL
+),
+tabled AS (
+    SELECT 'by_' || split AS table_name, * FROM cells WHERE split <> 'total'
+    UNION ALL
+    SELECT 'by_' || t.split AS table_name, c.*
+    FROM cells c CROSS JOIN (VALUES ('sex'), ('age_band'), ('index_year')) t(split)
+    WHERE c.split = 'total'
+),
+w AS (
+    SELECT *, count / denominator::DOUBLE AS p, 1.959963984540054 AS z FROM tabled
+)
+SELECT $1 AS study, table_name, cohort, outcome, window_days::INTEGER AS window_days, 'all' AS period,
+       region_level, region, split, split_value, count::BIGINT AS count, denominator::BIGINT AS denominator,
+       100 * p AS percentage,
+       100 * (p + z * z / (2 * denominator) - z * sqrt(p * (1 - p) / denominator + z * z / (4 * denominator * denominator)))
+           / (1 + z * z / denominator) AS ci_lower,
+       100 * (p + z * z / (2 * denominator) + z * sqrt(p * (1 - p) / denominator + z * z / (4 * denominator * denominator)))
+           / (1 + z * z / denominator) AS ci_upper,
+       NULL::BIGINT AS population, NULL::DOUBLE AS rate_per_1000
+FROM w
+ORDER BY study, table_name, cohort, outcome, window_days, period, region_level, region, split, split_value

@@ -1,0 +1,15 @@
+//! `kohort study`: run a study and say where its tables are.
+
+use anyhow::Context as _;
+
+use super::{Ctx, Outcome};
+use crate::cli::StudyArgs;
+use crate::store::Store;
+
+/// Run.
+pub fn run(args: &StudyArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+    let (dir, rows) = crate::study::run(&Store::at(&args.store), &args.study, &args.out, &ctx.db)
+        .with_context(|| format!("running study {}", args.study.display()))?;
+    ctx.printer.info(format_args!("{rows} table rows written to {} (tables.parquet, tables.csv)", dir.display()));
+    Ok(Outcome::Done)
+}
