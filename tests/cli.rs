@@ -85,6 +85,18 @@ fn demo_runs_the_whole_path_and_its_figures_match_the_delivery() {
     assert!(line.contains(&format!("| {rows} ")), "{line} vs {rows}");
     assert!(text.contains("re-entry after a spell end (herhaald beroep)"), "{text}");
     assert!(dir.join("store/manifest.json").exists() && dir.join("store/results/current.json").exists());
+    // The study's mirror-data tables and their safe export: the export's published rows are the
+    // study's rows minus the suppressed ones, and the report says how many.
+    let study = dir.join("studies/small_monitor/tables.csv");
+    let study_rows = csv::Reader::from_path(&study).unwrap().records().count();
+    assert!(text.contains(&format!("{study_rows} table rows")), "{text}");
+    let exported = csv::Reader::from_path(dir.join("export/small_monitor/tables.csv")).unwrap();
+    let suppressed = exported.into_records().filter(|r| r.as_ref().unwrap().get(17) == Some("true")).count();
+    assert!(text.contains(&format!("{suppressed} of {study_rows} rows suppressed")), "{text}");
+    let tables = std::fs::read_to_string(&study).unwrap();
+    for level in [",national,NL,", ",municipality,", ",youth_region,"] {
+        assert!(tables.contains(level), "mirror data: {level}");
+    }
     // Running it again starts afresh.
     kohort().args(["--quiet", "demo", "--dir"]).arg(&dir).assert().success();
 }

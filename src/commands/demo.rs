@@ -16,7 +16,14 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     let p = &ctx.printer;
     let deliveries = args.dir.join("deliveries");
     let store_dir = args.dir.join("store");
-    for old in [&deliveries, &store_dir, &args.dir.join("store-quarantine")] {
+    for old in [
+        &deliveries,
+        &store_dir,
+        &args.dir.join("store-quarantine"),
+        &args.dir.join("studies"),
+        &args.dir.join("export"),
+        &args.dir.join("definitions"),
+    ] {
         if old.exists() {
             fs_err::remove_dir_all(old)
                 .with_context(|| format!("clearing the previous demo in {}", args.dir.display()))?;
@@ -24,7 +31,7 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     }
     fs_err::create_dir_all(&args.dir)?;
     let scenario = synth::load_scenario(&args.scenario)?;
-    p.info(format_args!("1/4 synthesising scenario '{}' into {}", args.scenario, deliveries.display()));
+    p.info(format_args!("1/6 synthesising scenario '{}' into {}", args.scenario, deliveries.display()));
     let opts =
         SynthOptions { format: OutputFormat::Csv, threads: Some(ctx.db.threads), progress: p.progress(), scale: None };
     let summary = synth::generate(&scenario, &deliveries, &opts)?;
@@ -37,7 +44,7 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         key.write_new(&key_path)?;
         key
     };
-    p.info(format_args!("2/4 ingesting {} deliveries into {}", summary.deliveries.len(), store_dir.display()));
+    p.info(format_args!("2/6 ingesting {} deliveries into {}", summary.deliveries.len(), store_dir.display()));
     let store = Store::at(&store_dir);
     let ingest_opts = IngestOptions { db: ctx.db.clone(), progress: p.progress(), ..IngestOptions::default() };
     for d in &summary.deliveries {
@@ -45,17 +52,39 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
             ingest(&d.dir, &store, &key, &ingest_opts).with_context(|| format!("ingesting {}", d.dir.display()))?;
         p.data(&super::ingest::render(&report));
     }
-    p.info("3/4 store figures (kohort sql over the store views)");
+    p.info("3/6 store figures (kohort sql over the store views)");
     let conn = query::open_store(&store, &ctx.db)?;
     p.data(&query::render(&query::run(&conn, crate::sql::DEMO_FIGURES)?, Format::Table)?);
     p.data(&query::render(&query::run(&conn, crate::sql::DEMO_CARE_FORMS)?, Format::Table)?);
-    p.info("4/4 outcomes (re-entry, escalation, safety, field indicators; kohort outcomes)");
+    p.info("4/6 outcomes (re-entry, escalation, safety, field indicators; kohort outcomes)");
     super::outcomes::compute_and_summarise(&store, &OutcomeConfig::default(), Format::Table, ctx)?;
+    p.info("5/6 a study with mirror data (kohort study studies/small_monitor.toml)");
+    let defs = args.dir.join("definitions");
+    fs_err::create_dir_all(defs.join("studies"))?;
+    fs_err::create_dir_all(defs.join("cohorts"))?;
+    let study_file = defs.join("studies/small_monitor.toml");
+    fs_err::write(&study_file, include_str!("../../studies/small_monitor.toml"))?;
+    fs_err::write(defs.join("cohorts/spells_2015_2024.toml"), include_str!("../../cohorts/spells_2015_2024.toml"))?;
+    let (tables, rows) = crate::study::run(&store, &study_file, &args.dir.join("studies"), &ctx.db)?;
+    p.data(&format!("{rows} table rows (NL, municipalities and youth regions side by side) in {}\n", tables.display()));
+    p.info("6/6 the tables made safe to publish (kohort export tables)");
+    let export_dir = args.dir.join("export").join("small_monitor");
+    let r = crate::export::export_tables(&tables, &export_dir, crate::export::TablesOptions::default(), &ctx.db)?;
     p.data(&format!(
-        "deliveries: {}\nkey:        {} (keep outside the store)\nstore:      {}\ntry:        kohort sql --store {} \"SELECT window_days, status, count(*) FROM reentry_windows GROUP BY ALL\"",
+        "{} of {} rows suppressed ({} primary, {} secondary) in {}\n",
+        r.rows_primary + r.rows_secondary,
+        r.rows,
+        r.rows_primary,
+        r.rows_secondary,
+        export_dir.display()
+    ));
+    p.data(&format!(
+        "deliveries: {}\nkey:        {} (keep outside the store)\nstore:      {}\nstudy:      {}\nexport:     {} (codebook.md, disclosure_report.md)\ntry:        kohort sql --store {} \"SELECT window_days, status, count(*) FROM reentry_windows GROUP BY ALL\"",
         deliveries.display(),
         key_path.display(),
         store_dir.display(),
+        tables.display(),
+        export_dir.display(),
         store_dir.display()
     ));
     Ok(Outcome::Done)
