@@ -6,21 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::common::*;
 
 fn tiny_with_outcomes() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let s = kohort::synth::load_scenario("tiny").expect("scenario");
-    let opts = kohort::synth::SynthOptions {
-        format: kohort::synth::OutputFormat::Csv,
-        threads: Some(2),
-        progress: false,
-        scale: None,
-    };
-    let summary = kohort::synth::generate(&s, &tmp.path().join("synth"), &opts).expect("synth");
-    let store = tmp.path().join("store");
-    for d in &summary.deliveries {
-        ingest_cmd(&d.dir, &store, tmp.path()).assert().code(0);
-    }
-    kohort().arg("--quiet").arg("outcomes").arg("--store").arg(&store).assert().success();
-    (tmp, store)
+    scenario_store("tiny", true)
 }
 
 fn cohort(store: &Path, file: &str, out: &Path) -> (Vec<Vec<String>>, String) {

@@ -11,19 +11,7 @@ use crate::common::*;
 
 /// Synthesise a scenario, ingest it, run `kohort linkage` (with an optional config).
 fn linked(scenario: &str, config: Option<&str>) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let s = kohort::synth::load_scenario(scenario).expect("scenario");
-    let opts = kohort::synth::SynthOptions {
-        format: kohort::synth::OutputFormat::Csv,
-        threads: Some(2),
-        progress: false,
-        scale: None,
-    };
-    let summary = kohort::synth::generate(&s, &tmp.path().join("synth"), &opts).expect("synth");
-    let store = tmp.path().join("store");
-    for d in &summary.deliveries {
-        ingest_cmd(&d.dir, &store, tmp.path()).assert().code(0);
-    }
+    let (tmp, store) = scenario_store(scenario, false);
     let mut cmd = kohort();
     cmd.arg("linkage").arg("--store").arg(&store);
     if let Some(text) = config {

@@ -41,20 +41,7 @@ fn wilson_interval_matches_closed_forms() {
 /// `small`, ingested, outcomes computed, the monitor study run; returns (tmp, store, tables dir).
 fn small_study() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
     use crate::common::*;
-    let tmp = tempfile::tempdir().expect("tmp");
-    let s = kohort::synth::load_scenario("small").expect("scenario");
-    let opts = kohort::synth::SynthOptions {
-        format: kohort::synth::OutputFormat::Csv,
-        threads: Some(2),
-        progress: false,
-        scale: None,
-    };
-    let summary = kohort::synth::generate(&s, &tmp.path().join("synth"), &opts).expect("synth");
-    let store = tmp.path().join("store");
-    for d in &summary.deliveries {
-        ingest_cmd(&d.dir, &store, tmp.path()).assert().code(0);
-    }
-    kohort().arg("--quiet").arg("outcomes").arg("--store").arg(&store).assert().success();
+    let (tmp, store) = scenario_store("small", true);
     let study = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/small_monitor.toml");
     kohort()
         .arg("study")

@@ -229,3 +229,26 @@ pub fn quarantine(dir: &Path) -> Vec<(String, u64, String, String)> {
     }
     out
 }
+
+/// Synthesise a built-in scenario (CSV, 2 threads) and ingest every delivery into a new store;
+/// with `outcomes`, compute the default outcomes too. Returns the temp folder (which also holds
+/// `synth/` and the test key) and the store.
+pub fn scenario_store(scenario: &str, outcomes: bool) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let s = kohort::synth::load_scenario(scenario).expect("scenario");
+    let opts = kohort::synth::SynthOptions {
+        format: kohort::synth::OutputFormat::Csv,
+        threads: Some(2),
+        progress: false,
+        scale: None,
+    };
+    let summary = kohort::synth::generate(&s, &tmp.path().join("synth"), &opts).expect("synth");
+    let store = tmp.path().join("store");
+    for d in &summary.deliveries {
+        ingest_cmd(&d.dir, &store, tmp.path()).assert().code(0);
+    }
+    if outcomes {
+        kohort().arg("--quiet").arg("outcomes").arg("--store").arg(&store).assert().success();
+    }
+    (tmp, store)
+}
