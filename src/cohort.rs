@@ -182,11 +182,15 @@ fn count(conn: &Connection, rule: String) -> Result<Attrition> {
 /// ([`crate::query::open_store`]); `base` is the folder a `sql` path is relative to.
 pub fn build(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Cohort> {
     conn.execute_batch(q::SETUP).ctx("cohort lists")?;
-    for form in &def.care_forms {
-        conn.execute("INSERT INTO cohort_forms VALUES (?)", [form]).ctx("cohort care forms")?;
-    }
-    for m in &def.municipalities {
-        conn.execute("INSERT INTO cohort_munis VALUES (?)", [m]).ctx("cohort municipalities")?;
+    {
+        let mut forms = conn.appender("cohort_forms").ctx("cohort care forms")?;
+        for form in &def.care_forms {
+            forms.append_row([form]).ctx("cohort care forms")?;
+        }
+        let mut munis = conn.appender("cohort_munis").ctx("cohort municipalities")?;
+        for m in &def.municipalities {
+            munis.append_row([m]).ctx("cohort municipalities")?;
+        }
     }
     let mut attrition = Vec::new();
     match (&def.sql, def.entry) {

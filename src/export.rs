@@ -386,7 +386,8 @@ fn publish(staging: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
-fn write_csv(path: &Path, batches: &[RecordBatch]) -> Result<()> {
+/// Write batches as CSV with a header (also used by studies).
+pub(crate) fn write_csv(path: &Path, batches: &[RecordBatch]) -> Result<()> {
     let file = fs_err::File::create(path)?;
     let mut w = duckdb::arrow::csv::WriterBuilder::new().with_header(true).build(file);
     for b in batches {

@@ -117,6 +117,8 @@ pub mod linkage {
     pub const CHAIN: &str = include_str!("../sql/linkage/chain.sql");
     /// Curve input by age.
     pub const CURVE_INPUT: &str = include_str!("../sql/linkage/curve_input.sql");
+    /// COPY of a large linkage table to Parquet.
+    pub const COPY_PARQUET: &str = include_str!("../sql/linkage/copy_parquet.sql");
     /// Printed risk summary.
     pub const SUMMARY_RISK: &str = include_str!("../sql/linkage/summary_risk.sql");
     /// Printed resilience summary.

@@ -51,6 +51,9 @@ pub enum StudyError {
     /// Writing failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// Writing the CSV failed.
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
     /// File trouble.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -117,12 +120,7 @@ pub fn run(
     }
     fs_err::create_dir_all(&staging)?;
     crate::store::write_parquet(&staging.join("tables.parquet"), "tables.parquet", schema, batches.clone())?;
-    let csv = fs_err::File::create(staging.join("tables.csv"))?;
-    let mut w = duckdb::arrow::csv::WriterBuilder::new().with_header(true).build(csv);
-    for b in &batches {
-        w.write(b).map_err(|e| StudyError::Definition { path: file.to_owned(), message: e.to_string() })?;
-    }
-    drop(w);
+    crate::export::write_csv(&staging.join("tables.csv"), &batches)?;
     if dir.exists() {
         fs_err::remove_dir_all(&dir)?;
     }

@@ -34,9 +34,9 @@ use crate::store::{FileEntry, write_parquet};
 pub fn write_tables(conn: &Connection, dir: &Path, cfg: &OutcomeConfig) -> Result<Vec<(String, FileEntry)>> {
     conn.execute_batch(q::KINDS).ctx("linkage: relation kinds")?;
     {
-        let mut insert = conn.prepare("INSERT INTO linkage_kinds VALUES (?)").ctx("linkage: relation kinds")?;
+        let mut app = conn.appender("linkage_kinds").ctx("linkage: relation kinds")?;
         for kind in &cfg.linkage.relation_kinds {
-            insert.execute([kind]).ctx("linkage: relation kinds")?;
+            app.append_row([kind]).ctx("linkage: relation kinds")?;
         }
     }
     // G2 goes to its file first; the other tables read it back from there (streamed, so memory
@@ -72,10 +72,8 @@ fn copy_table(conn: &Connection, dir: &Path, name: &str, sql: &str) -> Result<(S
         fs_err::create_dir_all(parent).map_err(|e| CurveError::Store(e.into()))?;
     }
     let literal = path.to_string_lossy().replace('\'', "''");
-    let copy = format!(
-        "COPY ({}) TO '{literal}' (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 65536)",
-        sql.trim().trim_end_matches(';')
-    );
+    let query = sql.trim().trim_end_matches(';');
+    let copy = crate::db::render(q::COPY_PARQUET, &[("query", query), ("file", &literal)]);
     let rows = conn.execute(&copy, []).ctx(format!("linkage: {name}"))?;
     let bytes = fs_err::read(&path).map_err(|e| CurveError::Store(e.into()))?;
     fs_err::File::open(&path).and_then(|f| f.sync_all()).map_err(|e| CurveError::Store(e.into()))?;
