@@ -53,6 +53,8 @@ pub mod ingest {
     pub const CHANGED: &str = include_str!("../sql/ingest/changed.sql");
     /// Changed persons of a table no longer delivered.
     pub const CHANGED_DROPPED: &str = include_str!("../sql/ingest/changed_dropped.sql");
+    /// Every person of a source whose data end moved.
+    pub const CHANGED_DATA_END: &str = include_str!("../sql/ingest/changed_data_end.sql");
     /// Whole-table fingerprint.
     pub const TABLE_FINGERPRINT: &str = include_str!("../sql/ingest/table_fingerprint.sql");
     /// Persons with conflicting birth date or sex across sources.

@@ -46,7 +46,8 @@ fn sources_combine_a_new_delivery_replaces_its_source_and_changes_are_listed() {
     assert_eq!(query(&store, "SELECT count(*) FROM persons"), vec![vec!["7".to_owned()]]);
     assert_eq!(query(&store, "SELECT count(*) FROM persons_all"), vec![vec!["8".to_owned()]]);
 
-    // prov-a delivers again: one episode corrected, one report dropped, one person added.
+    // prov-a corrects its delivery (same data end): one episode corrected, one report
+    // dropped, one person added.
     let mut t = base_tables();
     let eps = t["care_episodes"].replace(
         "EPI-0000003,200000002,local_team,2020-03-01,2020-06-30",
@@ -55,10 +56,10 @@ fn sources_combine_a_new_delivery_replaces_its_source_and_changes_are_listed() {
     t.insert("care_episodes", eps);
     t.insert("safety_reports", "report_id,person_id,household_id,report_date,kind,source\nVT-00000001,200000001,HH-0000001,2018-01-15,child_abuse,politie\n".into());
     t.get_mut("persons").unwrap().push_str("600000001,2020-01-01,f,,\n");
-    let a2 = write_delivery(&tmp.path().join("a2"), "prov-a", "2026Q3", "2026-10-01", &t);
+    let a2 = write_delivery(&tmp.path().join("a2"), "prov-a", "2026Q2b", "2026-07-01", &t);
     assert_eq!(ingest(&a2, &store, tmp.path()).status.code(), Some(0));
     let m = manifest(&store);
-    assert_eq!(m["sources"]["prov-a"]["delivery_id"], "2026Q3");
+    assert_eq!(m["sources"]["prov-a"]["delivery_id"], "2026Q2b");
     assert_eq!(m["sources"]["veilig-thuis"]["delivery_id"], "2026Q2");
     // Exactly 200000002 (episode changed, report removed) and 600000001 (new) changed.
     let last = m["history"].as_array().unwrap().last().unwrap().clone();
@@ -72,12 +73,20 @@ fn sources_combine_a_new_delivery_replaces_its_source_and_changes_are_listed() {
     want.sort();
     assert_eq!(got, want);
     assert_eq!(last["population_changed"], false);
+    assert_eq!(last["data_end_moved"], false);
     // The old prov-a rows are gone, the VT rows stay.
     assert_eq!(query(&store, "SELECT count(*) FROM safety_reports"), vec![vec!["2".to_owned()]]);
     assert_eq!(
         query(&store, "SELECT end_date::VARCHAR FROM care_episodes WHERE end_date > DATE '2020-07-01'"),
         vec![vec!["2020-07-31".to_owned()]]
     );
+    // The next quarter, same rows, a later data end: every prov-a person's follow-up end
+    // moves, so all seven (six first delivered, 600000001 added) are listed.
+    let a3 = write_delivery(&tmp.path().join("a3"), "prov-a", "2026Q3", "2026-10-01", &t);
+    assert_eq!(ingest(&a3, &store, tmp.path()).status.code(), Some(0));
+    let last = manifest(&store)["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["data_end_moved"], true);
+    assert_eq!(last["changed_persons"], 7);
     Store::at(&store).verify().expect("verify");
 }
 

@@ -89,7 +89,8 @@ pub fn publish_delivery(p: PublishInput<'_>, counts: &[(String, TableCounts)]) -
         let had = prev_entry?.files.iter().any(|f| f.path.starts_with(&format!("{t}/")));
         had.then(|| dir.join(t).join("*").join(format!("{}.parquet", meta.source)).to_string_lossy().into_owned())
     };
-    let changed = changed_persons(p.conn, &schema, p.tables, &old)?;
+    let data_end_moved = prev_entry.is_some_and(|e| e.extracted_on != meta.extracted_on);
+    let changed = changed_persons(p.conn, &schema, p.tables, &old, data_end_moved)?;
     let population_changed = population_changed(p.conn, p.tables, &old)?;
     let changes_rel = format!("changes/{:06}-{}.parquet", p.staging.version, meta.source);
     write_query(p.conn, q::CHANGED_LIST, &p.staging.root.join(&changes_rel), &changes_rel)?;
@@ -123,6 +124,7 @@ pub fn publish_delivery(p: PublishInput<'_>, counts: &[(String, TableCounts)]) -
         delivery_id: meta.delivery_id.clone(),
         ingested_at: now,
         changed_persons: changed,
+        data_end_moved,
         changes_file: changes_rel,
         population_changed,
     });
@@ -219,8 +221,14 @@ fn changed_persons(
     schema: &Schema,
     tables: &[&Table],
     old: &dyn Fn(&str) -> Option<String>,
+    data_end_moved: bool,
 ) -> Result<u64> {
     conn.execute_batch(q::CHANGED_SETUP).ctx("changed persons")?;
+    // A re-delivery of a source that delivers persons always delivers its persons table.
+    if let (true, Some(glob), true) = (data_end_moved, old("persons"), tables.iter().any(|t| t.name == "persons")) {
+        let sql = render(q::CHANGED_DATA_END, &[("ok", &names("persons").ok)]);
+        conn.execute(&sql, [glob]).ctx("persons whose data end moved")?;
+    }
     for t in &schema.tables {
         let delivered = tables.iter().any(|d| d.name == t.name);
         let ok = names(&t.name).ok;

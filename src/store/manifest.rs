@@ -90,8 +90,13 @@ pub struct HistoryEntry {
     pub delivery_id: String,
     /// When (UTC).
     pub ingested_at: String,
-    /// Persons whose data changed (added, removed or altered rows).
+    /// Persons whose data changed: added, removed or altered rows, and, when the delivery's
+    /// data end differs from the source's previous one, every person of the source's persons
+    /// table (old and new), whose follow-up end moves with it.
     pub changed_persons: u64,
+    /// Whether the data end (`extracted_on`) moved from the source's previous delivery.
+    #[serde(default)]
+    pub data_end_moved: bool,
     /// File listing them, relative to the store root.
     pub changes_file: String,
     /// Whether the population table changed.
