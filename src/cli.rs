@@ -62,6 +62,24 @@ pub enum Command {
     Cohort(CohortArgs),
     /// Run a study: cohorts x outcomes x splits x regions as tidy tables.
     Study(StudyArgs),
+    /// The scheduled job: ingest new deliveries from the inboxes, recompute outcomes
+    /// (incrementally), build every study and publish atomically with a run manifest.
+    /// Exit codes: 0 done (also: nothing new), 1 done but a delivery was refused or rows were
+    /// quarantined, 2 error (nothing new published), 3 another run holds the lock.
+    Run(RunArgs),
+}
+
+/// `kohort run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The plan file (TOML; see plans/).
+    pub plan: PathBuf,
+    /// Recompute every person, not only those changed since the current outcome run.
+    #[arg(long)]
+    pub full: bool,
+    /// Append messages to this log file (overrides the plan's `log`).
+    #[arg(long)]
+    pub log: Option<PathBuf>,
 }
 
 /// `kohort study`.
@@ -147,6 +165,9 @@ pub struct OutcomesArgs {
     /// Compute only these outcome families (comma-separated) [default: all, or the config's].
     #[arg(long, value_enum, value_delimiter = ',')]
     pub only: Vec<FamilyArg>,
+    /// Recompute only the persons changed since the current run (same result as a full run).
+    #[arg(long)]
+    pub incremental: bool,
 }
 
 /// Outcome families for `--only`.

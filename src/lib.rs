@@ -4,6 +4,7 @@
 //! pseudonymised ([`pseudonym`]) and loaded by [`ingest`] into the Parquet [`store`], which
 //! [`query`] reads through DuckDB ([`db`], SQL in `sql/`). The delivery format itself lives
 //! in `data-schema/` and is read by [`schema`]. [`synth`] writes synthetic deliveries.
+//! [`run`] is the scheduled job over all of it: inboxes, outcomes, studies, publication.
 
 pub mod cli;
 pub mod cohort;
@@ -18,6 +19,7 @@ pub mod printer;
 pub mod pseudonym;
 pub mod query;
 pub mod reference;
+pub mod run;
 pub mod schema;
 pub mod sql;
 pub mod store;

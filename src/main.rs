@@ -1,5 +1,6 @@
 //! The `kohort` binary: parse, run, map the outcome to an exit code.
-//! 0 = done, 1 = a finding (rows quarantined, a delivery refused), 2 = usage or I/O error.
+//! 0 = done, 1 = a finding (rows quarantined, a delivery refused), 2 = usage or I/O error,
+//! 3 = another process holds the lock (`kohort run`: try again later).
 
 use std::process::ExitCode;
 
@@ -12,6 +13,7 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::Finding) => ExitCode::from(1),
+        Ok(Outcome::Busy) => ExitCode::from(3),
         Err(err) => {
             eprintln!("error: {err}");
             for cause in err.chain().skip(1) {

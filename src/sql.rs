@@ -99,6 +99,8 @@ pub mod outcomes {
     pub const SAFETY_HOUSEHOLD: &str = include_str!("../sql/outcomes/safety_household.sql");
     /// Measure durations.
     pub const MEASURE_DURATIONS: &str = include_str!("../sql/outcomes/measure_durations.sql");
+    /// Persons changed since a run (incremental runs).
+    pub const CHANGED_PERSONS: &str = include_str!("../sql/outcomes/changed_persons.sql");
 }
 
 /// Intergenerational linkage over a run's `person_summary` and the store's `relations`.

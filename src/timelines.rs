@@ -76,8 +76,22 @@ fn glob(table: &str, bucket: u16) -> String {
     format!("{table}/b{bucket:02}/*.parquet")
 }
 
-fn query(conn: &Connection, sql: &str, table: &str, bucket: u16) -> Result<Vec<RecordBatch>> {
-    let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
+/// `sql` restricted to the persons listed in the table `only` (an incremental run reads just
+/// the persons whose data changed; filtering after the cross-source pick is the same as
+/// before it, the pick being per person).
+fn restrict(sql: &str, only: Option<&str>) -> String {
+    match only {
+        None => sql.to_owned(),
+        Some(t) => format!(
+            "SELECT * FROM ({}) WHERE person_id IN (SELECT person_id FROM {t})",
+            sql.trim().trim_end_matches(';')
+        ),
+    }
+}
+
+fn query(conn: &Connection, sql: &str, table: &str, bucket: u16, only: Option<&str>) -> Result<Vec<RecordBatch>> {
+    let sql = restrict(sql, only);
+    let mut stmt = conn.prepare(&sql).ctx("reading a bucket")?;
     let batches = stmt.query_arrow([glob(table, bucket)]).ctx(format!("reading {table} of bucket {bucket}"))?.collect();
     Ok(batches)
 }
@@ -108,12 +122,23 @@ impl Needs {
 /// Read every person of `bucket` who has an event the run needs, with those events, sorted by
 /// person id.
 pub fn read_bucket(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<PersonTimeline>> {
-    let mut people = read_persons(conn, bucket, needs)?;
+    read_bucket_only(conn, bucket, needs, None)
+}
+
+/// [`read_bucket`], restricted to the persons listed in the table named `only` (a column
+/// `person_id`) when given.
+pub fn read_bucket_only(
+    conn: &Connection,
+    bucket: u16,
+    needs: Needs,
+    only: Option<&str>,
+) -> Result<Vec<PersonTimeline>> {
+    let mut people = read_persons(conn, bucket, needs, only)?;
     people.sort_by(|a, b| a.person_id.cmp(&b.person_id));
     let index: HashMap<String, usize> = people.iter().enumerate().map(|(i, p)| (p.person_id.clone(), i)).collect();
     let at = |id: &str| index.get(id).copied();
     let episodes_sql = if needs.episode_details { q::CARE_EPISODES } else { q::CARE_EPISODE_DATES };
-    for b in query(conn, episodes_sql, "care_episodes", bucket)? {
+    for b in query(conn, episodes_sql, "care_episodes", bucket, only)? {
         let c = Cols { batch: &b, table: "care_episodes" };
         let (pid, form, start, end) =
             (c.strs("person_id")?, c.strs("care_form")?, c.dates("start_date")?, c.dates("end_date")?);
@@ -150,7 +175,7 @@ pub fn read_bucket(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<P
         }
     }
     let maybe =
-        |need: bool, sql: &str, table: &str| if need { query(conn, sql, table, bucket) } else { Ok(Vec::new()) };
+        |need: bool, sql: &str, table: &str| if need { query(conn, sql, table, bucket, only) } else { Ok(Vec::new()) };
     for b in maybe(needs.measures, q::MEASURES, "measures")? {
         let c = Cols { batch: &b, table: "measures" };
         let (pid, id, kind) = (c.strs("person_id")?, c.strs("measure_id")?, c.strs("kind")?);
@@ -211,18 +236,18 @@ pub fn read_bucket(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<P
     Ok(people)
 }
 
-fn read_persons(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<PersonTimeline>> {
+fn read_persons(conn: &Connection, bucket: u16, needs: Needs, only: Option<&str>) -> Result<Vec<PersonTimeline>> {
     let mut people = Vec::new();
     let sources: i64 = conn
         .query_row(q::BUCKET_FILES, [glob("persons", bucket)], |r| r.get(0))
         .ctx(format!("listing the persons files of bucket {bucket}"))?;
     let batches: Vec<RecordBatch> = if needs.all_persons {
-        let sql = if sources == 1 { q::PERSONS_ALL_ONE_SOURCE } else { q::PERSONS_ALL };
-        let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
+        let sql = restrict(if sources == 1 { q::PERSONS_ALL_ONE_SOURCE } else { q::PERSONS_ALL }, only);
+        let mut stmt = conn.prepare(&sql).ctx("reading a bucket")?;
         stmt.query_arrow([glob("persons", bucket)]).ctx("reading persons of a bucket")?.collect()
     } else {
-        let sql = if sources == 1 { q::PERSONS_ONE_SOURCE } else { q::PERSONS };
-        let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
+        let sql = restrict(if sources == 1 { q::PERSONS_ONE_SOURCE } else { q::PERSONS }, only);
+        let mut stmt = conn.prepare(&sql).ctx("reading a bucket")?;
         let params = duckdb::params![
             glob("persons", bucket),
             glob("care_episodes", bucket),

@@ -11,6 +11,7 @@ mod kernels;
 mod linkage;
 mod outcomes;
 mod reference;
+mod run;
 mod store;
 mod study;
 mod survival;

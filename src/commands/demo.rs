@@ -57,7 +57,7 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     p.data(&query::render(&query::run(&conn, crate::sql::DEMO_FIGURES)?, Format::Table)?);
     p.data(&query::render(&query::run(&conn, crate::sql::DEMO_CARE_FORMS)?, Format::Table)?);
     p.info("4/6 outcomes (re-entry, escalation, safety, field indicators; kohort outcomes)");
-    super::outcomes::compute_and_summarise(&store, &OutcomeConfig::default(), Format::Table, ctx)?;
+    super::outcomes::compute_and_summarise(&store, &OutcomeConfig::default(), Format::Table, false, ctx)?;
     p.info("5/6 a study with mirror data (kohort study studies/small_monitor.toml)");
     let defs = args.dir.join("definitions");
     fs_err::create_dir_all(defs.join("studies"))?;

@@ -7,6 +7,7 @@ mod ingest;
 mod key;
 mod linkage;
 pub(crate) mod outcomes;
+mod run;
 mod schema;
 mod sql;
 mod study;
@@ -26,6 +27,8 @@ pub enum Outcome {
     Done,
     /// Done, with a finding the caller must see (exit code 1).
     Finding,
+    /// Not done: another process holds the lock (exit code 3).
+    Busy,
 }
 
 /// What every command gets.
@@ -59,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Export(ExportCommand::Tables(args)) => export::tables(&args, &ctx),
         Command::Cohort(args) => cohort::run(&args, &ctx),
         Command::Study(args) => study::run(&args, &ctx),
+        Command::Run(args) => run::run(&args, &ctx),
     }
     .context("kohort failed")
 }

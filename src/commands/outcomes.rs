@@ -36,19 +36,34 @@ pub fn run(args: &OutcomesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         cfg.families.dedup();
     }
     let format = if args.json { Format::Json } else { Format::Table };
-    compute_and_summarise(&Store::at(&args.store), &cfg, format, ctx)?;
+    compute_and_summarise(&Store::at(&args.store), &cfg, format, args.incremental, ctx)?;
     Ok(Outcome::Done)
 }
 
 /// Run the engine over `store` and print the fixed-window table and the field indicators.
-pub fn compute_and_summarise(store: &Store, cfg: &OutcomeConfig, format: Format, ctx: &Ctx) -> anyhow::Result<()> {
+pub fn compute_and_summarise(
+    store: &Store,
+    cfg: &OutcomeConfig,
+    format: Format,
+    incremental: bool,
+    ctx: &Ctx,
+) -> anyhow::Result<()> {
     let bar = progress_bar(ctx.printer.progress(), 0, "outcomes [{bar:40}] bucket {pos}/{len} {elapsed}");
     let kernel = |people: &[PersonTimeline]| {
         let rows: Vec<PersonOutcomes> = people.iter().map(|t| compute(t, cfg)).collect();
         to_batches_for(&rows, cfg)
     };
-    let run = engine::run(store, cfg, &ctx.db, &kernel, &bar).context("computing outcomes")?;
+    let (run, mode) =
+        engine::run_incremental(store, cfg, &ctx.db, &kernel, &bar, !incremental).context("computing outcomes")?;
     bar.finish_and_clear();
+    match mode {
+        engine::RunMode::UpToDate => ctx.printer.info("the current run is up to date"),
+        engine::RunMode::Incremental { changed, recomputed } => {
+            ctx.printer.info(format_args!("incremental: {changed} persons changed, {recomputed} recomputed"));
+        }
+        engine::RunMode::Full(why) if incremental => ctx.printer.info(format_args!("full run: {why}")),
+        engine::RunMode::Full(_) => {}
+    }
     let conn = query::open_store(store, &ctx.db)?;
     ctx.printer
         .info(format_args!("run {} over {} persons (store version {})", run.run, run.persons, run.store_version));

@@ -12,6 +12,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use duckdb::arrow::array::StringArray;
+use duckdb::arrow::datatypes::{DataType, Field, Schema};
 
 use duckdb::arrow::record_batch::RecordBatch;
 use indicatif::ProgressBar;
@@ -20,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::config::{Family, OutcomeConfig};
+use super::incremental::{Plan, Previous, RUN_PERSONS};
 use super::timeline::PersonTimeline;
 use crate::db::{DbError, DbSettings, DuckContext};
 use crate::store::{FileEntry, Store, StoreError, write_parquet};
@@ -93,13 +98,15 @@ pub fn run_name(store_version: u64, cfg: &OutcomeConfig) -> String {
     format!("v{store_version:06}-{}", &config_hash(cfg)[..12])
 }
 
-/// Compute one bucket into `dir/<table>/bNN.parquet`; returns files and persons.
+/// Compute one bucket into `dir/<table>/bNN.parquet`; returns files and persons. With
+/// `list_persons`, the persons processed go to `run_persons` (what incremental runs merge by).
 pub fn compute_bucket(
     conn: &duckdb::Connection,
     bucket: u16,
     needs: Needs,
     dir: &Path,
     kernel: &Kernel<'_>,
+    list_persons: bool,
 ) -> Result<(Vec<(String, FileEntry)>, u64)> {
     let people = crate::timelines::read_bucket(conn, bucket, needs)?;
     let chunks: Vec<&[PersonTimeline]> = people.chunks(2048).collect();
@@ -109,6 +116,9 @@ pub fn compute_bucket(
         for (table, batch) in part {
             by_table.entry(table).or_default().push(batch);
         }
+    }
+    if list_persons && !people.is_empty() {
+        by_table.entry(RUN_PERSONS).or_default().push(persons_batch(&people)?);
     }
     // Tables go to different files: write them in parallel (the order of `files` is fixed).
     let tables: Vec<(&'static str, Vec<RecordBatch>)> = by_table.into_iter().collect();
@@ -121,6 +131,14 @@ pub fn compute_bucket(
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
     Ok((files, people.len() as u64))
+}
+
+/// The `run_persons` rows of a bucket: the persons processed, in order.
+pub fn persons_batch(people: &[PersonTimeline]) -> Result<RecordBatch> {
+    let schema = Arc::new(Schema::new(vec![Field::new("person_id", DataType::Utf8, false)]));
+    let ids = StringArray::from_iter_values(people.iter().map(|p| p.person_id.as_str()));
+    RecordBatch::try_new(schema, vec![Arc::new(ids)])
+        .map_err(|e| EngineError::Store(StoreError::Parquet { path: PathBuf::from(RUN_PERSONS), source: e.into() }))
 }
 
 /// The event tables the configured families need.
@@ -169,6 +187,70 @@ pub fn run_in(
 ) -> Result<RunManifest> {
     let _lock = store.lock()?;
     let manifest = store.require_manifest()?;
+    Ok(compute_and_publish(store, &manifest, area, cfg, db, kernel, bar, None)?.0)
+}
+
+/// How [`run_incremental`] went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunMode {
+    /// The current run already covered the store version and config: nothing was computed.
+    UpToDate,
+    /// Only the changed persons were recomputed.
+    Incremental {
+        /// Persons listed as changed since the current run.
+        changed: u64,
+        /// Persons of the run recomputed (the changed ones with the events the run needs).
+        recomputed: u64,
+    },
+    /// Everything was recomputed, and why.
+    Full(String),
+}
+
+/// An outcome run in `results/` that recomputes only the persons changed since the current
+/// run when it can (see [`super::incremental`]), a full one when `full` is set or it cannot.
+/// The published run is the same as a full run's, byte for byte.
+pub fn run_incremental(
+    store: &Store,
+    cfg: &OutcomeConfig,
+    db: &DbSettings,
+    kernel: &Kernel<'_>,
+    bar: &ProgressBar,
+    full: bool,
+) -> Result<(RunManifest, RunMode)> {
+    let _lock = store.lock()?;
+    let manifest = store.require_manifest()?;
+    let plan = if full {
+        Plan::Full("a full run was asked for".to_owned())
+    } else {
+        super::incremental::plan(store, RESULTS, cfg, &manifest)?
+    };
+    match plan {
+        Plan::UpToDate(m) => Ok((m, RunMode::UpToDate)),
+        Plan::Full(why) => {
+            Ok((compute_and_publish(store, &manifest, RESULTS, cfg, db, kernel, bar, None)?.0, RunMode::Full(why)))
+        }
+        Plan::Incremental(prev) => {
+            let changed = prev.changed_persons();
+            let (m, recomputed) = compute_and_publish(store, &manifest, RESULTS, cfg, db, kernel, bar, Some(&prev))?;
+            Ok((m, RunMode::Incremental { changed, recomputed }))
+        }
+    }
+}
+
+/// Compute every bucket (or update it from `previous`) into a staging folder, add the
+/// whole-run tables and publish; returns the run and the persons computed. The caller holds
+/// the store lock.
+#[allow(clippy::too_many_arguments)]
+fn compute_and_publish(
+    store: &Store,
+    manifest: &crate::store::Manifest,
+    area: &str,
+    cfg: &OutcomeConfig,
+    db: &DbSettings,
+    kernel: &Kernel<'_>,
+    bar: &ProgressBar,
+    previous: Option<&Previous>,
+) -> Result<(RunManifest, u64)> {
     let run = run_name(manifest.version, cfg);
     let results = store.root().join(area);
     let staging = results.join(format!(".staging-{run}"));
@@ -187,23 +269,30 @@ pub fn run_in(
         work.push((bucket, conn.try_clone().ctx("cloning the store connection")?));
     }
     let needs = needs(cfg);
-    let done = work
-        .into_par_iter()
-        .map(|(bucket, c)| {
-            let out = compute_bucket(&c, bucket, needs, &staging, kernel);
-            bar.inc(1);
-            out
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let done =
+        work.into_par_iter()
+            .map(|(bucket, c)| {
+                let out = match previous {
+                    Some(prev) => super::incremental::update_bucket(&c, bucket, needs, &staging, prev, kernel),
+                    None => compute_bucket(&c, bucket, needs, &staging, kernel, area == RESULTS)
+                        .map(|(files, n)| (files, n, n)),
+                };
+                bar.inc(1);
+                out
+            })
+            .collect::<Result<Vec<_>>>()?;
     let mut tables: BTreeMap<String, Vec<FileEntry>> = BTreeMap::new();
     let mut persons = 0;
-    for (files, n) in done {
+    let mut recomputed = 0;
+    for (files, n, r) in done {
+        recomputed += r;
         for (table, entry) in files {
             tables.entry(table).or_default().push(entry);
         }
         persons += n;
     }
     let version_dir = store.version_dir(manifest.version);
+    // A previous run's whole-run tables are recomputed, never linked.
     for (table, entry) in whole_run_tables(&staging, &version_dir, &tables, cfg, db)? {
         tables.entry(table).or_default().push(entry);
     }
@@ -218,7 +307,7 @@ pub fn run_in(
     };
     write_json(&staging.join("run.json"), &m)?;
     publish(&results, &staging, &m)?;
-    Ok(m)
+    Ok((m, recomputed))
 }
 
 /// Tables over every bucket of the run: survival curves and the household view of safety

@@ -13,6 +13,7 @@ pub mod curves;
 pub mod engine;
 pub mod escalation;
 pub mod followup;
+pub mod incremental;
 pub mod indicators;
 pub mod kernels;
 pub mod linkage;

@@ -14,8 +14,14 @@ pub struct StoreLock {
 impl StoreLock {
     /// Take the lock or fail at once.
     pub fn acquire(root: &Path) -> Result<Self> {
+        Self::acquire_named(root, ".lock")
+    }
+
+    /// Take the lock file `name` in `root` or fail at once (`kohort run` holds `.run.lock`
+    /// for its whole run, while its steps take `.lock` in turn).
+    pub fn acquire_named(root: &Path, name: &str) -> Result<Self> {
         fs_err::create_dir_all(root)?;
-        let path = root.join(".lock");
+        let path = root.join(name);
         let file = fs_err::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
         let file = file.into_parts().0;
         match file.try_lock() {

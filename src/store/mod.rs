@@ -23,7 +23,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 
 pub use lock::StoreLock;
-pub use manifest::{FileEntry, HistoryEntry, Manifest, SourceEntry, TableCounts};
+pub use manifest::{FileEntry, HistoryEntry, Manifest, SourceEntry, TableCounts, sync_dir};
 pub use publish::{Staging, publish};
 pub use writer::{BucketWriter, write_parquet};
 

@@ -4,9 +4,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use duckdb::arrow::array::{Array, AsArray};
-use duckdb::arrow::compute::concat_batches;
-use duckdb::arrow::datatypes::{SchemaRef, UInt16Type};
+use duckdb::arrow::array::{Array, AsArray, Scalar, new_null_array};
+use duckdb::arrow::compute::kernels::zip::zip;
+use duckdb::arrow::compute::{concat_batches, is_not_null};
+use duckdb::arrow::datatypes::{DataType, SchemaRef, UInt16Type};
 use duckdb::arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
@@ -88,7 +89,8 @@ impl FileWriter {
     fn flush_rows(&mut self, n: usize) -> Result<()> {
         let all = concat_batches(&self.schema, &self.pending)
             .map_err(|e| StoreError::Parquet { path: self.path.clone(), source: e.into() })?;
-        let head = all.slice(0, n);
+        let head = canonical_nulls(&all.slice(0, n))
+            .map_err(|e| StoreError::Parquet { path: self.path.clone(), source: e.into() })?;
         let rest = all.slice(n, all.num_rows() - n);
         self.writer.write(&head).map_err(|source| StoreError::Parquet { path: self.path.clone(), source })?;
         self.rows += n as u64;
@@ -112,6 +114,29 @@ impl FileWriter {
             sha256: hex::encode(sink.hasher.finalize()),
         })
     }
+}
+
+/// The batch with every null slot of a fixed-width column zeroed. What a null slot holds is
+/// up to whoever built the array (builders write zeros; the Parquet reader leaves whatever
+/// its padding moved there), and the Parquet writer's encodings can see it, so without this
+/// the same rows could give different bytes depending on where they came from.
+fn canonical_nulls(batch: &RecordBatch) -> std::result::Result<RecordBatch, duckdb::arrow::error::ArrowError> {
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    let mut changed = false;
+    for col in batch.columns() {
+        if col.null_count() > 0 && (col.data_type().is_primitive() || col.data_type() == &DataType::Boolean) {
+            let valid = is_not_null(col.as_ref())?;
+            let nulls = new_null_array(col.data_type(), 1);
+            columns.push(zip(&valid, col, &Scalar::new(nulls))?);
+            changed = true;
+        } else {
+            columns.push(col.clone());
+        }
+    }
+    if !changed {
+        return Ok(batch.clone());
+    }
+    RecordBatch::try_new(batch.schema(), columns)
 }
 
 /// Write batches to one Parquet file; returns its entry (with `rel` as path).

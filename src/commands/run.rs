@@ -1,0 +1,38 @@
+//! `kohort run`: the scheduled job (cron-friendly: no questions, a log, meaningful exit codes).
+
+use anyhow::Context as _;
+
+use super::{Ctx, Outcome};
+use crate::cli::RunArgs;
+use crate::run::{Log, Plan, RunError, RunOptions, execute};
+
+/// Run a plan; exit 3 when another run holds the lock.
+pub fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+    let plan = Plan::read(&args.plan)?;
+    let log_path = args.log.clone().or_else(|| plan.file.log.clone());
+    let mut log = Log::open(log_path.as_deref(), ctx.printer)
+        .with_context(|| format!("opening the log file of {}", args.plan.display()))?;
+    let opts = RunOptions { full: args.full, db: ctx.db.clone(), progress: ctx.printer.progress() };
+    let report = match execute(&plan, &opts, &mut log) {
+        Ok(r) => r,
+        Err(RunError::Busy(store)) => {
+            log.say(format_args!("another kohort run holds {}: nothing done", store.join(".run.lock").display()));
+            return Ok(Outcome::Busy);
+        }
+        Err(e) => {
+            log.say(format_args!("run failed: {e}"));
+            return Err(e).with_context(|| format!("running {}", args.plan.display()));
+        }
+    };
+    if let Some(m) = &report.published {
+        ctx.printer.info(format_args!(
+            "published run {} (store version {}, outcomes {} [{}]); tables under {}",
+            m.run,
+            m.store_version,
+            m.outcomes.run,
+            m.outcomes.mode,
+            report.current.display()
+        ));
+    }
+    Ok(if report.finding() { Outcome::Finding } else { Outcome::Done })
+}

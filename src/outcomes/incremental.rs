@@ -1,0 +1,357 @@
+//! Incremental outcome runs: recompute only the persons whose data changed since the current
+//! run and merge their rows into that run's per-bucket files, so that the result is the full
+//! recomputation, byte for byte.
+//!
+//! Why this is exact: a person's rows in every per-bucket table depend on that person's
+//! timeline alone (their events and their picked `persons` row, whose `extracted_on` is their
+//! data end), every file holds its rows sorted by person id with each person's rows together,
+//! and the writer re-chunks rows into fixed batches. Ingest lists, per store version, every
+//! person whose rows changed or whose data end moved (`STORE/changes/`); the union of the lists
+//! since the current run's store version is the set to recompute. The tables over the whole run
+//! (survival curves, the household view of safety) are recomputed from the merged files.
+//!
+//! A full run is done instead when there is no current run, its config or kohort version
+//! differs, or a change list is missing.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+
+use duckdb::Connection;
+use duckdb::arrow::array::{Array, AsArray, BooleanArray, StringArray};
+use duckdb::arrow::compute::{concat_batches, filter_record_batch};
+use duckdb::arrow::datatypes::SchemaRef;
+use duckdb::arrow::record_batch::{RecordBatch, RecordBatchReader};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use rayon::prelude::*;
+
+use super::engine::{EngineError, Kernel, Result, RunManifest, config_hash, current_in, persons_batch};
+use crate::db::DuckContext;
+use crate::store::{FileEntry, Manifest, Store, StoreError, write_parquet};
+use crate::timelines::Needs;
+
+/// The per-bucket table listing the persons a run processed (it makes the merge exact when
+/// a changed person drops out of the run).
+pub const RUN_PERSONS: &str = "run_persons";
+
+/// What an outcome run has to do.
+#[derive(Debug)]
+pub enum Plan {
+    /// The current run already covers this store version and config.
+    UpToDate(RunManifest),
+    /// Recompute the changed persons only.
+    Incremental(Previous),
+    /// Recompute everything, and why.
+    Full(String),
+}
+
+/// The current run and the persons changed since it, per bucket (sorted).
+#[derive(Debug)]
+pub struct Previous {
+    /// The current run's manifest.
+    pub manifest: RunManifest,
+    /// Its folder.
+    pub dir: PathBuf,
+    /// Changed persons by bucket, each list sorted.
+    pub changed: BTreeMap<u16, Vec<String>>,
+}
+
+impl Previous {
+    /// Persons listed as changed, all buckets (those without the events a run needs are
+    /// looked up but have no rows).
+    pub fn changed_persons(&self) -> u64 {
+        self.changed.values().map(|v| v.len() as u64).sum()
+    }
+}
+
+/// Decide between an up-to-date run, an incremental and a full one.
+pub fn plan(store: &Store, area: &str, cfg: &super::config::OutcomeConfig, m: &Manifest) -> Result<Plan> {
+    let Some(prev) = current_in(store, area)? else {
+        return Ok(Plan::Full("no current outcome run".to_owned()));
+    };
+    if prev.config_hash != config_hash(cfg) {
+        return Ok(Plan::Full("the outcome config changed".to_owned()));
+    }
+    if prev.kohort_version != env!("CARGO_PKG_VERSION") {
+        return Ok(Plan::Full(format!("the current run was made by kohort {}", prev.kohort_version)));
+    }
+    if !prev.tables.contains_key(RUN_PERSONS) {
+        return Ok(Plan::Full("the current run does not list its persons".to_owned()));
+    }
+    if prev.store_version == m.version {
+        return Ok(Plan::UpToDate(prev));
+    }
+    if prev.store_version > m.version {
+        return Ok(Plan::Full("the current run is newer than the store".to_owned()));
+    }
+    let mut files = Vec::new();
+    for v in prev.store_version + 1..=m.version {
+        let Some(h) = m.history.iter().find(|h| h.version == v) else {
+            return Ok(Plan::Full(format!("store version {v} is not in the history")));
+        };
+        let path = store.root().join(&h.changes_file);
+        if !path.is_file() {
+            return Ok(Plan::Full(format!("the change list {} is missing", path.display())));
+        }
+        files.push(path.to_string_lossy().into_owned());
+    }
+    let changed = changed_by_bucket(&files, m.buckets)?;
+    let dir = store.root().join(area).join(&prev.run);
+    Ok(Plan::Incremental(Previous { manifest: prev, dir, changed }))
+}
+
+/// The union of the change lists, split by bucket.
+fn changed_by_bucket(files: &[String], buckets: u16) -> Result<BTreeMap<u16, Vec<String>>> {
+    let conn = Connection::open_in_memory().ctx("reading change lists")?;
+    let mut stmt = conn.prepare(crate::sql::outcomes::CHANGED_PERSONS).ctx("reading change lists")?;
+    let mut rows = stmt
+        .query([duckdb::types::Value::List(files.iter().map(|f| f.clone().into()).collect())])
+        .ctx("reading change lists")?;
+    let mut out: BTreeMap<u16, BTreeSet<String>> = BTreeMap::new();
+    while let Some(row) = rows.next().ctx("reading change lists")? {
+        let id: String = row.get(0).ctx("reading change lists")?;
+        if let Some(b) = crate::pseudonym::bucket_of_hex(&id, buckets) {
+            out.entry(b).or_default().insert(id);
+        }
+    }
+    Ok(out.into_iter().map(|(b, s)| (b, s.into_iter().collect())).collect())
+}
+
+/// A bucket's files, its persons and the persons recomputed.
+pub type BucketResult = (Vec<(String, FileEntry)>, u64, u64);
+
+/// One bucket of an incremental run: the previous files with the changed persons' rows
+/// replaced by their recomputed rows. Returns the files, the persons of the bucket and how
+/// many of them were recomputed.
+pub fn update_bucket(
+    conn: &Connection,
+    bucket: u16,
+    needs: Needs,
+    dir: &Path,
+    prev: &Previous,
+    kernel: &Kernel<'_>,
+) -> Result<BucketResult> {
+    let name = format!("b{bucket:02}.parquet");
+    let old: BTreeMap<&str, &FileEntry> = prev
+        .manifest
+        .tables
+        .iter()
+        .filter_map(|(t, files)| files.iter().find(|f| f.path.ends_with(&format!("/{name}"))).map(|f| (t.as_str(), f)))
+        .collect();
+    let changed = prev.changed.get(&bucket).map(Vec::as_slice).unwrap_or_default();
+    if changed.is_empty() {
+        // Nothing changed here: the previous files are this run's files.
+        let mut files = Vec::new();
+        for (table, entry) in &old {
+            let to = dir.join(&entry.path);
+            if let Some(parent) = to.parent() {
+                fs_err::create_dir_all(parent)?;
+            }
+            fs_err::hard_link(prev.dir.join(&entry.path), &to)?;
+            files.push(((*table).to_owned(), (*entry).clone()));
+        }
+        let persons = old.get(RUN_PERSONS).map_or(0, |e| e.rows);
+        return Ok((files, persons, 0));
+    }
+    let only = format!("kohort_only_b{bucket:02}");
+    conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE {only} (person_id VARCHAR)")).ctx("changed persons")?;
+    {
+        let mut app = conn.appender(&only).ctx("changed persons")?;
+        for id in changed {
+            app.append_row([id]).ctx("changed persons")?;
+        }
+    }
+    let people = crate::timelines::read_bucket_only(conn, bucket, needs, Some(&only))?;
+    conn.execute_batch(&format!("DROP TABLE {only}")).ctx("changed persons")?;
+    let parts: Vec<Vec<(&'static str, RecordBatch)>> = people.par_chunks(2048).map(kernel).collect();
+    let mut fresh: BTreeMap<String, Vec<RecordBatch>> = BTreeMap::new();
+    for (table, batch) in parts.into_iter().flatten() {
+        fresh.entry(table.to_owned()).or_default().push(batch);
+    }
+    if !people.is_empty() {
+        fresh.entry(RUN_PERSONS.to_owned()).or_default().push(persons_batch(&people)?);
+    }
+    let tables: BTreeSet<String> = old.keys().map(|t| (*t).to_owned()).chain(fresh.keys().cloned()).collect();
+    let skip: HashSet<&str> = changed.iter().map(String::as_str).collect();
+    let merged = tables
+        .into_par_iter()
+        .map(|table| {
+            let kept = match old.get(table.as_str()) {
+                Some(e) => read_without(&prev.dir.join(&e.path), &skip)?,
+                None => None,
+            };
+            let new = fresh.get(&table).map(Vec::as_slice).unwrap_or_default();
+            Ok((table, kept, concat(new)?))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let persons = merged.iter().find(|(t, ..)| t == RUN_PERSONS).map_or(0, |(_, k, n)| {
+        (k.as_ref().map_or(0, RecordBatch::num_rows) + n.as_ref().map_or(0, RecordBatch::num_rows)) as u64
+    });
+    if persons == 0 {
+        // Nobody is left in this bucket: a full run writes no files for it.
+        return Ok((Vec::new(), 0, 0));
+    }
+    let files = merged
+        .into_par_iter()
+        .filter_map(|(table, kept, new)| {
+            let schema: SchemaRef = new.as_ref().or(kept.as_ref())?.schema();
+            let rel = format!("{table}/{name}");
+            let batches = merge_by_person(kept, new);
+            Some(write_parquet(&dir.join(&rel), &rel, schema, batches).map(|e| (table, e)))
+        })
+        .collect::<std::result::Result<Vec<_>, StoreError>>()?;
+    Ok((files, persons, people.len() as u64))
+}
+
+fn concat(batches: &[RecordBatch]) -> Result<Option<RecordBatch>> {
+    let Some(first) = batches.first() else { return Ok(None) };
+    let b = concat_batches(&first.schema(), batches).map_err(|e| arrow_err(Path::new("recomputed rows"), e))?;
+    Ok(Some(b))
+}
+
+fn arrow_err(path: &Path, e: duckdb::arrow::error::ArrowError) -> EngineError {
+    EngineError::Store(StoreError::Parquet { path: path.to_owned(), source: e.into() })
+}
+
+/// A previous result file without the rows of the persons in `skip`, as one batch.
+fn read_without(path: &Path, skip: &HashSet<&str>) -> Result<Option<RecordBatch>> {
+    let file = fs_err::File::open(path)?.into_parts().0;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.with_batch_size(65_536).build())
+        .map_err(|source| EngineError::Store(StoreError::Parquet { path: path.to_owned(), source }))?;
+    let schema = reader.schema();
+    let mut kept = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| arrow_err(path, e))?;
+        let ids = person_ids(&batch, path)?;
+        let keep: BooleanArray = (0..ids.len()).map(|i| Some(!skip.contains(ids.value(i)))).collect();
+        kept.push(filter_record_batch(&batch, &keep).map_err(|e| arrow_err(path, e))?);
+    }
+    let all = concat_batches(&schema, &kept).map_err(|e| arrow_err(path, e))?;
+    Ok(Some(all))
+}
+
+fn person_ids<'b>(batch: &'b RecordBatch, path: &Path) -> Result<&'b StringArray> {
+    batch.column_by_name("person_id").and_then(|c| c.as_string_opt::<i32>()).ok_or_else(|| EngineError::Manifest {
+        path: path.to_owned(),
+        message: "a per-bucket result table without a person_id text column".to_owned(),
+    })
+}
+
+/// Interleave two batches sorted by `person_id` whose persons are disjoint, keeping each
+/// person's rows together and in order: zero-copy slices, alternately from either side.
+fn merge_by_person(kept: Option<RecordBatch>, new: Option<RecordBatch>) -> Vec<RecordBatch> {
+    let (k, n) = match (kept, new) {
+        (Some(k), Some(n)) => (k, n),
+        (Some(b), None) | (None, Some(b)) => return vec![b],
+        (None, None) => return Vec::new(),
+    };
+    let (Some(kid), Some(nid)) = (
+        k.column_by_name("person_id").and_then(|c| c.as_string_opt::<i32>()).cloned(),
+        n.column_by_name("person_id").and_then(|c| c.as_string_opt::<i32>()).cloned(),
+    ) else {
+        return vec![k, n];
+    };
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < k.num_rows() && j < n.num_rows() {
+        if kid.value(i) < nid.value(j) {
+            let end = first_not_below(&kid, i, nid.value(j));
+            out.push(k.slice(i, end - i));
+            i = end;
+        } else {
+            let end = first_not_below(&nid, j, kid.value(i));
+            out.push(n.slice(j, end - j));
+            j = end;
+        }
+    }
+    if i < k.num_rows() {
+        out.push(k.slice(i, k.num_rows() - i));
+    }
+    if j < n.num_rows() {
+        out.push(n.slice(j, n.num_rows() - j));
+    }
+    out
+}
+
+/// The first index at or after `from` whose id is not below `bound` (ids sorted).
+fn first_not_below(ids: &StringArray, from: usize, bound: &str) -> usize {
+    let (mut lo, mut hi) = (from, ids.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if ids.value(mid) < bound { lo = mid + 1 } else { hi = mid }
+    }
+    lo
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use duckdb::arrow::array::Int32Array;
+    use duckdb::arrow::datatypes::{DataType, Field, Schema};
+
+    use super::*;
+
+    fn batch(rows: &[(&str, i32)]) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("person_id", DataType::Utf8, false),
+            Field::new("x", DataType::Int32, false),
+        ]));
+        let ids = StringArray::from(rows.iter().map(|r| r.0).collect::<Vec<_>>());
+        let xs = Int32Array::from(rows.iter().map(|r| r.1).collect::<Vec<_>>());
+        RecordBatch::try_new(schema, vec![Arc::new(ids), Arc::new(xs)]).expect("batch")
+    }
+
+    fn flat(batches: &[RecordBatch]) -> Vec<(String, i32)> {
+        let mut out = Vec::new();
+        for b in batches {
+            let ids = b.column(0).as_string::<i32>();
+            let xs = b.column(1).as_primitive::<duckdb::arrow::datatypes::Int32Type>();
+            for i in 0..b.num_rows() {
+                out.push((ids.value(i).to_owned(), xs.value(i)));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn merge_keeps_each_persons_rows_together_in_person_order() {
+        let kept = batch(&[("a", 1), ("a", 2), ("c", 3), ("f", 4), ("f", 5), ("g", 6)]);
+        let new = batch(&[("b", 10), ("d", 11), ("d", 12), ("e", 13), ("h", 14)]);
+        let got = flat(&merge_by_person(Some(kept), Some(new)));
+        let want: Vec<(String, i32)> = [
+            ("a", 1),
+            ("a", 2),
+            ("b", 10),
+            ("c", 3),
+            ("d", 11),
+            ("d", 12),
+            ("e", 13),
+            ("f", 4),
+            ("f", 5),
+            ("g", 6),
+            ("h", 14),
+        ]
+        .iter()
+        .map(|(p, x)| ((*p).to_owned(), *x))
+        .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn merge_with_one_side_empty_is_that_side() {
+        let only = batch(&[("a", 1), ("b", 2)]);
+        assert_eq!(flat(&merge_by_person(Some(only.clone()), None)), flat(std::slice::from_ref(&only)));
+        assert_eq!(flat(&merge_by_person(None, Some(only.clone()))), flat(&[only]));
+        assert!(merge_by_person(None, None).is_empty());
+    }
+
+    #[test]
+    fn first_not_below_is_a_lower_bound() {
+        let ids = StringArray::from(vec!["a", "a", "c", "e"]);
+        assert_eq!(first_not_below(&ids, 0, "a"), 0);
+        assert_eq!(first_not_below(&ids, 0, "b"), 2);
+        assert_eq!(first_not_below(&ids, 3, "b"), 3);
+        assert_eq!(first_not_below(&ids, 0, "z"), 4);
+    }
+}

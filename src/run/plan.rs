@@ -1,0 +1,90 @@
+//! The plan file of `kohort run` (`PLAN.toml`).
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::{Result, RunError};
+
+/// `PLAN.toml`. Relative paths are relative to the plan file's folder.
+///
+/// ```toml
+/// store = "/data/kohort/store"
+/// key = "/secure/kohort.key"            # the store's pseudonymisation key (outside the store)
+/// inboxes = ["/data/inbox"]             # folders holding delivery folders (one or two levels deep)
+/// outcomes = "outcomes.toml"            # optional outcome config (defaults otherwise)
+/// studies = ["studies/monitor.toml"]    # built after every recomputation
+/// publish = "/data/kohort/published"    # published/current -> runs/rNNNNNN
+/// log = "/var/log/kohort-run.log"       # optional; every message is appended here
+/// max_reject_rate = 0.05                # optional, as `kohort ingest`
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanFile {
+    /// The store.
+    pub store: PathBuf,
+    /// The pseudonymisation key file.
+    pub key: PathBuf,
+    /// Inbox folders.
+    #[serde(default)]
+    pub inboxes: Vec<PathBuf>,
+    /// Outcome config file.
+    pub outcomes: Option<PathBuf>,
+    /// Study files.
+    #[serde(default)]
+    pub studies: Vec<PathBuf>,
+    /// Where runs are published.
+    pub publish: PathBuf,
+    /// Log file.
+    pub log: Option<PathBuf>,
+    /// Refuse a delivery when more than this share of its rows is quarantined.
+    pub max_reject_rate: Option<f64>,
+    /// CSV delimiter of the deliveries.
+    #[serde(default = "comma")]
+    pub delimiter: char,
+    /// Quarantine folder (default: beside the store, per source and delivery).
+    pub quarantine: Option<PathBuf>,
+}
+
+fn comma() -> char {
+    ','
+}
+
+/// A plan with its paths resolved and its text kept (it goes into the run manifest's hash).
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The plan file.
+    pub path: PathBuf,
+    /// Its bytes.
+    pub text: String,
+    /// The plan, paths absolute or relative to the current folder.
+    pub file: PlanFile,
+}
+
+impl Plan {
+    /// Read and check a plan file.
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = fs_err::read_to_string(path)?;
+        let bad = |message: String| RunError::Plan { path: path.to_owned(), message };
+        let mut file: PlanFile = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        if let Some(rate) = file.max_reject_rate
+            && !(0.0..=1.0).contains(&rate)
+        {
+            return Err(bad(format!("max_reject_rate must be a fraction between 0 and 1, got {rate}")));
+        }
+        if !file.delimiter.is_ascii() {
+            return Err(bad(format!("delimiter must be a single-byte character, got '{}'", file.delimiter)));
+        }
+        let base = path.parent().unwrap_or_else(|| Path::new("."));
+        let at = |p: &Path| if p.is_absolute() { p.to_owned() } else { base.join(p) };
+        file.store = at(&file.store);
+        file.key = at(&file.key);
+        file.publish = at(&file.publish);
+        file.inboxes = file.inboxes.iter().map(|p| at(p)).collect();
+        file.studies = file.studies.iter().map(|p| at(p)).collect();
+        file.outcomes = file.outcomes.as_deref().map(at);
+        file.log = file.log.as_deref().map(at);
+        file.quarantine = file.quarantine.as_deref().map(at);
+        Ok(Self { path: path.to_owned(), text, file })
+    }
+}
