@@ -61,6 +61,11 @@ pub enum Entry {
 }
 
 impl Entry {
+    /// Whether the entry events come from the outcome run's `spells`.
+    fn reads_spells(self) -> bool {
+        matches!(self, Self::FirstSpell | Self::AnySpell | Self::SpellOfForm | Self::SpellOfLevel)
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::FirstSpell => "first_spell",
@@ -179,6 +184,14 @@ impl CohortDef {
     }
 }
 
+/// Whether a view of that name exists (the `spells` view needs an outcome run).
+fn has_view(conn: &Connection, name: &str) -> Result<bool> {
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [name], |r| r.get(0))
+        .ctx("looking for the spells view")?;
+    Ok(n > 0)
+}
+
 fn count(conn: &Connection, rule: String) -> Result<Attrition> {
     let (persons, events): (i64, i64) =
         conn.query_row(q::COUNT, [], |r| Ok((r.get(0)?, r.get(1)?))).ctx("counting the cohort")?;
@@ -226,6 +239,9 @@ pub fn build_steps(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Ve
             attrition.push(count(conn, format!("entry: rows of {}", file.display()))?);
         }
         (None, Some(entry)) => {
+            if !entry.reads_spells() && !has_view(conn, "spells")? {
+                conn.execute_batch(q::NO_SPELLS).ctx("cohort entry without an outcome run")?;
+            }
             conn.execute(q::ENTRY, duckdb::params![entry.as_str(), i64::from(def.min_level)])
                 .ctx("cohort entry events (is there an outcome run? `kohort outcomes` computes the spells)")?;
             attrition.push(count(conn, format!("entry: {}", entry.as_str()))?);

@@ -143,6 +143,8 @@ pub mod cohort {
     pub const SETUP: &str = include_str!("../sql/cohort/setup.sql");
     /// Entry events by kind.
     pub const ENTRY: &str = include_str!("../sql/cohort/entry.sql");
+    /// An empty `spells` stand-in for entries that do not read spells, without an outcome run.
+    pub const NO_SPELLS: &str = include_str!("../sql/cohort/no_spells.sql");
     /// Entry events from the user's SQL.
     pub const ENTRY_SQL: &str = include_str!("../sql/cohort/entry_sql.sql");
     /// Entry date range.

@@ -36,7 +36,13 @@ pub fn panel(args: &ExportPanelArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         .with_context(|| format!("exporting the panel of {}", args.panel.display()))?;
     ctx.printer.info(format_args!(
         "{} persons, {} rows published of {} persons, {} rows (k = {}; smallest class {} persons, {} households)",
-        r.kanon.persons_out, r.rows_out, r.kanon.persons_in, r.rows_in, r.k, r.kanon.min_class_persons, r.kanon.min_class_clusters
+        r.kanon.persons_out,
+        r.rows_out,
+        r.kanon.persons_in,
+        r.rows_in,
+        r.k,
+        r.kanon.min_class_persons,
+        r.kanon.min_class_clusters
     ));
     for s in &r.kanon.steps {
         ctx.printer.info(format_args!("  {}: {} persons ({} rows)", s.step.describe(), s.persons, s.rows));

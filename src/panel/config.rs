@@ -349,15 +349,13 @@ mod tests {
         assert!(e.contains("p.toml") && e.contains("`k`"), "{e}");
         let e = parse(&format!("variables = [\"sex\"]\ncolour = 1\n{INLINE}")).unwrap_err().to_string();
         assert!(e.contains("p.toml") && e.contains("colour"), "{e}");
-        let e = parse(&format!("variables = [\"age\"]\nquasi_identifiers = [\"sex\"]\n{INLINE}"))
-            .unwrap_err()
-            .to_string();
+        let e =
+            parse(&format!("variables = [\"age\"]\nquasi_identifiers = [\"sex\"]\n{INLINE}")).unwrap_err().to_string();
         assert!(e.contains("quasi_identifiers") && e.contains("birth_year"), "{e}");
         let e = parse("variables = [\"sex\"]\n[cohort]\nname = \"c\"\nentry = \"bogus\"\n").unwrap_err().to_string();
         assert!(e.contains("p.toml") && e.contains("cohort") && e.contains("bogus"), "{e}");
-        let e = parse("variables = [\"index_date\"]\n[cohort]\nname = \"c\"\nentry = \"birth\"\n")
-            .unwrap_err()
-            .to_string();
+        let e =
+            parse("variables = [\"index_date\"]\n[cohort]\nname = \"c\"\nentry = \"birth\"\n").unwrap_err().to_string();
         assert!(e.contains("date_precision") && e.contains("birth"), "{e}");
     }
 }

@@ -19,7 +19,8 @@ struct Entry {
     labels: &'static [(&'static str, &'static str, &'static str)],
 }
 
-const SEX: &[(&str, &str, &str)] = &[("f", "female", "vrouw"), ("m", "male", "man"), ("x", "other", "anders"), ("u", "unknown", "onbekend")];
+const SEX: &[(&str, &str, &str)] =
+    &[("f", "female", "vrouw"), ("m", "male", "man"), ("x", "other", "anders"), ("u", "unknown", "onbekend")];
 const LEVELS: &[(&str, &str, &str)] = &[
     ("0", "no care", "geen jeugdhulp"),
     ("1", "local team (31)", "wijk- of buurtteam (31)"),
@@ -54,7 +55,12 @@ const GEO: &[(&str, &str, &str)] = &[
 fn entry(v: Variable, plan: &PanelPlan) -> Entry {
     let e = |numeric, english, dutch, labels| Entry { name: v.name(), numeric, english, dutch, labels };
     match v {
-        Variable::Sex => e(false, "Sex as registered (quasi-identifier).", "Geslacht zoals geregistreerd (quasi-identificator).", SEX),
+        Variable::Sex => e(
+            false,
+            "Sex as registered (quasi-identifier).",
+            "Geslacht zoals geregistreerd (quasi-identificator).",
+            SEX,
+        ),
         Variable::BirthYear => e(
             false,
             "Year of birth (quasi-identifier), or its 5-year band (`2005-2009`) where k-anonymity generalised it. The birth date itself is never exported.",
@@ -229,7 +235,14 @@ fn codebook(plan: &PanelPlan, report: &PanelReport, entries: &[Entry]) -> String
     );
     s.push_str("| variable | type | definition (English) | definitie (Nederlands) |\n|---|---|---|---|\n");
     for e in entries {
-        let _ = writeln!(s, "| `{}` | {} | {} | {} |", e.name, if e.numeric { "integer" } else { "text" }, e.english, e.dutch);
+        let _ = writeln!(
+            s,
+            "| `{}` | {} | {} | {} |",
+            e.name,
+            if e.numeric { "integer" } else { "text" },
+            e.english,
+            e.dutch
+        );
     }
     for e in entries.iter().filter(|e| !e.labels.is_empty()) {
         let _ = write!(s, "\n### Values of `{}`\n\n| value | English | Nederlands |\n|---|---|---|\n", e.name);
@@ -299,7 +312,9 @@ fn disclosure_md(r: &PanelReport) -> String {
         r.kanon.min_class_persons,
         r.kanon.min_class_clusters,
     );
-    s.push_str("| step | quasi-identifier | persons | panel rows (values generalised / rows dropped) |\n|---|---|---|---|\n");
+    s.push_str(
+        "| step | quasi-identifier | persons | panel rows (values generalised / rows dropped) |\n|---|---|---|---|\n",
+    );
     for st in &r.kanon.steps {
         let _ = writeln!(
             s,
@@ -322,8 +337,10 @@ fn disclosure_md(r: &PanelReport) -> String {
 }
 
 fn read_r(entries: &[Entry]) -> String {
-    let types: Vec<String> =
-        entries.iter().map(|e| format!("{} = \"{}\"", e.name, if e.numeric { "integer" } else { "character" })).collect();
+    let types: Vec<String> = entries
+        .iter()
+        .map(|e| format!("{} = \"{}\"", e.name, if e.numeric { "integer" } else { "character" }))
+        .collect();
     format!(
         "# Read the panel (R). install.packages(\"arrow\") for Parquet, or use the CSV.\n\
          panel <- read.csv(\"panel.csv\", na.strings = \"\", colClasses = c({}))\n\
@@ -349,7 +366,19 @@ fn read_py(entries: &[Entry]) -> String {
 fn read_sps(entries: &[Entry]) -> String {
     let vars: Vec<String> = entries
         .iter()
-        .map(|e| format!("  {} {}", e.name, if e.numeric { "F8.0" } else if e.name == "person" || e.name == "household" { "A32" } else { "A40" }))
+        .map(|e| {
+            format!(
+                "  {} {}",
+                e.name,
+                if e.numeric {
+                    "F8.0"
+                } else if e.name == "person" || e.name == "household" {
+                    "A32"
+                } else {
+                    "A40"
+                }
+            )
+        })
         .collect();
     format!(
         "* Read the panel (SPSS syntax for panel.csv).\n\

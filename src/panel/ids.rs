@@ -60,7 +60,9 @@ pub fn fill(conn: &Connection, key: &Key) -> Result<u64> {
     let p = key.pseudonymizer();
     let mut rows: Vec<(String, String, String)> = input
         .par_iter()
-        .map(|(person, cluster)| (export_id(&p, PERSON_DOMAIN, person), person.clone(), export_id(&p, HOUSEHOLD_DOMAIN, cluster)))
+        .map(|(person, cluster)| {
+            (export_id(&p, PERSON_DOMAIN, person), person.clone(), export_id(&p, HOUSEHOLD_DOMAIN, cluster))
+        })
         .collect();
     rows.par_sort_unstable();
     let n = rows.len();

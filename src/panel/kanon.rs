@@ -178,11 +178,12 @@ mod tests {
 
     /// (id, published sex, birth, geo, suppressed), sorted by id.
     fn published(conn: &Connection) -> Vec<(String, String, String, String, bool)> {
-        let mut stmt =
-            conn.prepare("SELECT person_id, q_sex, q_birth, q_geo, suppressed FROM panel_qi ORDER BY person_id").unwrap();
+        let mut stmt = conn
+            .prepare("SELECT person_id, q_sex, q_birth, q_geo, suppressed FROM panel_qi ORDER BY person_id")
+            .unwrap();
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
             .unwrap()
-            .map(Result::unwrap)
+            .map(|r| r.unwrap())
             .collect()
     }
 
@@ -211,7 +212,8 @@ mod tests {
         ];
         let conn = setup(&recs, 2, false, (true, true, true));
         let r = run(&conn, true, true).unwrap();
-        let s = |a: &str, b: &str, c: &str, d: &str, e: bool| (a.to_owned(), b.to_owned(), c.to_owned(), d.to_owned(), e);
+        let s =
+            |a: &str, b: &str, c: &str, d: &str, e: bool| (a.to_owned(), b.to_owned(), c.to_owned(), d.to_owned(), e);
         assert_eq!(
             published(&conn),
             vec![

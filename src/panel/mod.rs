@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use duckdb::Connection;
 use serde::Serialize;
 
-pub use config::{DatePrecision, Period, PanelPlan, Qi, Variable};
+pub use config::{DatePrecision, PanelPlan, Period, Qi, Variable};
 pub use kanon::{KanonReport, Step, StepCount};
 
 use crate::db::{DbError, DbSettings, DuckContext};
@@ -174,6 +174,9 @@ pub fn export_panel(
         Ok(report)
     })();
     fs_err::remove_dir_all(&spill)?;
+    if result.is_err() {
+        fs_err::remove_dir_all(&staging)?;
+    }
     let report = result?;
     crate::export::publish(&staging, out).map_err(|e| match e {
         crate::export::ExportError::Io(e) => PanelError::Io(e),
@@ -190,9 +193,8 @@ fn build(conn: &Connection, plan: &PanelPlan, key: &Key) -> Result<PanelReport> 
     let members = q::COHORT.replace("{{members}}", crate::sql::cohort::MEMBERS.trim().trim_end_matches(';'));
     conn.execute(&members, [i64::from(plan.cohort.exit_age)]).ctx("panel members")?;
     conn.execute_batch(q::PEOPLE).ctx("panel: person-level values")?;
-    let (members, with_periods, rows_in, several): (i64, i64, i64, i64) = conn
-        .query_row(q::FIGURES, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .ctx("panel figures")?;
+    let (members, with_periods, rows_in, several): (i64, i64, i64, i64) =
+        conn.query_row(q::FIGURES, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).ctx("panel figures")?;
     let kanon = kanon::run(conn, plan.has_qi(Qi::Municipality), plan.has_qi(Qi::BirthYear))?;
     ids::fill(conn, key)?;
     let rows_out = rows_in.unsigned_abs() - kanon.steps.last().map_or(0, |s| s.rows);
