@@ -403,7 +403,7 @@ fn small_every_row_equals_brute_force_and_survives_the_attacks() {
     assert!(keys.windows(2).all(|w| w[0] < w[1]), "sorted by person then period");
 
     // Attack 1: every published quasi-identifier combination has >= k persons and clusters.
-    let mut classes: BTreeMap<(String, String, String), (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
+    let mut classes: BTreeMap<(String, String, String), Members> = BTreeMap::new();
     for r in &rows {
         let e =
             classes.entry((r[c("sex")].clone(), r[c("birth_year")].clone(), r[c("municipality")].clone())).or_default();
@@ -464,6 +464,9 @@ fn small_every_row_equals_brute_force_and_survives_the_attacks() {
         );
     }
 }
+
+/// The persons and household clusters of one published class.
+type Members = (BTreeSet<String>, BTreeSet<String>);
 
 /// Every raw id of the synthetic deliveries (id-like columns) and every store pseudonym of them.
 fn secrets(synth: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
