@@ -185,7 +185,7 @@ pub mod panel {
     pub const KANON_INIT: &str = include_str!("../sql/panel/kanon_init.sql");
     /// k-anonymity: one recoding step.
     pub const KANON_STEP: &str = include_str!("../sql/panel/kanon_step.sql");
-    /// k-anonymity: records (and their rows) in classes still too small.
+    /// k-anonymity: records (and their rows) a step touched.
     pub const KANON_HITS: &str = include_str!("../sql/panel/kanon_hits.sql");
     /// The published classes: count and smallest sizes.
     pub const CLASSES: &str = include_str!("../sql/panel/classes.sql");
@@ -195,9 +195,9 @@ pub mod panel {
     pub const EVENTS: &str = include_str!("../sql/panel/events.sql");
     /// Every catalogue variable per person-period (a view).
     pub const ROWS: &str = include_str!("../sql/panel/rows.sql");
-    /// COPY of the panel to Parquet.
+    /// The panel materialised, then COPY to Parquet.
     pub const COPY_PARQUET: &str = include_str!("../sql/panel/copy_parquet.sql");
-    /// COPY of the Parquet file to CSV.
+    /// COPY of the materialised panel to CSV.
     pub const COPY_CSV: &str = include_str!("../sql/panel/copy_csv.sql");
     /// Spill folder.
     pub const TEMP_DIR: &str = include_str!("../sql/panel/temp_dir.sql");

@@ -1,2 +1,2 @@
--- The CSV twin of panel.parquet, read back in file order: comma, header, empty = missing.
-COPY (SELECT * FROM read_parquet('{{parquet}}')) TO '{{file}}' (FORMAT csv, HEADER true, DELIMITER ',')
+-- The CSV twin of panel.parquet, from the same materialised table: comma, header, empty = missing.
+COPY panel_out TO '{{file}}' (FORMAT csv, HEADER true, DELIMITER ',')

@@ -8,5 +8,5 @@ SELECT p.person_id, p.cluster,
        CASE WHEN s.qi_geo THEN p.municipality ELSE '*' END AS q_geo,
        p.youth_region,
        coalesce((p.birth_year // 5 * 5)::VARCHAR || '-' || (p.birth_year // 5 * 5 + 4)::VARCHAR, 'unknown') AS band,
-       0 AS geo_level, 0 AS birth_level, false AS suppressed
+       0 AS geo_level, 0 AS birth_level, false AS suppressed, 0 AS hit_step
 FROM panel_people p, panel_settings s;

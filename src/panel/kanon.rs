@@ -116,9 +116,10 @@ pub fn run(conn: &Connection, geo: bool, birth: bool) -> Result<KanonReport> {
         if !applies {
             continue;
         }
-        let (persons, rows): (i64, i64) =
-            conn.query_row(q::KANON_HITS, [], |r| Ok((r.get(0)?, r.get(1)?))).ctx("k-anonymity: small classes")?;
         conn.execute(q::KANON_STEP, [step.number()]).ctx(format!("k-anonymity: {}", step.describe()))?;
+        let (persons, rows): (i64, i64) = conn
+            .query_row(q::KANON_HITS, [step.number()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .ctx("k-anonymity: records touched")?;
         steps.push(StepCount {
             step,
             quasi_identifier: step.qi(),

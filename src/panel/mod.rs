@@ -276,8 +276,8 @@ fn write(conn: &Connection, plan: &PanelPlan, dir: &Path) -> Result<()> {
     let parquet = dir.join("panel.parquet");
     let pq = parquet.to_string_lossy().replace('\'', "''");
     let copy = crate::db::render(q::COPY_PARQUET, &[("columns", &cols.join(", ")), ("file", &pq)]);
-    conn.execute(&copy, []).ctx("writing panel.parquet")?;
+    conn.execute_batch(&copy).ctx("writing panel.parquet")?;
     let csv = dir.join("panel.csv").to_string_lossy().replace('\'', "''");
-    conn.execute(&crate::db::render(q::COPY_CSV, &[("parquet", &pq), ("file", &csv)]), []).ctx("writing panel.csv")?;
+    conn.execute(&crate::db::render(q::COPY_CSV, &[("file", &csv)]), []).ctx("writing panel.csv")?;
     Ok(())
 }
