@@ -114,6 +114,27 @@ pub enum ExportCommand {
     /// Study tables made safe to publish: primary and secondary suppression, optional rounding,
     /// with a codebook, a disclosure report and R / Python / SPSS reading snippets.
     Tables(ExportTablesArgs),
+    /// A person-period panel of a cohort made safe to publish: export ids, coarsened dates,
+    /// k-anonymity on the quasi-identifiers, with a codebook, a disclosure report and R /
+    /// Python / SPSS / Stata reading scripts.
+    Panel(ExportPanelArgs),
+}
+
+/// `kohort export panel`.
+#[derive(Debug, Args)]
+pub struct ExportPanelArgs {
+    /// The panel file (TOML; see panels/ and data-schema/panel.md).
+    pub panel: PathBuf,
+    /// The store folder (with a current outcome run when the cohort's entry is a spell).
+    #[arg(long)]
+    pub store: PathBuf,
+    /// The export folder to write (replaced atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Export key file (`kohort key new`; never the store's key). Without it a fresh random key
+    /// is used and forgotten, so the export cannot be linked to anything.
+    #[arg(long)]
+    pub key: Option<PathBuf>,
 }
 
 /// `kohort export tables`.

@@ -61,6 +61,11 @@ pub enum Entry {
 }
 
 impl Entry {
+    /// Whether the entry events come from the outcome run's `spells`.
+    fn reads_spells(self) -> bool {
+        matches!(self, Self::FirstSpell | Self::AnySpell | Self::SpellOfForm | Self::SpellOfLevel)
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::FirstSpell => "first_spell",
@@ -114,7 +119,7 @@ pub struct CohortDef {
 }
 
 /// A TOML local date (`2016-01-01`), when given.
-fn opt_date<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<NaiveDate>, D::Error> {
+pub(crate) fn opt_date<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<NaiveDate>, D::Error> {
     use serde::de::Error as _;
     let dt = toml::value::Datetime::deserialize(d)?;
     match (dt.date, dt.time, dt.offset) {
@@ -159,6 +164,13 @@ impl CohortDef {
         let text = fs_err::read_to_string(path)?;
         let def: Self = toml::from_str(&text)
             .map_err(|e| CohortError::Definition { path: path.to_owned(), message: e.to_string() })?;
+        def.check(path)
+    }
+
+    /// Check a parsed definition (`path` names it in errors): an entry or a SQL file, not both;
+    /// `spell_of_form` needs care forms.
+    pub fn check(self, path: &Path) -> Result<Self> {
+        let def = self;
         let bad = |m: &str| Err(CohortError::Definition { path: path.to_owned(), message: m.to_owned() });
         match (def.entry, &def.sql) {
             (None, None) => return bad("give `entry` or `sql`"),
@@ -172,6 +184,14 @@ impl CohortDef {
     }
 }
 
+/// Whether a view of that name exists (the `spells` view needs an outcome run).
+fn has_view(conn: &Connection, name: &str) -> Result<bool> {
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [name], |r| r.get(0))
+        .ctx("looking for the spells view")?;
+    Ok(n > 0)
+}
+
 fn count(conn: &Connection, rule: String) -> Result<Attrition> {
     let (persons, events): (i64, i64) =
         conn.query_row(q::COUNT, [], |r| Ok((r.get(0)?, r.get(1)?))).ctx("counting the cohort")?;
@@ -181,6 +201,22 @@ fn count(conn: &Connection, rule: String) -> Result<Attrition> {
 /// Build `def` on a connection with the store views and the current outcome run's views
 /// ([`crate::query::open_store`]); `base` is the folder a `sql` path is relative to.
 pub fn build(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Cohort> {
+    let attrition = build_steps(conn, def, base)?;
+    let mut stmt = conn.prepare(q::MEMBERS).ctx("cohort members")?;
+    let rows = stmt
+        .query_map([i64::from(def.exit_age)], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))
+        .ctx("cohort members")?;
+    let mut members = Vec::new();
+    for r in rows {
+        members.push(r.ctx("cohort members")?);
+    }
+    Ok(Cohort { members, attrition })
+}
+
+/// Apply the entry and every rule of `def`, leaving the remaining index events in the temp table
+/// `cohort_step (person_id, index_date)` for callers that stay in DuckDB (large cohorts); the
+/// exit date is [`q::MEMBERS`] over it with `$1 = exit_age`. Returns the attrition table.
+pub fn build_steps(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Vec<Attrition>> {
     conn.execute_batch(q::SETUP).ctx("cohort lists")?;
     {
         let mut forms = conn.appender("cohort_forms").ctx("cohort care forms")?;
@@ -203,6 +239,9 @@ pub fn build(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Cohort> 
             attrition.push(count(conn, format!("entry: rows of {}", file.display()))?);
         }
         (None, Some(entry)) => {
+            if !entry.reads_spells() && !has_view(conn, "spells")? {
+                conn.execute_batch(q::NO_SPELLS).ctx("cohort entry without an outcome run")?;
+            }
             conn.execute(q::ENTRY, duckdb::params![entry.as_str(), i64::from(def.min_level)])
                 .ctx("cohort entry events (is there an outcome run? `kohort outcomes` computes the spells)")?;
             attrition.push(count(conn, format!("entry: {}", entry.as_str()))?);
@@ -234,13 +273,5 @@ pub fn build(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Cohort> 
         conn.execute_batch(q::FIRST).ctx("cohort first index")?;
         attrition.push(count(conn, "first index per person".to_owned())?);
     }
-    let mut stmt = conn.prepare(q::MEMBERS).ctx("cohort members")?;
-    let rows = stmt
-        .query_map([i64::from(def.exit_age)], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))
-        .ctx("cohort members")?;
-    let mut members = Vec::new();
-    for r in rows {
-        members.push(r.ctx("cohort members")?);
-    }
-    Ok(Cohort { members, attrition })
+    Ok(attrition)
 }

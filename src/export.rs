@@ -371,7 +371,7 @@ fn survival_batch(rows: &[SurvRow]) -> std::result::Result<RecordBatch, duckdb::
 
 /// Swap the finished staging folder in: the old export is renamed aside first and removed last,
 /// so a crash leaves either the old folder, or the new one (with the old beside it).
-fn publish(staging: &Path, out: &Path) -> Result<()> {
+pub(crate) fn publish(staging: &Path, out: &Path) -> Result<()> {
     let old = out.with_extension("old");
     if old.exists() {
         fs_err::remove_dir_all(&old)?;

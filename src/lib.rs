@@ -15,6 +15,7 @@ pub mod disclosure;
 pub mod export;
 pub mod ingest;
 pub mod outcomes;
+pub mod panel;
 pub mod printer;
 pub mod pseudonym;
 pub mod query;

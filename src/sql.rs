@@ -147,6 +147,8 @@ pub mod cohort {
     pub const SETUP: &str = include_str!("../sql/cohort/setup.sql");
     /// Entry events by kind.
     pub const ENTRY: &str = include_str!("../sql/cohort/entry.sql");
+    /// An empty `spells` stand-in for entries that do not read spells, without an outcome run.
+    pub const NO_SPELLS: &str = include_str!("../sql/cohort/no_spells.sql");
     /// Entry events from the user's SQL.
     pub const ENTRY_SQL: &str = include_str!("../sql/cohort/entry_sql.sql");
     /// Entry date range.
@@ -173,4 +175,36 @@ pub mod study {
     pub const INDEX_ROWS: &str = include_str!("../sql/study/index_rows.sql");
     /// The tables.
     pub const TABLES: &str = include_str!("../sql/study/tables.sql");
+}
+
+/// Person-period panels (`crate::panel`).
+pub mod panel {
+    /// Parameters, ladder, reference data, export ids and macros.
+    pub const SETUP: &str = include_str!("../sql/panel/setup.sql");
+    /// The members: first index and exit per person (a template over the cohort's members SQL).
+    pub const COHORT: &str = include_str!("../sql/panel/cohort.sql");
+    /// Person-level values of the members with at least one period.
+    pub const PEOPLE: &str = include_str!("../sql/panel/people.sql");
+    /// k-anonymity: the records before recoding.
+    pub const KANON_INIT: &str = include_str!("../sql/panel/kanon_init.sql");
+    /// k-anonymity: one recoding step.
+    pub const KANON_STEP: &str = include_str!("../sql/panel/kanon_step.sql");
+    /// k-anonymity: records (and their rows) a step touched.
+    pub const KANON_HITS: &str = include_str!("../sql/panel/kanon_hits.sql");
+    /// The published classes: count and smallest sizes.
+    pub const CLASSES: &str = include_str!("../sql/panel/classes.sql");
+    /// Published persons and clusters, for the export ids.
+    pub const IDS_INPUT: &str = include_str!("../sql/panel/ids_input.sql");
+    /// Per-period care level, measure, care start and safety reports.
+    pub const EVENTS: &str = include_str!("../sql/panel/events.sql");
+    /// Every catalogue variable per person-period (a view).
+    pub const ROWS: &str = include_str!("../sql/panel/rows.sql");
+    /// The panel materialised, then COPY to Parquet.
+    pub const COPY_PARQUET: &str = include_str!("../sql/panel/copy_parquet.sql");
+    /// COPY of the materialised panel to CSV.
+    pub const COPY_CSV: &str = include_str!("../sql/panel/copy_csv.sql");
+    /// Spill folder.
+    pub const TEMP_DIR: &str = include_str!("../sql/panel/temp_dir.sql");
+    /// Member and row counts.
+    pub const FIGURES: &str = include_str!("../sql/panel/figures.sql");
 }

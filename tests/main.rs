@@ -10,6 +10,7 @@ mod ingest;
 mod kernels;
 mod linkage;
 mod outcomes;
+mod panel;
 mod reference;
 mod run;
 mod store;

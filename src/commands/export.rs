@@ -1,10 +1,12 @@
-//! `kohort export tables`: disclosure-controlled study tables.
+//! `kohort export tables` and `kohort export panel`: disclosure-controlled study tables and
+//! person-period panels.
 
 use anyhow::Context as _;
 
 use super::{Ctx, Outcome};
-use crate::cli::ExportTablesArgs;
+use crate::cli::{ExportPanelArgs, ExportTablesArgs};
 use crate::export::{TablesOptions, export_tables};
+use crate::panel::{ExportKey, PanelPlan, export_panel};
 
 /// Export, then say what was suppressed and where everything is.
 pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
@@ -21,6 +23,35 @@ pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     ));
     ctx.printer.info(format_args!(
         "written to {}: tables.parquet, tables.csv, codebook.md, disclosure_report.md/.json, read.R, read.py, read.sps",
+        args.out.display()
+    ));
+    Ok(Outcome::Done)
+}
+
+/// `kohort export panel`: check the panel file, export, say what disclosure control did.
+pub fn panel(args: &ExportPanelArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+    let plan = PanelPlan::read(&args.panel)?;
+    let key = args.key.clone().map_or(ExportKey::Random, ExportKey::File);
+    let r = export_panel(&args.store, &plan, &args.out, &key, &ctx.db)
+        .with_context(|| format!("exporting the panel of {}", args.panel.display()))?;
+    ctx.printer.info(format_args!(
+        "{} persons, {} rows published of {} persons, {} rows (k = {}; smallest class {} persons, {} households)",
+        r.kanon.persons_out,
+        r.rows_out,
+        r.kanon.persons_in,
+        r.rows_in,
+        r.k,
+        r.kanon.min_class_persons,
+        r.kanon.min_class_clusters
+    ));
+    for s in &r.kanon.steps {
+        ctx.printer.info(format_args!("  {}: {} persons ({} rows)", s.step.describe(), s.persons, s.rows));
+    }
+    if matches!(key, ExportKey::Random) {
+        ctx.printer.info("no --key: a fresh random export key was used and not kept; this export links to nothing");
+    }
+    ctx.printer.info(format_args!(
+        "written to {}: panel.parquet, panel.csv, codebook.md, disclosure_report.md/.json, read.R, read.py, read.sps, read.do",
         args.out.display()
     ));
     Ok(Outcome::Done)

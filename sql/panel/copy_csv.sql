@@ -1,0 +1,2 @@
+-- The CSV twin of panel.parquet, from the same materialised table: comma, header, empty = missing.
+COPY panel_out TO '{{file}}' (FORMAT csv, HEADER true, DELIMITER ',')

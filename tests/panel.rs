@@ -1,0 +1,618 @@
+//! `kohort export panel`: hand-worked rows on `tiny`; every row and every per-period variable on
+//! `small` against an independent brute-force computation (Rust loops over the store tables,
+//! written apart from the product SQL); the attack suite (no raw id or store pseudonym in any
+//! exported byte, every published class has k persons and k household clusters, keys give
+//! disjoint ids, the store key is refused); determinism; atomic replacement; error messages.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
+use kohort::pseudonym::Key;
+
+use crate::common::*;
+
+const EXPORT_KEY: [u8; 32] = [42; 32];
+const OTHER_KEY: [u8; 32] = [43; 32];
+
+fn key_at(dir: &Path, name: &str, bytes: [u8; 32]) -> PathBuf {
+    let path = dir.join(name);
+    if !path.exists() {
+        Key::from_bytes(bytes).write_new(&path).unwrap();
+    }
+    path
+}
+
+fn export_id(key: [u8; 32], domain: &str, pseudonym: &str) -> String {
+    Key::from_bytes(key).pseudonymizer().pseudonym(domain, pseudonym)
+}
+
+/// Run `kohort --threads T export panel PANEL --store S --out OUT [--key K]`, expecting success.
+fn export(panel: &Path, store: &Path, out: &Path, key: Option<&Path>, threads: u32) {
+    let mut cmd = kohort_bare();
+    cmd.arg("--threads").arg(threads.to_string()).arg("export").arg("panel").arg(panel);
+    cmd.arg("--store").arg(store).arg("--out").arg(out);
+    if let Some(k) = key {
+        cmd.arg("--key").arg(k);
+    }
+    cmd.assert().success();
+}
+
+/// The CSV as a header and rows of strings.
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().iter().map(str::to_owned).collect();
+    let rows = r.records().map(|rec| rec.unwrap().iter().map(str::to_owned).collect()).collect();
+    (header, rows)
+}
+
+fn col(header: &[String], name: &str) -> usize {
+    header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
+
+fn write_panel(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+// ------------------------------------------------------------------------------------- tiny
+
+const TINY_PANEL: &str = r#"
+period = "year"
+from = 2018-01-01
+to = 2025-12-31
+variables = ["sex", "care_level", "measure", "care_start", "safety_report", "exit_date", "exit_reason"]
+date_precision = "year"
+quasi_identifiers = ["sex"]
+k = 2
+[cohort]
+name = "tiny_births"
+entry = "birth"
+"#;
+
+/// Hand-worked from scenarios/tiny.toml (births, bounds 2018-2025, k = 2 on sex with households).
+/// Cas (m, born 2012-02-29, H1): ambulant (2) Jan-Mar 2018 and day treatment (3) May-Sep 2018,
+/// local team (1) Nov 2018-Jan 2019, residential (5) Mar 2020-Feb 2021; provisional OTS 10-20 Jun
+/// 2020 then OTS to 2022-06-20 (OTS beats provisional); follow-up to the data end 2026-07-01.
+/// Quinn (f, 2006-10-10): four reports in 2019, one in 2020; exit at 18 on 2024-10-10.
+/// Sem (m, 2009-09-09): ambulant Mar-Jun 2021, OTS May-Dec 2021, emigrated 2022-01-15.
+/// Roos (f, 2005-05-05): secure (6) from 2020-09-01, died 2021-02-01.
+/// Pim (m, 2008-01-10): ambulant Jun-Dec 2024 and youth probation Jul 2024-Jun 2025, local team
+/// from 2025-11-01; exit at 18 on 2026-01-10, after the bound.
+/// Kim is the only person of sex x: alone in the class, suppressed.
+#[test]
+fn tiny_rows_equal_the_hand_worked_values() {
+    let (tmp, store) = scenario_store("tiny", false);
+    let panel = write_panel(tmp.path(), "tiny.toml", TINY_PANEL);
+    let key = key_at(tmp.path(), "export.key", EXPORT_KEY);
+    let out = tmp.path().join("out");
+    export(&panel, &store, &out, Some(&key), 2);
+    let (header, rows) = read_csv(&out.join("panel.csv"));
+    assert_eq!(
+        header,
+        [
+            "person",
+            "household",
+            "year",
+            "sex",
+            "care_level",
+            "measure",
+            "care_start",
+            "safety_report",
+            "exit_date",
+            "exit_reason"
+        ]
+    );
+    let id = |raw: &str| export_id(EXPORT_KEY, "export-person", &pseudo("person", raw));
+    let rows_of =
+        |raw: &str| -> Vec<String> { rows.iter().filter(|r| r[0] == id(raw)).map(|r| r[2..].join(",")).collect() };
+    assert_eq!(
+        rows_of("200000020"),
+        [
+            "2018,m,3,none,1,0,2026,data_end",
+            "2019,m,1,none,0,0,2026,data_end",
+            "2020,m,5,ots,1,0,2026,data_end",
+            "2021,m,5,ots,0,0,2026,data_end",
+            "2022,m,0,ots,0,0,2026,data_end",
+            "2023,m,0,none,0,0,2026,data_end",
+            "2024,m,0,none,0,0,2026,data_end",
+            "2025,m,0,none,0,0,2026,data_end",
+        ]
+    );
+    assert_eq!(
+        rows_of("200000184"),
+        [
+            "2018,f,0,none,0,0,2024,age_limit",
+            "2019,f,0,none,0,4,2024,age_limit",
+            "2020,f,0,none,0,1,2024,age_limit",
+            "2021,f,0,none,0,0,2024,age_limit",
+            "2022,f,0,none,0,0,2024,age_limit",
+            "2023,f,0,none,0,0,2024,age_limit",
+            "2024,f,0,none,0,0,2024,age_limit",
+        ]
+    );
+    assert_eq!(
+        rows_of("200000202"),
+        [
+            "2018,m,0,none,0,0,2022,emigration",
+            "2019,m,0,none,0,0,2022,emigration",
+            "2020,m,0,none,0,0,2022,emigration",
+            "2021,m,2,ots,1,0,2022,emigration",
+            "2022,m,0,none,0,0,2022,emigration",
+        ]
+    );
+    assert_eq!(
+        rows_of("200000196"),
+        [
+            "2018,f,0,none,0,0,2021,death",
+            "2019,f,0,none,0,0,2021,death",
+            "2020,f,6,none,1,0,2021,death",
+            "2021,f,6,none,0,0,2021,death"
+        ]
+    );
+    assert_eq!(
+        rows_of("200000172")[6..],
+        ["2024,m,2,youth_probation,1,0,2026,age_limit", "2025,m,1,youth_probation,1,0,2026,age_limit"]
+    );
+    assert!(rows_of("200000123").is_empty(), "Kim (sex x, alone) is suppressed");
+    assert!(rows_of("200000007").is_empty(), "Anna turned 18 in 2008: no period in the bounds");
+    // Cas's household id is the export pseudonym of his store household pseudonym.
+    let cas = rows.iter().find(|r| r[0] == id("200000020")).unwrap();
+    assert_eq!(cas[1], export_id(EXPORT_KEY, "export-household", &pseudo("household", "H000000001")));
+    // Sorted by person then year; the report counts Kim's suppression.
+    let keys: Vec<(String, String)> = rows.iter().map(|r| (r[0].clone(), r[2].clone())).collect();
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "sorted by person, then period, no duplicates");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("disclosure_report.json")).unwrap()).unwrap();
+    let steps = report["kanon"]["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 1, "only sex is checked: only suppression applies");
+    assert_eq!((steps[0]["step"].as_str(), steps[0]["persons"].as_u64()), (Some("suppress"), Some(1)));
+    assert_eq!(report["rows_in"].as_u64().unwrap() - report["rows_out"].as_u64().unwrap(), 8, "Kim: 2018-2025");
+}
+
+// ------------------------------------------------------------------------------------ small
+
+const SMALL_PANEL: &str = r#"
+period = "quarter"
+from = 2015-01-01
+to = 2024-12-31
+variables = ["sex", "birth_year", "age", "age_band", "municipality", "youth_region", "care_level", "measure",
+             "care_start", "safety_report", "exit_date", "exit_reason"]
+date_precision = "month"
+[cohort]
+name = "small_births"
+entry = "birth"
+"#;
+
+/// The store tables, read back as text, by person.
+struct Store {
+    persons: HashMap<String, Vec<String>>,
+    residence: HashMap<String, Vec<Vec<String>>>,
+    households: HashMap<String, Vec<Vec<String>>>,
+    episodes: HashMap<String, Vec<Vec<String>>>,
+    measures: HashMap<String, Vec<Vec<String>>>,
+    reports: HashMap<String, Vec<String>>,
+}
+
+fn by_person(rows: Vec<Vec<String>>) -> HashMap<String, Vec<Vec<String>>> {
+    let mut m: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+    for r in rows {
+        m.entry(r[0].clone()).or_default().push(r[1..].to_vec());
+    }
+    m
+}
+
+fn load(store: &Path) -> Store {
+    let persons =
+        query(store, "SELECT person_id, birth_date, sex, death_date, emigration_date, extracted_on FROM persons")
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1..].to_vec()))
+            .collect();
+    Store {
+        persons,
+        residence: by_person(query(store, "SELECT person_id, municipality, valid_from, valid_to FROM residence")),
+        households: by_person(query(store, "SELECT person_id, household_id, valid_from, valid_to FROM households")),
+        episodes: by_person(query(store, "SELECT person_id, care_form, start_date, end_date FROM care_episodes")),
+        measures: by_person(query(store, "SELECT person_id, kind, start_date, end_date FROM measures")),
+        reports: by_person(query(store, "SELECT person_id, report_date FROM safety_reports"))
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().map(|r| r[0].clone()).collect()))
+            .collect(),
+    }
+}
+
+fn date(s: &str) -> Option<NaiveDate> {
+    if s.is_empty() { None } else { Some(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()) }
+}
+
+/// Active on some day of [a, b]: start <= b and (open or end >= a).
+fn overlaps(start: &str, end: &str, a: NaiveDate, b: NaiveDate) -> bool {
+    date(start).unwrap() <= b && date(end).is_none_or(|e| e >= a)
+}
+
+/// DOMAIN §3 default ladder, written out here.
+fn level(form: &str) -> u32 {
+    match form {
+        "local_team" => 1,
+        "ambulant" | "network" => 2,
+        "day_treatment" => 3,
+        "foster_care" | "family_home" => 4,
+        "residential" => 5,
+        "secure" => 6,
+        _ => 0,
+    }
+}
+
+fn eighteenth(birth: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(birth.year() + 18, birth.month(), birth.day())
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(birth.year() + 18, 3, 1).unwrap())
+}
+
+/// The value valid on `d` among (value, from, to) rows: latest from, then highest value.
+fn valid_on(rows: Option<&Vec<Vec<String>>>, d: NaiveDate) -> Option<String> {
+    rows?
+        .iter()
+        .filter(|r| date(&r[1]).unwrap() <= d && date(&r[2]).is_none_or(|t| d <= t))
+        .max_by_key(|r| (r[1].clone(), r[0].clone()))
+        .map(|r| r[0].clone())
+}
+
+fn region_of(regions: &kohort::reference::YouthRegions, muni: &str, year: i32) -> String {
+    regions
+        .rows()
+        .filter(|r| r.municipality == muni && r.valid_to_year.is_none_or(|t| t >= year))
+        .min_by_key(|r| r.valid_from_year)
+        .map_or_else(|| "unknown".to_owned(), |r| r.youth_region.clone())
+}
+
+fn band_label(lo: i32, hi: i32) -> String {
+    let b = |a: i32| match a {
+        ..=3 => (0, Some(3)),
+        4..=11 => (4, Some(11)),
+        12..=17 => (12, Some(17)),
+        18..=22 => (18, Some(22)),
+        _ => (23, None),
+    };
+    match b(hi).1 {
+        Some(h) => format!("{}-{h}", b(lo).0),
+        None => format!("{}+", b(lo).0),
+    }
+}
+
+/// Every row of the small panel against a brute-force computation from the store tables, and
+/// the attack checks on the same export.
+#[test]
+fn small_every_row_equals_brute_force_and_survives_the_attacks() {
+    let (tmp, store) = scenario_store("small", false);
+    let panel = write_panel(tmp.path(), "small.toml", SMALL_PANEL);
+    let key = key_at(tmp.path(), "export.key", EXPORT_KEY);
+    let out = tmp.path().join("out");
+    export(&panel, &store, &out, Some(&key), 2);
+    let s = load(&store);
+    let regions = kohort::reference::YouthRegions::shipped().unwrap();
+    let (from, to) = (NaiveDate::from_ymd_opt(2015, 1, 1).unwrap(), NaiveDate::from_ymd_opt(2024, 12, 31).unwrap());
+    let ids: HashMap<String, String> =
+        s.persons.keys().map(|p| (export_id(EXPORT_KEY, "export-person", p), p.clone())).collect();
+    let (h, rows) = read_csv(&out.join("panel.csv"));
+    let c = |n: &str| col(&h, n);
+    // Expected periods per published person, in order.
+    let mut expected_rows: BTreeMap<String, Vec<(i32, u32)>> = BTreeMap::new();
+    let mut members_with_rows = 0;
+    for (p, v) in &s.persons {
+        let birth = date(&v[0]).unwrap();
+        let exit =
+            [date(&v[2]), date(&v[3]), date(&v[4]), Some(eighteenth(birth))].into_iter().flatten().min().unwrap();
+        let (a, b) = (birth.max(from), exit.min(to));
+        if a > b {
+            continue;
+        }
+        members_with_rows += 1;
+        let mut q = (a.year(), (a.month() - 1) / 3 + 1);
+        let last = (b.year(), (b.month() - 1) / 3 + 1);
+        let e = expected_rows.entry(export_id(EXPORT_KEY, "export-person", p)).or_default();
+        while q <= last {
+            e.push(q);
+            q = if q.1 == 4 { (q.0 + 1, 1) } else { (q.0, q.1 + 1) };
+        }
+    }
+    let mut got_rows: BTreeMap<String, Vec<(i32, u32)>> = BTreeMap::new();
+    let mut checked = 0;
+    for r in &rows {
+        let store_id = ids.get(&r[c("person")]).expect("every exported id is a store person under the export key");
+        let v = &s.persons[store_id];
+        let birth = date(&v[0]).unwrap();
+        let exit =
+            [date(&v[2]), date(&v[3]), date(&v[4]), Some(eighteenth(birth))].into_iter().flatten().min().unwrap();
+        let (year, quarter): (i32, u32) = (r[c("year")].parse().unwrap(), r[c("quarter")].parse().unwrap());
+        got_rows.entry(r[c("person")].clone()).or_default().push((year, quarter));
+        let p_start = NaiveDate::from_ymd_opt(year, 3 * (quarter - 1) + 1, 1).unwrap();
+        let p_end = if quarter == 4 {
+            NaiveDate::from_ymd_opt(year, 12, 31).unwrap()
+        } else {
+            NaiveDate::from_ymd_opt(year, 3 * quarter + 1, 1).unwrap().pred_opt().unwrap()
+        };
+        let (a, b) = (p_start.max(birth).max(from), p_end.min(exit).min(to));
+        assert!(a <= b, "row outside the follow-up");
+        let eps = s.episodes.get(store_id).map(Vec::as_slice).unwrap_or_default();
+        let care_level = eps.iter().filter(|e| overlaps(&e[1], &e[2], a, b)).map(|e| level(&e[0])).max().unwrap_or(0);
+        let care_start = eps.iter().any(|e| (a..=b).contains(&date(&e[1]).unwrap()));
+        let order = ["guardianship", "provisional_guardianship", "ots", "provisional_ots", "youth_probation"];
+        let measure = s.measures.get(store_id).map_or("none".to_owned(), |ms| {
+            order
+                .iter()
+                .find(|k| ms.iter().any(|m| m[0] == **k && overlaps(&m[1], &m[2], a, b)))
+                .map_or("none".to_owned(), |k| (*k).to_owned())
+        });
+        let reports =
+            s.reports.get(store_id).map_or(0, |rs| rs.iter().filter(|d| (a..=b).contains(&date(d).unwrap())).count());
+        assert_eq!(r[c("care_level")], care_level.to_string(), "care_level {year}Q{quarter}");
+        assert_eq!(r[c("care_start")], u8::from(care_start).to_string(), "care_start {year}Q{quarter}");
+        assert_eq!(r[c("measure")], measure, "measure {year}Q{quarter}");
+        assert_eq!(r[c("safety_report")], reports.to_string(), "safety_report {year}Q{quarter}");
+        // Person-level values: exact, or a generalisation of the exact value.
+        assert_eq!(r[c("sex")], v[1]);
+        let by = birth.year();
+        let band = format!("{}-{}", by / 5 * 5, by / 5 * 5 + 4);
+        let (lo, hi) = if r[c("birth_year")] == by.to_string() {
+            (by, by)
+        } else {
+            assert_eq!(r[c("birth_year")], band);
+            (by / 5 * 5, by / 5 * 5 + 4)
+        };
+        let (age_lo, age_hi) = ((year - hi).max(0), (year - lo).max(0));
+        let age = if age_lo == age_hi { age_lo.to_string() } else { format!("{age_lo}-{age_hi}") };
+        assert_eq!(r[c("age")], age);
+        assert_eq!(r[c("age_band")], band_label(age_lo, age_hi));
+        let muni = valid_on(s.residence.get(store_id), birth).unwrap_or_else(|| "unknown".to_owned());
+        let region = if muni == "unknown" { "unknown".to_owned() } else { region_of(&regions, &muni, by) };
+        let published = &r[c("municipality")];
+        assert!(
+            *published == muni || *published == region || published == "NL",
+            "municipality {published} is neither {muni}, {region} nor NL"
+        );
+        let want_region = if *published == muni { region.clone() } else { published.clone() };
+        assert_eq!(r[c("youth_region")], want_region);
+        let cluster = valid_on(s.households.get(store_id), birth).unwrap_or_else(|| format!("solo:{store_id}"));
+        assert_eq!(r[c("household")], export_id(EXPORT_KEY, "export-household", &cluster));
+        assert_eq!(r[c("exit_date")], exit.format("%Y-%m").to_string());
+        let reason = if Some(exit) == date(&v[2]) {
+            "death"
+        } else if Some(exit) == date(&v[3]) {
+            "emigration"
+        } else if Some(exit) == date(&v[4]) {
+            "data_end"
+        } else {
+            "age_limit"
+        };
+        assert_eq!(r[c("exit_reason")], reason);
+        checked += 1;
+    }
+    assert!(checked > 100_000, "only {checked} rows checked");
+    // The rows are exactly the expected periods of the published persons; the rest suppressed.
+    for (person, periods) in &got_rows {
+        assert_eq!(periods, &expected_rows[person], "periods of one person");
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("disclosure_report.json")).unwrap()).unwrap();
+    let suppressed = report["kanon"]["steps"].as_array().unwrap().last().unwrap()["persons"].as_u64().unwrap();
+    assert_eq!(got_rows.len() as u64 + suppressed, members_with_rows, "published + suppressed = members with rows");
+    assert_eq!(report["rows_out"].as_u64().unwrap(), rows.len() as u64);
+    let keys: Vec<(&String, i32, u32)> =
+        rows.iter().map(|r| (&r[0], r[c("year")].parse().unwrap(), r[c("quarter")].parse().unwrap())).collect();
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "sorted by person then period");
+
+    // Attack 1: every published quasi-identifier combination has >= k persons and clusters.
+    let mut classes: BTreeMap<(String, String, String), Members> = BTreeMap::new();
+    for r in &rows {
+        let e =
+            classes.entry((r[c("sex")].clone(), r[c("birth_year")].clone(), r[c("municipality")].clone())).or_default();
+        e.0.insert(r[c("person")].clone());
+        e.1.insert(r[c("household")].clone());
+    }
+    for (class, (persons, households)) in &classes {
+        assert!(
+            persons.len() >= 10 && households.len() >= 10,
+            "{class:?}: {} persons, {} households",
+            persons.len(),
+            households.len()
+        );
+    }
+    // Local recoding happened and is reported consistently with the file.
+    let generalised = rows.iter().filter(|r| r[c("birth_year")].contains('-')).count() as u64;
+    let step2 = report["kanon"]["steps"][1]["rows"].as_u64().unwrap();
+    assert!(generalised > 0 && generalised <= step2, "{generalised} rows with a band, step 2 reports {step2}");
+
+    // Attack 2: no raw id and no store pseudonym anywhere in any exported byte.
+    let (raw, pseudonyms) = secrets(&tmp.path().join("synth"));
+    assert!(raw.len() > 10_000 && pseudonyms.len() > 10_000);
+    let delivery = std::fs::read(find_file(&tmp.path().join("synth"), "persons.csv")).unwrap();
+    assert!(!leaks(&delivery, &raw).is_empty(), "the scanner finds raw ids in the delivery itself");
+    for f in std::fs::read_dir(&out).unwrap() {
+        let f = f.unwrap().path();
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(leaks(&bytes, &raw).is_empty(), "{} holds a raw id", f.display());
+        assert!(leaks(&bytes, &pseudonyms).is_empty(), "{} holds a store pseudonym", f.display());
+    }
+    // The Parquet file holds the same table as the CSV.
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let n: i64 = conn
+        .query_row(&format!("SELECT count(*) FROM read_parquet('{}')", out.join("panel.parquet").display()), [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(n as usize, rows.len());
+
+    // Attack 3: another key gives disjoint person and household ids; the same key the same bytes.
+    let other = tmp.path().join("other");
+    export(&panel, &store, &other, Some(&key_at(tmp.path(), "other.key", OTHER_KEY)), 2);
+    let (_, rows2) = read_csv(&other.join("panel.csv"));
+    for k in [c("person"), c("household")] {
+        let a: BTreeSet<&String> = rows.iter().map(|r| &r[k]).collect();
+        let b: BTreeSet<&String> = rows2.iter().map(|r| &r[k]).collect();
+        assert!(a.is_disjoint(&b), "ids of column {k} overlap between keys");
+    }
+    // Determinism: same key, one thread instead of two: byte-identical files.
+    let again = tmp.path().join("again");
+    export(&panel, &store, &again, Some(&key), 1);
+    for f in std::fs::read_dir(&out).unwrap() {
+        let name = f.unwrap().file_name();
+        assert_eq!(
+            std::fs::read(out.join(&name)).unwrap(),
+            std::fs::read(again.join(&name)).unwrap(),
+            "{name:?} differs"
+        );
+    }
+}
+
+/// The persons and household clusters of one published class.
+type Members = (BTreeSet<String>, BTreeSet<String>);
+
+/// Every raw id of the synthetic deliveries (id-like columns) and every store pseudonym of them.
+fn secrets(synth: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
+    let cols = [
+        ("person_id", "person"),
+        ("parent_id", "person"),
+        ("child_id", "person"),
+        ("household_id", "household"),
+        ("episode_id", "episode"),
+        ("measure_id", "measure"),
+        ("report_id", "report"),
+        ("measurement_id", "measurement"),
+        ("provider_id", "provider"),
+    ];
+    let (mut raw, mut pseudonyms) = (BTreeSet::new(), BTreeSet::new());
+    for file in walk(synth).into_iter().filter(|f| f.extension().is_some_and(|e| e == "csv")) {
+        let mut r = csv::Reader::from_path(&file).unwrap();
+        let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+        let wanted: Vec<(usize, &str)> =
+            cols.iter().filter_map(|(c, d)| header.iter().position(|h| h == c).map(|i| (i, *d))).collect();
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            for (i, domain) in &wanted {
+                let v = &rec[*i];
+                if !v.is_empty() {
+                    raw.insert(v.to_owned());
+                    pseudonyms.insert(pseudo(domain, v));
+                }
+            }
+        }
+    }
+    (raw, pseudonyms)
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+fn find_file(dir: &Path, name: &str) -> PathBuf {
+    walk(dir).into_iter().find(|p| p.file_name().is_some_and(|n| n == name)).unwrap()
+}
+
+/// Occurrences of any secret in `bytes` as a whole token (not inside a longer alphanumeric run,
+/// so a 9-digit id inside a 32-hex export id does not count).
+fn leaks(bytes: &[u8], secrets: &BTreeSet<String>) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_alphanumeric() && (i == 0 || !is_token(bytes[i - 1])) {
+            let mut j = i;
+            while j < bytes.len() && is_token(bytes[j]) {
+                j += 1;
+            }
+            if let Ok(tok) = std::str::from_utf8(&bytes[i..j])
+                && secrets.contains(tok)
+            {
+                found.push(tok.to_owned());
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+fn is_token(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+// --------------------------------------------------------------------------- keys and errors
+
+#[test]
+fn the_store_key_is_refused_and_no_key_means_a_random_unlinkable_key() {
+    let (tmp, store) = scenario_store("tiny", false);
+    let panel = write_panel(tmp.path(), "tiny.toml", TINY_PANEL);
+    let out = tmp.path().join("out");
+    let o = kohort()
+        .arg("export")
+        .arg("panel")
+        .arg(&panel)
+        .arg("--store")
+        .arg(&store)
+        .arg("--out")
+        .arg(&out)
+        .arg("--key")
+        .arg(key_file(tmp.path()))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("test.key") && err.contains("store's pseudonymisation key"), "{err}");
+    assert!(!out.exists(), "nothing written");
+    // Without a key: two exports do not share a single id.
+    export(&panel, &store, &out, None, 2);
+    export(&panel, &store, &tmp.path().join("out2"), None, 2);
+    let (_, a) = read_csv(&out.join("panel.csv"));
+    let (_, b) = read_csv(&tmp.path().join("out2/panel.csv"));
+    let ia: BTreeSet<&String> = a.iter().map(|r| &r[0]).collect();
+    let ib: BTreeSet<&String> = b.iter().map(|r| &r[0]).collect();
+    assert!(!ia.is_empty() && ia.is_disjoint(&ib));
+    let report = std::fs::read_to_string(out.join("disclosure_report.md")).unwrap();
+    assert!(report.contains("random key"), "{report}");
+}
+
+#[test]
+fn errors_name_the_file_and_field_and_a_failed_export_keeps_the_old_folder() {
+    let (tmp, store) = scenario_store("tiny", false);
+    let run = |text: &str, out: &Path| {
+        let panel = write_panel(tmp.path(), "bad.toml", text);
+        let o = kohort()
+            .arg("export")
+            .arg("panel")
+            .arg(&panel)
+            .arg("--store")
+            .arg(&store)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap();
+        (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+    };
+    let out = tmp.path().join("out");
+    let (code, err) = run(&TINY_PANEL.replace("\"sex\", \"care_level\"", "\"sex\", \"shoe_size\""), &out);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("bad.toml") && err.contains("variables") && err.contains("shoe_size"), "{err}");
+    let (code, err) = run(&TINY_PANEL.replace("k = 2", "k = 1"), &out);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("bad.toml") && err.contains("`k`"), "{err}");
+    let (code, err) = run(&TINY_PANEL.replace("period = \"year\"", "period = \"month\""), &out);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("bad.toml") && err.contains("period"), "{err}");
+    // A good export, then one that fails inside DuckDB (a cohort query that does not run): the
+    // first folder stays as it was and no staging or spill folder is left behind.
+    let (code, _) = run(TINY_PANEL, &out);
+    assert_eq!(code, Some(0));
+    let before = std::fs::read(out.join("panel.csv")).unwrap();
+    std::fs::write(tmp.path().join("broken.sql"), "SELECT nonsense FROM nowhere").unwrap();
+    let broken = TINY_PANEL.replace("entry = \"birth\"", "sql = \"broken.sql\"");
+    let (code, err) = run(&broken, &out);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(std::fs::read(out.join("panel.csv")).unwrap(), before);
+    assert!(!out.with_extension("staging").exists() && !out.with_extension("spill").exists());
+}
