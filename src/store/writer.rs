@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use duckdb::arrow::array::{Array, AsArray, Scalar, new_null_array};
+use duckdb::arrow::array::{Array, AsArray, Scalar, make_array, new_null_array};
 use duckdb::arrow::compute::kernels::zip::zip;
 use duckdb::arrow::compute::{concat_batches, is_not_null};
 use duckdb::arrow::datatypes::{DataType, SchemaRef, UInt16Type};
@@ -116,10 +116,12 @@ impl FileWriter {
     }
 }
 
-/// The batch with every null slot of a fixed-width column zeroed. What a null slot holds is
-/// up to whoever built the array (builders write zeros; the Parquet reader leaves whatever
-/// its padding moved there), and the Parquet writer's encodings can see it, so without this
-/// the same rows could give different bytes depending on where they came from.
+/// The batch in a canonical form: every null slot of a fixed-width column zeroed, and no
+/// validity buffer on a column without nulls. Both are up to whoever built the arrays
+/// (builders write zeros and add a validity buffer only for a null; the Parquet reader pads
+/// and always adds one), and the Parquet writer can see both (a validity buffer moves its
+/// page cuts), so without this the same rows could give different bytes depending on where
+/// they came from (an incremental run merges rows read back with rows just computed).
 fn canonical_nulls(batch: &RecordBatch) -> std::result::Result<RecordBatch, duckdb::arrow::error::ArrowError> {
     let mut columns = Vec::with_capacity(batch.num_columns());
     let mut changed = false;
@@ -128,6 +130,11 @@ fn canonical_nulls(batch: &RecordBatch) -> std::result::Result<RecordBatch, duck
             let valid = is_not_null(col.as_ref())?;
             let nulls = new_null_array(col.data_type(), 1);
             columns.push(zip(&valid, col, &Scalar::new(nulls))?);
+            changed = true;
+        } else if col.null_count() == 0 && col.nulls().is_some() {
+            // A validity buffer with no nulls in it (the Parquet reader gives one to every
+            // nullable column) changes how the writer cuts pages: drop it.
+            columns.push(make_array(col.to_data().into_builder().nulls(None).build()?));
             changed = true;
         } else {
             columns.push(col.clone());
@@ -226,5 +233,48 @@ impl BucketWriter {
             self.done.push(w.finish()?);
         }
         Ok(self.done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use duckdb::arrow::array::Int64Array;
+    use duckdb::arrow::datatypes::{Field, Schema};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    use super::*;
+
+    /// The same rows give the same bytes whether they were just built (validity buffers only
+    /// where there are nulls) or read back from Parquet (validity buffers everywhere, padded
+    /// null slots): an incremental run writes a mix of both.
+    #[test]
+    fn rows_read_back_from_parquet_are_written_to_the_same_bytes() {
+        let schema = Arc::new(Schema::new(vec![Field::new("t", DataType::Int64, true)]));
+        let mut built = Vec::new();
+        // A first batch with a few nulls, then many without any (no validity buffer).
+        let first: Int64Array = (0..3000).map(|i| (i % 997 != 0).then_some(i % 365)).collect();
+        built.push(RecordBatch::try_new(schema.clone(), vec![Arc::new(first)]).expect("batch"));
+        for b in 0..40 {
+            let rest: Int64Array = (0..4096).map(|i| Some((i * 7 + b) % 365)).collect();
+            built.push(RecordBatch::try_new(schema.clone(), vec![Arc::new(rest)]).expect("batch"));
+        }
+        // And one null at the very end, so every batch read back carries a validity buffer.
+        let last: Int64Array = vec![Some(1), None].into_iter().collect();
+        built.push(RecordBatch::try_new(schema.clone(), vec![Arc::new(last)]).expect("batch"));
+        let dir = tempfile::tempdir().expect("tmp");
+        let a = write_parquet(&dir.path().join("a.parquet"), "a", schema.clone(), built).expect("write a");
+        let file = std::fs::File::open(dir.path().join("a.parquet")).expect("open");
+        let read: Vec<RecordBatch> = ParquetRecordBatchReaderBuilder::try_new(file)
+            .expect("reader")
+            .with_batch_size(65_536)
+            .build()
+            .expect("reader")
+            .map(|b| b.expect("batch"))
+            .collect();
+        let b = write_parquet(&dir.path().join("b.parquet"), "a", schema, read).expect("write b");
+        assert_eq!(a.rows, b.rows);
+        assert_eq!(a.sha256, b.sha256);
     }
 }
