@@ -59,6 +59,8 @@ pub mod ingest {
     pub const TABLE_FINGERPRINT: &str = include_str!("../sql/ingest/table_fingerprint.sql");
     /// Persons with conflicting birth date or sex across sources.
     pub const PERSON_CONFLICTS: &str = include_str!("../sql/ingest/person_conflicts.sql");
+    /// Person conflicts of a new version from the previous version's.
+    pub const PERSON_CONFLICTS_SINCE: &str = include_str!("../sql/ingest/person_conflicts_since.sql");
 }
 
 /// Reading one bucket's timelines from the store views.

@@ -116,6 +116,34 @@ fn conflicting_birth_dates_across_sources_are_reported_and_resolved_by_the_rule(
     ingest(&vt2, &store, tmp.path());
     assert_eq!(query(&store, &sql), vec![vec!["2010-05-20".to_owned(), "prov-a".to_owned()]]);
     assert_eq!(timeline_person(&store, &id), ("2010-05-20".to_owned(), "2026-07-01".to_owned()));
+    assert_conflicts_recomputed(&store);
+    // VT agrees again: the conflict is gone (recomputed for VT's persons only, kept for the rest).
+    let vt3 = write_vt(&tmp.path().join("vt3"), "2026Q5", "2026-12-01", "2010-05-20");
+    ingest(&vt3, &store, tmp.path());
+    assert_eq!(manifest(&store)["person_conflicts"], 0);
+    assert_conflicts_recomputed(&store);
+}
+
+/// The conflicts ingest listed (from the previous version's, for the delivering source's
+/// persons only) equal a full regrouping of every persons row of the version.
+fn assert_conflicts_recomputed(store: &Path) {
+    let m = manifest(store);
+    let vdir = store.join("v").join(format!("{:06}", m["version"].as_u64().unwrap()));
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let glob = vdir.join("persons/*/*.parquet").to_string_lossy().into_owned();
+    let sql = kohort::sql::ingest::PERSON_CONFLICTS.replace('?', &format!("'{glob}'"));
+    let mut stmt = conn.prepare(&sql).unwrap();
+    let want: Vec<(String, String)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+    let file = vdir.join("conflicts.parquet");
+    let got: Vec<(String, String)> = if file.exists() {
+        let mut stmt = conn.prepare("SELECT person_id, versions FROM read_parquet(?) ORDER BY 1").unwrap();
+        stmt.query_map([file.to_string_lossy()], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+    } else {
+        Vec::new()
+    };
+    assert_eq!(got, want);
+    assert_eq!(m["person_conflicts"].as_u64().unwrap() as usize, want.len());
 }
 
 /// Birth date and data end of one person as the outcome engine reads them.

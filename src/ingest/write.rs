@@ -94,7 +94,16 @@ pub fn publish_delivery(p: PublishInput<'_>, counts: &[(String, TableCounts)]) -
     let population_changed = population_changed(p.conn, p.tables, &old)?;
     let changes_rel = format!("changes/{:06}-{}.parquet", p.staging.version, meta.source);
     write_query(p.conn, q::CHANGED_LIST, &p.staging.root.join(&changes_rel), &changes_rel)?;
-    let conflicts = person_conflicts(p.conn, &vdir)?;
+    let is_persons = |f: &&FileEntry| f.path.starts_with("persons/");
+    let new_files = files.iter().filter(is_persons).map(|f| vdir.join(&f.path));
+    let old_files = prev_entry
+        .into_iter()
+        .flat_map(|e| e.files.iter())
+        .filter(is_persons)
+        .filter_map(|f| Some(current_dir.as_ref()?.join(&f.path)));
+    let source_persons: Vec<String> = new_files.chain(old_files).map(|p| p.to_string_lossy().into_owned()).collect();
+    let since = current_dir.as_ref().map(|dir| (dir.join("conflicts.parquet"), source_persons));
+    let conflicts = person_conflicts(p.conn, &vdir, since)?;
 
     let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut m = p.previous.clone().unwrap_or_else(|| Manifest {
@@ -274,10 +283,48 @@ fn population_changed(conn: &Connection, tables: &[&Table], old: &dyn Fn(&str) -
     }
 }
 
-fn person_conflicts(conn: &Connection, vdir: &Path) -> Result<u64> {
+/// Persons whose birth date or sex differs between sources, written to `conflicts.parquet`.
+/// With `since` (the previous version's conflicts file and the delivering source's persons
+/// files, new and previous), only that source's persons are recomputed: a small delivery
+/// into a large store does not regroup every persons row.
+fn person_conflicts(conn: &Connection, vdir: &Path, since: Option<(std::path::PathBuf, Vec<String>)>) -> Result<u64> {
     let glob = vdir.join("persons").join("*").join("*.parquet").to_string_lossy().into_owned();
-    let mut stmt = conn.prepare(q::PERSON_CONFLICTS).ctx("person conflicts")?;
-    let arrow = stmt.query_arrow([glob]).ctx("person conflicts")?;
+    let arrow_batches = |sql: &str, params: &[&dyn duckdb::ToSql]| -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        let mut stmt = conn.prepare(sql).ctx("person conflicts")?;
+        let arrow = stmt.query_arrow(params).ctx("person conflicts")?;
+        Ok((arrow.get_schema(), arrow.collect()))
+    };
+    let (schema, batches) = match since {
+        None => arrow_batches(q::PERSON_CONFLICTS, &[&glob])?,
+        Some((prev, source_files)) => {
+            let kept = if prev.is_file() {
+                let path = prev.to_string_lossy().replace('\'', "''");
+                format!("UNION ALL SELECT * FROM read_parquet('{path}') ANTI JOIN s USING (person_id)")
+            } else {
+                String::new()
+            };
+            if source_files.is_empty() {
+                // The source delivers no persons, now or before: nothing can have changed.
+                let files = if prev.is_file() { vec![prev.to_string_lossy().into_owned()] } else { Vec::new() };
+                return copy_conflicts(conn, vdir, &files);
+            }
+            let sql = crate::db::render(q::PERSON_CONFLICTS_SINCE, &[("kept", &kept)]);
+            let list = duckdb::types::Value::List(source_files.into_iter().map(Into::into).collect());
+            arrow_batches(&sql, &[&glob, &list])?
+        }
+    };
+    let n: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    if n > 0 {
+        write_parquet(&vdir.join("conflicts.parquet"), "conflicts.parquet", schema, batches)?;
+    }
+    Ok(n as u64)
+}
+
+/// The previous version's conflicts, unchanged.
+fn copy_conflicts(conn: &Connection, vdir: &Path, files: &[String]) -> Result<u64> {
+    let Some(prev) = files.first() else { return Ok(0) };
+    let mut stmt = conn.prepare("SELECT * FROM read_parquet(?) ORDER BY person_id").ctx("person conflicts")?;
+    let arrow = stmt.query_arrow([prev]).ctx("person conflicts")?;
     let schema = arrow.get_schema();
     let batches: Vec<RecordBatch> = arrow.collect();
     let n: usize = batches.iter().map(RecordBatch::num_rows).sum();
