@@ -66,6 +66,24 @@ impl Entry {
         matches!(self, Self::FirstSpell | Self::AnySpell | Self::SpellOfForm | Self::SpellOfLevel)
     }
 
+    /// The query of this kind's candidate index events (`person_id`, `index_date`).
+    fn events_sql(self, min_level: u8) -> String {
+        match self {
+            Self::FirstSpell => "SELECT person_id, start AS index_date FROM spells WHERE spell_no = 0".to_owned(),
+            Self::AnySpell => "SELECT person_id, start AS index_date FROM spells".to_owned(),
+            Self::SpellOfLevel => {
+                format!("SELECT person_id, start AS index_date FROM spells WHERE index_level >= {min_level}")
+            }
+            Self::SpellOfForm => "SELECT s.person_id, s.start AS index_date FROM spells s \
+                 JOIN care_episodes e ON e.person_id = s.person_id AND e.start_date = s.start \
+                 WHERE e.care_form IN (SELECT care_form FROM cohort_forms)"
+                .to_owned(),
+            Self::SafetyReport => "SELECT person_id, report_date AS index_date FROM safety_reports".to_owned(),
+            Self::MeasureStart => "SELECT person_id, start_date AS index_date FROM measures".to_owned(),
+            Self::Birth => "SELECT person_id, birth_date AS index_date FROM persons".to_owned(),
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::FirstSpell => "first_spell",
@@ -242,7 +260,8 @@ pub fn build_steps(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Ve
             if !entry.reads_spells() && !has_view(conn, "spells")? {
                 conn.execute_batch(q::NO_SPELLS).ctx("cohort entry without an outcome run")?;
             }
-            conn.execute(q::ENTRY, duckdb::params![entry.as_str(), i64::from(def.min_level)])
+            let sql = crate::db::render(q::ENTRY, &[("events", &entry.events_sql(def.min_level))]);
+            conn.execute_batch(&sql)
                 .ctx("cohort entry events (is there an outcome run? `kohort outcomes` computes the spells)")?;
             attrition.push(count(conn, format!("entry: {}", entry.as_str()))?);
         }
