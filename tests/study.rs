@@ -86,12 +86,28 @@ fn every_cell_equals_a_brute_force_count_over_the_per_index_rows_and_tables_reco
     // Per-index rows: (outcome, person, index date, window, status) of spells starting 2015-2024.
     let rows = query(
         &store,
-        "SELECT 'reentry', s.person_id, s.start::VARCHAR, w.window_days, w.status FROM spells s
-           JOIN reentry_windows w USING (person_id, spell_no)
+        "SELECT 'reentry', s.person_id, s.start::VARCHAR, w.window_days, w.status, s.spell_no::VARCHAR, s.index_level::VARCHAR
+           FROM spells s JOIN reentry_windows w USING (person_id, spell_no)
          UNION ALL
-         SELECT 'escalation', s.person_id, s.start::VARCHAR, e.window_days, e.status FROM spells s
-           JOIN escalation e ON e.person_id = s.person_id AND e.index_date = s.start",
+         SELECT 'escalation', s.person_id, s.start::VARCHAR, e.window_days, e.status, s.spell_no::VARCHAR, s.index_level::VARCHAR
+           FROM spells s JOIN escalation e ON e.person_id = s.person_id AND e.index_date = s.start",
     );
+    // The first care form of each spell, from the raw episode rows: the episode with the
+    // earliest start (then the smallest id) among the spell's episodes.
+    let episodes: BTreeMap<String, (NaiveDate, String)> =
+        query(&store, "SELECT episode_id, start_date::VARCHAR, care_form FROM care_episodes")
+            .into_iter()
+            .map(|r| (r[0].clone(), (date(&r[1]), r[2].clone())))
+            .collect();
+    let mut first_form: BTreeMap<(String, String), (NaiveDate, String, String)> = BTreeMap::new();
+    for r in query(&store, "SELECT person_id, spell_no::VARCHAR, episode_id FROM spell_episodes") {
+        let (start, form) = &episodes[&r[2]];
+        let cand = (*start, r[2].clone(), form.clone());
+        let e = first_form.entry((r[0].clone(), r[1].clone())).or_insert_with(|| cand.clone());
+        if (cand.0, &cand.1) < (e.0, &e.1) {
+            *e = cand;
+        }
+    }
     let mut want: BTreeMap<Key, (u64, u64)> = BTreeMap::new();
     for r in rows {
         let (person, index) = (&r[1], date(&r[2]));
@@ -116,11 +132,14 @@ fn every_cell_equals_a_brute_force_count_over_the_per_index_rows_and_tables_reco
         let window: i64 = r[3].parse().unwrap();
         for (level, region) in [("national", "NL".to_owned()), ("municipality", muni.clone()), ("youth_region", youth)]
         {
+            let form = first_form.get(&(person.clone(), r[5].clone())).map_or("unknown".to_owned(), |f| f.2.clone());
             for (split, value) in [
                 ("total", "total".to_owned()),
                 ("sex", sex.clone()),
                 ("age_band", band.to_owned()),
                 ("index_year", index.year().to_string()),
+                ("level", r[6].clone()),
+                ("care_form", form),
             ] {
                 let e =
                     want.entry((r[0].clone(), window, level.into(), region.clone(), split.into(), value)).or_default();

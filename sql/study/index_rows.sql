@@ -1,18 +1,33 @@
--- The per-index outcome rows of the cohort members, with what the splits need. Join rules:
+-- The per-index outcome rows of the cohort members, with what the splits need. Level = the
+-- spell's level at its start (`spells.index_level`); care form = the form of the spell's first
+-- episode (by start date, then episode id). Join rules:
 -- re-entry = the end of the cohort's spell (the spell starting on the index date; its windows
 -- in reentry_windows); escalation = the spell start itself (escalation.index_date). Region at the
 -- index date: the residence row valid then (latest valid_from), mapped to the youth region valid
 -- in the index year; `unknown` when none, so categories stay exhaustive.
 CREATE OR REPLACE TEMP TABLE study_index AS
-WITH idx AS (
-    SELECT m.cohort, m.person_id, m.index_date, 'reentry' AS outcome, w.window_days, w.status
+WITH first_form AS (
+    -- The care form of a spell's first episode (by start date, then episode id).
+    SELECT se.person_id, se.spell_no, arg_min(e.care_form, (e.start_date, e.episode_id)) AS care_form
+    FROM spell_episodes se JOIN care_episodes e ON e.episode_id = se.episode_id AND e.person_id = se.person_id
+    GROUP BY ALL
+),
+spell AS (
+    SELECT s.person_id, s.spell_no, s.start, s.index_level, f.care_form
+    FROM spells s LEFT JOIN first_form f USING (person_id, spell_no)
+),
+idx AS (
+    SELECT m.cohort, m.person_id, m.index_date, 'reentry' AS outcome, w.window_days, w.status,
+           s.index_level, s.care_form
     FROM study_members m
-    JOIN spells s ON s.person_id = m.person_id AND s.start = m.index_date
+    JOIN spell s ON s.person_id = m.person_id AND s.start = m.index_date
     JOIN reentry_windows w ON w.person_id = s.person_id AND w.spell_no = s.spell_no
     UNION ALL
-    SELECT m.cohort, m.person_id, m.index_date, 'escalation', e.window_days, e.status
+    SELECT m.cohort, m.person_id, m.index_date, 'escalation', e.window_days, e.status,
+           s.index_level, s.care_form
     FROM study_members m
     JOIN escalation e ON e.person_id = m.person_id AND e.index_date = m.index_date
+    LEFT JOIN spell s ON s.person_id = e.person_id AND s.spell_no = e.spell_no
 ),
 aged AS (
     SELECT idx.*, p.sex,
@@ -26,6 +41,7 @@ aged AS (
     FROM idx JOIN persons p USING (person_id)
 )
 SELECT a.cohort, a.person_id, a.index_date, a.outcome, a.window_days, a.status, a.sex,
+       coalesce(a.index_level::VARCHAR, 'unknown') AS level, coalesce(a.care_form, 'unknown') AS care_form,
        CASE WHEN a.age BETWEEN 0 AND 3 THEN '0-3' WHEN a.age BETWEEN 4 AND 11 THEN '4-11'
             WHEN a.age BETWEEN 12 AND 17 THEN '12-17' WHEN a.age BETWEEN 18 AND 22 THEN '18-22'
             ELSE 'other' END AS age_band,

@@ -1,6 +1,7 @@
 -- The study's tables in the tidy long form of data-schema/study_tables.md: per cohort, outcome
 -- and window; national (NL), every municipality and every youth region side by side (mirror
--- data); split by nothing (total), sex, age band at index and index year (the trend). One table
+-- data); split by nothing (total), sex, age band at index, index year (the trend), the index
+-- spell's level and its first care form. One table
 -- per split (`by_<split>`), each holding its own copy of the total rows. count = events within
 -- the window, denominator = events + no events (censored indexes are left out, DOMAIN §4;
 -- dropped indexes are not at risk). Wilson 95% interval in percent. params: $1 study name
@@ -13,7 +14,8 @@ long AS (
     CROSS JOIN LATERAL (VALUES ('national', 'NL'), ('municipality', b.municipality),
                                ('youth_region', b.youth_region)) g(region_level, region)
     CROSS JOIN LATERAL (VALUES ('total', 'total'), ('sex', b.sex), ('age_band', b.age_band),
-                               ('index_year', b.index_year)) s(split, split_value)
+                               ('index_year', b.index_year), ('level', b.level),
+                               ('care_form', b.care_form)) s(split, split_value)
 ),
 cells AS (
     SELECT cohort, outcome, window_days, region_level, region, split, split_value,
@@ -24,7 +26,7 @@ tabled AS (
     SELECT 'by_' || split AS table_name, * FROM cells WHERE split <> 'total'
     UNION ALL
     SELECT 'by_' || t.split AS table_name, c.*
-    FROM cells c CROSS JOIN (VALUES ('sex'), ('age_band'), ('index_year')) t(split)
+    FROM cells c CROSS JOIN (VALUES ('sex'), ('age_band'), ('index_year'), ('level'), ('care_form')) t(split)
     WHERE c.split = 'total'
 ),
 w AS (
