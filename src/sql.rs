@@ -197,6 +197,8 @@ pub mod panel {
     pub const IDS_INPUT: &str = include_str!("../sql/panel/ids_input.sql");
     /// Per-period care level, measure, care start and safety reports.
     pub const EVENTS: &str = include_str!("../sql/panel/events.sql");
+    /// The published persons' person-level values, in output order.
+    pub const PERSONS: &str = include_str!("../sql/panel/persons.sql");
     /// Every catalogue variable per person-period, for one range of ranks, in output order.
     pub const ROWS: &str = include_str!("../sql/panel/rows.sql");
     /// COPY of panel.parquet to CSV.

@@ -3,8 +3,8 @@
 -- [$1, $2), in the output order: by rank, then period. kohort runs this for consecutive rank
 -- ranges and streams each result into panel.parquet, so no operator ever holds the whole panel:
 -- the per-period facts (events.sql, stored in rank order) are joined by (rank, period), and the
--- sort is over one range only. Person-level values are the published (possibly generalised)
--- ones; derived values follow them:
+-- sort is over one range only. Person-level values come from panel_person (persons.sql);
+-- derived values follow them:
 -- - age = period year - birth year (completed years on 31 December of the period's year); with a
 --   birth-year band, the range of ages the band allows (floored at 0);
 -- - age_band = the DOMAIN §5 band(s) of those ages;
@@ -12,15 +12,7 @@
 --   when NL).
 -- {{columns}} are catalogue names chosen by kohort (never user text).
 WITH s AS (SELECT * FROM panel_settings),
-person AS (
-    SELECT i.person, i.household, i.rank, q.q_sex, q.q_birth, q.q_geo, q.geo_level,
-           p.youth_region, p.index_date, p.exit_date, p.exit_reason,
-           panel_pnum(p.f_start, s.months) AS p0, panel_pnum(p.f_end, s.months) AS p1, s.months, s.date_precision,
-           CASE WHEN q.birth_level = 0 THEN p.birth_year ELSE p.birth_year // 5 * 5 END AS by_lo,
-           CASE WHEN q.birth_level = 0 THEN p.birth_year ELSE p.birth_year // 5 * 5 + 4 END AS by_hi
-    FROM panel_ids i JOIN panel_qi q USING (person_id) JOIN panel_people p USING (person_id), s
-    WHERE i.rank >= $1 AND i.rank < $2
-),
+person AS (SELECT * FROM panel_person, s WHERE rank >= $1 AND rank < $2),
 periods AS (SELECT *, unnest(range(p0, p1 + 1)) AS pnum FROM person),
 r AS (
     SELECT *, (pnum * months) // 12 AS year, ((pnum * months) % 12) // 3 + 1 AS quarter,

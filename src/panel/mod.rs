@@ -270,15 +270,16 @@ pub fn columns(plan: &PanelPlan) -> Vec<&'static str> {
 }
 
 /// Persons per rank range of `rows.sql`: each range is joined, sorted and streamed on its own,
-/// so memory follows the range (about 10 rows per person in a person-year panel), not the panel.
+/// so memory follows the range (at most 20 rows per person in a person-year panel, 80 in a person-quarter one), not the panel.
 /// A fixed number: the output never depends on it.
-const RANK_RANGE: i64 = 262_144;
+const RANK_RANGE: i64 = 65_536;
 
 /// Step 5: the per-period facts and the two data files. `panel.parquet` is streamed range by
 /// range of ranks through kohort's deterministic writer (fixed batches and row groups), so its
 /// bytes depend neither on `--threads` nor on `--memory-limit`; `panel.csv` is read back from it.
 fn write(conn: &Connection, plan: &PanelPlan, dir: &Path) -> Result<()> {
     conn.execute_batch(q::EVENTS).ctx("panel: per-period facts")?;
+    conn.execute_batch(q::PERSONS).ctx("panel: published persons")?;
     let cols: Vec<String> = columns(plan).iter().map(|c| crate::db::ident(c)).collect();
     let rows = crate::db::render(q::ROWS, &[("columns", &cols.join(", "))]);
     let persons: i64 = conn.query_row("SELECT count(*) FROM panel_ids", [], |r| r.get(0)).ctx("panel rows")?;
