@@ -199,6 +199,8 @@ pub mod panel {
     pub const EVENTS: &str = include_str!("../sql/panel/events.sql");
     /// The published persons' person-level values, in output order.
     pub const PERSONS: &str = include_str!("../sql/panel/persons.sql");
+    /// The number of published persons.
+    pub const PUBLISHED: &str = include_str!("../sql/panel/published.sql");
     /// Every catalogue variable per person-period, for one range of ranks, in output order.
     pub const ROWS: &str = include_str!("../sql/panel/rows.sql");
     /// COPY of panel.parquet to CSV.

@@ -270,8 +270,8 @@ pub fn columns(plan: &PanelPlan) -> Vec<&'static str> {
 }
 
 /// Persons per rank range of `rows.sql`: each range is joined, sorted and streamed on its own,
-/// so memory follows the range (at most 20 rows per person in a person-year panel, 80 in a person-quarter one), not the panel.
-/// A fixed number: the output never depends on it.
+/// so memory follows the range (a person has one row per period of follow-up), not the panel.
+/// A fixed number, though the output never depends on it.
 const RANK_RANGE: i64 = 65_536;
 
 /// Step 5: the per-period facts and the two data files. `panel.parquet` is streamed range by
@@ -280,26 +280,34 @@ const RANK_RANGE: i64 = 65_536;
 fn write(conn: &Connection, plan: &PanelPlan, dir: &Path) -> Result<()> {
     conn.execute_batch(q::EVENTS).ctx("panel: per-period facts")?;
     conn.execute_batch(q::PERSONS).ctx("panel: published persons")?;
-    let cols: Vec<String> = columns(plan).iter().map(|c| crate::db::ident(c)).collect();
-    let rows = crate::db::render(q::ROWS, &[("columns", &cols.join(", "))]);
-    let persons: i64 = conn.query_row("SELECT count(*) FROM panel_ids", [], |r| r.get(0)).ctx("panel rows")?;
     let parquet = dir.join("panel.parquet");
-    let mut stmt = conn.prepare(&rows).ctx("panel rows")?;
+    stream_rows(conn, plan, &parquet)?;
+    let literal = |p: &Path| p.to_string_lossy().replace('\'', "''");
+    let files = [("parquet", literal(&parquet)), ("file", literal(&dir.join("panel.csv")))];
+    let copy = crate::db::render(q::COPY_CSV, &files.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>());
+    conn.execute(&copy, []).ctx("writing panel.csv")?;
+    Ok(())
+}
+
+/// `rows.sql` for each range of ranks in turn, streamed into `path` in output order.
+fn stream_rows(conn: &Connection, plan: &PanelPlan, path: &Path) -> Result<()> {
+    let cols: Vec<String> = columns(plan).iter().map(|c| crate::db::ident(c)).collect();
+    let persons: i64 = conn.query_row(q::PUBLISHED, [], |r| r.get(0)).ctx("panel rows")?;
+    let mut stmt = conn.prepare(&crate::db::render(q::ROWS, &[("columns", &cols.join(", "))])).ctx("panel rows")?;
     let mut sink: Option<ParquetSink> = None;
+    let mut lo = 0;
     // At least one range, so that an empty panel still gets its schema.
-    for lo in (0..persons.max(1)).step_by(usize::try_from(RANK_RANGE).unwrap_or(usize::MAX)) {
+    while lo == 0 || lo < persons {
         let stream = stmt.stream_arrow([lo, lo + RANK_RANGE]).ctx("panel rows")?;
-        if sink.is_none() {
-            sink = Some(ParquetSink::create(&parquet, "panel.parquet", stream.get_schema())?);
-        }
+        let file = match sink.as_mut() {
+            Some(file) => file,
+            None => sink.insert(ParquetSink::create(path, "panel.parquet", stream.get_schema())?),
+        };
         for batch in stream {
-            let batch = batch.ctx("panel rows")?;
-            sink.as_mut().ok_or(PanelError::Internal("panel.parquet not open"))?.push(batch)?;
+            file.push(batch.ctx("panel rows")?)?;
         }
+        lo += RANK_RANGE;
     }
     sink.ok_or(PanelError::Internal("panel.parquet not open"))?.finish()?;
-    let literal = |p: &Path| p.to_string_lossy().replace('\'', "''");
-    let copy = crate::db::render(q::COPY_CSV, &[("parquet", &literal(&parquet)), ("file", &literal(&dir.join("panel.csv")))]);
-    conn.execute(&copy, []).ctx("writing panel.csv")?;
     Ok(())
 }
