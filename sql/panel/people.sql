@@ -17,7 +17,7 @@ c AS (
 live AS (SELECT * FROM c WHERE f_start <= f_end),
 -- The row valid on the index date that no other valid row of the person beats on (valid_from,
 -- code): anti-joins and DISTINCT over plain columns, which spill, rather than arg_max over
--- concatenated keys, whose long string states are held in memory by the aggregate.
+-- concatenated keys, whose string states ran out of memory under a tight --memory-limit.
 muni_valid AS (
     SELECT l.person_id, r.municipality, r.valid_from
     FROM live l JOIN residence r ON r.person_id = l.person_id
