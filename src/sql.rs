@@ -199,11 +199,13 @@ pub mod panel {
     pub const IDS_INPUT: &str = include_str!("../sql/panel/ids_input.sql");
     /// Per-period care level, measure, care start and safety reports.
     pub const EVENTS: &str = include_str!("../sql/panel/events.sql");
-    /// Every catalogue variable per person-period (a view).
+    /// The published persons' person-level values, in output order.
+    pub const PERSONS: &str = include_str!("../sql/panel/persons.sql");
+    /// The number of published persons.
+    pub const PUBLISHED: &str = include_str!("../sql/panel/published.sql");
+    /// Every catalogue variable per person-period, for one range of ranks, in output order.
     pub const ROWS: &str = include_str!("../sql/panel/rows.sql");
-    /// The panel materialised, then COPY to Parquet.
-    pub const COPY_PARQUET: &str = include_str!("../sql/panel/copy_parquet.sql");
-    /// COPY of the materialised panel to CSV.
+    /// COPY of panel.parquet to CSV.
     pub const COPY_CSV: &str = include_str!("../sql/panel/copy_csv.sql");
     /// Spill folder.
     pub const TEMP_DIR: &str = include_str!("../sql/panel/temp_dir.sql");

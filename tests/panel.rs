@@ -29,8 +29,14 @@ fn export_id(key: [u8; 32], domain: &str, pseudonym: &str) -> String {
 
 /// Run `kohort --threads T export panel PANEL --store S --out OUT [--key K]`, expecting success.
 fn export(panel: &Path, store: &Path, out: &Path, key: Option<&Path>, threads: u32) {
+    export_with(panel, store, out, key, threads, "1GB");
+}
+
+/// [`export`] with `--memory-limit LIMIT`.
+fn export_with(panel: &Path, store: &Path, out: &Path, key: Option<&Path>, threads: u32, limit: &str) {
     let mut cmd = kohort_bare();
-    cmd.arg("--threads").arg(threads.to_string()).arg("export").arg("panel").arg(panel);
+    cmd.arg("--threads").arg(threads.to_string()).arg("--memory-limit").arg(limit);
+    cmd.arg("export").arg("panel").arg(panel);
     cmd.arg("--store").arg(store).arg("--out").arg(out);
     if let Some(k) = key {
         cmd.arg("--key").arg(k);
@@ -452,16 +458,30 @@ fn small_every_row_equals_brute_force_and_survives_the_attacks() {
         let b: BTreeSet<&String> = rows2.iter().map(|r| &r[k]).collect();
         assert!(a.is_disjoint(&b), "ids of column {k} overlap between keys");
     }
-    // Determinism: same key, one thread instead of two: byte-identical files.
-    let again = tmp.path().join("again");
-    export(&panel, &store, &again, Some(&key), 1);
-    for f in std::fs::read_dir(&out).unwrap() {
-        let name = f.unwrap().file_name();
-        assert_eq!(
-            std::fs::read(out.join(&name)).unwrap(),
-            std::fs::read(again.join(&name)).unwrap(),
-            "{name:?} differs"
-        );
+    // Determinism: same key, one thread instead of two, and another memory limit: byte-identical
+    // files, panel.parquet included although it spans several row groups (DuckDB's parallel COPY
+    // cut them differently per thread count).
+    let groups: i64 = conn
+        .query_row(
+            &format!(
+                "SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{}')",
+                out.join("panel.parquet").display()
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(rows.len() > 2 * 65_536 && groups >= 3, "{} rows in {groups} row groups: too few to test", rows.len());
+    for (threads, limit) in [(1, "1GB"), (1, "300MB"), (2, "300MB")] {
+        let again = tmp.path().join(format!("again-{threads}-{limit}"));
+        export_with(&panel, &store, &again, Some(&key), threads, limit);
+        for f in std::fs::read_dir(&out).unwrap() {
+            let name = f.unwrap().file_name();
+            assert!(
+                std::fs::read(out.join(&name)).unwrap() == std::fs::read(again.join(&name)).unwrap(),
+                "{name:?} differs with --threads {threads} --memory-limit {limit}"
+            );
+        }
     }
 }
 

@@ -15,17 +15,32 @@ c AS (
     FROM panel_cohort m, s
 ),
 live AS (SELECT * FROM c WHERE f_start <= f_end),
-muni AS (
-    SELECT l.person_id, arg_max(r.municipality, strftime(r.valid_from, '%Y%m%d') || r.municipality) AS municipality
+-- The row valid on the index date that no other valid row of the person beats on (valid_from,
+-- code): anti-joins and DISTINCT over plain columns, which spill, rather than arg_max over
+-- concatenated keys, whose string states ran out of memory under a tight --memory-limit.
+muni_valid AS (
+    SELECT l.person_id, r.municipality, r.valid_from
     FROM live l JOIN residence r ON r.person_id = l.person_id
      AND r.valid_from <= l.index_date AND (r.valid_to IS NULL OR l.index_date <= r.valid_to)
-    GROUP BY l.person_id
 ),
-hh AS (
-    SELECT l.person_id, arg_max(h.household_id, strftime(h.valid_from, '%Y%m%d') || h.household_id) AS household_id
+muni AS (
+    SELECT DISTINCT a.person_id, a.municipality FROM muni_valid a
+    WHERE NOT EXISTS (
+        SELECT 1 FROM muni_valid b WHERE b.person_id = a.person_id
+         AND (b.valid_from > a.valid_from OR (b.valid_from = a.valid_from AND b.municipality > a.municipality))
+    )
+),
+hh_valid AS (
+    SELECT l.person_id, h.household_id, h.valid_from
     FROM live l JOIN households h ON h.person_id = l.person_id
      AND h.valid_from <= l.index_date AND (h.valid_to IS NULL OR l.index_date <= h.valid_to)
-    GROUP BY l.person_id
+),
+hh AS (
+    SELECT DISTINCT a.person_id, a.household_id FROM hh_valid a
+    WHERE NOT EXISTS (
+        SELECT 1 FROM hh_valid b WHERE b.person_id = a.person_id
+         AND (b.valid_from > a.valid_from OR (b.valid_from = a.valid_from AND b.household_id > a.household_id))
+    )
 ),
 reg AS (
     SELECT l.person_id, arg_min(g.youth_region, g.from_year) AS youth_region

@@ -7,8 +7,9 @@
 //!    youth region, household cluster, exit reason; the follow-up inside the panel bounds;
 //! 3. k-anonymity by local recoding then suppression ([`kanon`]);
 //! 4. export ids under the export key ([`ids`]);
-//! 5. per-period facts as range joins spread over periods (`events.sql`), the rows as a view
-//!    (`rows.sql`), written with DuckDB's parallel COPY to Parquet, then the CSV from it;
+//! 5. per-period facts as range joins spread over periods (`events.sql`), keyed by the rank of
+//!    the export id; the rows (`rows.sql`) built, sorted and streamed one range of ranks at a
+//!    time into kohort's deterministic Parquet writer, then the CSV read back from the Parquet;
 //! 6. codebook, disclosure report and reading scripts ([`docs`]); the folder is swapped in
 //!    atomically.
 
@@ -28,7 +29,7 @@ pub use kanon::{KanonReport, Step, StepCount};
 use crate::db::{DbError, DbSettings, DuckContext};
 use crate::pseudonym::{Key, KeyError};
 use crate::sql::panel as q;
-use crate::store::Store;
+use crate::store::{ParquetSink, Store};
 
 /// Errors of a panel export.
 #[derive(Debug, thiserror::Error)]
@@ -268,16 +269,45 @@ pub fn columns(plan: &PanelPlan) -> Vec<&'static str> {
     cols
 }
 
-/// Step 5: the per-period facts and the two data files.
+/// Persons per rank range of `rows.sql`: each range is joined, sorted and streamed on its own,
+/// so memory follows the range (a person has one row per period of follow-up), not the panel.
+/// A fixed number, though the output never depends on it.
+const RANK_RANGE: i64 = 65_536;
+
+/// Step 5: the per-period facts and the two data files. `panel.parquet` is streamed range by
+/// range of ranks through kohort's deterministic writer (fixed batches and row groups), so its
+/// bytes depend neither on `--threads` nor on `--memory-limit`; `panel.csv` is read back from it.
 fn write(conn: &Connection, plan: &PanelPlan, dir: &Path) -> Result<()> {
     conn.execute_batch(q::EVENTS).ctx("panel: per-period facts")?;
-    conn.execute_batch(q::ROWS).ctx("panel rows")?;
-    let cols: Vec<String> = columns(plan).iter().map(|c| crate::db::ident(c)).collect();
+    conn.execute_batch(q::PERSONS).ctx("panel: published persons")?;
     let parquet = dir.join("panel.parquet");
-    let pq = parquet.to_string_lossy().replace('\'', "''");
-    let copy = crate::db::render(q::COPY_PARQUET, &[("columns", &cols.join(", ")), ("file", &pq)]);
-    conn.execute_batch(&copy).ctx("writing panel.parquet")?;
-    let csv = dir.join("panel.csv").to_string_lossy().replace('\'', "''");
-    conn.execute(&crate::db::render(q::COPY_CSV, &[("file", &csv)]), []).ctx("writing panel.csv")?;
+    stream_rows(conn, plan, &parquet)?;
+    let literal = |p: &Path| p.to_string_lossy().replace('\'', "''");
+    let files = [("parquet", literal(&parquet)), ("file", literal(&dir.join("panel.csv")))];
+    let copy = crate::db::render(q::COPY_CSV, &files.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>());
+    conn.execute(&copy, []).ctx("writing panel.csv")?;
+    Ok(())
+}
+
+/// `rows.sql` for each range of ranks in turn, streamed into `path` in output order.
+fn stream_rows(conn: &Connection, plan: &PanelPlan, path: &Path) -> Result<()> {
+    let cols: Vec<String> = columns(plan).iter().map(|c| crate::db::ident(c)).collect();
+    let persons: i64 = conn.query_row(q::PUBLISHED, [], |r| r.get(0)).ctx("panel rows")?;
+    let mut stmt = conn.prepare(&crate::db::render(q::ROWS, &[("columns", &cols.join(", "))])).ctx("panel rows")?;
+    let mut sink: Option<ParquetSink> = None;
+    let mut lo = 0;
+    // At least one range, so that an empty panel still gets its schema.
+    while lo == 0 || lo < persons {
+        let stream = stmt.stream_arrow([lo, lo + RANK_RANGE]).ctx("panel rows")?;
+        let file = match sink.as_mut() {
+            Some(file) => file,
+            None => sink.insert(ParquetSink::create(path, "panel.parquet", stream.get_schema())?),
+        };
+        for batch in stream {
+            file.push(batch.ctx("panel rows")?)?;
+        }
+        lo += RANK_RANGE;
+    }
+    sink.ok_or(PanelError::Internal("panel.parquet not open"))?.finish()?;
     Ok(())
 }

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 pub use lock::StoreLock;
 pub use manifest::{FileEntry, HistoryEntry, Manifest, SourceEntry, TableCounts, sync_dir};
 pub use publish::{Staging, publish};
-pub use writer::{BucketWriter, write_parquet};
+pub use writer::{BucketWriter, ParquetSink, write_parquet};
 
 /// Number of person buckets in a new store.
 pub const DEFAULT_BUCKETS: u16 = 16;

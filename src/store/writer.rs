@@ -153,11 +153,33 @@ pub fn write_parquet(
     schema: SchemaRef,
     batches: impl IntoIterator<Item = RecordBatch>,
 ) -> Result<FileEntry> {
-    let mut w = FileWriter::create(path, rel.to_owned(), schema)?;
+    let mut w = ParquetSink::create(path, rel, schema)?;
     for b in batches {
         w.push(b)?;
     }
     w.finish()
+}
+
+/// [`write_parquet`] fed one batch at a time, for callers whose batches come from several
+/// fallible sources (e.g. one streamed query after another). Same settings and boundaries, so
+/// the same rows give the same bytes however they were chunked.
+pub struct ParquetSink(FileWriter);
+
+impl ParquetSink {
+    /// Create the file (and its folder).
+    pub fn create(path: &Path, rel: &str, schema: SchemaRef) -> Result<Self> {
+        FileWriter::create(path, rel.to_owned(), schema).map(Self)
+    }
+
+    /// Add rows (they must have the file's schema).
+    pub fn push(&mut self, batch: RecordBatch) -> Result<()> {
+        self.0.push(batch)
+    }
+
+    /// Write the last rows, fsync; the file's entry.
+    pub fn finish(self) -> Result<FileEntry> {
+        self.0.finish()
+    }
 }
 
 /// Splits a stream of batches sorted by a `bucket` column into one file per bucket:
