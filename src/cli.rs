@@ -25,9 +25,9 @@ pub struct GlobalArgs {
     /// Worker threads, shared by DuckDB and kohort's own parallel work [default: all cores].
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
-    /// DuckDB memory limit (it spills to disk beyond it).
-    #[arg(long, global = true, value_name = "SIZE", default_value = "1GB")]
-    pub memory_limit: String,
+    /// DuckDB memory limit, e.g. 4GB (it spills to disk beyond it) [default: half the machine's memory].
+    #[arg(long, global = true, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
     /// No progress bars or messages on stderr (results still go to stdout).
     #[arg(long, short, global = true)]
     pub quiet: bool,

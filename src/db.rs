@@ -47,7 +47,21 @@ pub struct DbSettings {
 
 impl Default for DbSettings {
     fn default() -> Self {
-        Self { threads: default_threads(), memory_limit: "1GB".to_owned() }
+        Self { threads: default_threads(), memory_limit: default_memory_limit() }
+    }
+}
+
+/// Half the machine's memory (at least 1 GB; 1 GB when it cannot be read): DuckDB spills to
+/// disk beyond it, and kohort's own buffers and the OS page cache keep the other half.
+pub fn default_memory_limit() -> String {
+    let total_kb = std::fs::read_to_string("/proc/meminfo").ok().and_then(|t| {
+        t.lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    });
+    match total_kb {
+        Some(kb) => format!("{}MB", (kb / 2 / 1024).max(1024)),
+        None => "1GB".to_owned(),
     }
 }
 

@@ -46,7 +46,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     // One thread setting for both pools; ignore "already built" (tests call run twice).
     let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
     let ctx = Ctx {
-        db: DbSettings { threads, memory_limit: cli.global.memory_limit.clone() },
+        db: DbSettings {
+            threads,
+            memory_limit: cli.global.memory_limit.clone().unwrap_or_else(crate::db::default_memory_limit),
+        },
         printer: Printer::new(cli.global.quiet),
     };
     match cli.command {
