@@ -29,16 +29,32 @@ idx AS (
     JOIN escalation e ON e.person_id = m.person_id AND e.index_date = m.index_date
     LEFT JOIN spell s ON s.person_id = e.person_id AND s.spell_no = e.spell_no
 ),
+points AS (
+    -- Each (person, index date) once: an index has several window rows.
+    SELECT DISTINCT person_id, index_date FROM idx
+),
+placed AS (
+    SELECT pt.person_id, pt.index_date, arg_max(r.municipality, r.valid_from) AS municipality
+    FROM points pt JOIN residence r
+      ON r.person_id = pt.person_id AND r.valid_from <= pt.index_date
+     AND (r.valid_to IS NULL OR pt.index_date <= r.valid_to)
+    GROUP BY ALL
+),
+located AS (
+    SELECT pt.person_id, pt.index_date, coalesce(pl.municipality, 'unknown') AS municipality,
+           coalesce((SELECT min(g.youth_region) FROM study_regions g
+                     WHERE g.municipality = pl.municipality AND g.from_year <= year(pt.index_date)
+                       AND (g.to_year IS NULL OR year(pt.index_date) <= g.to_year)), 'unknown') AS youth_region
+    FROM points pt LEFT JOIN placed pl USING (person_id, index_date)
+),
 aged AS (
-    SELECT idx.*, p.sex,
+    SELECT idx.*, p.sex, l.municipality, l.youth_region,
            year(idx.index_date) - year(p.birth_date)
              - CASE WHEN month(idx.index_date) < month(p.birth_date)
                       OR (month(idx.index_date) = month(p.birth_date) AND day(idx.index_date) < day(p.birth_date))
-                    THEN 1 ELSE 0 END AS age,
-           (SELECT arg_max(r.municipality, r.valid_from) FROM residence r
-            WHERE r.person_id = idx.person_id AND r.valid_from <= idx.index_date
-              AND (r.valid_to IS NULL OR idx.index_date <= r.valid_to)) AS municipality
+                    THEN 1 ELSE 0 END AS age
     FROM idx JOIN persons p USING (person_id)
+    JOIN located l USING (person_id, index_date)
 )
 SELECT a.cohort, a.person_id, a.index_date, a.outcome, a.window_days, a.status, a.sex,
        coalesce(a.index_level::VARCHAR, 'unknown') AS level, coalesce(a.care_form, 'unknown') AS care_form,
@@ -46,8 +62,5 @@ SELECT a.cohort, a.person_id, a.index_date, a.outcome, a.window_days, a.status, 
             WHEN a.age BETWEEN 12 AND 17 THEN '12-17' WHEN a.age BETWEEN 18 AND 22 THEN '18-22'
             ELSE 'other' END AS age_band,
        year(a.index_date)::VARCHAR AS index_year,
-       coalesce(a.municipality, 'unknown') AS municipality,
-       coalesce((SELECT min(g.youth_region) FROM study_regions g
-                 WHERE g.municipality = a.municipality AND g.from_year <= year(a.index_date)
-                   AND (g.to_year IS NULL OR year(a.index_date) <= g.to_year)), 'unknown') AS youth_region
+       a.municipality, a.youth_region
 FROM aged a;
