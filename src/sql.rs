@@ -177,6 +177,8 @@ pub mod study {
     pub const INDEX_ROWS: &str = include_str!("../sql/study/index_rows.sql");
     /// The tables.
     pub const TABLES: &str = include_str!("../sql/study/tables.sql");
+    /// Re-entry times per cohort and region (the survival tables).
+    pub const SURVIVAL_INPUT: &str = include_str!("../sql/study/survival_input.sql");
 }
 
 /// Person-period panels (`crate::panel`).

@@ -79,7 +79,7 @@ fn published_bytes(root: &Path) -> BTreeMap<String, String> {
     for study in std::fs::read_dir(&current).expect("current") {
         let study = study.expect("entry").path();
         if study.is_dir() {
-            for f in ["tables.parquet", "tables.csv"] {
+            for f in ["tables.parquet", "tables.csv", "survival.parquet", "survival.csv"] {
                 let name = format!("{}/{f}", study.file_name().expect("name").to_string_lossy());
                 out.insert(name, sha(&study.join(f)));
             }

@@ -190,6 +190,69 @@ fn every_cell_equals_a_brute_force_count_over_the_per_index_rows_and_tables_reco
     for ((o, w, _, split, value), n) in by_nation {
         assert_eq!(want[&(o, w, "national".into(), "NL".into(), split, value)].1, n);
     }
+    // Survival: Kaplan–Meier of time to re-entry per region, by a plain product-limit loop over
+    // the members' undropped re-entry rows (event = cause 1, everything else censors).
+    let mut obs: BTreeMap<(String, String), Vec<(i64, bool)>> = BTreeMap::new();
+    for r in query(
+        &store,
+        "SELECT s.person_id, s.start::VARCHAR, r.time_days::VARCHAR, (r.cause = 1)::VARCHAR
+           FROM spells s JOIN reentry r USING (person_id, spell_no) WHERE NOT r.dropped",
+    ) {
+        let (person, index) = (&r[0], date(&r[1]));
+        let (birth, _) = &persons[person];
+        if !(2015..=2024).contains(&index.year()) || !(0..=17).contains(&age(*birth, index)) {
+            continue;
+        }
+        let muni = residence
+            .get(person)
+            .and_then(|rs| {
+                rs.iter().filter(|(f, t, _)| *f <= index && t.is_none_or(|t| index <= t)).max_by_key(|(f, _, _)| *f)
+            })
+            .map_or("unknown".to_owned(), |(_, _, m)| m.clone());
+        let youth = regions.lookup(&muni, index.year()).map_or("unknown".to_owned(), |g| g.youth_region.clone());
+        let o = (r[2].parse::<i64>().unwrap(), r[3] == "true");
+        for key in
+            [("national".to_owned(), "NL".to_owned()), ("municipality".into(), muni), ("youth_region".into(), youth)]
+        {
+            obs.entry(key).or_default().push(o);
+        }
+    }
+    let mut want_km: Vec<(String, String, i64, u64, u64, u64, f64)> = Vec::new();
+    for ((level, region), mut o) in obs {
+        o.sort_unstable();
+        let mut s = 1.0;
+        let times: std::collections::BTreeSet<i64> = o.iter().map(|x| x.0).collect();
+        for t in times {
+            let at_risk = o.iter().filter(|x| x.0 >= t).count() as u64;
+            let d = o.iter().filter(|x| x.0 == t && x.1).count() as u64;
+            let c = o.iter().filter(|x| x.0 == t && !x.1).count() as u64;
+            s *= 1.0 - d as f64 / at_risk as f64;
+            want_km.push((level.clone(), region.clone(), t, at_risk, d, c, s));
+        }
+    }
+    let got_km = query(
+        &store,
+        &format!(
+            "SELECT region_level, region, time, at_risk, events, censored, estimate FROM read_parquet('{}')
+             ORDER BY region_level, region, time",
+            dir.join("survival.parquet").display()
+        ),
+    );
+    // (`query` hands rows back as text; order them by the numeric time here.)
+    let mut got_km = got_km;
+    got_km.sort_by_key(|g| (g[0].clone(), g[1].clone(), g[2].parse::<i64>().unwrap()));
+    assert_eq!(got_km.len(), want_km.len());
+    assert!(want_km.len() > 100, "{}", want_km.len());
+    for (g, w) in got_km.iter().zip(&want_km) {
+        assert_eq!((&g[0], &g[1]), (&w.0, &w.1));
+        assert_eq!(
+            (g[2].parse::<i64>().unwrap(), g[3].parse::<u64>().unwrap(), g[4].parse::<u64>().unwrap()),
+            (w.2, w.3, w.4),
+            "{g:?}"
+        );
+        assert_eq!(g[5].parse::<u64>().unwrap(), w.5, "{g:?}");
+        assert!((g[6].parse::<f64>().unwrap() - w.6).abs() < 1e-9, "{g:?} vs {w:?}");
+    }
     // And the export takes the study's tables as they are.
     crate::common::kohort()
         .args(["export", "tables", "--in"])

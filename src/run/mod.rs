@@ -348,7 +348,7 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
             .map_err(|source| RunError::Study { path: file.clone(), source: Box::new(source) })?;
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut files = Vec::new();
-        for f in ["tables.parquet", "tables.csv"] {
+        for f in ["tables.parquet", "tables.csv", "survival.parquet", "survival.csv"] {
             files.push(file_entry(&dir.join(f), &format!("{name}/{f}"))?);
         }
         log.say(format_args!("study {name}: {rows} table rows"));
