@@ -66,21 +66,18 @@ impl Entry {
         matches!(self, Self::FirstSpell | Self::AnySpell | Self::SpellOfForm | Self::SpellOfLevel)
     }
 
-    /// The query of this kind's candidate index events (`person_id`, `index_date`).
-    fn events_sql(self, min_level: u8) -> String {
+    /// The query of this kind's candidate index events (`person_id`, `index_date`; only
+    /// `spell_of_level` takes a parameter, the minimum level).
+    fn events_sql(self) -> &'static str {
+        use crate::sql::cohort::entry as e;
         match self {
-            Self::FirstSpell => "SELECT person_id, start AS index_date FROM spells WHERE spell_no = 0".to_owned(),
-            Self::AnySpell => "SELECT person_id, start AS index_date FROM spells".to_owned(),
-            Self::SpellOfLevel => {
-                format!("SELECT person_id, start AS index_date FROM spells WHERE index_level >= {min_level}")
-            }
-            Self::SpellOfForm => "SELECT s.person_id, s.start AS index_date FROM spells s \
-                 JOIN care_episodes e ON e.person_id = s.person_id AND e.start_date = s.start \
-                 WHERE e.care_form IN (SELECT care_form FROM cohort_forms)"
-                .to_owned(),
-            Self::SafetyReport => "SELECT person_id, report_date AS index_date FROM safety_reports".to_owned(),
-            Self::MeasureStart => "SELECT person_id, start_date AS index_date FROM measures".to_owned(),
-            Self::Birth => "SELECT person_id, birth_date AS index_date FROM persons".to_owned(),
+            Self::FirstSpell => e::FIRST_SPELL,
+            Self::AnySpell => e::ANY_SPELL,
+            Self::SpellOfLevel => e::SPELL_OF_LEVEL,
+            Self::SpellOfForm => e::SPELL_OF_FORM,
+            Self::SafetyReport => e::SAFETY_REPORT,
+            Self::MeasureStart => e::MEASURE_START,
+            Self::Birth => e::BIRTH,
         }
     }
 
@@ -204,9 +201,7 @@ impl CohortDef {
 
 /// Whether a view of that name exists (the `spells` view needs an outcome run).
 fn has_view(conn: &Connection, name: &str) -> Result<bool> {
-    let n: i64 = conn
-        .query_row("SELECT count(*) FROM duckdb_views() WHERE view_name = ?", [name], |r| r.get(0))
-        .ctx("looking for the spells view")?;
+    let n: i64 = conn.query_row(q::HAS_VIEW, [name], |r| r.get(0)).ctx("looking for the spells view")?;
     Ok(n > 0)
 }
 
@@ -260,9 +255,13 @@ pub fn build_steps(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Ve
             if !entry.reads_spells() && !has_view(conn, "spells")? {
                 conn.execute_batch(q::NO_SPELLS).ctx("cohort entry without an outcome run")?;
             }
-            let sql = crate::db::render(q::ENTRY, &[("events", &entry.events_sql(def.min_level))]);
-            conn.execute_batch(&sql)
-                .ctx("cohort entry events (is there an outcome run? `kohort outcomes` computes the spells)")?;
+            let sql = crate::db::render(q::ENTRY, &[("events", entry.events_sql().trim().trim_end_matches(';'))]);
+            let ctx = "cohort entry events (is there an outcome run? `kohort outcomes` computes the spells)";
+            if entry == Entry::SpellOfLevel {
+                conn.execute(&sql, [i64::from(def.min_level)]).ctx(ctx)?;
+            } else {
+                conn.execute_batch(&sql).ctx(ctx)?;
+            }
             attrition.push(count(conn, format!("entry: {}", entry.as_str()))?);
         }
         (None, None) => {

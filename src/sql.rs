@@ -61,6 +61,10 @@ pub mod ingest {
     pub const PERSON_CONFLICTS: &str = include_str!("../sql/ingest/person_conflicts.sql");
     /// Person conflicts of a new version from the previous version's.
     pub const PERSON_CONFLICTS_SINCE: &str = include_str!("../sql/ingest/person_conflicts_since.sql");
+    /// The previous conflicts kept, a part of [`PERSON_CONFLICTS_SINCE`].
+    pub const PERSON_CONFLICTS_KEPT: &str = include_str!("../sql/ingest/person_conflicts_kept.sql");
+    /// The previous conflicts unchanged.
+    pub const PERSON_CONFLICTS_COPY: &str = include_str!("../sql/ingest/person_conflicts_copy.sql");
 }
 
 /// Reading one bucket's timelines from the store views.
@@ -85,6 +89,8 @@ pub mod timelines {
     pub const SAFETY_REPORTS: &str = include_str!("../sql/timelines/safety_reports.sql");
     /// Measurements of a bucket.
     pub const MEASUREMENTS: &str = include_str!("../sql/timelines/measurements.sql");
+    /// A timeline query restricted to listed persons.
+    pub const ONLY: &str = include_str!("../sql/timelines/only.sql");
 }
 
 /// Outcome summaries and curve inputs over the result tables of a run.
@@ -103,6 +109,10 @@ pub mod outcomes {
     pub const MEASURE_DURATIONS: &str = include_str!("../sql/outcomes/measure_durations.sql");
     /// Persons changed since a run (incremental runs).
     pub const CHANGED_PERSONS: &str = include_str!("../sql/outcomes/changed_persons.sql");
+    /// A bucket's list of persons to recompute.
+    pub const ONLY_CREATE: &str = include_str!("../sql/outcomes/only_create.sql");
+    /// Dropping it.
+    pub const ONLY_DROP: &str = include_str!("../sql/outcomes/only_drop.sql");
 }
 
 /// Intergenerational linkage over a run's `person_summary` and the store's `relations`.
@@ -149,6 +159,25 @@ pub mod cohort {
     pub const SETUP: &str = include_str!("../sql/cohort/setup.sql");
     /// Entry events by kind.
     pub const ENTRY: &str = include_str!("../sql/cohort/entry.sql");
+    /// Entry events of each kind (`{{events}}` of [`ENTRY`]).
+    pub mod entry {
+        /// First spell.
+        pub const FIRST_SPELL: &str = include_str!("../sql/cohort/entry/first_spell.sql");
+        /// Any spell.
+        pub const ANY_SPELL: &str = include_str!("../sql/cohort/entry/any_spell.sql");
+        /// Spell of a minimum level (`$1`).
+        pub const SPELL_OF_LEVEL: &str = include_str!("../sql/cohort/entry/spell_of_level.sql");
+        /// Spell of listed care forms.
+        pub const SPELL_OF_FORM: &str = include_str!("../sql/cohort/entry/spell_of_form.sql");
+        /// Safety report.
+        pub const SAFETY_REPORT: &str = include_str!("../sql/cohort/entry/safety_report.sql");
+        /// Measure start.
+        pub const MEASURE_START: &str = include_str!("../sql/cohort/entry/measure_start.sql");
+        /// Birth.
+        pub const BIRTH: &str = include_str!("../sql/cohort/entry/birth.sql");
+    }
+    /// Whether a view exists.
+    pub const HAS_VIEW: &str = include_str!("../sql/cohort/has_view.sql");
     /// An empty `spells` stand-in for entries that do not read spells, without an outcome run.
     pub const NO_SPELLS: &str = include_str!("../sql/cohort/no_spells.sql");
     /// Entry events from the user's SQL.
@@ -185,6 +214,10 @@ pub mod study {
 pub mod panel {
     /// Parameters, ladder, reference data, export ids and macros.
     pub const SETUP: &str = include_str!("../sql/panel/setup.sql");
+    /// The parameters row.
+    pub const SETTINGS: &str = include_str!("../sql/panel/settings.sql");
+    /// Persons entering k-anonymity.
+    pub const QI_COUNT: &str = include_str!("../sql/panel/qi_count.sql");
     /// The members: first index and exit per person (a template over the cohort's members SQL).
     pub const COHORT: &str = include_str!("../sql/panel/cohort.sql");
     /// Person-level values of the members with at least one period.

@@ -82,10 +82,7 @@ fn glob(table: &str, bucket: u16) -> String {
 fn restrict(sql: &str, only: Option<&str>) -> String {
     match only {
         None => sql.to_owned(),
-        Some(t) => format!(
-            "SELECT * FROM ({}) WHERE person_id IN (SELECT person_id FROM {t})",
-            sql.trim().trim_end_matches(';')
-        ),
+        Some(t) => crate::db::render(q::ONLY, &[("query", sql.trim().trim_end_matches(';')), ("only", t)]),
     }
 }
 

@@ -82,6 +82,17 @@ fn every_cell_equals_a_brute_force_count_over_the_per_index_rows_and_tables_reco
         residence.entry(r[0].clone()).or_default().push((date(&r[1]), to, r[3].clone()));
     }
     let regions = kohort::reference::YouthRegions::shipped().unwrap();
+    // Municipality (the residence row valid on the index date, latest start) and youth region.
+    let place = |person: &String, index: NaiveDate| {
+        let muni = residence
+            .get(person)
+            .and_then(|rs| {
+                rs.iter().filter(|(f, t, _)| *f <= index && t.is_none_or(|t| index <= t)).max_by_key(|(f, _, _)| *f)
+            })
+            .map_or("unknown".to_owned(), |(_, _, m)| m.clone());
+        let youth = regions.lookup(&muni, index.year()).map_or("unknown".to_owned(), |g| g.youth_region.clone());
+        (muni, youth)
+    };
     let age = |b: NaiveDate, d: NaiveDate| d.year() - b.year() - i32::from((d.month(), d.day()) < (b.month(), b.day()));
     // Per-index rows: (outcome, person, index date, window, status) of spells starting 2015-2024.
     let rows = query(
@@ -117,13 +128,7 @@ fn every_cell_equals_a_brute_force_count_over_the_per_index_rows_and_tables_reco
         {
             continue;
         }
-        let muni = residence
-            .get(person)
-            .and_then(|rs| {
-                rs.iter().filter(|(f, t, _)| *f <= index && t.is_none_or(|t| index <= t)).max_by_key(|(f, _, _)| *f)
-            })
-            .map_or("unknown".to_owned(), |(_, _, m)| m.clone());
-        let youth = regions.lookup(&muni, index.year()).map_or("unknown".to_owned(), |g| g.youth_region.clone());
+        let (muni, youth) = place(person, index);
         let band = match a {
             0..=3 => "0-3",
             4..=11 => "4-11",
@@ -203,13 +208,7 @@ fn every_cell_equals_a_brute_force_count_over_the_per_index_rows_and_tables_reco
         if !(2015..=2024).contains(&index.year()) || !(0..=17).contains(&age(*birth, index)) {
             continue;
         }
-        let muni = residence
-            .get(person)
-            .and_then(|rs| {
-                rs.iter().filter(|(f, t, _)| *f <= index && t.is_none_or(|t| index <= t)).max_by_key(|(f, _, _)| *f)
-            })
-            .map_or("unknown".to_owned(), |(_, _, m)| m.clone());
-        let youth = regions.lookup(&muni, index.year()).map_or("unknown".to_owned(), |g| g.youth_region.clone());
+        let (muni, youth) = place(person, index);
         let o = (r[2].parse::<i64>().unwrap(), r[3] == "true");
         for key in
             [("national".to_owned(), "NL".to_owned()), ("municipality".into(), muni), ("youth_region".into(), youth)]

@@ -3,7 +3,8 @@
 -- same file as before), so they are recomputed over all sources and the previous version's
 -- list is kept for everybody else.
 -- params: $1 glob of every persons file of the new version, $2 list of the source's persons
--- files (new and previous), $3 list of the previous version's conflicts file (or no file: {{kept}})
+-- files (new and previous); with the kept part (person_conflicts_kept.sql), $3 the previous
+-- version's conflicts file
 WITH s AS (
     SELECT DISTINCT person_id FROM read_parquet($2)
 ),

@@ -289,44 +289,31 @@ fn population_changed(conn: &Connection, tables: &[&Table], old: &dyn Fn(&str) -
 /// into a large store does not regroup every persons row.
 fn person_conflicts(conn: &Connection, vdir: &Path, since: Option<(std::path::PathBuf, Vec<String>)>) -> Result<u64> {
     let glob = vdir.join("persons").join("*").join("*.parquet").to_string_lossy().into_owned();
-    let arrow_batches = |sql: &str, params: &[&dyn duckdb::ToSql]| -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let query = |sql: &str, params: &[&dyn duckdb::ToSql]| -> Result<(SchemaRef, Vec<RecordBatch>)> {
         let mut stmt = conn.prepare(sql).ctx("person conflicts")?;
         let arrow = stmt.query_arrow(params).ctx("person conflicts")?;
         Ok((arrow.get_schema(), arrow.collect()))
     };
     let (schema, batches) = match since {
-        None => arrow_batches(q::PERSON_CONFLICTS, &[&glob])?,
+        None => query(q::PERSON_CONFLICTS, &[&glob])?,
         Some((prev, source_files)) => {
-            let kept = if prev.is_file() {
-                let path = prev.to_string_lossy().replace('\'', "''");
-                format!("UNION ALL SELECT * FROM read_parquet('{path}') ANTI JOIN s USING (person_id)")
-            } else {
-                String::new()
-            };
-            if source_files.is_empty() {
+            let prev_file = prev.is_file().then(|| prev.to_string_lossy().into_owned());
+            match (source_files.is_empty(), prev_file) {
                 // The source delivers no persons, now or before: nothing can have changed.
-                let files = if prev.is_file() { vec![prev.to_string_lossy().into_owned()] } else { Vec::new() };
-                return copy_conflicts(conn, vdir, &files);
+                (true, None) => return Ok(0),
+                (true, Some(prev)) => query(q::PERSON_CONFLICTS_COPY, &[&prev])?,
+                (false, prev) => {
+                    let kept = if prev.is_some() { q::PERSON_CONFLICTS_KEPT } else { "" };
+                    let sql = crate::db::render(q::PERSON_CONFLICTS_SINCE, &[("kept", kept)]);
+                    let list = duckdb::types::Value::List(source_files.into_iter().map(Into::into).collect());
+                    match &prev {
+                        Some(p) => query(&sql, &[&glob, &list, p])?,
+                        None => query(&sql, &[&glob, &list])?,
+                    }
+                }
             }
-            let sql = crate::db::render(q::PERSON_CONFLICTS_SINCE, &[("kept", &kept)]);
-            let list = duckdb::types::Value::List(source_files.into_iter().map(Into::into).collect());
-            arrow_batches(&sql, &[&glob, &list])?
         }
     };
-    let n: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    if n > 0 {
-        write_parquet(&vdir.join("conflicts.parquet"), "conflicts.parquet", schema, batches)?;
-    }
-    Ok(n as u64)
-}
-
-/// The previous version's conflicts, unchanged.
-fn copy_conflicts(conn: &Connection, vdir: &Path, files: &[String]) -> Result<u64> {
-    let Some(prev) = files.first() else { return Ok(0) };
-    let mut stmt = conn.prepare("SELECT * FROM read_parquet(?) ORDER BY person_id").ctx("person conflicts")?;
-    let arrow = stmt.query_arrow([prev]).ctx("person conflicts")?;
-    let schema = arrow.get_schema();
-    let batches: Vec<RecordBatch> = arrow.collect();
     let n: usize = batches.iter().map(RecordBatch::num_rows).sum();
     if n > 0 {
         write_parquet(&vdir.join("conflicts.parquet"), "conflicts.parquet", schema, batches)?;

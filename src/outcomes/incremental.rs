@@ -153,7 +153,8 @@ pub fn update_bucket(
         return Ok((files, persons, 0));
     }
     let only = format!("kohort_only_b{bucket:02}");
-    conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE {only} (person_id VARCHAR)")).ctx("changed persons")?;
+    let render = |sql: &str| crate::db::render(sql, &[("name", &only)]);
+    conn.execute_batch(&render(crate::sql::outcomes::ONLY_CREATE)).ctx("changed persons")?;
     {
         let mut app = conn.appender(&only).ctx("changed persons")?;
         for id in changed {
@@ -161,7 +162,7 @@ pub fn update_bucket(
         }
     }
     let people = crate::timelines::read_bucket_only(conn, bucket, needs, Some(&only))?;
-    conn.execute_batch(&format!("DROP TABLE {only}")).ctx("changed persons")?;
+    conn.execute_batch(&render(crate::sql::outcomes::ONLY_DROP)).ctx("changed persons")?;
     let parts: Vec<Vec<(&'static str, RecordBatch)>> = people.par_chunks(2048).map(kernel).collect();
     let mut fresh: BTreeMap<String, Vec<RecordBatch>> = BTreeMap::new();
     for (table, batch) in parts.into_iter().flatten() {

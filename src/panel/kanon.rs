@@ -105,7 +105,7 @@ pub struct KanonReport {
 pub fn run(conn: &Connection, geo: bool, birth: bool) -> Result<KanonReport> {
     conn.execute_batch(q::KANON_INIT).ctx("k-anonymity: records")?;
     let (classes_in, _, _) = classes(conn)?;
-    let persons_in: i64 = conn.query_row("SELECT count(*) FROM panel_qi", [], |r| r.get(0)).ctx("k-anonymity")?;
+    let persons_in: i64 = conn.query_row(q::QI_COUNT, [], |r| r.get(0)).ctx("k-anonymity")?;
     let mut steps = Vec::new();
     for step in [Step::MunicipalityToRegion, Step::BirthYearToBand, Step::RegionToNational, Step::Suppress] {
         let applies = match step {

@@ -225,7 +225,7 @@ fn build(conn: &Connection, plan: &PanelPlan, key: &Key) -> Result<PanelReport> 
 fn settings(conn: &Connection, plan: &PanelPlan) -> Result<()> {
     let far = |d: Option<chrono::NaiveDate>, default: &str| d.map_or_else(|| default.to_owned(), |d| d.to_string());
     conn.execute(
-        "INSERT INTO panel_settings VALUES (?, ?, ?::DATE, ?::DATE, ?, ?, ?, ?, ?, ?)",
+        crate::sql::panel::SETTINGS,
         duckdb::params![
             plan.period.months(),
             plan.date_precision.as_str(),

@@ -384,7 +384,7 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
     fs_err::rename(&staging, &target)?;
     crate::store::sync_dir(&runs)?;
     switch(&current, &id)?;
-    prune(&runs, &id, published_target(&current)?)?;
+    prune(&runs, &id)?;
     log.say(format_args!("published run {id}: {}", current.display()));
     Ok(RunReport { published: Some(m), deliveries, current })
 }
@@ -587,14 +587,6 @@ pub fn published(current: &Path) -> Result<Option<RunManifest>> {
     read_json(&current.join("run_manifest.json"))
 }
 
-fn published_target(current: &Path) -> Result<Option<String>> {
-    match fs_err::read_link(current) {
-        Ok(t) => Ok(t.file_name().map(|n| n.to_string_lossy().into_owned())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Point `current` at `runs/<id>`: a new symlink renamed over the old one (atomic).
 fn switch(current: &Path, id: &str) -> Result<()> {
     let tmp = current.with_file_name(".current.tmp");
@@ -610,7 +602,7 @@ fn switch(current: &Path, id: &str) -> Result<()> {
 }
 
 /// Keep the current run and the one before it (a reader may still be on it).
-fn prune(runs: &Path, current: &str, _now: Option<String>) -> Result<()> {
+fn prune(runs: &Path, current: &str) -> Result<()> {
     let mut ids = run_ids(runs)?;
     ids.sort();
     let keep: Vec<&String> = ids.iter().rev().filter(|i| i.as_str() <= current).take(2).collect();

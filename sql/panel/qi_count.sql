@@ -1,0 +1,2 @@
+-- Persons entering k-anonymity (one quasi-identifier record each).
+SELECT count(*) FROM panel_qi;
