@@ -62,7 +62,7 @@ pub enum Entry {
 
 impl Entry {
     /// Whether the entry events come from the outcome run's `spells`.
-    fn reads_spells(self) -> bool {
+    pub fn reads_spells(self) -> bool {
         matches!(self, Self::FirstSpell | Self::AnySpell | Self::SpellOfForm | Self::SpellOfLevel)
     }
 

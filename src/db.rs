@@ -117,14 +117,49 @@ pub fn open_at_spilling(settings: &DbSettings, dirs: &[&Path], temp: Option<&Pat
 ///
 /// Only for identifiers and expressions built from `data-schema/`; values are bound.
 pub fn render(template: &str, vars: &[(&str, &str)]) -> String {
-    let mut out = template.to_owned();
-    for (name, value) in vars {
-        out = out.replace(&format!("{{{{{name}}}}}"), value);
+    // Placeholders are filled in code only, never in `--` comments: a comment that names one
+    // would otherwise swallow (or break on) a multi-line value.
+    let mut out = String::with_capacity(template.len());
+    for line in template.split_inclusive('\n') {
+        let (code, comment) = line.split_at(comment_start(line).unwrap_or(line.len()));
+        let mut code = code.to_owned();
+        for (name, value) in vars {
+            code = code.replace(&format!("{{{{{name}}}}}"), value);
+        }
+        out.push_str(&code);
+        out.push_str(comment);
     }
     out
+}
+
+/// Where a `--` comment starts on a line of SQL, outside string literals and quoted names.
+fn comment_start(line: &str) -> Option<usize> {
+    let (mut single, mut double) = (false, false);
+    let bytes = line.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'-' if !single && !double && bytes.get(i + 1) == Some(&b'-') => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Quote an identifier for SQL.
 pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render;
+
+    #[test]
+    fn render_fills_code_and_leaves_comments_alone() {
+        let sql = "-- reads {{t}}\nSELECT '--{{t}}', \"a--b\" FROM {{t}} -- not {{t}}\nWHERE x = 1;";
+        let got = render(sql, &[("t", "x\ny")]);
+        assert_eq!(got, "-- reads {{t}}\nSELECT '--x\ny', \"a--b\" FROM x\ny -- not {{t}}\nWHERE x = 1;");
+    }
 }

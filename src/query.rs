@@ -53,8 +53,7 @@ pub fn open_store(store: &Store, settings: &DbSettings) -> Result<Connection> {
     let conn = db::open_at(settings, &dirs)?;
     conn.execute_batch(crate::sql::VIEWS).ctx("creating the store views")?;
     for (_, run) in &runs {
-        for table in run.tables.keys() {
-            let sql = db::render(crate::sql::RESULTS_VIEW, &[("name", table)]);
+        for (table, sql) in run.views() {
             conn.execute_batch(&sql).ctx(format!("creating the view of result table {table}"))?;
         }
     }

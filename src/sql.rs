@@ -3,8 +3,17 @@
 /// Views over the current store version (`sql/views.sql`).
 pub const VIEWS: &str = include_str!("../sql/views.sql");
 
-/// A view over one result table of the current outcome run.
-pub const RESULTS_VIEW: &str = include_str!("../sql/results_view.sql");
+/// Views over an outcome run's result tables: base files, and the deltas of incremental runs.
+pub mod results {
+    /// The view, with its body.
+    pub const VIEW: &str = include_str!("../sql/results/view.sql");
+    /// Body: the base files.
+    pub const BASE: &str = include_str!("../sql/results/base.sql");
+    /// Body: the base files without the superseded persons.
+    pub const BASE_LIVE: &str = include_str!("../sql/results/base_live.sql");
+    /// Body: the delta files.
+    pub const DELTA: &str = include_str!("../sql/results/delta.sql");
+}
 
 /// Store figures shown by `kohort demo`.
 pub const DEMO_FIGURES: &str = include_str!("../sql/demo_figures.sql");
@@ -105,6 +114,16 @@ pub mod outcomes {
     pub const COMPLETE_WINDOWS: &str = include_str!("../sql/outcomes/complete_windows.sql");
     /// Safety, household view.
     pub const SAFETY_HOUSEHOLD: &str = include_str!("../sql/outcomes/safety_household.sql");
+    /// Household view, incremental: the changed persons.
+    pub const HOUSEHOLD_SETUP: &str = include_str!("../sql/outcomes/household_setup.sql");
+    /// Household view, incremental: the previous run's rows.
+    pub const HOUSEHOLD_PREVIOUS: &str = include_str!("../sql/outcomes/household_previous.sql");
+    /// Household view, incremental: the children to recompute.
+    pub const HOUSEHOLD_AFFECTED: &str = include_str!("../sql/outcomes/household_affected.sql");
+    /// Household view, incremental: the new delta.
+    pub const HOUSEHOLD_DELTA: &str = include_str!("../sql/outcomes/household_delta.sql");
+    /// Household view, incremental: the superseded children.
+    pub const HOUSEHOLD_SUPERSEDED: &str = include_str!("../sql/outcomes/household_superseded.sql");
     /// Measure durations.
     pub const MEASURE_DURATIONS: &str = include_str!("../sql/outcomes/measure_durations.sql");
     /// Persons changed since a run (incremental runs).
@@ -206,8 +225,50 @@ pub mod study {
     pub const INDEX_ROWS: &str = include_str!("../sql/study/index_rows.sql");
     /// The tables.
     pub const TABLES: &str = include_str!("../sql/study/tables.sql");
-    /// Re-entry times per cohort and region (the survival tables).
+    /// The survival counts, sorted (the survival tables' input).
     pub const SURVIVAL_INPUT: &str = include_str!("../sql/study/survival_input.sql");
+    /// Additive cells over a relation of index rows.
+    pub const CELLS: &str = include_str!("../sql/study/cells.sql");
+    /// The cells of a full run.
+    pub const CELLS_CREATE: &str = include_str!("../sql/study/cells_create.sql");
+    /// The cells updated for the changed persons.
+    pub const CELLS_UPDATE: &str = include_str!("../sql/study/cells_update.sql");
+    /// Time to re-entry per re-entry index.
+    pub const SURVIVAL_ROWS: &str = include_str!("../sql/study/survival_rows.sql");
+    /// Additive survival counts over a relation of survival rows.
+    pub const SURVIVAL_COUNTS: &str = include_str!("../sql/study/survival_counts.sql");
+    /// The survival counts of a full run.
+    pub const SURVIVAL_CREATE: &str = include_str!("../sql/study/survival_create.sql");
+    /// The survival counts updated for the changed persons.
+    pub const SURVIVAL_UPDATE: &str = include_str!("../sql/study/survival_update.sql");
+    /// The changed persons of an incremental run.
+    pub const CHANGED_SETUP: &str = include_str!("../sql/study/changed_setup.sql");
+    /// Store views restricted to them.
+    pub const CHANGED_VIEWS: &str = include_str!("../sql/study/changed_views.sql");
+    /// Their residence, or that of the persons the cache cannot place.
+    pub const CHANGED_RESIDENCE: &str = include_str!("../sql/study/changed_residence.sql");
+    /// No residence rows.
+    pub const EMPTY_RESIDENCE: &str = include_str!("../sql/study/empty_residence.sql");
+    /// The changed persons and whether their residence changed.
+    pub const CHANGED_LISTS: &str = include_str!("../sql/study/changed_lists.sql");
+    /// The same for change lists without table names.
+    pub const CHANGED_LISTS_UNTYPED: &str = include_str!("../sql/study/changed_lists_untyped.sql");
+    /// Whether change lists name tables.
+    pub const CHANGES_TYPED: &str = include_str!("../sql/study/changes_typed.sql");
+    /// Locations taken from the cache, and the members to look up.
+    pub const LOCATED_CACHE: &str = include_str!("../sql/study/located_cache.sql");
+    /// A result view restricted to them.
+    pub const CHANGED_RESULT_VIEW: &str = include_str!("../sql/study/changed_result_view.sql");
+    /// A result view without rows.
+    pub const EMPTY_RESULT_VIEW: &str = include_str!("../sql/study/empty_result_view.sql");
+    /// The changed persons' previous rows of a cached table.
+    pub const CACHE_OLD_ROWS: &str = include_str!("../sql/study/cache_old_rows.sql");
+    /// A cached table's new delta.
+    pub const CACHE_DELTA: &str = include_str!("../sql/study/cache_delta.sql");
+    /// The cache's new superseded persons.
+    pub const CACHE_SUPERSEDED: &str = include_str!("../sql/study/cache_superseded.sql");
+    /// Write a query to a cache file.
+    pub const CACHE_COPY: &str = include_str!("../sql/study/cache_copy.sql");
 }
 
 /// Person-period panels (`crate::panel`).

@@ -2,8 +2,9 @@
 //! into sorted per-person [`PersonTimeline`]s for the outcome kernels.
 
 use std::collections::HashMap;
+use std::path::Path;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use duckdb::Connection;
 use duckdb::arrow::array::{Array, AsArray};
 use duckdb::arrow::datatypes::{Date32Type, Float64Type};
@@ -19,6 +20,14 @@ pub enum TimelineError {
     /// DuckDB failed.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// A store file could not be read.
+    #[error("store file {path}: {message}")]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        message: String,
+    },
     /// A column has an unexpected type or is missing (the store does not match the schema).
     #[error("store column {table}.{column} is missing or has an unexpected type")]
     Column {
@@ -79,18 +88,130 @@ fn glob(table: &str, bucket: u16) -> String {
 /// `sql` restricted to the persons listed in the table `only` (an incremental run reads just
 /// the persons whose data changed; filtering after the cross-source pick is the same as
 /// before it, the pick being per person).
-fn restrict(sql: &str, only: Option<&str>) -> String {
+fn restrict(sql: &str, only: Option<Only<'_>>) -> String {
     match only {
         None => sql.to_owned(),
-        Some(t) => crate::db::render(q::ONLY, &[("query", sql.trim().trim_end_matches(';')), ("only", t)]),
+        Some(o) => crate::db::render(q::ONLY, &[("query", sql.trim().trim_end_matches(';')), ("only", o.table)]),
     }
 }
 
-fn query(conn: &Connection, sql: &str, table: &str, bucket: u16, only: Option<&str>) -> Result<Vec<RecordBatch>> {
-    let sql = restrict(sql, only);
-    let mut stmt = conn.prepare(&sql).ctx("reading a bucket")?;
+/// The persons an incremental run reads, and where.
+#[derive(Debug, Clone, Copy)]
+pub struct Only<'a> {
+    /// A DuckDB table listing them (`person_id`), for the persons query.
+    pub table: &'a str,
+    /// The same persons.
+    pub ids: &'a std::collections::HashSet<String>,
+    /// Their probe keys.
+    pub keys: &'a std::sync::Arc<PersonKeys>,
+    /// The store version folder.
+    pub dir: &'a Path,
+}
+
+/// A set of person ids that is quick to probe while scanning millions of rows: 8 bytes of each
+/// pseudonym (random hex, after the 8 characters the bucket comes from) as an integer, hashed
+/// by a multiply. A hit may be another person with the same 8 bytes; every reader looks the
+/// persons up exactly afterwards.
+#[derive(Debug, Default)]
+pub struct PersonKeys(std::collections::HashSet<u64, std::hash::BuildHasherDefault<KeyHasher>>);
+
+impl PersonKeys {
+    /// The keys of `ids`.
+    pub fn of<'i>(ids: impl IntoIterator<Item = &'i String>) -> Self {
+        PersonKeys(ids.into_iter().map(|id| key(id)).collect())
+    }
+
+    fn may_contain(&self, id: &str) -> bool {
+        self.0.contains(&key(id))
+    }
+}
+
+/// The probe key of an id: bytes 8..16 (the whole id, folded, when it is shorter).
+fn key(id: &str) -> u64 {
+    let b = id.as_bytes();
+    match b.get(8..16).and_then(|s| <[u8; 8]>::try_from(s).ok()) {
+        Some(k) => u64::from_le_bytes(k),
+        None => b.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &c| (h ^ u64::from(c)).wrapping_mul(0x100_0000_01b3)),
+    }
+}
+
+/// A hasher for keys that are already spread: one multiply.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+fn query(
+    conn: &Connection,
+    sql: &str,
+    table: &'static str,
+    columns: &[&str],
+    bucket: u16,
+    only: Option<Only<'_>>,
+) -> Result<Vec<RecordBatch>> {
+    if let Some(only) = only {
+        return read_only(only, table, columns, bucket);
+    }
+    let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
     let batches = stmt.query_arrow([glob(table, bucket)]).ctx(format!("reading {table} of bucket {bucket}"))?.collect();
     Ok(batches)
+}
+
+/// The rows of the persons in `only` from one table of a bucket, read from its Parquet files
+/// directly: the `person_id` column is decoded first and the other columns only for the rows
+/// it selects (a few percent of the bucket, where a scan through DuckDB decodes every row).
+fn read_only(only: Only<'_>, table: &'static str, columns: &[&str], bucket: u16) -> Result<Vec<RecordBatch>> {
+    use parquet::arrow::ProjectionMask;
+    use parquet::arrow::arrow_reader::{ArrowPredicateFn, ParquetRecordBatchReaderBuilder, RowFilter};
+
+    let dir = only.dir.join(table).join(format!("b{bucket:02}"));
+    let fail =
+        |path: &Path, e: &dyn std::fmt::Display| TimelineError::File { path: path.to_owned(), message: e.to_string() };
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| fail(&dir, &e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for path in files {
+        let file = std::fs::File::open(&path).map_err(|e| fail(&path, &e))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| fail(&path, &e))?;
+        let parquet_schema = builder.parquet_schema();
+        let mask = ProjectionMask::columns(parquet_schema, columns.iter().copied());
+        let keys = std::sync::Arc::clone(only.keys);
+        let keep =
+            ArrowPredicateFn::new(ProjectionMask::columns(parquet_schema, ["person_id"]), move |b: RecordBatch| {
+                let col = b.column(0).as_string_opt::<i32>().ok_or_else(|| {
+                    duckdb::arrow::error::ArrowError::SchemaError("person_id is not a text column".to_owned())
+                })?;
+                let hits: Vec<bool> =
+                    (0..col.len()).map(|i| col.is_valid(i) && keys.may_contain(col.value(i))).collect();
+                Ok(duckdb::arrow::array::BooleanArray::from(hits))
+            });
+        let reader = builder
+            .with_projection(mask)
+            .with_row_filter(RowFilter::new(vec![Box::new(keep)]))
+            .with_batch_size(65_536)
+            .build()
+            .map_err(|e| fail(&path, &e))?;
+        for batch in reader {
+            out.push(batch.map_err(|e| fail(&path, &e))?);
+        }
+    }
+    Ok(out)
 }
 
 /// Which event tables a run needs (care episodes always).
@@ -128,14 +249,24 @@ pub fn read_bucket_only(
     conn: &Connection,
     bucket: u16,
     needs: Needs,
-    only: Option<&str>,
+    only: Option<Only<'_>>,
 ) -> Result<Vec<PersonTimeline>> {
     let mut people = read_persons(conn, bucket, needs, only)?;
     people.sort_by(|a, b| a.person_id.cmp(&b.person_id));
     let index: HashMap<String, usize> = people.iter().enumerate().map(|(i, p)| (p.person_id.clone(), i)).collect();
+    // Read from the files directly, the persons are every listed one: those without an event
+    // the run needs are dropped at the end, as the persons query's semi-join does.
+    let mut with_events = vec![only.is_none() || needs.all_persons; people.len()];
     let at = |id: &str| index.get(id).copied();
-    let episodes_sql = if needs.episode_details { q::CARE_EPISODES } else { q::CARE_EPISODE_DATES };
-    for b in query(conn, episodes_sql, "care_episodes", bucket, only)? {
+    let (episodes_sql, episode_columns): (&str, &[&str]) = if needs.episode_details {
+        (
+            q::CARE_EPISODES,
+            &["person_id", "episode_id", "care_form", "start_date", "end_date", "end_reason", "municipality"],
+        )
+    } else {
+        (q::CARE_EPISODE_DATES, &["person_id", "care_form", "start_date", "end_date"])
+    };
+    for b in query(conn, episodes_sql, "care_episodes", episode_columns, bucket, only)? {
         let c = Cols { batch: &b, table: "care_episodes" };
         let (pid, form, start, end) =
             (c.strs("person_id")?, c.strs("care_form")?, c.dates("start_date")?, c.dates("end_date")?);
@@ -153,6 +284,7 @@ pub fn read_bucket_only(
                 _ => {
                     let Some(p) = at(id) else { continue };
                     last = Some((id, p));
+                    with_events[p] = true;
                     p
                 }
             };
@@ -171,13 +303,18 @@ pub fn read_bucket_only(
             });
         }
     }
-    let maybe =
-        |need: bool, sql: &str, table: &str| if need { query(conn, sql, table, bucket, only) } else { Ok(Vec::new()) };
-    for b in maybe(needs.measures, q::MEASURES, "measures")? {
+    let maybe = |need: bool, sql: &str, table: &'static str, columns: &[&str]| {
+        if need { query(conn, sql, table, columns, bucket, only) } else { Ok(Vec::new()) }
+    };
+    let measure_columns = ["person_id", "measure_id", "kind", "start_date", "end_date", "end_reason"];
+    for b in maybe(needs.measures, q::MEASURES, "measures", &measure_columns)? {
         let c = Cols { batch: &b, table: "measures" };
         let (pid, id, kind) = (c.strs("person_id")?, c.strs("measure_id")?, c.strs("kind")?);
         let (start, end, reason) = (c.dates("start_date")?, c.dates("end_date")?, c.strs("end_reason")?);
         for i in 0..b.num_rows() {
+            if let Some(p) = at(pid.value(i)) {
+                with_events[p] = true;
+            }
             let (Some(p), Some(start)) = (at(pid.value(i)), opt_date(start, i)) else { continue };
             people[p].measures.push(Measure {
                 measure_id: id.value(i).to_owned(),
@@ -188,7 +325,8 @@ pub fn read_bucket_only(
             });
         }
     }
-    for b in maybe(needs.reports, q::SAFETY_REPORTS, "safety_reports")? {
+    let report_columns = ["person_id", "report_id", "household_id", "report_date", "kind"];
+    for b in maybe(needs.reports, q::SAFETY_REPORTS, "safety_reports", &report_columns)? {
         let c = Cols { batch: &b, table: "safety_reports" };
         let (pid, id, hh, date, kind) = (
             c.strs("person_id")?,
@@ -198,6 +336,9 @@ pub fn read_bucket_only(
             c.strs("kind")?,
         );
         for i in 0..b.num_rows() {
+            if let Some(p) = at(pid.value(i)) {
+                with_events[p] = true;
+            }
             let (Some(p), Some(date)) = (at(pid.value(i)), opt_date(date, i)) else { continue };
             people[p].reports.push(Report {
                 report_id: id.value(i).to_owned(),
@@ -207,7 +348,8 @@ pub fn read_bucket_only(
             });
         }
     }
-    for b in maybe(needs.measurements, q::MEASUREMENTS, "measurements")? {
+    let measurement_columns = ["person_id", "measurement_id", "episode_id", "instrument", "moment", "date", "value"];
+    for b in maybe(needs.measurements, q::MEASUREMENTS, "measurements", &measurement_columns)? {
         let c = Cols { batch: &b, table: "measurements" };
         let (pid, id, ep, instr) =
             (c.strs("person_id")?, c.strs("measurement_id")?, c.strs("episode_id")?, c.strs("instrument")?);
@@ -224,6 +366,10 @@ pub fn read_bucket_only(
             });
         }
     }
+    if with_events.iter().any(|w| !w) {
+        let mut keep = with_events.into_iter();
+        people.retain(|_| keep.next().unwrap_or(true));
+    }
     for p in &mut people {
         p.episodes.sort_by(|a, b| (a.start, &a.episode_id).cmp(&(b.start, &b.episode_id)));
         p.measures.sort_by(|a, b| (a.start, &a.measure_id).cmp(&(b.start, &b.measure_id)));
@@ -233,7 +379,73 @@ pub fn read_bucket_only(
     Ok(people)
 }
 
-fn read_persons(conn: &Connection, bucket: u16, needs: Needs, only: Option<&str>) -> Result<Vec<PersonTimeline>> {
+/// The listed persons' rows of a bucket's `persons` files, one per person by the cross-source
+/// rule of `sql/views.sql` (a day-precise birth date first, then the latest `extracted_on`,
+/// then the source name that sorts first; NULLs last, as DuckDB sorts them), with a birth date
+/// and a data end.
+fn read_persons_only(only: Only<'_>, bucket: u16) -> Result<Vec<PersonTimeline>> {
+    let columns = [
+        "person_id",
+        "birth_date",
+        "birth_date_precision",
+        "sex",
+        "death_date",
+        "emigration_date",
+        "extracted_on",
+        "source",
+    ];
+    let mut rows = Vec::new();
+    for b in read_only(only, "persons", &columns, bucket)? {
+        let c = Cols { batch: &b, table: "persons" };
+        let (pid, birth, precision, sex) =
+            (c.strs("person_id")?, c.dates("birth_date")?, c.strs("birth_date_precision")?, c.strs("sex")?);
+        let (death, emig, end, source) =
+            (c.dates("death_date")?, c.dates("emigration_date")?, c.dates("extracted_on")?, c.strs("source")?);
+        for i in 0..b.num_rows() {
+            if !only.ids.contains(pid.value(i)) {
+                continue;
+            }
+            let day_rank = match opt_str(precision, i).as_deref() {
+                Some("day") => 0,
+                Some(_) => 1,
+                None => 2,
+            };
+            // extracted_on descending with NULLs last.
+            let end_rank = opt_date(end, i).map_or((1, 0), |d| (0, -d.num_days_from_ce()));
+            let key = (pid.value(i).to_owned(), day_rank, end_rank, opt_str(source, i));
+            let person = (opt_date(birth, i), opt_date(end, i), opt_str(sex, i), opt_date(death, i), opt_date(emig, i));
+            rows.push((key, person));
+        }
+    }
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut people: Vec<PersonTimeline> = Vec::new();
+    let mut last: Option<String> = None;
+    for ((id, ..), (birth, end, sex, death, emig)) in rows {
+        if last.as_deref() == Some(id.as_str()) {
+            continue;
+        }
+        last = Some(id.clone());
+        let (Some(birth_date), Some(data_end)) = (birth, end) else { continue };
+        people.push(PersonTimeline {
+            person_id: id,
+            birth_date,
+            sex: sex.unwrap_or_default(),
+            death_date: death,
+            emigration_date: emig,
+            data_end,
+            episodes: Vec::new(),
+            measures: Vec::new(),
+            reports: Vec::new(),
+            measurements: Vec::new(),
+        });
+    }
+    Ok(people)
+}
+
+fn read_persons(conn: &Connection, bucket: u16, needs: Needs, only: Option<Only<'_>>) -> Result<Vec<PersonTimeline>> {
+    if let Some(only) = only {
+        return read_persons_only(only, bucket);
+    }
     let mut people = Vec::new();
     let sources: i64 = conn
         .query_row(q::BUCKET_FILES, [glob("persons", bucket)], |r| r.get(0))

@@ -30,10 +30,15 @@ fn proeftuinen(dir: &Path) -> BTreeMap<String, BTreeMap<String, PathBuf>> {
 
 /// A plan over `root/store`, `root/inbox`, `root/published`, with the small monitor study.
 fn plan(root: &Path, key_dir: &Path) -> PathBuf {
+    plan_with(root, key_dir, "")
+}
+
+/// [`plan`] with extra plan lines.
+fn plan_with(root: &Path, key_dir: &Path, extra: &str) -> PathBuf {
     std::fs::create_dir_all(root.join("inbox")).expect("inbox");
     let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/small_monitor.toml");
     let text = format!(
-        "store = \"store\"\nkey = \"{}\"\ninboxes = [\"inbox\"]\nstudies = [\"{}\"]\npublish = \"published\"\nlog = \"run.log\"\n",
+        "store = \"store\"\nkey = \"{}\"\ninboxes = [\"inbox\"]\nstudies = [\"{}\"]\npublish = \"published\"\nlog = \"run.log\"\n{extra}",
         key_file(key_dir).display(),
         study.display()
     );
@@ -71,9 +76,9 @@ fn manifest(root: &Path) -> serde_json::Value {
     serde_json::from_slice(&text).expect("json")
 }
 
-/// Every published byte that must not depend on how the run got there: the study tables and
-/// every outcome file (their SHA-256s are in the outcome run's manifest).
-fn published_bytes(root: &Path) -> BTreeMap<String, String> {
+/// Every published byte that must not depend on how the run got there: the study tables, and
+/// with `outcome_files` every outcome file (their SHA-256s are in the outcome run's manifest).
+fn published_bytes(root: &Path, outcome_files: bool) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let current = root.join("published/current");
     for study in std::fs::read_dir(&current).expect("current") {
@@ -85,9 +90,10 @@ fn published_bytes(root: &Path) -> BTreeMap<String, String> {
             }
         }
     }
-    let results: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(root.join("store/results/current.json")).expect("results"))
-            .expect("json");
+    if !outcome_files {
+        return out;
+    }
+    let results = outcome_run(root);
     for (table, files) in results["tables"].as_object().expect("tables") {
         for f in files.as_array().expect("files") {
             let path = root
@@ -101,14 +107,39 @@ fn published_bytes(root: &Path) -> BTreeMap<String, String> {
     out
 }
 
+fn outcome_run(root: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(root.join("store/results/current.json")).expect("results")).expect("json")
+}
+
+/// Every row of every result table of the current outcome run, read through its view (base
+/// files without the superseded persons, plus the deltas), sorted.
+fn outcome_rows(root: &Path) -> BTreeMap<String, Vec<Vec<String>>> {
+    let results = outcome_run(root);
+    let mut names: Vec<String> = results["tables"].as_object().expect("tables").keys().cloned().collect();
+    if let Some(d) = results["deltas"].as_object() {
+        names.extend(d.keys().cloned());
+    }
+    names.sort();
+    names.dedup();
+    names.into_iter().map(|t| (t.clone(), query(&root.join("store"), &format!("SELECT * FROM \"{t}\"")))).collect()
+}
+
 #[test]
 fn incremental_runs_publish_byte_for_byte_what_full_runs_publish_over_quarterly_deliveries() {
     let tmp = tempfile::tempdir().expect("tmp");
     let all = proeftuinen(&tmp.path().join("synth"));
     let sites: Vec<&String> = all.keys().take(5).collect();
     let quarters = ["2023Q1", "2023Q2", "2023Q3", "2023Q4", "2024Q1", "2024Q2"];
-    let (inc, full) = (tmp.path().join("inc"), tmp.path().join("full"));
-    let (plan_inc, plan_full) = (plan(&inc, tmp.path()), plan(&full, tmp.path()));
+    // Four stores fed the same deliveries: incremental runs that always merge the changes into
+    // new base files, incremental runs that write deltas and merge them when they grow (here
+    // every other quarter: a quarter changes most persons), incremental runs that only ever
+    // write deltas, and full runs.
+    let root = |name: &str| tmp.path().join(name);
+    let (merge, inc, delta, full) = (root("merge"), root("inc"), root("delta"), root("full"));
+    let plan_merge = plan_with(&merge, tmp.path(), "compact_above = 0.0\n");
+    let plan_inc = plan_with(&inc, tmp.path(), "compact_above = 1.0\n");
+    let plan_delta = plan_with(&delta, tmp.path(), "compact_above = 1000.0\n");
+    let plan_full = plan(&full, tmp.path());
     let mut steps: Vec<Vec<(String, String, PathBuf)>> = Vec::new();
     for (k, q) in quarters.iter().enumerate() {
         // Some sites skip a quarter (their next, cumulative delivery catches up): the other
@@ -139,19 +170,47 @@ fn incremental_runs_publish_byte_for_byte_what_full_runs_publish_over_quarterly_
     std::fs::write(fixed.join("delivery.toml"), meta).expect("toml");
     steps.push(vec![(site.clone(), "2024Q2-c1".to_owned(), fixed)]);
 
+    let (mut modes, mut study_modes) = (Vec::new(), Vec::new());
+    let (mut delta_modes, mut delta_study_modes) = (Vec::new(), Vec::new());
+    let mut household_delta_rows = 0;
     for (k, step) in steps.iter().enumerate() {
         for (site, name, dir) in step {
-            deliver(&inc, site, name, dir);
-            deliver(&full, site, name, dir);
+            for root in [&merge, &inc, &delta, &full] {
+                deliver(root, site, name, dir);
+            }
         }
-        let out = run(&plan_inc, &[]);
-        assert_eq!(out.status.code(), Some(0), "step {k}: {}", String::from_utf8_lossy(&out.stderr));
-        let out = run(&plan_full, &["--full"]);
-        assert_eq!(out.status.code(), Some(0), "step {k}: {}", String::from_utf8_lossy(&out.stderr));
-        let (a, b) = (published_bytes(&inc), published_bytes(&full));
+        for (plan, extra) in [(&plan_merge, &[][..]), (&plan_inc, &[]), (&plan_delta, &[]), (&plan_full, &["--full"])] {
+            let out = run(plan, extra);
+            assert_eq!(out.status.code(), Some(0), "step {k}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        // Merged runs: every published and every outcome file is the full run's, byte for byte.
+        let (a, b) = (published_bytes(&merge, true), published_bytes(&full, true));
         assert!(a.len() > 20, "step {k}: {a:?}");
-        assert_eq!(a, b, "step {k}: incremental and full runs published different bytes");
-        let (mi, mf) = (manifest(&inc), manifest(&full));
+        assert_eq!(a, b, "step {k}: merged incremental and full runs published different bytes");
+        // Delta runs: the same published bytes, and the same rows in every result table.
+        let rows_full = outcome_rows(&full);
+        for (store, modes, study_modes) in
+            [(&inc, &mut modes, &mut study_modes), (&delta, &mut delta_modes, &mut delta_study_modes)]
+        {
+            assert_eq!(published_bytes(store, false), published_bytes(&full, false), "step {k}: {}", store.display());
+            let rows = outcome_rows(store);
+            assert_eq!(rows.keys().collect::<Vec<_>>(), rows_full.keys().collect::<Vec<_>>(), "step {k}");
+            for (table, rows_full) in &rows_full {
+                assert!(
+                    rows[table] == *rows_full,
+                    "step {k}: {table} differs from the full run in {}",
+                    store.display()
+                );
+            }
+            let md = manifest(store);
+            assert_eq!(md["outcomes"]["persons"], manifest(&full)["outcomes"]["persons"], "step {k}");
+            if let Some(files) = outcome_run(store)["deltas"]["safety_household"].as_array() {
+                household_delta_rows += files.iter().map(|f| f["rows"].as_u64().expect("rows")).sum::<u64>();
+            }
+            modes.push(md["outcomes"]["mode"].as_str().expect("mode").to_owned());
+            study_modes.push(md["studies"][0]["mode"].as_str().expect("study mode").to_owned());
+        }
+        let (mi, mf) = (manifest(&merge), manifest(&full));
         assert!(mi["studies"][0]["rows"].as_u64().expect("rows") > 100);
         assert_eq!(mf["outcomes"]["mode"], "full");
         let persons = mi["outcomes"]["persons"].as_u64().expect("persons");
@@ -159,7 +218,7 @@ fn incremental_runs_publish_byte_for_byte_what_full_runs_publish_over_quarterly_
         match k {
             0 => assert_eq!(mi["outcomes"]["mode"], "full", "no previous run"),
             _ => {
-                assert_eq!(mi["outcomes"]["mode"], "incremental", "step {k}");
+                assert_eq!(mi["outcomes"]["mode"], "incremental_compacted", "step {k}");
                 assert!(recomputed < persons, "step {k}: {recomputed} of {persons}: nothing was kept");
             }
         }
@@ -170,6 +229,16 @@ fn incremental_runs_publish_byte_for_byte_what_full_runs_publish_over_quarterly_
         }
         assert_eq!(mi["store_version"], mf["store_version"]);
     }
+    // The delta store went through both layouts: deltas, and merges once they grew.
+    assert!(modes.iter().any(|m| m == "incremental"), "{modes:?}");
+    assert!(modes.iter().any(|m| m == "incremental_compacted"), "{modes:?}");
+    assert_eq!(modes.last().map(String::as_str), Some("incremental"), "the one-person correction is a delta");
+    // The studies were updated from their cache too; and the delta store never merged.
+    assert!(study_modes.iter().any(|m| m == "incremental"), "{study_modes:?}");
+    assert!(study_modes[1..].iter().any(|m| m == "full"), "{study_modes:?}");
+    assert!(delta_modes[1..].iter().all(|m| m == "incremental"), "{delta_modes:?}");
+    assert!(delta_study_modes[1..].iter().all(|m| m == "incremental"), "{delta_study_modes:?}");
+    assert!(household_delta_rows > 0, "the household view was never updated incrementally");
 }
 
 /// The study tables of the published run against the SHA-256s of its manifest.
@@ -233,7 +302,8 @@ fn a_killed_run_leaves_the_published_run_intact_and_the_next_run_completes() {
         deliver(&fresh, s, "2023Q2", &all[*s]["2023Q2"]);
     }
     assert_eq!(run(&plan_b, &[]).status.code(), Some(0));
-    assert_eq!(published_bytes(&root), published_bytes(&fresh));
+    assert_eq!(published_bytes(&root, false), published_bytes(&fresh, false));
+    assert_eq!(outcome_rows(&root), outcome_rows(&fresh));
     assert!(
         !root
             .join("published/runs")

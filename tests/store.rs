@@ -66,10 +66,22 @@ fn sources_combine_a_new_delivery_replaces_its_source_and_changes_are_listed() {
     assert_eq!(last["changed_persons"], 2);
     let file = store.join(last["changes_file"].as_str().unwrap());
     let conn = duckdb::Connection::open_in_memory().unwrap();
-    let mut stmt = conn.prepare("SELECT person_id FROM read_parquet(?) ORDER BY 1").unwrap();
+    let mut stmt = conn.prepare("SELECT DISTINCT person_id FROM read_parquet(?) ORDER BY 1").unwrap();
     let got: Vec<String> =
         stmt.query_map([file.to_string_lossy()], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
     let mut want = vec![pseudo("person", "200000002"), pseudo("person", "600000001")];
+    want.sort();
+    assert_eq!(got, want);
+    // With the tables each changed in: the episode and the report of one, the new person row
+    // of the other.
+    let mut stmt = conn.prepare("SELECT person_id, table_name FROM read_parquet(?)").unwrap();
+    let got: Vec<(String, String)> =
+        stmt.query_map([file.to_string_lossy()], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
+    let mut want = vec![
+        (pseudo("person", "200000002"), "care_episodes".to_owned()),
+        (pseudo("person", "200000002"), "safety_reports".to_owned()),
+        (pseudo("person", "600000001"), "persons".to_owned()),
+    ];
     want.sort();
     assert_eq!(got, want);
     assert_eq!(last["population_changed"], false);

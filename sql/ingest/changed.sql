@@ -11,7 +11,7 @@ SELECT * FROM (
         SELECT {{pcol}} AS person_id, count(*) AS c, sum(hash({{cols}})::HUGEINT) AS h
         FROM read_parquet(?) GROUP BY 1
     )
-    SELECT coalesce(n.person_id, o.person_id)
+    SELECT coalesce(n.person_id, o.person_id), '{{table}}'
     FROM n FULL OUTER JOIN o ON n.person_id = o.person_id
     WHERE (n.c IS DISTINCT FROM o.c OR n.h IS DISTINCT FROM o.h)
       AND coalesce(n.person_id, o.person_id) IS NOT NULL

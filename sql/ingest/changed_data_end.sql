@@ -3,6 +3,6 @@
 -- row the cross-source rule picks: every person of the source's persons table, old and new,
 -- counts as changed. params: glob of the previous persons files of this source
 INSERT INTO changed
-SELECT person_id FROM {{ok}} WHERE person_id IS NOT NULL
+SELECT person_id, 'data_end' FROM {{ok}} WHERE person_id IS NOT NULL
 UNION
-SELECT person_id FROM read_parquet(?) WHERE person_id IS NOT NULL;
+SELECT person_id, 'data_end' FROM read_parquet(?) WHERE person_id IS NOT NULL;

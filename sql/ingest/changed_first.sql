@@ -1,3 +1,3 @@
 -- Persons of a table in a source's first delivery: all of them changed.
 INSERT INTO changed
-SELECT DISTINCT {{pcol}} FROM {{ok}} WHERE {{pcol}} IS NOT NULL;
+SELECT DISTINCT {{pcol}}, '{{table}}' FROM {{ok}} WHERE {{pcol}} IS NOT NULL;

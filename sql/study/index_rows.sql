@@ -41,11 +41,17 @@ placed AS (
     GROUP BY ALL
 ),
 located AS (
+    -- Taken from an incremental run's cache where it has them, looked up otherwise.
+    SELECT c.person_id, c.index_date, c.municipality, c.youth_region
+    FROM points pt JOIN study_located_cache c USING (person_id, index_date)
+    UNION ALL
     SELECT pt.person_id, pt.index_date, coalesce(pl.municipality, 'unknown') AS municipality,
            coalesce((SELECT min(g.youth_region) FROM study_regions g
                      WHERE g.municipality = pl.municipality AND g.from_year <= year(pt.index_date)
                        AND (g.to_year IS NULL OR year(pt.index_date) <= g.to_year)), 'unknown') AS youth_region
     FROM points pt LEFT JOIN placed pl USING (person_id, index_date)
+    WHERE NOT EXISTS (SELECT 1 FROM study_located_cache c
+                      WHERE c.person_id = pt.person_id AND c.index_date = pt.index_date)
 ),
 aged AS (
     SELECT idx.*, p.sex, l.municipality, l.youth_region,

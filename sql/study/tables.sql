@@ -2,26 +2,10 @@
 -- and window; national (NL), every municipality and every youth region side by side (mirror
 -- data); split by nothing (total), sex, age band at index, index year (the trend), the index
 -- spell's level and its first care form. One table
--- per split (`by_<split>`), each holding its own copy of the total rows. count = events within
--- the window, denominator = events + no events (censored indexes are left out, DOMAIN §4;
--- dropped indexes are not at risk). Wilson 95% interval in percent. params: $1 study name
-WITH base AS (
-    SELECT * FROM study_index WHERE status IN ('event', 'no_event')
-),
-long AS (
-    SELECT b.cohort, b.outcome, b.window_days, g.region_level, g.region, s.split, s.split_value, b.status
-    FROM base b
-    CROSS JOIN LATERAL (VALUES ('national', 'NL'), ('municipality', b.municipality),
-                               ('youth_region', b.youth_region)) g(region_level, region)
-    CROSS JOIN LATERAL (VALUES ('total', 'total'), ('sex', b.sex), ('age_band', b.age_band),
-                               ('index_year', b.index_year), ('level', b.level),
-                               ('care_form', b.care_form)) s(split, split_value)
-),
-cells AS (
-    SELECT cohort, outcome, window_days, region_level, region, split, split_value,
-           count(*) FILTER (WHERE status = 'event') AS count, count(*) AS denominator
-    FROM long GROUP BY ALL
-),
+-- per split (`by_<split>`), each holding its own copy of the total rows, from the cells of
+-- cells.sql: count = events within the window, denominator = events + no events. Wilson 95%
+-- interval in percent. params: $1 study name
+WITH cells AS (SELECT * FROM study_cells),
 tabled AS (
     SELECT 'by_' || split AS table_name, * FROM cells WHERE split <> 'total'
     UNION ALL

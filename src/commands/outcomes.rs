@@ -53,13 +53,21 @@ pub fn compute_and_summarise(
         let rows: Vec<PersonOutcomes> = people.iter().map(|t| compute(t, cfg)).collect();
         to_batches_for(&rows, cfg)
     };
-    let (run, mode) =
-        engine::run_incremental(store, cfg, &ctx.db, &kernel, &bar, !incremental).context("computing outcomes")?;
+    let (run, mode) = engine::run_incremental(
+        store,
+        cfg,
+        &ctx.db,
+        &kernel,
+        &bar,
+        engine::Reuse { full: !incremental, ..Default::default() },
+    )
+    .context("computing outcomes")?;
     bar.finish_and_clear();
     match mode {
         engine::RunMode::UpToDate => ctx.printer.info("the current run is up to date"),
-        engine::RunMode::Incremental { changed, recomputed } => {
-            ctx.printer.info(format_args!("incremental: {changed} persons changed, {recomputed} recomputed"));
+        engine::RunMode::Incremental { changed, recomputed, compacted } => {
+            let how = if compacted { "merged into new base files" } else { "written as deltas" };
+            ctx.printer.info(format_args!("incremental: {changed} persons changed, {recomputed} recomputed, {how}"));
         }
         engine::RunMode::Full(why) if incremental => ctx.printer.info(format_args!("full run: {why}")),
         engine::RunMode::Full(_) => {}

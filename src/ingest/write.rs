@@ -246,14 +246,16 @@ fn changed_persons(
             let ctx = format!("changed persons in {}", t.name);
             match (delivered, old(&t.name)) {
                 (true, Some(glob)) => {
-                    let sql = render(q::CHANGED, &[("pcol", &pcol), ("ok", &ok), ("cols", &cols)]);
+                    let sql = render(q::CHANGED, &[("pcol", &pcol), ("ok", &ok), ("cols", &cols), ("table", &t.name)]);
                     conn.execute(&sql, [glob]).ctx(ctx)?;
                 }
                 (true, None) => {
-                    conn.execute_batch(&render(q::CHANGED_FIRST, &[("pcol", &pcol), ("ok", &ok)])).ctx(ctx)?;
+                    let sql = render(q::CHANGED_FIRST, &[("pcol", &pcol), ("ok", &ok), ("table", &t.name)]);
+                    conn.execute_batch(&sql).ctx(ctx)?;
                 }
                 (false, Some(glob)) => {
-                    conn.execute(&render(q::CHANGED_DROPPED, &[("pcol", &pcol)]), [glob]).ctx(ctx)?;
+                    conn.execute(&render(q::CHANGED_DROPPED, &[("pcol", &pcol), ("table", &t.name)]), [glob])
+                        .ctx(ctx)?;
                 }
                 (false, None) => {}
             }

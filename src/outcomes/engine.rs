@@ -82,6 +82,73 @@ pub struct RunManifest {
     pub tables: BTreeMap<String, Vec<FileEntry>>,
     /// Persons processed: those with an event the run needs (others have no outcome rows).
     pub persons: u64,
+    /// Incremental runs without compaction: per per-bucket table, the rows of the persons
+    /// recomputed since the base files (`<table>/delta/bNN.parquet`). A table listed here is
+    /// read as its base files without the persons in `superseded`, plus these files.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deltas: BTreeMap<String, Vec<FileEntry>>,
+    /// Per bucket, the persons recomputed since the base files (`superseded/bNN.parquet`,
+    /// sorted): their rows in the base files no longer count.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub superseded: Vec<FileEntry>,
+    /// Whole-run tables with deltas: the persons whose base rows that table's delta supersedes
+    /// (`<table>/superseded/all.parquet`; the per-bucket tables use `superseded`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub superseded_in: BTreeMap<String, Vec<FileEntry>>,
+    /// With deltas: the store version of the base files (every person changed since then is
+    /// in `superseded`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_version: Option<u64>,
+}
+
+impl RunManifest {
+    /// The `CREATE VIEW` statement of every result table, by name.
+    pub fn views(&self) -> Vec<(String, String)> {
+        result_views(&self.tables, &self.deltas, !self.superseded.is_empty(), &self.superseded_in)
+    }
+
+    /// Persons whose base rows are superseded by deltas.
+    pub fn superseded_persons(&self) -> u64 {
+        self.superseded.iter().map(|f| f.rows).sum()
+    }
+}
+
+/// The `CREATE VIEW` statements of a run's result tables: base files, and for the tables with
+/// deltas the base files without the superseded persons plus the delta files.
+pub fn result_views(
+    tables: &BTreeMap<String, Vec<FileEntry>>,
+    deltas: &BTreeMap<String, Vec<FileEntry>>,
+    superseded: bool,
+    superseded_in: &BTreeMap<String, Vec<FileEntry>>,
+) -> Vec<(String, String)> {
+    use crate::sql::results as q;
+    let names: std::collections::BTreeSet<&String> = tables.keys().chain(deltas.keys()).collect();
+    names
+        .into_iter()
+        .map(|name| {
+            let vars = [("name", name.as_str())];
+            let mut parts = Vec::new();
+            if tables.get(name).is_some_and(|f| !f.is_empty()) {
+                let own = format!("{name}/superseded/*.parquet");
+                let list = if superseded_in.get(name).is_some_and(|f| !f.is_empty()) {
+                    Some(own.as_str())
+                } else if superseded && deltas.contains_key(name) && !superseded_in.contains_key(name) {
+                    Some("superseded/*.parquet")
+                } else {
+                    None
+                };
+                parts.push(match list {
+                    Some(glob) => crate::db::render(q::BASE_LIVE, &[("name", name.as_str()), ("superseded", glob)]),
+                    None => crate::db::render(q::BASE, &vars),
+                });
+            }
+            if deltas.get(name).is_some_and(|f| !f.is_empty()) {
+                parts.push(crate::db::render(q::DELTA, &vars));
+            }
+            let body = parts.iter().map(|p| p.trim().trim_end_matches(';')).collect::<Vec<_>>().join("\nUNION ALL\n");
+            (name.clone(), crate::db::render(q::VIEW, &[("name", name), ("body", &body)]))
+        })
+        .collect()
 }
 
 /// What computes one bucket's result tables from its timelines (the kernels).
@@ -133,12 +200,33 @@ pub fn compute_bucket(
     Ok((files, people.len() as u64))
 }
 
-/// The `run_persons` rows of a bucket: the persons processed, in order.
+/// The `run_persons` rows of a bucket: the persons processed, in order, with the person row
+/// the run used (the cross-source pick; `extracted_on` is the data end). Incremental study runs
+/// read the changed persons' rows from here instead of the store's `persons` view.
 pub fn persons_batch(people: &[PersonTimeline]) -> Result<RecordBatch> {
-    let schema = Arc::new(Schema::new(vec![Field::new("person_id", DataType::Utf8, false)]));
+    use duckdb::arrow::array::Date32Array;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("person_id", DataType::Utf8, false),
+        Field::new("birth_date", DataType::Date32, false),
+        Field::new("sex", DataType::Utf8, false),
+        Field::new("death_date", DataType::Date32, true),
+        Field::new("emigration_date", DataType::Date32, true),
+        Field::new("extracted_on", DataType::Date32, false),
+    ]));
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    #[allow(clippy::cast_possible_truncation)]
+    let day = |d: chrono::NaiveDate| (d - epoch).num_days() as i32;
     let ids = StringArray::from_iter_values(people.iter().map(|p| p.person_id.as_str()));
-    RecordBatch::try_new(schema, vec![Arc::new(ids)])
-        .map_err(|e| EngineError::Store(StoreError::Parquet { path: PathBuf::from(RUN_PERSONS), source: e.into() }))
+    let births = Date32Array::from_iter_values(people.iter().map(|p| day(p.birth_date)));
+    let sexes = StringArray::from_iter_values(people.iter().map(|p| p.sex.as_str()));
+    let deaths: Date32Array = people.iter().map(|p| p.death_date.map(day)).collect();
+    let emigrations: Date32Array = people.iter().map(|p| p.emigration_date.map(day)).collect();
+    let ends = Date32Array::from_iter_values(people.iter().map(|p| day(p.data_end)));
+    RecordBatch::try_new(
+        schema,
+        vec![Arc::new(ids), Arc::new(births), Arc::new(sexes), Arc::new(deaths), Arc::new(emigrations), Arc::new(ends)],
+    )
+    .map_err(|e| EngineError::Store(StoreError::Parquet { path: PathBuf::from(RUN_PERSONS), source: e.into() }))
 }
 
 /// The event tables the configured families need.
@@ -190,6 +278,26 @@ pub fn run_in(
     Ok(compute_and_publish(store, &manifest, area, cfg, db, kernel, bar, None)?.0)
 }
 
+/// How [`run_incremental`] may reuse the current run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reuse {
+    /// Recompute everything.
+    pub full: bool,
+    /// Merge the changes into new base files (the full run's files, byte for byte) once the
+    /// persons recomputed since the base files would exceed this fraction of the run's persons;
+    /// below it, the new rows go to delta files and the base files are linked as they are.
+    pub compact_above: f64,
+}
+
+impl Default for Reuse {
+    fn default() -> Self {
+        Reuse { full: false, compact_above: DEFAULT_COMPACT_ABOVE }
+    }
+}
+
+/// The default of [`Reuse::compact_above`]: compact once a quarter of the run is in deltas.
+pub const DEFAULT_COMPACT_ABOVE: f64 = 0.25;
+
 /// How [`run_incremental`] went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunMode {
@@ -201,6 +309,8 @@ pub enum RunMode {
         changed: u64,
         /// Persons of the run recomputed (the changed ones with the events the run needs).
         recomputed: u64,
+        /// Whether the changes were merged into new base files (else they went to deltas).
+        compacted: bool,
     },
     /// Everything was recomputed, and why.
     Full(String),
@@ -215,14 +325,14 @@ pub fn run_incremental(
     db: &DbSettings,
     kernel: &Kernel<'_>,
     bar: &ProgressBar,
-    full: bool,
+    reuse: Reuse,
 ) -> Result<(RunManifest, RunMode)> {
     let _lock = store.lock()?;
     let manifest = store.require_manifest()?;
-    let plan = if full {
+    let plan = if reuse.full {
         Plan::Full("a full run was asked for".to_owned())
     } else {
-        super::incremental::plan(store, RESULTS, cfg, &manifest)?
+        super::incremental::plan(store, RESULTS, cfg, &manifest, reuse.compact_above)?
     };
     match plan {
         Plan::UpToDate(m) => Ok((m, RunMode::UpToDate)),
@@ -230,9 +340,9 @@ pub fn run_incremental(
             Ok((compute_and_publish(store, &manifest, RESULTS, cfg, db, kernel, bar, None)?.0, RunMode::Full(why)))
         }
         Plan::Incremental(prev) => {
-            let changed = prev.changed_persons();
+            let (changed, compacted) = (prev.changed_persons(), prev.compact);
             let (m, recomputed) = compute_and_publish(store, &manifest, RESULTS, cfg, db, kernel, bar, Some(&prev))?;
-            Ok((m, RunMode::Incremental { changed, recomputed }))
+            Ok((m, RunMode::Incremental { changed, recomputed, compacted }))
         }
     }
 }
@@ -269,32 +379,63 @@ fn compute_and_publish(
         work.push((bucket, conn.try_clone().ctx("cloning the store connection")?));
     }
     let needs = needs(cfg);
-    let done =
-        work.into_par_iter()
-            .map(|(bucket, c)| {
-                let out = match previous {
-                    Some(prev) => super::incremental::update_bucket(&c, bucket, needs, &staging, prev, kernel),
-                    None => compute_bucket(&c, bucket, needs, &staging, kernel, area == RESULTS)
-                        .map(|(files, n)| (files, n, n)),
-                };
-                bar.inc(1);
-                out
-            })
-            .collect::<Result<Vec<_>>>()?;
+    let version_dir = store.version_dir(manifest.version);
+    let done = work
+        .into_par_iter()
+        .map(|(bucket, c)| {
+            let out = match previous {
+                Some(prev) => super::incremental::update_bucket(
+                    &c,
+                    bucket,
+                    needs,
+                    &staging,
+                    prev,
+                    kernel,
+                    prev.compact,
+                    &version_dir,
+                ),
+                None => compute_bucket(&c, bucket, needs, &staging, kernel, area == RESULTS).map(|(tables, n)| {
+                    super::incremental::BucketFiles { tables, persons: n, recomputed: n, ..Default::default() }
+                }),
+            };
+            bar.inc(1);
+            out
+        })
+        .collect::<Result<Vec<_>>>()?;
     let mut tables: BTreeMap<String, Vec<FileEntry>> = BTreeMap::new();
+    let mut deltas: BTreeMap<String, Vec<FileEntry>> = BTreeMap::new();
+    let mut superseded = Vec::new();
     let mut persons = 0;
     let mut recomputed = 0;
-    for (files, n, r) in done {
-        recomputed += r;
-        for (table, entry) in files {
+    for b in done {
+        recomputed += b.recomputed;
+        persons += b.persons;
+        for (table, entry) in b.tables {
             tables.entry(table).or_default().push(entry);
         }
-        persons += n;
+        for (table, entry) in b.deltas {
+            deltas.entry(table).or_default().push(entry);
+        }
+        superseded.extend(b.superseded);
     }
-    let version_dir = store.version_dir(manifest.version);
-    // A previous run's whole-run tables are recomputed, never linked.
-    for (table, entry) in whole_run_tables(&staging, &version_dir, &tables, cfg, db)? {
+    if !superseded.is_empty() {
+        // Every per-bucket table's base rows are read without the superseded persons.
+        for table in tables.keys() {
+            deltas.entry(table.clone()).or_default();
+        }
+    }
+    // A previous run's whole-run tables are recomputed (or, for the household view of a
+    // delta run, updated), never linked as they are.
+    let whole = whole_run_tables(&staging, &version_dir, &tables, &deltas, !superseded.is_empty(), previous, cfg, db)?;
+    for (table, entry) in whole.tables {
         tables.entry(table).or_default().push(entry);
+    }
+    for (table, entry) in whole.deltas {
+        deltas.entry(table).or_default().push(entry);
+    }
+    let mut superseded_in: BTreeMap<String, Vec<FileEntry>> = BTreeMap::new();
+    for (table, entry) in whole.superseded_in {
+        superseded_in.entry(table).or_default().push(entry);
     }
     let m = RunManifest {
         run: run.clone(),
@@ -304,52 +445,134 @@ fn compute_and_publish(
         kohort_version: env!("CARGO_PKG_VERSION").to_owned(),
         tables,
         persons,
+        base_version: (!superseded.is_empty())
+            .then(|| previous.map(|p| p.manifest.base_version.unwrap_or(p.manifest.store_version)))
+            .flatten(),
+        deltas,
+        superseded,
+        superseded_in,
     };
     write_json(&staging.join("run.json"), &m)?;
     publish(&results, &staging, &m)?;
     Ok((m, recomputed))
 }
 
+/// What the whole-run step wrote: files by table, and for an incremental household view its
+/// delta and superseded persons.
+#[derive(Debug, Default)]
+struct WholeRun {
+    tables: Vec<(String, FileEntry)>,
+    deltas: Vec<(String, FileEntry)>,
+    superseded_in: Vec<(String, FileEntry)>,
+}
+
 /// Tables over every bucket of the run: survival curves and the household view of safety
-/// (a household's children may sit in different buckets).
+/// (a household's children may sit in different buckets). With `previous` (an incremental
+/// run writing deltas) the household view is updated for the children it concerns only.
+#[allow(clippy::too_many_arguments)]
 fn whole_run_tables(
     staging: &Path,
     version_dir: &Path,
     tables: &BTreeMap<String, Vec<FileEntry>>,
+    deltas: &BTreeMap<String, Vec<FileEntry>>,
+    superseded: bool,
+    previous: Option<&Previous>,
     cfg: &OutcomeConfig,
     db: &DbSettings,
-) -> Result<Vec<(String, FileEntry)>> {
+) -> Result<WholeRun> {
     // Spill next to the staging folder (not inside it: it is published).
     let spill = staging.with_extension("spill");
     let conn = crate::db::open_at_spilling(db, &[version_dir, staging], Some(&spill))?;
     conn.execute_batch(crate::sql::VIEWS).ctx("store views")?;
-    for table in tables.keys() {
-        let sql = crate::db::render(crate::sql::RESULTS_VIEW, &[("name", table)]);
+    for (table, sql) in result_views(tables, deltas, superseded, &BTreeMap::new()) {
         conn.execute_batch(&sql).ctx(format!("view of staged {table}"))?;
     }
-    let mut out = Vec::new();
+    let mut out = WholeRun::default();
     if tables.contains_key("person_summary") {
-        out.extend(super::linkage::write_tables(&conn, staging, cfg)?);
-        drop(conn);
-        if spill.exists() {
-            fs_err::remove_dir_all(&spill)?;
+        out.tables.extend(super::linkage::write_tables(&conn, staging, cfg)?);
+    } else if tables.contains_key("reentry") && tables.contains_key("measure_episodes") {
+        out.tables.extend(super::curves::write_curves(&conn, staging)?);
+        let household = previous.filter(|p| !p.compact).and_then(|p| {
+            let base = p.manifest.tables.get(HOUSEHOLD)?.first()?;
+            Some((p, base))
+        });
+        match household {
+            Some((prev, base)) => out = household_delta(&conn, staging, prev, base, out)?,
+            None => {
+                let rel = format!("{HOUSEHOLD}/all.parquet");
+                let sql = crate::db::render(crate::sql::outcomes::SAFETY_HOUSEHOLD, &[("only", "")]);
+                let entry = write_query(&conn, &sql, &staging.join(&rel), &rel, "safety, household view")?;
+                out.tables.push((HOUSEHOLD.to_owned(), entry));
+            }
         }
-        return Ok(out);
     }
-    if !(tables.contains_key("reentry") && tables.contains_key("measure_episodes")) {
-        return Ok(out);
-    }
-    out.extend(super::curves::write_curves(&conn, staging)?);
-    let rel = "safety_household/all.parquet";
-    let mut stmt = conn.prepare(crate::sql::outcomes::SAFETY_HOUSEHOLD).ctx("safety, household view")?;
-    let arrow = stmt.query_arrow([]).ctx("safety, household view")?;
-    let schema = arrow.get_schema();
-    out.push(("safety_household".to_owned(), write_parquet(&staging.join(rel), rel, schema, arrow)?));
-    drop(stmt);
     drop(conn);
     if spill.exists() {
         fs_err::remove_dir_all(&spill)?;
     }
+    Ok(out)
+}
+
+/// The household view of safety (a whole-run table).
+const HOUSEHOLD: &str = "safety_household";
+
+fn write_query(conn: &duckdb::Connection, sql: &str, path: &Path, rel: &str, what: &str) -> Result<FileEntry> {
+    let mut stmt = conn.prepare(sql).ctx(what)?;
+    let arrow = stmt.query_arrow([]).ctx(what)?;
+    let schema = arrow.get_schema();
+    Ok(write_parquet(path, rel, schema, arrow)?)
+}
+
+/// The household view of an incremental run writing deltas: the base file stays; the
+/// children in a household touched by a changed person are recomputed into the delta, and
+/// listed as superseded (`sql/outcomes/household_*.sql`).
+fn household_delta(
+    conn: &duckdb::Connection,
+    staging: &Path,
+    prev: &Previous,
+    base: &FileEntry,
+    mut out: WholeRun,
+) -> Result<WholeRun> {
+    use crate::sql::outcomes as q;
+    let what = "safety, household view (incremental)";
+    conn.execute_batch(q::HOUSEHOLD_SETUP).ctx(what)?;
+    {
+        let mut app = conn.appender("household_changed").ctx(what)?;
+        for id in prev.changed.values().flatten() {
+            app.append_row([id]).ctx(what)?;
+        }
+    }
+    let literal = |p: &Path| format!("'{}'", p.to_string_lossy().replace('\'', "''"));
+    let base_lit = literal(&prev.dir.join(&base.path));
+    let first = |m: &BTreeMap<String, Vec<FileEntry>>| m.get(HOUSEHOLD).and_then(|f| f.first()).cloned();
+    let superseded = match first(&prev.manifest.superseded_in) {
+        Some(f) => format!("SELECT person_id FROM read_parquet({})", literal(&prev.dir.join(&f.path))),
+        None => format!("SELECT person_id FROM read_parquet({base_lit}) LIMIT 0"),
+    };
+    let delta = match first(&prev.manifest.deltas) {
+        Some(f) => format!("SELECT * FROM read_parquet({})", literal(&prev.dir.join(&f.path))),
+        None => format!("SELECT * FROM read_parquet({base_lit}) LIMIT 0"),
+    };
+    let sql = crate::db::render(
+        q::HOUSEHOLD_PREVIOUS,
+        &[("superseded", &superseded), ("delta", &delta), ("base", &base_lit)],
+    );
+    conn.execute_batch(&sql).ctx(what)?;
+    conn.execute_batch(q::HOUSEHOLD_AFFECTED).ctx(what)?;
+    let only = "AND s.person_id IN (SELECT person_id FROM household_affected)";
+    let recomputed = crate::db::render(q::SAFETY_HOUSEHOLD, &[("only", only)]);
+    let sql = crate::db::render(q::HOUSEHOLD_DELTA, &[("recomputed", recomputed.trim().trim_end_matches(';'))]);
+    let rel = format!("{HOUSEHOLD}/delta/all.parquet");
+    out.deltas.push((HOUSEHOLD.to_owned(), write_query(conn, &sql, &staging.join(&rel), &rel, what)?));
+    let rel = format!("{HOUSEHOLD}/superseded/all.parquet");
+    out.superseded_in
+        .push((HOUSEHOLD.to_owned(), write_query(conn, q::HOUSEHOLD_SUPERSEDED, &staging.join(&rel), &rel, what)?));
+    let to = staging.join(&base.path);
+    if let Some(parent) = to.parent() {
+        fs_err::create_dir_all(parent)?;
+    }
+    fs_err::hard_link(prev.dir.join(&base.path), &to)?;
+    out.tables.push((HOUSEHOLD.to_owned(), base.clone()));
     Ok(out)
 }
 

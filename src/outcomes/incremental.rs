@@ -53,6 +53,8 @@ pub struct Previous {
     pub dir: PathBuf,
     /// Changed persons by bucket, each list sorted.
     pub changed: BTreeMap<u16, Vec<String>>,
+    /// Merge into new base files (else write deltas).
+    pub compact: bool,
 }
 
 impl Previous {
@@ -64,7 +66,13 @@ impl Previous {
 }
 
 /// Decide between an up-to-date run, an incremental and a full one.
-pub fn plan(store: &Store, area: &str, cfg: &super::config::OutcomeConfig, m: &Manifest) -> Result<Plan> {
+pub fn plan(
+    store: &Store,
+    area: &str,
+    cfg: &super::config::OutcomeConfig,
+    m: &Manifest,
+    compact_above: f64,
+) -> Result<Plan> {
     let Some(prev) = current_in(store, area)? else {
         return Ok(Plan::Full("no current outcome run".to_owned()));
     };
@@ -83,20 +91,33 @@ pub fn plan(store: &Store, area: &str, cfg: &super::config::OutcomeConfig, m: &M
     if prev.store_version > m.version {
         return Ok(Plan::Full("the current run is newer than the store".to_owned()));
     }
+    let files = match change_files(store, m, prev.store_version) {
+        Ok(files) => files,
+        Err(why) => return Ok(Plan::Full(why)),
+    };
+    let changed = changed_by_bucket(&files, m.buckets)?;
+    let dir = store.root().join(area).join(&prev.run);
+    let pending = prev.superseded_persons() + changed.values().map(|v| v.len() as u64).sum::<u64>();
+    #[allow(clippy::cast_precision_loss)]
+    let compact = pending as f64 > compact_above * prev.persons as f64;
+    Ok(Plan::Incremental(Previous { manifest: prev, dir, changed, compact }))
+}
+
+/// The change lists of the store versions after `from` (`STORE/changes/`), or why one is
+/// missing.
+pub fn change_files(store: &Store, m: &Manifest, from: u64) -> std::result::Result<Vec<String>, String> {
     let mut files = Vec::new();
-    for v in prev.store_version + 1..=m.version {
+    for v in from + 1..=m.version {
         let Some(h) = m.history.iter().find(|h| h.version == v) else {
-            return Ok(Plan::Full(format!("store version {v} is not in the history")));
+            return Err(format!("store version {v} is not in the history"));
         };
         let path = store.root().join(&h.changes_file);
         if !path.is_file() {
-            return Ok(Plan::Full(format!("the change list {} is missing", path.display())));
+            return Err(format!("the change list {} is missing", path.display()));
         }
         files.push(path.to_string_lossy().into_owned());
     }
-    let changed = changed_by_bucket(&files, m.buckets)?;
-    let dir = store.root().join(area).join(&prev.run);
-    Ok(Plan::Incremental(Previous { manifest: prev, dir, changed }))
+    Ok(files)
 }
 
 /// The union of the change lists, split by bucket.
@@ -116,12 +137,34 @@ fn changed_by_bucket(files: &[String], buckets: u16) -> Result<BTreeMap<u16, Vec
     Ok(out.into_iter().map(|(b, s)| (b, s.into_iter().collect())).collect())
 }
 
-/// A bucket's files, its persons and the persons recomputed.
-pub type BucketResult = (Vec<(String, FileEntry)>, u64, u64);
+/// What one bucket of a run wrote: base files, delta files and the superseded persons.
+#[derive(Debug, Default)]
+pub struct BucketFiles {
+    /// Base files, by table.
+    pub tables: Vec<(String, FileEntry)>,
+    /// Delta files, by table (delta layout only).
+    pub deltas: Vec<(String, FileEntry)>,
+    /// The persons whose base rows the deltas supersede (delta layout only).
+    pub superseded: Option<FileEntry>,
+    /// Persons of the bucket in the run.
+    pub persons: u64,
+    /// Persons recomputed.
+    pub recomputed: u64,
+}
 
-/// One bucket of an incremental run: the previous files with the changed persons' rows
-/// replaced by their recomputed rows. Returns the files, the persons of the bucket and how
-/// many of them were recomputed.
+/// The previous run's file of `bucket` in each table of `files`.
+fn bucket_files<'m>(files: &'m BTreeMap<String, Vec<FileEntry>>, name: &str) -> BTreeMap<&'m str, &'m FileEntry> {
+    files
+        .iter()
+        .filter_map(|(t, files)| files.iter().find(|f| f.path.ends_with(&format!("/{name}"))).map(|f| (t.as_str(), f)))
+        .collect()
+}
+
+/// One bucket of an incremental run. The changed persons are recomputed; then either
+/// (`compact`) the previous rows without them and their new rows are merged into new base
+/// files, the full run's files byte for byte, or (delta layout) the base files are kept as
+/// they are and the new rows go to the delta files, the persons to `superseded/`.
+#[allow(clippy::too_many_arguments)]
 pub fn update_bucket(
     conn: &Connection,
     bucket: u16,
@@ -129,29 +172,110 @@ pub fn update_bucket(
     dir: &Path,
     prev: &Previous,
     kernel: &Kernel<'_>,
-) -> Result<BucketResult> {
+    compact: bool,
+    version_dir: &Path,
+) -> Result<BucketFiles> {
     let name = format!("b{bucket:02}.parquet");
-    let old: BTreeMap<&str, &FileEntry> = prev
-        .manifest
-        .tables
-        .iter()
-        .filter_map(|(t, files)| files.iter().find(|f| f.path.ends_with(&format!("/{name}"))).map(|f| (t.as_str(), f)))
-        .collect();
+    let base = bucket_files(&prev.manifest.tables, &name);
+    let delta = bucket_files(&prev.manifest.deltas, &name);
+    let old_superseded = prev.manifest.superseded.iter().find(|f| f.path.ends_with(&format!("/{name}")));
     let changed = prev.changed.get(&bucket).map(Vec::as_slice).unwrap_or_default();
-    if changed.is_empty() {
-        // Nothing changed here: the previous files are this run's files.
-        let mut files = Vec::new();
-        for (table, entry) in &old {
-            let to = dir.join(&entry.path);
-            if let Some(parent) = to.parent() {
-                fs_err::create_dir_all(parent)?;
-            }
-            fs_err::hard_link(prev.dir.join(&entry.path), &to)?;
-            files.push(((*table).to_owned(), (*entry).clone()));
+    let link = |entry: &FileEntry| -> Result<FileEntry> {
+        let to = dir.join(&entry.path);
+        if let Some(parent) = to.parent() {
+            fs_err::create_dir_all(parent)?;
         }
-        let persons = old.get(RUN_PERSONS).map_or(0, |e| e.rows);
-        return Ok((files, persons, 0));
+        fs_err::hard_link(prev.dir.join(&entry.path), &to)?;
+        Ok(entry.clone())
+    };
+    let link_all = |files: &BTreeMap<&str, &FileEntry>| -> Result<Vec<(String, FileEntry)>> {
+        files.iter().map(|(t, e)| Ok(((*t).to_owned(), link(e)?))).collect()
+    };
+    let layered = !delta.is_empty() || old_superseded.is_some();
+    if changed.is_empty() && !(compact && layered) {
+        // Nothing changed here: the previous files are this run's files.
+        let persons = match (base.get(RUN_PERSONS), old_superseded) {
+            (Some(b), Some(s)) => live_base_persons(&prev.dir.join(&b.path), &read_ids(&prev.dir.join(&s.path))?)?,
+            (Some(b), None) => b.rows,
+            (None, _) => 0,
+        } + delta.get(RUN_PERSONS).map_or(0, |e| e.rows);
+        return Ok(BucketFiles {
+            tables: link_all(&base)?,
+            deltas: link_all(&delta)?,
+            superseded: old_superseded.map(link).transpose()?,
+            persons,
+            recomputed: 0,
+        });
     }
+    let fresh = if changed.is_empty() {
+        BTreeMap::new()
+    } else {
+        recompute(conn, bucket, needs, changed, kernel, version_dir)?
+    };
+    let recomputed = fresh.get(RUN_PERSONS).map_or(0, |b| b.num_rows() as u64);
+    let skip: HashSet<&str> = changed.iter().map(String::as_str).collect();
+    let superseded_ids = match old_superseded {
+        Some(s) => read_ids(&prev.dir.join(&s.path))?,
+        None => Vec::new(),
+    };
+    // The previous delta rows of the persons not changed again.
+    let delta_kept = |table: &str| -> Result<Option<RecordBatch>> {
+        delta.get(table).map(|e| read_without(&prev.dir.join(&e.path), &skip)).transpose().map(Option::flatten)
+    };
+    if compact {
+        let mut gone: HashSet<&str> = skip.clone();
+        gone.extend(superseded_ids.iter().map(String::as_str));
+        let tables: BTreeSet<&str> =
+            base.keys().chain(delta.keys()).copied().chain(fresh.keys().map(String::as_str)).collect();
+        let merged = tables
+            .into_par_iter()
+            .map(|table| {
+                let from_base = base.get(table).map(|e| read_without(&prev.dir.join(&e.path), &gone)).transpose()?;
+                let kept = merge_into_one(from_base.flatten(), delta_kept(table)?)?;
+                Ok((table, kept, fresh.get(table).cloned()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let persons = merged.iter().find(|(t, ..)| *t == RUN_PERSONS).map_or(0, |(_, k, n)| {
+            (k.as_ref().map_or(0, RecordBatch::num_rows) + n.as_ref().map_or(0, RecordBatch::num_rows)) as u64
+        });
+        if persons == 0 {
+            // Nobody is left in this bucket: a full run writes no files for it.
+            return Ok(BucketFiles { recomputed, ..BucketFiles::default() });
+        }
+        let tables = write_merged(dir, &name, merged, false)?;
+        return Ok(BucketFiles { tables, persons, recomputed, ..BucketFiles::default() });
+    }
+    // Delta layout: base files stay, the deltas and the superseded persons are rewritten.
+    let tables: BTreeSet<&str> = delta.keys().copied().chain(fresh.keys().map(String::as_str)).collect();
+    let merged = tables
+        .into_par_iter()
+        .map(|table| Ok((table, delta_kept(table)?, fresh.get(table).cloned())))
+        .collect::<Result<Vec<_>>>()?;
+    let deltas = write_merged(dir, &name, merged, true)?;
+    let mut all: BTreeSet<String> = superseded_ids.into_iter().collect();
+    all.extend(changed.iter().cloned());
+    let superseded: Vec<String> = all.into_iter().collect();
+    let rel = format!("superseded/{name}");
+    let ids = ids_batch(&superseded)?;
+    let superseded_file = write_parquet(&dir.join(&rel), &rel, ids.schema(), [ids])?;
+    let live = match base.get(RUN_PERSONS) {
+        Some(b) => live_base_persons(&prev.dir.join(&b.path), &superseded)?,
+        None => 0,
+    };
+    let persons = live + deltas.iter().find(|(t, _)| t == RUN_PERSONS).map_or(0, |(_, e)| e.rows);
+    Ok(BucketFiles { tables: link_all(&base)?, deltas, superseded: Some(superseded_file), persons, recomputed })
+}
+
+/// Recompute the listed persons of a bucket: their rows per table, one batch each, sorted by
+/// person, with `run_persons`.
+fn recompute(
+    conn: &Connection,
+    bucket: u16,
+    needs: Needs,
+    changed: &[String],
+    kernel: &Kernel<'_>,
+    version_dir: &Path,
+) -> Result<BTreeMap<String, RecordBatch>> {
     let only = format!("kohort_only_b{bucket:02}");
     let render = |sql: &str| crate::db::render(sql, &[("name", &only)]);
     conn.execute_batch(&render(crate::sql::outcomes::ONLY_CREATE)).ctx("changed persons")?;
@@ -161,7 +285,10 @@ pub fn update_bucket(
             app.append_row([id]).ctx("changed persons")?;
         }
     }
-    let people = crate::timelines::read_bucket_only(conn, bucket, needs, Some(&only))?;
+    let ids: HashSet<String> = changed.iter().cloned().collect();
+    let keys = std::sync::Arc::new(crate::timelines::PersonKeys::of(changed));
+    let restrict = crate::timelines::Only { table: &only, ids: &ids, keys: &keys, dir: version_dir };
+    let people = crate::timelines::read_bucket_only(conn, bucket, needs, Some(restrict))?;
     conn.execute_batch(&render(crate::sql::outcomes::ONLY_DROP)).ctx("changed persons")?;
     let parts: Vec<Vec<(&'static str, RecordBatch)>> = people.par_chunks(2048).map(kernel).collect();
     let mut fresh: BTreeMap<String, Vec<RecordBatch>> = BTreeMap::new();
@@ -171,36 +298,66 @@ pub fn update_bucket(
     if !people.is_empty() {
         fresh.entry(RUN_PERSONS.to_owned()).or_default().push(persons_batch(&people)?);
     }
-    let tables: BTreeSet<String> = old.keys().map(|t| (*t).to_owned()).chain(fresh.keys().cloned()).collect();
-    let skip: HashSet<&str> = changed.iter().map(String::as_str).collect();
-    let merged = tables
-        .into_par_iter()
-        .map(|table| {
-            let kept = match old.get(table.as_str()) {
-                Some(e) => read_without(&prev.dir.join(&e.path), &skip)?,
-                None => None,
-            };
-            let new = fresh.get(&table).map(Vec::as_slice).unwrap_or_default();
-            Ok((table, kept, concat(new)?))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let persons = merged.iter().find(|(t, ..)| t == RUN_PERSONS).map_or(0, |(_, k, n)| {
-        (k.as_ref().map_or(0, RecordBatch::num_rows) + n.as_ref().map_or(0, RecordBatch::num_rows)) as u64
-    });
-    if persons == 0 {
-        // Nobody is left in this bucket: a full run writes no files for it.
-        return Ok((Vec::new(), 0, 0));
+    let mut out = BTreeMap::new();
+    for (table, batches) in fresh {
+        if let Some(b) = concat(&batches)? {
+            out.insert(table, b);
+        }
     }
+    Ok(out)
+}
+
+/// Write each table's kept and new rows, merged by person, to `<table>/<name>` (or
+/// `<table>/delta/<name>`); a table with no rows at all writes no delta file.
+fn write_merged(
+    dir: &Path,
+    name: &str,
+    merged: Vec<(&str, Option<RecordBatch>, Option<RecordBatch>)>,
+    delta: bool,
+) -> Result<Vec<(String, FileEntry)>> {
     let files = merged
         .into_par_iter()
         .filter_map(|(table, kept, new)| {
             let schema: SchemaRef = new.as_ref().or(kept.as_ref())?.schema();
-            let rel = format!("{table}/{name}");
+            let rows = kept.as_ref().map_or(0, RecordBatch::num_rows) + new.as_ref().map_or(0, RecordBatch::num_rows);
+            if delta && rows == 0 {
+                return None;
+            }
+            let rel = if delta { format!("{table}/delta/{name}") } else { format!("{table}/{name}") };
             let batches = merge_by_person(kept, new);
-            Some(write_parquet(&dir.join(&rel), &rel, schema, batches).map(|e| (table, e)))
+            Some(write_parquet(&dir.join(&rel), &rel, schema, batches).map(|e| (table.to_owned(), e)))
         })
         .collect::<std::result::Result<Vec<_>, StoreError>>()?;
-    Ok((files, persons, people.len() as u64))
+    Ok(files)
+}
+
+/// Two person-sorted batches with disjoint persons, merged into one.
+fn merge_into_one(a: Option<RecordBatch>, b: Option<RecordBatch>) -> Result<Option<RecordBatch>> {
+    concat(&merge_by_person(a, b))
+}
+
+/// A one-column (`person_id`) batch of sorted ids.
+fn ids_batch(ids: &[String]) -> Result<RecordBatch> {
+    use duckdb::arrow::datatypes::{DataType, Field, Schema};
+    let schema = std::sync::Arc::new(Schema::new(vec![Field::new("person_id", DataType::Utf8, false)]));
+    let array = StringArray::from_iter_values(ids.iter().map(String::as_str));
+    RecordBatch::try_new(schema, vec![std::sync::Arc::new(array)]).map_err(|e| arrow_err(Path::new("superseded"), e))
+}
+
+/// The `person_id`s of a file, in order.
+fn read_ids(path: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    if let Some(b) = read_without(path, &HashSet::new())? {
+        let ids = person_ids(&b, path)?;
+        out.extend((0..ids.len()).map(|i| ids.value(i).to_owned()));
+    }
+    Ok(out)
+}
+
+/// Persons of a base `run_persons` file not superseded (`superseded` sorted).
+fn live_base_persons(path: &Path, superseded: &[String]) -> Result<u64> {
+    let ids = read_ids(path)?;
+    Ok(ids.iter().filter(|id| superseded.binary_search(id).is_err()).count() as u64)
 }
 
 fn concat(batches: &[RecordBatch]) -> Result<Option<RecordBatch>> {

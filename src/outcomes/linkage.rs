@@ -42,8 +42,12 @@ pub fn write_tables(conn: &Connection, dir: &Path, cfg: &OutcomeConfig) -> Resul
     // G2 goes to its file first; the other tables read it back from there (streamed, so memory
     // stays bounded on a national store).
     let mut out = vec![copy_table(conn, dir, "linkage_g2", q::G2)?];
-    conn.execute_batch(&crate::db::render(crate::sql::RESULTS_VIEW, &[("name", "linkage_g2")]))
-        .ctx("linkage: G2 view")?;
+    let g2 = std::collections::BTreeMap::from([("linkage_g2".to_owned(), vec![out[0].1.clone()])]);
+    for (_, sql) in
+        super::engine::result_views(&g2, &std::collections::BTreeMap::new(), false, &std::collections::BTreeMap::new())
+    {
+        conn.execute_batch(&sql).ctx("linkage: G2 view")?;
+    }
     conn.execute_batch(q::LONG).ctx("linkage: G2 long form")?;
     conn.execute_batch(q::HEAVY_LINKS).ctx("linkage: heavy parents")?;
     out.extend([

@@ -156,6 +156,12 @@ pub struct StudyResult {
     pub rows: u64,
     /// Files written, relative to the run folder.
     pub files: Vec<FileEntry>,
+    /// `incremental` (from the study's cache, for the persons changed since) or `full`.
+    #[serde(default)]
+    pub mode: String,
+    /// Why it was full, or how many persons changed.
+    #[serde(default)]
+    pub reason: String,
 }
 
 /// A store source as the run read it: its current delivery and the delivered files' hashes.
@@ -306,14 +312,18 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
         to_batches_for(&rows, &cfg)
     };
     let bar = crate::printer::progress_bar(opts.progress, 0, "outcomes [{bar:40}] bucket {pos}/{len} {elapsed}");
-    let (outcome_run, mode) = engine::run_incremental(&store, &cfg, &opts.db, &kernel, &bar, opts.full)?;
+    let reuse =
+        engine::Reuse { full: opts.full, compact_above: p.compact_above.unwrap_or(engine::DEFAULT_COMPACT_ABOVE) };
+    let (outcome_run, mode) = engine::run_incremental(&store, &cfg, &opts.db, &kernel, &bar, reuse)?;
     bar.finish_and_clear();
     let outcomes = outcome_step(&outcome_run, &mode);
     match &mode {
         RunMode::UpToDate => log.say(format_args!("outcomes: run {} is up to date", outcome_run.run)),
-        RunMode::Incremental { changed, recomputed } => log.say(format_args!(
-            "outcomes: run {} (incremental: {changed} persons changed, {recomputed} of the run's {} recomputed)",
-            outcome_run.run, outcome_run.persons
+        RunMode::Incremental { changed, recomputed, compacted } => log.say(format_args!(
+            "outcomes: run {} (incremental: {changed} persons changed, {recomputed} of the run's {} recomputed; {})",
+            outcome_run.run,
+            outcome_run.persons,
+            if *compacted { "merged into new base files" } else { "written as deltas" }
         )),
         RunMode::Full(why) => {
             log.say(format_args!("outcomes: run {} (full: {why}; {} persons)", outcome_run.run, outcome_run.persons))
@@ -344,15 +354,28 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
     fs_err::create_dir_all(&staging)?;
     let mut studies = Vec::new();
     for file in &p.studies {
-        let (dir, rows) = crate::study::run(&store, file, &staging, &opts.db)
+        let (dir, rows, mode) = crate::study::run_cached(&store, file, &staging, &opts.db, reuse)
             .map_err(|source| RunError::Study { path: file.clone(), source: Box::new(source) })?;
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut files = Vec::new();
         for f in ["tables.parquet", "tables.csv", "survival.parquet", "survival.csv"] {
             files.push(file_entry(&dir.join(f), &format!("{name}/{f}"))?);
         }
-        log.say(format_args!("study {name}: {rows} table rows"));
-        studies.push(StudyResult { name, file: file.clone(), rows, files });
+        match &mode {
+            crate::study::StudyMode::Incremental { changed } => {
+                log.say(format_args!("study {name}: {rows} table rows (incremental: {changed} persons changed)"));
+            }
+            crate::study::StudyMode::Full(why) => {
+                log.say(format_args!("study {name}: {rows} table rows (full: {why})"))
+            }
+        }
+        let (mode, reason) = match mode {
+            crate::study::StudyMode::Incremental { changed } => {
+                ("incremental".to_owned(), format!("{changed} persons changed"))
+            }
+            crate::study::StudyMode::Full(why) => ("full".to_owned(), why),
+        };
+        studies.push(StudyResult { name, file: file.clone(), rows, files, mode, reason });
     }
     let m = RunManifest {
         run: id.clone(),
@@ -521,7 +544,10 @@ impl State {
 fn outcome_step(run: &engine::RunManifest, mode: &RunMode) -> OutcomeStep {
     let (mode, reason, changed, recomputed) = match mode {
         RunMode::UpToDate => ("up_to_date", None, 0, 0),
-        RunMode::Incremental { changed, recomputed } => ("incremental", None, *changed, *recomputed),
+        RunMode::Incremental { changed, recomputed, compacted: false } => ("incremental", None, *changed, *recomputed),
+        RunMode::Incremental { changed, recomputed, compacted: true } => {
+            ("incremental_compacted", None, *changed, *recomputed)
+        }
         RunMode::Full(why) => ("full", Some(why.clone()), 0, run.persons),
     };
     OutcomeStep {

@@ -17,6 +17,7 @@ use super::{Result, RunError};
 /// publish = "/data/kohort/published"    # published/current -> runs/rNNNNNN
 /// log = "/var/log/kohort-run.log"       # optional; every message is appended here
 /// max_reject_rate = 0.05                # optional, as `kohort ingest`
+/// compact_above = 0.25                  # optional: when deltas are merged into base files
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,6 +40,10 @@ pub struct PlanFile {
     pub log: Option<PathBuf>,
     /// Refuse a delivery when more than this share of its rows is quarantined.
     pub max_reject_rate: Option<f64>,
+    /// Incremental runs write the recomputed persons' rows to delta files (outcomes and each
+    /// study's cache) until more than this fraction of the persons were recomputed since the
+    /// base files, then merge them into new base files (default 0.25; 0 merges every time).
+    pub compact_above: Option<f64>,
     /// CSV delimiter of the deliveries.
     #[serde(default = "comma")]
     pub delimiter: char,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::{
     CurvePoint, Observation, ProductLimit, Result, TimeGroup, last_at_or_before, log_log_interval, prepare, tally,
+    validate_time,
 };
 
 /// Tolerance for "exactly 0.5" in the median, as R (`sqrt(.Machine$double.eps)`).
@@ -122,6 +123,39 @@ impl KaplanMeier {
         Ok(Self { rows })
     }
 
+    /// [`fit`](Self::fit) over counts instead of single observations: `(time, events,
+    /// censored)` rows in any order, several per time allowed (the counts add up). The curve is
+    /// the one `fit` gives over the observations the counts stand for.
+    ///
+    /// # Errors
+    /// As [`fit`](Self::fit): no observation at all, or a time negative or not finite.
+    pub fn fit_counts(counts: &[(f64, u64, u64)]) -> Result<Self> {
+        let mut sorted = counts
+            .iter()
+            .enumerate()
+            .map(|(index, &(time, events, censored))| Ok((validate_time(index, time)?, events, censored)))
+            .collect::<Result<Vec<_>>>()?;
+        sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        let mut remaining: u64 = sorted.iter().map(|r| r.1 + r.2).sum();
+        if remaining == 0 {
+            return Err(super::SurvivalError::EmptyInput);
+        }
+        let mut state = ProductLimit::START;
+        let mut rows = Vec::new();
+        #[allow(clippy::float_cmp)] // ties are exactly equal times, as in `fit`
+        for chunk in sorted.chunk_by(|a, b| a.0 == b.0) {
+            let (events, censored) = chunk.iter().fold((0, 0), |(e, c), r| (e + r.1, c + r.2));
+            if events + censored == 0 {
+                continue;
+            }
+            let group = TimeGroup { time: chunk[0].0, at_risk: remaining, events: vec![events], censored };
+            remaining -= events + censored;
+            state.step(group.at_risk, events);
+            rows.push(km_row(&group, state));
+        }
+        Ok(Self { rows })
+    }
+
     /// One row per distinct observed time, in time order.
     #[must_use]
     pub fn rows(&self) -> &[KmRow] {
@@ -183,6 +217,27 @@ mod tests {
         let data = [(1., true), (2., true), (2., false), (3., true)];
         let rest = [(4., false), (5., true), (5., true), (6., true)];
         KaplanMeier::fit(&obs(&[&data[..], &rest[..]].concat())).expect("valid input")
+    }
+
+    #[test]
+    fn fitting_counts_gives_the_fit_of_the_observations_they_stand_for() {
+        // A pseudo-random sample with many ties, given as counts split over several rows.
+        let mut x: u64 = 7;
+        let mut next = || {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            x >> 33
+        };
+        let mut observations = Vec::new();
+        let mut counts = Vec::new();
+        for _ in 0..400 {
+            let (time, event, n) = ((next() % 60) as f64, next() % 3 == 0, 1 + next() % 4);
+            observations.extend(std::iter::repeat_n(Observation { time, event }, n as usize));
+            counts.push(if event { (time, n, 0) } else { (time, 0, n) });
+        }
+        counts.push((5.0, 0, 0));
+        let (a, b) = (KaplanMeier::fit(&observations).expect("fit"), KaplanMeier::fit_counts(&counts).expect("counts"));
+        assert_eq!(a.rows(), b.rows());
+        assert_eq!(KaplanMeier::fit_counts(&[(1.0, 0, 0)]), Err(crate::outcomes::survival::SurvivalError::EmptyInput));
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub fn wilson_percent(count: u64, denominator: u64) -> Option<(f64, f64)> {
     Some((100.0 * (centre - half).max(0.0), 100.0 * (centre + half).min(1.0)))
 }
 
+pub mod cache;
+
 use std::path::{Path, PathBuf};
 
 use duckdb::arrow::record_batch::RecordBatch;
@@ -70,6 +72,17 @@ pub enum StudyError {
     /// Building an Arrow table failed.
     #[error("study survival table: {0}")]
     Arrow(String),
+    /// The outcome run could not be read.
+    #[error(transparent)]
+    Engine(Box<crate::outcomes::engine::EngineError>),
+    /// The study's cache could not be read or written.
+    #[error("study cache {path}: {message}")]
+    Cache {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
     /// The study file is not valid.
     #[error("study {path}: {message}")]
     Definition {
@@ -78,6 +91,12 @@ pub enum StudyError {
         /// What is wrong.
         message: String,
     },
+}
+
+impl From<crate::outcomes::engine::EngineError> for StudyError {
+    fn from(e: crate::outcomes::engine::EngineError) -> Self {
+        StudyError::Engine(Box::new(e))
+    }
 }
 
 /// A study (`study.toml`).
@@ -90,6 +109,18 @@ pub struct StudyDef {
     pub cohorts: Vec<PathBuf>,
 }
 
+/// How a study run went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StudyMode {
+    /// Every cohort member was computed, and why.
+    Full(String),
+    /// Only the persons changed since the study's cache were recomputed.
+    Incremental {
+        /// Persons changed since the cache.
+        changed: u64,
+    },
+}
+
 /// Run a study over the store's current outcome run; writes `out/<name>/tables.parquet` and
 /// `tables.csv`. Returns the output folder and the number of rows.
 pub fn run(
@@ -98,16 +129,59 @@ pub fn run(
     out: &Path,
     db: &DbSettings,
 ) -> Result<(PathBuf, u64), StudyError> {
+    build(store, file, out, db, None).map(|(dir, rows, _)| (dir, rows))
+}
+
+/// [`run`] with the study's cache in the store (`STORE/studies/<name>/`, see [`cache`]): when
+/// the cache can be used, only the persons changed since it are recomputed and the tables
+/// are updated from the cached cells; the tables are the same, byte for byte. The cache is
+/// (re)written either way. The caller holds the run lock.
+pub fn run_cached(
+    store: &crate::store::Store,
+    file: &Path,
+    out: &Path,
+    db: &DbSettings,
+    reuse: crate::outcomes::engine::Reuse,
+) -> Result<(PathBuf, u64, StudyMode), StudyError> {
+    build(store, file, out, db, Some(reuse))
+}
+
+fn build(
+    store: &crate::store::Store,
+    file: &Path,
+    out: &Path,
+    db: &DbSettings,
+    cached: Option<crate::outcomes::engine::Reuse>,
+) -> Result<(PathBuf, u64, StudyMode), StudyError> {
     let text = fs_err::read_to_string(file)?;
     let def: StudyDef =
         toml::from_str(&text).map_err(|e| StudyError::Definition { path: file.to_owned(), message: e.to_string() })?;
     let base = file.parent().unwrap_or_else(|| Path::new("."));
-    let conn = crate::query::open_store(store, db)?;
-    conn.execute_batch(crate::sql::study::SETUP).ctx("study inputs")?;
+    let mut cohorts = Vec::new();
     for rel in &def.cohorts {
         let path = base.join(rel);
         let cdef = crate::cohort::CohortDef::read(&path)?;
-        let cohort = crate::cohort::build(&conn, &cdef, path.parent().unwrap_or(base))?;
+        cohorts.push((path, cdef));
+    }
+    let key = match cached {
+        Some(_) if cache::cacheable(&cohorts) => Some(cache::key(store, &text, &cohorts)?),
+        _ => None,
+    };
+    let plan = match (&key, cached) {
+        (Some(_), Some(reuse)) if reuse.full => cache::Plan::Full("a full run was asked for".to_owned()),
+        (Some(key), Some(reuse)) => cache::plan(store, &def.name, key, &cohorts, reuse.compact_above)?,
+        (Some(_), None) => cache::Plan::Full("no cache asked for".to_owned()),
+        (None, Some(_)) => cache::Plan::Full("a cohort is not defined by care spells".to_owned()),
+        (None, None) => cache::Plan::Full("no cache asked for".to_owned()),
+    };
+    let residence_now = cohorts.iter().any(|(_, c)| !c.municipalities.is_empty());
+    let conn = match &plan {
+        cache::Plan::Incremental(prev) => cache::open_changed(store, prev, db, residence_now)?,
+        cache::Plan::Full(_) => crate::query::open_store(store, db)?,
+    };
+    conn.execute_batch(crate::sql::study::SETUP).ctx("study inputs")?;
+    for (path, cdef) in &cohorts {
+        let cohort = crate::cohort::build(&conn, cdef, path.parent().unwrap_or(base))?;
         let mut app = conn.appender("study_members").ctx("study members")?;
         for (person, index, _) in &cohort.members {
             app.append_row(duckdb::params![cdef.name, person, index]).ctx("study members")?;
@@ -121,7 +195,29 @@ pub fn run(
                 .ctx("study regions")?;
         }
     }
+    if matches!(plan, cache::Plan::Incremental(_)) && !residence_now {
+        cache::locate(&conn)?;
+    }
     conn.execute_batch(crate::sql::study::INDEX_ROWS).ctx("study index rows")?;
+    conn.execute_batch(crate::sql::study::SURVIVAL_ROWS).ctx("study survival rows")?;
+    let mode = match &plan {
+        cache::Plan::Incremental(prev) => {
+            cache::update(&conn, prev)?;
+            StudyMode::Incremental { changed: prev.changed.len() as u64 }
+        }
+        cache::Plan::Full(why) => {
+            let cells = crate::db::render(crate::sql::study::CELLS, &[("rows", "study_index")]);
+            conn.execute_batch(&crate::db::render(crate::sql::study::CELLS_CREATE, &[("cells", cells.trim())]))
+                .ctx("study cells")?;
+            let counts = crate::db::render(crate::sql::study::SURVIVAL_COUNTS, &[("rows", "study_survival_rows")]);
+            conn.execute_batch(&crate::db::render(crate::sql::study::SURVIVAL_CREATE, &[("counts", counts.trim())]))
+                .ctx("study survival counts")?;
+            StudyMode::Full(why.clone())
+        }
+    };
+    if let Some(key) = &key {
+        cache::write(store, &conn, &def.name, key, &plan)?;
+    }
     let mut stmt = conn.prepare(crate::sql::study::TABLES).ctx("study tables")?;
     let batches: Vec<RecordBatch> = stmt.query_arrow([&def.name]).ctx("study tables")?.collect();
     let schema = stmt.schema();
@@ -146,49 +242,65 @@ pub fn run(
         fs_err::remove_dir_all(&dir)?;
     }
     fs_err::rename(&staging, &dir)?;
-    Ok((dir, rows as u64))
+    Ok((dir, rows as u64, mode))
 }
 
-/// One survival curve's input: (cohort, region level, region) → (time, event, count) rows.
+/// One survival curve: (cohort, region level, region).
 type CurveKey = (String, String, String);
+
+/// Events and censorings at one time of a curve: (time, events, censored).
+type TimeCounts = (f64, u64, u64);
 
 /// The survival tables of the study (contract: `data-schema/study_tables.md`, `survival`):
 /// Kaplan–Meier of time to re-entry per cohort and region, split `total`.
 fn survival_tables(conn: &duckdb::Connection, study: &str) -> Result<RecordBatch, StudyError> {
-    use std::collections::BTreeMap;
     use std::sync::Arc;
 
     use duckdb::arrow::array::{ArrayRef, Float64Array, Int32Array, StringArray, UInt64Array};
     use duckdb::arrow::datatypes::{DataType, Field, Schema};
 
-    use crate::outcomes::survival::{KaplanMeier, Observation};
+    use crate::outcomes::survival::KaplanMeier;
 
     let mut stmt = conn.prepare(crate::sql::study::SURVIVAL_INPUT).ctx("study survival input")?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                (r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?),
-                r.get::<_, i64>(3)?,
-                r.get::<_, bool>(4)?,
-                r.get::<_, i64>(5)?,
-            ))
-        })
-        .ctx("study survival input")?;
-    let mut curves: BTreeMap<CurveKey, Vec<Observation>> = BTreeMap::new();
-    for row in rows {
-        let (key, time, event, n) = row.ctx("study survival input")?;
-        #[allow(clippy::cast_precision_loss)]
-        let obs = Observation { time: time as f64, event };
-        curves.entry(key).or_default().extend(std::iter::repeat_n(obs, usize::try_from(n).unwrap_or(0)));
+    let batches: Vec<RecordBatch> = stmt.query_arrow([]).ctx("study survival input")?.collect();
+    let bad = || StudyError::Arrow("survival input columns".to_owned());
+    // Rows come sorted by curve: counts are gathered per curve as they go by.
+    let mut curves: Vec<(CurveKey, Vec<TimeCounts>)> = Vec::new();
+    for b in &batches {
+        use duckdb::arrow::array::{Array, AsArray};
+        use duckdb::arrow::datatypes::Int64Type;
+        let text = |i: usize| b.column(i).as_string_opt::<i32>().ok_or_else(bad);
+        let (cohort, level, region) = (text(0)?, text(1)?, text(2)?);
+        let time = b.column(3).as_primitive_opt::<Int64Type>().ok_or_else(bad)?;
+        let event = b.column(4).as_boolean_opt().ok_or_else(bad)?;
+        let n = b.column(5).as_primitive_opt::<Int64Type>().ok_or_else(bad)?;
+        for i in 0..b.num_rows() {
+            let same = curves
+                .last()
+                .is_some_and(|(k, _)| k.0 == cohort.value(i) && k.1 == level.value(i) && k.2 == region.value(i));
+            if !same {
+                let key = (cohort.value(i).to_owned(), level.value(i).to_owned(), region.value(i).to_owned());
+                curves.push((key, Vec::new()));
+            }
+            let count = n.value(i).unsigned_abs();
+            #[allow(clippy::cast_precision_loss)]
+            let t = time.value(i) as f64;
+            let row = if event.is_valid(i) && event.value(i) { (t, count, 0) } else { (t, 0, count) };
+            if let Some((_, counts)) = curves.last_mut() {
+                counts.push(row);
+            }
+        }
     }
-    let mut out: Vec<(CurveKey, crate::outcomes::survival::SurvivalTableRow)> = Vec::new();
-    for (key, obs) in curves {
-        let km = KaplanMeier::fit(&obs)
+    let mut out: Vec<(usize, crate::outcomes::survival::SurvivalTableRow)> = Vec::new();
+    for (k, (key, counts)) in curves.iter().enumerate() {
+        let km = KaplanMeier::fit_counts(counts)
             .map_err(|source| StudyError::Survival { curve: format!("{} {} {}", key.0, key.1, key.2), source })?;
-        out.extend(km.table().into_iter().map(|r| (key.clone(), r)));
+        out.extend(km.table().into_iter().map(|r| (k, r)));
     }
-    let text = |f: &dyn Fn(&(CurveKey, crate::outcomes::survival::SurvivalTableRow)) -> String| -> ArrayRef {
-        Arc::new(out.iter().map(f).map(Some).collect::<StringArray>())
+    let n = out.len();
+    let constant = |v: &str| -> ArrayRef { Arc::new(StringArray::from_iter_values(std::iter::repeat_n(v, n))) };
+    let key = |f: &dyn Fn(&CurveKey) -> &str| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(out.iter().map(|r| f(&curves[r.0].0))))
     };
     let field = |n: &str, t: DataType, null: bool| Field::new(n, t, null);
     let schema = Arc::new(Schema::new(vec![
@@ -211,15 +323,15 @@ fn survival_tables(conn: &duckdb::Connection, study: &str) -> Result<RecordBatch
     ]));
     #[allow(clippy::cast_possible_truncation)]
     let columns: Vec<ArrayRef> = vec![
-        text(&|_| study.to_owned()),
-        text(&|_| "reentry_survival".to_owned()),
-        text(&|r| r.0.0.clone()),
-        text(&|_| "reentry".to_owned()),
-        text(&|_| "all".to_owned()),
-        text(&|r| r.0.1.clone()),
-        text(&|r| r.0.2.clone()),
-        text(&|_| "total".to_owned()),
-        text(&|_| "total".to_owned()),
+        constant(study),
+        constant("reentry_survival"),
+        key(&|k| k.0.as_str()),
+        constant("reentry"),
+        constant("all"),
+        key(&|k| k.1.as_str()),
+        key(&|k| k.2.as_str()),
+        constant("total"),
+        constant("total"),
         Arc::new(out.iter().map(|r| r.1.time as i32).collect::<Int32Array>()),
         Arc::new(out.iter().map(|r| r.1.at_risk).collect::<UInt64Array>()),
         Arc::new(out.iter().map(|r| r.1.events).collect::<UInt64Array>()),

@@ -1,0 +1,5 @@
+-- The persons an incremental study run recomputes (their rows in the store or the outcome run
+-- changed since the study's cache), filled by kohort.
+CREATE TABLE study_changed (person_id VARCHAR);
+-- Those of them whose residence rows changed.
+CREATE TABLE study_relocated (person_id VARCHAR);

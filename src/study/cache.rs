@@ -1,0 +1,358 @@
+//! The study cache: what lets `kohort run` recompute a study for the changed persons only.
+//!
+//! ```text
+//! STORE/studies/<study>/current.json          the state below, naming the current folder
+//! STORE/studies/<study>/v<store version>/
+//!     index_base.parquet      study-index rows of every member (the last full study run)
+//!     survival_base.parquet   their survival rows (time to re-entry per re-entry index)
+//!     superseded.parquet      persons recomputed since: their base rows no longer count
+//!     index_delta.parquet     the study-index rows of those persons now
+//!     survival_delta.parquet  their survival rows now
+//!     cells.parquet           the additive cells of the tables (sql/study/cells.sql)
+//!     survival_counts.parquet the additive counts of the survival tables
+//! ```
+//!
+//! Why an update is exact: every cohort rule and every column of a study-index row depends on
+//! the person's own rows (store tables and outcome rows) and on fixed reference data, and the
+//! cells and survival counts are sums over persons. Ingest lists, per store version, every
+//! person whose rows changed or whose data end moved; the outcome run recomputed exactly those.
+//! So the new cells are the cached cells, minus the cells of the changed persons' cached rows,
+//! plus the cells of their recomputed rows, and the tables derived from the cells are the full
+//! run's. A cohort defined by a SQL file or by an entry outside the outcome run's persons
+//! (birth) is always computed in full, as is a study whose definition, cohorts, outcome config
+//! or kohort version changed. Once the persons recomputed since the base exceed a share of the
+//! cached persons (the plan's `compact_above`), a full run rewrites the base.
+
+use std::path::{Path, PathBuf};
+
+use duckdb::Connection;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::StudyError;
+use crate::cohort::CohortDef;
+use crate::db::{DbSettings, DuckContext};
+use crate::outcomes::engine::{self, RunManifest};
+use crate::sql::study as q;
+use crate::store::Store;
+
+/// Where study caches live under the store.
+pub const DIR: &str = "studies";
+
+/// `current.json` of a study's cache.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// The current folder.
+    pub id: String,
+    /// The store version the cache reflects.
+    pub store_version: u64,
+    /// SHA-256 of the study and cohort definitions, the outcome config and the kohort version.
+    pub key: String,
+    /// Persons in the base files.
+    pub base_persons: u64,
+    /// Persons recomputed since the base files.
+    pub superseded_persons: u64,
+}
+
+/// What an incremental study run starts from.
+#[derive(Debug)]
+pub struct Previous {
+    /// The cache folder.
+    pub dir: PathBuf,
+    /// Its state.
+    pub state: State,
+    /// The cache key of this run (the same as the state's).
+    pub key: String,
+    /// The persons changed since the cache, sorted.
+    pub changed: Vec<String>,
+    /// Those whose residence rows changed (or may have), sorted.
+    pub relocated: Vec<String>,
+    /// The current outcome run.
+    pub run: RunManifest,
+    /// Whether the outcome run's delta files hold every changed person's rows.
+    pub use_deltas: bool,
+}
+
+/// Full or incremental.
+#[derive(Debug)]
+pub enum Plan {
+    /// Compute everything: why, and the cache key to store (none without an outcome run).
+    Full(String),
+    /// Recompute the changed persons.
+    Incremental(Box<Previous>),
+}
+
+fn cache_err(path: &Path, message: impl std::fmt::Display) -> StudyError {
+    StudyError::Cache { path: path.to_owned(), message: message.to_string() }
+}
+
+/// SHA-256 over the study file, its cohort files (and their SQL), the current outcome run's
+/// config and the kohort version.
+pub fn key(store: &Store, study_text: &str, cohorts: &[(PathBuf, CohortDef)]) -> Result<String, StudyError> {
+    let mut h = Sha256::new();
+    h.update(study_text.as_bytes());
+    for (path, def) in cohorts {
+        h.update(fs_err::read(path)?);
+        if let Some(sql) = &def.sql {
+            h.update(fs_err::read(path.parent().unwrap_or_else(|| Path::new(".")).join(sql))?);
+        }
+    }
+    let run = engine::current(store)?;
+    h.update(run.map(|r| r.config_hash).unwrap_or_default().as_bytes());
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    Ok(hex::encode(h.finalize()))
+}
+
+/// The cache state of a study, if there is one.
+pub fn current(store: &Store, name: &str) -> Result<Option<State>, StudyError> {
+    let path = store.root().join(DIR).join(name).join("current.json");
+    let text = match fs_err::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    serde_json::from_str(&text).map(Some).map_err(|e| cache_err(&path, e))
+}
+
+/// Whether a study over these cohorts can be updated from a cache: every cohort is defined in
+/// TOML by an entry on care spells (whose persons are all in the outcome run).
+pub fn cacheable(cohorts: &[(PathBuf, CohortDef)]) -> bool {
+    cohorts.iter().all(|(_, c)| c.sql.is_none() && c.entry.is_some_and(crate::cohort::Entry::reads_spells))
+}
+
+/// Decide between a full and an incremental study run.
+/// `compact_above`: a full run rewrites the base once the persons recomputed since would exceed
+/// this share of the cached persons.
+pub fn plan(
+    store: &Store,
+    name: &str,
+    key: &str,
+    cohorts: &[(PathBuf, CohortDef)],
+    compact_above: f64,
+) -> Result<Plan, StudyError> {
+    let full = |why: &str| Ok(Plan::Full(why.to_owned()));
+    if !cacheable(cohorts) {
+        return full("a cohort is not defined by care spells (SQL and birth cohorts are always computed in full)");
+    }
+    let Some(run) = engine::current(store)? else { return full("there is no outcome run") };
+    let Some(state) = current(store, name)? else { return full("there is no cache") };
+    if state.key != key {
+        return full("the study, a cohort, the outcome config or the kohort version changed");
+    }
+    let m = store.require_manifest()?;
+    if state.store_version > m.version || run.store_version != m.version {
+        return full("the cache or the outcome run is not of the store's version");
+    }
+    let files = match crate::outcomes::incremental::change_files(store, &m, state.store_version) {
+        Ok(f) => f,
+        Err(why) => return full(&why),
+    };
+    let use_deltas = !run.deltas.is_empty();
+    if use_deltas && run.base_version.is_none_or(|b| b > state.store_version) {
+        return full("the outcome run's deltas start after the cache");
+    }
+    let (changed, relocated) = if files.is_empty() { (Vec::new(), Vec::new()) } else { changed_persons(&files)? };
+    let pending = state.superseded_persons + changed.len() as u64;
+    #[allow(clippy::cast_precision_loss)]
+    if pending as f64 > compact_above * state.base_persons as f64 {
+        return full("the persons changed since the cache's base exceed the compaction share");
+    }
+    let dir = store.root().join(DIR).join(name).join(&state.id);
+    if !dir.is_dir() {
+        return full("the cache folder is missing");
+    }
+    Ok(Plan::Incremental(Box::new(Previous { dir, key: key.to_owned(), state, changed, relocated, run, use_deltas })))
+}
+
+/// The persons of the change lists, and those whose residence rows changed (both sorted).
+fn changed_persons(files: &[String]) -> Result<(Vec<String>, Vec<String>), StudyError> {
+    let conn = Connection::open_in_memory().ctx("reading change lists")?;
+    let list = || duckdb::types::Value::List(files.iter().map(|f| f.clone().into()).collect());
+    let typed: i64 = conn.query_row(q::CHANGES_TYPED, [list()], |r| r.get(0)).ctx("reading change lists")?;
+    let sql = if typed > 0 { q::CHANGED_LISTS } else { q::CHANGED_LISTS_UNTYPED };
+    let mut stmt = conn.prepare(sql).ctx("reading change lists")?;
+    let rows =
+        stmt.query_map([list()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))).ctx("reading change lists")?;
+    let (mut changed, mut relocated) = (Vec::new(), Vec::new());
+    for r in rows {
+        let (id, moved) = r.ctx("reading change lists")?;
+        if moved {
+            relocated.push(id.clone());
+        }
+        changed.push(id);
+    }
+    Ok((changed, relocated))
+}
+
+/// A connection whose store and result views hold only the changed persons' rows. Residence
+/// is read now for `residence_now` (a cohort's region rule needs it), else by [`locate`].
+pub fn open_changed(
+    store: &Store,
+    prev: &Previous,
+    db: &DbSettings,
+    residence_now: bool,
+) -> Result<Connection, StudyError> {
+    let version_dir = store.current_dir()?;
+    let run_dir = store.root().join(engine::RESULTS).join(&prev.run.run);
+    let conn = crate::db::open_at(db, &[&version_dir, &run_dir])?;
+    conn.execute_batch(q::CHANGED_SETUP).ctx("study: changed persons")?;
+    for (table, ids) in [("study_changed", &prev.changed), ("study_relocated", &prev.relocated)] {
+        let mut app = conn.appender(table).ctx("study: changed persons")?;
+        for id in ids {
+            app.append_row([id]).ctx("study: changed persons")?;
+        }
+    }
+    let run = &prev.run;
+    let names: std::collections::BTreeSet<&String> = run.tables.keys().chain(run.deltas.keys()).collect();
+    for name in names {
+        let files = run.tables.get(name).map(Vec::as_slice).unwrap_or_default();
+        let per_person = run.deltas.contains_key(name) || files.iter().all(|f| is_bucket_file(&f.path));
+        let sql = if !per_person {
+            let one = std::collections::BTreeMap::from([(name.clone(), files.to_vec())]);
+            engine::result_views(&one, &std::collections::BTreeMap::new(), false, &std::collections::BTreeMap::new())
+                .remove(0)
+                .1
+        } else if !prev.use_deltas {
+            crate::db::render(q::CHANGED_RESULT_VIEW, &[("name", name), ("files", &format!("{name}/*.parquet"))])
+        } else if run.deltas.get(name).is_some_and(|d| !d.is_empty()) {
+            crate::db::render(q::CHANGED_RESULT_VIEW, &[("name", name), ("files", &format!("{name}/delta/*.parquet"))])
+        } else {
+            crate::db::render(q::EMPTY_RESULT_VIEW, &[("name", name)])
+        };
+        conn.execute_batch(&sql).ctx(format!("study: view of {name}"))?;
+    }
+    conn.execute_batch(q::CHANGED_VIEWS).ctx("study: views of the changed persons")?;
+    if residence_now {
+        conn.execute_batch(&crate::db::render(q::CHANGED_RESIDENCE, &[("who", "study_changed")]))
+            .ctx("study: residence of the changed persons")?;
+    }
+    for (table, base, delta) in [
+        ("study_index_old", "index_base.parquet", "index_delta.parquet"),
+        ("study_survival_rows_old", "survival_base.parquet", "survival_delta.parquet"),
+    ] {
+        let f = |name: &str| path_arg(&prev.dir.join(name));
+        let sql = crate::db::render(q::CACHE_OLD_ROWS, &[("name", table)]);
+        conn.execute(&sql, [f(base), f("superseded.parquet"), f(delta)]).ctx(format!("study: cached {table}"))?;
+    }
+    Ok(conn)
+}
+
+/// After the cohorts are built (`study_members`): take the changed members' locations from the
+/// cache where their residence did not change, and read residence for the rest only.
+pub fn locate(conn: &Connection) -> Result<(), StudyError> {
+    conn.execute_batch(q::LOCATED_CACHE).ctx("study: cached locations")?;
+    let n: i64 = conn.query_row("SELECT count(*) FROM study_relocate", [], |r| r.get(0)).ctx("study: locations")?;
+    let sql = if n == 0 {
+        q::EMPTY_RESIDENCE.to_owned()
+    } else {
+        crate::db::render(q::CHANGED_RESIDENCE, &[("who", "study_relocate")])
+    };
+    conn.execute_batch(&sql).ctx("study: residence to read")?;
+    Ok(())
+}
+
+/// Whether a result file is a per-bucket one (`<table>/bNN.parquet`).
+fn is_bucket_file(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file.len() == "b00.parquet".len() && file.starts_with('b') && file.ends_with(".parquet")
+}
+
+fn path_arg(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Update the cells and survival counts for the changed persons: the cached ones, minus their
+/// cached rows' share, plus their new rows' share (`study_index`, `study_survival_rows`).
+pub fn update(conn: &Connection, prev: &Previous) -> Result<(), StudyError> {
+    let f = |name: &str| path_arg(&prev.dir.join(name));
+    let cells = |rows: &str| crate::db::render(q::CELLS, &[("rows", rows)]).trim().to_owned();
+    let sql = crate::db::render(q::CELLS_UPDATE, &[("old", &cells("study_index_old")), ("new", &cells("study_index"))]);
+    conn.execute(&sql, [f("cells.parquet")]).ctx("study: updating the cells")?;
+    let counts = |rows: &str| crate::db::render(q::SURVIVAL_COUNTS, &[("rows", rows)]).trim().to_owned();
+    let sql = crate::db::render(
+        q::SURVIVAL_UPDATE,
+        &[("old", &counts("study_survival_rows_old")), ("new", &counts("study_survival_rows"))],
+    );
+    conn.execute(&sql, [f("survival_counts.parquet")]).ctx("study: updating the survival counts")?;
+    Ok(())
+}
+
+/// An SQL string literal.
+fn literal(path: &Path) -> String {
+    format!("'{}'", path.to_string_lossy().replace('\'', "''"))
+}
+
+fn copy(conn: &Connection, query: &str, to: &Path) -> Result<(), StudyError> {
+    let sql =
+        crate::db::render(q::CACHE_COPY, &[("query", query.trim().trim_end_matches(';')), ("path", &literal(to))]);
+    conn.execute_batch(&sql).ctx(format!("study cache {}", to.display()))?;
+    Ok(())
+}
+
+fn count(conn: &Connection, sql: &str) -> Result<u64, StudyError> {
+    let n: i64 = conn.query_row(sql, [], |r| r.get(0)).ctx("study cache counts")?;
+    Ok(n.unsigned_abs())
+}
+
+/// Write the cache for what `conn` holds (`study_index`, `study_survival_rows`, `study_cells`,
+/// `study_survival`): a new folder, then `current.json`, then the old folders go.
+pub fn write(store: &Store, conn: &Connection, name: &str, key: &str, plan: &Plan) -> Result<(), StudyError> {
+    let m = store.require_manifest()?;
+    let root = store.root().join(DIR).join(name);
+    let staging = root.join(".staging");
+    if staging.exists() {
+        fs_err::remove_dir_all(&staging)?;
+    }
+    fs_err::create_dir_all(&staging)?;
+    let (base_persons, superseded_persons) = match plan {
+        Plan::Full(_) => {
+            copy(conn, "SELECT * FROM study_index", &staging.join("index_base.parquet"))?;
+            copy(conn, "SELECT * FROM study_survival_rows", &staging.join("survival_base.parquet"))?;
+            copy(conn, "SELECT * FROM study_index LIMIT 0", &staging.join("index_delta.parquet"))?;
+            copy(conn, "SELECT * FROM study_survival_rows LIMIT 0", &staging.join("survival_delta.parquet"))?;
+            copy(conn, "SELECT person_id FROM study_index LIMIT 0", &staging.join("superseded.parquet"))?;
+            (count(conn, "SELECT count(DISTINCT person_id) FROM study_index")?, 0)
+        }
+        Plan::Incremental(prev) => {
+            for file in ["index_base.parquet", "survival_base.parquet"] {
+                fs_err::hard_link(prev.dir.join(file), staging.join(file))?;
+            }
+            for (rows, file) in
+                [("study_index", "index_delta.parquet"), ("study_survival_rows", "survival_delta.parquet")]
+            {
+                let query =
+                    crate::db::render(q::CACHE_DELTA, &[("rows", rows), ("previous", &literal(&prev.dir.join(file)))]);
+                copy(conn, &query, &staging.join(file))?;
+            }
+            let query =
+                crate::db::render(q::CACHE_SUPERSEDED, &[("previous", &literal(&prev.dir.join("superseded.parquet")))]);
+            copy(conn, &query, &staging.join("superseded.parquet"))?;
+            let superseded = staging.join("superseded.parquet");
+            let n = count(conn, &format!("SELECT count(*) FROM read_parquet({})", literal(&superseded)))?;
+            (prev.state.base_persons, n)
+        }
+    };
+    copy(conn, "SELECT * FROM study_cells", &staging.join("cells.parquet"))?;
+    copy(conn, "SELECT * FROM study_survival", &staging.join("survival_counts.parquet"))?;
+    let id = format!("v{:06}", m.version);
+    let state =
+        State { id: id.clone(), store_version: m.version, key: key.to_owned(), base_persons, superseded_persons };
+    let target = root.join(&id);
+    if target.exists() {
+        fs_err::remove_dir_all(&target)?;
+    }
+    fs_err::rename(&staging, &target)?;
+    let text = serde_json::to_string_pretty(&state).map_err(|e| cache_err(&root, e))?;
+    let tmp = root.join("current.json.tmp");
+    fs_err::write(&tmp, text)?;
+    fs_err::rename(&tmp, root.join("current.json"))?;
+    crate::store::sync_dir(&root)?;
+    for entry in fs_err::read_dir(&root)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() && entry.file_name().to_string_lossy() != id {
+            fs_err::remove_dir_all(entry.path())?;
+        }
+    }
+    Ok(())
+}
