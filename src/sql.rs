@@ -120,6 +120,8 @@ pub mod outcomes {
     pub const HOUSEHOLD_PREVIOUS: &str = include_str!("../sql/outcomes/household_previous.sql");
     /// Household view, incremental: the children to recompute.
     pub const HOUSEHOLD_AFFECTED: &str = include_str!("../sql/outcomes/household_affected.sql");
+    /// Household view, incremental: whether the children's safety rows are all in the deltas.
+    pub const HOUSEHOLD_IN_DELTA: &str = include_str!("../sql/outcomes/household_in_delta.sql");
     /// Household view, incremental: the new delta.
     pub const HOUSEHOLD_DELTA: &str = include_str!("../sql/outcomes/household_delta.sql");
     /// Household view, incremental: the superseded children.

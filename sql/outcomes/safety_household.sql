@@ -1,11 +1,12 @@
 -- Safety, household (family) view: for every report index of a child with a household, the
 -- first later report of ANY child of the same household with same_incident < t and on or
 -- before the index child's follow-up end; status per window as in the child view. An
--- incremental run restricts the index children to those it recomputes (household_delta.sql).
+-- incremental run restricts the index children to those it recomputes (household_delta.sql),
+-- and reads their safety rows from the delta files when they are all there.
 WITH idx AS (
     SELECT s.person_id, s.index_no, s.report_id, r.household_id, s.index_date, s.fu_date, s.dropped,
            s.same_incident_days
-    FROM safety s
+    FROM {{safety}} s
     JOIN safety_reports r ON r.report_id = s.report_id
     WHERE s.index_kind = 'report' AND r.household_id IS NOT NULL {{only}}
 ),

@@ -497,10 +497,11 @@ fn whole_run_tables(
             Some((p, base))
         });
         match household {
-            Some((prev, base)) => out = household_delta(&conn, staging, prev, base, out)?,
+            Some((prev, base)) => out = household_delta(&conn, staging, prev, base, deltas, out)?,
             None => {
                 let rel = format!("{HOUSEHOLD}/all.parquet");
-                let sql = crate::db::render(crate::sql::outcomes::SAFETY_HOUSEHOLD, &[("only", "")]);
+                let sql =
+                    crate::db::render(crate::sql::outcomes::SAFETY_HOUSEHOLD, &[("only", ""), ("safety", "safety")]);
                 let entry = write_query(&conn, &sql, &staging.join(&rel), &rel, "safety, household view")?;
                 out.tables.push((HOUSEHOLD.to_owned(), entry));
             }
@@ -531,6 +532,7 @@ fn household_delta(
     staging: &Path,
     prev: &Previous,
     base: &FileEntry,
+    deltas: &BTreeMap<String, Vec<FileEntry>>,
     mut out: WholeRun,
 ) -> Result<WholeRun> {
     use crate::sql::outcomes as q;
@@ -560,7 +562,15 @@ fn household_delta(
     conn.execute_batch(&sql).ctx(what)?;
     conn.execute_batch(q::HOUSEHOLD_AFFECTED).ctx(what)?;
     let only = "AND s.person_id IN (SELECT person_id FROM household_affected)";
-    let recomputed = crate::db::render(q::SAFETY_HOUSEHOLD, &[("only", only)]);
+    // The children to recompute are usually all changed persons, whose safety rows are in the
+    // delta files: reading those alone spares a scan of every safety row.
+    let listed = fs_err::read_dir(staging.join("superseded")).is_ok_and(|mut d| d.next().is_some());
+    let outside: i64 = if listed { conn.query_row(q::HOUSEHOLD_IN_DELTA, [], |r| r.get(0)).ctx(what)? } else { 1 };
+    let safety = match deltas.get("safety") {
+        Some(files) if outside == 0 && !files.is_empty() => "read_parquet('safety/delta/*.parquet')",
+        _ => "safety",
+    };
+    let recomputed = crate::db::render(q::SAFETY_HOUSEHOLD, &[("only", only), ("safety", safety)]);
     let sql = crate::db::render(q::HOUSEHOLD_DELTA, &[("recomputed", recomputed.trim().trim_end_matches(';'))]);
     let rel = format!("{HOUSEHOLD}/delta/all.parquet");
     out.deltas.push((HOUSEHOLD.to_owned(), write_query(conn, &sql, &staging.join(&rel), &rel, what)?));

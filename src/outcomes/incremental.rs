@@ -1,16 +1,27 @@
 //! Incremental outcome runs: recompute only the persons whose data changed since the current
-//! run and merge their rows into that run's per-bucket files, so that the result is the full
-//! recomputation, byte for byte.
+//! run, so that the result tables hold exactly a full recomputation's rows.
 //!
 //! Why this is exact: a person's rows in every per-bucket table depend on that person's
 //! timeline alone (their events and their picked `persons` row, whose `extracted_on` is their
-//! data end), every file holds its rows sorted by person id with each person's rows together,
-//! and the writer re-chunks rows into fixed batches. Ingest lists, per store version, every
-//! person whose rows changed or whose data end moved (`STORE/changes/`); the union of the lists
-//! since the current run's store version is the set to recompute. The tables over the whole run
-//! (survival curves, the household view of safety) are recomputed from the merged files.
+//! data end). Ingest lists, per store version, every person whose rows changed or whose data
+//! end moved (`STORE/changes/`); the union of the lists since the current run's store version is
+//! the set to recompute.
 //!
-//! A full run is done instead when there is no current run, its config or kohort version
+//! Two layouts of the result, chosen per run ([`Plan`]):
+//! * **deltas** (while the persons recomputed since the base files stay under the
+//!   `compact_above` share): the base files are linked as they are; `<table>/delta/bNN.parquet`
+//!   holds the current rows of every person recomputed since the base files and
+//!   `superseded/bNN.parquet` lists those persons. The result views read the base rows of the
+//!   persons not superseded plus the deltas (`sql/results/`). Only the changed persons'
+//!   timelines are read, straight from the Parquet files (`timelines::Only`).
+//! * **merged**: the previous rows without the changed persons and their new rows are merged
+//!   by person into new base files. Every file holds its rows sorted by person id with each
+//!   person's rows together, and the writer re-chunks rows into fixed batches, so these are
+//!   the full run's files, byte for byte.
+//!
+//! The tables over the whole run are recomputed (survival curves), or, for the household view
+//! of safety in the delta layout, updated for the households a changed person belongs to. A
+//! full run is done instead when there is no current run, its config or kohort version
 //! differs, or a change list is missing.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};

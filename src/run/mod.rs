@@ -184,7 +184,8 @@ pub struct InputSource {
 pub struct OutcomeStep {
     /// The outcome run (folder under `STORE/results/`).
     pub run: String,
-    /// `up_to_date`, `incremental` or `full`.
+    /// `up_to_date`, `incremental` (changes written as deltas), `incremental_compacted`
+    /// (changes merged into new base files) or `full`.
     pub mode: String,
     /// Why a full run (when it was one).
     pub reason: Option<String>,
@@ -194,8 +195,15 @@ pub struct OutcomeStep {
     pub changed: u64,
     /// Persons recomputed.
     pub recomputed: u64,
-    /// Rows per result table.
+    /// Rows per result table in its base files.
     pub rows: BTreeMap<String, u64>,
+    /// Rows per result table in its delta files (incremental runs that wrote deltas): the
+    /// table holds these and the base rows of the persons not superseded.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub delta_rows: BTreeMap<String, u64>,
+    /// Persons whose base rows the per-bucket deltas supersede.
+    #[serde(default)]
+    pub superseded_persons: u64,
 }
 
 /// `run_manifest.json`.
@@ -558,6 +566,13 @@ fn outcome_step(run: &engine::RunManifest, mode: &RunMode) -> OutcomeStep {
         changed,
         recomputed,
         rows: run.tables.iter().map(|(t, files)| (t.clone(), files.iter().map(|f| f.rows).sum())).collect(),
+        delta_rows: run
+            .deltas
+            .iter()
+            .filter(|(_, files)| !files.is_empty())
+            .map(|(t, files)| (t.clone(), files.iter().map(|f| f.rows).sum()))
+            .collect(),
+        superseded_persons: run.superseded_persons(),
     }
 }
 
