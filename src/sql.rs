@@ -249,6 +249,10 @@ pub mod study {
     pub const CHANGED_VIEWS: &str = include_str!("../sql/study/changed_views.sql");
     /// Their residence, or that of the persons the cache cannot place.
     pub const CHANGED_RESIDENCE: &str = include_str!("../sql/study/changed_residence.sql");
+    /// Their care episodes, or those of the persons the cache cannot give a care form.
+    pub const CHANGED_CARE: &str = include_str!("../sql/study/changed_care.sql");
+    /// No care episodes.
+    pub const EMPTY_CARE: &str = include_str!("../sql/study/empty_care.sql");
     /// No residence rows.
     pub const EMPTY_RESIDENCE: &str = include_str!("../sql/study/empty_residence.sql");
     /// The changed persons and whether their residence changed.

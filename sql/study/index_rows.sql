@@ -13,8 +13,10 @@ WITH first_form AS (
     GROUP BY ALL
 ),
 spell AS (
-    SELECT s.person_id, s.spell_no, s.start, s.index_level, f.care_form
+    -- The care form from an incremental run's cache where it has it.
+    SELECT s.person_id, s.spell_no, s.start, s.index_level, coalesce(c.care_form, f.care_form) AS care_form
     FROM spells s LEFT JOIN first_form f USING (person_id, spell_no)
+    LEFT JOIN study_form_cache c ON c.person_id = s.person_id AND c.index_date = s.start
 ),
 idx AS (
     SELECT m.cohort, m.person_id, m.index_date, 'reentry' AS outcome, w.window_days, w.status,

@@ -25,6 +25,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -365,10 +366,10 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
         let (dir, rows, mode) = crate::study::run_cached(&store, file, &staging, &opts.db, reuse)
             .map_err(|source| RunError::Study { path: file.clone(), source: Box::new(source) })?;
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let mut files = Vec::new();
-        for f in ["tables.parquet", "tables.csv", "survival.parquet", "survival.csv"] {
-            files.push(file_entry(&dir.join(f), &format!("{name}/{f}"))?);
-        }
+        let files = ["tables.parquet", "tables.csv", "survival.parquet", "survival.csv"]
+            .par_iter()
+            .map(|f| file_entry(&dir.join(f), &format!("{name}/{f}")))
+            .collect::<Result<Vec<_>>>()?;
         match &mode {
             crate::study::StudyMode::Incremental { changed } => {
                 log.say(format_args!("study {name}: {rows} table rows (incremental: {changed} persons changed)"));

@@ -68,6 +68,8 @@ pub struct Previous {
     pub changed: Vec<String>,
     /// Those whose residence rows changed (or may have), sorted.
     pub relocated: Vec<String>,
+    /// Those whose care episodes changed (or may have), sorted.
+    pub recared: Vec<String>,
     /// The current outcome run.
     pub run: RunManifest,
     /// Whether the outcome run's delta files hold every changed person's rows.
@@ -152,7 +154,7 @@ pub fn plan(
     if use_deltas && run.base_version.is_none_or(|b| b > state.store_version) {
         return full("the outcome run's deltas start after the cache");
     }
-    let (changed, relocated) = if files.is_empty() { (Vec::new(), Vec::new()) } else { changed_persons(&files)? };
+    let (changed, relocated, recared) = if files.is_empty() { Default::default() } else { changed_persons(&files)? };
     let pending = state.superseded_persons + changed.len() as u64;
     #[allow(clippy::cast_precision_loss)]
     if pending as f64 > compact_above * state.base_persons as f64 {
@@ -162,42 +164,62 @@ pub fn plan(
     if !dir.is_dir() {
         return full("the cache folder is missing");
     }
-    Ok(Plan::Incremental(Box::new(Previous { dir, key: key.to_owned(), state, changed, relocated, run, use_deltas })))
+    Ok(Plan::Incremental(Box::new(Previous {
+        dir,
+        key: key.to_owned(),
+        state,
+        changed,
+        relocated,
+        recared,
+        run,
+        use_deltas,
+    })))
 }
 
-/// The persons of the change lists, and those whose residence rows changed (both sorted).
-fn changed_persons(files: &[String]) -> Result<(Vec<String>, Vec<String>), StudyError> {
+/// The persons of the change lists, those whose residence rows changed and those whose care
+/// episodes changed (all sorted).
+fn changed_persons(files: &[String]) -> Result<(Vec<String>, Vec<String>, Vec<String>), StudyError> {
     let conn = Connection::open_in_memory().ctx("reading change lists")?;
     let list = || duckdb::types::Value::List(files.iter().map(|f| f.clone().into()).collect());
     let typed: i64 = conn.query_row(q::CHANGES_TYPED, [list()], |r| r.get(0)).ctx("reading change lists")?;
     let sql = if typed > 0 { q::CHANGED_LISTS } else { q::CHANGED_LISTS_UNTYPED };
     let mut stmt = conn.prepare(sql).ctx("reading change lists")?;
-    let rows =
-        stmt.query_map([list()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?))).ctx("reading change lists")?;
-    let (mut changed, mut relocated) = (Vec::new(), Vec::new());
+    let rows = stmt
+        .query_map([list()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, bool>(2)?)))
+        .ctx("reading change lists")?;
+    let (mut changed, mut relocated, mut recared) = (Vec::new(), Vec::new(), Vec::new());
     for r in rows {
-        let (id, moved) = r.ctx("reading change lists")?;
+        let (id, moved, care) = r.ctx("reading change lists")?;
         if moved {
             relocated.push(id.clone());
         }
+        if care {
+            recared.push(id.clone());
+        }
         changed.push(id);
     }
-    Ok((changed, relocated))
+    Ok((changed, relocated, recared))
 }
 
-/// A connection whose store and result views hold only the changed persons' rows. Residence
-/// is read now for `residence_now` (a cohort's region rule needs it), else by [`locate`].
-pub fn open_changed(
-    store: &Store,
-    prev: &Previous,
-    db: &DbSettings,
-    residence_now: bool,
-) -> Result<Connection, StudyError> {
+/// Which store tables a cohort rule reads, so an incremental run must read them for every
+/// changed person before the cohorts are built (else [`place`] reads only what the cache lacks).
+#[derive(Debug, Clone, Copy)]
+pub struct ReadNow {
+    /// Residence (a region rule).
+    pub residence: bool,
+    /// Care episodes (a washout, or an entry on a care form).
+    pub care: bool,
+}
+
+/// A connection whose store and result views hold only the changed persons' rows.
+pub fn open_changed(store: &Store, prev: &Previous, db: &DbSettings, now: ReadNow) -> Result<Connection, StudyError> {
     let version_dir = store.current_dir()?;
     let run_dir = store.root().join(engine::RESULTS).join(&prev.run.run);
     let conn = crate::db::open_at(db, &[&version_dir, &run_dir])?;
     conn.execute_batch(q::CHANGED_SETUP).ctx("study: changed persons")?;
-    for (table, ids) in [("study_changed", &prev.changed), ("study_relocated", &prev.relocated)] {
+    for (table, ids) in
+        [("study_changed", &prev.changed), ("study_relocated", &prev.relocated), ("study_recared", &prev.recared)]
+    {
         let mut app = conn.appender(table).ctx("study: changed persons")?;
         for id in ids {
             app.append_row([id]).ctx("study: changed persons")?;
@@ -223,9 +245,13 @@ pub fn open_changed(
         conn.execute_batch(&sql).ctx(format!("study: view of {name}"))?;
     }
     conn.execute_batch(q::CHANGED_VIEWS).ctx("study: views of the changed persons")?;
-    if residence_now {
+    if now.residence {
         conn.execute_batch(&crate::db::render(q::CHANGED_RESIDENCE, &[("who", "study_changed")]))
             .ctx("study: residence of the changed persons")?;
+    }
+    if now.care {
+        conn.execute_batch(&crate::db::render(q::CHANGED_CARE, &[("who", "study_changed")]))
+            .ctx("study: care episodes of the changed persons")?;
     }
     for (table, base, delta) in [
         ("study_index_old", "index_base.parquet", "index_delta.parquet"),
@@ -238,17 +264,30 @@ pub fn open_changed(
     Ok(conn)
 }
 
-/// After the cohorts are built (`study_members`): take the changed members' locations from the
-/// cache where their residence did not change, and read residence for the rest only.
-pub fn locate(conn: &Connection) -> Result<(), StudyError> {
-    conn.execute_batch(q::LOCATED_CACHE).ctx("study: cached locations")?;
-    let n: i64 = conn.query_row("SELECT count(*) FROM study_relocate", [], |r| r.get(0)).ctx("study: locations")?;
-    let sql = if n == 0 {
-        q::EMPTY_RESIDENCE.to_owned()
-    } else {
-        crate::db::render(q::CHANGED_RESIDENCE, &[("who", "study_relocate")])
+/// After the cohorts are built (`study_members`): take the changed members' locations and care
+/// forms from the cache where their residence or care episodes did not change, and read
+/// residence and care episodes for the rest only (unless [`ReadNow`] read them already).
+pub fn place(conn: &Connection, now: ReadNow) -> Result<(), StudyError> {
+    conn.execute_batch(q::LOCATED_CACHE).ctx("study: cached locations and care forms")?;
+    let count = |table: &str| -> Result<i64, StudyError> {
+        Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).ctx("study: cache misses")?)
     };
-    conn.execute_batch(&sql).ctx("study: residence to read")?;
+    if !now.residence {
+        let sql = if count("study_relocate")? == 0 {
+            q::EMPTY_RESIDENCE.to_owned()
+        } else {
+            crate::db::render(q::CHANGED_RESIDENCE, &[("who", "study_relocate")])
+        };
+        conn.execute_batch(&sql).ctx("study: residence to read")?;
+    }
+    if !now.care {
+        let sql = if count("study_recare")? == 0 {
+            q::EMPTY_CARE.to_owned()
+        } else {
+            crate::db::render(q::CHANGED_CARE, &[("who", "study_recare")])
+        };
+        conn.execute_batch(&sql).ctx("study: care episodes to read")?;
+    }
     Ok(())
 }
 

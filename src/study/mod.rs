@@ -174,9 +174,14 @@ fn build(
         (None, Some(_)) => cache::Plan::Full("a cohort is not defined by care spells".to_owned()),
         (None, None) => cache::Plan::Full("no cache asked for".to_owned()),
     };
-    let residence_now = cohorts.iter().any(|(_, c)| !c.municipalities.is_empty());
+    let now = cache::ReadNow {
+        residence: cohorts.iter().any(|(_, c)| !c.municipalities.is_empty()),
+        care: cohorts
+            .iter()
+            .any(|(_, c)| c.washout_days.is_some() || c.entry == Some(crate::cohort::Entry::SpellOfForm)),
+    };
     let conn = match &plan {
-        cache::Plan::Incremental(prev) => cache::open_changed(store, prev, db, residence_now)?,
+        cache::Plan::Incremental(prev) => cache::open_changed(store, prev, db, now)?,
         cache::Plan::Full(_) => crate::query::open_store(store, db)?,
     };
     conn.execute_batch(crate::sql::study::SETUP).ctx("study inputs")?;
@@ -195,8 +200,8 @@ fn build(
                 .ctx("study regions")?;
         }
     }
-    if matches!(plan, cache::Plan::Incremental(_)) && !residence_now {
-        cache::locate(&conn)?;
+    if matches!(plan, cache::Plan::Incremental(_)) {
+        cache::place(&conn, now)?;
     }
     conn.execute_batch(crate::sql::study::INDEX_ROWS).ctx("study index rows")?;
     conn.execute_batch(crate::sql::study::SURVIVAL_ROWS).ctx("study survival rows")?;
@@ -228,16 +233,38 @@ fn build(
         fs_err::remove_dir_all(&staging)?;
     }
     fs_err::create_dir_all(&staging)?;
-    crate::store::write_parquet(&staging.join("tables.parquet"), "tables.parquet", schema, batches.clone())?;
-    crate::export::write_csv(&staging.join("tables.csv"), &batches)?;
     let survival = survival_tables(&conn, &def.name)?;
-    crate::store::write_parquet(
-        &staging.join("survival.parquet"),
-        "survival.parquet",
-        survival.schema(),
-        [survival.clone()],
-    )?;
-    crate::export::write_csv(&staging.join("survival.csv"), &[survival])?;
+    // Four files, written side by side.
+    let (tables, survival_files) = rayon::join(
+        || -> Result<(), StudyError> {
+            let (parquet, csv) = rayon::join(
+                || {
+                    crate::store::write_parquet(
+                        &staging.join("tables.parquet"),
+                        "tables.parquet",
+                        schema,
+                        batches.clone(),
+                    )
+                },
+                || crate::export::write_csv(&staging.join("tables.csv"), &batches),
+            );
+            parquet?;
+            Ok(csv?)
+        },
+        || -> Result<(), StudyError> {
+            let (parquet, csv) = rayon::join(
+                || {
+                    let path = staging.join("survival.parquet");
+                    crate::store::write_parquet(&path, "survival.parquet", survival.schema(), [survival.clone()])
+                },
+                || crate::export::write_csv(&staging.join("survival.csv"), std::slice::from_ref(&survival)),
+            );
+            parquet?;
+            Ok(csv?)
+        },
+    );
+    tables?;
+    survival_files?;
     if dir.exists() {
         fs_err::remove_dir_all(&dir)?;
     }
