@@ -74,10 +74,6 @@ pub mod ingest {
     pub const PERSON_CONFLICTS_KEPT: &str = include_str!("../sql/ingest/person_conflicts_kept.sql");
     /// The previous conflicts unchanged.
     pub const PERSON_CONFLICTS_COPY: &str = include_str!("../sql/ingest/person_conflicts_copy.sql");
-    /// Every source's persons rows of a source's persons (conflicts).
-    pub const CONFLICT_ROWS: &str = include_str!("../sql/ingest/conflict_rows.sql");
-    /// The persons of a source's persons files.
-    pub const SOURCE_PERSONS: &str = include_str!("../sql/ingest/source_persons.sql");
 }
 
 /// Reading one bucket's timelines from the store views.

@@ -305,13 +305,12 @@ fn person_conflicts(conn: &Connection, vdir: &Path, since: Option<(std::path::Pa
                 (true, None) => return Ok(0),
                 (true, Some(prev)) => query(q::PERSON_CONFLICTS_COPY, &[&prev])?,
                 (false, prev) => {
-                    let list = duckdb::types::Value::List(source_files.into_iter().map(Into::into).collect());
-                    conflict_rows(conn, vdir, &list)?;
                     let kept = if prev.is_some() { q::PERSON_CONFLICTS_KEPT } else { "" };
                     let sql = crate::db::render(q::PERSON_CONFLICTS_SINCE, &[("kept", kept)]);
+                    let list = duckdb::types::Value::List(source_files.into_iter().map(Into::into).collect());
                     match &prev {
-                        Some(p) => query(&sql, &[&list, p])?,
-                        None => query(&sql, &[&list])?,
+                        Some(p) => query(&sql, &[&glob, &list, p])?,
+                        None => query(&sql, &[&glob, &list])?,
                     }
                 }
             }
@@ -322,53 +321,6 @@ fn person_conflicts(conn: &Connection, vdir: &Path, since: Option<(std::path::Pa
         write_parquet(&vdir.join("conflicts.parquet"), "conflicts.parquet", schema, batches)?;
     }
     Ok(n as u64)
-}
-
-/// Fill `conflict_rows` with every source's persons rows of the persons in the source's files
-/// `list`: the version's persons files are read per bucket, keyed on those persons
-/// ([`crate::store::keyed`]), instead of scanning every persons row of the store.
-fn conflict_rows(conn: &Connection, vdir: &Path, list: &duckdb::types::Value) -> Result<()> {
-    use crate::store::keyed;
-    use duckdb::arrow::array::ArrayRef;
-    use rayon::prelude::*;
-
-    let mut stmt = conn.prepare(q::SOURCE_PERSONS).ctx("person conflicts")?;
-    let ids: Vec<String> = stmt
-        .query_map([list], |r| r.get(0))
-        .ctx("person conflicts")?
-        .collect::<std::result::Result<_, _>>()
-        .ctx("person conflicts")?;
-    let keys = Arc::new(keyed::PersonKeys::of(&ids));
-    let mut dirs: Vec<std::path::PathBuf> = fs_err::read_dir(vdir.join("persons"))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    let columns = ["person_id", "source", "birth_date", "sex"];
-    let parts = dirs
-        .par_iter()
-        .map(|d| keyed::read_keyed(&keyed::parquet_files(d)?, &columns, &keys))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    conn.execute_batch(q::CONFLICT_ROWS).ctx("person conflicts")?;
-    let mut app = conn.appender("conflict_rows").ctx("person conflicts")?;
-    for batch in parts.into_iter().flatten() {
-        // The table's column order (the files have their own).
-        let cols: Option<Vec<ArrayRef>> = columns.iter().map(|c| batch.column_by_name(c).cloned()).collect();
-        let Some(cols) = cols else { continue };
-        let ordered = RecordBatch::try_new(conflict_schema(), cols)
-            .map_err(|e| crate::store::StoreError::Parquet { path: vdir.join("persons"), source: e.into() })?;
-        app.append_record_batch(ordered).ctx("person conflicts")?;
-    }
-    Ok(())
-}
-
-fn conflict_schema() -> SchemaRef {
-    Arc::new(ArrowSchema::new(vec![
-        Field::new("person_id", DataType::Utf8, true),
-        Field::new("source", DataType::Utf8, true),
-        Field::new("birth_date", DataType::Date32, true),
-        Field::new("sex", DataType::Utf8, true),
-    ]))
 }
 
 fn write_query(conn: &Connection, sql: &str, path: &Path, rel: &str) -> Result<FileEntry> {

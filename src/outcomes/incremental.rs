@@ -297,7 +297,7 @@ fn recompute(
         }
     }
     let ids: HashSet<String> = changed.iter().cloned().collect();
-    let keys = std::sync::Arc::new(crate::store::keyed::PersonKeys::of(changed));
+    let keys = std::sync::Arc::new(crate::timelines::PersonKeys::of(changed));
     let restrict = crate::timelines::Only { table: &only, ids: &ids, keys: &keys, dir: version_dir };
     let people = crate::timelines::read_bucket_only(conn, bucket, needs, Some(restrict))?;
     conn.execute_batch(&render(crate::sql::outcomes::ONLY_DROP)).ctx("changed persons")?;

@@ -15,7 +15,6 @@
 //! publishing one source's delivery never rewrites the others. A process killed at any moment
 //! leaves `manifest.json` pointing at a complete version.
 
-pub mod keyed;
 mod lock;
 mod manifest;
 mod publish;
