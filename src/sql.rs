@@ -227,8 +227,10 @@ pub mod study {
     pub const INDEX_ROWS: &str = include_str!("../sql/study/index_rows.sql");
     /// The tables.
     pub const TABLES: &str = include_str!("../sql/study/tables.sql");
-    /// The survival counts, sorted (the survival tables' input).
+    /// The survival counts by curve number (the survival tables' input).
     pub const SURVIVAL_INPUT: &str = include_str!("../sql/study/survival_input.sql");
+    /// The survival curves, in curve-number order.
+    pub const SURVIVAL_CURVES: &str = include_str!("../sql/study/survival_curves.sql");
     /// Additive cells over a relation of index rows.
     pub const CELLS: &str = include_str!("../sql/study/cells.sql");
     /// The cells of a full run.

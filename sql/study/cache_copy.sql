@@ -1,2 +1,2 @@
 -- Write a query's rows to a cache file.
-COPY ({{query}}) TO {{path}} (FORMAT parquet, COMPRESSION zstd);
+COPY ({{query}}) TO {{path}} (FORMAT parquet);

@@ -154,7 +154,8 @@ pub fn plan(
     if use_deltas && run.base_version.is_none_or(|b| b > state.store_version) {
         return full("the outcome run's deltas start after the cache");
     }
-    let (changed, relocated, recared) = if files.is_empty() { Default::default() } else { changed_persons(&files)? };
+    let Changes { changed, relocated, recared } =
+        if files.is_empty() { Changes::default() } else { changed_persons(&files)? };
     let pending = state.superseded_persons + changed.len() as u64;
     #[allow(clippy::cast_precision_loss)]
     if pending as f64 > compact_above * state.base_persons as f64 {
@@ -176,9 +177,17 @@ pub fn plan(
     })))
 }
 
+/// Persons changed since a cache, and which of them in residence and in care episodes.
+#[derive(Debug, Default)]
+struct Changes {
+    changed: Vec<String>,
+    relocated: Vec<String>,
+    recared: Vec<String>,
+}
+
 /// The persons of the change lists, those whose residence rows changed and those whose care
 /// episodes changed (all sorted).
-fn changed_persons(files: &[String]) -> Result<(Vec<String>, Vec<String>, Vec<String>), StudyError> {
+fn changed_persons(files: &[String]) -> Result<Changes, StudyError> {
     let conn = Connection::open_in_memory().ctx("reading change lists")?;
     let list = || duckdb::types::Value::List(files.iter().map(|f| f.clone().into()).collect());
     let typed: i64 = conn.query_row(q::CHANGES_TYPED, [list()], |r| r.get(0)).ctx("reading change lists")?;
@@ -198,7 +207,7 @@ fn changed_persons(files: &[String]) -> Result<(Vec<String>, Vec<String>, Vec<St
         }
         changed.push(id);
     }
-    Ok((changed, relocated, recared))
+    Ok(Changes { changed, relocated, recared })
 }
 
 /// Which store tables a cohort rule reads, so an incremental run must read them for every

@@ -288,34 +288,28 @@ fn survival_tables(conn: &duckdb::Connection, study: &str) -> Result<RecordBatch
 
     use crate::outcomes::survival::KaplanMeier;
 
+    let mut stmt = conn.prepare(crate::sql::study::SURVIVAL_CURVES).ctx("study survival curves")?;
+    let keys = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+        .ctx("study survival curves")?
+        .collect::<Result<Vec<CurveKey>, _>>()
+        .ctx("study survival curves")?;
+    let mut curves: Vec<(CurveKey, Vec<TimeCounts>)> = keys.into_iter().map(|k| (k, Vec::new())).collect();
     let mut stmt = conn.prepare(crate::sql::study::SURVIVAL_INPUT).ctx("study survival input")?;
-    let batches: Vec<RecordBatch> = stmt.query_arrow([]).ctx("study survival input")?.collect();
     let bad = || StudyError::Arrow("survival input columns".to_owned());
-    // Rows come sorted by curve: counts are gathered per curve as they go by.
-    let mut curves: Vec<(CurveKey, Vec<TimeCounts>)> = Vec::new();
-    for b in &batches {
+    for b in stmt.query_arrow([]).ctx("study survival input")? {
         use duckdb::arrow::array::{Array, AsArray};
         use duckdb::arrow::datatypes::Int64Type;
-        let text = |i: usize| b.column(i).as_string_opt::<i32>().ok_or_else(bad);
-        let (cohort, level, region) = (text(0)?, text(1)?, text(2)?);
-        let time = b.column(3).as_primitive_opt::<Int64Type>().ok_or_else(bad)?;
-        let event = b.column(4).as_boolean_opt().ok_or_else(bad)?;
-        let n = b.column(5).as_primitive_opt::<Int64Type>().ok_or_else(bad)?;
+        let int = |i: usize| b.column(i).as_primitive_opt::<Int64Type>().ok_or_else(bad);
+        let (curve, time, n) = (int(0)?, int(1)?, int(3)?);
+        let event = b.column(2).as_boolean_opt().ok_or_else(bad)?;
         for i in 0..b.num_rows() {
-            let same = curves
-                .last()
-                .is_some_and(|(k, _)| k.0 == cohort.value(i) && k.1 == level.value(i) && k.2 == region.value(i));
-            if !same {
-                let key = (cohort.value(i).to_owned(), level.value(i).to_owned(), region.value(i).to_owned());
-                curves.push((key, Vec::new()));
-            }
             let count = n.value(i).unsigned_abs();
             #[allow(clippy::cast_precision_loss)]
             let t = time.value(i) as f64;
             let row = if event.is_valid(i) && event.value(i) { (t, count, 0) } else { (t, 0, count) };
-            if let Some((_, counts)) = curves.last_mut() {
-                counts.push(row);
-            }
+            let k = usize::try_from(curve.value(i)).map_err(|_| bad())?;
+            curves.get_mut(k).ok_or_else(bad)?.1.push(row);
         }
     }
     let mut out: Vec<(usize, crate::outcomes::survival::SurvivalTableRow)> = Vec::new();
