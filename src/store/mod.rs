@@ -8,7 +8,9 @@
 //!     <table>/bNN/<source>.parquet   rows of one source in person bucket NN, sorted
 //!     <table>/all/<source>.parquet   tables without persons (population)
 //!     <table>/_schema/empty.parquet  zero rows, so every view has a file to read
-//!   changes/000007-<source>.parquet  persons whose data changed with that delivery
+//!   changes/000007-<source>.parquet  persons whose data changed with that delivery, with the
+//!                            table it changed in (`data_end`: the delivery moved their data end)
+//!   studies/<study>/         each study's cache for incremental runs (`crate::study::cache`)
 //!   .staging/                work in progress; never read; cleared under the lock
 //! ```
 //! A new version hard-links the files of every other source from the previous version, so
