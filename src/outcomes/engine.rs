@@ -95,10 +95,22 @@ pub struct RunManifest {
     /// (`<table>/superseded/all.parquet`; the per-bucket tables use `superseded`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub superseded_in: BTreeMap<String, Vec<FileEntry>>,
+    /// The layout of the run's files ([`RESULTS_FORMAT`]; runs before it was recorded are 1).
+    #[serde(default = "format_one")]
+    pub format: u32,
     /// With deltas: the store version of the base files (every person changed since then is
     /// in `superseded`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_version: Option<u64>,
+}
+
+/// The layout of result files this kohort writes and reads incrementally: 2 added the person
+/// rows to `run_persons` and the delta files. An incremental run over a run of another layout
+/// is a full run.
+pub const RESULTS_FORMAT: u32 = 2;
+
+fn format_one() -> u32 {
+    1
 }
 
 impl RunManifest {
@@ -451,6 +463,7 @@ fn compute_and_publish(
         deltas,
         superseded,
         superseded_in,
+        format: RESULTS_FORMAT,
     };
     write_json(&staging.join("run.json"), &m)?;
     publish(&results, &staging, &m)?;

@@ -93,6 +93,9 @@ pub fn plan(
     if prev.kohort_version != env!("CARGO_PKG_VERSION") {
         return Ok(Plan::Full(format!("the current run was made by kohort {}", prev.kohort_version)));
     }
+    if prev.format != super::engine::RESULTS_FORMAT {
+        return Ok(Plan::Full(format!("the current run's files are of layout {}", prev.format)));
+    }
     if !prev.tables.contains_key(RUN_PERSONS) {
         return Ok(Plan::Full("the current run does not list its persons".to_owned()));
     }

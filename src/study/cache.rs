@@ -36,6 +36,9 @@ use crate::outcomes::engine::{self, RunManifest};
 use crate::sql::study as q;
 use crate::store::Store;
 
+/// The layout of the cache's files; part of the key, so a cache of another layout is rebuilt.
+pub const CACHE_FORMAT: u32 = 1;
+
 /// Where study caches live under the store.
 pub const DIR: &str = "studies";
 
@@ -103,6 +106,7 @@ pub fn key(store: &Store, study_text: &str, cohorts: &[(PathBuf, CohortDef)]) ->
     let run = engine::current(store)?;
     h.update(run.map(|r| r.config_hash).unwrap_or_default().as_bytes());
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(CACHE_FORMAT.to_le_bytes());
     Ok(hex::encode(h.finalize()))
 }
 
