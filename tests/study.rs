@@ -101,7 +101,11 @@ fn every_cell_equals_a_brute_force_count_over_the_per_index_rows_and_tables_reco
            FROM spells s JOIN reentry_windows w USING (person_id, spell_no)
          UNION ALL
          SELECT 'escalation', s.person_id, s.start::VARCHAR, e.window_days, e.status, s.spell_no::VARCHAR, s.index_level::VARCHAR
-           FROM spells s JOIN escalation e ON e.person_id = s.person_id AND e.index_date = s.start",
+           FROM spells s JOIN escalation e ON e.person_id = s.person_id AND e.index_date = s.start
+         UNION ALL
+         SELECT 'rereport', s.person_id, s.start::VARCHAR, w.window_days, w.status, s.spell_no::VARCHAR, s.index_level::VARCHAR
+           FROM spells s JOIN safety x ON x.person_id = s.person_id AND x.spell_no = s.spell_no AND x.index_kind = 'spell_end'
+           JOIN safety_windows w ON w.person_id = x.person_id AND w.index_no = x.index_no",
     );
     // The first care form of each spell, from the raw episode rows: the episode with the
     // earliest start (then the smallest id) among the spell's episodes.
@@ -178,6 +182,9 @@ fn every_cell_equals_a_brute_force_count_over_the_per_index_rows_and_tables_reco
     }
     assert_eq!(seen.len(), want.len(), "every brute-force cell is published");
     assert!(want.len() > 300, "{}", want.len());
+    for outcome in ["reentry", "escalation", "rereport"] {
+        assert!(want.keys().any(|k| k.0 == outcome), "no {outcome} cells");
+    }
     // Reconciliation: categories sum to the total; regions of a level sum to NL.
     let mut by_total: BTreeMap<(String, i64, String, String, String), u64> = BTreeMap::new();
     let mut by_nation: BTreeMap<(String, i64, String, String, String), u64> = BTreeMap::new();

@@ -2,7 +2,9 @@
 -- spell's level at its start (`spells.index_level`); care form = the form of the spell's first
 -- episode (by start date, then episode id). Join rules:
 -- re-entry = the end of the cohort's spell (the spell starting on the index date; its windows
--- in reentry_windows); escalation = the spell start itself (escalation.index_date). Region at the
+-- in reentry_windows); escalation = the spell start itself (escalation.index_date); rereport = a
+-- new safety report after the end of the cohort's spell (the safety index of kind spell_end of
+-- that spell, its windows in safety_windows: DOMAIN's safety outcome). Region at the
 -- index date: the residence row valid then (latest valid_from), mapped to the youth region valid
 -- in the index year; `unknown` when none, so categories stay exhaustive.
 CREATE OR REPLACE TEMP TABLE study_index AS
@@ -30,6 +32,13 @@ idx AS (
     FROM study_members m
     JOIN escalation e ON e.person_id = m.person_id AND e.index_date = m.index_date
     LEFT JOIN spell s ON s.person_id = e.person_id AND s.spell_no = e.spell_no
+    UNION ALL
+    SELECT m.cohort, m.person_id, m.index_date, 'rereport', w.window_days, w.status,
+           s.index_level, s.care_form
+    FROM study_members m
+    JOIN spell s ON s.person_id = m.person_id AND s.start = m.index_date
+    JOIN safety x ON x.person_id = s.person_id AND x.index_kind = 'spell_end' AND x.spell_no = s.spell_no
+    JOIN safety_windows w ON w.person_id = x.person_id AND w.index_no = x.index_no
 ),
 points AS (
     -- Each (person, index date) once: an index has several window rows.

@@ -93,7 +93,7 @@ fn cache_err(path: &Path, message: impl std::fmt::Display) -> StudyError {
 }
 
 /// SHA-256 over the study file, its cohort files (and their SQL), the current outcome run's
-/// config and the kohort version.
+/// config, the kohort version, the cache layout and the SQL that makes the cached rows.
 pub fn key(store: &Store, study_text: &str, cohorts: &[(PathBuf, CohortDef)]) -> Result<String, StudyError> {
     let mut h = Sha256::new();
     h.update(study_text.as_bytes());
@@ -107,6 +107,10 @@ pub fn key(store: &Store, study_text: &str, cohorts: &[(PathBuf, CohortDef)]) ->
     h.update(run.map(|r| r.config_hash).unwrap_or_default().as_bytes());
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     h.update(CACHE_FORMAT.to_le_bytes());
+    // The SQL that makes the cached rows and cells: a cache made by other SQL is rebuilt.
+    for sql in [q::INDEX_ROWS, q::SURVIVAL_ROWS, q::CELLS, q::SURVIVAL_COUNTS] {
+        h.update(sql.as_bytes());
+    }
     Ok(hex::encode(h.finalize()))
 }
 

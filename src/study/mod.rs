@@ -1,6 +1,6 @@
 //! Studies (issue 6 part 2): cohorts × fixed-window outcomes × splits × regions, as the tidy
-//! tables of `data-schema/study_tables.md` (`sql/study/*.sql`). So far: re-entry and escalation
-//! (every window of the current outcome run), splits total / sex / age band / index year / level
+//! tables of `data-schema/study_tables.md` (`sql/study/*.sql`). So far: re-entry, escalation and
+//! a new safety report after the spell (`rereport`; every window of the current outcome run), splits total / sex / age band / index year / level
 //! / care form, regions national (NL), municipality and youth region side by side; period `all`;
 //! and survival tables of time to re-entry per cohort and region (Kaplan–Meier, a re-entry is the
 //! event and every other end of follow-up censors, as the engine's `reentry_km`).
