@@ -98,8 +98,6 @@ pub mod timelines {
     pub const SAFETY_REPORTS: &str = include_str!("../sql/timelines/safety_reports.sql");
     /// Measurements of a bucket.
     pub const MEASUREMENTS: &str = include_str!("../sql/timelines/measurements.sql");
-    /// A timeline query restricted to listed persons.
-    pub const ONLY: &str = include_str!("../sql/timelines/only.sql");
 }
 
 /// Outcome summaries and curve inputs over the result tables of a run.
@@ -130,10 +128,6 @@ pub mod outcomes {
     pub const MEASURE_DURATIONS: &str = include_str!("../sql/outcomes/measure_durations.sql");
     /// Persons changed since a run (incremental runs).
     pub const CHANGED_PERSONS: &str = include_str!("../sql/outcomes/changed_persons.sql");
-    /// A bucket's list of persons to recompute.
-    pub const ONLY_CREATE: &str = include_str!("../sql/outcomes/only_create.sql");
-    /// Dropping it.
-    pub const ONLY_DROP: &str = include_str!("../sql/outcomes/only_drop.sql");
 }
 
 /// Intergenerational linkage over a run's `person_summary` and the store's `relations`.

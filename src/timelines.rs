@@ -85,21 +85,9 @@ fn glob(table: &str, bucket: u16) -> String {
     format!("{table}/b{bucket:02}/*.parquet")
 }
 
-/// `sql` restricted to the persons listed in the table `only` (an incremental run reads just
-/// the persons whose data changed; filtering after the cross-source pick is the same as
-/// before it, the pick being per person).
-fn restrict(sql: &str, only: Option<Only<'_>>) -> String {
-    match only {
-        None => sql.to_owned(),
-        Some(o) => crate::db::render(q::ONLY, &[("query", sql.trim().trim_end_matches(';')), ("only", o.table)]),
-    }
-}
-
 /// The persons an incremental run reads, and where.
 #[derive(Debug, Clone, Copy)]
 pub struct Only<'a> {
-    /// A DuckDB table listing them (`person_id`), for the persons query.
-    pub table: &'a str,
     /// The same persons.
     pub ids: &'a std::collections::HashSet<String>,
     /// Their probe keys.
@@ -426,20 +414,32 @@ fn read_persons_only(only: Only<'_>, bucket: u16) -> Result<Vec<PersonTimeline>>
         }
         last = Some(id.clone());
         let (Some(birth_date), Some(data_end)) = (birth, end) else { continue };
-        people.push(PersonTimeline {
-            person_id: id,
-            birth_date,
-            sex: sex.unwrap_or_default(),
-            death_date: death,
-            emigration_date: emig,
-            data_end,
-            episodes: Vec::new(),
-            measures: Vec::new(),
-            reports: Vec::new(),
-            measurements: Vec::new(),
-        });
+        people.push(person(id, birth_date, sex.unwrap_or_default(), death, emig, data_end));
     }
     Ok(people)
+}
+
+/// A person's timeline without events yet.
+fn person(
+    person_id: String,
+    birth_date: NaiveDate,
+    sex: String,
+    death_date: Option<NaiveDate>,
+    emigration_date: Option<NaiveDate>,
+    data_end: NaiveDate,
+) -> PersonTimeline {
+    PersonTimeline {
+        person_id,
+        birth_date,
+        sex,
+        death_date,
+        emigration_date,
+        data_end,
+        episodes: Vec::new(),
+        measures: Vec::new(),
+        reports: Vec::new(),
+        measurements: Vec::new(),
+    }
 }
 
 fn read_persons(conn: &Connection, bucket: u16, needs: Needs, only: Option<Only<'_>>) -> Result<Vec<PersonTimeline>> {
@@ -451,12 +451,12 @@ fn read_persons(conn: &Connection, bucket: u16, needs: Needs, only: Option<Only<
         .query_row(q::BUCKET_FILES, [glob("persons", bucket)], |r| r.get(0))
         .ctx(format!("listing the persons files of bucket {bucket}"))?;
     let batches: Vec<RecordBatch> = if needs.all_persons {
-        let sql = restrict(if sources == 1 { q::PERSONS_ALL_ONE_SOURCE } else { q::PERSONS_ALL }, only);
-        let mut stmt = conn.prepare(&sql).ctx("reading a bucket")?;
+        let sql = if sources == 1 { q::PERSONS_ALL_ONE_SOURCE } else { q::PERSONS_ALL };
+        let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
         stmt.query_arrow([glob("persons", bucket)]).ctx("reading persons of a bucket")?.collect()
     } else {
-        let sql = restrict(if sources == 1 { q::PERSONS_ONE_SOURCE } else { q::PERSONS }, only);
-        let mut stmt = conn.prepare(&sql).ctx("reading a bucket")?;
+        let sql = if sources == 1 { q::PERSONS_ONE_SOURCE } else { q::PERSONS };
+        let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
         let params = duckdb::params![
             glob("persons", bucket),
             glob("care_episodes", bucket),
@@ -473,18 +473,8 @@ fn read_persons(conn: &Connection, bucket: u16, needs: Needs, only: Option<Only<
         let (death, emig, end) = (c.dates("death_date")?, c.dates("emigration_date")?, c.dates("extracted_on")?);
         for i in 0..b.num_rows() {
             let (Some(birth_date), Some(data_end)) = (opt_date(birth, i), opt_date(end, i)) else { continue };
-            people.push(PersonTimeline {
-                person_id: pid.value(i).to_owned(),
-                birth_date,
-                sex: sex.value(i).to_owned(),
-                death_date: opt_date(death, i),
-                emigration_date: opt_date(emig, i),
-                data_end,
-                episodes: Vec::new(),
-                measures: Vec::new(),
-                reports: Vec::new(),
-                measurements: Vec::new(),
-            });
+            let (id, sex) = (pid.value(i).to_owned(), sex.value(i).to_owned());
+            people.push(person(id, birth_date, sex, opt_date(death, i), opt_date(emig, i), data_end));
         }
     }
     Ok(people)

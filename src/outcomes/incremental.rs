@@ -290,20 +290,10 @@ fn recompute(
     kernel: &Kernel<'_>,
     version_dir: &Path,
 ) -> Result<BTreeMap<String, RecordBatch>> {
-    let only = format!("kohort_only_b{bucket:02}");
-    let render = |sql: &str| crate::db::render(sql, &[("name", &only)]);
-    conn.execute_batch(&render(crate::sql::outcomes::ONLY_CREATE)).ctx("changed persons")?;
-    {
-        let mut app = conn.appender(&only).ctx("changed persons")?;
-        for id in changed {
-            app.append_row([id]).ctx("changed persons")?;
-        }
-    }
     let ids: HashSet<String> = changed.iter().cloned().collect();
     let keys = std::sync::Arc::new(crate::timelines::PersonKeys::of(changed));
-    let restrict = crate::timelines::Only { table: &only, ids: &ids, keys: &keys, dir: version_dir };
+    let restrict = crate::timelines::Only { ids: &ids, keys: &keys, dir: version_dir };
     let people = crate::timelines::read_bucket_only(conn, bucket, needs, Some(restrict))?;
-    conn.execute_batch(&render(crate::sql::outcomes::ONLY_DROP)).ctx("changed persons")?;
     let parts: Vec<Vec<(&'static str, RecordBatch)>> = people.par_chunks(2048).map(kernel).collect();
     let mut fresh: BTreeMap<String, Vec<RecordBatch>> = BTreeMap::new();
     for (table, batch) in parts.into_iter().flatten() {
