@@ -114,8 +114,18 @@ pub mod outcomes {
     pub const SAFETY_HOUSEHOLD: &str = include_str!("../sql/outcomes/safety_household.sql");
     /// Household view, incremental: the changed persons.
     pub const HOUSEHOLD_SETUP: &str = include_str!("../sql/outcomes/household_setup.sql");
-    /// Household view, incremental: the previous run's rows.
-    pub const HOUSEHOLD_PREVIOUS: &str = include_str!("../sql/outcomes/household_previous.sql");
+    /// Household view, incremental: the previous run's superseded persons.
+    pub const HOUSEHOLD_PREVIOUS_SUPERSEDED: &str = include_str!("../sql/outcomes/household_previous_superseded.sql");
+    /// Household view, incremental: the previous run's delta rows.
+    pub const HOUSEHOLD_PREVIOUS_DELTA: &str = include_str!("../sql/outcomes/household_previous_delta.sql");
+    /// Household view, incremental: the previous run's rows of the changed persons.
+    pub const HOUSEHOLD_PREVIOUS_CHANGED: &str = include_str!("../sql/outcomes/household_previous_changed.sql");
+    /// Household view: the safety rows it reads, all of them.
+    pub const HOUSEHOLD_SAFETY: &str = include_str!("../sql/outcomes/household_safety.sql");
+    /// Household view, incremental: those of the recomputed children.
+    pub const HOUSEHOLD_SAFETY_AFFECTED: &str = include_str!("../sql/outcomes/household_safety_affected.sql");
+    /// Household view, incremental: those of the recomputed children, from the deltas.
+    pub const HOUSEHOLD_SAFETY_DELTA: &str = include_str!("../sql/outcomes/household_safety_delta.sql");
     /// Household view, incremental: the children to recompute.
     pub const HOUSEHOLD_AFFECTED: &str = include_str!("../sql/outcomes/household_affected.sql");
     /// Household view, incremental: whether the children's safety rows are all in the deltas.
@@ -269,8 +279,16 @@ pub mod study {
     pub const CACHE_DELTA: &str = include_str!("../sql/study/cache_delta.sql");
     /// The cache's new superseded persons.
     pub const CACHE_SUPERSEDED: &str = include_str!("../sql/study/cache_superseded.sql");
-    /// Write a query to a cache file.
-    pub const CACHE_COPY: &str = include_str!("../sql/study/cache_copy.sql");
+    /// A study table, for the cache.
+    pub const CACHE_TABLE: &str = include_str!("../sql/study/cache_table.sql");
+    /// No rows of a study table.
+    pub const CACHE_EMPTY: &str = include_str!("../sql/study/cache_empty.sql");
+    /// No superseded persons.
+    pub const CACHE_EMPTY_SUPERSEDED: &str = include_str!("../sql/study/cache_empty_superseded.sql");
+    /// Persons of the study-index rows.
+    pub const CACHE_PERSONS: &str = include_str!("../sql/study/cache_persons.sql");
+    /// Members the cache cannot place or give a care form.
+    pub const CACHE_MISSES: &str = include_str!("../sql/study/cache_misses.sql");
 }
 
 /// Person-period panels (`crate::panel`).

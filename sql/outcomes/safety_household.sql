@@ -1,14 +1,14 @@
 -- Safety, household (family) view: for every report index of a child with a household, the
 -- first later report of ANY child of the same household with same_incident < t and on or
--- before the index child's follow-up end; status per window as in the child view. An
--- incremental run restricts the index children to those it recomputes (household_delta.sql),
--- and reads their safety rows from the delta files when they are all there.
+-- before the index child's follow-up end; status per window as in the child view. The index
+-- children's safety rows come from household_safety: every one in a full run, those of the
+-- children an incremental run recomputes otherwise (household_safety*.sql).
 WITH idx AS (
     SELECT s.person_id, s.index_no, s.report_id, r.household_id, s.index_date, s.fu_date, s.dropped,
            s.same_incident_days
-    FROM {{safety}} s
+    FROM household_safety s
     JOIN safety_reports r ON r.report_id = s.report_id
-    WHERE s.index_kind = 'report' AND r.household_id IS NOT NULL {{only}}
+    WHERE s.index_kind = 'report' AND r.household_id IS NOT NULL
 ),
 first_re AS (
     SELECT i.person_id, i.index_no, i.household_id, i.index_date, i.fu_date, i.dropped,

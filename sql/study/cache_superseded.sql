@@ -1,3 +1,3 @@
 -- Every person whose base rows in the cache are superseded: the previous ones and the
--- changed ones.
-SELECT person_id FROM read_parquet({{previous}}) UNION SELECT person_id FROM study_changed
+-- changed ones, sorted. params: $1 the previous superseded file
+SELECT person_id FROM read_parquet($1) UNION SELECT person_id FROM study_changed ORDER BY person_id

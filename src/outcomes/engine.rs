@@ -513,9 +513,9 @@ fn whole_run_tables(
             Some((prev, base)) => out = household_delta(&conn, staging, prev, base, deltas, out)?,
             None => {
                 let rel = format!("{HOUSEHOLD}/all.parquet");
-                let sql =
-                    crate::db::render(crate::sql::outcomes::SAFETY_HOUSEHOLD, &[("only", ""), ("safety", "safety")]);
-                let entry = write_query(&conn, &sql, &staging.join(&rel), &rel, "safety, household view")?;
+                let (what, q) = ("safety, household view", crate::sql::outcomes::SAFETY_HOUSEHOLD);
+                conn.execute_batch(crate::sql::outcomes::HOUSEHOLD_SAFETY).ctx(what)?;
+                let entry = write_query(&conn, q, &[], &staging.join(&rel), &rel, what)?;
                 out.tables.push((HOUSEHOLD.to_owned(), entry));
             }
         }
@@ -530,9 +530,17 @@ fn whole_run_tables(
 /// The household view of safety (a whole-run table).
 const HOUSEHOLD: &str = "safety_household";
 
-fn write_query(conn: &duckdb::Connection, sql: &str, path: &Path, rel: &str, what: &str) -> Result<FileEntry> {
+/// Write a query's rows to `path` with kohort's Parquet writer (`rel`: its name in the entry).
+pub(crate) fn write_query(
+    conn: &duckdb::Connection,
+    sql: &str,
+    params: &[&dyn duckdb::ToSql],
+    path: &Path,
+    rel: &str,
+    what: &str,
+) -> Result<FileEntry> {
     let mut stmt = conn.prepare(sql).ctx(what)?;
-    let arrow = stmt.query_arrow([]).ctx(what)?;
+    let arrow = stmt.query_arrow(params).ctx(what)?;
     let schema = arrow.get_schema();
     Ok(write_parquet(path, rel, schema, arrow)?)
 }
@@ -557,39 +565,37 @@ fn household_delta(
             app.append_row([id]).ctx(what)?;
         }
     }
-    let literal = |p: &Path| format!("'{}'", p.to_string_lossy().replace('\'', "''"));
-    let base_lit = literal(&prev.dir.join(&base.path));
-    let first = |m: &BTreeMap<String, Vec<FileEntry>>| m.get(HOUSEHOLD).and_then(|f| f.first()).cloned();
-    let superseded = match first(&prev.manifest.superseded_in) {
-        Some(f) => format!("SELECT person_id FROM read_parquet({})", literal(&prev.dir.join(&f.path))),
-        None => format!("SELECT person_id FROM read_parquet({base_lit}) LIMIT 0"),
-    };
-    let delta = match first(&prev.manifest.deltas) {
-        Some(f) => format!("SELECT * FROM read_parquet({})", literal(&prev.dir.join(&f.path))),
-        None => format!("SELECT * FROM read_parquet({base_lit}) LIMIT 0"),
-    };
-    let sql = crate::db::render(
-        q::HOUSEHOLD_PREVIOUS,
-        &[("superseded", &superseded), ("delta", &delta), ("base", &base_lit)],
-    );
-    conn.execute_batch(&sql).ctx(what)?;
+    let path = |p: &str| prev.dir.join(p).to_string_lossy().into_owned();
+    let base_file = path(&base.path);
+    let first = |m: &BTreeMap<String, Vec<FileEntry>>| m.get(HOUSEHOLD).and_then(|f| f.first()).map(|f| path(&f.path));
+    // A first delta run has no previous list or delta: the base file stands in, unread.
+    for (sql, file) in [
+        (q::HOUSEHOLD_PREVIOUS_SUPERSEDED, first(&prev.manifest.superseded_in)),
+        (q::HOUSEHOLD_PREVIOUS_DELTA, first(&prev.manifest.deltas)),
+    ] {
+        let had = file.is_some();
+        conn.execute(sql, duckdb::params![file.unwrap_or_else(|| base_file.clone()), had]).ctx(what)?;
+    }
+    conn.execute(q::HOUSEHOLD_PREVIOUS_CHANGED, [&base_file]).ctx(what)?;
     conn.execute_batch(q::HOUSEHOLD_AFFECTED).ctx(what)?;
-    let only = "AND s.person_id IN (SELECT person_id FROM household_affected)";
     // The children to recompute are usually all changed persons, whose safety rows are in the
     // delta files: reading those alone spares a scan of every safety row.
     let listed = fs_err::read_dir(staging.join("superseded")).is_ok_and(|mut d| d.next().is_some());
     let outside: i64 = if listed { conn.query_row(q::HOUSEHOLD_IN_DELTA, [], |r| r.get(0)).ctx(what)? } else { 1 };
     let safety = match deltas.get("safety") {
-        Some(files) if outside == 0 && !files.is_empty() => "read_parquet('safety/delta/*.parquet')",
-        _ => "safety",
+        Some(files) if outside == 0 && !files.is_empty() => q::HOUSEHOLD_SAFETY_DELTA,
+        _ => q::HOUSEHOLD_SAFETY_AFFECTED,
     };
-    let recomputed = crate::db::render(q::SAFETY_HOUSEHOLD, &[("only", only), ("safety", safety)]);
-    let sql = crate::db::render(q::HOUSEHOLD_DELTA, &[("recomputed", recomputed.trim().trim_end_matches(';'))]);
+    conn.execute_batch(safety).ctx(what)?;
+    let sql =
+        crate::db::render(q::HOUSEHOLD_DELTA, &[("recomputed", q::SAFETY_HOUSEHOLD.trim().trim_end_matches(';'))]);
     let rel = format!("{HOUSEHOLD}/delta/all.parquet");
-    out.deltas.push((HOUSEHOLD.to_owned(), write_query(conn, &sql, &staging.join(&rel), &rel, what)?));
+    out.deltas.push((HOUSEHOLD.to_owned(), write_query(conn, &sql, &[], &staging.join(&rel), &rel, what)?));
     let rel = format!("{HOUSEHOLD}/superseded/all.parquet");
-    out.superseded_in
-        .push((HOUSEHOLD.to_owned(), write_query(conn, q::HOUSEHOLD_SUPERSEDED, &staging.join(&rel), &rel, what)?));
+    out.superseded_in.push((
+        HOUSEHOLD.to_owned(),
+        write_query(conn, q::HOUSEHOLD_SUPERSEDED, &[], &staging.join(&rel), &rel, what)?,
+    ));
     let to = staging.join(&base.path);
     if let Some(parent) = to.parent() {
         fs_err::create_dir_all(parent)?;
@@ -600,16 +606,8 @@ fn household_delta(
 }
 
 fn write_json(path: &Path, m: &RunManifest) -> Result<()> {
-    let text = serde_json::to_string_pretty(m)
-        .map_err(|e| EngineError::Manifest { path: path.to_owned(), message: e.to_string() })?;
-    let tmp = path.with_extension("json.tmp");
-    {
-        let mut f = fs_err::File::create(&tmp)?;
-        std::io::Write::write_all(&mut f, text.as_bytes())?;
-        f.sync_all()?;
-    }
-    fs_err::rename(&tmp, path)?;
-    Ok(())
+    crate::store::write_json_atomic(path, m)
+        .map_err(|e| EngineError::Manifest { path: path.to_owned(), message: e.to_string() })
 }
 
 /// Move the staged run into place and point `current.json` at it; drop older runs.

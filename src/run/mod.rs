@@ -691,14 +691,6 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>> {
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| RunError::Json { path: path.to_owned(), message: e.to_string() })?;
-    let tmp = path.with_extension("json.tmp");
-    {
-        let mut f = fs_err::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-    }
-    fs_err::rename(&tmp, path)?;
-    Ok(())
+    crate::store::write_json_atomic(path, value)
+        .map_err(|e| RunError::Json { path: path.to_owned(), message: e.to_string() })
 }

@@ -139,3 +139,16 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
     fs_err::File::open(dir)?.sync_all()?;
     Ok(())
 }
+
+/// Write `value` as pretty JSON to `path` atomically: a temporary file beside it, fsync, rename.
+pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    let tmp = path.with_extension("json.tmp");
+    {
+        let mut f = fs_err::File::create(&tmp)?;
+        std::io::Write::write_all(&mut f, text.as_bytes())?;
+        f.sync_all()?;
+    }
+    fs_err::rename(&tmp, path)
+}

@@ -25,7 +25,7 @@ mod writer;
 use std::path::{Path, PathBuf};
 
 pub use lock::StoreLock;
-pub use manifest::{FileEntry, HistoryEntry, Manifest, SourceEntry, TableCounts, sync_dir};
+pub use manifest::{FileEntry, HistoryEntry, Manifest, SourceEntry, TableCounts, sync_dir, write_json_atomic};
 pub use publish::{Staging, publish};
 pub use writer::{BucketWriter, ParquetSink, write_parquet};
 

@@ -34,7 +34,7 @@ use crate::cohort::CohortDef;
 use crate::db::{DbSettings, DuckContext};
 use crate::outcomes::engine::{self, RunManifest};
 use crate::sql::study as q;
-use crate::store::Store;
+use crate::store::{FileEntry, Store};
 
 /// The layout of the cache's files; part of the key, so a cache of another layout is rebuilt.
 pub const CACHE_FORMAT: u32 = 1;
@@ -286,11 +286,10 @@ pub fn open_changed(store: &Store, prev: &Previous, db: &DbSettings, now: ReadNo
 /// residence and care episodes for the rest only (unless [`ReadNow`] read them already).
 pub fn place(conn: &Connection, now: ReadNow) -> Result<(), StudyError> {
     conn.execute_batch(q::LOCATED_CACHE).ctx("study: cached locations and care forms")?;
-    let count = |table: &str| -> Result<i64, StudyError> {
-        Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).ctx("study: cache misses")?)
-    };
+    let (relocate, recare): (i64, i64) =
+        conn.query_row(q::CACHE_MISSES, [], |r| Ok((r.get(0)?, r.get(1)?))).ctx("study: cache misses")?;
     if !now.residence {
-        let sql = if count("study_relocate")? == 0 {
+        let sql = if relocate == 0 {
             q::EMPTY_RESIDENCE.to_owned()
         } else {
             crate::db::render(q::CHANGED_RESIDENCE, &[("who", "study_relocate")])
@@ -298,7 +297,7 @@ pub fn place(conn: &Connection, now: ReadNow) -> Result<(), StudyError> {
         conn.execute_batch(&sql).ctx("study: residence to read")?;
     }
     if !now.care {
-        let sql = if count("study_recare")? == 0 {
+        let sql = if recare == 0 {
             q::EMPTY_CARE.to_owned()
         } else {
             crate::db::render(q::CHANGED_CARE, &[("who", "study_recare")])
@@ -334,21 +333,15 @@ pub fn update(conn: &Connection, prev: &Previous) -> Result<(), StudyError> {
     Ok(())
 }
 
-/// An SQL string literal.
-fn literal(path: &Path) -> String {
-    format!("'{}'", path.to_string_lossy().replace('\'', "''"))
+/// Write a query's rows to a cache file.
+fn save(conn: &Connection, sql: &str, params: &[&dyn duckdb::ToSql], to: &Path) -> Result<FileEntry, StudyError> {
+    let rel = to.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok(engine::write_query(conn, sql, params, to, &rel, "study cache")?)
 }
 
-fn copy(conn: &Connection, query: &str, to: &Path) -> Result<(), StudyError> {
-    let sql =
-        crate::db::render(q::CACHE_COPY, &[("query", query.trim().trim_end_matches(';')), ("path", &literal(to))]);
-    conn.execute_batch(&sql).ctx(format!("study cache {}", to.display()))?;
-    Ok(())
-}
-
-fn count(conn: &Connection, sql: &str) -> Result<u64, StudyError> {
-    let n: i64 = conn.query_row(sql, [], |r| r.get(0)).ctx("study cache counts")?;
-    Ok(n.unsigned_abs())
+/// Write a study table whole to a cache file.
+fn save_table(conn: &Connection, table: &str, to: &Path) -> Result<FileEntry, StudyError> {
+    save(conn, &crate::db::render(q::CACHE_TABLE, &[("table", table)]), &[], to)
 }
 
 /// Write the cache for what `conn` holds (`study_index`, `study_survival_rows`, `study_cells`,
@@ -363,12 +356,16 @@ pub fn write(store: &Store, conn: &Connection, name: &str, key: &str, plan: &Pla
     fs_err::create_dir_all(&staging)?;
     let (base_persons, superseded_persons) = match plan {
         Plan::Full(_) => {
-            copy(conn, "SELECT * FROM study_index", &staging.join("index_base.parquet"))?;
-            copy(conn, "SELECT * FROM study_survival_rows", &staging.join("survival_base.parquet"))?;
-            copy(conn, "SELECT * FROM study_index LIMIT 0", &staging.join("index_delta.parquet"))?;
-            copy(conn, "SELECT * FROM study_survival_rows LIMIT 0", &staging.join("survival_delta.parquet"))?;
-            copy(conn, "SELECT person_id FROM study_index LIMIT 0", &staging.join("superseded.parquet"))?;
-            (count(conn, "SELECT count(DISTINCT person_id) FROM study_index")?, 0)
+            save_table(conn, "study_index", &staging.join("index_base.parquet"))?;
+            save_table(conn, "study_survival_rows", &staging.join("survival_base.parquet"))?;
+            for (table, file) in
+                [("study_index", "index_delta.parquet"), ("study_survival_rows", "survival_delta.parquet")]
+            {
+                save(conn, &crate::db::render(q::CACHE_EMPTY, &[("table", table)]), &[], &staging.join(file))?;
+            }
+            save(conn, q::CACHE_EMPTY_SUPERSEDED, &[], &staging.join("superseded.parquet"))?;
+            let persons: i64 = conn.query_row(q::CACHE_PERSONS, [], |r| r.get(0)).ctx("study cache persons")?;
+            (persons.unsigned_abs(), 0)
         }
         Plan::Incremental(prev) => {
             for file in ["index_base.parquet", "survival_base.parquet"] {
@@ -377,20 +374,16 @@ pub fn write(store: &Store, conn: &Connection, name: &str, key: &str, plan: &Pla
             for (rows, file) in
                 [("study_index", "index_delta.parquet"), ("study_survival_rows", "survival_delta.parquet")]
             {
-                let query =
-                    crate::db::render(q::CACHE_DELTA, &[("rows", rows), ("previous", &literal(&prev.dir.join(file)))]);
-                copy(conn, &query, &staging.join(file))?;
+                let sql = crate::db::render(q::CACHE_DELTA, &[("rows", rows)]);
+                save(conn, &sql, &[&path_arg(&prev.dir.join(file))], &staging.join(file))?;
             }
-            let query =
-                crate::db::render(q::CACHE_SUPERSEDED, &[("previous", &literal(&prev.dir.join("superseded.parquet")))]);
-            copy(conn, &query, &staging.join("superseded.parquet"))?;
-            let superseded = staging.join("superseded.parquet");
-            let n = count(conn, &format!("SELECT count(*) FROM read_parquet({})", literal(&superseded)))?;
-            (prev.state.base_persons, n)
+            let previous = path_arg(&prev.dir.join("superseded.parquet"));
+            let superseded = save(conn, q::CACHE_SUPERSEDED, &[&previous], &staging.join("superseded.parquet"))?;
+            (prev.state.base_persons, superseded.rows)
         }
     };
-    copy(conn, "SELECT * FROM study_cells", &staging.join("cells.parquet"))?;
-    copy(conn, "SELECT * FROM study_survival", &staging.join("survival_counts.parquet"))?;
+    save_table(conn, "study_cells", &staging.join("cells.parquet"))?;
+    save_table(conn, "study_survival", &staging.join("survival_counts.parquet"))?;
     let id = format!("v{:06}", m.version);
     let state =
         State { id: id.clone(), store_version: m.version, key: key.to_owned(), base_persons, superseded_persons };
@@ -399,10 +392,8 @@ pub fn write(store: &Store, conn: &Connection, name: &str, key: &str, plan: &Pla
         fs_err::remove_dir_all(&target)?;
     }
     fs_err::rename(&staging, &target)?;
-    let text = serde_json::to_string_pretty(&state).map_err(|e| cache_err(&root, e))?;
-    let tmp = root.join("current.json.tmp");
-    fs_err::write(&tmp, text)?;
-    fs_err::rename(&tmp, root.join("current.json"))?;
+    let current = root.join("current.json");
+    crate::store::write_json_atomic(&current, &state).map_err(|e| cache_err(&current, e))?;
     crate::store::sync_dir(&root)?;
     for entry in fs_err::read_dir(&root)? {
         let entry = entry?;

@@ -1,2 +1,0 @@
--- Write a query's rows to a cache file.
-COPY ({{query}}) TO {{path}} (FORMAT parquet);

@@ -1,0 +1,2 @@
+-- No superseded persons: the list of a fresh cache.
+SELECT person_id FROM study_index LIMIT 0
