@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::db::{DbError, DbSettings, DuckContext};
 use crate::disclosure::{Cell, Reason, Relation, Rule, suppress};
 use crate::sql::export as q;
-use crate::store::{StoreError, write_parquet};
+use crate::store::{Stage, StoreError, write_parquet};
 
 /// Errors of an export.
 #[derive(Debug, thiserror::Error)]
@@ -235,11 +235,8 @@ pub fn export_tables(input: &Path, out: &Path, opts: TablesOptions, db: &DbSetti
             app.append_row(duckdb::params![row_no, reason.as_str()]).ctx("suppression pattern")?;
         }
     }
-    let staging = out.with_extension("staging");
-    if staging.exists() {
-        fs_err::remove_dir_all(&staging)?;
-    }
-    fs_err::create_dir_all(&staging)?;
+    let stage = Stage::beside(out)?;
+    let staging = stage.path();
     let base = i64::try_from(report.round_base).unwrap_or(1);
     let mut stmt = conn.prepare(q::TABLES_OUT).ctx("publishing the tables")?;
     let batches: Vec<RecordBatch> =
@@ -249,10 +246,10 @@ pub fn export_tables(input: &Path, out: &Path, opts: TablesOptions, db: &DbSetti
     write_csv(&staging.join("tables.csv"), &batches)?;
     let survival = input.join("survival.parquet");
     if survival.exists() {
-        collapse_survival(&conn, &survival, &staging, opts.min_count, &mut report)?;
+        collapse_survival(&conn, &survival, staging, opts.min_count, &mut report)?;
     }
-    write_docs(&staging, &report)?;
-    publish(&staging, out)?;
+    write_docs(staging, &report)?;
+    stage.replace(out)?;
     Ok(report)
 }
 
@@ -367,23 +364,6 @@ fn survival_batch(rows: &[SurvRow]) -> std::result::Result<RecordBatch, duckdb::
     fields.push(Field::new("upper", DataType::Float64, true));
     cols.push(std::sync::Arc::new(rows.iter().map(|r| r.upper).collect::<Float64Array>()));
     RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), cols)
-}
-
-/// Swap the finished staging folder in: the old export is renamed aside first and removed last,
-/// so a crash leaves either the old folder, or the new one (with the old beside it).
-pub(crate) fn publish(staging: &Path, out: &Path) -> Result<()> {
-    let old = out.with_extension("old");
-    if old.exists() {
-        fs_err::remove_dir_all(&old)?;
-    }
-    if out.exists() {
-        fs_err::rename(out, &old)?;
-    }
-    fs_err::rename(staging, out)?;
-    if old.exists() {
-        fs_err::remove_dir_all(&old)?;
-    }
-    Ok(())
 }
 
 /// Write batches as CSV with a header (also used by studies).

@@ -53,5 +53,14 @@ fn engine_covers_every_person_once_and_is_thread_count_independent() {
         "SELECT p.person_id, count(e.episode_id) FROM persons p LEFT JOIN care_episodes e USING (person_id) GROUP BY ALL",
     );
     assert_eq!(got, want);
-    assert_eq!(std::fs::read_dir(dir.join("results")).unwrap().count(), 2, "current.json and one run folder");
+    // The second run over the same store version and config got a fresh folder; the first is
+    // kept for readers that may still be on it.
+    assert_ne!(one.run, two.run, "a re-run never reuses the folder of the run it replaces");
+    let mut runs: Vec<String> = std::fs::read_dir(dir.join("results"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    runs.sort();
+    assert_eq!(runs, vec!["current.json".to_owned(), one.run.clone(), two.run.clone()]);
 }

@@ -273,7 +273,7 @@ fn a_killed_run_leaves_the_published_run_intact_and_the_next_run_completes() {
     }
     for at in ["ingested", "outcomes", "studies"] {
         let mut cmd = kohort();
-        cmd.env("KOHORT_ABORT_AT", at).arg("--quiet").arg("run").arg(&plan_a);
+        cmd.env("KOHORT_FAULT", format!("run:{at}")).arg("--quiet").arg("run").arg(&plan_a);
         let out = cmd.output().expect("run");
         assert!(!out.status.success() && out.status.code().is_none(), "{at}: the process was not killed");
         assert_eq!(published_intact(&root), "r000001", "{at}");

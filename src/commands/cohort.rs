@@ -30,17 +30,9 @@ pub fn run(args: &CohortArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         for (p, index, exit) in &cohort.members {
             let _ = writeln!(members, "{p},{index},{exit}");
         }
-        write_atomic(&out.join("members.csv"), members.as_bytes())?;
-        write_atomic(&out.join("attrition.csv"), csv.as_bytes())?;
+        crate::store::write_file_atomic(&out.join("members.csv"), members.as_bytes())?;
+        crate::store::write_file_atomic(&out.join("attrition.csv"), csv.as_bytes())?;
         ctx.printer.info(format_args!("{} members written to {}", cohort.members.len(), out.display()));
     }
     Ok(Outcome::Done)
-}
-
-/// Write a file whole: a temporary file, then a rename.
-fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp");
-    fs_err::write(&tmp, bytes)?;
-    fs_err::rename(&tmp, path)?;
-    Ok(())
 }

@@ -24,10 +24,8 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         &args.dir.join("export"),
         &args.dir.join("definitions"),
     ] {
-        if old.exists() {
-            fs_err::remove_dir_all(old)
-                .with_context(|| format!("clearing the previous demo in {}", args.dir.display()))?;
-        }
+        crate::store::publication::remove_if_present(old)
+            .with_context(|| format!("clearing the previous demo in {}", args.dir.display()))?;
     }
     fs_err::create_dir_all(&args.dir)?;
     let scenario = synth::load_scenario(&args.scenario)?;

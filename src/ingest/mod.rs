@@ -238,8 +238,8 @@ pub fn ingest(delivery_dir: &Path, store: &Store, key: &Key, opts: &IngestOption
                 rate * 100.0,
                 limit * 100.0
             ));
+            // The staged version is removed when `staging` goes out of scope.
             drop(conn);
-            fs_err::remove_dir_all(&staging.root)?;
             return Ok(report);
         }
     }

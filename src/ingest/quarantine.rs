@@ -11,7 +11,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 
 use super::{IngestError, Result};
 use crate::delivery::{TableFile, TableReader};
-use crate::store::write_parquet;
+use crate::store::{Stage, write_parquet};
 use crate::validate::Quarantined;
 
 const README: &str = "\
@@ -62,20 +62,11 @@ pub fn attach_records(file: &TableFile, delimiter: u8, rows: &mut [Quarantined])
 
 /// Write the quarantine of one delivery to `dir` (replacing an earlier one), atomically.
 pub fn write(dir: &Path, rows: &[Quarantined]) -> Result<PathBuf> {
-    let parent = dir.parent().unwrap_or(dir);
-    fs_err::create_dir_all(parent)?;
-    let tmp = parent.join(format!(".tmp-{}", std::process::id()));
-    if tmp.exists() {
-        fs_err::remove_dir_all(&tmp)?;
-    }
-    fs_err::create_dir_all(&tmp)?;
-    fs_err::write(tmp.join("README.txt"), README)?;
-    write_csv(&tmp.join("quarantine.csv"), rows)?;
-    write_parquet(&tmp.join("quarantine.parquet"), "quarantine.parquet", schema(), [batch(rows)?])?;
-    if dir.exists() {
-        fs_err::remove_dir_all(dir)?;
-    }
-    fs_err::rename(&tmp, dir)?;
+    let stage = Stage::beside(dir)?;
+    fs_err::write(stage.path().join("README.txt"), README)?;
+    write_csv(&stage.path().join("quarantine.csv"), rows)?;
+    write_parquet(&stage.path().join("quarantine.parquet"), "quarantine.parquet", schema(), [batch(rows)?])?;
+    stage.replace(dir)?;
     Ok(dir.to_owned())
 }
 

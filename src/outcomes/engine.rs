@@ -27,7 +27,8 @@ use super::config::{Family, OutcomeConfig};
 use super::incremental::{Plan, Previous, RUN_PERSONS};
 use super::timeline::PersonTimeline;
 use crate::db::{DbError, DbSettings, DuckContext};
-use crate::store::{FileEntry, Store, StoreError, write_parquet};
+use crate::store::publication::{Keep, Pointer};
+use crate::store::{FileEntry, Stage, Store, StoreError, write_parquet};
 use crate::timelines::Needs;
 
 /// Errors of an outcome run.
@@ -373,13 +374,13 @@ fn compute_and_publish(
     bar: &ProgressBar,
     previous: Option<&Previous>,
 ) -> Result<(RunManifest, u64)> {
-    let run = run_name(manifest.version, cfg);
     let results = store.root().join(area);
-    let staging = results.join(format!(".staging-{run}"));
-    if staging.exists() {
-        fs_err::remove_dir_all(&staging)?;
-    }
-    fs_err::create_dir_all(&staging)?;
+    crate::store::publication::create_private_dir_all(&results)?;
+    // A re-run over the same store version and config gets a fresh folder: a reader may be
+    // on the current one.
+    let run = crate::store::publication::fresh_name(&results, &run_name(manifest.version, cfg));
+    let stage = Stage::new(&results.join(format!(".staging-{run}")))?;
+    let staging = stage.path().to_owned();
     // rayon runs one bucket per thread, so each bucket's queries run on one DuckDB thread:
     // more would only contend for the same cores.
     let conn = crate::query::open_store(store, &DbSettings { threads: 1, ..db.clone() })?;
@@ -466,7 +467,10 @@ fn compute_and_publish(
         format: RESULTS_FORMAT,
     };
     write_json(&staging.join("run.json"), &m)?;
-    publish(&results, &staging, &m)?;
+    let previous = current_in(store, area)?.map(|p| p.run);
+    let current_json = results.join("current.json");
+    let pointer = Pointer::json(&current_json, &m)?;
+    stage.publish(&results, &m.run, &pointer, &Keep { previous: previous.as_deref(), is_generation: None })?;
     Ok((m, recomputed))
 }
 
@@ -494,8 +498,8 @@ fn whole_run_tables(
     db: &DbSettings,
 ) -> Result<WholeRun> {
     // Spill next to the staging folder (not inside it: it is published).
-    let spill = staging.with_extension("spill");
-    let conn = crate::db::open_at_spilling(db, &[version_dir, staging], Some(&spill))?;
+    let spill = Stage::new(&staging.with_extension("spill"))?;
+    let conn = crate::db::open_at_spilling(db, &[version_dir, staging], Some(spill.path()))?;
     conn.execute_batch(crate::sql::VIEWS).ctx("store views")?;
     for (table, sql) in result_views(tables, deltas, superseded, &BTreeMap::new()) {
         conn.execute_batch(&sql).ctx(format!("view of staged {table}"))?;
@@ -521,9 +525,7 @@ fn whole_run_tables(
         }
     }
     drop(conn);
-    if spill.exists() {
-        fs_err::remove_dir_all(&spill)?;
-    }
+    drop(spill);
     Ok(out)
 }
 
@@ -610,24 +612,6 @@ fn write_json(path: &Path, m: &RunManifest) -> Result<()> {
         .map_err(|e| EngineError::Manifest { path: path.to_owned(), message: e.to_string() })
 }
 
-/// Move the staged run into place and point `current.json` at it; drop older runs.
-fn publish(results: &Path, staging: &Path, m: &RunManifest) -> Result<()> {
-    let target = results.join(&m.run);
-    if target.exists() {
-        fs_err::remove_dir_all(&target)?;
-    }
-    fs_err::rename(staging, &target)?;
-    write_json(&results.join("current.json"), m)?;
-    for entry in fs_err::read_dir(results)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.file_type()?.is_dir() && name != m.run {
-            fs_err::remove_dir_all(entry.path())?;
-        }
-    }
-    Ok(())
-}
-
 /// The current run of a store, if outcomes were computed.
 pub fn current(store: &Store) -> Result<Option<RunManifest>> {
     current_in(store, RESULTS)
@@ -636,10 +620,5 @@ pub fn current(store: &Store) -> Result<Option<RunManifest>> {
 /// The current run of an area ([`AREAS`]), if there is one.
 pub fn current_in(store: &Store, area: &str) -> Result<Option<RunManifest>> {
     let path = store.root().join(area).join("current.json");
-    let text = match fs_err::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    serde_json::from_str(&text).map(Some).map_err(|e| EngineError::Manifest { path, message: e.to_string() })
+    crate::store::read_json(&path).map_err(|e| EngineError::Manifest { path, message: e.to_string() })
 }

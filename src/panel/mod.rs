@@ -29,7 +29,7 @@ pub use kanon::{KanonReport, Step, StepCount};
 use crate::db::{DbError, DbSettings, DuckContext};
 use crate::pseudonym::{Key, KeyError};
 use crate::sql::panel as q;
-use crate::store::{ParquetSink, Store};
+use crate::store::{ParquetSink, Stage, Store};
 
 /// Errors of a panel export.
 #[derive(Debug, thiserror::Error)]
@@ -155,14 +155,11 @@ pub fn export_panel(
         }
         ExportKey::Random => (Key::generate(), "random", None),
     };
-    let staging = out.with_extension("staging");
-    let spill = out.with_extension("spill");
-    for dir in [&staging, &spill] {
-        if dir.exists() {
-            fs_err::remove_dir_all(dir)?;
-        }
-        fs_err::create_dir_all(dir)?;
-    }
+    let stage = Stage::beside(out)?;
+    let staging = stage.path();
+    // DuckDB's spill files, removed however the export ends.
+    let spill_stage = Stage::new(&stage.path().with_extension("spill"))?;
+    let spill = spill_stage.path();
     let result = (|| -> Result<PanelReport> {
         let conn = crate::query::open_store(&store, db)?;
         let literal = spill.to_string_lossy().replace('\'', "''");
@@ -170,19 +167,13 @@ pub fn export_panel(
         let mut report = build(&conn, plan, &key_bytes)?;
         report.export_key = key_kind;
         report.export_key_fingerprint = fingerprint;
-        write(&conn, plan, &staging)?;
-        docs::write(&staging, plan, &report)?;
+        write(&conn, plan, staging)?;
+        docs::write(staging, plan, &report)?;
         Ok(report)
     })();
-    fs_err::remove_dir_all(&spill)?;
-    if result.is_err() {
-        fs_err::remove_dir_all(&staging)?;
-    }
+    drop(spill_stage);
     let report = result?;
-    crate::export::publish(&staging, out).map_err(|e| match e {
-        crate::export::ExportError::Io(e) => PanelError::Io(e),
-        other => PanelError::Format(out.to_owned(), other.to_string()),
-    })?;
+    stage.replace(out)?;
     Ok(report)
 }
 

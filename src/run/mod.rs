@@ -14,8 +14,8 @@
 //! A run killed at any moment leaves `current` on the previous run; what it ingested or
 //! recomputed before dying is itself published atomically in the store, so the next run
 //! picks up from there and publishes the same tables an uninterrupted run would have.
-//! (The kill tests stop a run at a named step with `KOHORT_ABORT_AT=ingested|outcomes|studies`,
-//! which aborts the process there as a SIGKILL would.)
+//! (The kill tests stop a run at a named step, `KOHORT_FAULT=run:ingested|run:outcomes|run:studies`
+//! or any step of the publication routine, in a build with the `fault-points` feature.)
 
 mod inbox;
 mod plan;
@@ -39,7 +39,8 @@ use crate::outcomes::engine::{self, RunMode};
 use crate::outcomes::kernels::{PersonOutcomes, compute, to_batches_for};
 use crate::outcomes::timeline::PersonTimeline;
 use crate::pseudonym::Key;
-use crate::store::{FileEntry, Store, StoreError, StoreLock};
+use crate::store::publication::{Keep, Pointer, fault};
+use crate::store::{FileEntry, Stage, Store, StoreError, StoreLock};
 
 /// Errors that stop a run (a refused delivery does not: it is reported).
 #[derive(Debug, thiserror::Error)]
@@ -313,7 +314,7 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
         return Ok(RunReport { published: None, deliveries, current: p.publish.join("current") });
     };
 
-    checkpoint("ingested");
+    fault("run:ingested");
 
     // 2. Outcomes.
     let kernel = |people: &[PersonTimeline]| {
@@ -339,7 +340,7 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
         }
     }
 
-    checkpoint("outcomes");
+    fault("run:outcomes");
 
     // 3. Nothing new since the published run: keep it.
     let config_hash = config_hash(plan, &cfg)?;
@@ -357,10 +358,9 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
 
     // 4. Studies into a staging folder, then the manifest, then the switch.
     fs_err::create_dir_all(&runs)?;
-    clear_staging(&runs)?;
     let id = next_run_id(&runs)?;
-    let staging = runs.join(format!(".staging-{id}"));
-    fs_err::create_dir_all(&staging)?;
+    let stage = Stage::new(&runs.join(format!(".staging-{id}")))?;
+    let staging = stage.path().to_owned();
     let mut studies = Vec::new();
     for file in &p.studies {
         let (dir, rows, mode) = crate::study::run_cached(&store, file, &staging, &opts.db, reuse)
@@ -411,21 +411,12 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
         studies,
     };
     write_json(&staging.join("run_manifest.json"), &m)?;
-    checkpoint("studies");
-    let target = runs.join(&id);
-    fs_err::rename(&staging, &target)?;
-    crate::store::sync_dir(&runs)?;
-    switch(&current, &id)?;
-    prune(&runs, &id)?;
+    fault("run:studies");
+    let previous = fs_err::read_link(&current).ok().and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let pointer = Pointer::Symlink { path: &current, target: Path::new("runs").join(&id) };
+    stage.publish(&runs, &id, &pointer, &Keep { previous: previous.as_deref(), is_generation: Some(is_run_id) })?;
     log.say(format_args!("published run {id}: {}", current.display()));
     Ok(RunReport { published: Some(m), deliveries, current })
-}
-
-/// Abort the process at `step` when `KOHORT_ABORT_AT` names it (kill tests).
-fn checkpoint(step: &str) {
-    if std::env::var("KOHORT_ABORT_AT").is_ok_and(|s| s == step) {
-        std::process::abort();
-    }
 }
 
 fn ingest_new(plan: &Plan, store: &Store, key: &Key, opts: &RunOptions, log: &mut Log) -> Result<Vec<DeliveryResult>> {
@@ -629,51 +620,20 @@ pub fn published(current: &Path) -> Result<Option<RunManifest>> {
     read_json(&current.join("run_manifest.json"))
 }
 
-/// Point `current` at `runs/<id>`: a new symlink renamed over the old one (atomic).
-fn switch(current: &Path, id: &str) -> Result<()> {
-    let tmp = current.with_file_name(".current.tmp");
-    if fs_err::symlink_metadata(&tmp).is_ok() {
-        fs_err::remove_file(&tmp)?;
-    }
-    std::os::unix::fs::symlink(Path::new("runs").join(id), &tmp)?;
-    fs_err::rename(&tmp, current)?;
-    if let Some(dir) = current.parent() {
-        crate::store::sync_dir(dir)?;
-    }
-    Ok(())
-}
-
-/// Keep the current run and the one before it (a reader may still be on it).
-fn prune(runs: &Path, current: &str) -> Result<()> {
-    let mut ids = run_ids(runs)?;
-    ids.sort();
-    let keep: Vec<&String> = ids.iter().rev().filter(|i| i.as_str() <= current).take(2).collect();
-    for id in ids.iter().filter(|i| !keep.contains(i)) {
-        fs_err::remove_dir_all(runs.join(id))?;
-    }
-    Ok(())
+/// Run folders are `r` and digits.
+fn is_run_id(name: &str) -> bool {
+    name.len() > 1 && name.starts_with('r') && name[1..].bytes().all(|b| b.is_ascii_digit())
 }
 
 fn run_ids(runs: &Path) -> Result<Vec<String>> {
     let mut ids = Vec::new();
     for entry in fs_err::read_dir(runs)? {
         let name = entry?.file_name().to_string_lossy().into_owned();
-        if name.starts_with('r') && name[1..].chars().all(|c| c.is_ascii_digit()) && name.len() > 1 {
+        if is_run_id(&name) {
             ids.push(name);
         }
     }
     Ok(ids)
-}
-
-/// Remove what killed runs left behind.
-fn clear_staging(runs: &Path) -> Result<()> {
-    for entry in fs_err::read_dir(runs)? {
-        let entry = entry?;
-        if entry.file_name().to_string_lossy().starts_with(".staging-") {
-            fs_err::remove_dir_all(entry.path())?;
-        }
-    }
-    Ok(())
 }
 
 fn next_run_id(runs: &Path) -> Result<String> {
@@ -681,13 +641,8 @@ fn next_run_id(runs: &Path) -> Result<String> {
     Ok(format!("r{:06}", last + 1))
 }
 
-fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>> {
-    let text = match fs_err::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    serde_json::from_str(&text).map(Some).map_err(|e| RunError::Json { path: path.to_owned(), message: e.to_string() })
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
+    crate::store::read_json(path).map_err(|e| RunError::Json { path: path.to_owned(), message: e.to_string() })
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {

@@ -106,49 +106,11 @@ pub struct HistoryEntry {
 impl Manifest {
     /// Read a manifest; `None` when the file does not exist.
     pub fn read(path: &Path) -> Result<Option<Self>> {
-        let text = match fs_err::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| StoreError::Manifest { path: path.to_owned(), message: e.to_string() })
+        super::publication::read_json(path).map_err(|e| match e {
+            super::publication::JsonError::Io(e) => StoreError::Io(e),
+            super::publication::JsonError::Parse { path, source } => {
+                StoreError::Manifest { path, message: source.to_string() }
+            }
+        })
     }
-
-    /// Write atomically: a temporary file, fsync, rename over the old one, fsync the folder.
-    pub fn write_atomic(&self, path: &Path) -> Result<()> {
-        let text = serde_json::to_string_pretty(self)
-            .map_err(|e| StoreError::Manifest { path: path.to_owned(), message: e.to_string() })?;
-        let tmp = path.with_extension("json.tmp");
-        {
-            let mut f = fs_err::File::create(&tmp)?;
-            std::io::Write::write_all(&mut f, text.as_bytes())?;
-            f.sync_all()?;
-        }
-        fs_err::rename(&tmp, path)?;
-        if let Some(dir) = path.parent() {
-            sync_dir(dir)?;
-        }
-        Ok(())
-    }
-}
-
-/// fsync a folder so a rename in it is durable.
-pub fn sync_dir(dir: &Path) -> Result<()> {
-    fs_err::File::open(dir)?.sync_all()?;
-    Ok(())
-}
-
-/// Write `value` as pretty JSON to `path` atomically: a temporary file beside it, fsync, rename.
-pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
-    let text =
-        serde_json::to_string_pretty(value).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-    let tmp = path.with_extension("json.tmp");
-    {
-        let mut f = fs_err::File::create(&tmp)?;
-        std::io::Write::write_all(&mut f, text.as_bytes())?;
-        f.sync_all()?;
-    }
-    fs_err::rename(&tmp, path)
 }

@@ -1,14 +1,17 @@
-//! Staging and atomic publication of a new data version.
+//! Staging and publication of a new data version, through [`super::publication`].
 
 use std::path::{Path, PathBuf};
 
-use super::manifest::sync_dir;
+use super::publication::{Keep, Pointer, Stage, publish_dir, sync_dir};
 use super::{FileEntry, Manifest, Result, Store, StoreLock};
 
-/// A work area for one new version, under `STORE/.staging/`.
+/// A work area for one new version, under `STORE/.staging/`: removed when dropped, so an
+/// ingest that fails (or returns early) leaves nothing behind.
 #[derive(Debug)]
 pub struct Staging {
-    /// The work area.
+    /// The work area (removed on drop).
+    work: Stage,
+    /// The work area's path.
     pub root: PathBuf,
     /// The version folder being built (renamed into `v/` on publication).
     pub version_dir: PathBuf,
@@ -20,16 +23,13 @@ impl Staging {
     /// Clear what killed runs left behind and start a fresh work area. The lock proves that
     /// no other writer is using `.staging/`.
     pub fn begin(store: &Store, _lock: &StoreLock) -> Result<Self> {
-        let staging = store.root().join(".staging");
-        if staging.exists() {
-            fs_err::remove_dir_all(&staging)?;
-        }
+        let work = Stage::new(&store.root().join(".staging"))?;
         let current = store.manifest()?.map_or(0, |m| m.version);
         let version = current.max(highest_version_dir(store)?) + 1;
-        let root = staging.join(format!("{version:06}"));
+        let root = work.path().join(format!("{version:06}"));
         let version_dir = root.join("data");
         fs_err::create_dir_all(&version_dir)?;
-        Ok(Self { root, version_dir, version })
+        Ok(Self { work, root, version_dir, version })
     }
 
     /// Hard-link (or copy, across file systems) the files of other sources from the current
@@ -63,17 +63,15 @@ fn highest_version_dir(store: &Store) -> Result<u64> {
     Ok(highest)
 }
 
-/// Publish: move the staged version into `v/`, move staged change files into `changes/`,
-/// swap the manifest atomically, then remove versions older than the previous one.
+/// Publish: move staged change files into `changes/`, move the staged version into `v/`,
+/// switch `manifest.json` to it, then remove versions older than the previous one that no
+/// reader holds.
 pub fn publish(store: &Store, staging: Staging, manifest: &Manifest) -> Result<()> {
-    let versions = store.root().join("v");
-    fs_err::create_dir_all(&versions)?;
-    let target = store.version_dir(staging.version);
-    sync_tree(&staging.version_dir)?;
-    fs_err::rename(&staging.version_dir, &target)?;
-    sync_dir(&versions)?;
+    let previous = store.manifest()?.map(|m| format!("{:06}", m.version));
     let staged_changes = staging.root.join("changes");
     if staged_changes.exists() {
+        // Change files of a version that never becomes current name persons to recompute:
+        // harmless (they are recomputed to the same rows) and pruned with the rest.
         let changes = store.root().join("changes");
         fs_err::create_dir_all(&changes)?;
         for entry in fs_err::read_dir(&staged_changes)? {
@@ -82,33 +80,15 @@ pub fn publish(store: &Store, staging: Staging, manifest: &Manifest) -> Result<(
         }
         sync_dir(&changes)?;
     }
-    manifest.write_atomic(&store.manifest_path())?;
-    fs_err::remove_dir_all(&staging.root)?;
-    collect_garbage(store, manifest.version)
-}
-
-/// fsync every folder of a tree (files were synced as they were written).
-fn sync_tree(dir: &Path) -> Result<()> {
-    for entry in fs_err::read_dir(dir)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            sync_tree(&entry.path())?;
-        }
-    }
-    sync_dir(dir)
-}
-
-/// Keep the current and the previous version (a reader may still be on it); drop the rest.
-fn collect_garbage(store: &Store, current: u64) -> Result<()> {
-    let v = store.root().join("v");
-    let mut versions: Vec<u64> =
-        fs_err::read_dir(&v)?.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect();
-    versions.sort_unstable();
-    let keep_from = versions.iter().rev().filter(|n| **n < current).copied().next().unwrap_or(current);
-    for n in versions {
-        if n < keep_from || n > current {
-            fs_err::remove_dir_all(store.version_dir(n))?;
-        }
-    }
+    let manifest_path = store.manifest_path();
+    let pointer = Pointer::json(&manifest_path, manifest)?;
+    let keep = Keep { previous: previous.as_deref(), is_generation: Some(is_version) };
+    publish_dir(&staging.version_dir, &store.root().join("v"), &format!("{:06}", staging.version), &pointer, &keep)?;
+    drop(staging.work);
     Ok(())
+}
+
+/// Version folders are named by six or more digits.
+fn is_version(name: &str) -> bool {
+    name.len() >= 6 && name.bytes().all(|b| b.is_ascii_digit())
 }

@@ -34,7 +34,8 @@ use crate::cohort::CohortDef;
 use crate::db::{DbSettings, DuckContext};
 use crate::outcomes::engine::{self, RunManifest};
 use crate::sql::study as q;
-use crate::store::{FileEntry, Store};
+use crate::store::publication::{Keep, Pointer};
+use crate::store::{FileEntry, Stage, Store};
 
 /// The layout of the cache's files; part of the key, so a cache of another layout is rebuilt.
 pub const CACHE_FORMAT: u32 = 1;
@@ -117,12 +118,7 @@ pub fn key(store: &Store, study_text: &str, cohorts: &[(PathBuf, CohortDef)]) ->
 /// The cache state of a study, if there is one.
 pub fn current(store: &Store, name: &str) -> Result<Option<State>, StudyError> {
     let path = store.root().join(DIR).join(name).join("current.json");
-    let text = match fs_err::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    serde_json::from_str(&text).map(Some).map_err(|e| cache_err(&path, e))
+    crate::store::read_json(&path).map_err(|e| cache_err(&path, e))
 }
 
 /// Whether a study over these cohorts can be updated from a cache: every cohort is defined in
@@ -349,11 +345,8 @@ fn save_table(conn: &Connection, table: &str, to: &Path) -> Result<FileEntry, St
 pub fn write(store: &Store, conn: &Connection, name: &str, key: &str, plan: &Plan) -> Result<(), StudyError> {
     let m = store.require_manifest()?;
     let root = store.root().join(DIR).join(name);
-    let staging = root.join(".staging");
-    if staging.exists() {
-        fs_err::remove_dir_all(&staging)?;
-    }
-    fs_err::create_dir_all(&staging)?;
+    let stage = Stage::new(&root.join(".staging"))?;
+    let staging = stage.path();
     let (base_persons, superseded_persons) = match plan {
         Plan::Full(_) => {
             save_table(conn, "study_index", &staging.join("index_base.parquet"))?;
@@ -384,22 +377,12 @@ pub fn write(store: &Store, conn: &Connection, name: &str, key: &str, plan: &Pla
     };
     save_table(conn, "study_cells", &staging.join("cells.parquet"))?;
     save_table(conn, "study_survival", &staging.join("survival_counts.parquet"))?;
-    let id = format!("v{:06}", m.version);
+    let id = crate::store::publication::fresh_name(&root, &format!("v{:06}", m.version));
+    let previous = current(store, name).ok().flatten().map(|s| s.id);
     let state =
         State { id: id.clone(), store_version: m.version, key: key.to_owned(), base_persons, superseded_persons };
-    let target = root.join(&id);
-    if target.exists() {
-        fs_err::remove_dir_all(&target)?;
-    }
-    fs_err::rename(&staging, &target)?;
     let current = root.join("current.json");
-    crate::store::write_json_atomic(&current, &state).map_err(|e| cache_err(&current, e))?;
-    crate::store::sync_dir(&root)?;
-    for entry in fs_err::read_dir(&root)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() && entry.file_name().to_string_lossy() != id {
-            fs_err::remove_dir_all(entry.path())?;
-        }
-    }
+    let pointer = Pointer::json(&current, &state).map_err(|e| cache_err(&current, e))?;
+    stage.publish(&root, &id, &pointer, &Keep { previous: previous.as_deref(), is_generation: None })?;
     Ok(())
 }

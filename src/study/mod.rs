@@ -228,11 +228,8 @@ fn build(
     let schema = stmt.schema();
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let dir = out.join(&def.name);
-    let staging = dir.with_extension("staging");
-    if staging.exists() {
-        fs_err::remove_dir_all(&staging)?;
-    }
-    fs_err::create_dir_all(&staging)?;
+    let stage = crate::store::Stage::beside(&dir)?;
+    let staging = stage.path();
     let survival = survival_tables(&conn, &def.name)?;
     // Four files, written side by side.
     let (tables, survival_files) = rayon::join(
@@ -265,10 +262,7 @@ fn build(
     );
     tables?;
     survival_files?;
-    if dir.exists() {
-        fs_err::remove_dir_all(&dir)?;
-    }
-    fs_err::rename(&staging, &dir)?;
+    stage.replace(&dir)?;
     Ok((dir, rows as u64, mode))
 }
 
