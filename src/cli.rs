@@ -31,6 +31,10 @@ pub struct GlobalArgs {
     /// No progress bars or messages on stderr (results still go to stdout).
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Create files readable by the owner's group too (0640 files, 0750 folders) instead of the
+    /// owner only (0600, 0700). The store and the quarantine hold pseudonyms and raw ids.
+    #[arg(long, global = true)]
+    pub group_readable: bool,
 }
 
 /// The subcommands.
@@ -313,6 +317,9 @@ pub struct VerifyArgs {
     /// The store folder.
     #[arg(long)]
     pub store: PathBuf,
+    /// Also check the published run of this folder (a plan's `publish`).
+    #[arg(long)]
+    pub publish: Option<PathBuf>,
 }
 
 /// File formats synth can write.

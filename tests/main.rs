@@ -8,6 +8,7 @@ mod engine;
 mod export;
 mod ingest;
 mod kernels;
+mod kill;
 mod linkage;
 mod outcomes;
 mod panel;

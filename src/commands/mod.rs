@@ -42,6 +42,7 @@ pub struct Ctx {
 
 /// Build the shared context and run the chosen command.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    crate::store::publication::restrict_new_files(cli.global.group_readable);
     let threads = cli.global.threads.unwrap_or_else(default_threads).max(1);
     // One thread setting for both pools; ignore "already built" (tests call run twice).
     let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();

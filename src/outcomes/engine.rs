@@ -115,6 +115,12 @@ fn format_one() -> u32 {
 }
 
 impl RunManifest {
+    /// Every file of the run, relative to its folder.
+    pub fn files(&self) -> Vec<FileEntry> {
+        let listed = self.tables.values().chain(self.deltas.values()).chain(self.superseded_in.values()).flatten();
+        listed.chain(&self.superseded).cloned().collect()
+    }
+
     /// The `CREATE VIEW` statement of every result table, by name.
     pub fn views(&self) -> Vec<(String, String)> {
         result_views(&self.tables, &self.deltas, !self.superseded.is_empty(), &self.superseded_in)
@@ -610,6 +616,18 @@ fn household_delta(
 fn write_json(path: &Path, m: &RunManifest) -> Result<()> {
     crate::store::write_json_atomic(path, m)
         .map_err(|e| EngineError::Manifest { path: path.to_owned(), message: e.to_string() })
+}
+
+/// Check the current run of an area: its folder is there and every file matches its recorded
+/// size and SHA-256. The run and the files checked, or `None` without a run.
+pub fn verify_current(store: &Store, area: &str) -> Result<Option<(String, usize)>> {
+    let Some(run) = current_in(store, area)? else { return Ok(None) };
+    let dir = store.root().join(area).join(&run.run);
+    let n = crate::store::verify_files(&dir, &run.files()).map_err(|problem| StoreError::Corrupt {
+        store: store.root().to_owned(),
+        problem: format!("{area} run {}: {problem}", run.run),
+    })?;
+    Ok(Some((run.run, n)))
 }
 
 /// The current run of a store, if outcomes were computed.

@@ -412,7 +412,8 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
     };
     write_json(&staging.join("run_manifest.json"), &m)?;
     fault("run:studies");
-    let previous = fs_err::read_link(&current).ok().and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let previous =
+        fs_err::read_link(&current).ok().and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()));
     let pointer = Pointer::Symlink { path: &current, target: Path::new("runs").join(&id) };
     stage.publish(&runs, &id, &pointer, &Keep { previous: previous.as_deref(), is_generation: Some(is_run_id) })?;
     log.say(format_args!("published run {id}: {}", current.display()));
@@ -613,6 +614,21 @@ fn file_entry(path: &Path, rel: &str) -> Result<FileEntry> {
         bytes: bytes.len() as u64,
         sha256: hex::encode(Sha256::digest(&bytes)),
     })
+}
+
+/// Check the published run of `publish`: `current` names a run whose manifest lists files
+/// that are all there with their recorded size and SHA-256. The run and the files checked,
+/// or `None` when nothing was published yet.
+pub fn verify_published(publish: &Path) -> Result<Option<(String, usize)>> {
+    let current = publish.join("current");
+    if fs_err::symlink_metadata(&current).is_err() {
+        return Ok(None);
+    }
+    let corrupt = |problem: String| RunError::Store(StoreError::Corrupt { store: publish.to_owned(), problem });
+    let m = published(&current)?.ok_or_else(|| corrupt(format!("{} names no run", current.display())))?;
+    let files: Vec<FileEntry> = m.studies.iter().flat_map(|s| s.files.iter().cloned()).collect();
+    let n = crate::store::verify_files(&current, &files).map_err(|p| corrupt(format!("run {}: {p}", m.run)))?;
+    Ok(Some((m.run, n)))
 }
 
 /// The manifest of the published run, if any.

@@ -19,8 +19,8 @@
 
 mod lock;
 mod manifest;
-mod publish;
 pub mod publication;
+mod publish;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -142,22 +142,25 @@ impl Store {
         let dir = self.version_dir(manifest.version);
         let mut checked = 0;
         for (source, entry) in &manifest.sources {
-            for f in &entry.files {
-                let path = dir.join(&f.path);
-                let bytes = fs_err::read(&path).map_err(|e| StoreError::Corrupt {
-                    store: self.root.clone(),
-                    problem: format!("source {source}: {e}"),
-                })?;
-                let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-                if sha != f.sha256 || bytes.len() as u64 != f.bytes {
-                    return Err(StoreError::Corrupt {
-                        store: self.root.clone(),
-                        problem: format!("{} does not match its recorded SHA-256", path.display()),
-                    });
-                }
-                checked += 1;
-            }
+            checked += verify_files(&dir, &entry.files).map_err(|problem| StoreError::Corrupt {
+                store: self.root.clone(),
+                problem: format!("source {source}: {problem}"),
+            })?;
         }
         Ok(checked)
     }
+}
+
+/// Check files listed relative to `dir` against their recorded size and SHA-256; the number
+/// checked, or what does not match.
+pub fn verify_files(dir: &Path, files: &[FileEntry]) -> std::result::Result<usize, String> {
+    for f in files {
+        let path = dir.join(&f.path);
+        let bytes = fs_err::read(&path).map_err(|e| e.to_string())?;
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+        if sha != f.sha256 || bytes.len() as u64 != f.bytes {
+            return Err(format!("{} does not match its recorded SHA-256", path.display()));
+        }
+    }
+    Ok(files.len())
 }

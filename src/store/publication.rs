@@ -118,7 +118,8 @@ pub fn publish_dir(staged: &Path, area: &Path, name: &str, pointer: &Pointer<'_>
 #[must_use]
 pub fn fresh_name(area: &Path, base: &str) -> String {
     let taken = |n: &str| {
-        fs_err::symlink_metadata(area.join(n)).is_ok() || fs_err::symlink_metadata(area.join(format!(".trash-{n}"))).is_ok()
+        fs_err::symlink_metadata(area.join(n)).is_ok()
+            || fs_err::symlink_metadata(area.join(format!(".trash-{n}"))).is_ok()
     };
     if !taken(base) {
         return base.to_owned();
@@ -202,7 +203,9 @@ pub fn prune(area: &Path, current: &str, keep: &Keep<'_>) -> io::Result<()> {
         }
         let Some(_held) = Lease::exclusive(&entry.path())? else { continue };
         let trash = area.join(format!(".trash-{name}"));
+        fault("prune:before-rename");
         fs_err::rename(entry.path(), &trash)?;
+        fault("prune:before-remove");
         remove_if_present(&trash)?;
         remove_if_present(&lease_file(&entry.path()))?;
     }
@@ -285,13 +288,7 @@ fn aside_path(out: &Path) -> PathBuf {
 
 /// Exchange two paths atomically; where the file system cannot, rename `out` aside first.
 fn swap(staged: &Path, out: &Path) -> io::Result<()> {
-    match rustix::fs::renameat_with(
-        rustix::fs::CWD,
-        staged,
-        rustix::fs::CWD,
-        out,
-        rustix::fs::RenameFlags::EXCHANGE,
-    ) {
+    match rustix::fs::renameat_with(rustix::fs::CWD, staged, rustix::fs::CWD, out, rustix::fs::RenameFlags::EXCHANGE) {
         Ok(()) => Ok(()),
         Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS || e == rustix::io::Errno::NOTSUP => {
             let aside = aside_path(out);
@@ -373,7 +370,18 @@ pub fn sync_tree(dir: &Path) -> io::Result<()> {
     sync_dir(dir)
 }
 
-/// Create a folder and its parents, owner-only unless the process umask allows more.
+/// Make every file and folder this process creates from now on owner-only (0600 / 0700), or
+/// readable by the owner's group too (0640 / 0750): the process umask, which also covers
+/// what DuckDB and the Parquet writer create.
+pub fn restrict_new_files(group_readable: bool) {
+    let mask: libc::mode_t = if group_readable { 0o027 } else { 0o077 };
+    // SAFETY: umask only swaps the process's file-creation mask; it cannot fail.
+    unsafe {
+        libc::umask(mask);
+    }
+}
+
+/// Create a folder and its parents (their mode follows [`restrict_new_files`]).
 pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
     fs_err::create_dir_all(dir)
 }

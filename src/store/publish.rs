@@ -79,6 +79,7 @@ pub fn publish(store: &Store, staging: Staging, manifest: &Manifest) -> Result<(
             fs_err::rename(entry.path(), changes.join(entry.file_name()))?;
         }
         sync_dir(&changes)?;
+        super::publication::fault("store:after-changes");
     }
     let manifest_path = store.manifest_path();
     let pointer = Pointer::json(&manifest_path, manifest)?;

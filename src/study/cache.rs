@@ -33,6 +33,7 @@ use super::StudyError;
 use crate::cohort::CohortDef;
 use crate::db::{DbSettings, DuckContext};
 use crate::outcomes::engine::{self, RunManifest};
+use crate::query::StoreConnection;
 use crate::sql::study as q;
 use crate::store::publication::{Keep, Pointer};
 use crate::store::{FileEntry, Stage, Store};
@@ -225,10 +226,15 @@ pub struct ReadNow {
 }
 
 /// A connection whose store and result views hold only the changed persons' rows.
-pub fn open_changed(store: &Store, prev: &Previous, db: &DbSettings, now: ReadNow) -> Result<Connection, StudyError> {
+pub fn open_changed(
+    store: &Store,
+    prev: &Previous,
+    db: &DbSettings,
+    now: ReadNow,
+) -> Result<StoreConnection, StudyError> {
     let version_dir = store.current_dir()?;
     let run_dir = store.root().join(engine::RESULTS).join(&prev.run.run);
-    let conn = crate::db::open_at(db, &[&version_dir, &run_dir])?;
+    let conn = StoreConnection::over(|dirs| Ok(crate::db::open_at(db, dirs)?), &[&version_dir, &run_dir])?;
     conn.execute_batch(q::CHANGED_SETUP).ctx("study: changed persons")?;
     for (table, ids) in
         [("study_changed", &prev.changed), ("study_relocated", &prev.relocated), ("study_recared", &prev.recared)]
