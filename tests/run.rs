@@ -367,3 +367,155 @@ fn cron_behaviour_lock_quiet_log_refusals_and_exit_codes() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.toml") && err.contains("frobnicate"), "{err}");
 }
+
+/// Files and bytes in `STORE/changes/`.
+fn changes_size(root: &Path) -> (u64, u64) {
+    let Ok(dir) = std::fs::read_dir(root.join("store/changes")) else { return (0, 0) };
+    dir.map(|e| e.expect("entry").metadata().expect("meta").len()).fold((0, 0), |(n, b), len| (n + 1, b + len))
+}
+
+#[test]
+fn change_lists_stay_bounded_over_twenty_quarterly_deliveries() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let all = proeftuinen(&tmp.path().join("synth"));
+    let sites: Vec<&String> = all.keys().take(2).collect();
+    let quarters: Vec<&String> = all[sites[0]].keys().take(10).collect();
+    let root = tmp.path().join("r");
+    let plan_r = plan(&root, tmp.path());
+    let (mut most, mut modes) = ((0, 0), Vec::new());
+    for q in &quarters {
+        for s in &sites {
+            deliver(&root, s, q, &all[*s][*q]);
+        }
+        let out = run(&plan_r, &[]);
+        assert_eq!(out.status.code(), Some(0), "{q}: {}", String::from_utf8_lossy(&out.stderr));
+        let size = changes_size(&root);
+        most = most.max(size);
+        // The outcome run and the study cache both reflect the current store version: no
+        // change list is needed any more.
+        assert_eq!(size, (0, 0), "{q}: change lists left behind");
+        modes.push(manifest(&root)["outcomes"]["mode"].as_str().expect("mode").to_owned());
+    }
+    assert_eq!(quarters.len() * sites.len(), 20);
+    // Pruning never cost an incremental run its change lists.
+    assert!(modes[1..].iter().all(|m| m.starts_with("incremental")), "{modes:?}");
+    let history =
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(root.join("store/manifest.json")).expect("m"))
+            .expect("json")["history"]
+            .as_array()
+            .expect("history")
+            .len();
+    assert_eq!(history, 20, "every delivery is still in the history");
+}
+
+#[test]
+fn change_lists_a_consumer_still_needs_are_kept() {
+    // An outcome run at the first version, then two more deliveries ingested without a run:
+    // both lists are needed by the next incremental run and stay; the run then prunes them.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let all = proeftuinen(&tmp.path().join("synth"));
+    let site = all.keys().next().expect("site").clone();
+    let root = tmp.path().join("r");
+    let plan_r = plan(&root, tmp.path());
+    deliver(&root, &site, "2023Q1", &all[&site]["2023Q1"]);
+    assert_eq!(run(&plan_r, &[]).status.code(), Some(0));
+    for q in ["2023Q2", "2023Q3"] {
+        ingest_cmd(&all[&site][q], &root.join("store"), tmp.path()).assert().code(0);
+    }
+    kohort().args(["--quiet", "linkage", "--store"]).arg(root.join("store")).assert().code(0);
+    assert_eq!(changes_size(&root).0, 2, "the lists of versions 2 and 3 wait for the next run");
+    deliver(&root, &site, "2023Q4", &all[&site]["2023Q4"]);
+    let out = run(&plan_r, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let mode = manifest(&root)["outcomes"]["mode"].as_str().expect("mode").to_owned();
+    assert!(mode.starts_with("incremental"), "the kept lists made an incremental run possible: {mode}");
+    assert_eq!(changes_size(&root), (0, 0));
+}
+
+/// Published study rows (tables.csv) as (count, denominator), `None` when suppressed.
+fn published_cells(path: &Path) -> Vec<(Option<u64>, Option<u64>)> {
+    let mut r = csv::Reader::from_path(path).expect("tables.csv");
+    let headers = r.headers().expect("headers").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let (c, d) = (col("count"), col("denominator"));
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("record");
+            (rec[c].parse().ok(), rec[d].parse().ok())
+        })
+        .collect()
+}
+
+#[test]
+fn a_run_publishes_only_disclosure_controlled_tables_and_keeps_the_raw_ones_in_the_store() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let all = proeftuinen(&tmp.path().join("synth"));
+    let root = tmp.path().join("r");
+    let panel = Path::new(env!("CARGO_MANIFEST_DIR")).join("panels/spells_person_year.toml");
+    let plan_r =
+        plan_with(&root, tmp.path(), &format!("panels = [\"{}\"]\n[export]\nmin_count = 12\n", panel.display()));
+    for site in all.keys().take(3) {
+        deliver(&root, site, "2023Q4", &all[site]["2023Q4"]);
+    }
+    let out = run(&plan_r, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let current = root.join("published/current");
+    let raw = root.join("store/study_tables/small_monitor");
+    // The raw tables hold small cells (that is why they are not published) ...
+    let raw_cells = published_cells(&raw.join("tables.csv"));
+    let small = raw_cells.iter().filter(|(c, d)| c.zip(*d).is_some_and(|(c, d)| c < 12 || d - c < 12)).count();
+    assert!(small > 50, "the raw tables have {small} cells under the minimum");
+    // ... none of which reaches the published run: every published cell has a count and a
+    // complement of at least the plan's minimum.
+    let cells = published_cells(&current.join("small_monitor/tables.csv"));
+    assert_eq!(cells.len(), raw_cells.len(), "one published row per study row");
+    for (c, d) in &cells {
+        match (c, d) {
+            (Some(c), Some(d)) => assert!(*c >= 12 && d - c >= 12, "published {c}/{d}"),
+            (None, None) => {}
+            other => panic!("half a suppressed cell: {other:?}"),
+        }
+    }
+    assert!(cells.iter().any(|(c, _)| c.is_none()) && cells.iter().any(|(c, _)| c.is_some()));
+    // What is published is exactly `kohort export tables` of the raw tables.
+    let again = tmp.path().join("again");
+    kohort()
+        .args(["--quiet", "export", "tables", "--min-count", "12", "--in"])
+        .arg(&raw)
+        .arg("--out")
+        .arg(&again)
+        .assert()
+        .code(0);
+    for f in ["tables.csv", "tables.parquet", "survival.csv", "codebook.md", "disclosure_report.json"] {
+        assert_eq!(sha(&current.join("small_monitor").join(f)), sha(&again.join(f)), "{f}");
+    }
+    // The panel is there, and the manifest's hashes hold.
+    let m = manifest(&root);
+    assert_eq!(m["parameters"]["export.min_count"], "12");
+    let panel_files: Vec<&str> =
+        m["panels"][0]["files"].as_array().expect("files").iter().map(|f| f["path"].as_str().expect("p")).collect();
+    assert!(panel_files.contains(&"panels/spells_person_year/panel.parquet"), "{panel_files:?}");
+    assert!(panel_files.contains(&"panels/spells_person_year/disclosure_report.json"), "{panel_files:?}");
+    let verify = kohort()
+        .args(["--quiet", "verify", "--store"])
+        .arg(root.join("store"))
+        .arg("--publish")
+        .arg(root.join("published"))
+        .output()
+        .expect("verify");
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    let said = String::from_utf8_lossy(&verify.stdout);
+    let files = m["studies"][0]["files"].as_array().expect("f").len() + panel_files.len();
+    assert!(said.contains(&format!("ok: {files} files of published run r000001")), "{said}");
+    // A published file that changed afterwards is found.
+    std::fs::write(current.join("small_monitor/tables.csv"), "tampered").expect("tamper");
+    let verify = kohort()
+        .args(["--quiet", "verify", "--store"])
+        .arg(root.join("store"))
+        .arg("--publish")
+        .arg(root.join("published"))
+        .output()
+        .expect("verify");
+    assert_eq!(verify.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&verify.stderr).contains("small_monitor/tables.csv"));
+}

@@ -394,3 +394,96 @@ fn killed_mid_ingest_the_previous_store_stays_intact_and_a_rerun_completes() {
     Store::at(&store).verify().expect("verify");
     assert!(!store.join(".staging").exists() || std::fs::read_dir(store.join(".staging")).unwrap().next().is_none());
 }
+
+/// Every file and folder under `dir` with its permission bits.
+fn modes(dir: &Path) -> Vec<(PathBuf, u32)> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut out = vec![(dir.to_owned(), std::fs::metadata(dir).unwrap().permissions().mode() & 0o777)];
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            out.extend(modes(&e.path()));
+        } else if e.file_type().unwrap().is_file() {
+            out.push((e.path(), e.metadata().unwrap().permissions().mode() & 0o777));
+        }
+    }
+    out
+}
+
+#[test]
+fn store_quarantine_and_exports_are_owner_only_unless_group_readable_is_asked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    // A delivery with a bad row, so there is a quarantine too.
+    let d = write_delivery(
+        &tmp.path().join("d"),
+        "prov-a",
+        "2026Q3",
+        "2026-10-01",
+        &with_row("persons", "999,notadate,f,,"),
+    );
+    assert_eq!(ingest(&d, &store, tmp.path()).status.code(), Some(1));
+    kohort().args(["--quiet", "outcomes", "--store"]).arg(&store).assert().code(0);
+    let quarantine = tmp.path().join("s-quarantine");
+    let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/small_monitor.toml");
+    let (studies, export) = (tmp.path().join("studies"), tmp.path().join("export"));
+    kohort()
+        .args(["--quiet", "study"])
+        .arg(&study)
+        .arg("--store")
+        .arg(&store)
+        .arg("--out")
+        .arg(&studies)
+        .assert()
+        .code(0);
+    kohort()
+        .args(["--quiet", "export", "tables", "--in"])
+        .arg(studies.join("small_monitor"))
+        .arg("--out")
+        .arg(&export)
+        .assert()
+        .code(0);
+    let mut seen = 0;
+    for dir in [&store, &quarantine, &studies, &export] {
+        for (path, mode) in modes(dir) {
+            assert_eq!(mode & 0o077, 0, "{} is {mode:o}: readable by others", path.display());
+            seen += 1;
+        }
+    }
+    assert!(seen > 40, "{seen}");
+    // Asked for: group-readable, never world-readable.
+    let shared = tmp.path().join("shared");
+    let out = kohort()
+        .arg("--group-readable")
+        .args(["--quiet", "ingest"])
+        .arg(&d)
+        .arg("--store")
+        .arg(&shared)
+        .arg("--key")
+        .arg(key_file(tmp.path()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let all = modes(&shared);
+    assert!(all.iter().all(|(_, m)| m & 0o007 == 0), "{all:?}");
+    assert!(all.iter().any(|(p, m)| p.ends_with("manifest.json") && m & 0o040 != 0), "{all:?}");
+}
+
+#[test]
+fn verify_finds_a_current_outcome_run_whose_folder_is_gone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let d = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
+    assert_eq!(ingest(&d, &store, tmp.path()).status.code(), Some(0));
+    kohort().args(["--quiet", "outcomes", "--store"]).arg(&store).assert().code(0);
+    let ok = kohort().args(["verify", "--store"]).arg(&store).output().unwrap();
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("of results run v000001-"), "{ok:?}");
+    // What a kill between removing a run folder and renaming its successor left on old
+    // versions: current.json naming a folder that is not there.
+    let current: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.join("results/current.json")).unwrap()).unwrap();
+    std::fs::remove_dir_all(store.join("results").join(current["run"].as_str().unwrap())).unwrap();
+    let out = kohort().args(["verify", "--store"]).arg(&store).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("results run v000001-"), "{out:?}");
+}

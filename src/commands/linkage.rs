@@ -29,6 +29,7 @@ pub fn run(args: &LinkageArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     let run = engine::run_in(&store, engine::LINKAGE, &cfg, &ctx.db, &kernel, &bar).context("linking generations")?;
     bar.finish_and_clear();
     let format = if args.json { Format::Json } else { Format::Table };
+    crate::study::cache::prune_changes(&store).context("removing change lists no longer needed")?;
     let conn = query::open_store(&store, &ctx.db)?;
     ctx.printer.info(format_args!(
         "linkage run {} over {} persons, outcome age {}, relation kinds {}",

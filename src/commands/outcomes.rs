@@ -63,6 +63,7 @@ pub fn compute_and_summarise(
     )
     .context("computing outcomes")?;
     bar.finish_and_clear();
+    crate::study::cache::prune_changes(store).context("removing change lists no longer needed")?;
     match mode {
         engine::RunMode::UpToDate => ctx.printer.info("the current run is up to date"),
         engine::RunMode::Incremental { changed, recomputed, compacted } => {

@@ -4,9 +4,12 @@
 //!
 //! ```text
 //! PUBLISH/current -> runs/r000007         symlink, replaced atomically at the very end
-//! PUBLISH/runs/r000007/<study>/tables.parquet, tables.csv
+//! PUBLISH/runs/r000007/<study>/           the study's disclosure-controlled export (tables,
+//!                                         survival, codebook, disclosure report, readers)
+//! PUBLISH/runs/r000007/panels/<panel>/    each panel of the plan (`kohort export panel`)
 //! PUBLISH/runs/r000007/run_manifest.json  inputs and their hashes, config hash, version,
-//!                                         parameters, times, row counts
+//!                                         parameters, times, row counts, every published file
+//! STORE/study_tables/<study>/             the raw study tables (never published)
 //! PUBLISH/state.json                      deliveries refused (not validated again until
 //!                                         their files change)
 //! STORE/.run.lock                         one `kohort run` at a time
@@ -30,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use inbox::{Found, Refused};
-pub use plan::{Plan, PlanFile};
+pub use plan::{ExportSettings, Plan, PlanFile};
 
 use crate::db::DbSettings;
 use crate::ingest::{IngestError, IngestOptions};
@@ -80,6 +83,22 @@ pub enum RunError {
         path: PathBuf,
         /// Why.
         source: Box<crate::study::StudyError>,
+    },
+    /// A study's export failed.
+    #[error("exporting study {path}: {source}")]
+    Export {
+        /// The study file.
+        path: PathBuf,
+        /// Why.
+        source: Box<crate::export::ExportError>,
+    },
+    /// A panel failed.
+    #[error("panel {path}: {source}")]
+    Panel {
+        /// The panel file.
+        path: PathBuf,
+        /// Why.
+        source: Box<crate::panel::PanelError>,
     },
     /// The key file could not be read.
     #[error(transparent)]
@@ -236,8 +255,11 @@ pub struct RunManifest {
     pub deliveries: Vec<DeliveryResult>,
     /// The outcome step.
     pub outcomes: OutcomeStep,
-    /// The studies.
+    /// The studies: their disclosure-controlled exports.
     pub studies: Vec<StudyResult>,
+    /// The panels of the plan.
+    #[serde(default)]
+    pub panels: Vec<StudyResult>,
 }
 
 /// What a run did.
@@ -353,6 +375,7 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
         && !opts.full
     {
         log.say(format_args!("nothing new since run {}: it stays published", prev.run));
+        prune_changes(&store, log)?;
         return Ok(RunReport { published: None, deliveries, current });
     }
 
@@ -361,31 +384,8 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
     let id = next_run_id(&runs)?;
     let stage = Stage::new(&runs.join(format!(".staging-{id}")))?;
     let staging = stage.path().to_owned();
-    let mut studies = Vec::new();
-    for file in &p.studies {
-        let (dir, rows, mode) = crate::study::run_cached(&store, file, &staging, &opts.db, reuse)
-            .map_err(|source| RunError::Study { path: file.clone(), source: Box::new(source) })?;
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let files = ["tables.parquet", "tables.csv", "survival.parquet", "survival.csv"]
-            .par_iter()
-            .map(|f| file_entry(&dir.join(f), &format!("{name}/{f}")))
-            .collect::<Result<Vec<_>>>()?;
-        match &mode {
-            crate::study::StudyMode::Incremental { changed } => {
-                log.say(format_args!("study {name}: {rows} table rows (incremental: {changed} persons changed)"));
-            }
-            crate::study::StudyMode::Full(why) => {
-                log.say(format_args!("study {name}: {rows} table rows (full: {why})"))
-            }
-        }
-        let (mode, reason) = match mode {
-            crate::study::StudyMode::Incremental { changed } => {
-                ("incremental".to_owned(), format!("{changed} persons changed"))
-            }
-            crate::study::StudyMode::Full(why) => ("full".to_owned(), why),
-        };
-        studies.push(StudyResult { name, file: file.clone(), rows, files, mode, reason });
-    }
+    let studies = publish_studies(&store, p, &staging, opts, reuse, log)?;
+    let panels = publish_panels(&store, p, &staging, opts, log)?;
     let m = RunManifest {
         run: id.clone(),
         kohort_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -409,6 +409,7 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
         deliveries: deliveries.clone(),
         outcomes,
         studies,
+        panels,
     };
     write_json(&staging.join("run_manifest.json"), &m)?;
     fault("run:studies");
@@ -417,7 +418,132 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
     let pointer = Pointer::Symlink { path: &current, target: Path::new("runs").join(&id) };
     stage.publish(&runs, &id, &pointer, &Keep { previous: previous.as_deref(), is_generation: Some(is_run_id) })?;
     log.say(format_args!("published run {id}: {}", current.display()));
+    prune_changes(&store, log)?;
     Ok(RunReport { published: Some(m), deliveries, current })
+}
+
+/// Where `kohort run` keeps the raw study tables (inside the store, for the research team's
+/// own work; never published).
+pub const STUDY_TABLES: &str = "study_tables";
+
+/// Build every study of the plan (raw tables into `STORE/study_tables/`, incrementally from
+/// its cache when it can) and publish its disclosure-controlled export into `staging/<study>/`.
+/// Caches and raw tables of studies the plan no longer names are removed.
+fn publish_studies(
+    store: &Store,
+    p: &PlanFile,
+    staging: &Path,
+    opts: &RunOptions,
+    reuse: engine::Reuse,
+    log: &mut Log,
+) -> Result<Vec<StudyResult>> {
+    let raw_root = store.root().join(STUDY_TABLES);
+    let settings = crate::export::TablesOptions {
+        min_count: p.export.min_count,
+        publish_zeros: p.export.publish_zeros,
+        round_base: p.export.round_base,
+    };
+    let mut studies = Vec::new();
+    for file in &p.studies {
+        let study_err = |source| RunError::Study { path: file.clone(), source: Box::new(source) };
+        let (raw, rows, mode) = crate::study::run_cached(store, file, &raw_root, &opts.db, reuse).map_err(study_err)?;
+        let name = raw.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let out = staging.join(&name);
+        let report = crate::export::export_tables(&raw, &out, settings, &opts.db)
+            .map_err(|source| RunError::Export { path: file.clone(), source: Box::new(source) })?;
+        let files = published_files(&out, &name)?;
+        let how = match &mode {
+            crate::study::StudyMode::Incremental { changed } => format!("incremental: {changed} persons changed"),
+            crate::study::StudyMode::Full(why) => format!("full: {why}"),
+        };
+        log.say(format_args!(
+            "study {name}: {rows} table rows ({how}); published with {} rows suppressed (primary) and {} (secondary), minimum count {}",
+            report.rows_primary, report.rows_secondary, report.min_count
+        ));
+        let (mode, reason) = match mode {
+            crate::study::StudyMode::Incremental { changed } => {
+                ("incremental".to_owned(), format!("{changed} persons changed"))
+            }
+            crate::study::StudyMode::Full(why) => ("full".to_owned(), why),
+        };
+        studies.push(StudyResult { name, file: file.clone(), rows, files, mode, reason });
+    }
+    let names: Vec<&str> = studies.iter().map(|s| s.name.as_str()).collect();
+    for root in [raw_root, store.root().join(crate::study::cache::DIR)] {
+        forget_other_studies(&root, &names)?;
+    }
+    Ok(studies)
+}
+
+/// Remove the per-study folders under `root` of studies not in `names` (a plan that drops a
+/// study would otherwise keep its cache, and the change lists it waits for, for ever).
+fn forget_other_studies(root: &Path, names: &[&str]) -> Result<()> {
+    let Ok(entries) = fs_err::read_dir(root) else { return Ok(()) };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with('.') && !names.contains(&name.as_str()) && entry.file_type()?.is_dir() {
+            crate::store::publication::remove_if_present(&entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// Export every panel of the plan into `staging/panels/<panel>/`.
+fn publish_panels(
+    store: &Store,
+    p: &PlanFile,
+    staging: &Path,
+    opts: &RunOptions,
+    log: &mut Log,
+) -> Result<Vec<StudyResult>> {
+    let key = p.export_key.clone().map_or(crate::panel::ExportKey::Random, crate::panel::ExportKey::File);
+    let mut panels = Vec::new();
+    for file in &p.panels {
+        let panel_err = |source| RunError::Panel { path: file.clone(), source: Box::new(source) };
+        let plan = crate::panel::PanelPlan::read(file).map_err(panel_err)?;
+        let name = file.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let out = staging.join("panels").join(&name);
+        let r = crate::panel::export_panel(store.root(), &plan, &out, &key, &opts.db).map_err(panel_err)?;
+        log.say(format_args!(
+            "panel {name}: {} rows of {} persons published (k = {})",
+            r.rows_out, r.kanon.persons_out, r.k
+        ));
+        let files = published_files(&out, &format!("panels/{name}"))?;
+        panels.push(StudyResult {
+            name,
+            file: file.clone(),
+            rows: r.rows_out,
+            files,
+            mode: "full".to_owned(),
+            reason: String::new(),
+        });
+    }
+    Ok(panels)
+}
+
+/// Every file of a published folder, by name, with its size and SHA-256 (`rel`: the folder's
+/// path in the run).
+fn published_files(dir: &Path, rel: &str) -> Result<Vec<FileEntry>> {
+    let mut names: Vec<String> = Vec::new();
+    for entry in fs_err::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    names.par_iter().map(|f| file_entry(&dir.join(f), &format!("{rel}/{f}"))).collect()
+}
+
+/// Remove the store's change lists that no outcome run or study cache needs any more.
+fn prune_changes(store: &Store, log: &mut Log) -> Result<()> {
+    let pruned = crate::study::cache::prune_changes(store)
+        .map_err(|source| RunError::Study { path: store.root().to_owned(), source: Box::new(source) })?;
+    if pruned.files > 0 {
+        log.say(format_args!("removed {} change lists no longer needed ({} bytes)", pruned.files, pruned.bytes));
+    }
+    Ok(())
 }
 
 fn ingest_new(plan: &Plan, store: &Store, key: &Key, opts: &RunOptions, log: &mut Log) -> Result<Vec<DeliveryResult>> {
@@ -574,6 +700,9 @@ fn config_hash(plan: &Plan, cfg: &OutcomeConfig) -> Result<String> {
     let mut h = Sha256::new();
     h.update(plan.text.as_bytes());
     h.update(engine::config_hash(cfg).as_bytes());
+    for file in &plan.file.panels {
+        h.update(fs_err::read(file)?);
+    }
     for file in &plan.file.studies {
         let text = fs_err::read(file)?;
         h.update(&text);
@@ -603,6 +732,9 @@ fn parameters(plan: &Plan, opts: &RunOptions) -> BTreeMap<String, String> {
     m.insert("delimiter".to_owned(), p.delimiter.to_string());
     m.insert("store".to_owned(), p.store.display().to_string());
     m.insert("inboxes".to_owned(), p.inboxes.iter().map(|i| i.display().to_string()).collect::<Vec<_>>().join(";"));
+    m.insert("export.min_count".to_owned(), p.export.min_count.to_string());
+    m.insert("export.round_base".to_owned(), p.export.round_base.to_string());
+    m.insert("export.publish_zeros".to_owned(), p.export.publish_zeros.to_string());
     m
 }
 
@@ -626,7 +758,7 @@ pub fn verify_published(publish: &Path) -> Result<Option<(String, usize)>> {
     }
     let corrupt = |problem: String| RunError::Store(StoreError::Corrupt { store: publish.to_owned(), problem });
     let m = published(&current)?.ok_or_else(|| corrupt(format!("{} names no run", current.display())))?;
-    let files: Vec<FileEntry> = m.studies.iter().flat_map(|s| s.files.iter().cloned()).collect();
+    let files: Vec<FileEntry> = m.studies.iter().chain(&m.panels).flat_map(|s| s.files.iter().cloned()).collect();
     let n = crate::store::verify_files(&current, &files).map_err(|p| corrupt(format!("run {}: {p}", m.run)))?;
     Ok(Some((m.run, n)))
 }

@@ -18,7 +18,16 @@ use super::{Result, RunError};
 /// log = "/var/log/kohort-run.log"       # optional; every message is appended here
 /// max_reject_rate = 0.05                # optional, as `kohort ingest`
 /// compact_above = 0.25                  # optional: when deltas are merged into base files
+/// panels = ["panels/cohort.toml"]       # optional: person-period panels published with each run
+/// export_key = "/secure/export.key"     # optional: the panels' export key (else random per run)
+///
+/// [export]                              # disclosure control of what is published
+/// min_count = 10                        # primary suppression under this count
+/// round_base = 1                        # 5 rounds published counts to base 5
+/// publish_zeros = false                 # publish structural zeros
 /// ```
+/// The raw study tables stay in `STORE/study_tables/<study>/`; only their disclosure-controlled
+/// export (the code of `kohort export tables`) is published.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanFile {
@@ -49,6 +58,43 @@ pub struct PlanFile {
     pub delimiter: char,
     /// Quarantine folder (default: beside the store, per source and delivery).
     pub quarantine: Option<PathBuf>,
+    /// Disclosure control of the published tables.
+    #[serde(default)]
+    pub export: ExportSettings,
+    /// Panel files (`kohort export panel`) published with every run.
+    #[serde(default)]
+    pub panels: Vec<PathBuf>,
+    /// The panels' export key file; without it each run's panels use a fresh random key.
+    pub export_key: Option<PathBuf>,
+}
+
+/// `[export]` of a plan: the parameters of `kohort export tables`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSettings {
+    /// Minimum count (primary suppression).
+    #[serde(default = "ten")]
+    pub min_count: u64,
+    /// Round published counts and denominators to this base (1: no rounding).
+    #[serde(default = "one")]
+    pub round_base: u64,
+    /// Publish zero counts (structural zeros).
+    #[serde(default)]
+    pub publish_zeros: bool,
+}
+
+impl Default for ExportSettings {
+    fn default() -> Self {
+        Self { min_count: ten(), round_base: one(), publish_zeros: false }
+    }
+}
+
+fn ten() -> u64 {
+    10
+}
+
+fn one() -> u64 {
+    1
 }
 
 fn comma() -> char {
@@ -90,6 +136,11 @@ impl Plan {
         file.outcomes = file.outcomes.as_deref().map(at);
         file.log = file.log.as_deref().map(at);
         file.quarantine = file.quarantine.as_deref().map(at);
+        file.panels = file.panels.iter().map(|p| at(p)).collect();
+        file.export_key = file.export_key.as_deref().map(at);
+        if file.export.min_count == 0 || file.export.round_base == 0 {
+            return Err(bad("[export] min_count and round_base must be at least 1".to_owned()));
+        }
         Ok(Self { path: path.to_owned(), text, file })
     }
 }

@@ -17,6 +17,7 @@
 //! publishing one source's delivery never rewrites the others. A process killed at any moment
 //! leaves `manifest.json` pointing at a complete version.
 
+mod changes;
 mod lock;
 mod manifest;
 pub mod publication;
@@ -25,6 +26,7 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 
+pub use changes::Pruned;
 pub use lock::StoreLock;
 pub use manifest::{FileEntry, HistoryEntry, Manifest, SourceEntry, TableCounts};
 pub use publication::{Lease, Stage, read_json, sync_dir, write_file_atomic, write_json_atomic};

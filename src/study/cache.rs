@@ -122,6 +122,29 @@ pub fn current(store: &Store, name: &str) -> Result<Option<State>, StudyError> {
     crate::store::read_json(&path).map_err(|e| cache_err(&path, e))
 }
 
+/// Remove the change lists (`STORE/changes/`) that neither the outcome run nor a study cache
+/// still needs (the rule is in `crate::store`'s `changes` module). Skipped when another
+/// process writes to the store: the next run prunes.
+pub fn prune_changes(store: &Store) -> Result<crate::store::Pruned, StudyError> {
+    let lock = match store.lock() {
+        Ok(lock) => lock,
+        Err(crate::store::StoreError::Locked(_)) => return Ok(crate::store::Pruned::default()),
+        Err(e) => return Err(e.into()),
+    };
+    // Linkage runs are always full: only the outcome run and the study caches update.
+    let mut versions: Vec<u64> = engine::current(store)?.map(|r| r.store_version).into_iter().collect();
+    let caches = store.root().join(DIR);
+    if caches.is_dir() {
+        for entry in fs_err::read_dir(&caches)? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.') {
+                versions.extend(current(store, &name)?.map(|s| s.store_version));
+            }
+        }
+    }
+    Ok(store.prune_changes(versions.into_iter().min(), &lock)?)
+}
+
 /// Whether a study over these cohorts can be updated from a cache: every cohort is defined in
 /// TOML by an entry on care spells (whose persons are all in the outcome run).
 pub fn cacheable(cohorts: &[(PathBuf, CohortDef)]) -> bool {
