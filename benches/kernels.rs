@@ -6,8 +6,9 @@
 use chrono::{Days, NaiveDate};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kohort::outcomes::config::OutcomeConfig;
-use kohort::outcomes::kernels::{PersonOutcomes, compute, to_batches};
-use kohort::outcomes::timeline::{Episode, Measure, Measurement, PersonTimeline, Report};
+use kohort::outcomes::kernels::{PersonOutcomes, compute};
+use kohort::results::batches::to_batches;
+use kohort::timelines::{Episode, Measure, Measurement, PersonTimeline, Report};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

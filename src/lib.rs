@@ -20,6 +20,7 @@ pub mod printer;
 pub mod pseudonym;
 pub mod query;
 pub mod reference;
+pub mod results;
 pub mod run;
 pub mod schema;
 pub mod sql;

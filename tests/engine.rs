@@ -9,8 +9,8 @@ use duckdb::arrow::record_batch::RecordBatch;
 use indicatif::ProgressBar;
 use kohort::db::DbSettings;
 use kohort::outcomes::config::OutcomeConfig;
-use kohort::outcomes::engine::{self, RunManifest};
-use kohort::outcomes::timeline::PersonTimeline;
+use kohort::results::engine::{self, RunManifest};
+use kohort::timelines::PersonTimeline;
 use kohort::store::Store;
 
 use crate::common::*;

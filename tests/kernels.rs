@@ -13,8 +13,9 @@ use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use kohort::outcomes::config::OutcomeConfig;
-use kohort::outcomes::kernels::{PersonOutcomes, compute, to_batches};
-use kohort::outcomes::timeline::{Episode, Measure, Measurement, PersonTimeline, Report};
+use kohort::outcomes::kernels::{PersonOutcomes, compute};
+use kohort::results::batches::to_batches;
+use kohort::timelines::{Episode, Measure, Measurement, PersonTimeline, Report};
 use kohort::outcomes::window::Status;
 use kohort::synth::{self, OutputFormat, SynthOptions};
 

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use kohort::db::DbSettings;
-use kohort::outcomes::timeline::{Episode, Measure, Measurement, PersonTimeline, Report};
+use kohort::timelines::{Episode, Measure, Measurement, PersonTimeline, Report};
 use kohort::store::Store;
 
 use crate::common::*;

@@ -3,7 +3,7 @@
 
 use super::{Ctx, Outcome};
 use crate::cli::VerifyArgs;
-use crate::outcomes::engine;
+use crate::results::engine;
 use crate::store::Store;
 
 /// Verify the store, its result runs and a published folder.

@@ -121,7 +121,7 @@ mod tests {
     use crate::outcomes::followup::{FuReason, follow_up};
     use crate::outcomes::spells::build;
     use crate::outcomes::testkit::{d, ep, measure, person};
-    use crate::outcomes::timeline::PersonTimeline;
+    use crate::timelines::PersonTimeline;
 
     fn run(t: &PersonTimeline, cfg: &OutcomeConfig) -> Vec<Escalation> {
         let fu = follow_up(t, cfg.escalation_age_limit);

@@ -8,7 +8,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::timeline::PersonTimeline;
+use crate::timelines::PersonTimeline;
 
 /// Why follow-up ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -16,7 +16,7 @@
 use chrono::NaiveDate;
 
 use super::config::{InstrumentSpec, OutcomeConfig};
-use super::timeline::{Episode, Measurement, PersonTimeline};
+use crate::timelines::{Episode, Measurement, PersonTimeline};
 
 /// |RCI| from which a change is reliable.
 pub const RCI_CRITICAL: f64 = 1.96;

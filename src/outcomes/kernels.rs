@@ -4,7 +4,7 @@
 //!
 //! Each outcome family uses its own follow-up end (its own age limit): re-entry, escalation
 //! (also transitions and monthly states) and safety (also measure durations). The rows become
-//! Arrow tables with [`to_batches`] (see [`super::batches`] for the table layout).
+//! Arrow tables with `crate::results::batches::to_batches` (the table layout).
 
 use super::config::{Family, OutcomeConfig};
 use super::escalation::{self, Escalation};
@@ -18,10 +18,8 @@ use super::reentry::{self, Reentry};
 use super::safety::{self, SafetyIndex};
 use super::spells::{self, Spell};
 use super::state::{Care, Transition};
-use super::timeline::PersonTimeline;
+use crate::timelines::PersonTimeline;
 use super::window::Status;
-
-pub use super::batches::{linkage_batches, to_batches, to_batches_for};
 
 /// Every per-person result, one `Vec` per result table, rows in the order the kernels give.
 #[derive(Debug, Clone, PartialEq)]

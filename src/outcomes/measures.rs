@@ -18,7 +18,7 @@ use chrono::NaiveDate;
 use super::config::OutcomeConfig;
 use super::followup::FollowUp;
 use super::survival::Observation;
-use super::timeline::{Measure, PersonTimeline};
+use crate::timelines::{Measure, PersonTimeline};
 use super::window::{days, days_f64};
 
 /// One measure episode.

@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 
 use super::config::OutcomeConfig;
 use super::followup::{FollowUp, birthday, follow_up};
-use super::timeline::PersonTimeline;
+use crate::timelines::PersonTimeline;
 use super::window::days;
 
 /// Age at which G1 is judged (DOMAIN §4.1: before the 18th birthday).

@@ -18,7 +18,7 @@ use super::followup::FollowUp;
 use super::measures::MeasureEpisode;
 use super::spells::Spell;
 use super::survival::Observation;
-use super::timeline::{PersonTimeline, Report};
+use crate::timelines::{PersonTimeline, Report};
 use super::window::{self, Status, days, days_f64};
 
 /// What kind of event an index is.

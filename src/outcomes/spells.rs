@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 use super::config::{Family, OutcomeConfig};
 use super::state::level_on;
-use super::timeline::Episode;
+use crate::timelines::Episode;
 use super::window::days;
 
 /// One care spell.

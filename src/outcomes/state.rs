@@ -10,7 +10,7 @@
 use chrono::NaiveDate;
 
 use super::config::OutcomeConfig;
-use super::timeline::{Episode, PersonTimeline};
+use crate::timelines::{Episode, PersonTimeline};
 use super::window::next_day;
 
 /// Care state on one day.

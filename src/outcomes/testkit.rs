@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 
-use super::timeline::{Episode, Measure, Measurement, PersonTimeline, Report};
+use crate::timelines::{Episode, Measure, Measurement, PersonTimeline, Report};
 
 /// A date from `YYYY-MM-DD` (test literals only).
 pub fn d(s: &str) -> NaiveDate {

@@ -44,10 +44,10 @@ use duckdb::arrow::array::{
 use duckdb::arrow::datatypes::{Field, FieldRef};
 use duckdb::arrow::record_batch::RecordBatch;
 
-use super::config::OutcomeConfig;
-use super::kernels::PersonOutcomes;
-use super::person_summary::PersonSummary;
-use super::safety::SafetyIndex;
+use crate::outcomes::config::OutcomeConfig;
+use crate::outcomes::kernels::PersonOutcomes;
+use crate::outcomes::person_summary::PersonSummary;
+use crate::outcomes::safety::SafetyIndex;
 
 type Column = (FieldRef, ArrayRef);
 

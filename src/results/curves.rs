@@ -11,7 +11,7 @@ use duckdb::arrow::array::{ArrayRef, Float64Array, UInt64Array};
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 
-use super::survival::{AalenJohansen, CompetingObservation, KaplanMeier, Observation, SurvivalError};
+use crate::outcomes::survival::{AalenJohansen, CompetingObservation, KaplanMeier, Observation, SurvivalError};
 use crate::db::{DbError, DuckContext};
 use crate::store::{FileEntry, StoreError, write_parquet};
 

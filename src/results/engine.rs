@@ -23,9 +23,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::config::{Family, OutcomeConfig};
+use crate::outcomes::config::{Family, OutcomeConfig};
 use super::incremental::{Plan, Previous, RUN_PERSONS};
-use super::timeline::PersonTimeline;
+use crate::timelines::PersonTimeline;
 use crate::db::{DbError, DbSettings, DuckContext};
 use crate::store::publication::{Keep, Pointer};
 use crate::store::{FileEntry, Stage, Store, StoreError, write_parquet};

@@ -80,7 +80,7 @@ impl Previous {
 pub fn plan(
     store: &Store,
     area: &str,
-    cfg: &super::config::OutcomeConfig,
+    cfg: &crate::outcomes::config::OutcomeConfig,
     m: &Manifest,
     compact_above: f64,
 ) -> Result<Plan> {

@@ -22,9 +22,9 @@ use duckdb::arrow::array::{ArrayRef, BooleanArray, Float64Array, StringArray, UI
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 
-use super::config::OutcomeConfig;
+use crate::outcomes::config::OutcomeConfig;
 use super::curves::{CurveError, Result};
-use super::survival::{AalenJohansen, CompetingObservation, KaplanMeier, Observation};
+use crate::outcomes::survival::{AalenJohansen, CompetingObservation, KaplanMeier, Observation};
 use crate::db::DuckContext;
 use crate::sql::linkage as q;
 use crate::store::{FileEntry, write_parquet};

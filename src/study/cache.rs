@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 use super::StudyError;
 use crate::cohort::CohortDef;
 use crate::db::{DbSettings, DuckContext};
-use crate::outcomes::engine::{self, RunManifest};
+use crate::results::engine::{self, RunManifest};
 use crate::query::StoreConnection;
 use crate::sql::study as q;
 use crate::store::publication::{Keep, Pointer};
@@ -174,7 +174,7 @@ pub fn plan(
     if state.store_version > m.version || run.store_version != m.version {
         return full("the cache or the outcome run is not of the store's version");
     }
-    let files = match crate::outcomes::incremental::change_files(store, &m, state.store_version) {
+    let files = match crate::results::incremental::change_files(store, &m, state.store_version) {
         Ok(f) => f,
         Err(why) => return full(&why),
     };

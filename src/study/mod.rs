@@ -74,7 +74,7 @@ pub enum StudyError {
     Arrow(String),
     /// The outcome run could not be read.
     #[error(transparent)]
-    Engine(Box<crate::outcomes::engine::EngineError>),
+    Engine(Box<crate::results::engine::EngineError>),
     /// The study's cache could not be read or written.
     #[error("study cache {path}: {message}")]
     Cache {
@@ -93,8 +93,8 @@ pub enum StudyError {
     },
 }
 
-impl From<crate::outcomes::engine::EngineError> for StudyError {
-    fn from(e: crate::outcomes::engine::EngineError) -> Self {
+impl From<crate::results::engine::EngineError> for StudyError {
+    fn from(e: crate::results::engine::EngineError) -> Self {
         StudyError::Engine(Box::new(e))
     }
 }
@@ -141,7 +141,7 @@ pub fn run_cached(
     file: &Path,
     out: &Path,
     db: &DbSettings,
-    reuse: crate::outcomes::engine::Reuse,
+    reuse: crate::results::engine::Reuse,
 ) -> Result<(PathBuf, u64, StudyMode), StudyError> {
     build(store, file, out, db, Some(reuse))
 }
@@ -151,7 +151,7 @@ fn build(
     file: &Path,
     out: &Path,
     db: &DbSettings,
-    cached: Option<crate::outcomes::engine::Reuse>,
+    cached: Option<crate::results::engine::Reuse>,
 ) -> Result<(PathBuf, u64, StudyMode), StudyError> {
     let text = fs_err::read_to_string(file)?;
     let def: StudyDef =

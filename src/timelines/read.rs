@@ -11,7 +11,7 @@ use duckdb::arrow::datatypes::{Date32Type, Float64Type};
 use duckdb::arrow::record_batch::RecordBatch;
 
 use crate::db::{DbError, DuckContext};
-use crate::outcomes::timeline::{Episode, Measure, Measurement, PersonTimeline, Report};
+use super::{Episode, Measure, Measurement, PersonTimeline, Report};
 use crate::sql::timelines as q;
 
 /// Errors reading timelines.
