@@ -636,3 +636,289 @@ fn errors_name_the_file_and_field_and_a_failed_export_keeps_the_old_folder() {
     assert_eq!(std::fs::read(out.join("panel.csv")).unwrap(), before);
     assert!(!out.with_extension("staging").exists() && !out.with_extension("spill").exists());
 }
+
+// ------------------------------------------------------------------------ birth reconstruction
+
+/// An attacker who knows the code, the panel file and the data end, and reads every published
+/// column of a panel: what each column says about a person's birth date, as an interval of
+/// months (`year * 12 + month - 1`). Written apart from the product SQL.
+struct Attacker {
+    /// The cohort's exit age (years).
+    exit_age: i32,
+    /// Birth <= index - `l` years (the cohort's minimum age at the index; 0 without one).
+    l: i32,
+    /// Birth >= index - `u` years (age at index <= age_max, index <= exit <= birthday at the
+    /// exit age; 0 for a birth cohort, whose index is the birth date).
+    u: i32,
+    /// The cohort's entry bounds (on the index date).
+    entry: (Option<NaiveDate>, Option<NaiveDate>),
+    /// Panel bounds.
+    bounds: (Option<NaiveDate>, Option<NaiveDate>),
+    /// Quarter periods.
+    quarter: bool,
+    /// The extraction date (data end).
+    data_end: NaiveDate,
+}
+
+fn month_of(d: NaiveDate) -> i32 {
+    d.year() * 12 + d.month0() as i32
+}
+
+/// A published date or range (`2018`, `2018Q2`, `2018-03`, `2018-2020`) as months.
+fn label_months(s: &str) -> Option<(i32, i32)> {
+    if s.is_empty() || s == "unknown" {
+        return None;
+    }
+    if let Some((y, q)) = s.split_once('Q') {
+        let (y, q): (i32, i32) = (y.parse().ok()?, q.parse().ok()?);
+        return Some((y * 12 + 3 * (q - 1), y * 12 + 3 * q - 1));
+    }
+    if let Some((a, b)) = s.split_once('-') {
+        let (a, b): (i32, i32) = (a.parse().ok()?, b.parse().ok()?);
+        return Some(if b <= 12 && a > 1000 { (a * 12 + b - 1, a * 12 + b - 1) } else { (a * 12, b * 12 + 11) });
+    }
+    let y: i32 = s.parse().ok()?;
+    Some((y * 12, y * 12 + 11))
+}
+
+/// One published person: the values of the person-level columns and the rows' periods and ages.
+#[derive(Default)]
+struct Published {
+    sex: String,
+    birth: String,
+    geo: String,
+    region: String,
+    household: String,
+    index: String,
+    exit: String,
+    reason: String,
+    /// (year, quarter or 0, age label)
+    rows: Vec<(i32, i32, String)>,
+}
+
+impl Attacker {
+    fn for_panel(plan: &kohort::panel::PanelPlan, data_end: NaiveDate) -> Self {
+        let c = &plan.cohort;
+        let a = c.exit_age as i32;
+        let birth = c.entry == Some(kohort::cohort::Entry::Birth);
+        Attacker {
+            exit_age: a,
+            l: if birth { 0 } else { c.age_min.unwrap_or(0) as i32 },
+            u: if birth { 0 } else { c.age_max.map_or(a, |m| (m as i32 + 1).min(a)) },
+            entry: (c.entry_from, c.entry_to),
+            bounds: (plan.from, plan.to),
+            quarter: plan.period == kohort::panel::Period::Quarter,
+            data_end,
+        }
+    }
+
+    /// The months of a row's period.
+    fn period(&self, year: i32, quarter: i32) -> (i32, i32) {
+        if self.quarter {
+            (year * 12 + 3 * (quarter - 1), year * 12 + 3 * quarter - 1)
+        } else {
+            (year * 12, year * 12 + 11)
+        }
+    }
+
+    /// The period (as its first month) holding month `m`.
+    fn period_start(&self, m: i32) -> i32 {
+        if self.quarter { m - m.rem_euclid(3) } else { m - m.rem_euclid(12) }
+    }
+
+    /// The birth months consistent with everything published about `p`.
+    fn birth_months(&self, p: &Published) -> (i32, i32) {
+        let (a, l, u) = (12 * self.exit_age, 12 * self.l, 12 * self.u);
+        let (mut lo, mut hi) = label_months(&p.birth).unwrap_or((i32::MIN / 2, i32::MAX / 2));
+        let (ylo, yhi) = (lo.div_euclid(12), hi.div_euclid(12));
+        let mut cut = |a: i32, b: i32| {
+            lo = lo.max(a);
+            hi = hi.min(b);
+        };
+        // Age on 31 December = year - birth year.
+        for (year, _, age) in &p.rows {
+            if let Some((a1, a2)) = label_months(age).map(|(s, e)| (s / 12, e / 12)) {
+                cut((year - a2) * 12, (year - a1) * 12 + 11);
+            } else if let Ok(v) = age.parse::<i32>() {
+                cut((year - v) * 12, (year - v) * 12 + 11);
+            }
+        }
+        // Every row is follow-up: index (>= birth + l) <= a day of the row <= exit (<= birth + exit age).
+        for (year, q, _) in &p.rows {
+            let (s, e) = self.period(*year, *q);
+            cut(s - a, e - l);
+        }
+        // The documented window rule: rows start no earlier than the period holding 31 December
+        // of (last published birth year + l) and end no later than the one holding 1 January of
+        // (first published birth year + exit age); a first row after that and after `from` is
+        // the index period, a last row before that and before `to` holds the exit.
+        let window_first = self.period_start((yhi + self.l) * 12 + 11);
+        let window_last = self.period_start((ylo + self.exit_age) * 12);
+        let from_p = self.bounds.0.map_or(i32::MIN, |d| self.period_start(month_of(d)));
+        let to_p = self.bounds.1.map_or(i32::MAX, |d| self.period_start(month_of(d)));
+        let first = p.rows.first().map(|(y, q, _)| self.period(*y, *q));
+        let last = p.rows.last().map(|(y, q, _)| self.period(*y, *q));
+        let mut index = label_months(&p.index);
+        if let Some((s, e)) = first
+            && s > from_p
+            && s > window_first
+        {
+            index = Some(index.map_or((s, e), |(is, ie)| (is.max(s), ie.min(e))));
+        }
+        if let Some((s, e)) = index {
+            cut(s - u, e - l);
+        }
+        if let Some(f) = self.entry.0 {
+            cut(month_of(f) - u, i32::MAX / 2);
+        }
+        if let Some(t) = self.entry.1 {
+            cut(i32::MIN / 2, month_of(t) - l);
+        }
+        let mut exit = label_months(&p.exit);
+        if let Some((s, e)) = last
+            && s < to_p
+            && s < window_last
+        {
+            exit = Some(exit.map_or((s, e), |(xs, xe)| (xs.max(s), xe.min(e))));
+        }
+        let d = month_of(self.data_end);
+        if let Some((s, _)) = exit {
+            cut(s - a, i32::MAX / 2);
+        }
+        match (p.reason.as_str(), exit) {
+            ("age_limit", Some((s, e))) => cut(s - a, e.min(d) - a),
+            ("age_limit", None) => cut(i32::MIN / 2, d - a),
+            ("data_end", _) => cut(d - a, i32::MAX / 2),
+            _ => {}
+        }
+        (lo, hi)
+    }
+}
+
+/// The published persons of a panel CSV.
+fn published_persons(path: &Path) -> BTreeMap<String, Published> {
+    let (h, rows) = read_csv(path);
+    let get = |r: &Vec<String>, n: &str| h.iter().position(|x| x == n).map_or_else(String::new, |i| r[i].clone());
+    let mut out: BTreeMap<String, Published> = BTreeMap::new();
+    for r in &rows {
+        let p = out.entry(get(r, "person")).or_default();
+        p.sex = get(r, "sex");
+        p.birth = get(r, "birth_year");
+        p.geo = get(r, "municipality");
+        p.region = get(r, "youth_region");
+        p.household = get(r, "household");
+        p.index = get(r, "index_date");
+        p.exit = get(r, "exit_date");
+        p.reason = get(r, "exit_reason");
+        p.rows.push((get(r, "year").parse().unwrap(), get(r, "quarter").parse().unwrap_or(0), get(r, "age")));
+    }
+    out
+}
+
+/// The attack on one export: (persons whose birth interval the columns narrow below the
+/// published birth year, reconstructed classes under k persons or k clusters).
+fn reconstruct(out: &Path, attacker: &Attacker, k: usize) -> (Vec<String>, Vec<String>) {
+    let persons = published_persons(&out.join("panel.csv"));
+    assert!(!persons.is_empty());
+    let mut narrowed = Vec::new();
+    let mut classes: BTreeMap<(String, (i32, i32), String), Members> = BTreeMap::new();
+    for (id, p) in &persons {
+        let got = attacker.birth_months(p);
+        assert!(got.0 <= got.1, "{id}: no birth date fits what is published: {got:?}");
+        let declared = label_months(&p.birth).unwrap_or((i32::MIN / 2, i32::MAX / 2));
+        if got != declared {
+            narrowed.push(format!(
+                "{}: published {} but {}/{}-{}/{} ({} {} {} rows {:?}..{:?})",
+                &id[..8],
+                p.birth,
+                got.0 / 12,
+                got.0 % 12 + 1,
+                got.1 / 12,
+                got.1 % 12 + 1,
+                p.index,
+                p.exit,
+                p.reason,
+                p.rows.first().map(|r| (r.0, r.1)),
+                p.rows.last().map(|r| (r.0, r.1)),
+            ));
+        }
+        let e = classes.entry((p.sex.clone(), got, p.geo.clone())).or_default();
+        e.0.insert(id.clone());
+        e.1.insert(p.household.clone());
+    }
+    let small = classes
+        .iter()
+        .filter(|(_, (ps, hs))| ps.len() < k || hs.len() < k)
+        .map(|(c, (ps, hs))| format!("{c:?}: {} persons, {} clusters", ps.len(), hs.len()))
+        .collect();
+    (narrowed, small)
+}
+
+fn shipped_panel(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("panels").join(name)
+}
+
+fn data_end(store: &Path) -> NaiveDate {
+    let ends = query(store, "SELECT DISTINCT extracted_on FROM persons");
+    assert_eq!(ends.len(), 1, "one data end in the scenario");
+    date(&ends[0][0]).unwrap()
+}
+
+/// The finding: with `exit_reason = age_limit`, `exit_date` (quarter) is the 18th birthday and
+/// gave the birth quarter, undoing the 5-year band of generalised records and leaving singletons
+/// on (sex, birth quarter, region). Now every date column of both shipped panels, every period
+/// present and every exit reason together narrow no published birth year, and the classes an
+/// attacker can rebuild from them all hold k persons and k household clusters.
+#[test]
+fn shipped_panels_reveal_no_birth_date_finer_than_the_published_birth_year() {
+    let (tmp, store) = scenario_store("small", true);
+    let key = key_at(tmp.path(), "export.key", EXPORT_KEY);
+    let end = data_end(&store);
+    for name in ["spells_person_year.toml", "everybody_person_year.toml"] {
+        let panel = shipped_panel(name);
+        let plan = kohort::panel::PanelPlan::read(&panel).unwrap();
+        let out = tmp.path().join(name);
+        export(&panel, &store, &out, Some(&key), 2);
+        // The finding itself: birth quarter = exit_date - exit age for age-limit exits, and the
+        // singletons it leaves on (sex, birth quarter, youth region).
+        let persons = published_persons(&out.join("panel.csv"));
+        let a = 12 * plan.cohort.exit_age as i32;
+        let mut classes: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+        let (mut revealed, mut banded) = (0, 0);
+        for p in persons.values() {
+            let declared = label_months(&p.birth).unwrap();
+            let mut birth = p.birth.clone();
+            if p.reason == "age_limit"
+                && let Some((s, e)) = label_months(&p.exit)
+                && (s - a, e - a) != declared
+            {
+                revealed += 1;
+                banded += usize::from(p.birth.contains('-'));
+                birth = format!("{}Q{}", (s - a) / 12, (s - a) % 12 / 3 + 1);
+            }
+            *classes.entry((p.sex.clone(), birth, p.region.clone())).or_default() += 1;
+        }
+        let singletons = classes.values().filter(|n| **n == 1).count();
+        assert_eq!(
+            (revealed, singletons),
+            (0, 0),
+            "{name}: exit_date of age-limit exits narrows the published birth year of {revealed} persons \
+             ({banded} of {} with a 5-year band), leaving {singletons} singletons on (sex, birth quarter, region)",
+            persons.values().filter(|p| p.birth.contains('-')).count()
+        );
+        let attacker = Attacker::for_panel(&plan, end);
+        let (narrowed, small) = reconstruct(&out, &attacker, plan.k as usize);
+        assert!(
+            narrowed.is_empty(),
+            "{name}: {} persons' birth narrowed below the published value, e.g. {:?}",
+            narrowed.len(),
+            &narrowed[..narrowed.len().min(5)]
+        );
+        assert!(
+            small.is_empty(),
+            "{name}: {} reconstructed classes under k: {:?}",
+            small.len(),
+            &small[..small.len().min(5)]
+        );
+    }
+}
