@@ -85,7 +85,9 @@ entry = "birth"
 /// Sem (m, 2009-09-09): ambulant Mar-Jun 2021, OTS May-Dec 2021, emigrated 2022-01-15.
 /// Roos (f, 2005-05-05): secure (6) from 2020-09-01, died 2021-02-01.
 /// Pim (m, 2008-01-10): ambulant Jun-Dec 2024 and youth probation Jul 2024-Jun 2025, local team
-/// from 2025-11-01; exit at 18 on 2026-01-10, after the bound.
+/// from 2025-11-01; exit at 18 on 2026-01-10, after the bound. The data end (2026-07-01) falls in
+/// 2026, the year everyone born in 2008 turns 18: `age_limit` would say "born before July 2008"
+/// and `data_end` "born after", so both read `age_limit_or_data_end`.
 /// Kim is the only person of sex x: alone in the class, suppressed.
 #[test]
 fn tiny_rows_equal_the_hand_worked_values() {
@@ -159,7 +161,10 @@ fn tiny_rows_equal_the_hand_worked_values() {
     );
     assert_eq!(
         rows_of("200000172")[6..],
-        ["2024,m,2,youth_probation,1,0,2026,age_limit", "2025,m,1,youth_probation,1,0,2026,age_limit"]
+        [
+            "2024,m,2,youth_probation,1,0,2026,age_limit_or_data_end",
+            "2025,m,1,youth_probation,1,0,2026,age_limit_or_data_end"
+        ]
     );
     assert!(rows_of("200000123").is_empty(), "Kim (sex x, alone) is suppressed");
     assert!(rows_of("200000007").is_empty(), "Anna turned 18 in 2008: no period in the bounds");
@@ -302,9 +307,9 @@ fn small_every_row_equals_brute_force_and_survives_the_attacks() {
         s.persons.keys().map(|p| (export_id(EXPORT_KEY, "export-person", p), p.clone())).collect();
     let (h, rows) = read_csv(&out.join("panel.csv"));
     let c = |n: &str| col(&h, n);
-    // Expected periods per published person, in order.
-    let mut expected_rows: BTreeMap<String, Vec<(i32, u32)>> = BTreeMap::new();
-    let mut members_with_rows = 0;
+    // Expected follow-up per member, as (first, last) quarter inside the bounds.
+    type Quarter = (i32, u32);
+    let mut follow_up: BTreeMap<String, (Quarter, Quarter)> = BTreeMap::new();
     for (p, v) in &s.persons {
         let birth = date(&v[0]).unwrap();
         let exit =
@@ -313,15 +318,13 @@ fn small_every_row_equals_brute_force_and_survives_the_attacks() {
         if a > b {
             continue;
         }
-        members_with_rows += 1;
-        let mut q = (a.year(), (a.month() - 1) / 3 + 1);
+        let first = (a.year(), (a.month() - 1) / 3 + 1);
         let last = (b.year(), (b.month() - 1) / 3 + 1);
-        let e = expected_rows.entry(export_id(EXPORT_KEY, "export-person", p)).or_default();
-        while q <= last {
-            e.push(q);
-            q = if q.1 == 4 { (q.0 + 1, 1) } else { (q.0, q.1 + 1) };
-        }
+        follow_up.insert(export_id(EXPORT_KEY, "export-person", p), (first, last));
     }
+    let members_with_rows = follow_up.len() as u64;
+    // The published birth years of each published person.
+    let mut published_birth: BTreeMap<String, (i32, i32)> = BTreeMap::new();
     let mut got_rows: BTreeMap<String, Vec<(i32, u32)>> = BTreeMap::new();
     let mut checked = 0;
     for r in &rows {
@@ -366,6 +369,7 @@ fn small_every_row_equals_brute_force_and_survives_the_attacks() {
             assert_eq!(r[c("birth_year")], band);
             (by / 5 * 5, by / 5 * 5 + 4)
         };
+        published_birth.insert(r[c("person")].clone(), (lo, hi));
         let (age_lo, age_hi) = ((year - hi).max(0), (year - lo).max(0));
         let age = if age_lo == age_hi { age_lo.to_string() } else { format!("{age_lo}-{age_hi}") };
         assert_eq!(r[c("age")], age);
@@ -381,7 +385,18 @@ fn small_every_row_equals_brute_force_and_survives_the_attacks() {
         assert_eq!(r[c("youth_region")], want_region);
         let cluster = valid_on(s.households.get(store_id), birth).unwrap_or_else(|| format!("solo:{store_id}"));
         assert_eq!(r[c("household")], export_id(EXPORT_KEY, "export-household", &cluster));
-        assert_eq!(r[c("exit_date")], exit.format("%Y-%m").to_string());
+        // Exits from 1 January of (first published birth year + 18) may be the 18th birthday:
+        // published as the years of those birthdays.
+        let window =
+            (NaiveDate::from_ymd_opt(lo + 18, 1, 1).unwrap(), NaiveDate::from_ymd_opt(hi + 18, 12, 31).unwrap());
+        let exit_label = if exit < window.0 {
+            exit.format("%Y-%m").to_string()
+        } else if lo == hi {
+            (lo + 18).to_string()
+        } else {
+            format!("{}-{}", lo + 18, hi + 18)
+        };
+        assert_eq!(r[c("exit_date")], exit_label);
         let reason = if Some(exit) == date(&v[2]) {
             "death"
         } else if Some(exit) == date(&v[3]) {
@@ -391,18 +406,48 @@ fn small_every_row_equals_brute_force_and_survives_the_attacks() {
         } else {
             "age_limit"
         };
+        let end_in_window = (window.0..=window.1).contains(&date(&v[4]).unwrap());
+        let reason = if end_in_window && (reason == "age_limit" || reason == "data_end") {
+            "age_limit_or_data_end"
+        } else {
+            reason
+        };
         assert_eq!(r[c("exit_reason")], reason);
         checked += 1;
     }
     assert!(checked > 100_000, "only {checked} rows checked");
-    // The rows are exactly the expected periods of the published persons; the rest suppressed.
+    // The rows are exactly the follow-up's quarters inside the birth window of the published
+    // birth years [lo, hi]: from the quarter holding 31 December of hi (a row before it would
+    // say "born before its end") to the one holding 1 January of lo + 18 (a row after it would
+    // say "born after its start - 18 years"). The rest is suppressed or withheld.
+    let mut cut = 0;
     for (person, periods) in &got_rows {
-        assert_eq!(periods, &expected_rows[person], "periods of one person");
+        let ((first, last), (lo, hi)) = (follow_up[person], published_birth[person]);
+        let (first_w, last_w) = (first.max((hi, 4)), last.min((lo + 18, 1)));
+        let mut want = Vec::new();
+        let mut q = first_w;
+        while q <= last_w {
+            want.push(q);
+            q = if q.1 == 4 { (q.0 + 1, 1) } else { (q.0, q.1 + 1) };
+        }
+        cut += usize::from(first_w != first || last_w != last);
+        assert_eq!(periods, &want, "periods of one person");
     }
+    assert!(cut > 1000, "only {cut} persons have quarters outside the birth window");
+    // Attack 0: no date column, period or exit reason of this quarter panel (month dates, birth
+    // cohort) narrows a published birth year, and the classes rebuilt from them hold k.
+    let plan = kohort::panel::PanelPlan::read(&panel).unwrap();
+    let (narrowed, small) = reconstruct(&out, &Attacker::for_panel(&plan, data_end(&store)), 10);
+    assert!(narrowed.is_empty() && small.is_empty(), "{:?} {:?}", &narrowed[..narrowed.len().min(5)], small);
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("disclosure_report.json")).unwrap()).unwrap();
     let suppressed = report["kanon"]["steps"].as_array().unwrap().last().unwrap()["persons"].as_u64().unwrap();
-    assert_eq!(got_rows.len() as u64 + suppressed, members_with_rows, "published + suppressed = members with rows");
+    let withheld = report["kanon"]["withheld"]["persons"].as_u64().unwrap();
+    assert_eq!(
+        got_rows.len() as u64 + suppressed + withheld,
+        members_with_rows,
+        "published + suppressed + withheld = members with rows"
+    );
     assert_eq!(report["rows_out"].as_u64().unwrap(), rows.len() as u64);
     let keys: Vec<(&String, i32, u32)> =
         rows.iter().map(|r| (&r[0], r[c("year")].parse().unwrap(), r[c("quarter")].parse().unwrap())).collect();
