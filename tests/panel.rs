@@ -967,3 +967,118 @@ fn shipped_panels_reveal_no_birth_date_finer_than_the_published_birth_year() {
         );
     }
 }
+
+// -------------------------------------------------------------------------------- risk figures
+
+/// The risk figures of `disclosure_report.json`, worked out again from `panel.csv` alone: classes
+/// on the published (sex, birth_year, municipality), persons' summaries of the sensitive
+/// variables over their rows, and the counts an output checker asks for.
+fn check_risk_figures(out: &Path, k: usize, clusters: bool) -> serde_json::Value {
+    let (h, rows) = read_csv(&out.join("panel.csv"));
+    let c = |n: &str| col(&h, n);
+    let measure_rank = |m: &str| match m {
+        "guardianship" => 1,
+        "provisional_guardianship" => 2,
+        "ots" => 3,
+        "provisional_ots" => 4,
+        "youth_probation" => 5,
+        _ => 6,
+    };
+    // Per person: class, household, rows, [highest level, any start, most restrictive measure, any report].
+    let mut persons: BTreeMap<String, ((String, String, String), String, u64, [i64; 4])> = BTreeMap::new();
+    for r in &rows {
+        let e = persons.entry(r[c("person")].clone()).or_insert_with(|| {
+            (
+                (r[c("sex")].clone(), r[c("birth_year")].clone(), r[c("municipality")].clone()),
+                if clusters { r[c("household")].clone() } else { String::new() },
+                0,
+                [0, 0, 6, 0],
+            )
+        });
+        e.2 += 1;
+        e.3[0] = e.3[0].max(r[c("care_level")].parse().unwrap());
+        e.3[1] = e.3[1].max(r[c("care_start")].parse().unwrap());
+        e.3[2] = e.3[2].min(measure_rank(&r[c("measure")]));
+        e.3[3] = e.3[3].max(i64::from(r[c("safety_report")] != "0"));
+    }
+    #[derive(Default)]
+    struct Class {
+        persons: usize,
+        households: BTreeSet<String>,
+        rows: u64,
+        values: [BTreeSet<i64>; 4],
+    }
+    let mut classes: BTreeMap<(String, String, String), Class> = BTreeMap::new();
+    for (key, household, n, v) in persons.values() {
+        let cl = classes.entry(key.clone()).or_default();
+        cl.persons += 1;
+        cl.households.insert(household.clone());
+        cl.rows += n;
+        for i in 0..4 {
+            cl.values[i].insert(v[i]);
+        }
+    }
+    let under: Vec<&(String, String, String)> = classes
+        .iter()
+        .filter(|(_, cl)| cl.persons < 2 * k || (clusters && cl.households.len() < 2 * k))
+        .map(|(key, _)| key)
+        .collect();
+    let under_households: BTreeSet<&String> =
+        persons.values().filter(|p| under.contains(&&p.0)).map(|p| &p.1).collect();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("disclosure_report.json")).unwrap()).unwrap();
+    let risk = &report["risk"];
+    let n = |v: &serde_json::Value| v.as_u64().unwrap_or_else(|| panic!("not a count: {v}")) as usize;
+    assert_eq!(n(&risk["classes"]), classes.len());
+    assert_eq!(n(&risk["min_class_persons"]), classes.values().map(|cl| cl.persons).min().unwrap());
+    if clusters {
+        assert_eq!(n(&risk["min_class_clusters"]), classes.values().map(|cl| cl.households.len()).min().unwrap());
+    }
+    assert_eq!(n(&risk["classes_under_2k"]), under.len());
+    assert_eq!(n(&risk["persons_under_2k"]), under.iter().map(|key| classes[*key].persons).sum::<usize>());
+    assert_eq!(n(&risk["rows_under_2k"]) as u64, under.iter().map(|key| classes[*key].rows).sum::<u64>());
+    if clusters {
+        assert_eq!(n(&risk["clusters_under_2k"]), under_households.len());
+    } else {
+        assert!(risk["clusters_under_2k"].is_null());
+    }
+    let names = ["care_level", "care_start", "measure", "safety_report"];
+    let diversity = risk["l_diversity"].as_array().unwrap();
+    assert_eq!(diversity.len(), names.iter().filter(|v| h.iter().any(|x| x == *v)).count());
+    for d in diversity {
+        let i = names.iter().position(|v| d["variable"] == *v).unwrap();
+        let ls: Vec<usize> = classes.values().map(|cl| cl.values[i].len()).collect();
+        assert_eq!(n(&d["min_l"]), *ls.iter().min().unwrap(), "{}", names[i]);
+        assert_eq!(n(&d["classes_l1"]), ls.iter().filter(|l| **l == 1).count(), "{}", names[i]);
+        let persons_l1: usize = classes.values().filter(|cl| cl.values[i].len() == 1).map(|cl| cl.persons).sum();
+        assert_eq!(n(&d["persons_l1"]), persons_l1, "{}", names[i]);
+    }
+    risk.clone()
+}
+
+/// The smallest class, the records, rows and household clusters in classes under 2k and the
+/// l-diversity of care level, care start, measure and safety reports in the disclosure report
+/// equal a brute force over the published panel file, on the shipped spells panel (year panel,
+/// household clusters) and on a quarter panel without clusters. The figures are not trivial:
+/// some classes are under 2k and some have l = 1.
+#[test]
+fn risk_figures_equal_a_brute_force_over_the_published_file() {
+    let (tmp, store) = scenario_store("small", true);
+    let key = key_at(tmp.path(), "export.key", EXPORT_KEY);
+    let out = tmp.path().join("spells");
+    export(&shipped_panel("spells_person_year.toml"), &store, &out, Some(&key), 2);
+    let risk = check_risk_figures(&out, 10, true);
+    assert!(risk["classes_under_2k"].as_u64().unwrap() > 0, "{risk}");
+    assert!(risk["l_diversity"].as_array().unwrap().iter().any(|d| d["classes_l1"].as_u64().unwrap() > 0), "{risk}");
+    let panel = write_panel(
+        tmp.path(),
+        "quarters.toml",
+        &SMALL_PANEL
+            .replace("date_precision = \"month\"", "date_precision = \"month\"\nk = 5\nhousehold_clusters = false"),
+    );
+    let out = tmp.path().join("quarters");
+    export(&panel, &store, &out, Some(&key), 2);
+    check_risk_figures(&out, 5, false);
+    let md = std::fs::read_to_string(out.join("disclosure_report.md")).unwrap();
+    assert!(md.contains("l-diversity") && md.contains("under 2k"), "{md}");
+}
