@@ -985,7 +985,8 @@ fn check_risk_figures(out: &Path, k: usize, clusters: bool) -> serde_json::Value
         _ => 6,
     };
     // Per person: class, household, rows, [highest level, any start, most restrictive measure, any report].
-    let mut persons: BTreeMap<String, ((String, String, String), String, u64, [i64; 4])> = BTreeMap::new();
+    type Summary = ((String, String, String), String, u64, [i64; 4]);
+    let mut persons: BTreeMap<String, Summary> = BTreeMap::new();
     for r in &rows {
         let e = persons.entry(r[c("person")].clone()).or_insert_with(|| {
             (
@@ -1014,8 +1015,8 @@ fn check_risk_figures(out: &Path, k: usize, clusters: bool) -> serde_json::Value
         cl.persons += 1;
         cl.households.insert(household.clone());
         cl.rows += n;
-        for i in 0..4 {
-            cl.values[i].insert(v[i]);
+        for (set, value) in cl.values.iter_mut().zip(v) {
+            set.insert(*value);
         }
     }
     let under: Vec<&(String, String, String)> = classes
