@@ -19,8 +19,8 @@
 
 mod lock;
 mod manifest;
-pub mod publication;
 mod publish;
+pub mod publication;
 mod writer;
 
 use std::path::{Path, PathBuf};
