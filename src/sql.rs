@@ -303,12 +303,16 @@ pub mod panel {
     pub const COHORT: &str = include_str!("../sql/panel/cohort.sql");
     /// Person-level values of the members with at least one period.
     pub const PEOPLE: &str = include_str!("../sql/panel/people.sql");
+    /// The birth window of every record at both birth levels (rows kept, publishable or not).
+    pub const BIRTH_WINDOW: &str = include_str!("../sql/panel/birth_window.sql");
     /// k-anonymity: the records before recoding.
     pub const KANON_INIT: &str = include_str!("../sql/panel/kanon_init.sql");
     /// k-anonymity: one recoding step.
     pub const KANON_STEP: &str = include_str!("../sql/panel/kanon_step.sql");
     /// k-anonymity: records (and their rows) a step touched.
     pub const KANON_HITS: &str = include_str!("../sql/panel/kanon_hits.sql");
+    /// k-anonymity: records withheld after recoding (columns would narrow the birth year).
+    pub const KANON_WITHHELD: &str = include_str!("../sql/panel/kanon_withheld.sql");
     /// The published classes: count and smallest sizes.
     pub const CLASSES: &str = include_str!("../sql/panel/classes.sql");
     /// Published persons and clusters, for the export ids.
@@ -327,4 +331,10 @@ pub mod panel {
     pub const TEMP_DIR: &str = include_str!("../sql/panel/temp_dir.sql");
     /// Member and row counts.
     pub const FIGURES: &str = include_str!("../sql/panel/figures.sql");
+    /// What the birth window changed: dates coarsened, reasons merged, rows outside the window.
+    pub const BIRTH_FIGURES: &str = include_str!("../sql/panel/birth_figures.sql");
+    /// Per published person: quasi-identifiers, cluster, rows and sensitive summaries.
+    pub const RISK_PERSONS: &str = include_str!("../sql/panel/risk_persons.sql");
+    /// Disclosure-risk figures over the published classes.
+    pub const RISK: &str = include_str!("../sql/panel/risk.sql");
 }

@@ -85,7 +85,9 @@ entry = "birth"
 /// Sem (m, 2009-09-09): ambulant Mar-Jun 2021, OTS May-Dec 2021, emigrated 2022-01-15.
 /// Roos (f, 2005-05-05): secure (6) from 2020-09-01, died 2021-02-01.
 /// Pim (m, 2008-01-10): ambulant Jun-Dec 2024 and youth probation Jul 2024-Jun 2025, local team
-/// from 2025-11-01; exit at 18 on 2026-01-10, after the bound.
+/// from 2025-11-01; exit at 18 on 2026-01-10, after the bound. The data end (2026-07-01) falls in
+/// 2026, the year everyone born in 2008 turns 18: `age_limit` would say "born before July 2008"
+/// and `data_end` "born after", so both read `age_limit_or_data_end`.
 /// Kim is the only person of sex x: alone in the class, suppressed.
 #[test]
 fn tiny_rows_equal_the_hand_worked_values() {
@@ -159,7 +161,10 @@ fn tiny_rows_equal_the_hand_worked_values() {
     );
     assert_eq!(
         rows_of("200000172")[6..],
-        ["2024,m,2,youth_probation,1,0,2026,age_limit", "2025,m,1,youth_probation,1,0,2026,age_limit"]
+        [
+            "2024,m,2,youth_probation,1,0,2026,age_limit_or_data_end",
+            "2025,m,1,youth_probation,1,0,2026,age_limit_or_data_end"
+        ]
     );
     assert!(rows_of("200000123").is_empty(), "Kim (sex x, alone) is suppressed");
     assert!(rows_of("200000007").is_empty(), "Anna turned 18 in 2008: no period in the bounds");
@@ -302,9 +307,9 @@ fn small_every_row_equals_brute_force_and_survives_the_attacks() {
         s.persons.keys().map(|p| (export_id(EXPORT_KEY, "export-person", p), p.clone())).collect();
     let (h, rows) = read_csv(&out.join("panel.csv"));
     let c = |n: &str| col(&h, n);
-    // Expected periods per published person, in order.
-    let mut expected_rows: BTreeMap<String, Vec<(i32, u32)>> = BTreeMap::new();
-    let mut members_with_rows = 0;
+    // Expected follow-up per member, as (first, last) quarter inside the bounds.
+    type Quarter = (i32, u32);
+    let mut follow_up: BTreeMap<String, (Quarter, Quarter)> = BTreeMap::new();
     for (p, v) in &s.persons {
         let birth = date(&v[0]).unwrap();
         let exit =
@@ -313,15 +318,13 @@ fn small_every_row_equals_brute_force_and_survives_the_attacks() {
         if a > b {
             continue;
         }
-        members_with_rows += 1;
-        let mut q = (a.year(), (a.month() - 1) / 3 + 1);
+        let first = (a.year(), (a.month() - 1) / 3 + 1);
         let last = (b.year(), (b.month() - 1) / 3 + 1);
-        let e = expected_rows.entry(export_id(EXPORT_KEY, "export-person", p)).or_default();
-        while q <= last {
-            e.push(q);
-            q = if q.1 == 4 { (q.0 + 1, 1) } else { (q.0, q.1 + 1) };
-        }
+        follow_up.insert(export_id(EXPORT_KEY, "export-person", p), (first, last));
     }
+    let members_with_rows = follow_up.len() as u64;
+    // The published birth years of each published person.
+    let mut published_birth: BTreeMap<String, (i32, i32)> = BTreeMap::new();
     let mut got_rows: BTreeMap<String, Vec<(i32, u32)>> = BTreeMap::new();
     let mut checked = 0;
     for r in &rows {
@@ -366,6 +369,7 @@ fn small_every_row_equals_brute_force_and_survives_the_attacks() {
             assert_eq!(r[c("birth_year")], band);
             (by / 5 * 5, by / 5 * 5 + 4)
         };
+        published_birth.insert(r[c("person")].clone(), (lo, hi));
         let (age_lo, age_hi) = ((year - hi).max(0), (year - lo).max(0));
         let age = if age_lo == age_hi { age_lo.to_string() } else { format!("{age_lo}-{age_hi}") };
         assert_eq!(r[c("age")], age);
@@ -381,7 +385,18 @@ fn small_every_row_equals_brute_force_and_survives_the_attacks() {
         assert_eq!(r[c("youth_region")], want_region);
         let cluster = valid_on(s.households.get(store_id), birth).unwrap_or_else(|| format!("solo:{store_id}"));
         assert_eq!(r[c("household")], export_id(EXPORT_KEY, "export-household", &cluster));
-        assert_eq!(r[c("exit_date")], exit.format("%Y-%m").to_string());
+        // Exits from 1 January of (first published birth year + 18) may be the 18th birthday:
+        // published as the years of those birthdays.
+        let window =
+            (NaiveDate::from_ymd_opt(lo + 18, 1, 1).unwrap(), NaiveDate::from_ymd_opt(hi + 18, 12, 31).unwrap());
+        let exit_label = if exit < window.0 {
+            exit.format("%Y-%m").to_string()
+        } else if lo == hi {
+            (lo + 18).to_string()
+        } else {
+            format!("{}-{}", lo + 18, hi + 18)
+        };
+        assert_eq!(r[c("exit_date")], exit_label);
         let reason = if Some(exit) == date(&v[2]) {
             "death"
         } else if Some(exit) == date(&v[3]) {
@@ -391,18 +406,48 @@ fn small_every_row_equals_brute_force_and_survives_the_attacks() {
         } else {
             "age_limit"
         };
+        let end_in_window = (window.0..=window.1).contains(&date(&v[4]).unwrap());
+        let reason = if end_in_window && (reason == "age_limit" || reason == "data_end") {
+            "age_limit_or_data_end"
+        } else {
+            reason
+        };
         assert_eq!(r[c("exit_reason")], reason);
         checked += 1;
     }
     assert!(checked > 100_000, "only {checked} rows checked");
-    // The rows are exactly the expected periods of the published persons; the rest suppressed.
+    // The rows are exactly the follow-up's quarters inside the birth window of the published
+    // birth years [lo, hi]: from the quarter holding 31 December of hi (a row before it would
+    // say "born before its end") to the one holding 1 January of lo + 18 (a row after it would
+    // say "born after its start - 18 years"). The rest is suppressed or withheld.
+    let mut cut = 0;
     for (person, periods) in &got_rows {
-        assert_eq!(periods, &expected_rows[person], "periods of one person");
+        let ((first, last), (lo, hi)) = (follow_up[person], published_birth[person]);
+        let (first_w, last_w) = (first.max((hi, 4)), last.min((lo + 18, 1)));
+        let mut want = Vec::new();
+        let mut q = first_w;
+        while q <= last_w {
+            want.push(q);
+            q = if q.1 == 4 { (q.0 + 1, 1) } else { (q.0, q.1 + 1) };
+        }
+        cut += usize::from(first_w != first || last_w != last);
+        assert_eq!(periods, &want, "periods of one person");
     }
+    assert!(cut > 1000, "only {cut} persons have quarters outside the birth window");
+    // Attack 0: no date column, period or exit reason of this quarter panel (month dates, birth
+    // cohort) narrows a published birth year, and the classes rebuilt from them hold k.
+    let plan = kohort::panel::PanelPlan::read(&panel).unwrap();
+    let (narrowed, small) = reconstruct(&out, &Attacker::for_panel(&plan, data_end(&store)), 10);
+    assert!(narrowed.is_empty() && small.is_empty(), "{:?} {:?}", &narrowed[..narrowed.len().min(5)], small);
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("disclosure_report.json")).unwrap()).unwrap();
     let suppressed = report["kanon"]["steps"].as_array().unwrap().last().unwrap()["persons"].as_u64().unwrap();
-    assert_eq!(got_rows.len() as u64 + suppressed, members_with_rows, "published + suppressed = members with rows");
+    let withheld = report["kanon"]["withheld"]["persons"].as_u64().unwrap();
+    assert_eq!(
+        got_rows.len() as u64 + suppressed + withheld,
+        members_with_rows,
+        "published + suppressed + withheld = members with rows"
+    );
     assert_eq!(report["rows_out"].as_u64().unwrap(), rows.len() as u64);
     let keys: Vec<(&String, i32, u32)> =
         rows.iter().map(|r| (&r[0], r[c("year")].parse().unwrap(), r[c("quarter")].parse().unwrap())).collect();
@@ -635,4 +680,406 @@ fn errors_name_the_file_and_field_and_a_failed_export_keeps_the_old_folder() {
     assert_eq!(code, Some(2), "{err}");
     assert_eq!(std::fs::read(out.join("panel.csv")).unwrap(), before);
     assert!(!out.with_extension("staging").exists() && !out.with_extension("spill").exists());
+}
+
+// ------------------------------------------------------------------------ birth reconstruction
+
+/// An attacker who knows the code, the panel file and the data end, and reads every published
+/// column of a panel: what each column says about a person's birth date, as an interval of
+/// months (`year * 12 + month - 1`). Written apart from the product SQL.
+struct Attacker {
+    /// The cohort's exit age (years).
+    exit_age: i32,
+    /// Birth <= index - `l` years (the cohort's minimum age at the index; 0 without one).
+    l: i32,
+    /// Birth >= index - `u` years (age at index <= age_max, index <= exit <= birthday at the
+    /// exit age; 0 for a birth cohort, whose index is the birth date).
+    u: i32,
+    /// The cohort's entry bounds (on the index date).
+    entry: (Option<NaiveDate>, Option<NaiveDate>),
+    /// Panel bounds.
+    bounds: (Option<NaiveDate>, Option<NaiveDate>),
+    /// Quarter periods.
+    quarter: bool,
+    /// The extraction date (data end).
+    data_end: NaiveDate,
+}
+
+fn month_of(d: NaiveDate) -> i32 {
+    d.year() * 12 + d.month0() as i32
+}
+
+/// A published date or range (`2018`, `2018Q2`, `2018-03`, `2018-2020`) as months.
+fn label_months(s: &str) -> Option<(i32, i32)> {
+    if s.is_empty() || s == "unknown" {
+        return None;
+    }
+    if let Some((y, q)) = s.split_once('Q') {
+        let (y, q): (i32, i32) = (y.parse().ok()?, q.parse().ok()?);
+        return Some((y * 12 + 3 * (q - 1), y * 12 + 3 * q - 1));
+    }
+    if let Some((a, b)) = s.split_once('-') {
+        let (a, b): (i32, i32) = (a.parse().ok()?, b.parse().ok()?);
+        return Some(if b <= 12 && a > 1000 { (a * 12 + b - 1, a * 12 + b - 1) } else { (a * 12, b * 12 + 11) });
+    }
+    let y: i32 = s.parse().ok()?;
+    Some((y * 12, y * 12 + 11))
+}
+
+/// One published person: the values of the person-level columns and the rows' periods and ages.
+#[derive(Default)]
+struct Published {
+    sex: String,
+    birth: String,
+    geo: String,
+    region: String,
+    household: String,
+    index: String,
+    exit: String,
+    reason: String,
+    /// (year, quarter or 0, age label)
+    rows: Vec<(i32, i32, String)>,
+}
+
+impl Attacker {
+    fn for_panel(plan: &kohort::panel::PanelPlan, data_end: NaiveDate) -> Self {
+        let c = &plan.cohort;
+        let a = c.exit_age as i32;
+        let birth = c.entry == Some(kohort::cohort::Entry::Birth);
+        Attacker {
+            exit_age: a,
+            l: if birth { 0 } else { c.age_min.unwrap_or(0) as i32 },
+            u: if birth { 0 } else { c.age_max.map_or(a, |m| (m as i32 + 1).min(a)) },
+            entry: (c.entry_from, c.entry_to),
+            bounds: (plan.from, plan.to),
+            quarter: plan.period == kohort::panel::Period::Quarter,
+            data_end,
+        }
+    }
+
+    /// The months of a row's period.
+    fn period(&self, year: i32, quarter: i32) -> (i32, i32) {
+        if self.quarter {
+            (year * 12 + 3 * (quarter - 1), year * 12 + 3 * quarter - 1)
+        } else {
+            (year * 12, year * 12 + 11)
+        }
+    }
+
+    /// The period (as its first month) holding month `m`.
+    fn period_start(&self, m: i32) -> i32 {
+        if self.quarter { m - m.rem_euclid(3) } else { m - m.rem_euclid(12) }
+    }
+
+    /// The birth months consistent with everything published about `p`.
+    fn birth_months(&self, p: &Published) -> (i32, i32) {
+        let (a, l, u) = (12 * self.exit_age, 12 * self.l, 12 * self.u);
+        let (mut lo, mut hi) = label_months(&p.birth).unwrap_or((i32::MIN / 2, i32::MAX / 2));
+        let (ylo, yhi) = (lo.div_euclid(12), hi.div_euclid(12));
+        let mut cut = |a: i32, b: i32| {
+            lo = lo.max(a);
+            hi = hi.min(b);
+        };
+        // Age on 31 December = year - birth year.
+        for (year, _, age) in &p.rows {
+            if let Some((a1, a2)) = label_months(age).map(|(s, e)| (s / 12, e / 12)) {
+                cut((year - a2) * 12, (year - a1) * 12 + 11);
+            } else if let Ok(v) = age.parse::<i32>() {
+                cut((year - v) * 12, (year - v) * 12 + 11);
+            }
+        }
+        // Every row is follow-up: index (>= birth + l) <= a day of the row <= exit (<= birth + exit age).
+        for (year, q, _) in &p.rows {
+            let (s, e) = self.period(*year, *q);
+            cut(s - a, e - l);
+        }
+        // The documented window rule: rows start no earlier than the period holding 31 December
+        // of (last published birth year + l) and end no later than the one holding 1 January of
+        // (first published birth year + exit age); a first row after that and after `from` is
+        // the index period, a last row before that and before `to` holds the exit.
+        let window_first = self.period_start((yhi + self.l) * 12 + 11);
+        let window_last = self.period_start((ylo + self.exit_age) * 12);
+        let from_p = self.bounds.0.map_or(i32::MIN, |d| self.period_start(month_of(d)));
+        let to_p = self.bounds.1.map_or(i32::MAX, |d| self.period_start(month_of(d)));
+        let first = p.rows.first().map(|(y, q, _)| self.period(*y, *q));
+        let last = p.rows.last().map(|(y, q, _)| self.period(*y, *q));
+        let mut index = label_months(&p.index);
+        if let Some((s, e)) = first
+            && s > from_p
+            && s > window_first
+        {
+            index = Some(index.map_or((s, e), |(is, ie)| (is.max(s), ie.min(e))));
+        }
+        if let Some((s, e)) = index {
+            cut(s - u, e - l);
+        }
+        if let Some(f) = self.entry.0 {
+            cut(month_of(f) - u, i32::MAX / 2);
+        }
+        if let Some(t) = self.entry.1 {
+            cut(i32::MIN / 2, month_of(t) - l);
+        }
+        let mut exit = label_months(&p.exit);
+        if let Some((s, e)) = last
+            && s < to_p
+            && s < window_last
+        {
+            exit = Some(exit.map_or((s, e), |(xs, xe)| (xs.max(s), xe.min(e))));
+        }
+        let d = month_of(self.data_end);
+        if let Some((s, _)) = exit {
+            cut(s - a, i32::MAX / 2);
+        }
+        match (p.reason.as_str(), exit) {
+            ("age_limit", Some((s, e))) => cut(s - a, e.min(d) - a),
+            ("age_limit", None) => cut(i32::MIN / 2, d - a),
+            ("data_end", _) => cut(d - a, i32::MAX / 2),
+            _ => {}
+        }
+        (lo, hi)
+    }
+}
+
+/// The published persons of a panel CSV.
+fn published_persons(path: &Path) -> BTreeMap<String, Published> {
+    let (h, rows) = read_csv(path);
+    let get = |r: &Vec<String>, n: &str| h.iter().position(|x| x == n).map_or_else(String::new, |i| r[i].clone());
+    let mut out: BTreeMap<String, Published> = BTreeMap::new();
+    for r in &rows {
+        let p = out.entry(get(r, "person")).or_default();
+        p.sex = get(r, "sex");
+        p.birth = get(r, "birth_year");
+        p.geo = get(r, "municipality");
+        p.region = get(r, "youth_region");
+        p.household = get(r, "household");
+        p.index = get(r, "index_date");
+        p.exit = get(r, "exit_date");
+        p.reason = get(r, "exit_reason");
+        p.rows.push((get(r, "year").parse().unwrap(), get(r, "quarter").parse().unwrap_or(0), get(r, "age")));
+    }
+    out
+}
+
+/// The attack on one export: (persons whose birth interval the columns narrow below the
+/// published birth year, reconstructed classes under k persons or k clusters).
+fn reconstruct(out: &Path, attacker: &Attacker, k: usize) -> (Vec<String>, Vec<String>) {
+    let persons = published_persons(&out.join("panel.csv"));
+    assert!(!persons.is_empty());
+    let mut narrowed = Vec::new();
+    let mut classes: BTreeMap<(String, (i32, i32), String), Members> = BTreeMap::new();
+    for (id, p) in &persons {
+        let got = attacker.birth_months(p);
+        assert!(got.0 <= got.1, "{id}: no birth date fits what is published: {got:?}");
+        let declared = label_months(&p.birth).unwrap_or((i32::MIN / 2, i32::MAX / 2));
+        if got != declared {
+            narrowed.push(format!(
+                "{}: published {} but {}/{}-{}/{} ({} {} {} rows {:?}..{:?})",
+                &id[..8],
+                p.birth,
+                got.0 / 12,
+                got.0 % 12 + 1,
+                got.1 / 12,
+                got.1 % 12 + 1,
+                p.index,
+                p.exit,
+                p.reason,
+                p.rows.first().map(|r| (r.0, r.1)),
+                p.rows.last().map(|r| (r.0, r.1)),
+            ));
+        }
+        let e = classes.entry((p.sex.clone(), got, p.geo.clone())).or_default();
+        e.0.insert(id.clone());
+        e.1.insert(p.household.clone());
+    }
+    let small = classes
+        .iter()
+        .filter(|(_, (ps, hs))| ps.len() < k || hs.len() < k)
+        .map(|(c, (ps, hs))| format!("{c:?}: {} persons, {} clusters", ps.len(), hs.len()))
+        .collect();
+    (narrowed, small)
+}
+
+fn shipped_panel(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("panels").join(name)
+}
+
+fn data_end(store: &Path) -> NaiveDate {
+    let ends = query(store, "SELECT DISTINCT extracted_on FROM persons");
+    assert_eq!(ends.len(), 1, "one data end in the scenario");
+    date(&ends[0][0]).unwrap()
+}
+
+/// The finding: with `exit_reason = age_limit`, `exit_date` (quarter) is the 18th birthday and
+/// gave the birth quarter, undoing the 5-year band of generalised records and leaving singletons
+/// on (sex, birth quarter, region). Now every date column of both shipped panels, every period
+/// present and every exit reason together narrow no published birth year, and the classes an
+/// attacker can rebuild from them all hold k persons and k household clusters.
+#[test]
+fn shipped_panels_reveal_no_birth_date_finer_than_the_published_birth_year() {
+    let (tmp, store) = scenario_store("small", true);
+    let key = key_at(tmp.path(), "export.key", EXPORT_KEY);
+    let end = data_end(&store);
+    for name in ["spells_person_year.toml", "everybody_person_year.toml"] {
+        let panel = shipped_panel(name);
+        let plan = kohort::panel::PanelPlan::read(&panel).unwrap();
+        let out = tmp.path().join(name);
+        export(&panel, &store, &out, Some(&key), 2);
+        // The finding itself: birth quarter = exit_date - exit age for age-limit exits, and the
+        // singletons it leaves on (sex, birth quarter, youth region).
+        let persons = published_persons(&out.join("panel.csv"));
+        let a = 12 * plan.cohort.exit_age as i32;
+        let mut classes: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+        let (mut revealed, mut banded) = (0, 0);
+        for p in persons.values() {
+            let declared = label_months(&p.birth).unwrap();
+            let mut birth = p.birth.clone();
+            if p.reason == "age_limit"
+                && let Some((s, e)) = label_months(&p.exit)
+                && (s - a, e - a) != declared
+            {
+                revealed += 1;
+                banded += usize::from(p.birth.contains('-'));
+                birth = format!("{}Q{}", (s - a) / 12, (s - a) % 12 / 3 + 1);
+            }
+            *classes.entry((p.sex.clone(), birth, p.region.clone())).or_default() += 1;
+        }
+        let singletons = classes.values().filter(|n| **n == 1).count();
+        assert_eq!(
+            (revealed, singletons),
+            (0, 0),
+            "{name}: exit_date of age-limit exits narrows the published birth year of {revealed} persons \
+             ({banded} of {} with a 5-year band), leaving {singletons} singletons on (sex, birth quarter, region)",
+            persons.values().filter(|p| p.birth.contains('-')).count()
+        );
+        let attacker = Attacker::for_panel(&plan, end);
+        let (narrowed, small) = reconstruct(&out, &attacker, plan.k as usize);
+        assert!(
+            narrowed.is_empty(),
+            "{name}: {} persons' birth narrowed below the published value, e.g. {:?}",
+            narrowed.len(),
+            &narrowed[..narrowed.len().min(5)]
+        );
+        assert!(
+            small.is_empty(),
+            "{name}: {} reconstructed classes under k: {:?}",
+            small.len(),
+            &small[..small.len().min(5)]
+        );
+    }
+}
+
+// -------------------------------------------------------------------------------- risk figures
+
+/// The risk figures of `disclosure_report.json`, worked out again from `panel.csv` alone: classes
+/// on the published (sex, birth_year, municipality), persons' summaries of the sensitive
+/// variables over their rows, and the counts an output checker asks for.
+fn check_risk_figures(out: &Path, k: usize, clusters: bool) -> serde_json::Value {
+    let (h, rows) = read_csv(&out.join("panel.csv"));
+    let c = |n: &str| col(&h, n);
+    let measure_rank = |m: &str| match m {
+        "guardianship" => 1,
+        "provisional_guardianship" => 2,
+        "ots" => 3,
+        "provisional_ots" => 4,
+        "youth_probation" => 5,
+        _ => 6,
+    };
+    // Per person: class, household, rows, [highest level, any start, most restrictive measure, any report].
+    type Summary = ((String, String, String), String, u64, [i64; 4]);
+    let mut persons: BTreeMap<String, Summary> = BTreeMap::new();
+    for r in &rows {
+        let e = persons.entry(r[c("person")].clone()).or_insert_with(|| {
+            (
+                (r[c("sex")].clone(), r[c("birth_year")].clone(), r[c("municipality")].clone()),
+                if clusters { r[c("household")].clone() } else { String::new() },
+                0,
+                [0, 0, 6, 0],
+            )
+        });
+        e.2 += 1;
+        e.3[0] = e.3[0].max(r[c("care_level")].parse().unwrap());
+        e.3[1] = e.3[1].max(r[c("care_start")].parse().unwrap());
+        e.3[2] = e.3[2].min(measure_rank(&r[c("measure")]));
+        e.3[3] = e.3[3].max(i64::from(r[c("safety_report")] != "0"));
+    }
+    #[derive(Default)]
+    struct Class {
+        persons: usize,
+        households: BTreeSet<String>,
+        rows: u64,
+        values: [BTreeSet<i64>; 4],
+    }
+    let mut classes: BTreeMap<(String, String, String), Class> = BTreeMap::new();
+    for (key, household, n, v) in persons.values() {
+        let cl = classes.entry(key.clone()).or_default();
+        cl.persons += 1;
+        cl.households.insert(household.clone());
+        cl.rows += n;
+        for (set, value) in cl.values.iter_mut().zip(v) {
+            set.insert(*value);
+        }
+    }
+    let under: Vec<&(String, String, String)> = classes
+        .iter()
+        .filter(|(_, cl)| cl.persons < 2 * k || (clusters && cl.households.len() < 2 * k))
+        .map(|(key, _)| key)
+        .collect();
+    let under_households: BTreeSet<&String> =
+        persons.values().filter(|p| under.contains(&&p.0)).map(|p| &p.1).collect();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("disclosure_report.json")).unwrap()).unwrap();
+    let risk = &report["risk"];
+    let n = |v: &serde_json::Value| v.as_u64().unwrap_or_else(|| panic!("not a count: {v}")) as usize;
+    assert_eq!(n(&risk["classes"]), classes.len());
+    assert_eq!(n(&risk["min_class_persons"]), classes.values().map(|cl| cl.persons).min().unwrap());
+    if clusters {
+        assert_eq!(n(&risk["min_class_clusters"]), classes.values().map(|cl| cl.households.len()).min().unwrap());
+    }
+    assert_eq!(n(&risk["classes_under_2k"]), under.len());
+    assert_eq!(n(&risk["persons_under_2k"]), under.iter().map(|key| classes[*key].persons).sum::<usize>());
+    assert_eq!(n(&risk["rows_under_2k"]) as u64, under.iter().map(|key| classes[*key].rows).sum::<u64>());
+    if clusters {
+        assert_eq!(n(&risk["clusters_under_2k"]), under_households.len());
+    } else {
+        assert!(risk["clusters_under_2k"].is_null());
+    }
+    let names = ["care_level", "care_start", "measure", "safety_report"];
+    let diversity = risk["l_diversity"].as_array().unwrap();
+    assert_eq!(diversity.len(), names.iter().filter(|v| h.iter().any(|x| x == *v)).count());
+    for d in diversity {
+        let i = names.iter().position(|v| d["variable"] == *v).unwrap();
+        let ls: Vec<usize> = classes.values().map(|cl| cl.values[i].len()).collect();
+        assert_eq!(n(&d["min_l"]), *ls.iter().min().unwrap(), "{}", names[i]);
+        assert_eq!(n(&d["classes_l1"]), ls.iter().filter(|l| **l == 1).count(), "{}", names[i]);
+        let persons_l1: usize = classes.values().filter(|cl| cl.values[i].len() == 1).map(|cl| cl.persons).sum();
+        assert_eq!(n(&d["persons_l1"]), persons_l1, "{}", names[i]);
+    }
+    risk.clone()
+}
+
+/// The smallest class, the records, rows and household clusters in classes under 2k and the
+/// l-diversity of care level, care start, measure and safety reports in the disclosure report
+/// equal a brute force over the published panel file, on the shipped spells panel (year panel,
+/// household clusters) and on a quarter panel without clusters. The figures are not trivial:
+/// some classes are under 2k and some have l = 1.
+#[test]
+fn risk_figures_equal_a_brute_force_over_the_published_file() {
+    let (tmp, store) = scenario_store("small", true);
+    let key = key_at(tmp.path(), "export.key", EXPORT_KEY);
+    let out = tmp.path().join("spells");
+    export(&shipped_panel("spells_person_year.toml"), &store, &out, Some(&key), 2);
+    let risk = check_risk_figures(&out, 10, true);
+    assert!(risk["classes_under_2k"].as_u64().unwrap() > 0, "{risk}");
+    assert!(risk["l_diversity"].as_array().unwrap().iter().any(|d| d["classes_l1"].as_u64().unwrap() > 0), "{risk}");
+    let panel = write_panel(
+        tmp.path(),
+        "quarters.toml",
+        &SMALL_PANEL
+            .replace("date_precision = \"month\"", "date_precision = \"month\"\nk = 5\nhousehold_clusters = false"),
+    );
+    let out = tmp.path().join("quarters");
+    export(&panel, &store, &out, Some(&key), 2);
+    check_risk_figures(&out, 5, false);
+    let md = std::fs::read_to_string(out.join("disclosure_report.md")).unwrap();
+    assert!(md.contains("l-diversity") && md.contains("under 2k"), "{md}");
 }

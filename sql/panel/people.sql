@@ -1,6 +1,6 @@
 -- One row per member with at least one period: the follow-up interval inside the panel bounds
--- [f_start, f_end] = [index, exit] ∩ [from, to], the exit reason, and the person-level values the
--- quasi-identifiers and variables need.
+-- [f_start, f_end] = [index, exit] ∩ [from, to], the exit reason, the data end (extraction date),
+-- and the person-level values the quasi-identifiers and variables need.
 -- - municipality: the residence row valid on the index date (both ends inclusive); of several,
 --   the latest valid_from, then the highest code; none -> NULL (published as 'unknown');
 -- - youth region: the reference row of that municipality valid in the index year; before a
@@ -56,7 +56,8 @@ SELECT l.person_id, l.index_date, l.exit_date, l.indexes, l.f_start, l.f_end,
        CASE WHEN l.exit_date = p.death_date THEN 'death'
             WHEN l.exit_date = p.emigration_date THEN 'emigration'
             WHEN l.exit_date = p.extracted_on THEN 'data_end'
-            ELSE 'age_limit' END AS exit_reason
+            ELSE 'age_limit' END AS exit_reason,
+       p.extracted_on AS data_end
 FROM live l JOIN persons p USING (person_id)
 LEFT JOIN muni m USING (person_id)
 LEFT JOIN reg g USING (person_id)

@@ -9,7 +9,10 @@
 --   birth-year band, the range of ages the band allows (floored at 0);
 -- - age_band = the DOMAIN §5 band(s) of those ages;
 -- - youth_region = the region of the published municipality (itself when already a region, NL
---   when NL).
+--   when NL);
+-- - index_date, exit_date, exit_reason = the labels of persons.sql (coarsened where a finer date
+--   would narrow the published birth year).
+-- Only the periods p0..p1 of panel_person (follow-up inside the bounds and the birth window).
 -- {{columns}} are catalogue names chosen by kohort (never user text).
 WITH s AS (SELECT * FROM panel_settings),
 person AS (SELECT * FROM panel_person, s WHERE rank >= $1 AND rank < $2),
@@ -34,9 +37,9 @@ out AS (
            coalesce(m.measure, 'none') AS measure,
            coalesce(c.care_start, 0) AS care_start,
            coalesce(f.safety_report, 0) AS safety_report,
-           panel_coarse(r.index_date, r.date_precision) AS index_date,
-           panel_coarse(r.exit_date, r.date_precision) AS exit_date,
-           r.exit_reason
+           r.index_label AS index_date,
+           r.exit_label AS exit_date,
+           r.reason_label AS exit_reason
     FROM r
     LEFT JOIN care c ON c.rank = r.rank AND c.pnum = r.pnum
     LEFT JOIN meas m ON m.rank = r.rank AND m.pnum = r.pnum

@@ -306,6 +306,24 @@ impl PanelPlan {
         })
     }
 
+    /// Years the index date is at least after the birth date: the cohort's `age_min` (0 without
+    /// one, and for entry `birth`, whose index is the birth date).
+    pub fn index_after(&self) -> u32 {
+        if self.cohort.entry == Some(Entry::Birth) { 0 } else { self.cohort.age_min.unwrap_or(0) }
+    }
+
+    /// Years the index date is at most after the birth date: `age_max + 1` (age at the index in
+    /// completed years), capped at the exit age (the index is on or before the exit, which is
+    /// on or before the birthday at the exit age); 0 for entry `birth`.
+    pub fn index_within(&self) -> u32 {
+        let exit = self.cohort.exit_age;
+        if self.cohort.entry == Some(Entry::Birth) {
+            0
+        } else {
+            self.cohort.age_max.map_or(exit, |m| (m + 1).min(exit))
+        }
+    }
+
     /// Whether `q` is a quasi-identifier of this panel.
     pub fn has_qi(&self, q: Qi) -> bool {
         self.quasi_identifiers.contains(&q)

@@ -44,6 +44,11 @@ const EXIT: &[(&str, &str, &str)] = &[
     ("emigration", "emigrated", "geëmigreerd"),
     ("age_limit", "reached the cohort's exit age", "bereikte de eindleeftijd van het cohort"),
     ("data_end", "end of the data (extraction date)", "einde van de gegevens (extractiedatum)"),
+    (
+        "age_limit_or_data_end",
+        "exit age or end of the data: the data end falls in the years the person may reach the exit age, so telling them apart would narrow the birth year",
+        "eindleeftijd of einde gegevens: het einde van de gegevens valt in de jaren waarin de persoon de eindleeftijd kan bereiken, dus het onderscheid zou het geboortejaar verfijnen",
+    ),
 ];
 const GEO: &[(&str, &str, &str)] = &[
     ("GM....", "municipality code", "gemeentecode"),
@@ -128,26 +133,38 @@ fn entry(v: Variable, plan: &PanelPlan) -> Entry {
 
 fn index_en(plan: &PanelPlan) -> &'static str {
     match plan.date_precision.as_str() {
-        "month" => "The person's first index date in the cohort, as `YYYY-MM`.",
-        "quarter" => "The person's first index date in the cohort, as `YYYYQn`.",
-        _ => "The person's first index date in the cohort, as `YYYY`.",
+        "month" => {
+            "The person's first index date in the cohort, as `YYYY-MM`; as a year or year range (`2015`, `2012-2014`) in the years where the month would narrow the published birth year (the index year is within the cohort's age limits of the birth year)."
+        }
+        "quarter" => {
+            "The person's first index date in the cohort, as `YYYYQn`; as a year or year range (`2015`, `2012-2014`) in the years where the quarter would narrow the published birth year (the index year is within the cohort's age limits of the birth year)."
+        }
+        _ => {
+            "The person's first index date in the cohort, as `YYYY`, or a year range (`2012-2014`) where the year would narrow a published birth-year band."
+        }
     }
 }
 
 fn index_nl(plan: &PanelPlan) -> &'static str {
     match plan.date_precision.as_str() {
-        "month" => "De eerste indexdatum van de persoon in het cohort, als `JJJJ-MM`.",
-        "quarter" => "De eerste indexdatum van de persoon in het cohort, als `JJJJKn` (`2018Q1`).",
-        _ => "De eerste indexdatum van de persoon in het cohort, als `JJJJ`.",
+        "month" => {
+            "De eerste indexdatum van de persoon in het cohort, als `JJJJ-MM`; als jaar of jarenreeks (`2015`, `2012-2014`) in de jaren waarin de maand het gepubliceerde geboortejaar zou verfijnen."
+        }
+        "quarter" => {
+            "De eerste indexdatum van de persoon in het cohort, als `JJJJKn` (`2018Q1`); als jaar of jarenreeks (`2015`, `2012-2014`) in de jaren waarin het kwartaal het gepubliceerde geboortejaar zou verfijnen."
+        }
+        _ => {
+            "De eerste indexdatum van de persoon in het cohort, als `JJJJ`, of een jarenreeks (`2012-2014`) waar het jaar een gepubliceerde geboortejaarklasse zou verfijnen."
+        }
     }
 }
 
 fn exit_en(_plan: &PanelPlan) -> &'static str {
-    "Exit date (end of follow-up: the earliest of death, emigration, data end and the birthday at the cohort's exit age), at the same precision as index_date."
+    "Exit date (end of follow-up: the earliest of death, emigration, data end and the birthday at the cohort's exit age), at the same precision as index_date; an exit in the years the person may reach the exit age (from 1 January of the first published birth year + exit age) as those years (`2026`, `2023-2027`), whatever the reason, because the birthday would give the birth date."
 }
 
 fn exit_nl(_plan: &PanelPlan) -> &'static str {
-    "Einddatum (einde follow-up: de vroegste van overlijden, emigratie, einde gegevens en de verjaardag op de eindleeftijd van het cohort), met dezelfde precisie als index_date."
+    "Einddatum (einde follow-up: de vroegste van overlijden, emigratie, einde gegevens en de verjaardag op de eindleeftijd van het cohort), met dezelfde precisie als index_date; een einde in de jaren waarin de persoon de eindleeftijd kan bereiken (vanaf 1 januari van het eerste gepubliceerde geboortejaar + eindleeftijd) als die jaren (`2026`, `2023-2027`), ongeacht de reden, omdat de verjaardag de geboortedatum zou verraden."
 }
 
 fn fixed(plan: &PanelPlan) -> Vec<Entry> {
@@ -252,7 +269,17 @@ fn codebook(plan: &PanelPlan, report: &PanelReport, entries: &[Entry]) -> String
     }
     s.push_str(
         "\nQuasi-identifiers may be generalised by the k-anonymity step (see disclosure_report.md): \
-         variables derived from them (`age`, `age_band`, `youth_region`) follow the published value.\n",
+         variables derived from them (`age`, `age_band`, `youth_region`) follow the published value.\n\n\
+         **Birth window.** No column says more about the birth date than `birth_year` (a year or a \
+         5-year band). A person's rows run only over the periods every birth date in that range \
+         allows: from the period holding 31 December of the last birth year of the range (plus the \
+         cohort's minimum age at the index) to the one holding 1 January of the first birth year plus \
+         the exit age. For an exact birth year in a person-year panel that is the whole follow-up; in \
+         a person-quarter panel the quarters of the birth year before Q4 and those of the exit-age \
+         year after Q1 are left out; for a band, the years outside the range. Index and exit dates \
+         are coarsened where they would narrow the birth year (see their definitions).\n\n\
+         *Geboortevenster: geen kolom zegt meer over de geboortedatum dan `birth_year`; rijen en \
+         data die het geboortejaar zouden verfijnen zijn weggelaten of vergroofd.*\n",
     );
     s
 }
@@ -265,6 +292,13 @@ fn disclosure_md(r: &PanelReport) -> String {
          `export-person` and `export-household`); {}\n\
          - **Dates** are published at {} precision; birth dates only as birth year or band; no \
          free text (referrer, provider ids, sources) is exported.\n\
+         - **Birth window**: no column may say more about the birth date than the published birth \
+         year or band. Rows are kept only in the periods every birth date of that range allows; index \
+         and exit dates that would narrow it are published as years or year ranges; `age_limit` and \
+         `data_end` read `age_limit_or_data_end` when the data end falls in the years the person may \
+         reach the exit age; a record whose columns would still narrow its birth year is withheld. \
+         k-anonymity is checked on the quasi-identifiers as an attacker who knows this code can \
+         rebuild them from every published column, which then equal the published ones.\n\
          - **k-anonymity** with k = {} on the person-level quasi-identifiers {}{}. Records of classes \
          smaller than that are recoded, in this fixed order and only while their class is too small: \
          1) municipality → youth region, 2) birth year → 5-year band, 3) youth region → NL, \
@@ -325,15 +359,77 @@ fn disclosure_md(r: &PanelReport) -> String {
             st.rows
         );
     }
+    let w = &r.kanon.withheld;
+    let _ = writeln!(s, "| {} | — | {} | {} |", w.step.describe(), w.persons, w.rows);
     if !r.kanon.steps.iter().any(|s| s.step == Step::MunicipalityToRegion) {
         s.push_str("\nMunicipality is not a quasi-identifier of this panel: steps 1 and 3 were skipped.\n");
     }
+    birth_md(&mut s, r);
+    risk_md(&mut s, r);
     s.push_str(
-        "\nLimits: the check covers the person-level quasi-identifiers above. The rows present (first and \
-         last period), the coarsened index and exit dates and the per-period events are not part of it; \
-         for a birth cohort the first period is the birth year.\n",
+        "\nLimits: the check covers the person-level quasi-identifiers above, as rebuilt from every published \
+         column (dates, periods present, exit reasons, ages). Household ids link family members: a \
+         generalised member's municipality can often be guessed from a relative published with a finer \
+         one (not certain: it is each member's own residence on their own index date). Per-period events \
+         are not part of the check; their l-diversity is reported above.\n",
     );
     s
+}
+
+/// The birth-window table of the disclosure report.
+fn birth_md(s: &mut String, r: &PanelReport) {
+    let b = &r.birth_window;
+    s.push_str("\n## Birth window\n\n| what | persons | panel rows |\n|---|---|---|\n");
+    let _ = writeln!(
+        s,
+        "| periods outside the birth window (rows dropped) | {} | {} |",
+        b.outside_window.persons, b.outside_window.rows
+    );
+    for (what, c) in [
+        ("`index_date` published as a year or year range", b.index_date_coarsened),
+        ("`exit_date` published as the years of the possible exit-age birthdays", b.exit_date_coarsened),
+        ("`exit_reason` published as `age_limit_or_data_end`", b.exit_reason_merged),
+    ] {
+        if let Some(c) = c {
+            let _ = writeln!(s, "| {what} | {} | {} |", c.persons, c.rows);
+        }
+    }
+    let _ = writeln!(
+        s,
+        "| records withheld (their columns would narrow the birth year) | {} | {} |",
+        b.withheld.persons, b.withheld.rows
+    );
+}
+
+/// The disclosure-risk table of the disclosure report.
+fn risk_md(s: &mut String, r: &PanelReport) {
+    let k = &r.risk;
+    let _ = write!(
+        s,
+        "\n## Disclosure risk (published classes)\n\n| figure | value |\n|---|---|\n\
+         | classes | {} |\n| smallest class, persons | {} |\n| smallest class, household clusters | {} |\n\
+         | classes under 2k = {} (persons{}) | {} |\n| persons in classes under 2k | {} |\n\
+         | panel rows in classes under 2k | {} |\n",
+        k.classes,
+        k.min_class_persons,
+        k.min_class_clusters,
+        2 * r.k,
+        if r.household_clusters { " or household clusters" } else { "" },
+        k.classes_under_2k,
+        k.persons_under_2k,
+        k.rows_under_2k,
+    );
+    if let Some(c) = k.clusters_under_2k {
+        let _ = writeln!(s, "| household clusters in classes under 2k | {c} |");
+    }
+    s.push_str(
+        "\nl-diversity: per class, the number of distinct person-level values of each sensitive variable; \
+         l = 1 means every person of the class shares the value, so knowing someone's class tells it.\n\n\
+         | variable | person-level value | smallest l | classes with l = 1 | persons in them |\n|---|---|---|---|---|\n",
+    );
+    for d in &k.l_diversity {
+        let _ = writeln!(s, "| `{}` | {} | {} | {} | {} |", d.variable, d.summary, d.min_l, d.classes_l1, d.persons_l1);
+    }
 }
 
 fn read_r(entries: &[Entry]) -> String {

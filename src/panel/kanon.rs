@@ -12,9 +12,11 @@
 //! 3. youth region → `NL`;
 //! 4. suppression: the remaining records (all their panel rows) are dropped.
 //!
-//! Steps of a quasi-identifier that is not checked are skipped. After the steps every published
-//! class has at least k persons (and k clusters). The order is fixed and the SQL is a pure
-//! function of the records, so the pattern is deterministic.
+//! Steps of a quasi-identifier that is not checked are skipped. A record whose other columns
+//! would narrow its published birth year (`sql/panel/birth_window.sql`) counts in no class and is
+//! never recoded; the records still in that state after the steps are withheld. After the steps
+//! every published class has at least k persons (and k clusters). The order is fixed and the SQL
+//! is a pure function of the records, so the pattern is deterministic.
 
 use duckdb::Connection;
 use serde::Serialize;
@@ -35,6 +37,8 @@ pub enum Step {
     RegionToNational,
     /// Suppression of the record.
     Suppress,
+    /// Withheld: the record's other columns would narrow its published birth year.
+    Withhold,
 }
 
 impl Step {
@@ -45,6 +49,7 @@ impl Step {
             Self::BirthYearToBand => 2,
             Self::RegionToNational => 3,
             Self::Suppress => 4,
+            Self::Withhold => 5,
         }
     }
 
@@ -53,7 +58,7 @@ impl Step {
         match self {
             Self::MunicipalityToRegion | Self::RegionToNational => Some("municipality"),
             Self::BirthYearToBand => Some("birth_year"),
-            Self::Suppress => None,
+            Self::Suppress | Self::Withhold => None,
         }
     }
 
@@ -64,6 +69,7 @@ impl Step {
             Self::BirthYearToBand => "birth year → 5-year band",
             Self::RegionToNational => "youth region → NL",
             Self::Suppress => "record suppressed (all its rows dropped)",
+            Self::Withhold => "record withheld: its dates or periods would narrow the published birth year",
         }
     }
 }
@@ -90,6 +96,9 @@ pub struct KanonReport {
     pub classes_in: u64,
     /// Steps in order (skipped steps are absent).
     pub steps: Vec<StepCount>,
+    /// Records withheld after the steps: their other columns would narrow the published birth
+    /// year at their final level, or leave no period in the birth window.
+    pub withheld: StepCount,
     /// Persons published.
     pub persons_out: u64,
     /// Published classes.
@@ -111,7 +120,7 @@ pub fn run(conn: &Connection, geo: bool, birth: bool) -> Result<KanonReport> {
         let applies = match step {
             Step::MunicipalityToRegion | Step::RegionToNational => geo,
             Step::BirthYearToBand => birth,
-            Step::Suppress => true,
+            Step::Suppress | Step::Withhold => true,
         };
         if !applies {
             continue;
@@ -129,11 +138,20 @@ pub fn run(conn: &Connection, geo: bool, birth: bool) -> Result<KanonReport> {
     }
     let (classes_out, min_p, min_c) = classes(conn)?;
     let suppressed = steps.last().map_or(0, |s| s.persons);
+    let (persons, rows): (i64, i64) =
+        conn.query_row(q::KANON_WITHHELD, [], |r| Ok((r.get(0)?, r.get(1)?))).ctx("k-anonymity: withheld")?;
+    let withheld = StepCount {
+        step: Step::Withhold,
+        quasi_identifier: None,
+        persons: persons.unsigned_abs(),
+        rows: rows.unsigned_abs(),
+    };
     Ok(KanonReport {
         persons_in: persons_in.unsigned_abs(),
         classes_in,
         steps,
-        persons_out: persons_in.unsigned_abs() - suppressed,
+        persons_out: persons_in.unsigned_abs() - suppressed - withheld.persons,
+        withheld,
         classes_out,
         min_class_persons: min_p,
         min_class_clusters: min_c,
@@ -149,7 +167,8 @@ fn classes(conn: &Connection) -> Result<(u64, u64, u64)> {
 #[cfg(test)]
 mod tests {
     //! Hand-made records with known results. Each record: (id, cluster, sex, birth year,
-    //! municipality, youth region); every person has one panel row (a one-year follow-up).
+    //! municipality, youth region); every person has one panel row (a one-year follow-up, the
+    //! year they turn 5, inside the birth window of both their year and their band).
     use super::*;
 
     type Rec = (&'static str, &'static str, &'static str, i32, &'static str, &'static str);
@@ -158,7 +177,8 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         conn.execute_batch(q::SETUP).unwrap();
         conn.execute(
-            "INSERT INTO panel_settings VALUES (12, 'year', DATE '0001-01-01', DATE '9999-12-31', 18, ?, ?, ?, ?, ?)",
+            "INSERT INTO panel_settings VALUES (12, 'year', DATE '0001-01-01', DATE '9999-12-31', 18, ?, ?, ?, ?, ?,
+             0, 18, DATE '0001-01-01', DATE '9999-12-31')",
             duckdb::params![k, clusters, qis.0, qis.1, qis.2],
         )
         .unwrap();
@@ -169,11 +189,12 @@ mod tests {
         .unwrap();
         for (id, cl, sex, by, muni, reg) in records {
             conn.execute(
-                "INSERT INTO panel_people VALUES (?, ?, ?, ?, ?, ?, DATE '2020-01-01', DATE '2020-12-31')",
-                duckdb::params![id, cl, sex, by, muni, reg],
+                "INSERT INTO panel_people VALUES (?, ?, ?, ?, ?, ?, make_date(? + 5, 1, 1), make_date(? + 5, 12, 31))",
+                duckdb::params![id, cl, sex, by, muni, reg, by, by],
             )
             .unwrap();
         }
+        conn.execute_batch(q::BIRTH_WINDOW).unwrap();
         conn
     }
 

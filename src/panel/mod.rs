@@ -5,18 +5,22 @@
 //! 1. the cohort's rules ([`crate::cohort::build_steps`]); each person's first index and exit;
 //! 2. person-level values on the index date (`people.sql`): sex, birth year, municipality,
 //!    youth region, household cluster, exit reason; the follow-up inside the panel bounds;
-//! 3. k-anonymity by local recoding then suppression ([`kanon`]);
-//! 4. export ids under the export key ([`ids`]);
+//! 3. the birth window (`birth_window.sql`): at the birth year and at its band, the periods
+//!    whose rows, and the dates, that cannot narrow the published birth year; k-anonymity by
+//!    local recoding then suppression ([`kanon`]), records that would narrow it withheld;
+//! 4. export ids under the export key ([`ids`]); the published persons with their coarsened
+//!    dates (`persons.sql`) and what the window changed ([`risk::birth`]);
 //! 5. per-period facts as range joins spread over periods (`events.sql`), keyed by the rank of
 //!    the export id; the rows (`rows.sql`) built, sorted and streamed one range of ranks at a
 //!    time into kohort's deterministic Parquet writer, then the CSV read back from the Parquet;
-//! 6. codebook, disclosure report and reading scripts ([`docs`]); the folder is swapped in
-//!    atomically.
+//! 6. disclosure-risk figures over the published classes ([`risk::risk`]); codebook, disclosure
+//!    report and reading scripts ([`docs`]); the folder is swapped in atomically.
 
 pub mod config;
 pub mod docs;
 pub mod ids;
 pub mod kanon;
+pub mod risk;
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +29,7 @@ use serde::Serialize;
 
 pub use config::{DatePrecision, PanelPlan, Period, Qi, Variable};
 pub use kanon::{KanonReport, Step, StepCount};
+pub use risk::{BirthReport, Diversity, RiskReport};
 
 use crate::db::{DbError, DbSettings, DuckContext};
 use crate::pseudonym::{Key, KeyError};
@@ -134,6 +139,10 @@ pub struct PanelReport {
     pub rows_out: u64,
     /// The k-anonymity steps.
     pub kanon: KanonReport,
+    /// What the birth window changed (dates coarsened, rows outside it, records withheld).
+    pub birth_window: BirthReport,
+    /// Disclosure-risk figures over the published classes.
+    pub risk: RiskReport,
 }
 
 /// Export the panel of `plan` over `store` into `out` (replaced atomically).
@@ -167,7 +176,7 @@ pub fn export_panel(
         let mut report = build(&conn, plan, &key_bytes)?;
         report.export_key = key_kind;
         report.export_key_fingerprint = fingerprint;
-        write(&conn, plan, staging)?;
+        report.risk = write(&conn, plan, staging)?;
         docs::write(staging, plan, &report)?;
         Ok(report)
     })();
@@ -185,11 +194,18 @@ fn build(conn: &Connection, plan: &PanelPlan, key: &Key) -> Result<PanelReport> 
     let members = q::COHORT.replace("{{members}}", crate::sql::cohort::MEMBERS.trim().trim_end_matches(';'));
     conn.execute(&members, [i64::from(plan.cohort.exit_age)]).ctx("panel members")?;
     conn.execute_batch(q::PEOPLE).ctx("panel: person-level values")?;
+    conn.execute_batch(q::BIRTH_WINDOW).ctx("panel: birth window")?;
     let (members, with_periods, rows_in, several): (i64, i64, i64, i64) =
         conn.query_row(q::FIGURES, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).ctx("panel figures")?;
     let kanon = kanon::run(conn, plan.has_qi(Qi::Municipality), plan.has_qi(Qi::BirthYear))?;
     ids::fill(conn, key)?;
-    let rows_out = rows_in.unsigned_abs() - kanon.steps.last().map_or(0, |s| s.rows);
+    conn.execute_batch(q::PERSONS).ctx("panel: published persons")?;
+    let withheld = risk::Count { persons: kanon.withheld.persons, rows: kanon.withheld.rows };
+    let (birth_window, rows_out) = risk::birth(conn, plan, withheld)?;
+    let dropped = kanon.steps.last().map_or(0, |s| s.rows) + withheld.rows + birth_window.outside_window.rows;
+    if rows_in.unsigned_abs() != rows_out + dropped {
+        return Err(PanelError::Internal("published rows do not add up to the rows before disclosure control"));
+    }
     Ok(PanelReport {
         panel: plan.file.file_name().map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
         cohort: plan.cohort.name.clone(),
@@ -209,6 +225,8 @@ fn build(conn: &Connection, plan: &PanelPlan, key: &Key) -> Result<PanelReport> 
         rows_in: rows_in.unsigned_abs(),
         rows_out,
         kanon,
+        birth_window,
+        risk: RiskReport::default(),
     })
 }
 
@@ -228,6 +246,10 @@ fn settings(conn: &Connection, plan: &PanelPlan) -> Result<()> {
             plan.has_qi(Qi::Sex),
             plan.has_qi(Qi::BirthYear),
             plan.has_qi(Qi::Municipality),
+            i64::from(plan.index_after()),
+            i64::from(plan.index_within()),
+            far(plan.cohort.entry_from, "0001-01-01"),
+            far(plan.cohort.entry_to, "9999-12-31"),
         ],
     )
     .ctx("panel settings")?;
@@ -268,16 +290,16 @@ const RANK_RANGE: i64 = 65_536;
 /// Step 5: the per-period facts and the two data files. `panel.parquet` is streamed range by
 /// range of ranks through kohort's deterministic writer (fixed batches and row groups), so its
 /// bytes depend neither on `--threads` nor on `--memory-limit`; `panel.csv` is read back from it.
-fn write(conn: &Connection, plan: &PanelPlan, dir: &Path) -> Result<()> {
+/// Returns the risk figures over what was written.
+fn write(conn: &Connection, plan: &PanelPlan, dir: &Path) -> Result<RiskReport> {
     conn.execute_batch(q::EVENTS).ctx("panel: per-period facts")?;
-    conn.execute_batch(q::PERSONS).ctx("panel: published persons")?;
     let parquet = dir.join("panel.parquet");
     stream_rows(conn, plan, &parquet)?;
     let literal = |p: &Path| p.to_string_lossy().replace('\'', "''");
     let files = [("parquet", literal(&parquet)), ("file", literal(&dir.join("panel.csv")))];
     let copy = crate::db::render(q::COPY_CSV, &files.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>());
     conn.execute(&copy, []).ctx("writing panel.csv")?;
-    Ok(())
+    risk::risk(conn, plan)
 }
 
 /// `rows.sql` for each range of ranks in turn, streamed into `path` in output order.
