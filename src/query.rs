@@ -85,13 +85,13 @@ pub fn open_store(store: &Store, settings: &DbSettings) -> Result<StoreConnectio
     let mut leases = Vec::new();
     let (dir, _) = leased(&mut leases, || Ok(Some((store.current_dir()?, ()))))?.ok_or_else(|| busy(store))?;
     // The current run of each results area (outcomes, linkage); their table names differ.
-    let mut runs: Vec<(PathBuf, crate::results::engine::RunManifest)> = Vec::new();
-    for area in crate::results::engine::AREAS {
+    let mut runs: Vec<(PathBuf, crate::results::RunManifest)> = Vec::new();
+    for area in crate::results::Area::ALL {
         let run = leased(&mut leases, || {
-            Ok(crate::results::engine::current_in(store, area)
+            Ok(crate::results::current_in(store, area)
                 .ok()
                 .flatten()
-                .map(|run| (store.root().join(area).join(&run.run), run)))
+                .map(|run| (store.root().join(area.dir()).join(&run.run), run)))
         })?;
         runs.extend(run);
     }

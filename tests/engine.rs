@@ -9,9 +9,9 @@ use duckdb::arrow::record_batch::RecordBatch;
 use indicatif::ProgressBar;
 use kohort::db::DbSettings;
 use kohort::outcomes::config::OutcomeConfig;
-use kohort::results::engine::{self, RunManifest};
-use kohort::timelines::PersonTimeline;
+use kohort::results::{self as engine, RunManifest};
 use kohort::store::Store;
+use kohort::timelines::PersonTimeline;
 
 use crate::common::*;
 

@@ -14,10 +14,10 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use kohort::outcomes::config::OutcomeConfig;
 use kohort::outcomes::kernels::{PersonOutcomes, compute};
-use kohort::results::batches::to_batches;
-use kohort::timelines::{Episode, Measure, Measurement, PersonTimeline, Report};
 use kohort::outcomes::window::Status;
+use kohort::results::batches::to_batches;
 use kohort::synth::{self, OutputFormat, SynthOptions};
+use kohort::timelines::{Episode, Measure, Measurement, PersonTimeline, Report};
 
 #[allow(dead_code, clippy::duplicate_mod, clippy::collapsible_if)]
 #[path = "synth/brute.rs"]

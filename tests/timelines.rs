@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use kohort::db::DbSettings;
-use kohort::timelines::{Episode, Measure, Measurement, PersonTimeline, Report};
 use kohort::store::Store;
+use kohort::timelines::{Episode, Measure, Measurement, PersonTimeline, Report};
 
 use crate::common::*;
 

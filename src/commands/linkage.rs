@@ -6,13 +6,13 @@ use anyhow::Context as _;
 use super::{Ctx, Outcome};
 use crate::cli::LinkageArgs;
 use crate::outcomes::config::{Family, OutcomeConfig};
-use crate::results::engine;
 use crate::outcomes::kernels::{PersonOutcomes, compute};
-use crate::results::batches::linkage_batches;
-use crate::timelines::PersonTimeline;
 use crate::printer::progress_bar;
 use crate::query::{self, Format};
+use crate::results::batches::linkage_batches;
+use crate::results::engine;
 use crate::store::Store;
+use crate::timelines::PersonTimeline;
 
 /// Compute, publish, summarise.
 pub fn run(args: &LinkageArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
@@ -27,7 +27,8 @@ pub fn run(args: &LinkageArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         let rows: Vec<PersonOutcomes> = people.iter().map(|t| compute(t, &cfg)).collect();
         linkage_batches(&rows)
     };
-    let run = engine::run_in(&store, engine::LINKAGE, &cfg, &ctx.db, &kernel, &bar).context("linking generations")?;
+    let run = engine::run_in(&store, crate::results::Area::Linkage, &cfg, &ctx.db, &kernel, &bar)
+        .context("linking generations")?;
     bar.finish_and_clear();
     let format = if args.json { Format::Json } else { Format::Table };
     crate::study::cache::prune_changes(&store).context("removing change lists no longer needed")?;

@@ -5,13 +5,13 @@ use anyhow::Context as _;
 use super::{Ctx, Outcome};
 use crate::cli::{FamilyArg, OutcomesArgs};
 use crate::outcomes::config::{Family, OutcomeConfig};
-use crate::results::engine;
 use crate::outcomes::kernels::{PersonOutcomes, compute};
-use crate::results::batches::to_batches_for;
-use crate::timelines::PersonTimeline;
 use crate::printer::progress_bar;
 use crate::query::{self, Format};
+use crate::results::batches::to_batches_for;
+use crate::results::engine;
 use crate::store::Store;
+use crate::timelines::PersonTimeline;
 
 fn family(f: FamilyArg) -> Family {
     match f {

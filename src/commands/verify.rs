@@ -3,7 +3,6 @@
 
 use super::{Ctx, Outcome};
 use crate::cli::VerifyArgs;
-use crate::results::engine;
 use crate::store::Store;
 
 /// Verify the store, its result runs and a published folder.
@@ -12,8 +11,8 @@ pub fn run(args: &VerifyArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     let n = store.verify()?;
     let version = store.require_manifest()?.version;
     ctx.printer.data(&format!("ok: {n} files of version {version} match their SHA-256"));
-    for area in engine::AREAS {
-        if let Some((run, n)) = engine::verify_current(&store, area)? {
+    for area in crate::results::Area::ALL {
+        if let Some((run, n)) = crate::results::verify_current(&store, area)? {
             ctx.printer.data(&format!("ok: {n} files of {area} run {run} match their SHA-256"));
         }
     }

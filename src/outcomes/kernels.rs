@@ -18,8 +18,8 @@ use super::reentry::{self, Reentry};
 use super::safety::{self, SafetyIndex};
 use super::spells::{self, Spell};
 use super::state::{Care, Transition};
-use crate::timelines::PersonTimeline;
 use super::window::Status;
+use crate::timelines::PersonTimeline;
 
 /// Every per-person result, one `Vec` per result table, rows in the order the kernels give.
 #[derive(Debug, Clone, PartialEq)]

@@ -18,8 +18,8 @@ use chrono::NaiveDate;
 use super::config::OutcomeConfig;
 use super::followup::FollowUp;
 use super::survival::Observation;
-use crate::timelines::{Measure, PersonTimeline};
 use super::window::{days, days_f64};
+use crate::timelines::{Measure, PersonTimeline};
 
 /// One measure episode.
 #[derive(Debug, Clone, PartialEq, Eq)]

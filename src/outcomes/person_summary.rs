@@ -20,8 +20,8 @@ use chrono::NaiveDate;
 
 use super::config::OutcomeConfig;
 use super::followup::{FollowUp, birthday, follow_up};
-use crate::timelines::PersonTimeline;
 use super::window::days;
+use crate::timelines::PersonTimeline;
 
 /// Age at which G1 is judged (DOMAIN §4.1: before the 18th birthday).
 pub const G1_AGE: u32 = 18;

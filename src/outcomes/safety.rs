@@ -18,8 +18,8 @@ use super::followup::FollowUp;
 use super::measures::MeasureEpisode;
 use super::spells::Spell;
 use super::survival::Observation;
-use crate::timelines::{PersonTimeline, Report};
 use super::window::{self, Status, days, days_f64};
+use crate::timelines::{PersonTimeline, Report};
 
 /// What kind of event an index is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

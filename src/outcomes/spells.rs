@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 
 use super::config::{Family, OutcomeConfig};
 use super::state::level_on;
-use crate::timelines::Episode;
 use super::window::days;
+use crate::timelines::Episode;
 
 /// One care spell.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,8 +10,8 @@
 use chrono::NaiveDate;
 
 use super::config::OutcomeConfig;
-use crate::timelines::{Episode, PersonTimeline};
 use super::window::next_day;
+use crate::timelines::{Episode, PersonTimeline};
 
 /// Care state on one day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -11,8 +11,8 @@ use duckdb::arrow::array::{ArrayRef, Float64Array, UInt64Array};
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 
-use crate::outcomes::survival::{AalenJohansen, CompetingObservation, KaplanMeier, Observation, SurvivalError};
 use crate::db::{DbError, DuckContext};
+use crate::outcomes::survival::{AalenJohansen, CompetingObservation, KaplanMeier, Observation, SurvivalError};
 use crate::store::{FileEntry, StoreError, write_parquet};
 
 /// Errors computing curves.
@@ -100,9 +100,9 @@ fn write(dir: &Path, name: &'static str, rows: &[Row], cif: bool) -> Result<(Str
     Ok((name.to_owned(), write_parquet(&dir.join(&rel), &rel, b.schema(), [b])?))
 }
 
-/// Compute the curves from the staged result tables (reachable by name on `conn`) and write
-/// them into `dir`.
-pub fn write_curves(conn: &Connection, dir: &Path) -> Result<Vec<(String, FileEntry)>> {
+/// Compute the re-entry curves (Kaplan-Meier and Aalen-Johansen) from the staged result
+/// tables (reachable by name on `conn`) and write them into `dir`.
+pub fn write_reentry_curves(conn: &Connection, dir: &Path) -> Result<Vec<(String, FileEntry)>> {
     let reentry = pairs(conn, crate::sql::outcomes::REENTRY_TIMES)?;
     let km: Vec<Observation> = reentry.iter().map(|&(time, cause)| Observation { time, event: cause == 1 }).collect();
     let mut out = vec![write(dir, "reentry_km", &km_rows("reentry_km", &km)?, false)?];
@@ -122,8 +122,13 @@ pub fn write_curves(conn: &Connection, dir: &Path) -> Result<Vec<(String, FileEn
             .collect()
     };
     out.push(write(dir, "reentry_cif", &cif_rows, true)?);
+    Ok(out)
+}
+
+/// The Kaplan-Meier curve of measure durations (open measures censored), from the staged
+/// `measure_episodes`, written into `dir`.
+pub fn write_measure_curve(conn: &Connection, dir: &Path) -> Result<Vec<(String, FileEntry)>> {
     let measures = pairs(conn, crate::sql::outcomes::MEASURE_DURATIONS)?;
     let obs: Vec<Observation> = measures.iter().map(|&(time, ended)| Observation { time, event: ended == 1 }).collect();
-    out.push(write(dir, "measure_duration_km", &km_rows("measure_duration_km", &obs)?, false)?);
-    Ok(out)
+    Ok(vec![write(dir, "measure_duration_km", &km_rows("measure_duration_km", &obs)?, false)?])
 }

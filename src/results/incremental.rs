@@ -35,7 +35,8 @@ use duckdb::arrow::record_batch::{RecordBatch, RecordBatchReader};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rayon::prelude::*;
 
-use super::engine::{EngineError, Kernel, Result, RunManifest, config_hash, current_in, persons_batch};
+use super::engine::{EngineError, Kernel, Result, persons_batch};
+use super::manifest::{Area, RunManifest, config_hash, current_in};
 use crate::db::DuckContext;
 use crate::store::{FileEntry, Manifest, Store, StoreError, write_parquet};
 use crate::timelines::Needs;
@@ -79,7 +80,7 @@ impl Previous {
 /// Decide between an up-to-date run, an incremental and a full one.
 pub fn plan(
     store: &Store,
-    area: &str,
+    area: Area,
     cfg: &crate::outcomes::config::OutcomeConfig,
     m: &Manifest,
     compact_above: f64,
@@ -93,7 +94,7 @@ pub fn plan(
     if prev.kohort_version != env!("CARGO_PKG_VERSION") {
         return Ok(Plan::Full(format!("the current run was made by kohort {}", prev.kohort_version)));
     }
-    if prev.format != super::engine::RESULTS_FORMAT {
+    if prev.format != super::manifest::RESULTS_FORMAT {
         return Ok(Plan::Full(format!("the current run's files are of layout {}", prev.format)));
     }
     if !prev.tables.contains_key(RUN_PERSONS) {
@@ -110,7 +111,7 @@ pub fn plan(
         Err(why) => return Ok(Plan::Full(why)),
     };
     let changed = changed_by_bucket(&files, m.buckets)?;
-    let dir = store.root().join(area).join(&prev.run);
+    let dir = store.root().join(area.dir()).join(&prev.run);
     let pending = prev.superseded_persons() + changed.values().map(|v| v.len() as u64).sum::<u64>();
     #[allow(clippy::cast_precision_loss)]
     let compact = pending as f64 > compact_above * prev.persons as f64;

@@ -22,10 +22,10 @@ use duckdb::arrow::array::{ArrayRef, BooleanArray, Float64Array, StringArray, UI
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 
-use crate::outcomes::config::OutcomeConfig;
 use super::curves::{CurveError, Result};
-use crate::outcomes::survival::{AalenJohansen, CompetingObservation, KaplanMeier, Observation};
 use crate::db::DuckContext;
+use crate::outcomes::config::OutcomeConfig;
+use crate::outcomes::survival::{AalenJohansen, CompetingObservation, KaplanMeier, Observation};
 use crate::sql::linkage as q;
 use crate::store::{FileEntry, write_parquet};
 
@@ -44,7 +44,7 @@ pub fn write_tables(conn: &Connection, dir: &Path, cfg: &OutcomeConfig) -> Resul
     let mut out = vec![copy_table(conn, dir, "linkage_g2", q::G2)?];
     let g2 = std::collections::BTreeMap::from([("linkage_g2".to_owned(), vec![out[0].1.clone()])]);
     for (_, sql) in
-        super::engine::result_views(&g2, &std::collections::BTreeMap::new(), false, &std::collections::BTreeMap::new())
+        super::views::result_views(&g2, &std::collections::BTreeMap::new(), false, &std::collections::BTreeMap::new())
     {
         conn.execute_batch(&sql).ctx("linkage: G2 view")?;
     }

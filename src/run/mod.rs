@@ -38,13 +38,13 @@ pub use plan::{ExportSettings, Plan, PlanFile};
 use crate::db::DbSettings;
 use crate::ingest::{IngestError, IngestOptions};
 use crate::outcomes::config::OutcomeConfig;
-use crate::results::engine::{self, RunMode};
 use crate::outcomes::kernels::{PersonOutcomes, compute};
-use crate::results::batches::to_batches_for;
-use crate::timelines::PersonTimeline;
 use crate::pseudonym::Key;
+use crate::results::batches::to_batches_for;
+use crate::results::engine::{self, RunMode};
 use crate::store::publication::{Keep, Pointer, fault};
 use crate::store::{FileEntry, Stage, Store, StoreError, StoreLock};
+use crate::timelines::PersonTimeline;
 
 /// Errors that stop a run (a refused delivery does not: it is reported).
 #[derive(Debug, thiserror::Error)]
@@ -669,7 +669,7 @@ impl State {
     }
 }
 
-fn outcome_step(run: &engine::RunManifest, mode: &RunMode) -> OutcomeStep {
+fn outcome_step(run: &crate::results::RunManifest, mode: &RunMode) -> OutcomeStep {
     let (mode, reason, changed, recomputed) = match mode {
         RunMode::UpToDate => ("up_to_date", None, 0, 0),
         RunMode::Incremental { changed, recomputed, compacted: false } => ("incremental", None, *changed, *recomputed),
@@ -700,7 +700,7 @@ fn outcome_step(run: &engine::RunManifest, mode: &RunMode) -> OutcomeStep {
 fn config_hash(plan: &Plan, cfg: &OutcomeConfig) -> Result<String> {
     let mut h = Sha256::new();
     h.update(plan.text.as_bytes());
-    h.update(engine::config_hash(cfg).as_bytes());
+    h.update(crate::results::config_hash(cfg).as_bytes());
     for file in &plan.file.panels {
         h.update(fs_err::read(file)?);
     }

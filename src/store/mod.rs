@@ -31,7 +31,7 @@ pub use lock::StoreLock;
 pub use manifest::{FileEntry, HistoryEntry, Manifest, SourceEntry, TableCounts};
 pub use publication::{Lease, Stage, read_json, sync_dir, write_file_atomic, write_json_atomic};
 pub use publish::{Staging, publish};
-pub use writer::{BucketWriter, ParquetSink, write_parquet};
+pub use writer::{BucketWriter, ParquetSink, write_parquet, write_query};
 
 /// Number of person buckets in a new store.
 pub const DEFAULT_BUCKETS: u16 = 16;
@@ -42,6 +42,9 @@ pub enum StoreError {
     /// File system trouble (the path is in the message).
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// A query whose rows were being written failed.
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
     /// Another process holds the write lock.
     #[error(
         "store {0} is locked by another kohort process (only one writer at a time); try again when it has finished"

@@ -151,6 +151,23 @@ fn canonical_nulls(batch: &RecordBatch) -> std::result::Result<RecordBatch, duck
     RecordBatch::try_new(batch.schema(), columns)
 }
 
+/// Write a query's rows to `path` with kohort's Parquet writer (`rel`: its name in the entry;
+/// `what`: what the query is, for errors).
+pub fn write_query(
+    conn: &duckdb::Connection,
+    sql: &str,
+    params: &[&dyn duckdb::ToSql],
+    path: &Path,
+    rel: &str,
+    what: &str,
+) -> Result<FileEntry> {
+    use crate::db::DuckContext as _;
+    let mut stmt = conn.prepare(sql).ctx(what)?;
+    let arrow = stmt.query_arrow(params).ctx(what)?;
+    let schema = arrow.get_schema();
+    write_parquet(path, rel, schema, arrow)
+}
+
 /// Write batches to one Parquet file; returns its entry (with `rel` as path).
 pub fn write_parquet(
     path: &Path,

@@ -32,8 +32,8 @@ use sha2::{Digest, Sha256};
 use super::StudyError;
 use crate::cohort::CohortDef;
 use crate::db::{DbSettings, DuckContext};
-use crate::results::engine::{self, RunManifest};
 use crate::query::StoreConnection;
+use crate::results::RunManifest;
 use crate::sql::study as q;
 use crate::store::publication::{Keep, Pointer};
 use crate::store::{FileEntry, Stage, Store};
@@ -105,7 +105,7 @@ pub fn key(store: &Store, study_text: &str, cohorts: &[(PathBuf, CohortDef)]) ->
             h.update(fs_err::read(path.parent().unwrap_or_else(|| Path::new(".")).join(sql))?);
         }
     }
-    let run = engine::current(store)?;
+    let run = crate::results::current(store)?;
     h.update(run.map(|r| r.config_hash).unwrap_or_default().as_bytes());
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     h.update(CACHE_FORMAT.to_le_bytes());
@@ -132,7 +132,7 @@ pub fn prune_changes(store: &Store) -> Result<crate::store::Pruned, StudyError> 
         Err(e) => return Err(e.into()),
     };
     // Linkage runs are always full: only the outcome run and the study caches update.
-    let mut versions: Vec<u64> = engine::current(store)?.map(|r| r.store_version).into_iter().collect();
+    let mut versions: Vec<u64> = crate::results::current(store)?.map(|r| r.store_version).into_iter().collect();
     let caches = store.root().join(DIR);
     if caches.is_dir() {
         for entry in fs_err::read_dir(&caches)? {
@@ -165,7 +165,7 @@ pub fn plan(
     if !cacheable(cohorts) {
         return full("a cohort is not defined by care spells (SQL and birth cohorts are always computed in full)");
     }
-    let Some(run) = engine::current(store)? else { return full("there is no outcome run") };
+    let Some(run) = crate::results::current(store)? else { return full("there is no outcome run") };
     let Some(state) = current(store, name)? else { return full("there is no cache") };
     if state.key != key {
         return full("the study, a cohort, the outcome config or the kohort version changed");
@@ -256,7 +256,7 @@ pub fn open_changed(
     now: ReadNow,
 ) -> Result<StoreConnection, StudyError> {
     let version_dir = store.current_dir()?;
-    let run_dir = store.root().join(engine::RESULTS).join(&prev.run.run);
+    let run_dir = store.root().join(crate::results::Area::Outcomes.dir()).join(&prev.run.run);
     let conn = StoreConnection::over(|dirs| Ok(crate::db::open_at(db, dirs)?), &[&version_dir, &run_dir])?;
     conn.execute_batch(q::CHANGED_SETUP).ctx("study: changed persons")?;
     for (table, ids) in
@@ -274,9 +274,14 @@ pub fn open_changed(
         let per_person = run.deltas.contains_key(name) || files.iter().all(|f| is_bucket_file(&f.path));
         let sql = if !per_person {
             let one = std::collections::BTreeMap::from([(name.clone(), files.to_vec())]);
-            engine::result_views(&one, &std::collections::BTreeMap::new(), false, &std::collections::BTreeMap::new())
-                .remove(0)
-                .1
+            crate::results::views::result_views(
+                &one,
+                &std::collections::BTreeMap::new(),
+                false,
+                &std::collections::BTreeMap::new(),
+            )
+            .remove(0)
+            .1
         } else if !prev.use_deltas {
             crate::db::render(q::CHANGED_RESULT_VIEW, &[("name", name), ("files", &format!("{name}/*.parquet"))])
         } else if run.deltas.get(name).is_some_and(|d| !d.is_empty()) {
@@ -361,7 +366,7 @@ pub fn update(conn: &Connection, prev: &Previous) -> Result<(), StudyError> {
 /// Write a query's rows to a cache file.
 fn save(conn: &Connection, sql: &str, params: &[&dyn duckdb::ToSql], to: &Path) -> Result<FileEntry, StudyError> {
     let rel = to.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    Ok(engine::write_query(conn, sql, params, to, &rel, "study cache")?)
+    Ok(crate::store::write_query(conn, sql, params, to, &rel, "study cache")?)
 }
 
 /// Write a study table whole to a cache file.

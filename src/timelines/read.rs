@@ -10,8 +10,8 @@ use duckdb::arrow::array::{Array, AsArray};
 use duckdb::arrow::datatypes::{Date32Type, Float64Type};
 use duckdb::arrow::record_batch::RecordBatch;
 
-use crate::db::{DbError, DuckContext};
 use super::{Episode, Measure, Measurement, PersonTimeline, Report};
+use crate::db::{DbError, DuckContext};
 use crate::sql::timelines as q;
 
 /// Errors reading timelines.

@@ -1,0 +1,180 @@
+//! Whole-run tables: what a family adds once every bucket of a run is staged, because it needs
+//! rows from all buckets (survival curves over every index, the household view of safety whose
+//! children sit in different buckets, the linkage of generations). Each family registers its
+//! steps in [`STEPS`] with the per-bucket tables a step reads; the engine runs every step whose
+//! tables the run staged, knowing none of them by name.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::engine::Result;
+use super::incremental::Previous;
+use crate::db::{DbSettings, DuckContext};
+use crate::outcomes::config::OutcomeConfig;
+use crate::store::{FileEntry, Stage, write_query};
+
+/// What the whole-run steps wrote: files by table, and for an incremental household view its
+/// delta and superseded persons.
+#[derive(Debug, Default)]
+pub(super) struct WholeRun {
+    pub(super) tables: Vec<(String, FileEntry)>,
+    pub(super) deltas: Vec<(String, FileEntry)>,
+    pub(super) superseded_in: Vec<(String, FileEntry)>,
+}
+
+/// What a step reads: the staged per-bucket tables as views on `conn`, and the run's context.
+struct Ctx<'a> {
+    conn: &'a duckdb::Connection,
+    staging: &'a Path,
+    deltas: &'a BTreeMap<String, Vec<FileEntry>>,
+    previous: Option<&'a Previous>,
+    cfg: &'a OutcomeConfig,
+}
+
+/// A whole-run step of a family and the per-bucket tables it reads.
+struct Step {
+    reads: &'static [&'static str],
+    write: fn(&Ctx<'_>, &mut WholeRun) -> Result<()>,
+}
+
+/// Every family's whole-run steps, run in this order: re-entry's curves, the measure duration
+/// curve, safety's household view, and linkage's tables.
+const STEPS: [Step; 4] = [
+    Step { reads: &["reentry"], write: reentry_curves },
+    Step { reads: &["measure_episodes"], write: measure_curve },
+    Step { reads: &["safety"], write: household_view },
+    Step { reads: &["person_summary"], write: linkage_tables },
+];
+
+/// Run the whole-run steps whose tables were staged. With `previous`
+/// (an incremental run writing deltas) the household view is updated for the children it
+/// concerns only.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn whole_run_tables(
+    staging: &Path,
+    version_dir: &Path,
+    tables: &BTreeMap<String, Vec<FileEntry>>,
+    deltas: &BTreeMap<String, Vec<FileEntry>>,
+    superseded: bool,
+    previous: Option<&Previous>,
+    cfg: &OutcomeConfig,
+    db: &DbSettings,
+) -> Result<WholeRun> {
+    let mut out = WholeRun::default();
+    let steps: Vec<&Step> = STEPS.iter().filter(|s| s.reads.iter().all(|t| tables.contains_key(*t))).collect();
+    if steps.is_empty() {
+        return Ok(out);
+    }
+    // Spill next to the staging folder (not inside it: it is published).
+    let spill = Stage::new(&staging.with_extension("spill"))?;
+    let conn = crate::db::open_at_spilling(db, &[version_dir, staging], Some(spill.path()))?;
+    conn.execute_batch(crate::sql::VIEWS).ctx("store views")?;
+    for (table, sql) in super::views::result_views(tables, deltas, superseded, &BTreeMap::new()) {
+        conn.execute_batch(&sql).ctx(format!("view of staged {table}"))?;
+    }
+    let ctx = Ctx { conn: &conn, staging, deltas, previous, cfg };
+    for step in steps {
+        (step.write)(&ctx, &mut out)?;
+    }
+    drop(conn);
+    drop(spill);
+    Ok(out)
+}
+
+fn reentry_curves(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
+    out.tables.extend(super::curves::write_reentry_curves(c.conn, c.staging)?);
+    Ok(())
+}
+
+fn measure_curve(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
+    out.tables.extend(super::curves::write_measure_curve(c.conn, c.staging)?);
+    Ok(())
+}
+
+fn linkage_tables(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
+    out.tables.extend(super::linkage::write_tables(c.conn, c.staging, c.cfg)?);
+    Ok(())
+}
+
+/// The household view of safety (a whole-run table).
+const HOUSEHOLD: &str = "safety_household";
+
+/// The household view of safety: in full, or for an incremental run writing deltas, updated
+/// for the children of the households a changed person belongs to.
+fn household_view(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
+    let household = c.previous.filter(|p| !p.compact).and_then(|p| {
+        let base = p.manifest.tables.get(HOUSEHOLD)?.first()?;
+        Some((p, base))
+    });
+    match household {
+        Some((prev, base)) => household_delta(c.conn, c.staging, prev, base, c.deltas, out),
+        None => {
+            let rel = format!("{HOUSEHOLD}/all.parquet");
+            let (what, q) = ("safety, household view", crate::sql::outcomes::SAFETY_HOUSEHOLD);
+            c.conn.execute_batch(crate::sql::outcomes::HOUSEHOLD_SAFETY).ctx(what)?;
+            let entry = write_query(c.conn, q, &[], &c.staging.join(&rel), &rel, what)?;
+            out.tables.push((HOUSEHOLD.to_owned(), entry));
+            Ok(())
+        }
+    }
+}
+
+/// The household view of an incremental run writing deltas: the base file stays; the
+/// children in a household touched by a changed person are recomputed into the delta, and
+/// listed as superseded (`sql/outcomes/household_*.sql`).
+fn household_delta(
+    conn: &duckdb::Connection,
+    staging: &Path,
+    prev: &Previous,
+    base: &FileEntry,
+    deltas: &BTreeMap<String, Vec<FileEntry>>,
+    out: &mut WholeRun,
+) -> Result<()> {
+    use crate::sql::outcomes as q;
+    let what = "safety, household view (incremental)";
+    conn.execute_batch(q::HOUSEHOLD_SETUP).ctx(what)?;
+    {
+        let mut app = conn.appender("household_changed").ctx(what)?;
+        for id in prev.changed.values().flatten() {
+            app.append_row([id]).ctx(what)?;
+        }
+    }
+    let path = |p: &str| prev.dir.join(p).to_string_lossy().into_owned();
+    let base_file = path(&base.path);
+    let first = |m: &BTreeMap<String, Vec<FileEntry>>| m.get(HOUSEHOLD).and_then(|f| f.first()).map(|f| path(&f.path));
+    // A first delta run has no previous list or delta: the base file stands in, unread.
+    for (sql, file) in [
+        (q::HOUSEHOLD_PREVIOUS_SUPERSEDED, first(&prev.manifest.superseded_in)),
+        (q::HOUSEHOLD_PREVIOUS_DELTA, first(&prev.manifest.deltas)),
+    ] {
+        let had = file.is_some();
+        conn.execute(sql, duckdb::params![file.unwrap_or_else(|| base_file.clone()), had]).ctx(what)?;
+    }
+    conn.execute(q::HOUSEHOLD_PREVIOUS_CHANGED, [&base_file]).ctx(what)?;
+    conn.execute_batch(q::HOUSEHOLD_AFFECTED).ctx(what)?;
+    // The children to recompute are usually all changed persons, whose safety rows are in the
+    // delta files: reading those alone spares a scan of every safety row.
+    let listed = fs_err::read_dir(staging.join("superseded")).is_ok_and(|mut d| d.next().is_some());
+    let outside: i64 = if listed { conn.query_row(q::HOUSEHOLD_IN_DELTA, [], |r| r.get(0)).ctx(what)? } else { 1 };
+    let safety = match deltas.get("safety") {
+        Some(files) if outside == 0 && !files.is_empty() => q::HOUSEHOLD_SAFETY_DELTA,
+        _ => q::HOUSEHOLD_SAFETY_AFFECTED,
+    };
+    conn.execute_batch(safety).ctx(what)?;
+    let sql =
+        crate::db::render(q::HOUSEHOLD_DELTA, &[("recomputed", q::SAFETY_HOUSEHOLD.trim().trim_end_matches(';'))]);
+    let rel = format!("{HOUSEHOLD}/delta/all.parquet");
+    out.deltas.push((HOUSEHOLD.to_owned(), write_query(conn, &sql, &[], &staging.join(&rel), &rel, what)?));
+    let rel = format!("{HOUSEHOLD}/superseded/all.parquet");
+    out.superseded_in.push((
+        HOUSEHOLD.to_owned(),
+        write_query(conn, q::HOUSEHOLD_SUPERSEDED, &[], &staging.join(&rel), &rel, what)?,
+    ));
+    let to = staging.join(&base.path);
+    if let Some(parent) = to.parent() {
+        fs_err::create_dir_all(parent)?;
+    }
+    fs_err::hard_link(prev.dir.join(&base.path), &to)?;
+    out.tables.push((HOUSEHOLD.to_owned(), base.clone()));
+    Ok(())
+}
