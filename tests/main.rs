@@ -6,6 +6,7 @@ mod cli;
 mod cohort;
 mod engine;
 mod export;
+mod house;
 mod ingest;
 mod kernels;
 mod kill;

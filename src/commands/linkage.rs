@@ -17,7 +17,7 @@ use crate::timelines::PersonTimeline;
 /// Compute, publish, summarise.
 pub fn run(args: &LinkageArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     let mut cfg = match &args.config {
-        Some(path) => OutcomeConfig::read(path)?,
+        Some(path) => crate::results::read_config(path)?,
         None => OutcomeConfig::default(),
     };
     cfg.families = vec![Family::Linkage];

@@ -28,7 +28,7 @@ fn family(f: FamilyArg) -> Family {
 /// Compute, publish, summarise.
 pub fn run(args: &OutcomesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     let mut cfg = match &args.config {
-        Some(path) => OutcomeConfig::read(path)?,
+        Some(path) => crate::results::read_config(path)?,
         None => OutcomeConfig::default(),
     };
     if !args.only.is_empty() {

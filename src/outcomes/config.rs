@@ -14,7 +14,7 @@ pub enum ConfigError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// The TOML is not valid or has unknown keys.
-    #[error("outcome config {path}: {source}")]
+    #[error("outcome config {path}")]
     Toml {
         /// The file.
         path: String,
@@ -166,10 +166,10 @@ impl Default for OutcomeConfig {
 }
 
 impl OutcomeConfig {
-    /// Read a config file; keys not given keep their defaults.
-    pub fn read(path: &Path) -> Result<Self, ConfigError> {
-        let text = fs_err::read_to_string(path)?;
-        toml::from_str(&text).map_err(|source| ConfigError::Toml { path: path.display().to_string(), source })
+    /// A config from the text of a TOML file (`path` names it in errors); keys not given keep
+    /// their defaults.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|source| ConfigError::Toml { path: path.display().to_string(), source })
     }
 
     /// Ladder level of a care form (0 when unknown).

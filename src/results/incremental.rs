@@ -35,8 +35,8 @@ use duckdb::arrow::record_batch::{RecordBatch, RecordBatchReader};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rayon::prelude::*;
 
-use super::engine::{EngineError, Kernel, Result, persons_batch};
 use super::manifest::{Area, RunManifest, config_hash, current_in};
+use super::{Kernel, Result, ResultsError, persons_batch};
 use crate::db::DuckContext;
 use crate::store::{FileEntry, Manifest, Store, StoreError, write_parquet};
 use crate::timelines::Needs;
@@ -371,8 +371,8 @@ fn concat(batches: &[RecordBatch]) -> Result<Option<RecordBatch>> {
     Ok(Some(b))
 }
 
-fn arrow_err(path: &Path, e: duckdb::arrow::error::ArrowError) -> EngineError {
-    EngineError::Store(StoreError::Parquet { path: path.to_owned(), source: e.into() })
+fn arrow_err(path: &Path, e: duckdb::arrow::error::ArrowError) -> ResultsError {
+    ResultsError::Store(StoreError::Parquet { path: path.to_owned(), source: e.into() })
 }
 
 /// A previous result file without the rows of the persons in `skip`, as one batch.
@@ -380,7 +380,7 @@ fn read_without(path: &Path, skip: &HashSet<&str>) -> Result<Option<RecordBatch>
     let file = fs_err::File::open(path)?.into_parts().0;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.with_batch_size(65_536).build())
-        .map_err(|source| EngineError::Store(StoreError::Parquet { path: path.to_owned(), source }))?;
+        .map_err(|source| ResultsError::Store(StoreError::Parquet { path: path.to_owned(), source }))?;
     let schema = reader.schema();
     let mut kept = Vec::new();
     for batch in reader {
@@ -394,7 +394,7 @@ fn read_without(path: &Path, skip: &HashSet<&str>) -> Result<Option<RecordBatch>
 }
 
 fn person_ids<'b>(batch: &'b RecordBatch, path: &Path) -> Result<&'b StringArray> {
-    batch.column_by_name("person_id").and_then(|c| c.as_string_opt::<i32>()).ok_or_else(|| EngineError::Manifest {
+    batch.column_by_name("person_id").and_then(|c| c.as_string_opt::<i32>()).ok_or_else(|| ResultsError::Manifest {
         path: path.to_owned(),
         message: "a per-bucket result table without a person_id text column".to_owned(),
     })

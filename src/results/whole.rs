@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::engine::Result;
+use super::Result;
 use super::incremental::Previous;
 use crate::db::{DbSettings, DuckContext};
 use crate::outcomes::config::OutcomeConfig;

@@ -73,7 +73,7 @@ pub enum RunError {
     },
     /// The outcome engine failed.
     #[error(transparent)]
-    Engine(Box<engine::EngineError>),
+    Engine(Box<crate::results::ResultsError>),
     /// The outcome config is not valid.
     #[error(transparent)]
     Config(Box<crate::outcomes::config::ConfigError>),
@@ -120,8 +120,8 @@ pub enum RunError {
 /// Result alias for this module.
 pub type Result<T> = std::result::Result<T, RunError>;
 
-impl From<engine::EngineError> for RunError {
-    fn from(e: engine::EngineError) -> Self {
+impl From<crate::results::ResultsError> for RunError {
+    fn from(e: crate::results::ResultsError) -> Self {
         Self::Engine(Box::new(e))
     }
 }
@@ -325,7 +325,7 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
     let store = Store::at(&p.store);
     let key = Key::read(&p.key)?;
     let cfg = match &p.outcomes {
-        Some(path) => OutcomeConfig::read(path)?,
+        Some(path) => crate::results::read_config(path)?,
         None => OutcomeConfig::default(),
     };
 

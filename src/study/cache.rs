@@ -32,9 +32,9 @@ use sha2::{Digest, Sha256};
 use super::StudyError;
 use crate::cohort::CohortDef;
 use crate::db::{DbSettings, DuckContext};
-use crate::query::StoreConnection;
 use crate::results::RunManifest;
 use crate::sql::study as q;
+use crate::store::StoreConnection;
 use crate::store::publication::{Keep, Pointer};
 use crate::store::{FileEntry, Stage, Store};
 
@@ -257,7 +257,10 @@ pub fn open_changed(
 ) -> Result<StoreConnection, StudyError> {
     let version_dir = store.current_dir()?;
     let run_dir = store.root().join(crate::results::Area::Outcomes.dir()).join(&prev.run.run);
-    let conn = StoreConnection::over(|dirs| Ok(crate::db::open_at(db, dirs)?), &[&version_dir, &run_dir])?;
+    let mut leases = crate::store::Leases::default();
+    leases.hold_dir(&version_dir)?;
+    leases.hold_dir(&run_dir)?;
+    let conn = leases.connect(db, &[&version_dir, &run_dir])?;
     conn.execute_batch(q::CHANGED_SETUP).ctx("study: changed persons")?;
     for (table, ids) in
         [("study_changed", &prev.changed), ("study_relocated", &prev.relocated), ("study_recared", &prev.recared)]

@@ -74,7 +74,7 @@ pub enum StudyError {
     Arrow(String),
     /// The outcome run could not be read.
     #[error(transparent)]
-    Engine(Box<crate::results::engine::EngineError>),
+    Engine(Box<crate::results::ResultsError>),
     /// The study's cache could not be read or written.
     #[error("study cache {path}: {message}")]
     Cache {
@@ -93,8 +93,8 @@ pub enum StudyError {
     },
 }
 
-impl From<crate::results::engine::EngineError> for StudyError {
-    fn from(e: crate::results::engine::EngineError) -> Self {
+impl From<crate::results::ResultsError> for StudyError {
+    fn from(e: crate::results::ResultsError) -> Self {
         StudyError::Engine(Box::new(e))
     }
 }

@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal, Normal};
 
 use super::codes::{CARE_FORMS, DIED, Id, MOVED, Sex, level};
-use super::family::{Ctx, Ids, day_in, pick};
+use super::draw::{Ctx, Ids, day_in, pick};
 use super::scenario::CareModel;
 use super::world::{Correction, Episode, Measure, Measurement, Move, Person, Report, World, age_on, birthday, plus};
 

@@ -13,8 +13,8 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 
 use super::codes::Bsn;
+use super::draw::Ctx;
 use super::emit::{self, View, merge_population};
-use super::family::Ctx;
 use super::run::{CHUNK, chunk, scaled, schedule, write_expected};
 use super::scenario::{Scenario, SourceSpec};
 use super::table::{Rows, Table};

@@ -9,6 +9,7 @@
 mod care;
 mod codes;
 mod dirty;
+mod draw;
 mod emit;
 mod explicit;
 mod family;
