@@ -84,6 +84,9 @@ pub struct RunArgs {
     /// Append messages to this log file (overrides the plan's `log`).
     #[arg(long)]
     pub log: Option<PathBuf>,
+    /// Print the report as JSON (one object on stdout) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kohort study`.
@@ -97,6 +100,9 @@ pub struct StudyArgs {
     /// Output folder (the study's tables go to OUT/<name>/).
     #[arg(long)]
     pub out: PathBuf,
+    /// Print the report as JSON (one object on stdout) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kohort cohort`.
@@ -110,6 +116,9 @@ pub struct CohortArgs {
     /// Write members.csv and attrition.csv to this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Print the report as JSON (one object on stdout) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kohort export ...`.
@@ -181,7 +190,7 @@ pub struct OutcomesArgs {
     /// The store folder.
     #[arg(long)]
     pub store: PathBuf,
-    /// Outcome parameters (TOML; keys not given keep the DOMAIN.md defaults).
+    /// Outcome parameters (TOML; keys not given keep their defaults, docs/definitions.md §4.16).
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Print the summary as JSON lines.
@@ -193,6 +202,10 @@ pub struct OutcomesArgs {
     /// Recompute only the persons changed since the current run (same result as a full run).
     #[arg(long)]
     pub incremental: bool,
+    /// Let a run of some families (`--only`) replace a current run that has others: their
+    /// tables are then empty, and studies refuse such a run.
+    #[arg(long)]
+    pub partial: bool,
 }
 
 /// Outcome families for `--only`.
@@ -320,6 +333,9 @@ pub struct VerifyArgs {
     /// Also check the published run of this folder (a plan's `publish`).
     #[arg(long)]
     pub publish: Option<PathBuf>,
+    /// Print the report as JSON (one object on stdout) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// File formats synth can write.

@@ -6,14 +6,14 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use kohort::cli::Cli;
-use kohort::commands::{self, Outcome};
+use kohort::commands::{self, ExitStatus};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match commands::run(cli) {
-        Ok(Outcome::Done) => ExitCode::SUCCESS,
-        Ok(Outcome::Finding) => ExitCode::from(1),
-        Ok(Outcome::Busy) => ExitCode::from(3),
+        Ok(ExitStatus::Done) => ExitCode::SUCCESS,
+        Ok(ExitStatus::Finding) => ExitCode::from(1),
+        Ok(ExitStatus::Busy) => ExitCode::from(3),
         Err(err) => {
             eprintln!("error: {err}");
             for cause in err.chain().skip(1) {

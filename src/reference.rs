@@ -30,7 +30,7 @@ const HEADER: [&str; 5] = ["municipality", "youth_region", "youth_region_name", 
 #[derive(Debug, thiserror::Error)]
 pub enum ReferenceError {
     /// The file could not be read.
-    #[error("{file}: cannot read: {source}")]
+    #[error("{file}: cannot read")]
     Io {
         /// The file.
         file: String,

@@ -3,13 +3,13 @@
 
 use anyhow::Context as _;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, ExitStatus};
 use crate::cli::{ExportPanelArgs, ExportTablesArgs};
 use crate::export::{TablesOptions, export_tables};
 use crate::panel::{ExportKey, PanelPlan, export_panel};
 
 /// Export, then say what was suppressed and where everything is.
-pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let opts = TablesOptions {
         min_count: args.min_count,
         publish_zeros: args.publish_zeros,
@@ -25,11 +25,11 @@ pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         "written to {}: tables.parquet, tables.csv, codebook.md, disclosure_report.md/.json, read.R, read.py, read.sps",
         args.out.display()
     ));
-    Ok(Outcome::Done)
+    Ok(ExitStatus::Done)
 }
 
 /// `kohort export panel`: check the panel file, export, say what disclosure control did.
-pub fn panel(args: &ExportPanelArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+pub fn panel(args: &ExportPanelArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let plan = PanelPlan::read(&args.panel)?;
     let key = args.key.clone().map_or(ExportKey::Random, ExportKey::File);
     let r = export_panel(&args.store, &plan, &args.out, &key, &ctx.db)
@@ -54,5 +54,5 @@ pub fn panel(args: &ExportPanelArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         "written to {}: panel.parquet, panel.csv, codebook.md, disclosure_report.md/.json, read.R, read.py, read.sps, read.do",
         args.out.display()
     ));
-    Ok(Outcome::Done)
+    Ok(ExitStatus::Done)
 }

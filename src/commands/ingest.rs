@@ -4,14 +4,14 @@ use std::fmt::Write as _;
 
 use anyhow::{Context as _, bail};
 
-use super::{Ctx, Outcome};
+use super::{Ctx, ExitStatus};
 use crate::cli::IngestArgs;
 use crate::ingest::{IngestOptions, IngestReport, ingest};
 use crate::pseudonym::Key;
 use crate::store::Store;
 
 /// Ingest one delivery.
-pub fn run(args: &IngestArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+pub fn run(args: &IngestArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let Ok(delimiter) = u8::try_from(args.delimiter) else {
         bail!("--delimiter must be a single-byte character, got '{}'", args.delimiter);
     };
@@ -38,7 +38,7 @@ pub fn run(args: &IngestArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     } else {
         ctx.printer.data(&render(&report));
     }
-    Ok(if report.quarantined() > 0 || report.aborted.is_some() { Outcome::Finding } else { Outcome::Done })
+    Ok(if report.quarantined() > 0 || report.aborted.is_some() { ExitStatus::Finding } else { ExitStatus::Done })
 }
 
 /// The validation report as text.

@@ -14,15 +14,13 @@ mod study;
 mod synth;
 mod verify;
 
-use anyhow::Context as _;
-
 use crate::cli::{Cli, Command, ExportCommand, KeyCommand};
 use crate::db::{DbSettings, default_threads};
 use crate::printer::Printer;
 
 /// How a command ended (errors are the `Err` side).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum ExitStatus {
     /// Done, nothing to report.
     Done,
     /// Done, with a finding the caller must see (exit code 1).
@@ -41,7 +39,7 @@ pub struct Ctx {
 }
 
 /// Build the shared context and run the chosen command.
-pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     crate::store::publication::restrict_new_files(cli.global.group_readable);
     let threads = cli.global.threads.unwrap_or_else(default_threads).max(1);
     // One thread setting for both pools; ignore "already built" (tests call run twice).
@@ -69,5 +67,4 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Study(args) => study::run(&args, &ctx),
         Command::Run(args) => run::run(&args, &ctx),
     }
-    .context("kohort failed")
 }

@@ -113,6 +113,21 @@ pub enum Family {
 }
 
 impl Family {
+    /// The family's name (as `--only` and the config's `families` spell it).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Reentry => "reentry",
+            Family::PriorCare => "prior_care",
+            Family::Escalation => "escalation",
+            Family::Safety => "safety",
+            Family::Measures => "measures",
+            Family::Indicators => "indicators",
+            Family::Linkage => "linkage",
+            Family::Spells => "spells",
+        }
+    }
+
     /// Every family of `kohort outcomes` (linkage has its own command).
     pub const ALL: [Family; 7] = [
         Family::Reentry,

@@ -25,7 +25,7 @@ pub enum CurveError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The estimator refused its input.
-    #[error("survival curve {curve}: {source}")]
+    #[error("survival curve {curve}")]
     Survival {
         /// Which curve.
         curve: &'static str,

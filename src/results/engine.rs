@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use indicatif::ProgressBar;
 use rayon::prelude::*;
 
-use super::incremental::{Plan, Previous};
+use super::incremental::{PreviousRun, Update};
 use super::manifest::{Area, RESULTS_FORMAT, RunManifest, config_hash, current_in, run_name, write_json};
 use super::{Kernel, Result, compute_bucket, needs};
 use crate::db::{DbSettings, DuckContext};
@@ -94,17 +94,17 @@ pub fn run_incremental(
     let _lock = store.lock()?;
     let manifest = store.require_manifest()?;
     let plan = if reuse.full {
-        Plan::Full("a full run was asked for".to_owned())
+        Update::Full("a full run was asked for".to_owned())
     } else {
         super::incremental::plan(store, Area::Outcomes, cfg, &manifest, reuse.compact_above)?
     };
     match plan {
-        Plan::UpToDate(m) => Ok((m, RunMode::UpToDate)),
-        Plan::Full(why) => Ok((
+        Update::UpToDate(m) => Ok((m, RunMode::UpToDate)),
+        Update::Full(why) => Ok((
             compute_and_publish(store, &manifest, Area::Outcomes, cfg, db, kernel, bar, None)?.0,
             RunMode::Full(why),
         )),
-        Plan::Incremental(prev) => {
+        Update::Incremental(prev) => {
             let (changed, compacted) = (prev.changed_persons(), prev.compact);
             let (m, recomputed) =
                 compute_and_publish(store, &manifest, Area::Outcomes, cfg, db, kernel, bar, Some(&prev))?;
@@ -125,13 +125,13 @@ fn compute_and_publish(
     db: &DbSettings,
     kernel: &Kernel<'_>,
     bar: &ProgressBar,
-    previous: Option<&Previous>,
+    previous: Option<&PreviousRun>,
 ) -> Result<(RunManifest, u64)> {
     let results = store.root().join(area.dir());
     crate::store::publication::create_private_dir_all(&results)?;
     // A re-run over the same store version and config gets a fresh folder: a reader may be
     // on the current one.
-    let run = crate::store::publication::fresh_name(&results, &run_name(manifest.version, cfg));
+    let run = crate::store::publication::fresh_name(&results, &run_name(manifest.version, cfg)?);
     let stage = Stage::new(&results.join(format!(".staging-{run}")))?;
     let staging = stage.path().to_owned();
     // rayon runs one bucket per thread, so each bucket's queries run on one DuckDB thread:
@@ -217,7 +217,7 @@ fn compute_and_publish(
     let m = RunManifest {
         run: run.clone(),
         store_version: manifest.version,
-        config_hash: config_hash(cfg),
+        config_hash: config_hash(cfg)?,
         config: cfg.clone(),
         kohort_version: env!("CARGO_PKG_VERSION").to_owned(),
         tables,

@@ -119,14 +119,14 @@ impl RunManifest {
 }
 
 /// SHA-256 of the config as JSON (field order is fixed by the struct).
-pub fn config_hash(cfg: &OutcomeConfig) -> String {
-    let json = serde_json::to_vec(cfg).unwrap_or_default();
-    hex::encode(Sha256::digest(json))
+pub fn config_hash(cfg: &OutcomeConfig) -> Result<String> {
+    let json = serde_json::to_vec(cfg).map_err(ResultsError::ConfigJson)?;
+    Ok(hex::encode(Sha256::digest(json)))
 }
 
 /// The run folder name for a store version and config.
-pub fn run_name(store_version: u64, cfg: &OutcomeConfig) -> String {
-    format!("v{store_version:06}-{}", &config_hash(cfg)[..12])
+pub fn run_name(store_version: u64, cfg: &OutcomeConfig) -> Result<String> {
+    Ok(format!("v{store_version:06}-{}", &config_hash(cfg)?[..12]))
 }
 
 pub(super) fn write_json(path: &Path, m: &RunManifest) -> Result<()> {

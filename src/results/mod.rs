@@ -45,6 +45,9 @@ pub enum ResultsError {
     /// Survival curves failed.
     #[error(transparent)]
     Curves(#[from] curves::CurveError),
+    /// The outcome config could not be written as JSON (for its hash).
+    #[error("the outcome config cannot be written as JSON")]
+    ConfigJson(#[source] serde_json::Error),
     /// The run manifest could not be written or read.
     #[error("results manifest {path}: {message}")]
     Manifest {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::Result;
-use super::incremental::Previous;
+use super::incremental::PreviousRun;
 use crate::db::{DbSettings, DuckContext};
 use crate::outcomes::config::OutcomeConfig;
 use crate::store::{FileEntry, Stage, write_query};
@@ -27,7 +27,7 @@ struct Ctx<'a> {
     conn: &'a duckdb::Connection,
     staging: &'a Path,
     deltas: &'a BTreeMap<String, Vec<FileEntry>>,
-    previous: Option<&'a Previous>,
+    previous: Option<&'a PreviousRun>,
     cfg: &'a OutcomeConfig,
 }
 
@@ -56,7 +56,7 @@ pub(super) fn whole_run_tables(
     tables: &BTreeMap<String, Vec<FileEntry>>,
     deltas: &BTreeMap<String, Vec<FileEntry>>,
     superseded: bool,
-    previous: Option<&Previous>,
+    previous: Option<&PreviousRun>,
     cfg: &OutcomeConfig,
     db: &DbSettings,
 ) -> Result<WholeRun> {
@@ -125,7 +125,7 @@ fn household_view(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
 fn household_delta(
     conn: &duckdb::Connection,
     staging: &Path,
-    prev: &Previous,
+    prev: &PreviousRun,
     base: &FileEntry,
     deltas: &BTreeMap<String, Vec<FileEntry>>,
     out: &mut WholeRun,

@@ -64,7 +64,7 @@ pub enum RunError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Ingest failed in a way that is not the delivery's fault.
-    #[error("ingesting {dir}: {source}")]
+    #[error("ingesting {dir}")]
     Ingest {
         /// The delivery.
         dir: PathBuf,
@@ -78,7 +78,7 @@ pub enum RunError {
     #[error(transparent)]
     Config(Box<crate::outcomes::config::ConfigError>),
     /// A study failed.
-    #[error("study {path}: {source}")]
+    #[error("study {path}")]
     Study {
         /// The study file.
         path: PathBuf,
@@ -86,7 +86,7 @@ pub enum RunError {
         source: Box<crate::study::StudyError>,
     },
     /// A study's export failed.
-    #[error("exporting study {path}: {source}")]
+    #[error("exporting study {path}")]
     Export {
         /// The study file.
         path: PathBuf,
@@ -94,7 +94,7 @@ pub enum RunError {
         source: Box<crate::export::ExportError>,
     },
     /// A panel failed.
-    #[error("panel {path}: {source}")]
+    #[error("panel {path}")]
     Panel {
         /// The panel file.
         path: PathBuf,
@@ -231,7 +231,7 @@ pub struct OutcomeStep {
 /// `run_manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct RunManifest {
+pub struct PublishedRun {
     /// Run id (folder under `PUBLISH/runs/`).
     pub run: String,
     /// kohort version.
@@ -267,7 +267,7 @@ pub struct RunManifest {
 #[derive(Debug, Clone)]
 pub struct RunReport {
     /// The manifest of the published run; `None` when nothing changed since the current one.
-    pub published: Option<RunManifest>,
+    pub published: Option<PublishedRun>,
     /// Deliveries handled (ingested or refused).
     pub deliveries: Vec<DeliveryResult>,
     /// The published folder (`PUBLISH/current`).
@@ -387,7 +387,7 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
     let staging = stage.path().to_owned();
     let studies = publish_studies(&store, p, &staging, opts, reuse, log)?;
     let panels = publish_panels(&store, p, &staging, opts, log)?;
-    let m = RunManifest {
+    let m = PublishedRun {
         run: id.clone(),
         kohort_version: env!("CARGO_PKG_VERSION").to_owned(),
         started_at,
@@ -628,7 +628,7 @@ fn ingest_new(plan: &Plan, store: &Store, key: &Key, opts: &RunOptions, log: &mu
                 results.push(res);
             }
             Err(e) if refusable(&e) => {
-                let why = e.to_string();
+                let why = crate::printer::one_line(&e);
                 log.say(format_args!("refused {}/{}: {why}", f.source, f.delivery_id));
                 state.remember(&f, &fingerprint, &why);
                 state_changed = true;
@@ -700,7 +700,7 @@ fn outcome_step(run: &crate::results::RunManifest, mode: &RunMode) -> OutcomeSte
 fn config_hash(plan: &Plan, cfg: &OutcomeConfig) -> Result<String> {
     let mut h = Sha256::new();
     h.update(plan.text.as_bytes());
-    h.update(crate::results::config_hash(cfg).as_bytes());
+    h.update(crate::results::config_hash(cfg)?.as_bytes());
     for file in &plan.file.panels {
         h.update(fs_err::read(file)?);
     }
@@ -765,7 +765,7 @@ pub fn verify_published(publish: &Path) -> Result<Option<(String, usize)>> {
 }
 
 /// The manifest of the published run, if any.
-pub fn published(current: &Path) -> Result<Option<RunManifest>> {
+pub fn published(current: &Path) -> Result<Option<PublishedRun>> {
     read_json(&current.join("run_manifest.json"))
 }
 

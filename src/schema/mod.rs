@@ -19,7 +19,7 @@ const LADDER_TOML: &str = include_str!("../../data-schema/care_ladder.toml");
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
     /// The TOML did not parse or did not match the expected shape.
-    #[error("schema file {file}: {source}")]
+    #[error("schema file {file}")]
     Parse {
         /// Which file.
         file: String,

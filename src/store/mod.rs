@@ -33,7 +33,7 @@ pub use manifest::{FileEntry, HistoryEntry, Manifest, SourceEntry, TableCounts};
 pub use publication::{Lease, Stage, read_json, sync_dir, write_file_atomic, write_json_atomic};
 pub use publish::{Staging, publish};
 pub use views::{Leases, StoreConnection};
-pub use writer::{BucketWriter, ParquetSink, write_parquet, write_query};
+pub use writer::{BucketWriter, ParquetSink, write_csv, write_parquet, write_query};
 
 /// Number of person buckets in a new store.
 pub const DEFAULT_BUCKETS: u16 = 16;
@@ -70,12 +70,20 @@ pub enum StoreError {
     #[error("{0} is not a kohort store (no manifest.json); ingest a delivery to create one")]
     NotAStore(PathBuf),
     /// Writing Parquet failed.
-    #[error("writing {path}: {source}")]
+    #[error("writing {path}")]
     Parquet {
         /// The file.
         path: PathBuf,
         /// Cause.
         source: parquet::errors::ParquetError,
+    },
+    /// Writing CSV failed.
+    #[error("writing {path}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        source: duckdb::arrow::error::ArrowError,
     },
     /// A published file does not match its recorded hash or size.
     #[error("store {store}: {problem}")]

@@ -335,7 +335,7 @@ pub enum JsonError {
     #[error(transparent)]
     Io(#[from] io::Error),
     /// The file is not the JSON expected.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Parse {
         /// The file.
         path: PathBuf,

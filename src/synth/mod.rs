@@ -42,7 +42,7 @@ pub enum SynthError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// Writing a Parquet file failed.
-    #[error("writing {path}: {source}")]
+    #[error("writing {path}")]
     Parquet { path: PathBuf, source: parquet::errors::ParquetError },
     /// Building an Arrow batch failed.
     #[error("building the Arrow batch of table {table}: {message}")]
