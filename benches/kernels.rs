@@ -3,6 +3,8 @@
 //! tables with `to_batches`. The timelines are built here, deterministically, so the bench
 //! measures the kernels alone (no delivery reading).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // a benchmark may stop on a broken fixture
+
 use chrono::{Days, NaiveDate};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kohort::outcomes::config::OutcomeConfig;

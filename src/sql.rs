@@ -108,6 +108,8 @@ pub mod outcomes {
     pub const SUMMARY: &str = include_str!("../sql/outcomes/summary.sql");
     /// Field indicators.
     pub const INDICATORS: &str = include_str!("../sql/outcomes/indicators.sql");
+    /// Persons in the store.
+    pub const PERSONS_IN_STORE: &str = include_str!("../sql/outcomes/persons_in_store.sql");
     /// Shares over complete windows (how scenarios state planted truths).
     pub const COMPLETE_WINDOWS: &str = include_str!("../sql/outcomes/complete_windows.sql");
     /// Safety, household view.

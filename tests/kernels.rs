@@ -337,7 +337,7 @@ fn kernels_tiny_escalation() {
             let shift = x.escalation.unwrap();
             match via.split_once("(level ") {
                 Some((_, rest)) => {
-                    assert_eq!(i64::from(shift.level), rest[..1].parse::<i64>().unwrap(), "{who}: {via}")
+                    assert_eq!(i64::from(shift.level), rest[..1].parse::<i64>().unwrap(), "{who}: {via}");
                 }
                 None => assert!(shift.measure_start, "{who}: {via}"),
             }
@@ -472,8 +472,8 @@ fn kernels_tiny_reentry_feeds_the_survival_estimators() {
     }
     assert_eq!(causes, [4, 5, 5]);
     let fit = AalenJohansen::fit(&aj).unwrap();
-    let events: u64 = fit.rows().iter().map(|r| r.n_events_of_interest()).sum();
-    let competing: u64 = fit.rows().iter().map(|r| r.n_competing()).sum();
+    let events: u64 = fit.rows().iter().map(kohort::outcomes::survival::AjRow::n_events_of_interest).sum();
+    let competing: u64 = fit.rows().iter().map(kohort::outcomes::survival::AjRow::n_competing).sum();
     assert_eq!((events, competing), (5, 5));
     assert_eq!(KaplanMeier::fit(&km).unwrap().rows().iter().map(|r| r.n_events).sum::<u64>(), 5);
 }

@@ -96,8 +96,11 @@ pub fn compute_and_summarise(
         engine::RunMode::Full(_) => {}
     }
     let conn = query::open_store(store, &ctx.db)?;
-    ctx.printer
-        .info(format_args!("run {} over {} persons (store version {})", run.run, run.persons, run.store_version));
+    let in_store: i64 = conn.query_row(crate::sql::outcomes::PERSONS_IN_STORE, [], |r| r.get(0)).unwrap_or(0);
+    ctx.printer.info(format_args!(
+        "run {} (store version {}): {} persons with care, a measure, a report or a measurement, of {in_store} persons in the store (the others have no outcome rows)",
+        run.run, run.store_version, run.persons
+    ));
     ctx.printer.data(&query::render(&query::run(&conn, crate::sql::outcomes::SUMMARY)?, format)?);
     ctx.printer.data(&query::render(&query::run(&conn, crate::sql::outcomes::INDICATORS)?, format)?);
     ctx.printer.info(format_args!(

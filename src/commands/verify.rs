@@ -42,7 +42,7 @@ pub fn run(args: &VerifyArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
     match (&args.publish, &published) {
         (Some(_), Some((run, n))) => {
-            ctx.printer.data(&format!("ok: {n} files of published run {run} match their SHA-256"))
+            ctx.printer.data(&format!("ok: {n} files of published run {run} match their SHA-256"));
         }
         (Some(publish), None) => ctx.printer.data(&format!("{}: nothing published yet", publish.display())),
         (None, _) => {}

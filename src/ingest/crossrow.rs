@@ -87,7 +87,7 @@ fn birth_death(conn: &Connection, t: &Table, n: &Names) -> Result<()> {
     {
         let test = |d: &String| format!("s.{} {op} p.{field}", ident(d));
         let cond = dates.iter().map(test).collect::<Vec<_>>().join(" OR ");
-        let arms: String = dates.iter().map(|d| format!(" WHEN {} THEN '{d}'", test(d))).collect();
+        let arms: String = dates.iter().map(|d| format!(" WHEN {} THEN '{d}'", test(d))).collect::<Vec<_>>().concat();
         let which = format!("(CASE{arms} END)");
         let sql = render(template, &[("q", &n.q), ("stg", &n.stg), ("cond", &cond), ("which", &which)]);
         conn.execute_batch(&sql).ctx(format!("rule {rule} on {}", t.name))?;

@@ -113,7 +113,7 @@ pub fn publish_delivery(p: PublishInput<'_>, counts: &[(String, TableCounts)]) -
         key_fingerprint: p.key.fingerprint(),
         ..Manifest::default()
     });
-    m.kohort_version = env!("CARGO_PKG_VERSION").to_owned();
+    env!("CARGO_PKG_VERSION").clone_into(&mut m.kohort_version);
     m.version = p.staging.version;
     m.person_conflicts = conflicts;
     m.sources.insert(

@@ -106,17 +106,15 @@ fn household_view(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
         let base = p.manifest.tables.get(HOUSEHOLD)?.first()?;
         Some((p, base))
     });
-    match household {
-        Some((prev, base)) => household_delta(c.conn, c.staging, prev, base, c.deltas, out),
-        None => {
-            let rel = format!("{HOUSEHOLD}/all.parquet");
-            let (what, q) = ("safety, household view", crate::sql::outcomes::SAFETY_HOUSEHOLD);
-            c.conn.execute_batch(crate::sql::outcomes::HOUSEHOLD_SAFETY).ctx(what)?;
-            let entry = write_query(c.conn, q, &[], &c.staging.join(&rel), &rel, what)?;
-            out.tables.push((HOUSEHOLD.to_owned(), entry));
-            Ok(())
-        }
+    if let Some((prev, base)) = household {
+        return household_delta(c.conn, c.staging, prev, base, c.deltas, out);
     }
+    let rel = format!("{HOUSEHOLD}/all.parquet");
+    let (what, q) = ("safety, household view", crate::sql::outcomes::SAFETY_HOUSEHOLD);
+    c.conn.execute_batch(crate::sql::outcomes::HOUSEHOLD_SAFETY).ctx(what)?;
+    let entry = write_query(c.conn, q, &[], &c.staging.join(&rel), &rel, what)?;
+    out.tables.push((HOUSEHOLD.to_owned(), entry));
+    Ok(())
 }
 
 /// The household view of an incremental run writing deltas: the base file stays; the

@@ -359,7 +359,7 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
             if *compacted { "merged into new base files" } else { "written as deltas" }
         )),
         RunMode::Full(why) => {
-            log.say(format_args!("outcomes: run {} (full: {why}; {} persons)", outcome_run.run, outcome_run.persons))
+            log.say(format_args!("outcomes: run {} (full: {why}; {} persons)", outcome_run.run, outcome_run.persons));
         }
     }
 

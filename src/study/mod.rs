@@ -206,9 +206,8 @@ fn build(
     let plan = match (&key, cached) {
         (Some(_), Some(reuse)) if reuse.full => cache::CachePlan::Full("a full run was asked for".to_owned()),
         (Some(key), Some(reuse)) => cache::plan(store, &def.name, key, &cohorts, reuse.compact_above)?,
-        (Some(_), None) => cache::CachePlan::Full("no cache asked for".to_owned()),
         (None, Some(_)) => cache::CachePlan::Full("a cohort is not defined by care spells".to_owned()),
-        (None, None) => cache::CachePlan::Full("no cache asked for".to_owned()),
+        (_, None) => cache::CachePlan::Full("no cache asked for".to_owned()),
     };
     let now = cache::ReadNow {
         residence: cohorts.iter().any(|(_, c)| !c.municipalities.is_empty()),

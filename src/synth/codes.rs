@@ -91,6 +91,7 @@ impl Bsn {
                 continue;
             }
             if seen == k {
+                #[allow(clippy::expect_used)] // block < 10^7 by construction above
                 let value = u32::try_from(block).expect("block < 10^7") * 100 + d8 * 10 + d9;
                 return Bsn(value);
             }

@@ -4,14 +4,23 @@
 /// The tables of a delivery, in the order they are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Table {
+    /// `persons`.
     Persons,
+    /// `relations`.
     Relations,
+    /// `households`.
     Households,
+    /// `residence`.
     Residence,
+    /// `care_episodes`.
     CareEpisodes,
+    /// `measures`.
     Measures,
+    /// `safety_reports`.
     SafetyReports,
+    /// `measurements`.
     Measurements,
+    /// `population`.
     Population,
 }
 
