@@ -51,7 +51,7 @@ pub fn panel(args: &ExportPanelArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         ctx.printer.info("no --key: a fresh random export key was used and not kept; this export links to nothing");
     }
     ctx.printer.info(format_args!(
-        "written to {}: panel.parquet, panel.csv, codebook.md, disclosure_report.md/.json, read.R, read.py, read.sps, read.do",
+        "written to {}: panel.parquet, panel.csv, codebook.md, disclosure_report.md/.json, read.R, read.py, read.sps and read.do (English labels), read_nl.sps and read_nl.do (Dutch labels)",
         args.out.display()
     ));
     Ok(ExitStatus::Done)
