@@ -157,7 +157,7 @@ fn select_sql(table: &str) -> String {
 }
 
 /// Every table in the store equals its delivered text, minus the quarantined rows.
-fn assert_store_equals(store: &Path, tables: &BTreeMap<&str, String>, quarantined: &[(String, u64, String, String)]) {
+pub(crate) fn assert_store_equals(store: &Path, tables: &BTreeMap<&str, String>, quarantined: &[(String, u64, String, String)]) {
     for (table, text) in tables {
         let skip: Vec<u64> = quarantined.iter().filter(|q| q.0 == *table).map(|q| q.1).collect();
         let want = expected_rows(table, text, &skip);

@@ -4,8 +4,10 @@ mod common;
 
 mod cli;
 mod cohort;
+mod corrections;
 mod engine;
 mod export;
+mod hostile;
 mod ingest;
 mod kernels;
 mod linkage;
