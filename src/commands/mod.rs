@@ -29,6 +29,8 @@ pub enum Outcome {
     Finding,
     /// Not done: another process holds the lock (exit code 3).
     Busy,
+    /// A delivery was refused: nothing of it was published (exit code 4).
+    Refused,
 }
 
 /// What every command gets.

@@ -1,4 +1,5 @@
-//! `kohort run`: the scheduled job (cron-friendly: no questions, a log, meaningful exit codes).
+//! `kohort run`: the scheduled job (cron-friendly: no questions, a log, meaningful exit codes:
+//! 0 done, 1 rows quarantined, 2 error, 3 busy, 4 a delivery refused).
 
 use anyhow::Context as _;
 
@@ -34,5 +35,11 @@ pub fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
             report.current.display()
         ));
     }
-    Ok(if report.finding() { Outcome::Finding } else { Outcome::Done })
+    Ok(if report.refused() {
+        Outcome::Refused
+    } else if report.finding() {
+        Outcome::Finding
+    } else {
+        Outcome::Done
+    })
 }

@@ -19,14 +19,14 @@
 
 mod lock;
 mod manifest;
-mod publish;
 pub mod publication;
+mod publish;
 mod writer;
 
 use std::path::{Path, PathBuf};
 
 pub use lock::StoreLock;
-pub use manifest::{FileEntry, HistoryEntry, Manifest, SourceEntry, TableCounts};
+pub use manifest::{FileEntry, HistoryEntry, HistoryKind, Manifest, SourceEntry, TableCounts};
 pub use publication::{Lease, Stage, read_json, sync_dir, write_file_atomic, write_json_atomic};
 pub use publish::{Staging, publish};
 pub use writer::{BucketWriter, ParquetSink, write_parquet};
