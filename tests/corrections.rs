@@ -88,6 +88,28 @@ fn assert_conflicts_right(store: &Path, want: u64) {
     assert_eq!(listed, want);
 }
 
+/// Every row of every result table of the current outcome run (base and deltas), sorted.
+fn outcome_rows(store: &Path) -> BTreeMap<String, Vec<Vec<String>>> {
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.join("results/current.json")).expect("results")).expect("json");
+    let mut names: Vec<String> = run["tables"].as_object().expect("tables").keys().cloned().collect();
+    if let Some(d) = run["deltas"].as_object() {
+        names.extend(d.keys().cloned());
+    }
+    names.sort();
+    names.dedup();
+    names.into_iter().map(|t| (t.clone(), query(store, &format!("SELECT * FROM \"{t}\"")))).collect()
+}
+
+/// The change lists are complete: an incremental outcome run over them gives the rows a full
+/// run gives.
+fn assert_incremental_equals_full(store: &Path) {
+    outcomes(store, &["--incremental"]);
+    let incremental = outcome_rows(store);
+    outcomes(store, &[]);
+    assert_eq!(incremental, outcome_rows(store), "incremental and full outcome runs differ");
+}
+
 fn status_of(report: &serde_json::Value) -> BTreeMap<String, String> {
     report["table_status"]
         .as_array()
@@ -107,6 +129,9 @@ fn a_partial_delivery_keeps_the_sources_other_tables_unless_it_asks_to_empty_the
     let key = tmp.path();
     let a1 = write_delivery(&tmp.path().join("a1"), "prov-a", "2026Q2", "2026-07-01", &base_tables());
     assert_eq!(ingest_cmd(&a1, &store, key).output().expect("run").status.code(), Some(0));
+    // A second source with the same rows, so events stay in the store whatever prov-a does.
+    let c1 = write_delivery(&tmp.path().join("c1"), "prov-c", "2026Q2", "2026-07-01", &base_tables());
+    assert_eq!(ingest_cmd(&c1, &store, key).output().expect("run").status.code(), Some(0));
     // Another source that disagrees on a birth date: one person conflict throughout.
     let mut vt = BTreeMap::new();
     vt.insert("persons", "person_id,birth_date,sex,death_date,emigration_date\n200000001,2010-05-21,f,,\n".to_owned());
@@ -115,6 +140,7 @@ fn a_partial_delivery_keeps_the_sources_other_tables_unless_it_asks_to_empty_the
     assert_eq!(ingest_cmd(&vt_dir, &store, key).output().expect("run").status.code(), Some(0));
     assert_conflicts_right(&store, 1);
     let before = store_rows(&store);
+    outcomes(&store, &[]);
 
     // prov-a delivers persons and care_episodes only, same data end, one episode corrected.
     let mut t = BTreeMap::new();
@@ -144,6 +170,7 @@ fn a_partial_delivery_keeps_the_sources_other_tables_unless_it_asks_to_empty_the
     );
     assert_eq!(last_changes(&store), changes(&[("200000002", "care_episodes")]));
     assert_conflicts_right(&store, 1);
+    assert_incremental_equals_full(&store);
     kohort::store::Store::at(&store).verify().expect("verify");
 
     // care_episodes alone: its person references resolve against the kept persons.
@@ -174,7 +201,13 @@ fn a_partial_delivery_keeps_the_sources_other_tables_unless_it_asks_to_empty_the
     want.insert("persons".into(), "replaced".into());
     assert_eq!(status_of(&report), want);
     for view in &VIEWS[1..] {
-        assert_eq!(query(&store, &format!("SELECT count(*) FROM {view}")), vec![vec!["0".to_owned()]], "{view}");
+        let sql = format!("SELECT count(*) FROM {view} WHERE source = 'prov-a'");
+        assert_eq!(query(&store, &sql), vec![vec!["0".to_owned()]], "{view}");
+        assert_eq!(
+            query(&store, &format!("SELECT * FROM {view}")),
+            before[view].iter().filter(|r| !r.contains(&"prov-a".to_owned())).cloned().collect::<Vec<_>>(),
+            "{view}"
+        );
     }
     // Every person with a row in an emptied table changed, in that table.
     assert_eq!(
@@ -201,6 +234,7 @@ fn a_partial_delivery_keeps_the_sources_other_tables_unless_it_asks_to_empty_the
         ])
     );
     assert_conflicts_right(&store, 1);
+    assert_incremental_equals_full(&store);
     kohort::store::Store::at(&store).verify().expect("verify");
 }
 

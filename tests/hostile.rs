@@ -118,6 +118,8 @@ fn timestamps_with_a_time_of_day_abort_the_delivery_naming_the_column_and_the_so
         assert!(stdout.contains("6 of 6"), "{stdout}");
         assert_eq!(store_version(&store), 1, "nothing was published");
         assert_eq!(query(&store, "SELECT * FROM persons_all"), before);
+        let staging = std::fs::read_dir(store.join(".staging")).map_or(0, Iterator::count);
+        assert_eq!(staging, 0, "the staged version is removed");
     }
     let q = quarantine(&store.with_file_name("s-quarantine").join("prov-a").join("2026Q4"));
     let persons: Vec<_> = q.iter().filter(|r| r.0 == "persons").collect();

@@ -127,8 +127,9 @@ pub fn render(r: &IngestReport) -> String {
 }
 
 fn kind_word(r: &IngestReport) -> &'static str {
-    match r.kind {
-        crate::store::HistoryKind::Correction => "a correction: the store has held this delivery id before",
+    match (r.kind, &r.skipped) {
+        (_, Some(_)) => "already in the store",
+        (crate::store::HistoryKind::Correction, None) => "a correction: the store has held this delivery id before",
         _ => "a new delivery",
     }
 }
