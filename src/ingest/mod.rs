@@ -33,9 +33,7 @@ use crate::db::{self, DbError, DbSettings};
 use crate::delivery::{Delivery, DeliveryError};
 use crate::pseudonym::Key;
 use crate::schema::{Schema, SchemaError, Table};
-use crate::store::{
-    FileEntry, HistoryEntry, HistoryKind, Manifest, SourceEntry, Staging, Store, StoreError, TableCounts,
-};
+use crate::store::{FileEntry, HistoryKind, Manifest, SourceEntry, Staging, Store, StoreError, TableCounts};
 use crate::validate::{Quarantined, Rule, ValidatorError};
 
 /// Errors that stop an ingest. None of them leaves a partial store behind.
@@ -243,19 +241,24 @@ pub fn ingest(delivery_dir: &Path, store: &Store, key: &Key, opts: &IngestOption
     let delivery = Delivery::open(delivery_dir, &schema)?;
     check_data_end(&delivery, opts.future_margin_days)?;
     let pseudo = key.pseudonymizer();
-    let tables: Vec<&Table> = delivery.files.iter().filter_map(|f| schema.table(&f.table)).collect();
     let buckets = store.manifest()?.map_or(opts.buckets, |m| m.buckets);
-    let input = |i: usize| stage::StageInput {
-        schema: &schema,
-        table: tables[i],
-        file: &delivery.files[i],
-        delimiter: opts.delimiter,
-        extracted_on: delivery.meta.extracted_on,
-        pseudo: &pseudo,
-        buckets,
-    };
-    for i in 0..tables.len() {
-        stage::check_header(&input(i))?;
+    let inputs: Vec<stage::StageInput<'_>> = delivery
+        .files
+        .iter()
+        .filter_map(|file| {
+            Some(stage::StageInput {
+                schema: &schema,
+                table: schema.table(&file.table)?,
+                file,
+                delimiter: opts.delimiter,
+                extracted_on: delivery.meta.extracted_on,
+                pseudo: &pseudo,
+                buckets,
+            })
+        })
+        .collect();
+    for input in &inputs {
+        stage::check_header(input)?;
     }
 
     let lock = store.lock()?;
@@ -265,29 +268,12 @@ pub fn ingest(delivery_dir: &Path, store: &Store, key: &Key, opts: &IngestOption
         check_key_and_age(store, m, key, &delivery, opts)?;
     }
     let current = previous.as_ref().and_then(|m| m.sources.get(&delivery.meta.source));
-    let status = tables::plan(&schema, &delivery, current);
-    let staging = Staging::begin(store, &lock)?;
-    let tmp = staging.root.join("duckdb-tmp");
-    fs_err::create_dir_all(&tmp)?;
-    let conn = db::open_file(&opts.db, &staging.root.join("staging.duckdb"), &tmp)?;
-
-    let bar = progress_bar(opts.progress);
-    let mut staged = Vec::new();
-    for i in 0..tables.len() {
-        staged.push(stage::stage(&conn, &input(i), &bar)?);
-    }
-    bar.finish_and_clear();
-    let current_dir = previous.as_ref().map(|m| store.version_dir(m.version));
-    stage_others(&conn, current_dir, current, &schema, &status)?;
-    let delivered: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-    crossrow::run(&conn, &schema, &delivered, delivery.meta.extracted_on)?;
-
     let mut report = IngestReport {
         source: delivery.meta.source.clone(),
         delivery_id: delivery.meta.delivery_id.clone(),
         kind: write::kind_of(previous.as_ref(), &delivery.meta.source, &delivery.meta.delivery_id),
         tables: Vec::new(),
-        table_status: status,
+        table_status: tables::plan(&schema, &delivery, current),
         published_version: None,
         aborted: None,
         skipped: None,
@@ -296,25 +282,15 @@ pub fn ingest(delivery_dir: &Path, store: &Store, key: &Key, opts: &IngestOption
         person_conflicts: 0,
         ignored_columns: BTreeMap::new(),
     };
-    let mut all_quarantined = Vec::new();
-    for (i, t) in tables.iter().enumerate() {
-        let (counts, mut rows) = reconcile(&conn, t, &mut staged[i])?;
-        quarantine::attach_records(&delivery.files[i], opts.delimiter, t, &mut rows)?;
-        all_quarantined.extend(rows);
-        report.tables.push((t.name.clone(), counts));
-        if !staged[i].ignored_columns.is_empty() {
-            report.ignored_columns.insert(t.name.clone(), staged[i].ignored_columns.clone());
-        }
-    }
-    if !all_quarantined.is_empty() {
-        let dir = opts
-            .quarantine_dir
-            .clone()
-            .unwrap_or_else(|| default_quarantine_dir(store.root(), &delivery.meta.source, &delivery.meta.delivery_id));
-        report.quarantine_dir = Some(quarantine::write(&dir, &all_quarantined)?);
-    }
-    // The staged version is removed when `staging` goes out of scope on the early returns.
-    report.aborted = guard::check(&report.tables, &all_quarantined, opts.max_reject_rate);
+    // The staged version is removed when `staging` goes out of scope (every early return).
+    let staging = Staging::begin(store, &lock)?;
+    let tmp = staging.root.join("duckdb-tmp");
+    fs_err::create_dir_all(&tmp)?;
+    let conn = db::open_file(&opts.db, &staging.root.join("staging.duckdb"), &tmp)?;
+    let current_dir = previous.as_ref().map(|m| store.version_dir(m.version));
+    let staged = validate(&conn, &inputs, current_dir, current, &mut report, opts.progress)?;
+    let quarantined = write_quarantine(store, &delivery, &staged, opts, &mut report)?;
+    report.aborted = guard::check(&report.tables, &quarantined, opts.max_reject_rate);
     if report.aborted.is_some() {
         return Ok(report);
     }
@@ -327,33 +303,18 @@ pub fn ingest(delivery_dir: &Path, store: &Store, key: &Key, opts: &IngestOption
         ));
         return Ok(report);
     }
-    let entry = source_entry(&delivery, &staged, &report, current, content.clone());
-    let makes = makes(&schema, &report.table_status, current);
-    let history = HistoryEntry {
-        version: 0,
-        source: delivery.meta.source.clone(),
-        delivery_id: delivery.meta.delivery_id.clone(),
-        kind: report.kind,
-        content_sha256: content,
-        restored_delivery_id: None,
-        ingested_at: String::new(),
-        changed_persons: 0,
-        data_end_moved: false,
-        changes_file: String::new(),
-        population_changed: false,
-    };
     let change = write::SourceChange {
         conn: &conn,
         store,
         staging,
         key_fingerprint: previous.as_ref().map_or_else(|| key.fingerprint(), |m| m.key_fingerprint.clone()),
-        previous,
         source: &delivery.meta.source,
-        tables: makes,
-        entry: Some(entry),
+        tables: makes(&schema, &report.table_status, current),
+        entry: Some(source_entry(&delivery, &staged, &report, current, content.clone())),
         data_end: delivery.meta.extracted_on,
-        history,
+        history: write::history(&delivery.meta.source, &delivery.meta.delivery_id, report.kind, content, None),
         retain_current: true,
+        previous,
     };
     let outcome = write::publish_source(change)?;
     report.published_version = Some(outcome.version);
@@ -361,6 +322,66 @@ pub fn ingest(delivery_dir: &Path, store: &Store, key: &Key, opts: &IngestOption
     report.person_conflicts = outcome.person_conflicts;
     drop(lock);
     Ok(report)
+}
+
+/// Stage every delivered table through the row-local rules, stage the tables it leaves out
+/// (kept or empty), run the cross-row rules and reconcile the counts into the report.
+fn validate(
+    conn: &duckdb::Connection,
+    inputs: &[stage::StageInput<'_>],
+    current_dir: Option<PathBuf>,
+    current: Option<&SourceEntry>,
+    report: &mut IngestReport,
+    progress: bool,
+) -> Result<Vec<stage::Staged>> {
+    let Some(first) = inputs.first() else { return Ok(Vec::new()) };
+    let schema = first.schema;
+    let bar = progress_bar(progress);
+    let mut staged = Vec::new();
+    for input in inputs {
+        staged.push(stage::stage(conn, input, &bar)?);
+    }
+    bar.finish_and_clear();
+    stage_others(conn, current_dir, current, schema, &report.table_status)?;
+    let delivered: Vec<&str> = inputs.iter().map(|i| i.table.name.as_str()).collect();
+    crossrow::run(conn, schema, &delivered, first.extracted_on)?;
+    for (input, s) in inputs.iter().zip(&mut staged) {
+        let t = input.table;
+        let counts = reconcile(conn, t, s)?;
+        report.tables.push((t.name.clone(), counts));
+        if !s.ignored_columns.is_empty() {
+            report.ignored_columns.insert(t.name.clone(), s.ignored_columns.clone());
+        }
+    }
+    Ok(staged)
+}
+
+/// Write the quarantined rows of every table (with their delivered text) to the quarantine
+/// folder; return them.
+fn write_quarantine(
+    store: &Store,
+    delivery: &Delivery,
+    staged: &[stage::Staged],
+    opts: &IngestOptions,
+    report: &mut IngestReport,
+) -> Result<Vec<Quarantined>> {
+    let schema = Schema::embedded()?;
+    let mut all = Vec::new();
+    for (file, s) in delivery.files.iter().zip(staged) {
+        let mut rows = s.quarantined.clone();
+        if let Some(t) = schema.table(&file.table) {
+            quarantine::attach_records(file, opts.delimiter, t, &mut rows)?;
+        }
+        all.extend(rows);
+    }
+    if !all.is_empty() {
+        let dir = opts
+            .quarantine_dir
+            .clone()
+            .unwrap_or_else(|| default_quarantine_dir(store.root(), &delivery.meta.source, &delivery.meta.delivery_id));
+        report.quarantine_dir = Some(quarantine::write(&dir, &all)?);
+    }
+    Ok(all)
 }
 
 /// Stage the tables the delivery leaves out: kept ones from the source's store files, the
@@ -515,13 +536,10 @@ fn check_key_and_age(
     Ok(())
 }
 
-/// Combine row-local and cross-row quarantine of a table and check read = accepted + quarantined.
-fn reconcile(
-    conn: &duckdb::Connection,
-    t: &Table,
-    staged: &mut stage::Staged,
-) -> Result<(TableCounts, Vec<Quarantined>)> {
-    let mut rows = std::mem::take(&mut staged.quarantined);
+/// Add the cross-row quarantine of a table to its row-local one (in `staged.quarantined`, by
+/// row) and check read = accepted + quarantined.
+fn reconcile(conn: &duckdb::Connection, t: &Table, staged: &mut stage::Staged) -> Result<TableCounts> {
+    let rows = &mut staged.quarantined;
     for c in crossrow::rows(conn, &t.name)? {
         let rule = Rule::from_id(&c.rule).ok_or(IngestError::UnknownRule(c.rule))?;
         let (row, column, message) = (c.row, c.column, c.message);
@@ -529,7 +547,7 @@ fn reconcile(
     }
     rows.sort_by_key(|q| q.row);
     let mut by_rule = BTreeMap::new();
-    for q in &rows {
+    for q in rows.iter() {
         *by_rule.entry(q.rule.as_str().to_owned()).or_insert(0) += 1;
     }
     let accepted = crossrow::accepted(conn, &t.name)?;
@@ -537,7 +555,7 @@ fn reconcile(
     if accepted + quarantined != staged.read {
         return Err(IngestError::Unreconciled { table: t.name.clone(), read: staged.read, accepted, quarantined });
     }
-    Ok((TableCounts { read: staged.read, accepted, quarantined, by_rule }, rows))
+    Ok(TableCounts { read: staged.read, accepted, quarantined, by_rule })
 }
 
 fn progress_bar(show: bool) -> ProgressBar {

@@ -15,7 +15,7 @@ use super::write::{self, Make};
 use super::{IngestError, Result};
 use crate::db::{self, DbSettings};
 use crate::schema::Schema;
-use crate::store::{HistoryEntry, HistoryKind, Manifest, SourceEntry, Staging, Store};
+use crate::store::{HistoryKind, Manifest, SourceEntry, Staging, Store};
 
 /// What a withdrawal did.
 #[derive(Debug, Clone, Serialize)]
@@ -77,19 +77,8 @@ pub fn withdraw(store: &Store, source: &str, delivery_id: &str, db_settings: &Db
     let tmp = staging.root.join("duckdb-tmp");
     fs_err::create_dir_all(&tmp)?;
     let conn = db::open_file(db_settings, &staging.root.join("staging.duckdb"), &tmp)?;
-    let history = HistoryEntry {
-        version: 0,
-        source: source.to_owned(),
-        delivery_id: delivery_id.to_owned(),
-        kind: HistoryKind::Withdrawal,
-        content_sha256: String::new(),
-        restored_delivery_id: restored.as_ref().map(|e| e.delivery_id.clone()),
-        ingested_at: String::new(),
-        changed_persons: 0,
-        data_end_moved: false,
-        changes_file: String::new(),
-        population_changed: false,
-    };
+    let restored_id = restored.as_ref().map(|e| e.delivery_id.clone());
+    let history = write::history(source, delivery_id, HistoryKind::Withdrawal, String::new(), restored_id);
     let change = write::SourceChange {
         conn: &conn,
         store,

@@ -332,6 +332,30 @@ fn write_query(conn: &Connection, sql: &str, path: &Path, rel: &str) -> Result<F
     Ok(write_parquet(path, rel, schema, batches)?)
 }
 
+/// A history entry for a change of `source` (version, time, counts and files are filled in by
+/// [`publish_source`]).
+pub fn history(
+    source: &str,
+    delivery_id: &str,
+    kind: HistoryKind,
+    content_sha256: String,
+    restored_delivery_id: Option<String>,
+) -> HistoryEntry {
+    HistoryEntry {
+        version: 0,
+        source: source.to_owned(),
+        delivery_id: delivery_id.to_owned(),
+        kind,
+        content_sha256,
+        restored_delivery_id,
+        ingested_at: String::new(),
+        changed_persons: 0,
+        data_end_moved: false,
+        changes_file: String::new(),
+        population_changed: false,
+    }
+}
+
 /// The kind of a history entry for a delivery under `delivery_id`: a correction when the store
 /// has held that id of the source before.
 pub fn kind_of(previous: Option<&Manifest>, source: &str, delivery_id: &str) -> HistoryKind {
