@@ -498,3 +498,32 @@ fn run_does_not_take_a_withdrawn_delivery_again_and_re_examines_a_refusal_once_i
     assert_eq!(manifest(&store)["sources"]["prov-a"]["delivery_id"], "2026Q2");
     assert_eq!(run(&plan).0, Some(0));
 }
+
+#[test]
+fn run_compares_a_delivery_recorded_without_a_content_hash_by_the_sha256s_of_its_inputs() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path().join("r");
+    let plan = plan(&root, tmp.path());
+    let d = write_delivery(&root.join("inbox/prov-a/2026Q3"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
+    assert_eq!(run(&plan).0, Some(0));
+    // As an older kohort recorded it: no content hash in the history or the source entry.
+    let path = root.join("store/manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).expect("manifest")).expect("json");
+    for h in m["history"].as_array_mut().expect("history") {
+        h.as_object_mut().expect("entry").remove("content_sha256");
+    }
+    m["sources"]["prov-a"].as_object_mut().expect("source").remove("content_sha256");
+    std::fs::write(&path, serde_json::to_vec_pretty(&m).expect("json")).expect("write");
+    assert_eq!(run(&plan).0, Some(0));
+    assert_eq!(run_manifest(&root)["run"], "r000001", "the same files: nothing new");
+    let eps = std::fs::read_to_string(d.join("care_episodes.csv")).expect("eps").replace(
+        "EPI-0000003,200000002,local_team,2020-03-01,2020-06-30",
+        "EPI-0000003,200000002,local_team,2020-03-01,2020-07-31",
+    );
+    std::fs::write(d.join("care_episodes.csv"), eps).expect("write");
+    let (code, err) = run(&plan);
+    assert_eq!(code, Some(0), "{err}");
+    let m = run_manifest(&root);
+    assert_eq!(m["run"], "r000002");
+    assert_eq!(m["deliveries"][0]["kind"], "correction", "{m:#}");
+}

@@ -175,8 +175,8 @@ impl Delivery {
         Ok(Self { dir: dir.to_owned(), meta, files, toml_sha256 })
     }
 
-    /// The delivery's content hash from its files on disk (reads every table file).
-    pub fn content_sha256(&self) -> Result<String> {
+    /// The SHA-256 of every table file on disk, in `files` order (reads every file).
+    pub fn file_sha256s(&self) -> Result<Vec<String>> {
         let mut shas = Vec::with_capacity(self.files.len());
         for f in &self.files {
             let mut file = fs_err::File::open(&f.path)?;
@@ -184,7 +184,7 @@ impl Delivery {
             std::io::copy(&mut file, &mut h)?;
             shas.push(hex::encode(h.finalize()));
         }
-        Ok(self.content_sha256_of(&shas))
+        Ok(shas)
     }
 
     /// The delivery's content hash from the SHA-256s of its table files (in `files` order):

@@ -115,6 +115,25 @@ fn recorded_content(m: Option<&Manifest>, f: &Found) -> Option<String> {
     Some(h.content_sha256.clone())
 }
 
+/// Whether the store holds `f` with the same files: by the content hash the store recorded,
+/// or, for a delivery an older kohort recorded without one, by the SHA-256s of the source's
+/// current inputs (a delivery that is no longer current cannot be compared: not taken again).
+fn known(m: Option<&Manifest>, f: &Found, content: &mut dyn FnMut() -> Option<Content>) -> Known {
+    let Some(recorded) = recorded_content(m, f) else { return Known::New };
+    if !recorded.is_empty() {
+        return if content().is_some_and(|c| c.sha256 == recorded) { Known::Same } else { Known::Changed };
+    }
+    let current = m.and_then(|m| m.sources.get(&f.source)).filter(|e| e.delivery_id == f.delivery_id);
+    let Some(current) = current else { return Known::Same };
+    let same = content().is_some_and(|c| {
+        let mut inputs: Vec<(String, String)> =
+            current.inputs.iter().map(|i| (i.path.clone(), i.sha256.clone())).collect();
+        inputs.sort();
+        c.files == inputs
+    });
+    if same { Known::Same } else { Known::Changed }
+}
+
 /// A refused delivery, remembered so the next run does not validate it again unless its
 /// files changed (names, sizes, modification times) or its source in the store changed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -135,14 +154,24 @@ pub struct Refused {
     pub source_version: u64,
 }
 
-/// The content hash of an inbox delivery, cached by its folder's fingerprint so a large
-/// delivery is not read again on every run.
+/// The content hash of an inbox delivery and its table files' SHA-256s, cached by its
+/// folder's fingerprint so a large delivery is not read again on every run.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 struct ContentHash {
     dir: PathBuf,
     fingerprint: String,
-    content_sha256: String,
+    content: Content,
+}
+
+/// What a delivery's files hash to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct Content {
+    /// Over `delivery.toml` and every table file.
+    sha256: String,
+    /// Table file name and SHA-256, sorted by name.
+    files: Vec<(String, String)>,
 }
 
 /// `PUBLISH/state.json`.
@@ -167,21 +196,26 @@ impl State {
         });
     }
 
-    /// The content hash of `f`'s folder: from the cache when its files have not changed.
-    fn content(&mut self, f: &Found, fingerprint: &str) -> Option<String> {
+    /// The content hashes of `f`'s folder: from the cache when its files have not changed.
+    fn content(&mut self, f: &Found, fingerprint: &str) -> Option<Content> {
         if let Some(c) = self.content.iter().find(|c| c.dir == f.dir && c.fingerprint == fingerprint) {
-            return Some(c.content_sha256.clone());
+            return Some(c.content.clone());
         }
         // A folder that cannot be read counts as changed: ingest names the problem.
         let schema = Schema::embedded().ok()?;
-        let sha = Delivery::open(&f.dir, &schema).ok()?.content_sha256().ok()?;
+        let delivery = Delivery::open(&f.dir, &schema).ok()?;
+        let shas = delivery.file_sha256s().ok()?;
+        let name = |file: &crate::delivery::TableFile| {
+            file.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+        };
+        let mut files: Vec<(String, String)> =
+            delivery.files.iter().zip(&shas).map(|(file, sha)| (name(file), sha.clone())).collect();
+        files.sort();
+        let content = Content { sha256: delivery.content_sha256_of(&shas), files };
         self.content.retain(|c| c.dir != f.dir);
-        self.content.push(ContentHash {
-            dir: f.dir.clone(),
-            fingerprint: fingerprint.to_owned(),
-            content_sha256: sha.clone(),
-        });
-        Some(sha)
+        let entry = ContentHash { dir: f.dir.clone(), fingerprint: fingerprint.to_owned(), content: content.clone() };
+        self.content.push(entry);
+        Some(content)
     }
 }
 
@@ -246,18 +280,7 @@ pub fn ingest_new(
     for f in found {
         let m = store.manifest()?;
         let fingerprint = fingerprint(&f.dir)?;
-        let known = match recorded_content(m.as_ref(), &f) {
-            None => Known::New,
-            // Recorded by an older kohort without a content hash: as before, not again.
-            Some(recorded) if recorded.is_empty() => Known::Same,
-            Some(recorded) => {
-                if state.content(&f, &fingerprint).is_some_and(|c| c == recorded) {
-                    Known::Same
-                } else {
-                    Known::Changed
-                }
-            }
-        };
+        let known = known(m.as_ref(), &f, &mut || state.content(&f, &fingerprint));
         if known == Known::Same {
             continue;
         }
