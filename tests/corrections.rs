@@ -527,3 +527,32 @@ fn run_compares_a_delivery_recorded_without_a_content_hash_by_the_sha256s_of_its
     assert_eq!(m["run"], "r000002");
     assert_eq!(m["deliveries"][0]["kind"], "correction", "{m:#}");
 }
+
+#[test]
+fn run_records_the_tables_a_partial_delivery_kept() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path().join("r");
+    let plan = plan(&root, tmp.path());
+    write_delivery(&root.join("inbox/prov-a/2026Q3"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
+    assert_eq!(run(&plan).0, Some(0));
+    let mut t = BTreeMap::new();
+    t.insert("safety_reports", base_tables()["safety_reports"].replace(",politie", ",school"));
+    let d = write_delivery(&root.join("inbox/prov-a/2026Q4"), "prov-a", "2026Q4", "2026-11-01", &t);
+    add_toml(&d, "tables = [\"safety_reports\"]\n");
+    let (code, err) = run(&plan);
+    assert_eq!(code, Some(0), "{err}");
+    let m = run_manifest(&root);
+    let got = &m["deliveries"][0];
+    assert_eq!(got["delivery_id"], "2026Q4");
+    let kept: Vec<&str> = got["kept_tables"].as_array().expect("kept").iter().map(|v| v.as_str().expect("t")).collect();
+    assert_eq!(
+        kept,
+        VIEWS.iter().map(|v| v.trim_end_matches("_all")).filter(|v| *v != "safety_reports").collect::<Vec<_>>()
+    );
+    assert_eq!(
+        query(&root.join("store"), "SELECT report_source FROM safety_reports WHERE report_source <> ''"),
+        vec![vec!["school".to_owned()]]
+    );
+    let log = std::fs::read_to_string(root.join("run.log")).expect("log");
+    assert!(log.contains("kept from earlier deliveries: persons, relations"), "{log}");
+}
