@@ -102,3 +102,16 @@ impl Plan {
         Ok(Self { path: path.to_owned(), text, file })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_plan_parses_with_the_ingest_settings() {
+        let plan = Plan::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/quarterly.toml")).expect("plan");
+        assert!((plan.max_reject_rate() - 0.05).abs() < 1e-12);
+        assert_eq!(plan.file.future_margin_days, Some(0));
+        assert!(plan.file.store.ends_with("kohort-demo/store"));
+    }
+}
