@@ -556,3 +556,24 @@ fn run_records_the_tables_a_partial_delivery_kept() {
     let log = std::fs::read_to_string(root.join("run.log")).expect("log");
     assert!(log.contains("kept from earlier deliveries: persons, relations"), "{log}");
 }
+
+#[test]
+fn run_examines_a_refused_delivery_again_once_its_files_change() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path().join("r");
+    let plan = plan(&root, tmp.path());
+    let mut t = base_tables();
+    let headerless: String = t["measures"].lines().skip(1).map(|l| format!("{l}\n")).collect();
+    t.insert("measures", headerless);
+    let d = write_delivery(&root.join("inbox/prov-a/2026Q3"), "prov-a", "2026Q3", "2026-10-01", &t);
+    assert_eq!(run(&plan).0, Some(4));
+    assert_eq!(run(&plan).0, Some(4));
+    let log = std::fs::read_to_string(root.join("run.log")).expect("log");
+    assert!(log.contains("still refused prov-a/2026Q3"), "{log}");
+    std::fs::write(d.join("measures.csv"), &base_tables()["measures"]).expect("write");
+    let (code, err) = run(&plan);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(run_manifest(&root)["deliveries"][0]["published_version"], 1);
+    let state = std::fs::read_to_string(root.join("published/state.json")).expect("state");
+    assert!(!state.contains("not a header"), "the refusal is forgotten: {state}");
+}
