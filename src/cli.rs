@@ -68,8 +68,10 @@ pub enum Command {
     Study(StudyArgs),
     /// The scheduled job: ingest new deliveries from the inboxes, recompute outcomes
     /// (incrementally), build every study and publish atomically with a run manifest.
-    /// Exit codes: 0 done (also: nothing new), 1 done but a delivery was refused or rows were
-    /// quarantined, 2 error (nothing new published), 3 another run holds the lock.
+    /// Exit codes: 0 done (also: nothing new), 1 done but rows were quarantined, 2 error
+    /// (nothing new published), 3 another run holds the lock, 4 done but a delivery was
+    /// refused (nothing of it published; it is not examined again until its files or its
+    /// source in the store change).
     Run(RunArgs),
 }
 
@@ -259,21 +261,33 @@ pub enum KeyCommand {
 
 /// `kohort ingest`.
 #[derive(Debug, Args)]
+#[command(after_help = "Exit codes:
+  0  published, no row quarantined (or nothing new: the store holds the delivery with the same files)
+  1  published, but rows were quarantined (see the quarantine folder)
+  2  usage, input or I/O error: nothing published
+  4  aborted by the reject guard (a table with more than --max-reject-rate of its rows quarantined,
+     or with no row left): nothing published, the store is unchanged")]
 pub struct IngestArgs {
     /// The delivery folder (delivery.toml and one file per table).
-    pub delivery: PathBuf,
+    #[arg(required_unless_present = "withdraw")]
+    pub delivery: Option<PathBuf>,
     /// The store folder (created on the first ingest).
     #[arg(long)]
     pub store: PathBuf,
     /// The pseudonymisation key file (`kohort key new`).
-    #[arg(long, env = "KOHORT_KEY_FILE")]
-    pub key: PathBuf,
+    #[arg(long, env = "KOHORT_KEY_FILE", required_unless_present = "withdraw")]
+    pub key: Option<PathBuf>,
     /// CSV field delimiter: ',' or ';' (or any single byte).
     #[arg(long, default_value = ",")]
     pub delimiter: char,
-    /// Publish nothing when more than this fraction of all rows is quarantined (0-1).
-    #[arg(long, value_name = "FRACTION")]
-    pub max_reject_rate: Option<f64>,
+    /// Abort the delivery (publish nothing, exit 4) when more than this fraction of one
+    /// table's rows is quarantined (0-1); a table with no row left always aborts.
+    #[arg(long, value_name = "FRACTION", default_value_t = crate::ingest::DEFAULT_MAX_REJECT_RATE)]
+    pub max_reject_rate: f64,
+    /// Accept an extracted_on up to this many days after today (a data end after that is
+    /// refused as a typo).
+    #[arg(long, value_name = "DAYS", default_value_t = 0)]
+    pub future_margin_days: u32,
     /// Where quarantined rows go [default: <STORE>-quarantine/<source>/<delivery_id>].
     #[arg(long)]
     pub quarantine: Option<PathBuf>,
@@ -286,6 +300,11 @@ pub struct IngestArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Withdraw the source's current delivery SOURCE/DELIVERY_ID instead of ingesting: the
+    /// source goes back to the delivery it replaced (the store keeps it), or is removed when
+    /// it was the source's first.
+    #[arg(long, value_name = "SOURCE/DELIVERY_ID", conflicts_with = "delivery")]
+    pub withdraw: Option<String>,
 }
 
 /// Output formats for query results.

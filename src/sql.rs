@@ -74,6 +74,12 @@ pub mod ingest {
     pub const PERSON_CONFLICTS_KEPT: &str = include_str!("../sql/ingest/person_conflicts_kept.sql");
     /// The previous conflicts unchanged.
     pub const PERSON_CONFLICTS_COPY: &str = include_str!("../sql/ingest/person_conflicts_copy.sql");
+    /// A kept table of the source staged from its store files.
+    pub const STAGE_KEPT: &str = include_str!("../sql/ingest/stage_kept.sql");
+    /// A restored table's rows, for the change list of a withdrawal.
+    pub const RESTORED_TABLE: &str = include_str!("../sql/ingest/restored_table.sql");
+    /// The data ends of persons rows.
+    pub const DATA_ENDS: &str = include_str!("../sql/ingest/data_ends.sql");
 }
 
 /// Reading one bucket's timelines from the store views.

@@ -27,6 +27,8 @@ pub enum ExitStatus {
     Finding,
     /// Not done: another process holds the lock (exit code 3).
     Busy,
+    /// A delivery was refused: nothing of it was published (exit code 4).
+    Refused,
 }
 
 /// What every command gets.

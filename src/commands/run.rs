@@ -1,4 +1,5 @@
-//! `kohort run`: the scheduled job (cron-friendly: no questions, a log, meaningful exit codes).
+//! `kohort run`: the scheduled job (cron-friendly: no questions, a log, meaningful exit codes:
+//! 0 done, 1 rows quarantined, 2 error, 3 busy, 4 a delivery refused).
 
 use anyhow::Context as _;
 
@@ -40,5 +41,11 @@ pub fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
             report.current.display()
         ));
     }
-    Ok(if report.finding() { ExitStatus::Finding } else { ExitStatus::Done })
+    Ok(if report.refused() {
+        ExitStatus::Refused
+    } else if report.finding() {
+        ExitStatus::Finding
+    } else {
+        ExitStatus::Done
+    })
 }

@@ -11,7 +11,8 @@
 //!                                         parameters, times, row counts, every published file
 //! STORE/study_tables/<study>/             the raw study tables (never published)
 //! PUBLISH/state.json                      deliveries refused (not validated again until
-//!                                         their files change)
+//!                                         their files or their source in the store change),
+//!                                         content hashes of inbox deliveries
 //! STORE/.run.lock                         one `kohort run` at a time
 //! ```
 //! A run killed at any moment leaves `current` on the previous run; what it ingested or
@@ -36,7 +37,6 @@ pub use inbox::{Found, Refused};
 pub use plan::{ExportSettings, Plan, PlanFile};
 
 use crate::db::DbSettings;
-use crate::ingest::{IngestError, IngestOptions};
 use crate::outcomes::config::OutcomeConfig;
 use crate::outcomes::kernels::{PersonOutcomes, compute};
 use crate::pseudonym::Key;
@@ -69,7 +69,7 @@ pub enum RunError {
         /// The delivery.
         dir: PathBuf,
         /// Why.
-        source: Box<IngestError>,
+        source: Box<crate::ingest::IngestError>,
     },
     /// The outcome engine failed.
     #[error(transparent)]
@@ -164,6 +164,16 @@ pub struct DeliveryResult {
     pub quarantined: u64,
     /// Why it was refused (or "refused before").
     pub refused: Option<String>,
+    /// `delivery` (a delivery id new to the store) or `correction` (an id the store has held,
+    /// with changed files); empty when the folder could not be examined.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    /// Tables the delivery left out whose rows were kept from an earlier delivery.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept_tables: Vec<String>,
+    /// Tables the delivery left out and emptied (`replace_missing_tables = true`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emptied_tables: Vec<String>,
 }
 
 /// A study's published tables.
@@ -279,6 +289,11 @@ impl RunReport {
     pub fn finding(&self) -> bool {
         self.deliveries.iter().any(|d| d.refused.is_some() || d.quarantined > 0)
     }
+
+    /// Whether a delivery was refused (nothing of it was published).
+    pub fn refused(&self) -> bool {
+        self.deliveries.iter().any(|d| d.refused.is_some())
+    }
 }
 
 /// Messages to the terminal and the log file.
@@ -330,7 +345,7 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
     };
 
     // 1. New deliveries, oldest data end first.
-    let deliveries = ingest_new(plan, &store, &key, opts, log)?;
+    let deliveries = inbox::ingest_new(plan, &store, &key, opts, log)?;
 
     let Some(manifest) = store.manifest()? else {
         log.say("the store is empty and no delivery was found: nothing to compute");
@@ -547,128 +562,6 @@ fn prune_changes(store: &Store, log: &mut Log) -> Result<()> {
     Ok(())
 }
 
-fn ingest_new(plan: &Plan, store: &Store, key: &Key, opts: &RunOptions, log: &mut Log) -> Result<Vec<DeliveryResult>> {
-    let p = &plan.file;
-    let (found, unreadable) = inbox::scan(&p.inboxes)?;
-    let mut results = Vec::new();
-    for dir in unreadable {
-        log.say(format_args!("refused {}: delivery.toml lacks source, delivery_id or extracted_on", dir.display()));
-        results.push(DeliveryResult {
-            source: String::new(),
-            delivery_id: String::new(),
-            dir,
-            published_version: None,
-            read: 0,
-            accepted: 0,
-            quarantined: 0,
-            refused: Some("delivery.toml lacks source, delivery_id or extracted_on".to_owned()),
-        });
-    }
-    let state_path = p.publish.join("state.json");
-    let mut state: State = read_json(&state_path)?.unwrap_or_default();
-    let ingest_opts = IngestOptions {
-        delimiter: p.delimiter as u8,
-        max_reject_rate: p.max_reject_rate,
-        quarantine_dir: None,
-        db: opts.db.clone(),
-        progress: opts.progress,
-        allow_older: false,
-        buckets: IngestOptions::default().buckets,
-    };
-    let mut state_changed = false;
-    for f in found {
-        if inbox::ingested(store.manifest()?.as_ref(), &f) {
-            continue;
-        }
-        let fingerprint = inbox::fingerprint(&f.dir)?;
-        let base = DeliveryResult {
-            source: f.source.clone(),
-            delivery_id: f.delivery_id.clone(),
-            dir: f.dir.clone(),
-            published_version: None,
-            read: 0,
-            accepted: 0,
-            quarantined: 0,
-            refused: None,
-        };
-        if let Some(r) = state.refused.iter().find(|r| r.dir == f.dir && r.fingerprint == fingerprint) {
-            log.say(format_args!("still refused {}/{} ({}): {}", f.source, f.delivery_id, f.dir.display(), r.reason));
-            results.push(DeliveryResult { refused: Some(format!("refused before: {}", r.reason)), ..base });
-            continue;
-        }
-        let opts_here = IngestOptions {
-            quarantine_dir: p.quarantine.as_ref().map(|q| q.join(&f.source).join(&f.delivery_id)),
-            ..ingest_opts.clone()
-        };
-        match crate::ingest::ingest(&f.dir, store, key, &opts_here) {
-            Ok(r) => {
-                let accepted: u64 = r.tables.iter().map(|(_, c)| c.accepted).sum();
-                let mut res = DeliveryResult {
-                    published_version: r.published_version,
-                    read: r.read(),
-                    accepted,
-                    quarantined: r.quarantined(),
-                    ..base
-                };
-                match (&r.aborted, r.published_version) {
-                    (Some(why), _) => {
-                        log.say(format_args!("refused {}/{}: {why}", f.source, f.delivery_id));
-                        res.refused = Some(why.clone());
-                    }
-                    (None, Some(v)) => log.say(format_args!(
-                        "ingested {}/{} as store version {v}: {} rows read, {} quarantined, {} persons changed",
-                        f.source, f.delivery_id, res.read, res.quarantined, r.changed_persons
-                    )),
-                    (None, None) => {}
-                }
-                if let Some(why) = &res.refused {
-                    state.remember(&f, &fingerprint, why);
-                    state_changed = true;
-                }
-                results.push(res);
-            }
-            Err(e) if refusable(&e) => {
-                let why = crate::printer::one_line(&e);
-                log.say(format_args!("refused {}/{}: {why}", f.source, f.delivery_id));
-                state.remember(&f, &fingerprint, &why);
-                state_changed = true;
-                results.push(DeliveryResult { refused: Some(why), ..base });
-            }
-            Err(source) => return Err(RunError::Ingest { dir: f.dir.clone(), source: Box::new(source) }),
-        }
-    }
-    if state_changed {
-        fs_err::create_dir_all(&p.publish)?;
-        write_json(&state_path, &state)?;
-    }
-    Ok(results)
-}
-
-/// Errors that are the delivery's fault: the run refuses it and goes on.
-fn refusable(e: &IngestError) -> bool {
-    matches!(e, IngestError::Delivery(_) | IngestError::Validator(_) | IngestError::Older { .. })
-}
-
-/// `PUBLISH/state.json`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct State {
-    refused: Vec<Refused>,
-}
-
-impl State {
-    fn remember(&mut self, f: &Found, fingerprint: &str, why: &str) {
-        self.refused.retain(|r| r.dir != f.dir);
-        self.refused.push(Refused {
-            source: f.source.clone(),
-            delivery_id: f.delivery_id.clone(),
-            dir: f.dir.clone(),
-            fingerprint: fingerprint.to_owned(),
-            reason: why.to_owned(),
-        });
-    }
-}
-
 fn outcome_step(run: &crate::results::RunManifest, mode: &RunMode) -> OutcomeStep {
     let (mode, reason, changed, recomputed) = match mode {
         RunMode::UpToDate => ("up_to_date", None, 0, 0),
@@ -729,7 +622,8 @@ fn parameters(plan: &Plan, opts: &RunOptions) -> BTreeMap<String, String> {
     m.insert("full".to_owned(), opts.full.to_string());
     m.insert("threads".to_owned(), opts.db.threads.to_string());
     m.insert("memory_limit".to_owned(), opts.db.memory_limit.clone());
-    m.insert("max_reject_rate".to_owned(), p.max_reject_rate.map_or_else(|| "none".to_owned(), |r| r.to_string()));
+    m.insert("max_reject_rate".to_owned(), plan.max_reject_rate().to_string());
+    m.insert("future_margin_days".to_owned(), p.future_margin_days.unwrap_or(0).to_string());
     m.insert("delimiter".to_owned(), p.delimiter.to_string());
     m.insert("store".to_owned(), p.store.display().to_string());
     m.insert("inboxes".to_owned(), p.inboxes.iter().map(|i| i.display().to_string()).collect::<Vec<_>>().join(";"));

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 pub use changes::Pruned;
 pub use lock::StoreLock;
-pub use manifest::{FileEntry, HistoryEntry, Manifest, SourceEntry, TableCounts};
+pub use manifest::{FileEntry, HistoryEntry, HistoryKind, Manifest, SourceEntry, TableCounts};
 pub use publication::{Lease, Stage, read_json, sync_dir, write_file_atomic, write_json_atomic};
 pub use publish::{Staging, publish};
 pub use views::{Leases, StoreConnection};

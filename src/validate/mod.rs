@@ -14,7 +14,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use parse::{parse_birth_date, parse_date};
-pub use row::{ChunkOutcome, RowValidator, ValidatorError, staged_schema};
+pub use row::{ChunkOutcome, HeaderInfo, RowValidator, ValidatorError, staged_schema};
 
 /// A validation rule, in precedence order: a row is quarantined under the first that fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
