@@ -62,6 +62,21 @@ pub fn one_line(err: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
+/// A spinner on stderr naming a phase without a measurable length (hidden when `show` is
+/// false); change its message as the phases go by, `finish_and_clear` at the end.
+pub fn spinner(show: bool, message: &'static str) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+        bar.set_style(style);
+    }
+    bar.set_message(message);
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
 /// A progress bar on stderr with an indicatif `template`, or a hidden one when `show` is false.
 pub fn progress_bar(show: bool, total: u64, template: &str) -> ProgressBar {
     if !show {

@@ -487,3 +487,59 @@ fn verify_finds_a_current_outcome_run_whose_folder_is_gone() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("results run v000001-"), "{out:?}");
 }
+
+#[test]
+fn the_quarantine_is_never_inside_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = with_row("persons", "999,notadate,f,,");
+    let d = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &bad);
+    // `--store .`: the quarantine goes beside the store folder, not into it.
+    let store = tmp.path().join("here");
+    std::fs::create_dir_all(&store).unwrap();
+    let out = kohort()
+        .current_dir(&store)
+        .args(["--quiet", "ingest"])
+        .arg(&d)
+        .args(["--store", ".", "--max-reject-rate", "1", "--key"])
+        .arg(key_file(tmp.path()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let beside = tmp.path().join("here-quarantine/prov-a/2026Q3/quarantine.csv");
+    assert!(beside.is_file(), "{}", String::from_utf8_lossy(&out.stdout));
+    let inside: Vec<PathBuf> =
+        walk_files(&store).into_iter().filter(|p| p.to_string_lossy().contains("quarantine")).collect();
+    assert!(inside.is_empty(), "{inside:?}");
+    // An explicit quarantine folder inside the store is refused before anything is written.
+    let version = std::fs::read_to_string(store.join("manifest.json")).unwrap();
+    let d2 = write_delivery(&tmp.path().join("d2"), "prov-b", "2026Q3", "2026-10-01", &bad);
+    let out = kohort()
+        .args(["--quiet", "ingest"])
+        .arg(&d2)
+        .arg("--store")
+        .arg(&store)
+        .arg("--quarantine")
+        .arg(store.join("q"))
+        .arg("--key")
+        .arg(key_file(tmp.path()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is inside the store") && err.contains("--quarantine"), "{err}");
+    assert!(!store.join("q").exists());
+    assert_eq!(std::fs::read_to_string(store.join("manifest.json")).unwrap(), version, "nothing published");
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -15,8 +15,10 @@ pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> 
         publish_zeros: args.publish_zeros,
         round_base: args.round_base.max(1),
     };
+    let phase = crate::printer::spinner(ctx.printer.progress(), "export: suppression pattern, tables, codebook");
     let r = export_tables(&args.input, &args.out, opts, &ctx.db)
         .with_context(|| format!("exporting the tables of {}", args.input.display()))?;
+    phase.finish_and_clear();
     ctx.printer.info(format_args!(
         "{} rows in {} linked-table systems: {} suppressed (primary), {} suppressed (secondary); minimum count {}",
         r.rows, r.systems, r.rows_primary, r.rows_secondary, r.min_count
@@ -32,8 +34,10 @@ pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> 
 pub fn panel(args: &ExportPanelArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let plan = PanelPlan::read(&args.panel)?;
     let key = args.key.clone().map_or(ExportKey::Random, ExportKey::File);
+    let phase = crate::printer::spinner(ctx.printer.progress(), "panel: members, periods, k-anonymity, export ids");
     let r = export_panel(&args.store, &plan, &args.out, &key, &ctx.db)
         .with_context(|| format!("exporting the panel of {}", args.panel.display()))?;
+    phase.finish_and_clear();
     ctx.printer.info(format_args!(
         "{} persons, {} rows published of {} persons, {} rows (k = {}; smallest class {} persons, {} households)",
         r.kanon.persons_out,

@@ -139,6 +139,16 @@ pub enum IngestError {
         /// Its data end.
         given_date: chrono::NaiveDate,
     },
+    /// The quarantine folder lies inside the store (it holds raw identifiers).
+    #[error(
+        "the quarantine folder {quarantine} is inside the store {store}: quarantined rows hold raw identifiers and are kept apart from the store; give --quarantine a folder outside it"
+    )]
+    QuarantineInStore {
+        /// The quarantine folder.
+        quarantine: PathBuf,
+        /// The store.
+        store: PathBuf,
+    },
 }
 
 /// Result alias for this module.
@@ -229,10 +239,27 @@ impl IngestReport {
     }
 }
 
-/// The default quarantine folder of a delivery: `<store>-quarantine/<source>/<delivery_id>`.
+/// The default quarantine folder of a delivery: `<store>-quarantine/<source>/<delivery_id>`,
+/// beside the store (also for `--store .`: the store's own folder name is used).
 pub fn default_quarantine_dir(store: &Path, source: &str, delivery_id: &str) -> PathBuf {
+    let store = resolved(store);
     let name = store.file_name().map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
     store.with_file_name(format!("{name}-quarantine")).join(source).join(delivery_id)
+}
+
+/// A path made absolute, with symbolic links resolved where it exists.
+fn resolved(path: &Path) -> PathBuf {
+    fs_err::canonicalize(path).or_else(|_| std::path::absolute(path)).unwrap_or_else(|_| path.to_owned())
+}
+
+/// Where this delivery's quarantined rows go; never inside the store (they hold raw ids).
+fn quarantine_dir(store: &Store, opts: &IngestOptions, source: &str, delivery_id: &str) -> Result<PathBuf> {
+    let dir = opts.quarantine_dir.clone().unwrap_or_else(|| default_quarantine_dir(store.root(), source, delivery_id));
+    let (root, inside) = (resolved(store.root()), resolved(&dir));
+    if inside.starts_with(&root) {
+        return Err(IngestError::QuarantineInStore { quarantine: dir, store: store.root().to_owned() });
+    }
+    Ok(dir)
 }
 
 /// Validate `delivery_dir` and publish it into `store`.
@@ -262,6 +289,7 @@ pub fn ingest(delivery_dir: &Path, store: &Store, key: &Key, opts: &IngestOption
     }
 
     let lock = store.lock()?;
+    quarantine_dir(store, opts, &delivery.meta.source, &delivery.meta.delivery_id)?;
     let previous = store.manifest()?;
     if let Some(m) = &previous {
         check_store(store, m, &schema)?;
@@ -316,7 +344,10 @@ pub fn ingest(delivery_dir: &Path, store: &Store, key: &Key, opts: &IngestOption
         retain_current: true,
         previous,
     };
+    let phase =
+        crate::printer::spinner(opts.progress, "writing the store: sorted bucket files, change list, conflicts");
     let outcome = write::publish_source(change)?;
+    phase.finish_and_clear();
     report.published_version = Some(outcome.version);
     report.changed_persons = outcome.changed_persons;
     report.person_conflicts = outcome.person_conflicts;
@@ -342,9 +373,11 @@ fn validate(
         staged.push(stage::stage(conn, input, &bar)?);
     }
     bar.finish_and_clear();
+    let phase = crate::printer::spinner(progress, "cross-row rules: duplicates, references, ancestors, dates");
     stage_others(conn, current_dir, current, schema, &report.table_status)?;
     let delivered: Vec<&str> = inputs.iter().map(|i| i.table.name.as_str()).collect();
     crossrow::run(conn, schema, &delivered, first.extracted_on)?;
+    phase.finish_and_clear();
     for (input, s) in inputs.iter().zip(&mut staged) {
         let t = input.table;
         let counts = reconcile(conn, t, s)?;
@@ -375,10 +408,7 @@ fn write_quarantine(
         all.extend(rows);
     }
     if !all.is_empty() {
-        let dir = opts
-            .quarantine_dir
-            .clone()
-            .unwrap_or_else(|| default_quarantine_dir(store.root(), &delivery.meta.source, &delivery.meta.delivery_id));
+        let dir = quarantine_dir(store, opts, &delivery.meta.source, &delivery.meta.delivery_id)?;
         report.quarantine_dir = Some(quarantine::write(&dir, &all)?);
     }
     Ok(all)
