@@ -398,7 +398,7 @@ fn kernels_tiny_measures() {
     let m = h["measures"].as_table().unwrap();
     let eps: Vec<_> = out.values().flat_map(|o| &o.measure_episodes).collect();
     let closed = |protection: bool| eps.iter().filter(move |e| e.is_closed() && e.protection == protection);
-    // DOMAIN.md §3 judges success per measure *episode*: Cas's provisional OTS M2 is followed one
+    // docs/definitions.md §3.5 judges success per measure *episode*: Cas's provisional OTS M2 is followed one
     // day later by the OTS M3, so they are one episode: 3 closed episodes, 2 goal_reached.
     let count = |n: usize| i64::try_from(n).unwrap();
     assert_eq!(count(closed(true).count()), int(m, "closed_protection"));

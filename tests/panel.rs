@@ -283,7 +283,7 @@ fn overlaps(start: &str, end: &str, a: NaiveDate, b: NaiveDate) -> bool {
     date(start).unwrap() <= b && date(end).is_none_or(|e| e >= a)
 }
 
-/// DOMAIN §3 default ladder, written out here.
+/// docs/definitions.md §3.1 default ladder, written out here.
 fn level(form: &str) -> u32 {
     match form {
         "local_team" => 1,

@@ -1,4 +1,4 @@
-//! A delivery: a folder with `delivery.toml` and one CSV or Parquet file per table (DOMAIN.md §2).
+//! A delivery: a folder with `delivery.toml` and one CSV or Parquet file per table (docs/definitions.md §2).
 
 mod csv_lines;
 mod reader;

@@ -63,7 +63,7 @@ impl DatePrecision {
     }
 }
 
-/// A quasi-identifier (person level, DOMAIN.md §6).
+/// A quasi-identifier (person level, docs/definitions.md §6.9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Qi {
@@ -85,7 +85,7 @@ pub enum Variable {
     BirthYear,
     /// Age on 31 December of the period's year (derived from the published birth year).
     Age,
-    /// DOMAIN §5 age band of `age`.
+    /// docs/definitions.md §5.3 age band of `age`.
     AgeBand,
     /// Municipality of residence on the index date (QI), as published.
     Municipality,

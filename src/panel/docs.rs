@@ -80,7 +80,7 @@ fn entry(v: Variable, plan: &PanelPlan) -> Entry {
         ),
         Variable::AgeBand => e(
             false,
-            "DOMAIN §5 age band of `age` (0-3, 4-11, 12-17, 18-22, 23+); when `age` is a range, the union of the bands it touches (e.g. `4-17`).",
+            "Age band (docs/definitions.md §5.3) of `age` (0-3, 4-11, 12-17, 18-22, 23+); when `age` is a range, the union of the bands it touches (e.g. `4-17`).",
             "Leeftijdsklasse van `age` (0-3, 4-11, 12-17, 18-22, 23+); bij een leeftijdsbereik de vereniging van de klassen die het raakt (bv. `4-17`).",
             &[],
         ),
@@ -289,7 +289,7 @@ fn codebook(plan: &PanelPlan, report: &PanelReport, entries: &[Entry]) -> String
 fn disclosure_md(r: &PanelReport) -> String {
     let mut s = format!(
         "# Disclosure report — panel `{}`\n\n\
-         Rules (DOMAIN.md §6):\n\n\
+         Rules (docs/definitions.md §6):\n\n\
          - **Ids**: every id is re-pseudonymised with an export key (HMAC-SHA-256, domains \
          `export-person` and `export-household`); {}\n\
          - **Dates** are published at {} precision; birth dates only as birth year or band; no \

@@ -1,5 +1,5 @@
 //! `kohort export panel` (issue 7 part 1): a person-period panel (person-year or
-//! person-quarter) of a cohort, made safe to publish (DOMAIN.md §6).
+//! person-quarter) of a cohort, made safe to publish (docs/definitions.md §6.4, §6.9, §6.10).
 //!
 //! The data flow, all heavy work in DuckDB (`sql/panel/*.sql`):
 //! 1. the cohort's rules ([`crate::cohort::build_steps`]); each person's first index and exit;

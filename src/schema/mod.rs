@@ -1,4 +1,4 @@
-//! The delivery format (DOMAIN.md §2) read from `data-schema/`, the single source of truth.
+//! The delivery format (docs/definitions.md §2) read from `data-schema/`, the single source of truth.
 //!
 //! The validator, the store layout and `kohort schema` are all driven by this module.
 
@@ -274,7 +274,7 @@ impl Table {
     }
 }
 
-/// The care ladder (DOMAIN.md §3).
+/// The care ladder (docs/definitions.md §3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ladder {

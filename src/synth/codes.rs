@@ -1,4 +1,4 @@
-//! Code lists as the generator uses them (DOMAIN.md §2–3), and identifiers: person ids are 9-digit
+//! Code lists as the generator uses them (docs/definitions.md §2.5, §3.1), and identifiers: person ids are 9-digit
 //! numbers passing the Dutch 11-proef, like real BSNs; other ids are a letter and digits.
 
 use std::fmt;

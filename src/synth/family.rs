@@ -54,7 +54,7 @@ struct Unit {
 /// A child generated in a unit, with what the next generation needs.
 struct Child {
     person: Person,
-    /// Had a spell start before 18 (G1 in DOMAIN §4.1).
+    /// Had a spell start before 18 (G1 in docs/definitions.md §4.13.1).
     g1: bool,
 }
 

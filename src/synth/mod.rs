@@ -1,7 +1,7 @@
 //! `kohort synth`: declarative synthetic scenarios with planted truths.
 //!
 //! A scenario (`scenarios/<name>.toml`) describes families, care, measures, safety reports and
-//! measurements in the user's terms; [`generate`] writes its deliveries in the DOMAIN.md §2 format,
+//! measurements in the user's terms; [`generate`] writes its deliveries in the docs/definitions.md §2 format,
 //! plus `expected.toml` (the truths to recover) and, for `dirty`, `defects.csv`.
 //! Families are generated in chunks, in parallel, each from its own seeded RNG, and written in
 //! chunk order: output is byte-identical whatever the thread count, and memory stays bounded.
@@ -157,7 +157,7 @@ pub fn shipped_scenarios() -> &'static [&'static str] {
     &["tiny", "small", "proeftuinen", "intergenerational", "dirty", "national"]
 }
 
-/// The hand-worked expected results of `tiny` (DOMAIN.md §4.1), for outcome tests.
+/// The hand-worked expected results of `tiny` (docs/definitions.md §4), for outcome tests.
 pub const TINY_EXPECTED: &str = include_str!("../../scenarios/tiny.expected.toml");
 
 /// Load a scenario: a name of a shipped scenario (embedded, so it works from any directory) or a

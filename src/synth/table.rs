@@ -1,4 +1,4 @@
-//! The nine delivery tables (DOMAIN.md §2, column order) and `Rows`, a compact buffer of
+//! The nine delivery tables (docs/definitions.md §2.4, column order) and `Rows`, a compact buffer of
 //! generated rows that both writers read.
 
 /// The tables of a delivery, in the order they are written.
@@ -54,7 +54,7 @@ impl Table {
         }
     }
 
-    /// Column names in DOMAIN.md §2 order.
+    /// Column names in docs/definitions.md §2.4 order.
     #[must_use]
     pub fn columns(self) -> &'static [&'static str] {
         match self {

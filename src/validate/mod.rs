@@ -1,4 +1,4 @@
-//! Validation rules (DOMAIN.md §2 and §4.1) and the row-local validator.
+//! Validation rules (docs/definitions.md §2.6, §2.7) and the row-local validator.
 //!
 //! Rules that look at one row (missing value, unparsable, unknown code, bad format, end
 //! before start) run here in Rust while the file streams in; rules that need other rows
