@@ -22,6 +22,7 @@ mod outcomes;
 mod panel;
 mod reference;
 mod run;
+mod snapshots;
 mod store;
 mod study;
 mod survival;
