@@ -25,7 +25,7 @@ pub enum DeliveryError {
     )]
     NotADelivery(PathBuf),
     /// `delivery.toml` is not valid.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Toml {
         /// The file.
         path: PathBuf,

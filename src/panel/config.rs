@@ -229,7 +229,8 @@ impl PanelPlan {
     /// Parse and check panel text; `path` names the file in errors and anchors relative paths.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
         let bad = |m: String| PanelError::Definition { path: path.to_owned(), message: m };
-        let raw: PanelFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let raw: PanelFile =
+            toml::from_str(text).map_err(|source| PanelError::Toml { path: path.to_owned(), source })?;
         let base = path.parent().unwrap_or_else(|| Path::new(".")).to_owned();
         let (cohort, cohort_base, cohort_source) = match raw.cohort {
             toml::Value::String(rel) => {

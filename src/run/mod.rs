@@ -49,6 +49,14 @@ use crate::timelines::PersonTimeline;
 /// Errors that stop a run (a refused delivery does not: it is reported).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The file is not valid TOML or has an unknown or misspelt key.
+    #[error("plan {path}")]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (names the line and the key).
+        source: toml::de::Error,
+    },
     /// The plan file is not valid.
     #[error("plan {path}: {message}")]
     Plan {
