@@ -155,6 +155,11 @@ pub struct ExportTablesArgs {
     /// Publish zero counts (structural zeros) instead of suppressing them.
     #[arg(long)]
     pub publish_zeros: bool,
+    /// Youth-region mapping the study used, when not the shipped one: a file with the columns of
+    /// data-schema/youth_regions.csv whose rows replace the shipped rows of the municipalities
+    /// it names. The nesting of municipalities in youth regions is a relation of the suppression.
+    #[arg(long)]
+    pub youth_regions: Option<PathBuf>,
 }
 
 /// `kohort linkage`.

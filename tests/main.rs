@@ -2,6 +2,7 @@
 
 mod common;
 
+mod attack;
 mod cli;
 mod cohort;
 mod engine;

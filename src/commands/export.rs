@@ -14,12 +14,17 @@ pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         min_count: args.min_count,
         publish_zeros: args.publish_zeros,
         round_base: args.round_base.max(1),
+        youth_regions: args.youth_regions.clone(),
     };
     let r = export_tables(&args.input, &args.out, opts, &ctx.db)
         .with_context(|| format!("exporting the tables of {}", args.input.display()))?;
     ctx.printer.info(format_args!(
         "{} rows in {} linked-table systems: {} suppressed (primary), {} suppressed (secondary); minimum count {}",
         r.rows, r.systems, r.rows_primary, r.rows_secondary, r.min_count
+    ));
+    ctx.printer.info(format_args!(
+        "{} relations (nesting included), {} twin cells merged; audit: {} cells added, {} linear programs; suppression {:.3} s",
+        r.relations, r.twin_cells, r.cells_secondary_audit, r.audit_programs, r.suppression_seconds
     ));
     ctx.printer.info(format_args!(
         "written to {}: tables.parquet, tables.csv, codebook.md, disclosure_report.md/.json, read.R, read.py, read.sps",

@@ -412,7 +412,8 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
     };
     write_json(&staging.join("run_manifest.json"), &m)?;
     fault("run:studies");
-    let previous = fs_err::read_link(&current).ok().and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let previous =
+        fs_err::read_link(&current).ok().and_then(|t| t.file_name().map(|n| n.to_string_lossy().into_owned()));
     let pointer = Pointer::Symlink { path: &current, target: Path::new("runs").join(&id) };
     stage.publish(&runs, &id, &pointer, &Keep { previous: previous.as_deref(), is_generation: Some(is_run_id) })?;
     log.say(format_args!("published run {id}: {}", current.display()));

@@ -19,8 +19,8 @@
 
 mod lock;
 mod manifest;
-mod publish;
 pub mod publication;
+mod publish;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -118,7 +118,8 @@ pub fn publish_dir(staged: &Path, area: &Path, name: &str, pointer: &Pointer<'_>
 #[must_use]
 pub fn fresh_name(area: &Path, base: &str) -> String {
     let taken = |n: &str| {
-        fs_err::symlink_metadata(area.join(n)).is_ok() || fs_err::symlink_metadata(area.join(format!(".trash-{n}"))).is_ok()
+        fs_err::symlink_metadata(area.join(n)).is_ok()
+            || fs_err::symlink_metadata(area.join(format!(".trash-{n}"))).is_ok()
     };
     if !taken(base) {
         return base.to_owned();
@@ -285,13 +286,7 @@ fn aside_path(out: &Path) -> PathBuf {
 
 /// Exchange two paths atomically; where the file system cannot, rename `out` aside first.
 fn swap(staged: &Path, out: &Path) -> io::Result<()> {
-    match rustix::fs::renameat_with(
-        rustix::fs::CWD,
-        staged,
-        rustix::fs::CWD,
-        out,
-        rustix::fs::RenameFlags::EXCHANGE,
-    ) {
+    match rustix::fs::renameat_with(rustix::fs::CWD, staged, rustix::fs::CWD, out, rustix::fs::RenameFlags::EXCHANGE) {
         Ok(()) => Ok(()),
         Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS || e == rustix::io::Errno::NOTSUP => {
             let aside = aside_path(out);
