@@ -162,8 +162,19 @@ pub fn suppress(cells: &[Cell], relations: &[Relation], rule: Rule) -> Vec<Optio
 /// The suppression pattern with the audit's figures (see the module header).
 #[must_use]
 pub fn protect(cells: &[Cell], relations: &[Relation], rule: Rule) -> Pattern {
+    protect_from(cells, relations, rule, &vec![false; cells.len()])
+}
+
+/// [`protect`] with more primary cells: `also_primary[i]` marks cell `i` primary whatever its
+/// figures (e.g. too few families behind a count).
+#[must_use]
+pub fn protect_from(cells: &[Cell], relations: &[Relation], rule: Rule, also_primary: &[bool]) -> Pattern {
     let mut p = Pattern {
-        reasons: cells.iter().map(|c| is_primary(*c, rule).then_some(Reason::Primary)).collect(),
+        reasons: cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (is_primary(*c, rule) || also_primary.get(i) == Some(&true)).then_some(Reason::Primary))
+            .collect(),
         ..Pattern::default()
     };
     let of_cell = relations_of_cells(cells.len(), relations);

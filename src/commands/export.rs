@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 
 use super::{Ctx, Outcome};
-use crate::cli::{ExportPanelArgs, ExportTablesArgs};
+use crate::cli::{ExportLinkageArgs, ExportPanelArgs, ExportTablesArgs};
 use crate::export::{TablesOptions, export_tables};
 use crate::panel::{ExportKey, PanelPlan, export_panel};
 
@@ -28,6 +28,30 @@ pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     ));
     ctx.printer.info(format_args!(
         "written to {}: tables.parquet, tables.csv, codebook.md, disclosure_report.md/.json, read.R, read.py, read.sps",
+        args.out.display()
+    ));
+    Ok(Outcome::Done)
+}
+
+/// `kohort export linkage`: export the linkage run, say what was suppressed.
+pub fn linkage(args: &ExportLinkageArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+    let opts = crate::export::linkage::LinkageOptions { min_count: args.min_count };
+    let r = crate::export::linkage::export_linkage(&args.store, &args.out, &opts, &ctx.db)
+        .with_context(|| format!("exporting the linkage tables of {}", args.store.display()))?;
+    ctx.printer.info(format_args!(
+        "{} cells over {} families: {} under {} persons, {} under {} families, {} secondary; {} of {} curve rows published",
+        r.cells,
+        r.families,
+        r.cells_primary_persons,
+        r.min_count,
+        r.cells_primary_families,
+        r.min_count,
+        r.cells_secondary_heuristic + r.cells_secondary_audit,
+        r.curve_rows_published,
+        r.curve_rows
+    ));
+    ctx.printer.info(format_args!(
+        "written to {}: linkage.parquet/.csv, linkage_km, linkage_cif, codebook.md, disclosure_report.md/.json",
         args.out.display()
     ));
     Ok(Outcome::Done)

@@ -10,10 +10,13 @@
 //! from solve to solve on the same tableau: every solve starts at the last one's optimum, which is
 //! feasible. Dantzig pricing, then Bland's rule after a run of degenerate steps (no cycling).
 //!
-//! The tableau is dense (`rows × (vars + rows)`): the audit solves one connected component of
-//! hidden cells at a time, which stays small for a sensible pattern.
+//! The tableau is kept by rows, each a sparse vector (sorted columns): the relations of tables are
+//! sparse (a cell is in a few relations) and stay so under pivoting far better than a dense
+//! `rows × (vars + rows)` block, which a national group of ten thousand cells could not afford.
 
 const EPS: f64 = 1e-9;
+/// Entries smaller than this are dropped after a row operation.
+const DROP: f64 = 1e-12;
 /// Degenerate steps in a row before Bland's rule takes over.
 const DEGENERATE_RUN: usize = 50;
 
@@ -31,7 +34,7 @@ pub struct Row {
 /// A tableau over one component.
 pub struct Simplex {
     cols: usize,
-    tab: Vec<f64>,
+    tab: Tab,
     basis: Vec<usize>,
     is_basic: Vec<bool>,
     value: Vec<f64>,
@@ -48,19 +51,28 @@ impl Simplex {
     pub fn new(lower: &[f64], rows: &[Row]) -> Self {
         let (n, m) = (lower.len(), rows.len());
         let cols = n + m;
-        let mut tab = vec![0.0; m * cols];
+        let mut rows_sparse = Vec::with_capacity(m);
         let mut lo = lower.to_vec();
         let mut up = vec![f64::INFINITY; n];
         let mut value = vec![0.0; cols];
         for (r, row) in rows.iter().enumerate() {
-            for &(j, a) in &row.terms {
-                tab[r * cols + j] += a;
+            let mut entries: Vec<(usize, f64)> = row.terms.clone();
+            entries.push((n + r, 1.0));
+            entries.sort_unstable_by_key(|e| e.0);
+            let mut merged: Vec<(usize, f64)> = Vec::with_capacity(entries.len());
+            for (j, a) in entries {
+                match merged.last_mut() {
+                    Some(last) if last.0 == j => last.1 += a,
+                    _ => merged.push((j, a)),
+                }
             }
-            tab[r * cols + n + r] = 1.0;
+            merged.retain(|e| e.1 != 0.0);
+            rows_sparse.push(merged);
             lo.push(0.0);
             up.push(if row.equal { 0.0 } else { f64::INFINITY });
             value[n + r] = if row.equal { 0.0 } else { row.slack.max(0.0) };
         }
+        let tab = Tab::new(rows_sparse, cols);
         let mut is_basic = vec![false; cols];
         for flag in &mut is_basic[n..] {
             *flag = true;
@@ -115,9 +127,8 @@ impl Simplex {
         self.cost[t] = sign;
         // d_j = c_j - sum_r c_B(r) T[r][j]; only a basic t has c_B != 0.
         if let Some(r) = self.basis.iter().position(|&b| b == t) {
-            let row = &self.tab[r * self.cols..(r + 1) * self.cols];
-            for (c, &a) in self.cost.iter_mut().zip(row) {
-                *c -= sign * a;
+            for (j, a) in self.tab.entries(r) {
+                self.cost[j] -= sign * a;
             }
             self.cost[t] = 0.0;
         }
@@ -154,7 +165,7 @@ impl Simplex {
         let own = if dir > 0.0 { self.upper[j] - self.value[j] } else { self.value[j] - self.lower[j] };
         let mut best: Option<(f64, Option<usize>)> = own.is_finite().then_some((own.max(0.0), None));
         for (r, &b) in self.basis.iter().enumerate() {
-            let alpha = self.tab[r * self.cols + j] * dir;
+            let alpha = self.tab.get(r, j) * dir;
             let limit = if alpha > EPS {
                 (self.value[b] - self.lower[b]).max(0.0) / alpha
             } else if alpha < -EPS && self.upper[b].is_finite() {
@@ -177,40 +188,27 @@ impl Simplex {
 
     /// Move `j` by `dir · theta`, then pivot it into row `leave` (if any).
     fn step(&mut self, j: usize, dir: f64, theta: f64, leave: Option<usize>) {
-        let cols = self.cols;
+        let column: Vec<(usize, f64)> =
+            (0..self.basis.len()).map(|r| (r, self.tab.get(r, j))).filter(|e| e.1 != 0.0).collect();
         if theta > 0.0 {
             self.value[j] += dir * theta;
-            for (r, &b) in self.basis.iter().enumerate() {
-                self.value[b] -= self.tab[r * cols + j] * dir * theta;
+            for &(r, a) in &column {
+                self.value[self.basis[r]] -= a * dir * theta;
             }
         }
         let Some(r) = leave else { return };
         let out = self.basis[r];
+        let piv = self.tab.get(r, j);
         // Snap the leaving variable onto the bound it reached.
-        let a = self.tab[r * cols + j] * dir;
-        self.value[out] = if a > 0.0 { self.lower[out] } else { self.upper[out] };
-        let piv = self.tab[r * cols + j];
-        for k in 0..cols {
-            self.tab[r * cols + k] /= piv;
-        }
-        let pivot_row: Vec<f64> = self.tab[r * cols..(r + 1) * cols].to_vec();
-        for q in 0..self.basis.len() {
-            if q == r {
-                continue;
-            }
-            let f = self.tab[q * cols + j];
-            if f.abs() > 0.0 {
-                let row = &mut self.tab[q * cols..(q + 1) * cols];
-                for (x, &p) in row.iter_mut().zip(&pivot_row) {
-                    *x -= f * p;
-                }
-                row[j] = 0.0;
-            }
+        self.value[out] = if piv * dir > 0.0 { self.lower[out] } else { self.upper[out] };
+        self.tab.scale(r, 1.0 / piv);
+        for &(q, f) in column.iter().filter(|e| e.0 != r) {
+            self.tab.eliminate(q, f, r, j);
         }
         let f = self.cost[j];
         if f != 0.0 {
-            for (c, &p) in self.cost.iter_mut().zip(&pivot_row) {
-                *c -= f * p;
+            for (k, p) in self.tab.entries(r) {
+                self.cost[k] -= f * p;
             }
             self.cost[j] = 0.0;
         }
@@ -219,6 +217,117 @@ impl Simplex {
         self.is_basic[j] = true;
         self.pivots += 1;
     }
+}
+
+/// Tableaus up to this many entries are dense (fast row operations); larger ones sparse (a
+/// national group of ten thousand cells would not fit densely).
+const DENSE_LIMIT: usize = 8_000_000;
+
+/// The tableau rows, dense or sparse.
+enum Tab {
+    Dense { cols: usize, data: Vec<f64> },
+    Sparse(Vec<Vec<(usize, f64)>>),
+}
+
+impl Tab {
+    fn new(rows: Vec<Vec<(usize, f64)>>, cols: usize) -> Self {
+        if rows.len().saturating_mul(cols) > DENSE_LIMIT {
+            return Self::Sparse(rows);
+        }
+        let mut data = vec![0.0; rows.len() * cols];
+        for (r, row) in rows.iter().enumerate() {
+            for &(j, a) in row {
+                data[r * cols + j] = a;
+            }
+        }
+        Self::Dense { cols, data }
+    }
+
+    fn get(&self, r: usize, j: usize) -> f64 {
+        match self {
+            Self::Dense { cols, data } => data[r * cols + j],
+            Self::Sparse(rows) => entry(&rows[r], j),
+        }
+    }
+
+    /// The nonzero entries of row `r`.
+    fn entries(&self, r: usize) -> Vec<(usize, f64)> {
+        match self {
+            Self::Dense { cols, data } => {
+                data[r * cols..(r + 1) * cols].iter().copied().enumerate().filter(|e| e.1 != 0.0).collect()
+            }
+            Self::Sparse(rows) => rows[r].clone(),
+        }
+    }
+
+    fn scale(&mut self, r: usize, f: f64) {
+        match self {
+            Self::Dense { cols, data } => data[r * *cols..(r + 1) * *cols].iter_mut().for_each(|x| *x *= f),
+            Self::Sparse(rows) => rows[r].iter_mut().for_each(|e| e.1 *= f),
+        }
+    }
+
+    /// Row `q` minus `f` times row `r`; column `j` of row `q` becomes exactly 0.
+    fn eliminate(&mut self, q: usize, f: f64, r: usize, j: usize) {
+        match self {
+            Self::Dense { cols, data } => {
+                let cols = *cols;
+                let (pivot, target) = if r < q {
+                    let (a, b) = data.split_at_mut(q * cols);
+                    (&a[r * cols..(r + 1) * cols], &mut b[..cols])
+                } else {
+                    let (a, b) = data.split_at_mut(r * cols);
+                    (&b[..cols], &mut a[q * cols..(q + 1) * cols])
+                };
+                for (x, &p) in target.iter_mut().zip(pivot) {
+                    *x -= f * p;
+                }
+                target[j] = 0.0;
+            }
+            Self::Sparse(rows) => {
+                let row = std::mem::take(&mut rows[q]);
+                rows[q] = axpy(&row, -f, &rows[r], j);
+            }
+        }
+    }
+}
+
+/// The entry of a sparse row at column `j` (0 when absent).
+fn entry(row: &[(usize, f64)], j: usize) -> f64 {
+    row.binary_search_by_key(&j, |e| e.0).map_or(0.0, |k| row[k].1)
+}
+
+/// `row + f · pivot`, merged by column; column `zero` (the pivot column) becomes exactly 0 and
+/// tiny remainders are dropped.
+fn axpy(row: &[(usize, f64)], f: f64, pivot: &[(usize, f64)], zero: usize) -> Vec<(usize, f64)> {
+    let mut out = Vec::with_capacity(row.len() + pivot.len());
+    let (mut a, mut b) = (0, 0);
+    while a < row.len() || b < pivot.len() {
+        let (col, v) = match (row.get(a), pivot.get(b)) {
+            (Some(&(ca, va)), Some(&(cb, vb))) if ca == cb => {
+                a += 1;
+                b += 1;
+                (ca, va + f * vb)
+            }
+            (Some(&(ca, va)), Some(&(cb, _))) if ca < cb => {
+                a += 1;
+                (ca, va)
+            }
+            (Some(&(ca, va)), None) => {
+                a += 1;
+                (ca, va)
+            }
+            (_, Some(&(cb, vb))) => {
+                b += 1;
+                (cb, f * vb)
+            }
+            (None, None) => break,
+        };
+        if col != zero && v.abs() > DROP {
+            out.push((col, v));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

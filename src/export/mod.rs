@@ -15,7 +15,7 @@
 //! [`linkage`] (the linkage tables of a store).
 
 mod docs;
-// pub mod linkage;
+pub mod linkage;
 mod relations;
 mod survival;
 
