@@ -7,6 +7,7 @@ mod cli;
 mod cohort;
 mod engine;
 mod export;
+mod export_linkage;
 mod ingest;
 mod kernels;
 mod linkage;
