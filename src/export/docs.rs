@@ -22,6 +22,12 @@ pub(super) fn write_docs(dir: &Path, report: &TablesReport) -> Result<()> {
     } else {
         "Zero counts are suppressed like other small counts."
     };
+    let kinds: String =
+        report.relations_by_kind.iter().map(|(k, n)| format!("| relations implied: {k} | {n} |\n")).collect();
+    let override_note = report
+        .youth_regions_override
+        .as_ref()
+        .map_or_else(String::new, |f| format!(", with the override file `{f}`"));
     fs_err::write(
         dir.join("disclosure_report.md"),
         format!(
@@ -30,11 +36,19 @@ pub(super) fn write_docs(dir: &Path, report: &TablesReport) -> Result<()> {
              - **Primary suppression**: a cell is not published when its count, its complement \
              (denominator − count) or its denominator is under {min} (the 10-rule on a count and \
              its complement). {zeros}\n\
-             - **Secondary suppression**: in every additive relation (the categories of a split \
-             sum to the total row; the regions of a level sum to the national row; tables that \
-             share a cohort, outcome, window and period share their total rows and are treated \
-             as one system), no suppressed cell is alone, and the suppressed cells sum to at \
-             least {min} in counts and in complements. The pattern is deterministic.\n\
+             - **Relations** (data-schema/study_tables.md): the categories of a split sum to \
+             the total row; the regions of a level sum to the national row; municipalities sum \
+             to their youth region (the mapping of each index year{override}; where a \
+             municipality changed region within the study's years, the region lies between two \
+             sums); districts sum to their municipality; tables that share a cohort, outcome, \
+             window and period share their cells. A cell published twice (a region equal to its \
+             only municipality) is one cell with one decision.\n\
+             - **Secondary suppression**: no relation is left with a lone suppressed cell or with \
+             suppressed cells that sum to less than {min} (heuristic); then an audit by linear \
+             programming over all relations pushes every suppressed cell's count and complement \
+             up and down given everything published (secondary cells known to pass the primary \
+             rule) and suppresses one more cell wherever a range is narrower than {min}, until \
+             none is. The pattern is deterministic.\n\
              - A suppressed cell publishes no count, denominator, percentage, interval or rate; \
              the `reason` column says `primary` or `secondary`.\n\
              - Survival tables: rows are merged forward until an interval's events and \
@@ -43,14 +57,30 @@ pub(super) fn write_docs(dir: &Path, report: &TablesReport) -> Result<()> {
              - {rounding}\n\n\
              | figure | value |\n|---|---|\n\
              | rows | {rows} |\n| linked-table systems | {systems} |\n| distinct cells | {cells} |\n\
-             | additive relations | {relations} |\n| rows suppressed, primary | {p} |\n\
+             | twin cells merged | {twins} |\n| relations used (after merging) | {relations} |\n\
+             {kinds}\
+             | cells suppressed, primary | {cp} |\n| cells suppressed, secondary (heuristic) | {ch} |\n\
+             | cells suppressed, secondary (LP audit) | {ca} |\n\
+             | audit rounds / linear programs / largest group | {ar} / {ap} / {ag} |\n\
+             | rows suppressed, primary | {p} |\n\
              | rows suppressed, secondary | {s} |\n\
+             | suppression time (s) | {secs} |\n\
              | survival rows read / published | {sr} / {sp} |\n| survival curves cut short | {st} |\n",
             min = report.min_count,
             rows = report.rows,
             systems = report.systems,
             cells = report.cells,
             relations = report.relations,
+            twins = report.twin_cells,
+            kinds = kinds,
+            override = override_note,
+            cp = report.cells_primary,
+            ch = report.cells_secondary_heuristic,
+            ca = report.cells_secondary_audit,
+            ar = report.audit_rounds,
+            ap = report.audit_programs,
+            ag = report.audit_largest_group,
+            secs = report.suppression_seconds,
             p = report.rows_primary,
             s = report.rows_secondary,
             sr = report.survival_rows,
