@@ -311,6 +311,7 @@ fn audit(cells: &[Cell], relations: &[Relation], rule: Rule, p: &mut Pattern, wi
         }
         p.largest_group = p.largest_group.max(members.len() as u64);
         let mut group_narrow: Vec<usize> = Vec::new();
+        #[allow(clippy::needless_range_loop)] // `quantity` picks the figure and the flag alike
         for quantity in 0..2 {
             let value = |i: usize| if quantity == 0 { cells[i].count } else { cells[i].complement() };
             let (lower, rows) = program(relations, rule, &p.reasons, &members, &rels, &value, quantity);

@@ -74,9 +74,12 @@ fn read_export(out: &Path) -> BTreeMap<[String; 4], System> {
     out
 }
 
+/// Youth-region mapping: municipality -> rows (region, from, to).
+type Mapping = BTreeMap<String, Vec<(String, i32, Option<i32>)>>;
+
 /// Youth-region mapping rows (municipality, region, from, to), parsed here from the CSV.
-fn mapping(text: &str) -> BTreeMap<String, Vec<(String, i32, Option<i32>)>> {
-    let mut out: BTreeMap<String, Vec<(String, i32, Option<i32>)>> = BTreeMap::new();
+fn mapping(text: &str) -> Mapping {
+    let mut out = Mapping::new();
     for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
         out.entry(f[0].to_owned()).or_default().push((f[1].to_owned(), f[3].parse().unwrap(), f[4].parse().ok()));
@@ -99,7 +102,7 @@ enum Op {
 type Rel = (Key, Vec<Key>, Op);
 
 /// Every additive relation among the cells of one system (absent cells are zero).
-fn relations(sys: &System, map: &BTreeMap<String, Vec<(String, i32, Option<i32>)>>, nesting: bool) -> Vec<Rel> {
+fn relations(sys: &System, map: &Mapping, nesting: bool) -> Vec<Rel> {
     let k = |a: &str, b: &str, c: &str, d: &str| [a.to_owned(), b.to_owned(), c.to_owned(), d.to_owned()];
     let mut cats: BTreeMap<[String; 3], Vec<Key>> = BTreeMap::new();
     let mut levels: BTreeMap<[String; 3], Vec<Key>> = BTreeMap::new();
@@ -187,7 +190,7 @@ fn narrow_cells(sys: &System, rels: &[Rel], err: f64) -> Vec<(Key, &'static str,
         };
         for which in ["count", "complement"] {
             let mut spread: BTreeMap<&Key, (f64, f64)> = group.iter().map(|k| (*k, (f64::MAX, f64::MIN))).collect();
-            fn learn<'k>(spread: &mut BTreeMap<&'k Key, (f64, f64)>, values: Vec<(&Key, f64)>) {
+            fn learn(spread: &mut BTreeMap<&Key, (f64, f64)>, values: Vec<(&Key, f64)>) {
                 for (k, v) in values {
                     if let Some(e) = spread.get_mut(k) {
                         *e = (e.0.min(v), e.1.max(v));
@@ -371,7 +374,8 @@ fn nested_study(dir: &Path, seed: u64, regions: usize) -> PathBuf {
         (x >> 33) % m
     };
     let mut map = String::from("municipality,youth_region,youth_region_name,valid_from_year,valid_to_year\n");
-    let mut munis: Vec<(String, Box<dyn Fn(i32) -> String>)> = Vec::new();
+    type RegionOf = Box<dyn Fn(i32) -> String>;
+    let mut munis: Vec<(String, RegionOf)> = Vec::new();
     for r in 0..regions {
         let size = 2 + next(4) as usize;
         for m in 0..size {

@@ -334,7 +334,10 @@ fn percentages_follow_their_counts_and_the_export_is_deterministic_with_its_docu
     );
     let report = std::fs::read_to_string(a.join("disclosure_report.md")).unwrap();
     assert!(report.contains("Secondary suppression") && report.contains("| rows |"), "{report}");
-    assert!(report.contains("| relations implied: categories |") && report.contains("| suppression time (s) |"), "{report}");
+    assert!(
+        report.contains("| relations implied: categories |") && report.contains("| suppression time (s) |"),
+        "{report}"
+    );
 }
 
 #[test]

@@ -22,7 +22,7 @@ fn families(store: &Path) -> HashMap<(String, String), usize> {
     let links = query(store, "SELECT DISTINCT kind, parent_id, child_id FROM relations ORDER BY 1, 2, 3");
     let mut id: HashMap<(String, String), usize> = HashMap::new();
     let mut parent: Vec<usize> = Vec::new();
-    fn find(p: &mut Vec<usize>, mut i: usize) -> usize {
+    fn find(p: &mut [usize], mut i: usize) -> usize {
         while p[i] != i {
             i = p[i];
         }
@@ -130,7 +130,8 @@ fn relations(truth: &BTreeMap<Key, (u64, u64)>) -> Vec<(Key, Vec<Key>, Compariso
     }
     for k in truth.keys() {
         if k[4] == "all" {
-            let parts: Vec<Key> = truth.keys().filter(|o| o[..4] == k[..4] && o[5] == k[5] && o[4] != "all").cloned().collect();
+            let parts: Vec<Key> =
+                truth.keys().filter(|o| o[..4] == k[..4] && o[5] == k[5] && o[4] != "all").cloned().collect();
             out.push((k.clone(), parts, ComparisonOp::Eq));
         }
         for (inc, fol) in [("with_outcome", "followed_with_outcome"), ("without_outcome", "followed_without_outcome")] {
@@ -181,7 +182,12 @@ fn linkage_export_publishes_no_small_cell_in_persons_or_families_and_no_recovera
             None => hidden.push(k.clone()),
         }
     }
-    assert!(hidden.len() > 20 && hidden.len() < shown.len(), "suppression at work: {} of {}", hidden.len(), shown.len());
+    assert!(
+        hidden.len() > 20 && hidden.len() < shown.len(),
+        "suppression at work: {} of {}",
+        hidden.len(),
+        shown.len()
+    );
     let rels = relations(&truth);
     let mut narrow = Vec::new();
     for target in &hidden {
@@ -238,7 +244,11 @@ fn linkage_export_publishes_no_small_cell_in_persons_or_families_and_no_recovera
             .unwrap();
         assert_eq!(n, 0, "{t}");
         let rows: i64 = conn
-            .query_row(&format!("SELECT count(*) FROM read_parquet('{}')", out.join(format!("{t}.parquet")).display()), [], |r| r.get(0))
+            .query_row(
+                &format!("SELECT count(*) FROM read_parquet('{}')", out.join(format!("{t}.parquet")).display()),
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         assert!(rows > 20, "{t} publishes curves: {rows}");
     }

@@ -24,10 +24,8 @@ pub(super) fn write_docs(dir: &Path, report: &TablesReport) -> Result<()> {
     };
     let kinds: String =
         report.relations_by_kind.iter().map(|(k, n)| format!("| relations implied: {k} | {n} |\n")).collect();
-    let override_note = report
-        .youth_regions_override
-        .as_ref()
-        .map_or_else(String::new, |f| format!(", with the override file `{f}`"));
+    let override_note =
+        report.youth_regions_override.as_ref().map_or_else(String::new, |f| format!(", with the override file `{f}`"));
     fs_err::write(
         dir.join("disclosure_report.md"),
         format!(

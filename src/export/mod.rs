@@ -58,23 +58,13 @@ pub enum ExportError {
     Reference(#[from] ReferenceError),
     /// A relation of the contract or the reference data does not hold on the study's figures.
     #[error(
-        "{file}: {kind} does not hold for {level} {region}, {split} = {value} ({what}); the tables were made with another youth-region mapping or break the study-table contract (pass the mapping the study used with --youth-regions)"
+        "{file}: {detail}; the tables were made with another youth-region mapping or break the study-table contract (pass the mapping the study used with --youth-regions)"
     )]
     Relation {
         /// The file.
         file: PathBuf,
-        /// The relation kind.
-        kind: &'static str,
-        /// The total cell's keys.
-        level: String,
-        /// Region.
-        region: String,
-        /// Split.
-        split: String,
-        /// Category.
-        value: String,
-        /// What differs.
-        what: String,
+        /// Which relation, at which cell, and what differs.
+        detail: String,
     },
     /// CSV or JSON output failed.
     #[error("writing {0}: {1}")]
@@ -237,8 +227,11 @@ fn pattern(
         }
         let period = members.first().map_or("", |r| r.system[4].as_str());
         let model = relations::model(&keys, &cells, period, regions).map_err(|b| {
-            let [level, region, split, value] = b.total;
-            ExportError::Relation { file: file.to_owned(), kind: b.kind, level, region, split, value, what: b.what }
+            let [level, region, split, value] = &b.total;
+            ExportError::Relation {
+                file: file.to_owned(),
+                detail: format!("{} does not hold for {level} {region}, {split} = {value} ({})", b.kind, b.what),
+            }
         })?;
         let p = protect(&model.cells, &model.relations, rule);
         report.systems += 1;

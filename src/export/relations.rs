@@ -70,6 +70,9 @@ pub struct Broken {
 
 type Key = [String; 4];
 
+/// Per youth region: its steady and its changing member cells.
+type Membership = BTreeMap<String, (Vec<usize>, Vec<usize>)>;
+
 struct Draft {
     kind: &'static str,
     total: usize,
@@ -82,14 +85,14 @@ struct Draft {
 ///
 /// # Errors
 /// A relation that does not hold on the figures (see the module header).
-pub fn model(keys: &[&Key], cells: &[Cell], period: &str, regions: &YouthRegions) -> Result<Model, Broken> {
+pub fn model(keys: &[&Key], cells: &[Cell], period: &str, regions: &YouthRegions) -> Result<Model, Box<Broken>> {
     let index: BTreeMap<&Key, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
     let mut drafts = Vec::new();
     contract(keys, &index, &mut drafts);
     youth_regions(keys, period, regions, &mut drafts)?;
     districts(keys, &index, cells, &mut drafts);
     for d in &drafts {
-        check(d, cells).map_err(|what| Broken { kind: d.kind, total: keys[d.total].clone(), what })?;
+        check(d, cells).map_err(|what| Box::new(Broken { kind: d.kind, total: keys[d.total].clone(), what }))?;
     }
     let mut by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
     for d in &drafts {
@@ -162,10 +165,10 @@ fn regions_over(regions: &YouthRegions, municipality: &str, years: Option<&BTree
 }
 
 /// Municipalities within youth regions (see the module header).
-fn youth_regions(keys: &[&Key], period: &str, regions: &YouthRegions, out: &mut Vec<Draft>) -> Result<(), Broken> {
+fn youth_regions(keys: &[&Key], period: &str, regions: &YouthRegions, out: &mut Vec<Draft>) -> Result<(), Box<Broken>> {
     let years = study_years(keys, period);
     // (split, value) -> region -> (steady members, changing members)
-    let mut members: BTreeMap<[&str; 2], BTreeMap<String, (Vec<usize>, Vec<usize>)>> = BTreeMap::new();
+    let mut members: BTreeMap<[&str; 2], Membership> = BTreeMap::new();
     for (i, k) in keys.iter().enumerate().filter(|(_, k)| k[0] == "municipality") {
         let [_, m, split, value] = k.each_ref().map(String::as_str);
         let over = if split == "index_year" {
@@ -203,11 +206,11 @@ fn youth_regions(keys: &[&Key], period: &str, regions: &YouthRegions, out: &mut 
     for ([split, value], by_region) in &members {
         for (region, (steady, _)) in by_region {
             if let Some(&i) = steady.first().filter(|_| !published.contains(&(region.as_str(), split, value))) {
-                return Err(Broken {
+                return Err(Box::new(Broken {
                     kind: KINDS[2],
                     total: key("youth_region", region, split, value),
                     what: format!("not published, but its municipality {} is", keys[i][1]),
-                });
+                }));
             }
         }
     }
