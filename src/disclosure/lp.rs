@@ -368,8 +368,9 @@ mod tests {
 
     #[test]
     fn a_two_by_two_table_with_margins_moves_on_its_rectangle() {
-        // Hidden a b / c d with row and column sums known: a - b - c + d cycle, a in [a-min, ...].
-        // a=3, b=12, c=15, d=40: a up to 3 + min(12, 15) = 15, down to 0.
+        // Hidden a b / c d with row and column sums known: they move on the cycle
+        // (a, b, c, d) + t (1, -1, -1, 1). a=3, b=12, c=15, d=40: t in [-3, 12], so a up 12,
+        // down 3, and d down 3.
         let rows = [
             eq(&[(0, 1.0), (1, 1.0)]),
             eq(&[(2, 1.0), (3, 1.0)]),
@@ -379,6 +380,6 @@ mod tests {
         let mut s = Simplex::new(&[-3.0, -12.0, -15.0, -40.0], &rows);
         assert_eq!(s.push(0, true, f64::INFINITY), 12.0);
         assert_eq!(s.push(0, false, f64::NEG_INFINITY), -3.0);
-        assert_eq!(s.push(3, false, f64::NEG_INFINITY), -12.0);
+        assert_eq!(s.push(3, false, f64::NEG_INFINITY), -3.0);
     }
 }
