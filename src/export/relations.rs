@@ -301,3 +301,106 @@ fn merge(cells: &[Cell], drafts: Vec<Draft>) -> Model {
     }
     model
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(level: &str, region: &str, split: &str, value: &str) -> Key {
+        key(level, region, split, value)
+    }
+
+    fn cell(count: u64, denominator: u64) -> Cell {
+        Cell { count, denominator }
+    }
+
+    const MAP: &str = "municipality,youth_region,youth_region_name,valid_from_year,valid_to_year\n\
+                       GM0001,JR-A,A,2015,\nGM0002,JR-A,A,2015,2018\nGM0002,JR-B,B,2019,\nGM0003,JR-B,B,2015,\n";
+
+    /// NL, JR-A, JR-B and three municipalities, `sex = f` and by index year 2018 and 2019;
+    /// GM0002 moves from JR-A to JR-B in 2019. Figures by hand (count, denominator):
+    /// GM0001 2018 (2, 20) 2019 (3, 30); GM0002 2018 (1, 10) 2019 (4, 40); GM0003 2019 (5, 50).
+    fn changing() -> (Vec<Key>, Vec<Cell>) {
+        let rows = [
+            (k("national", "NL", "index_year", "2018"), cell(3, 30)),
+            (k("national", "NL", "index_year", "2019"), cell(12, 120)),
+            (k("youth_region", "JR-A", "index_year", "2018"), cell(3, 30)),
+            (k("youth_region", "JR-A", "index_year", "2019"), cell(3, 30)),
+            (k("youth_region", "JR-B", "index_year", "2019"), cell(9, 90)),
+            (k("municipality", "GM0001", "index_year", "2018"), cell(2, 20)),
+            (k("municipality", "GM0001", "index_year", "2019"), cell(3, 30)),
+            (k("municipality", "GM0002", "index_year", "2018"), cell(1, 10)),
+            (k("municipality", "GM0002", "index_year", "2019"), cell(4, 40)),
+            (k("municipality", "GM0003", "index_year", "2019"), cell(5, 50)),
+            (k("youth_region", "JR-A", "sex", "f"), cell(6, 60)),
+            (k("youth_region", "JR-B", "sex", "f"), cell(9, 90)),
+            (k("municipality", "GM0001", "sex", "f"), cell(5, 50)),
+            (k("municipality", "GM0002", "sex", "f"), cell(5, 50)),
+            (k("municipality", "GM0003", "sex", "f"), cell(5, 50)),
+        ];
+        rows.into_iter().unzip()
+    }
+
+    #[test]
+    fn a_municipality_that_changed_region_gives_bounds_and_each_year_its_own_mapping() {
+        let (keys, cells) = changing();
+        let refs: Vec<&Key> = keys.iter().collect();
+        let regions = YouthRegions::parse(MAP, "map.csv").unwrap();
+        let m = model(&refs, &cells, "all", &regions).unwrap();
+        let idx = |key: Key| m.cell_of_key[keys.iter().position(|x| *x == key).unwrap()];
+        let has = |total: Key, parts: &[Key], bound: Bound| {
+            let mut parts: Vec<usize> = parts.iter().cloned().map(idx).collect();
+            parts.sort_unstable();
+            m.relations.iter().any(|r| r.total == idx(total.clone()) && r.parts == parts && r.bound == bound)
+        };
+        // 2019: JR-A holds GM0001 only (twins), JR-B holds GM0002 and GM0003.
+        assert_eq!(
+            idx(k("youth_region", "JR-A", "index_year", "2019")),
+            idx(k("municipality", "GM0001", "index_year", "2019"))
+        );
+        assert!(has(
+            k("youth_region", "JR-B", "index_year", "2019"),
+            &[k("municipality", "GM0002", "index_year", "2019"), k("municipality", "GM0003", "index_year", "2019")],
+            Bound::Equal
+        ));
+        // Over 2018-2019, sex = f: JR-A (6) >= GM0001 (5), <= GM0001 + GM0002 (10); JR-B (9) >= GM0003 (5).
+        let f = |m: &str| k("municipality", m, "sex", "f");
+        assert!(has(k("youth_region", "JR-A", "sex", "f"), &[f("GM0001")], Bound::AtLeast));
+        assert!(has(k("youth_region", "JR-A", "sex", "f"), &[f("GM0001"), f("GM0002")], Bound::AtMost));
+        assert!(has(k("youth_region", "JR-B", "sex", "f"), &[f("GM0003")], Bound::AtLeast));
+        assert!(
+            !m.relations
+                .iter()
+                .any(|r| r.total == idx(k("youth_region", "JR-A", "sex", "f")) && r.bound == Bound::Equal)
+        );
+        assert_eq!(m.by_kind.get("municipalities_in_youth_region_bounds"), Some(&4));
+    }
+
+    #[test]
+    fn a_mapping_the_tables_were_not_made_with_is_refused() {
+        let (keys, cells) = changing();
+        let refs: Vec<&Key> = keys.iter().collect();
+        // A mapping with GM0003 in JR-A: JR-A 2019 would be 3 + 5, the tables say 3.
+        let other = MAP.replace("GM0003,JR-B", "GM0003,JR-A");
+        let regions = YouthRegions::parse(&other, "map.csv").unwrap();
+        let err = model(&refs, &cells, "all", &regions).unwrap_err();
+        assert_eq!((err.kind, err.total[1].as_str()), ("municipalities_in_youth_region", "JR-A"));
+    }
+
+    #[test]
+    fn districts_sum_to_their_municipality_where_they_cover_it_and_bound_it_otherwise() {
+        let keys = [
+            k("municipality", "GM0001", "total", "total"),
+            k("district", "WK000101", "total", "total"),
+            k("district", "WK000102", "total", "total"),
+            k("municipality", "GM0002", "total", "total"),
+            k("district", "WK000201", "total", "total"),
+        ];
+        let cells = [cell(10, 100), cell(4, 40), cell(6, 60), cell(10, 100), cell(3, 30)];
+        let refs: Vec<&Key> = keys.iter().collect();
+        let m = model(&refs, &cells, "all", &YouthRegions::default()).unwrap();
+        assert!(m.relations.contains(&Relation { total: 0, parts: vec![1, 2], bound: Bound::Equal }));
+        assert!(m.relations.contains(&Relation { total: 3, parts: vec![4], bound: Bound::AtLeast }));
+        assert_eq!(m.twins, 0);
+    }
+}
