@@ -27,8 +27,9 @@
 //!    least 0, secondary ones at least `min_count` (their reason is published, so an attacker
 //!    knows they passed the primary rule). A cell whose count or complement moves over less than
 //!    `min_count` gets a partner: the published cell with the smallest denominator in its relation
-//!    with the fewest suppressed cells (parts before totals, then lowest index); one partner per
-//!    group and round, then stage 1 again. A cell shown wide stays wide when more cells are
+//!    with the fewest suppressed cells (parts before totals, then lowest index); partners are
+//!    spread over a round so that one narrow spot gets one (see `protect_from`), then stage 1
+//!    again. A cell shown wide stays wide when more cells are
 //!    suppressed (that only removes knowledge), so later rounds audit only the rest.
 //!
 //! Same cells, relations and rule, same pattern: every choice is ordered by index.
@@ -184,21 +185,25 @@ pub fn protect_from(cells: &[Cell], relations: &[Relation], rule: Rule, also_pri
         p.audit_rounds += 1;
         let narrow = audit(cells, relations, rule, &mut p, &mut wide);
         let mut added = false;
-        // One partner per narrow cell, except for cells that share a relation with a cell
-        // handled in this round (that partner may be enough; the next round tells).
+        // One partner per narrow cell, except where a partner of this round may be enough (the
+        // next round tells): in a small group, where the narrow cell's relations or the
+        // relation its partner would come from already hold one; in a large group, where that
+        // relation already gave one.
         let mut touched = vec![false; relations.len()];
-        for i in narrow {
-            if of_cell[i].iter().any(|&k| touched[k]) {
+        for (i, large) in narrow {
+            if !large && of_cell[i].iter().any(|&k| touched[k]) {
                 added = true;
                 continue;
             }
             match partner(cells, relations, &of_cell, &p.reasons, i) {
-                Some(j) => {
+                Some((_, k)) if touched[k] => added = true,
+                Some((j, k)) => {
                     p.reasons[j] = Some(Reason::Secondary);
                     p.audit_added += 1;
                     added = true;
-                    for &k in of_cell[i].iter().chain(&of_cell[j]) {
-                        touched[k] = true;
+                    touched[k] = true;
+                    for &q in of_cell[j].iter().chain(if large { &[][..] } else { &of_cell[i][..] }) {
+                        touched[q] = true;
                     }
                 }
                 None => p.unprotectable += 1,
@@ -302,8 +307,20 @@ fn groups(n: usize, relations: &[Relation], out: &[Option<Reason>]) -> Vec<(Vec<
     by_root.into_values().collect()
 }
 
-/// Stage 2: marks cells shown wide; returns the narrow cells, by index.
-fn audit(cells: &[Cell], relations: &[Relation], rule: Rule, p: &mut Pattern, wide: &mut [[bool; 2]]) -> Vec<usize> {
+/// Groups with more suppressed cells than this get a partner for every narrow cell whose
+/// relation has none yet in the round (fewer rounds over a big program, a few more cells);
+/// smaller groups only where neither cell's relations got one.
+const LARGE_GROUP: usize = 2000;
+
+/// Stage 2: marks cells shown wide; returns the narrow cells, by index, each with whether its
+/// group is large.
+fn audit(
+    cells: &[Cell],
+    relations: &[Relation],
+    rule: Rule,
+    p: &mut Pattern,
+    wide: &mut [[bool; 2]],
+) -> Vec<(usize, bool)> {
     let mut narrow = Vec::new();
     for (members, rels) in groups(cells.len(), relations, &p.reasons) {
         if members.iter().all(|&i| wide[i] == [true, true]) {
@@ -350,7 +367,8 @@ fn audit(cells: &[Cell], relations: &[Relation], rule: Rule, p: &mut Pattern, wi
                 }
             }
         }
-        narrow.extend(group_narrow);
+        let large = members.len() > LARGE_GROUP;
+        narrow.extend(group_narrow.into_iter().map(|i| (i, large)));
     }
     narrow.sort_unstable();
     narrow.dedup();
@@ -404,22 +422,23 @@ fn program(
     (lower, rows)
 }
 
-/// The published cell to suppress next for a narrow cell `i`: in `i`'s relation with the fewest
-/// suppressed cells that still has a published one, its published part with the smallest
-/// denominator (then its total); else the same over the relations of `i`'s whole group.
+/// The published cell to suppress next for a narrow cell `i`, and the relation it comes from: in
+/// `i`'s relation with the fewest suppressed cells that still has a published one, its published
+/// part with the smallest denominator (then its total); else the same over the relations of `i`'s
+/// whole group.
 fn partner(
     cells: &[Cell],
     relations: &[Relation],
     of_cell: &[Vec<usize>],
     out: &[Option<Reason>],
     i: usize,
-) -> Option<usize> {
-    let pick = |k: usize| -> Option<(usize, (u64, bool, u64, usize))> {
+) -> Option<(usize, usize)> {
+    let pick = |k: usize| -> Option<((usize, usize), (u64, bool, u64, usize))> {
         let r = &relations[k];
         let hidden = r.members().filter(|&j| out[j].is_some()).count() as u64;
         r.members()
             .filter(|&j| out[j].is_none())
-            .map(|j| (j, (hidden, j == r.total, cells[j].denominator, j)))
+            .map(|j| ((j, k), (hidden, j == r.total, cells[j].denominator, j)))
             .min_by_key(|x| x.1)
     };
     if let Some((j, _)) = of_cell[i].iter().filter_map(|&k| pick(k)).min_by_key(|x| x.1) {
