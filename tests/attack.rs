@@ -605,16 +605,3 @@ fn the_attack_recovers_cells_when_the_suppression_leaves_the_nesting_out() {
     }
     assert!(recovered > 0, "a pattern blind to the nesting is broken by the attack");
 }
-
-/// Scratch: the attack on exports made before this change (kept out of the suite).
-#[test]
-#[ignore = "reads exports under /tmp made by the old binary"]
-fn scratch_old_exports() {
-    for (dir, name) in [("/tmp/small_old", "small"), ("/tmp/proeftuinen_old", "proeftuinen")] {
-        let (hidden, narrow) = attack(Path::new(dir), &shipped_mapping(), 0.0);
-        eprintln!("{name}: {hidden} hidden, {} narrow", narrow.len());
-        for n in narrow.iter().take(8) {
-            eprintln!("  {n}");
-        }
-    }
-}
