@@ -433,7 +433,9 @@ fn partner(
     out: &[Option<Reason>],
     i: usize,
 ) -> Option<(usize, usize)> {
-    let pick = |k: usize| -> Option<((usize, usize), (u64, bool, u64, usize))> {
+    // ((cell, relation), order key: suppressed cells in the relation, is total, denominator, cell)
+    type Pick = ((usize, usize), (u64, bool, u64, usize));
+    let pick = |k: usize| -> Option<Pick> {
         let r = &relations[k];
         let hidden = r.members().filter(|&j| out[j].is_some()).count() as u64;
         r.members()
