@@ -33,7 +33,7 @@ pub enum CohortError {
         /// The file.
         path: PathBuf,
         /// The parser's message (names the line and the key).
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
     /// The definition is not valid.
     #[error("cohort definition {path}: {message}")]
@@ -185,7 +185,8 @@ impl CohortDef {
     /// Read a TOML definition.
     pub fn read(path: &Path) -> Result<Self> {
         let text = fs_err::read_to_string(path)?;
-        let def: Self = toml::from_str(&text).map_err(|source| CohortError::Toml { path: path.to_owned(), source })?;
+        let def: Self = toml::from_str(&text)
+            .map_err(|source| CohortError::Toml { path: path.to_owned(), source: Box::new(source) })?;
         def.check(path)
     }
 

@@ -45,7 +45,7 @@ pub enum PanelError {
         /// The file.
         path: PathBuf,
         /// The parser's message (names the line and the key).
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
     /// The panel file is not valid.
     #[error("panel file {path}: {message}")]

@@ -55,7 +55,7 @@ pub enum RunError {
         /// The file.
         path: PathBuf,
         /// The parser's message (names the line and the key).
-        source: toml::de::Error,
+        source: Box<toml::de::Error>,
     },
     /// The plan file is not valid.
     #[error("plan {path}: {message}")]
@@ -466,6 +466,7 @@ fn publish_studies(
         min_count: p.export.min_count,
         publish_zeros: p.export.publish_zeros,
         round_base: p.export.round_base,
+        youth_regions: None,
     };
     let mut studies = Vec::new();
     for file in &p.studies {
@@ -473,7 +474,7 @@ fn publish_studies(
         let (raw, rows, mode) = crate::study::run_cached(store, file, &raw_root, &opts.db, reuse).map_err(study_err)?;
         let name = raw.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let out = staging.join(&name);
-        let report = crate::export::export_tables(&raw, &out, settings, &opts.db)
+        let report = crate::export::export_tables(&raw, &out, &settings, &opts.db)
             .map_err(|source| RunError::Export { path: file.clone(), source: Box::new(source) })?;
         let files = published_files(&out, &name)?;
         let how = match &mode {
