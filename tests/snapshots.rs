@@ -49,6 +49,7 @@ const COMMANDS: &[&[&str]] = &[
     &["export"],
     &["export", "tables"],
     &["export", "panel"],
+    &["export", "linkage"],
     &["cohort"],
     &["study"],
     &["run"],
