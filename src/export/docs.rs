@@ -62,7 +62,6 @@ pub(super) fn write_docs(dir: &Path, report: &TablesReport) -> Result<()> {
              | audit rounds / linear programs / largest group | {ar} / {ap} / {ag} |\n\
              | rows suppressed, primary | {p} |\n\
              | rows suppressed, secondary | {s} |\n\
-             | suppression time (s) | {secs} |\n\
              | survival rows read / published | {sr} / {sp} |\n| survival curves cut short | {st} |\n",
             min = report.min_count,
             rows = report.rows,
@@ -78,7 +77,6 @@ pub(super) fn write_docs(dir: &Path, report: &TablesReport) -> Result<()> {
             ar = report.audit_rounds,
             ap = report.audit_programs,
             ag = report.audit_largest_group,
-            secs = report.suppression_seconds,
             p = report.rows_primary,
             s = report.rows_secondary,
             sr = report.survival_rows,
@@ -117,13 +115,20 @@ Definitions: docs/definitions.md §4 (outcomes), §5 (reporting), §6 (disclosur
 leave censored indexes out of the denominator.\n";
 
 const READ_R: &str = "# Read the published tables (R). install.packages(\"arrow\") for Parquet, or use the CSV.\n\
-tables <- read.csv(\"tables.csv\", stringsAsFactors = FALSE, na.strings = \"\")\n\
+# Codes stay text (period 2024, region 0014 would otherwise become numbers); suppressed is logical.\n\
+tables <- read.csv(\"tables.csv\", stringsAsFactors = FALSE, na.strings = \"\",\n\
+  colClasses = c(period = \"character\", region = \"character\", split_value = \"character\",\n\
+                 suppressed = \"logical\", reason = \"character\"))\n\
 # tables <- arrow::read_parquet(\"tables.parquet\")\n\
 str(tables)\n";
 
 const READ_PY: &str = "\"\"\"Read the published tables (Python, pandas).\"\"\"\n\
 import pandas as pd\n\n\
-tables = pd.read_csv(\"tables.csv\", keep_default_na=False, na_values=[\"\"])\n\
+tables = pd.read_csv(\n\
+    \"tables.csv\", keep_default_na=False, na_values=[\"\"],\n\
+    dtype={\"period\": str, \"region\": str, \"split_value\": str, \"reason\": str},\n\
+    converters={\"suppressed\": lambda v: v == \"true\"},\n\
+)\n\
 # tables = pd.read_parquet(\"tables.parquet\")  # needs pyarrow\n\
 print(tables.head())\n";
 

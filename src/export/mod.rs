@@ -136,7 +136,9 @@ pub struct TablesReport {
     pub rows_primary: u64,
     /// Rows suppressed so that primary cells cannot be recovered.
     pub rows_secondary: u64,
-    /// Seconds spent building relations and computing the pattern (not byte-stable).
+    /// Seconds spent building relations and computing the pattern: printed, never written into
+    /// the export (it would make the same export differ byte for byte).
+    #[serde(skip_serializing)]
     pub suppression_seconds: f64,
     /// Survival rows read.
     pub survival_rows: u64,
