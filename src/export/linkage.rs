@@ -496,20 +496,7 @@ fn collapse(key: &(String, String, bool), obs: &[Obs], est: &Estimates, min: u64
 }
 
 fn curve_batch(rows: &[CurveRow]) -> std::result::Result<RecordBatch, duckdb::arrow::error::ArrowError> {
-    let f = |n: &str, t: DataType, null: bool| Field::new(n, t, null);
-    let schema = Arc::new(Schema::new(vec![
-        f("relation_kind", DataType::Utf8, false),
-        f("outcome", DataType::Utf8, false),
-        f("exposed", DataType::Boolean, false),
-        f("age_days", DataType::Float64, false),
-        f("at_risk", DataType::UInt64, false),
-        f("events", DataType::UInt64, false),
-        f("competing", DataType::UInt64, false),
-        f("censored", DataType::UInt64, false),
-        f("cumulative_incidence", DataType::Float64, false),
-        f("lower", DataType::Float64, true),
-        f("upper", DataType::Float64, true),
-    ]));
+    let schema = crate::results::linkage::curve_schema();
     let n = |k: usize| Arc::new(UInt64Array::from(rows.iter().map(|r| r.n[k]).collect::<Vec<_>>())) as ArrayRef;
     let cols: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from(rows.iter().map(|r| r.key.0.clone()).collect::<Vec<_>>())),

@@ -153,20 +153,7 @@ impl Curve {
     }
 
     fn write(self, dir: &Path, name: &'static str) -> Result<(String, FileEntry)> {
-        let f = |n: &str, t: DataType, null: bool| Field::new(n, t, null);
-        let schema = Arc::new(Schema::new(vec![
-            f("relation_kind", DataType::Utf8, false),
-            f("outcome", DataType::Utf8, false),
-            f("exposed", DataType::Boolean, false),
-            f("age_days", DataType::Float64, false),
-            f("at_risk", DataType::UInt64, false),
-            f("events", DataType::UInt64, false),
-            f("competing", DataType::UInt64, false),
-            f("censored", DataType::UInt64, false),
-            f("cumulative_incidence", DataType::Float64, false),
-            f("lower", DataType::Float64, true),
-            f("upper", DataType::Float64, true),
-        ]));
+        let schema = curve_schema();
         let cols: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from(self.kind)),
             Arc::new(StringArray::from(self.outcome)),
@@ -207,4 +194,24 @@ fn curves(conn: &Connection, dir: &Path) -> Result<Vec<(String, FileEntry)>> {
         }
     }
     Ok(vec![km_rows.write(dir, "linkage_km")?, aj_rows.write(dir, "linkage_cif")?])
+}
+
+/// The columns of a linkage curve table (`linkage_km`, `linkage_cif`), as the run writes them and
+/// the linkage export publishes them.
+#[must_use]
+pub fn curve_schema() -> Arc<Schema> {
+    let f = |n: &str, t: DataType, null: bool| Field::new(n, t, null);
+    Arc::new(Schema::new(vec![
+        f("relation_kind", DataType::Utf8, false),
+        f("outcome", DataType::Utf8, false),
+        f("exposed", DataType::Boolean, false),
+        f("age_days", DataType::Float64, false),
+        f("at_risk", DataType::UInt64, false),
+        f("events", DataType::UInt64, false),
+        f("competing", DataType::UInt64, false),
+        f("censored", DataType::UInt64, false),
+        f("cumulative_incidence", DataType::Float64, false),
+        f("lower", DataType::Float64, true),
+        f("upper", DataType::Float64, true),
+    ]))
 }
