@@ -20,3 +20,4 @@ mod survival;
 mod synth;
 mod timelines;
 mod truths;
+mod yardsticks;
