@@ -63,10 +63,13 @@ fn safety_yardstick_gives_the_engines_child_view_rows() {
 #[test]
 fn measures_yardstick_gives_the_engines_success_and_placement_rows() {
     let got = yardstick("measures.sql");
-    let want = engine(INDICATORS, &[
-        "protection measure ended goal_reached (succesvol beeindigd)",
-        "out-of-home placement during a protection measure",
-    ]);
+    let want = engine(
+        INDICATORS,
+        &[
+            "protection measure ended goal_reached (succesvol beeindigd)",
+            "out-of-home placement during a protection measure",
+        ],
+    );
     assert_eq!(got, want);
     not_trivial(&got);
 }
@@ -74,11 +77,10 @@ fn measures_yardstick_gives_the_engines_success_and_placement_rows() {
 #[test]
 fn indicators_yardstick_gives_the_engines_field_indicator_rows() {
     let got = yardstick("indicators.sql");
-    let want = engine(INDICATORS, &[
-        "regular ending (per closed episode)",
-        "goal attained fully or partly",
-        "satisfaction >= 7",
-    ]);
+    let want = engine(
+        INDICATORS,
+        &["regular ending (per closed episode)", "goal attained fully or partly", "satisfaction >= 7"],
+    );
     assert_eq!(got, want);
     not_trivial(&got);
 }

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use super::incremental::{Plan, Previous, RUN_PERSONS};
 use super::manifest::{Area, RESULTS_FORMAT, RunManifest, config_hash, current_in, run_name, write_json};
-use crate::db::{DbError, DbSettings, DuckContext};
+use crate::db::{DbError, DbSettings};
 use crate::outcomes::config::{Family, OutcomeConfig};
 use crate::store::publication::{Keep, Pointer};
 use crate::store::{FileEntry, Stage, Store, StoreError, write_parquet};
@@ -60,17 +60,18 @@ pub type Result<T> = std::result::Result<T, EngineError>;
 /// What computes one bucket's result tables from its timelines (the kernels).
 pub type Kernel<'a> = dyn Fn(&[PersonTimeline]) -> Vec<(&'static str, RecordBatch)> + Sync + 'a;
 
-/// Compute one bucket into `dir/<table>/bNN.parquet`; returns files and persons. With
-/// `list_persons`, the persons processed go to `run_persons` (what incremental runs merge by).
+/// Compute one bucket of the store version in `version_dir` into `dir/<table>/bNN.parquet`;
+/// returns files and persons. With `list_persons`, the persons processed go to `run_persons`
+/// (what incremental runs merge by).
 pub fn compute_bucket(
-    conn: &duckdb::Connection,
+    version_dir: &Path,
     bucket: u16,
     needs: Needs,
     dir: &Path,
     kernel: &Kernel<'_>,
     list_persons: bool,
 ) -> Result<(Vec<(String, FileEntry)>, u64)> {
-    let people = crate::timelines::read_bucket(conn, bucket, needs)?;
+    let people = crate::timelines::read_bucket_at(version_dir, bucket, needs, None)?;
     let chunks: Vec<&[PersonTimeline]> = people.chunks(2048).collect();
     let parts: Vec<Vec<(&'static str, RecordBatch)>> = chunks.par_iter().map(|c| kernel(c)).collect();
     let mut by_table: BTreeMap<&'static str, Vec<RecordBatch>> = BTreeMap::new();
@@ -111,7 +112,8 @@ pub fn persons_batch(people: &[PersonTimeline]) -> Result<RecordBatch> {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     #[allow(clippy::cast_possible_truncation)]
     let day = |d: chrono::NaiveDate| (d - epoch).num_days() as i32;
-    let ids = StringArray::from_iter_values(people.iter().map(|p| p.person_id.as_str()));
+    let hex: Vec<[u8; 32]> = people.iter().map(|p| p.person_id.to_hex()).collect();
+    let ids = StringArray::from_iter_values(hex.iter().map(|h| std::str::from_utf8(h).unwrap_or_default()));
     let births = Date32Array::from_iter_values(people.iter().map(|p| day(p.birth_date)));
     let sexes = StringArray::from_iter_values(people.iter().map(|p| p.sex.as_str()));
     let deaths: Date32Array = people.iter().map(|p| p.death_date.map(day)).collect();
@@ -126,14 +128,20 @@ pub fn persons_batch(people: &[PersonTimeline]) -> Result<RecordBatch> {
 
 /// The event tables the configured families need.
 pub fn needs(cfg: &OutcomeConfig) -> Needs {
+    use crate::timelines::Measurements;
     Needs {
+        care_persons: cfg.families.iter().any(|f| *f != Family::Measures),
         episode_details: cfg.wants(Family::Spells) || cfg.wants(Family::Indicators),
         measures: cfg.wants(Family::Escalation)
             || cfg.wants(Family::Safety)
             || cfg.wants(Family::Measures)
             || cfg.wants(Family::Linkage),
         reports: cfg.wants(Family::Safety),
-        measurements: cfg.wants(Family::Indicators),
+        measurements: match (cfg.wants(Family::Indicators), cfg.instruments.is_empty()) {
+            (false, _) => Measurements::None,
+            (true, true) => Measurements::Outcome,
+            (true, false) => Measurements::All,
+        },
         all_persons: cfg.wants(Family::Linkage),
     }
 }
@@ -256,37 +264,26 @@ fn compute_and_publish(
     let run = crate::store::publication::fresh_name(&results, &run_name(manifest.version, cfg));
     let stage = Stage::new(&results.join(format!(".staging-{run}")))?;
     let staging = stage.path().to_owned();
-    // rayon runs one bucket per thread, so each bucket's queries run on one DuckDB thread:
-    // more would only contend for the same cores.
-    let conn = crate::query::open_store(store, &DbSettings { threads: 1, ..db.clone() })?;
     bar.set_length(u64::from(manifest.buckets));
-    // Buckets in parallel, each on its own connection to the same database; results are
-    // collected in bucket order, so the run does not depend on the thread count.
-    let mut work = Vec::new();
-    for bucket in 0..manifest.buckets {
-        work.push((bucket, conn.try_clone().ctx("cloning the store connection")?));
-    }
+    // Buckets in parallel, read straight from the store files; results are collected in
+    // bucket order, so the run does not depend on the thread count.
     let needs = needs(cfg);
     let version_dir = store.version_dir(manifest.version);
-    let done = work
+    let done = (0..manifest.buckets)
         .into_par_iter()
-        .map(|(bucket, c)| {
+        .map(|bucket| {
             let out = match previous {
-                Some(prev) => super::incremental::update_bucket(
-                    &c,
-                    bucket,
-                    needs,
-                    &staging,
-                    prev,
-                    kernel,
-                    prev.compact,
-                    &version_dir,
-                ),
-                None => {
-                    compute_bucket(&c, bucket, needs, &staging, kernel, area == Area::Outcomes).map(|(tables, n)| {
-                        super::incremental::BucketFiles { tables, persons: n, recomputed: n, ..Default::default() }
-                    })
+                Some(prev) => {
+                    super::incremental::update_bucket(bucket, needs, &staging, prev, kernel, prev.compact, &version_dir)
                 }
+                None => compute_bucket(&version_dir, bucket, needs, &staging, kernel, area == Area::Outcomes).map(
+                    |(tables, n)| super::incremental::BucketFiles {
+                        tables,
+                        persons: n,
+                        recomputed: n,
+                        ..Default::default()
+                    },
+                ),
             };
             bar.inc(1);
             out

@@ -47,6 +47,10 @@ pub fn to_markdown(schema: &Schema, ladder: &Ladder) -> String {
     for (form, level) in levels {
         let _ = writeln!(out, "| {form} | {level} |");
     }
-    let _ = writeln!(out, "\nProtection measures: {}", ladder.protection_measures.join(", "));
+    let _ = writeln!(
+        out,
+        "\nProtection measures: {}",
+        ladder.protection_measures.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+    );
     out
 }
