@@ -1,6 +1,8 @@
 //! Ingest throughput on the `small` scenario (criterion). The scale run over 10+ million
 //! rows is `benches/scale.sh` (whole-process time and peak memory with `/usr/bin/time -v`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // a benchmark may stop on a broken fixture
+
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

@@ -68,8 +68,10 @@ pub enum Command {
     Study(StudyArgs),
     /// The scheduled job: ingest new deliveries from the inboxes, recompute outcomes
     /// (incrementally), build every study and publish atomically with a run manifest.
-    /// Exit codes: 0 done (also: nothing new), 1 done but a delivery was refused or rows were
-    /// quarantined, 2 error (nothing new published), 3 another run holds the lock.
+    /// Exit codes: 0 done (also: nothing new), 1 done but rows were quarantined, 2 error
+    /// (nothing new published), 3 another run holds the lock, 4 done but a delivery was
+    /// refused (nothing of it published; it is not examined again until its files or its
+    /// source in the store change).
     Run(RunArgs),
 }
 
@@ -84,6 +86,9 @@ pub struct RunArgs {
     /// Append messages to this log file (overrides the plan's `log`).
     #[arg(long)]
     pub log: Option<PathBuf>,
+    /// Print the report as JSON (one object on stdout) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kohort study`.
@@ -97,6 +102,9 @@ pub struct StudyArgs {
     /// Output folder (the study's tables go to OUT/<name>/).
     #[arg(long)]
     pub out: PathBuf,
+    /// Print the report as JSON (one object on stdout) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kohort cohort`.
@@ -110,6 +118,9 @@ pub struct CohortArgs {
     /// Write members.csv and attrition.csv to this folder.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Print the report as JSON (one object on stdout) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kohort export ...`.
@@ -122,6 +133,23 @@ pub enum ExportCommand {
     /// k-anonymity on the quasi-identifiers, with a codebook, a disclosure report and R /
     /// Python / SPSS / Stata reading scripts.
     Panel(ExportPanelArgs),
+    /// The tables of the store's linkage run (risk, resilience, chain, curves) made safe to
+    /// publish, families counted as clusters, with a codebook and a disclosure report.
+    Linkage(ExportLinkageArgs),
+}
+
+/// `kohort export linkage`.
+#[derive(Debug, Args)]
+pub struct ExportLinkageArgs {
+    /// The store folder (its current linkage run is exported).
+    #[arg(long)]
+    pub store: PathBuf,
+    /// The export folder to write (replaced atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Minimum count, in persons and in families.
+    #[arg(long, default_value_t = 10)]
+    pub min_count: u64,
 }
 
 /// `kohort export panel`.
@@ -159,6 +187,11 @@ pub struct ExportTablesArgs {
     /// Publish zero counts (structural zeros) instead of suppressing them.
     #[arg(long)]
     pub publish_zeros: bool,
+    /// Youth-region mapping the study used, when not the shipped one: a file with the columns of
+    /// data-schema/youth_regions.csv whose rows replace the shipped rows of the municipalities
+    /// it names. The nesting of municipalities in youth regions is a relation of the suppression.
+    #[arg(long)]
+    pub youth_regions: Option<PathBuf>,
 }
 
 /// `kohort linkage`.
@@ -181,7 +214,7 @@ pub struct OutcomesArgs {
     /// The store folder.
     #[arg(long)]
     pub store: PathBuf,
-    /// Outcome parameters (TOML; keys not given keep the DOMAIN.md defaults).
+    /// Outcome parameters (TOML; keys not given keep their defaults, docs/definitions.md §4.16).
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Print the summary as JSON lines.
@@ -193,6 +226,10 @@ pub struct OutcomesArgs {
     /// Recompute only the persons changed since the current run (same result as a full run).
     #[arg(long)]
     pub incremental: bool,
+    /// Let a run of some families (`--only`) replace a current run that has others: their
+    /// tables are then empty, and studies refuse such a run.
+    #[arg(long)]
+    pub partial: bool,
 }
 
 /// Outcome families for `--only`.
@@ -246,21 +283,33 @@ pub enum KeyCommand {
 
 /// `kohort ingest`.
 #[derive(Debug, Args)]
+#[command(after_help = "Exit codes:
+  0  published, no row quarantined (or nothing new: the store holds the delivery with the same files)
+  1  published, but rows were quarantined (see the quarantine folder)
+  2  usage, input or I/O error: nothing published
+  4  aborted by the reject guard (a table with more than --max-reject-rate of its rows quarantined,
+     or with no row left): nothing published, the store is unchanged")]
 pub struct IngestArgs {
     /// The delivery folder (delivery.toml and one file per table).
-    pub delivery: PathBuf,
+    #[arg(required_unless_present = "withdraw")]
+    pub delivery: Option<PathBuf>,
     /// The store folder (created on the first ingest).
     #[arg(long)]
     pub store: PathBuf,
     /// The pseudonymisation key file (`kohort key new`).
-    #[arg(long, env = "KOHORT_KEY_FILE")]
-    pub key: PathBuf,
+    #[arg(long, env = "KOHORT_KEY_FILE", required_unless_present = "withdraw")]
+    pub key: Option<PathBuf>,
     /// CSV field delimiter: ',' or ';' (or any single byte).
     #[arg(long, default_value = ",")]
     pub delimiter: char,
-    /// Publish nothing when more than this fraction of all rows is quarantined (0-1).
-    #[arg(long, value_name = "FRACTION")]
-    pub max_reject_rate: Option<f64>,
+    /// Abort the delivery (publish nothing, exit 4) when more than this fraction of one
+    /// table's rows is quarantined (0-1); a table with no row left always aborts.
+    #[arg(long, value_name = "FRACTION", default_value_t = crate::ingest::DEFAULT_MAX_REJECT_RATE)]
+    pub max_reject_rate: f64,
+    /// Accept an extracted_on up to this many days after today (a data end after that is
+    /// refused as a typo).
+    #[arg(long, value_name = "DAYS", default_value_t = 0)]
+    pub future_margin_days: u32,
     /// Where quarantined rows go [default: <STORE>-quarantine/<source>/<delivery_id>].
     #[arg(long)]
     pub quarantine: Option<PathBuf>,
@@ -273,6 +322,11 @@ pub struct IngestArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Withdraw the source's current delivery SOURCE/DELIVERY_ID instead of ingesting: the
+    /// source goes back to the delivery it replaced (the store keeps it), or is removed when
+    /// it was the source's first.
+    #[arg(long, value_name = "SOURCE/DELIVERY_ID", conflicts_with = "delivery")]
+    pub withdraw: Option<String>,
 }
 
 /// Output formats for query results.
@@ -320,6 +374,9 @@ pub struct VerifyArgs {
     /// Also check the published run of this folder (a plan's `publish`).
     #[arg(long)]
     pub publish: Option<PathBuf>,
+    /// Print the report as JSON (one object on stdout) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// File formats synth can write.

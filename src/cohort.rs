@@ -27,6 +27,14 @@ pub enum CohortError {
     /// File trouble.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The file is not valid TOML or has an unknown or misspelt key.
+    #[error("cohort definition {path}")]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (names the line and the key).
+        source: Box<toml::de::Error>,
+    },
     /// The definition is not valid.
     #[error("cohort definition {path}: {message}")]
     Definition {
@@ -178,7 +186,7 @@ impl CohortDef {
     pub fn read(path: &Path) -> Result<Self> {
         let text = fs_err::read_to_string(path)?;
         let def: Self = toml::from_str(&text)
-            .map_err(|e| CohortError::Definition { path: path.to_owned(), message: e.to_string() })?;
+            .map_err(|source| CohortError::Toml { path: path.to_owned(), source: Box::new(source) })?;
         def.check(path)
     }
 
@@ -195,8 +203,36 @@ impl CohortDef {
             }
             _ => {}
         }
+        if let Some(problem) = unknown_municipalities(&def.municipalities) {
+            return bad(&problem);
+        }
         Ok(def)
     }
+}
+
+/// What is wrong with a cohort's `municipalities`: a code that is not `GM` + 4 digits, or one
+/// the reference data (`data-schema/youth_regions.csv`) does not know. A code that matches no
+/// residence would only shrink the cohort without a word.
+fn unknown_municipalities(codes: &[String]) -> Option<String> {
+    let known: std::collections::BTreeSet<String> = crate::reference::YouthRegions::shipped()
+        .map(|r| r.rows().map(|row| row.municipality.clone()).collect())
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+    for code in codes {
+        let well_formed = code.len() == 6 && code.starts_with("GM") && code[2..].bytes().all(|b| b.is_ascii_digit());
+        if !well_formed {
+            let hint = if code.bytes().all(|b| b.is_ascii_digit()) && code.len() <= 4 {
+                format!(" (did you mean GM{code:0>4}?)")
+            } else {
+                String::new()
+            };
+            problems.push(format!("'{code}' is not a municipality code: GM and 4 digits{hint}"));
+        } else if !known.contains(code) {
+            problems
+                .push(format!("'{code}' is not a municipality of the reference data (data-schema/youth_regions.csv)"));
+        }
+    }
+    (!problems.is_empty()).then(|| format!("municipalities: {}", problems.join("; ")))
 }
 
 /// Whether a view of that name exists (the `spells` view needs an outcome run).

@@ -12,12 +12,13 @@ use duckdb::{Config, Connection};
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// A statement failed.
-    #[error("DuckDB ({context}): {source}")]
+    /// DuckDB's message is printed once, here (its own chain adds only an FFI error code).
+    #[error("DuckDB ({context}): {error}")]
     Duck {
         /// What kohort was doing.
         context: String,
-        /// DuckDB's message.
-        source: duckdb::Error,
+        /// DuckDB's error.
+        error: duckdb::Error,
     },
 }
 
@@ -32,7 +33,7 @@ pub trait DuckContext<T> {
 
 impl<T> DuckContext<T> for std::result::Result<T, duckdb::Error> {
     fn ctx(self, context: impl Into<String>) -> Result<T> {
-        self.map_err(|source| DbError::Duck { context: context.into(), source })
+        self.map_err(|error| DbError::Duck { context: context.into(), error })
     }
 }
 

@@ -1,4 +1,4 @@
-//! Keyed pseudonyms (DOMAIN.md §6): HMAC-SHA-256 of an identifier under a secret key.
+//! Keyed pseudonyms (docs/definitions.md §6.1): HMAC-SHA-256 of an identifier under a secret key.
 //!
 //! The key lives in a file outside the store (`kohort key new`); the store keeps only a
 //! fingerprint of it, so a later ingest with another key is refused instead of silently

@@ -30,7 +30,7 @@ const HEADER: [&str; 5] = ["municipality", "youth_region", "youth_region_name", 
 #[derive(Debug, thiserror::Error)]
 pub enum ReferenceError {
     /// The file could not be read.
-    #[error("{file}: cannot read: {source}")]
+    #[error("{file}: cannot read")]
     Io {
         /// The file.
         file: String,
@@ -184,6 +184,11 @@ impl YouthRegions {
     #[must_use]
     pub fn lookup(&self, municipality: &str, year: i32) -> Option<&YouthRegionRow> {
         self.by_municipality.get(municipality)?.iter().find(|r| r.holds_in(year))
+    }
+
+    /// The rows of one municipality, by `valid_from_year` (none when it is not in the mapping).
+    pub fn rows_of(&self, municipality: &str) -> impl Iterator<Item = &YouthRegionRow> {
+        self.by_municipality.get(municipality).into_iter().flatten()
     }
 
     /// Every row, sorted by municipality then `valid_from_year` (e.g. to load into DuckDB).

@@ -74,6 +74,12 @@ pub mod ingest {
     pub const PERSON_CONFLICTS_KEPT: &str = include_str!("../sql/ingest/person_conflicts_kept.sql");
     /// The previous conflicts unchanged.
     pub const PERSON_CONFLICTS_COPY: &str = include_str!("../sql/ingest/person_conflicts_copy.sql");
+    /// A kept table of the source staged from its store files.
+    pub const STAGE_KEPT: &str = include_str!("../sql/ingest/stage_kept.sql");
+    /// A restored table's rows, for the change list of a withdrawal.
+    pub const RESTORED_TABLE: &str = include_str!("../sql/ingest/restored_table.sql");
+    /// The data ends of persons rows.
+    pub const DATA_ENDS: &str = include_str!("../sql/ingest/data_ends.sql");
 }
 
 /// Reading one bucket's timelines from the store views.
@@ -108,6 +114,8 @@ pub mod outcomes {
     pub const SUMMARY: &str = include_str!("../sql/outcomes/summary.sql");
     /// Field indicators.
     pub const INDICATORS: &str = include_str!("../sql/outcomes/indicators.sql");
+    /// Persons in the store.
+    pub const PERSONS_IN_STORE: &str = include_str!("../sql/outcomes/persons_in_store.sql");
     /// Shares over complete windows (how scenarios state planted truths).
     pub const COMPLETE_WINDOWS: &str = include_str!("../sql/outcomes/complete_windows.sql");
     /// Safety, household view.
@@ -176,6 +184,14 @@ pub mod export {
     pub const TABLES_OUT: &str = include_str!("../sql/export/tables_out.sql");
     /// Survival tables to publish.
     pub const READ_SURVIVAL: &str = include_str!("../sql/export/read_survival.sql");
+    /// Linkage export: the parent-child links that make families.
+    pub const LINKAGE_LINKS: &str = include_str!("../sql/export/linkage_links.sql");
+    /// Linkage export: the families table and the relation kinds.
+    pub const LINKAGE_SETUP: &str = include_str!("../sql/export/linkage_setup.sql");
+    /// Linkage export: the count cells with persons and families.
+    pub const LINKAGE_CELLS: &str = include_str!("../sql/export/linkage_cells.sql");
+    /// Linkage export: curve input with families.
+    pub const LINKAGE_CURVES: &str = include_str!("../sql/export/linkage_curves.sql");
 }
 
 /// Cohort definitions: entry events and the rules, step by step (`crate::cohort`).

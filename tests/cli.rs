@@ -1,5 +1,7 @@
 //! What users see: help, schema, key, sql output formats.
 
+use std::path::Path;
+
 use crate::common::*;
 
 #[test]
@@ -74,7 +76,7 @@ fn demo_runs_the_whole_path_and_its_figures_match_the_delivery() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     // The persons figure equals the rows of the synthesised persons.csv, counted independently.
-    let sources = std::fs::read_dir(dir.join("deliveries")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir());
+    let sources = std::fs::read_dir(dir.join("inbox")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir());
     let persons_csv = sources
         .flat_map(|s| std::fs::read_dir(s).unwrap())
         .map(|d| d.unwrap().path().join("persons.csv"))
@@ -97,6 +99,58 @@ fn demo_runs_the_whole_path_and_its_figures_match_the_delivery() {
     for level in [",national,NL,", ",municipality,", ",youth_region,"] {
         assert!(tables.contains(level), "mirror data: {level}");
     }
+    // The closing hint names a binary that exists (the one that ran, as the user can call it
+    // from here), and the shipped plan runs over the demo as it is.
+    let hint = text.lines().find_map(|l| l.strip_prefix("try:")).expect("try line").trim();
+    let bin = hint.split(' ').next().expect("binary");
+    assert!(bin == "kohort" || std::path::Path::new(bin).is_file(), "{hint}");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (from, to) in [
+        ("plans/quarterly.toml", "plans/quarterly.toml"),
+        ("studies/small_monitor.toml", "studies/small_monitor.toml"),
+        ("cohorts/spells_2015_2024.toml", "cohorts/spells_2015_2024.toml"),
+    ] {
+        std::fs::create_dir_all(tmp.path().join(to).parent().unwrap()).unwrap();
+        std::fs::copy(root.join(from), tmp.path().join(to)).unwrap();
+    }
+    std::fs::rename(&dir, tmp.path().join("kohort-demo")).unwrap();
+    let out = kohort().args(["--quiet", "run"]).arg(tmp.path().join("plans/quarterly.toml")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(tmp.path().join("kohort-demo/published/current/small_monitor/tables.csv").is_file());
     // Running it again starts afresh.
     kohort().args(["--quiet", "demo", "--dir"]).arg(&dir).assert().success();
+}
+
+#[test]
+fn a_cohort_with_an_unknown_or_malformed_municipality_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
+    let store = tmp.path().join("s");
+    ingest_cmd(&d, &store, tmp.path()).assert().code(0);
+    let file = tmp.path().join("c.toml");
+    std::fs::write(&file, "name = \"c\"\nentry = \"birth\"\nmunicipalities = [\"GM0014\", \"GM9999\", \"0080\"]\n")
+        .unwrap();
+    let out = kohort().args(["cohort"]).arg(&file).arg("--store").arg(&store).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("c.toml") && err.contains("'GM9999' is not a municipality of the reference data"), "{err}");
+    assert!(err.contains("'0080' is not a municipality code") && err.contains("GM0080"), "{err}");
+    assert!(!err.contains("GM0014"), "a known code is not named: {err}");
+    std::fs::write(&file, "name = \"c\"\nentry = \"birth\"\nmunicipalities = [\"GM0014\"]\n").unwrap();
+    kohort().args(["--quiet", "cohort"]).arg(&file).arg("--store").arg(&store).assert().code(0);
+    // A study before any outcome run says what to do, once, and nothing else.
+    let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/small_monitor.toml");
+    let out = kohort()
+        .arg("study")
+        .arg(&study)
+        .arg("--store")
+        .arg(&store)
+        .arg("--out")
+        .arg(tmp.path().join("o"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("has no outcome run").count(), 1, "{err}");
+    assert!(err.contains("run `kohort outcomes --store") && !err.contains("Catalog Error"), "{err}");
 }

@@ -345,7 +345,7 @@ fn kernels_tiny_escalation() {
             let shift = x.escalation.unwrap();
             match via.split_once("(level ") {
                 Some((_, rest)) => {
-                    assert_eq!(i64::from(shift.level), rest[..1].parse::<i64>().unwrap(), "{who}: {via}")
+                    assert_eq!(i64::from(shift.level), rest[..1].parse::<i64>().unwrap(), "{who}: {via}");
                 }
                 None => assert!(shift.measure_start, "{who}: {via}"),
             }
@@ -410,7 +410,7 @@ fn kernels_tiny_measures() {
     let m = h["measures"].as_table().unwrap();
     let eps: Vec<_> = out.values().flat_map(|o| &o.measure_episodes).collect();
     let closed = |protection: bool| eps.iter().filter(move |e| e.is_closed() && e.protection == protection);
-    // DOMAIN.md §3 judges success per measure *episode*: Cas's provisional OTS M2 is followed one
+    // docs/definitions.md §3.5 judges success per measure *episode*: Cas's provisional OTS M2 is followed one
     // day later by the OTS M3, so they are one episode: 3 closed episodes, 2 goal_reached.
     let count = |n: usize| i64::try_from(n).unwrap();
     assert_eq!(count(closed(true).count()), int(m, "closed_protection"));
@@ -484,8 +484,8 @@ fn kernels_tiny_reentry_feeds_the_survival_estimators() {
     }
     assert_eq!(causes, [4, 5, 5]);
     let fit = AalenJohansen::fit(&aj).unwrap();
-    let events: u64 = fit.rows().iter().map(|r| r.n_events_of_interest()).sum();
-    let competing: u64 = fit.rows().iter().map(|r| r.n_competing()).sum();
+    let events: u64 = fit.rows().iter().map(kohort::outcomes::survival::AjRow::n_events_of_interest).sum();
+    let competing: u64 = fit.rows().iter().map(kohort::outcomes::survival::AjRow::n_competing).sum();
     assert_eq!((events, competing), (5, 5));
     assert_eq!(KaplanMeier::fit(&km).unwrap().rows().iter().map(|r| r.n_events).sum::<u64>(), 5);
 }

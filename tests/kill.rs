@@ -179,7 +179,7 @@ fn kill_everywhere(
 /// The tiny scenario's delivery, a second delivery (another source), a study over tiny and
 /// an outcome run; `world/` holds `store/` with two store versions and two outcome runs.
 struct World {
-    _tmp: tempfile::TempDir,
+    tmp: tempfile::TempDir,
     dir: PathBuf,
     tiny: PathBuf,
     second: PathBuf,
@@ -204,12 +204,12 @@ fn world() -> World {
     key_file(tmp.path());
     let dir = tmp.path().join("world");
     std::fs::create_dir_all(&dir).expect("world");
-    World { dir, tiny, second, study, _tmp: tmp }
+    World { tmp, dir, tiny, second, study }
 }
 
 impl World {
     fn key(&self) -> PathBuf {
-        key_file(self._tmp.path())
+        key_file(self.tmp.path())
     }
 
     fn ingest(&self, w: &Path, delivery: &Path) -> Command {

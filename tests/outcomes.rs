@@ -210,7 +210,30 @@ fn a_reentry_only_run_gives_the_full_runs_rows_and_spells_fills_the_link_table()
     // Every episode sits in exactly one spell.
     let episodes = query(full, "SELECT count(*) FROM care_episodes");
     assert_eq!(query(&store, "SELECT sum(n_episodes) FROM spells"), episodes);
-    kohort().args(["outcomes", "--only", "spells", "--store"]).arg(&store).assert().success();
+    // A run of other families does not silently replace this one ...
+    let out = kohort().args(["outcomes", "--only", "spells", "--store"]).arg(&store).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has reentry as well") && err.contains("--partial"), "{err}");
+    // ... and a study refuses a run without the families it is built from, saying what to do.
+    let study = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/small_monitor.toml");
+    let out = kohort()
+        .arg("study")
+        .arg(&study)
+        .arg("--store")
+        .arg(&store)
+        .arg("--out")
+        .arg(tmp.path().join("o"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("without escalation, safety") && err.contains("run `kohort outcomes` without --only"),
+        "{err}"
+    );
+    assert!(!err.contains("Catalog Error"), "no DuckDB noise after the message: {err}");
+    kohort().args(["outcomes", "--only", "spells", "--partial", "--store"]).arg(&store).assert().success();
     let sql = "SELECT * FROM spell_episodes ORDER BY ALL";
     assert_eq!(query(&store, sql), query(full, sql));
     assert_eq!(query(&store, "SELECT count(DISTINCT episode_id) FROM spell_episodes"), episodes);

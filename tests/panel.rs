@@ -180,6 +180,47 @@ fn tiny_rows_equal_the_hand_worked_values() {
     assert_eq!(steps.len(), 1, "only sex is checked: only suppression applies");
     assert_eq!((steps[0]["step"].as_str(), steps[0]["persons"].as_u64()), (Some("suppress"), Some(1)));
     assert_eq!(report["rows_in"].as_u64().unwrap() - report["rows_out"].as_u64().unwrap(), 8, "Kim: 2018-2025");
+    readers_label_every_column(&out, &header, &rows);
+}
+
+/// The SPSS and Stata readers name every column of the panel with a variable label, and give
+/// the codes of the labelled columns their English (`read.*`) and Dutch (`read_nl.*`) labels:
+/// each published value of `sex`, `measure`, `care_level` and `exit_reason` has one.
+fn readers_label_every_column(out: &Path, header: &[String], rows: &[Vec<String>]) {
+    let sps = std::fs::read_to_string(out.join("read.sps")).unwrap();
+    let sps_nl = std::fs::read_to_string(out.join("read_nl.sps")).unwrap();
+    let stata = std::fs::read_to_string(out.join("read.do")).unwrap();
+    let stata_nl = std::fs::read_to_string(out.join("read_nl.do")).unwrap();
+    let labels = sps.split("VARIABLE LABELS").nth(1).unwrap().split(".\n").next().unwrap().to_owned();
+    for name in header {
+        assert!(
+            labels.lines().any(|l| l.trim_start().starts_with(&format!("{name} \""))),
+            "read.sps: no label for {name}"
+        );
+        assert!(stata.contains(&format!("label variable {name} \"")), "read.do: no label for {name}");
+        assert!(stata_nl.contains(&format!("label variable {name} \"")), "read_nl.do: no label for {name}");
+    }
+    for (column, numeric) in [("sex", false), ("measure", false), ("care_level", true), ("exit_reason", false)] {
+        let i = header.iter().position(|h| h == column).unwrap();
+        let values: BTreeSet<&str> = rows.iter().map(|r| r[i].as_str()).collect();
+        let line = |text: &str| {
+            text.lines().find(|l| l.starts_with(&format!("VALUE LABELS {column} "))).unwrap_or_default().to_owned()
+        };
+        for v in values {
+            let code = if numeric { format!(" {v} \"") } else { format!(" \"{v}\" \"") };
+            assert!(line(&sps).contains(&code), "read.sps: {column} = {v} has no value label");
+            assert!(line(&sps_nl).contains(&code), "read_nl.sps: {column} = {v} has no value label");
+            let stata_code =
+                if numeric { format!("label define {column}_lbl") } else { format!("if {column} == \"{v}\"") };
+            assert!(stata.contains(&stata_code), "read.do: {column} = {v}");
+        }
+    }
+    assert!(line_has(&sps, "VALUE LABELS sex", "\"female\"") && line_has(&sps_nl, "VALUE LABELS sex", "\"vrouw\""));
+    assert!(stata_nl.contains("\"geen maatregel\"") && stata.contains("\"no measure\""));
+}
+
+fn line_has(text: &str, start: &str, needle: &str) -> bool {
+    text.lines().any(|l| l.starts_with(start) && l.contains(needle))
 }
 
 // ------------------------------------------------------------------------------------ small
@@ -242,7 +283,7 @@ fn overlaps(start: &str, end: &str, a: NaiveDate, b: NaiveDate) -> bool {
     date(start).unwrap() <= b && date(end).is_none_or(|e| e >= a)
 }
 
-/// DOMAIN §3 default ladder, written out here.
+/// docs/definitions.md §3.1 default ladder, written out here.
 fn level(form: &str) -> u32 {
     match form {
         "local_team" => 1,

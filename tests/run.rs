@@ -215,12 +215,11 @@ fn incremental_runs_publish_byte_for_byte_what_full_runs_publish_over_quarterly_
         assert_eq!(mf["outcomes"]["mode"], "full");
         let persons = mi["outcomes"]["persons"].as_u64().expect("persons");
         let recomputed = mi["outcomes"]["recomputed"].as_u64().expect("recomputed");
-        match k {
-            0 => assert_eq!(mi["outcomes"]["mode"], "full", "no previous run"),
-            _ => {
-                assert_eq!(mi["outcomes"]["mode"], "incremental_compacted", "step {k}");
-                assert!(recomputed < persons, "step {k}: {recomputed} of {persons}: nothing was kept");
-            }
+        if k == 0 {
+            assert_eq!(mi["outcomes"]["mode"], "full", "no previous run");
+        } else {
+            assert_eq!(mi["outcomes"]["mode"], "incremental_compacted", "step {k}");
+            assert!(recomputed < persons, "step {k}: {recomputed} of {persons}: nothing was kept");
         }
         if k == steps.len() - 1 {
             assert_eq!(mi["outcomes"]["changed"], 1, "the correction changes one person");
@@ -345,16 +344,16 @@ fn cron_behaviour_lock_quiet_log_refusals_and_exit_codes() {
     assert_eq!(run(&plan_r, &[]).status.code(), Some(0));
     assert_eq!(manifest(&root)["run"], "r000001");
 
-    // A delivery with a broken header is refused (exit 1) and remembered: the next run
-    // reports it without validating it again.
+    // A delivery with a broken header is refused (exit 4: nothing of it is published) and
+    // remembered: the next run reports it without validating it again.
     let mut t = base_tables();
     t.insert("safety_reports", "report_id,person_id\nX,200000001\n".to_owned());
     let bad = write_delivery(&tmp.path().join("bad"), "prov-b", "2026Q2", "2026-07-01", &t);
     deliver(&root, "prov-b", "2026Q2", &bad);
-    assert_eq!(run(&plan_r, &[]).status.code(), Some(1));
+    assert_eq!(run(&plan_r, &[]).status.code(), Some(4));
     let state = std::fs::read_to_string(root.join("published/state.json")).expect("state");
     assert!(state.contains("prov-b") && state.contains("safety_reports"), "{state}");
-    assert_eq!(run(&plan_r, &[]).status.code(), Some(1));
+    assert_eq!(run(&plan_r, &[]).status.code(), Some(4));
     let log = std::fs::read_to_string(root.join("run.log")).expect("log");
     assert!(log.contains("still refused prov-b/2026Q2"), "{log}");
     assert_eq!(manifest(&root)["run"], "r000001");

@@ -254,7 +254,7 @@ fn no_raw_identifier_appears_anywhere_in_the_store() {
     let mut files = Vec::new();
     walk(&store, &mut files);
     assert!(files.len() > 20);
-    let set: std::collections::HashSet<&[u8]> = raw_ids.iter().map(|s| s.as_bytes()).collect();
+    let set: std::collections::HashSet<&[u8]> = raw_ids.iter().map(std::string::String::as_bytes).collect();
     let lens: std::collections::BTreeSet<usize> = raw_ids.iter().map(String::len).collect();
     for f in &files {
         let bytes = std::fs::read(f).unwrap();
@@ -422,7 +422,8 @@ fn store_quarantine_and_exports_are_owner_only_unless_group_readable_is_asked() 
         "2026-10-01",
         &with_row("persons", "999,notadate,f,,"),
     );
-    assert_eq!(ingest(&d, &store, tmp.path()).status.code(), Some(1));
+    // One bad row of seven is over the default reject rate: let it through to get a quarantine.
+    ingest_cmd(&d, &store, tmp.path()).args(["--max-reject-rate", "1"]).assert().code(1);
     kohort().args(["--quiet", "outcomes", "--store"]).arg(&store).assert().code(0);
     let quarantine = tmp.path().join("s-quarantine");
     let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/small_monitor.toml");
@@ -459,13 +460,13 @@ fn store_quarantine_and_exports_are_owner_only_unless_group_readable_is_asked() 
         .arg(&d)
         .arg("--store")
         .arg(&shared)
-        .arg("--key")
+        .args(["--max-reject-rate", "1", "--key"])
         .arg(key_file(tmp.path()))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let all = modes(&shared);
-    assert!(all.iter().all(|(_, m)| m & 0o007 == 0), "{all:?}");
+    assert!(all.iter().all(|(_, m)| m.trailing_zeros() >= 3), "{all:?}");
     assert!(all.iter().any(|(p, m)| p.ends_with("manifest.json") && m & 0o040 != 0), "{all:?}");
 }
 
@@ -486,4 +487,60 @@ fn verify_finds_a_current_outcome_run_whose_folder_is_gone() {
     let out = kohort().args(["verify", "--store"]).arg(&store).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("results run v000001-"), "{out:?}");
+}
+
+#[test]
+fn the_quarantine_is_never_inside_the_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = with_row("persons", "999,notadate,f,,");
+    let d = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &bad);
+    // `--store .`: the quarantine goes beside the store folder, not into it.
+    let store = tmp.path().join("here");
+    std::fs::create_dir_all(&store).unwrap();
+    let out = kohort()
+        .current_dir(&store)
+        .args(["--quiet", "ingest"])
+        .arg(&d)
+        .args(["--store", ".", "--max-reject-rate", "1", "--key"])
+        .arg(key_file(tmp.path()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let beside = tmp.path().join("here-quarantine/prov-a/2026Q3/quarantine.csv");
+    assert!(beside.is_file(), "{}", String::from_utf8_lossy(&out.stdout));
+    let inside: Vec<PathBuf> =
+        walk_files(&store).into_iter().filter(|p| p.to_string_lossy().contains("quarantine")).collect();
+    assert!(inside.is_empty(), "{inside:?}");
+    // An explicit quarantine folder inside the store is refused before anything is written.
+    let version = std::fs::read_to_string(store.join("manifest.json")).unwrap();
+    let d2 = write_delivery(&tmp.path().join("d2"), "prov-b", "2026Q3", "2026-10-01", &bad);
+    let out = kohort()
+        .args(["--quiet", "ingest"])
+        .arg(&d2)
+        .arg("--store")
+        .arg(&store)
+        .arg("--quarantine")
+        .arg(store.join("q"))
+        .arg("--key")
+        .arg(key_file(tmp.path()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is inside the store") && err.contains("--quarantine"), "{err}");
+    assert!(!store.join("q").exists());
+    assert_eq!(std::fs::read_to_string(store.join("manifest.json")).unwrap(), version, "nothing published");
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

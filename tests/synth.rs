@@ -1,5 +1,5 @@
 //! Tests of `kohort synth` through its library API: determinism (runs and thread counts), recovery
-//! of planted truths by an independent brute-force reading of the written CSVs (DOMAIN.md §4.1),
+//! of planted truths by an independent brute-force reading of the written CSVs (docs/definitions.md §4),
 //! the hand-worked `tiny`, the `dirty` defects file against an independent validator, and
 //! CSV = Parquet.
 

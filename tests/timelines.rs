@@ -103,7 +103,7 @@ fn a_bucket_read_gives_each_person_their_own_sorted_events() {
     };
     let mut want = want;
     // Same-day measurements are ordered by (pseudonymised) id.
-    want.measurements.sort_by(|a, b| a.measurement_id.cmp(&b.measurement_id));
+    want.measurements.sort_by_key(|m| m.measurement_id);
     assert_eq!(*anna, want);
     let month = all.iter().map(|(_, t)| t).find(|t| t.person_id == p("200000002")).expect("200000002");
     assert_eq!(month.birth_date, d("2012-11-15"));

@@ -1,6 +1,6 @@
 -- Yardstick (benches/scale.sh): escalation and de-escalation within 365 days of each spell
 -- start (doorstroom), written by hand in DuckDB SQL over the store views, giving the rows of
--- the `kohort outcomes` summary for this family (DOMAIN.md §4.1, definitions §4.5-4.6).
+-- the `kohort outcomes` summary for this family (docs/definitions.md §4.1, §4.5-4.6).
 -- Run: kohort sql --store S --file THIS
 --
 -- Spell starts in one window pass (an episode starting more than 31 days after the latest end

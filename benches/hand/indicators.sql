@@ -1,7 +1,7 @@
 -- Yardstick (benches/scale.sh): the field indicators per closed care episode (regular ending,
 -- goal attained fully or partly, satisfaction >= 7), written by hand in DuckDB SQL over the
--- store views, giving the rows of the `kohort outcomes` summary for this family (DOMAIN.md
--- §4.1, definitions §4.12). Run: kohort sql --store S --file THIS
+-- store views, giving the rows of the `kohort outcomes` summary for this family (docs/definitions.md
+-- §4.1, §4.12). Run: kohort sql --store S --file THIS
 --
 -- The score of an instrument is the episode's `end`-moment row with the latest date, else its
 -- latest row of any moment (ties on a date: the highest measurement id).

@@ -1,6 +1,6 @@
 -- Yardstick (benches/scale.sh): re-entry after a spell end (herhaald beroep), written by hand
 -- in DuckDB SQL over the store views, giving the rows of the `kohort outcomes` summary for
--- this family (DOMAIN.md §4, definitions §4.2-4.3). Run: kohort sql --store S --file THIS
+-- this family (docs/definitions.md §4.2-4.3). Run: kohort sql --store S --file THIS
 --
 -- Spells in one window pass: an episode starts a new spell when it starts more than 31 days
 -- after the latest end of the person's earlier episodes (an open episode never ends), and

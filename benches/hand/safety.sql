@@ -1,6 +1,6 @@
 -- Yardstick (benches/scale.sh): re-reports after a report, child view (hermelding), at 365
 -- and 730 days, written by hand in DuckDB SQL over the store views, giving the rows of the
--- `kohort outcomes` summary for this outcome (DOMAIN.md §4.1, definitions §4.8.1).
+-- `kohort outcomes` summary for this outcome (docs/definitions.md §4.1, §4.8.1).
 -- Run: kohort sql --store S --file THIS
 --
 -- Every report is an index; the re-report is the child's first report more than 30 days

@@ -1,4 +1,4 @@
--- G2: every child in `relations` of a linked kind (DOMAIN.md §4.1), once per kind, with its linked parents' exposures (from `person_summary`) and its own outcome and
+-- G2: every child in `relations` of a linked kind (docs/definitions.md §4.13.1), once per kind, with its linked parents' exposures (from `person_summary`) and its own outcome and
 -- follow-up to age A. Exposed = at least one linked parent is G1; mother / father = a linked
 -- parent of sex f / m is G1; both = two or more linked parents are G1; heavy = a linked parent
 -- is heavy (an out-of-home start or a measure before 18). One outcome date per variant: the first

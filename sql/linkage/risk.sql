@@ -1,7 +1,7 @@
 -- Risk of the G2 outcome by age A, exposed vs unexposed, per relation kind, outcome variant,
 -- exposure definition and child sex (`all`, then each sex). Exposed = the definition holds;
 -- unexposed = no linked parent is G1 (the same reference group for every definition). Counted
--- among children followed to A or with the outcome (`included`; DOMAIN §4.1: upward-biased for
+-- among children followed to A or with the outcome (`included`; docs/definitions.md §4.13.3: upward-biased for
 -- young cohorts, so the headline is the cumulative incidence curve); children not yet followed
 -- are counted, not dropped. Risk ratio with a log-scale CI, SE = sqrt(1/a - 1/n1 + 1/c - 1/n0).
 -- The *_followed columns repeat it among children followed to A only (complete follow-up: no

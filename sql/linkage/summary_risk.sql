@@ -1,6 +1,6 @@
 -- What `kohort linkage` prints: risk of the outcome by age A, G2 children with a G1 parent
 -- (either) vs without, all children, per relation kind and outcome variant; the followed-or-
--- outcome reading (DOMAIN §4.1, upward-biased for young cohorts) and children followed to A only.
+-- outcome reading (docs/definitions.md §4.13.3, upward-biased for young cohorts) and children followed to A only.
 SELECT relation_kind, outcome, a || ' / ' || n1 AS exposed, c || ' / ' || n0 AS unexposed,
        exposed_not_yet_followed + unexposed_not_yet_followed AS not_yet_followed,
        round(risk_ratio, 3) AS risk_ratio, round(lower, 3) AS lower, round(upper, 3) AS upper,

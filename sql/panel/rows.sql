@@ -7,7 +7,7 @@
 -- derived values follow them:
 -- - age = period year - birth year (completed years on 31 December of the period's year); with a
 --   birth-year band, the range of ages the band allows (floored at 0);
--- - age_band = the DOMAIN §5 band(s) of those ages;
+-- - age_band = the docs/definitions.md §5.3 band(s) of those ages;
 -- - youth_region = the region of the published municipality (itself when already a region, NL
 --   when NL);
 -- - index_date, exit_date, exit_reason = the labels of persons.sql (coarsened where a finer date

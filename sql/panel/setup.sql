@@ -33,7 +33,7 @@ CREATE OR REPLACE TEMP MACRO panel_coarse(d, p) AS CASE p
 CREATE OR REPLACE TEMP MACRO panel_pstart(p, m) AS make_date(((p * m) // 12)::INTEGER, ((p * m) % 12 + 1)::INTEGER, 1);
 -- A published year range: '2018' when a = b, else '2018-2020'.
 CREATE OR REPLACE TEMP MACRO panel_years(a, b) AS CASE WHEN a = b THEN a::VARCHAR ELSE a::VARCHAR || '-' || b::VARCHAR END;
--- DOMAIN §5 age bands: the band of an age, and the label of a range of ages (the union of the
+-- docs/definitions.md §5.3 age bands: the band of an age, and the label of a range of ages (the union of the
 -- bands it touches, e.g. ages 10-14 -> '4-17').
 CREATE OR REPLACE TEMP MACRO panel_band_lo(a) AS CASE WHEN a <= 3 THEN 0 WHEN a <= 11 THEN 4 WHEN a <= 17 THEN 12 WHEN a <= 22 THEN 18 ELSE 23 END;
 CREATE OR REPLACE TEMP MACRO panel_band_hi(a) AS CASE WHEN a <= 3 THEN 3 WHEN a <= 11 THEN 11 WHEN a <= 17 THEN 17 WHEN a <= 22 THEN 22 ELSE NULL END;

@@ -1,7 +1,7 @@
 -- The additive cells of a study over a relation of study-index rows: per cohort, outcome,
 -- window, region (NL, municipality and youth region side by side) and split value, the
 -- events (count) and the indexes with a known status (denominator). Censored indexes are left
--- out (DOMAIN §4); dropped indexes are not at risk. Cells over disjoint sets of persons add
+-- out (docs/definitions.md §4.1.5); dropped indexes are not at risk. Cells over disjoint sets of persons add
 -- up to the cells of their union: an incremental run subtracts the changed persons' old cells
 -- and adds their new ones.
 SELECT b.cohort, b.outcome, b.window_days, g.region_level, g.region, s.split, s.split_value,

@@ -4,7 +4,7 @@
 -- re-entry = the end of the cohort's spell (the spell starting on the index date; its windows
 -- in reentry_windows); escalation = the spell start itself (escalation.index_date); rereport = a
 -- new safety report after the end of the cohort's spell (the safety index of kind spell_end of
--- that spell, its windows in safety_windows: DOMAIN's safety outcome). Region at the
+-- that spell, its windows in safety_windows: the safety outcome of docs/definitions.md §4.8.3). Region at the
 -- index date: the residence row valid then (latest valid_from), mapped to the youth region valid
 -- in the index year; `unknown` when none, so categories stay exhaustive.
 CREATE OR REPLACE TEMP TABLE study_index AS

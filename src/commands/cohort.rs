@@ -4,14 +4,14 @@ use std::fmt::Write as _;
 
 use anyhow::Context as _;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, ExitStatus};
 use crate::cli::CohortArgs;
 use crate::cohort::{CohortDef, build};
 use crate::query;
 use crate::store::Store;
 
 /// Build and report.
-pub fn run(args: &CohortArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+pub fn run(args: &CohortArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let def = CohortDef::read(&args.definition)?;
     let conn = query::open_store(&Store::at(&args.store), &ctx.db)?;
     let base = args.definition.parent().unwrap_or_else(|| std::path::Path::new("."));
@@ -23,7 +23,17 @@ pub fn run(args: &CohortArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         let _ = writeln!(table, "{:<50} {:>10} {:>12}", a.rule, a.persons, a.index_events);
         let _ = writeln!(csv, "{i},\"{}\",{},{}", a.rule.replace('"', "\"\""), a.persons, a.index_events);
     }
-    ctx.printer.data(&table);
+    if args.json {
+        let report = serde_json::json!({
+            "cohort": def.name,
+            "attrition": cohort.attrition,
+            "members": cohort.members.len(),
+            "out": args.out,
+        });
+        ctx.printer.json(&report)?;
+    } else {
+        ctx.printer.data(&table);
+    }
     if let Some(out) = &args.out {
         fs_err::create_dir_all(out)?;
         let mut members = String::from("person_id,index_date,exit_date\n");
@@ -34,5 +44,5 @@ pub fn run(args: &CohortArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         crate::store::write_file_atomic(&out.join("attrition.csv"), csv.as_bytes())?;
         ctx.printer.info(format_args!("{} members written to {}", cohort.members.len(), out.display()));
     }
-    Ok(Outcome::Done)
+    Ok(ExitStatus::Done)
 }

@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, ExitStatus};
 use crate::cli::DemoArgs;
 use crate::ingest::{IngestOptions, ingest};
 use crate::outcomes::config::OutcomeConfig;
@@ -12,12 +12,14 @@ use crate::store::Store;
 use crate::synth::{self, OutputFormat, SynthOptions};
 
 /// Synthesise, ingest, show.
-pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let p = &ctx.printer;
-    let deliveries = args.dir.join("deliveries");
+    // The deliveries land in an inbox, so `kohort run plans/quarterly.toml` goes on from here.
+    let deliveries = args.dir.join("inbox");
     let store_dir = args.dir.join("store");
     for old in [
         &deliveries,
+        &args.dir.join("deliveries"),
         &store_dir,
         &args.dir.join("store-quarantine"),
         &args.dir.join("studies"),
@@ -67,7 +69,7 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     p.data(&format!("{rows} table rows (NL, municipalities and youth regions side by side) in {}\n", tables.display()));
     p.info("6/6 the tables made safe to publish (kohort export tables)");
     let export_dir = args.dir.join("export").join("small_monitor");
-    let r = crate::export::export_tables(&tables, &export_dir, crate::export::TablesOptions::default(), &ctx.db)?;
+    let r = crate::export::export_tables(&tables, &export_dir, &crate::export::TablesOptions::default(), &ctx.db)?;
     p.data(&format!(
         "{} of {} rows suppressed ({} primary, {} secondary) in {}\n",
         r.rows_primary + r.rows_secondary,
@@ -76,8 +78,9 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         r.rows_secondary,
         export_dir.display()
     ));
+    let bin = binary_path();
     p.data(&format!(
-        "deliveries: {}\nkey:        {} (keep outside the store)\nstore:      {}\nstudy:      {}\nexport:     {} (codebook.md, disclosure_report.md)\ntry:        kohort sql --store {} \"SELECT window_days, status, count(*) FROM reentry_windows GROUP BY ALL\"",
+        "deliveries: {}\nkey:        {} (keep outside the store)\nstore:      {}\nstudy:      {}\nexport:     {} (codebook.md, disclosure_report.md)\ntry:        {bin} sql --store {} \"SELECT window_days, status, count(*) FROM reentry_windows GROUP BY ALL\"\nthen:       {bin} run plans/quarterly.toml   (the scheduled job over this demo's inbox)",
         deliveries.display(),
         key_path.display(),
         store_dir.display(),
@@ -85,5 +88,21 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         export_dir.display(),
         store_dir.display()
     ));
-    Ok(Outcome::Done)
+    Ok(ExitStatus::Done)
+}
+
+/// How to call this kohort from the current folder: `kohort` when that is the binary on the
+/// PATH, else its path (e.g. `target/release/kohort` after `cargo run --release -- demo`).
+fn binary_path() -> String {
+    let Ok(exe) = std::env::current_exe() else { return "kohort".to_owned() };
+    let on_path = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| dir.join("kohort").canonicalize().ok() == exe.canonicalize().ok())
+    });
+    if on_path {
+        return "kohort".to_owned();
+    }
+    let here = std::env::current_dir().ok();
+    let shown =
+        here.as_deref().and_then(|d| exe.strip_prefix(d).ok()).map_or(exe.clone(), std::path::Path::to_path_buf);
+    shown.display().to_string()
 }

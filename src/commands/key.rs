@@ -2,11 +2,11 @@
 
 use std::path::Path;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, ExitStatus};
 use crate::pseudonym::Key;
 
 /// Write a new key file.
-pub fn new(out: &Path, ctx: &Ctx) -> anyhow::Result<Outcome> {
+pub fn new(out: &Path, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let key = Key::generate();
     key.write_new(out)?;
     ctx.printer.info(format_args!(
@@ -15,5 +15,5 @@ pub fn new(out: &Path, ctx: &Ctx) -> anyhow::Result<Outcome> {
         out.display(),
         key.fingerprint()
     ));
-    Ok(Outcome::Done)
+    Ok(ExitStatus::Done)
 }

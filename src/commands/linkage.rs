@@ -3,7 +3,7 @@
 
 use anyhow::Context as _;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, ExitStatus};
 use crate::cli::LinkageArgs;
 use crate::outcomes::config::{Family, OutcomeConfig};
 use crate::outcomes::kernels::{PersonOutcomes, compute};
@@ -15,9 +15,9 @@ use crate::store::Store;
 use crate::timelines::PersonTimeline;
 
 /// Compute, publish, summarise.
-pub fn run(args: &LinkageArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+pub fn run(args: &LinkageArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let mut cfg = match &args.config {
-        Some(path) => OutcomeConfig::read(path)?,
+        Some(path) => crate::results::read_config(path)?,
         None => OutcomeConfig::default(),
     };
     cfg.families = vec![Family::Linkage];
@@ -46,5 +46,5 @@ pub fn run(args: &LinkageArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         "tables (query them with kohort sql): {}",
         run.tables.keys().cloned().collect::<Vec<_>>().join(", ")
     ));
-    Ok(Outcome::Done)
+    Ok(ExitStatus::Done)
 }

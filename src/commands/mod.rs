@@ -14,21 +14,21 @@ mod study;
 mod synth;
 mod verify;
 
-use anyhow::Context as _;
-
 use crate::cli::{Cli, Command, ExportCommand, KeyCommand};
 use crate::db::{DbSettings, default_threads};
 use crate::printer::Printer;
 
 /// How a command ended (errors are the `Err` side).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum ExitStatus {
     /// Done, nothing to report.
     Done,
     /// Done, with a finding the caller must see (exit code 1).
     Finding,
     /// Not done: another process holds the lock (exit code 3).
     Busy,
+    /// A delivery was refused: nothing of it was published (exit code 4).
+    Refused,
 }
 
 /// What every command gets.
@@ -41,7 +41,7 @@ pub struct Ctx {
 }
 
 /// Build the shared context and run the chosen command.
-pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     crate::store::publication::restrict_new_files(cli.global.group_readable);
     let threads = cli.global.threads.unwrap_or_else(default_threads).max(1);
     // One thread setting for both pools; ignore "already built" (tests call run twice).
@@ -65,9 +65,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Linkage(args) => linkage::run(&args, &ctx),
         Command::Export(ExportCommand::Tables(args)) => export::tables(&args, &ctx),
         Command::Export(ExportCommand::Panel(args)) => export::panel(&args, &ctx),
+        Command::Export(ExportCommand::Linkage(args)) => export::linkage(&args, &ctx),
         Command::Cohort(args) => cohort::run(&args, &ctx),
         Command::Study(args) => study::run(&args, &ctx),
         Command::Run(args) => run::run(&args, &ctx),
     }
-    .context("kohort failed")
 }

@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, ExitStatus};
 use crate::cli::{FamilyArg, OutcomesArgs};
 use crate::outcomes::config::{Family, OutcomeConfig};
 use crate::outcomes::kernels::{PersonOutcomes, compute};
@@ -26,9 +26,9 @@ fn family(f: FamilyArg) -> Family {
 }
 
 /// Compute, publish, summarise.
-pub fn run(args: &OutcomesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+pub fn run(args: &OutcomesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let mut cfg = match &args.config {
-        Some(path) => OutcomeConfig::read(path)?,
+        Some(path) => crate::results::read_config(path)?,
         None => OutcomeConfig::default(),
     };
     if !args.only.is_empty() {
@@ -37,8 +37,29 @@ pub fn run(args: &OutcomesArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         cfg.families.dedup();
     }
     let format = if args.json { Format::Json } else { Format::Table };
-    compute_and_summarise(&Store::at(&args.store), &cfg, format, args.incremental, ctx)?;
-    Ok(Outcome::Done)
+    let store = Store::at(&args.store);
+    if !args.partial {
+        refuse_to_drop_families(&store, &cfg)?;
+    }
+    compute_and_summarise(&store, &cfg, format, args.incremental, ctx)?;
+    Ok(ExitStatus::Done)
+}
+
+/// A run of fewer families must not silently replace a current run that has more: its other
+/// tables would be empty and the next study would lose those outcomes.
+fn refuse_to_drop_families(store: &Store, cfg: &OutcomeConfig) -> anyhow::Result<()> {
+    let Some(current) = crate::results::current(store)? else { return Ok(()) };
+    let dropped: Vec<&Family> = current.config.families.iter().filter(|f| !cfg.families.contains(f)).collect();
+    if dropped.is_empty() {
+        return Ok(());
+    }
+    let names = |fs: &[&Family]| fs.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ");
+    anyhow::bail!(
+        "the current outcome run {} has {} as well; a run of {} alone would replace it and leave those tables empty. Run without --only to recompute every family, or pass --partial to replace it anyway",
+        current.run,
+        names(&dropped),
+        names(&cfg.families.iter().collect::<Vec<_>>())
+    )
 }
 
 /// Run the engine over `store` and print the fixed-window table and the field indicators.
@@ -75,8 +96,11 @@ pub fn compute_and_summarise(
         engine::RunMode::Full(_) => {}
     }
     let conn = query::open_store(store, &ctx.db)?;
-    ctx.printer
-        .info(format_args!("run {} over {} persons (store version {})", run.run, run.persons, run.store_version));
+    let in_store: i64 = conn.query_row(crate::sql::outcomes::PERSONS_IN_STORE, [], |r| r.get(0)).unwrap_or(0);
+    ctx.printer.info(format_args!(
+        "run {} (store version {}): {} persons with care, a measure, a report or a measurement, of {in_store} persons in the store (the others have no outcome rows)",
+        run.run, run.store_version, run.persons
+    ));
     ctx.printer.data(&query::render(&query::run(&conn, crate::sql::outcomes::SUMMARY)?, format)?);
     ctx.printer.data(&query::render(&query::run(&conn, crate::sql::outcomes::INDICATORS)?, format)?);
     ctx.printer.info(format_args!(

@@ -1,13 +1,14 @@
-//! `kohort run`: the scheduled job (cron-friendly: no questions, a log, meaningful exit codes).
+//! `kohort run`: the scheduled job (cron-friendly: no questions, a log, meaningful exit codes:
+//! 0 done, 1 rows quarantined, 2 error, 3 busy, 4 a delivery refused).
 
 use anyhow::Context as _;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, ExitStatus};
 use crate::cli::RunArgs;
 use crate::run::{Log, Plan, RunError, RunOptions, execute};
 
 /// Run a plan; exit 3 when another run holds the lock.
-pub fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+pub fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let plan = Plan::read(&args.plan)?;
     let log_path = args.log.clone().or_else(|| plan.file.log.clone());
     let mut log = Log::open(log_path.as_deref(), ctx.printer)
@@ -17,14 +18,20 @@ pub fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         Ok(r) => r,
         Err(RunError::Busy(store)) => {
             log.say(format_args!("another kohort run holds {}: nothing done", store.join(".run.lock").display()));
-            return Ok(Outcome::Busy);
+            return Ok(ExitStatus::Busy);
         }
         Err(e) => {
-            log.say(format_args!("run failed: {e}"));
+            log.say(format_args!("run failed: {}", crate::printer::one_line(&e)));
             return Err(e).with_context(|| format!("running {}", args.plan.display()));
         }
     };
-    if let Some(m) = &report.published {
+    if args.json {
+        ctx.printer.json(&serde_json::json!({
+            "published": report.published,
+            "deliveries": report.deliveries,
+            "current": report.current,
+        }))?;
+    } else if let Some(m) = &report.published {
         ctx.printer.info(format_args!(
             "published run {} (store version {}, outcomes {} [{}]); tables under {}",
             m.run,
@@ -34,5 +41,11 @@ pub fn run(args: &RunArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
             report.current.display()
         ));
     }
-    Ok(if report.finding() { Outcome::Finding } else { Outcome::Done })
+    Ok(if report.refused() {
+        ExitStatus::Refused
+    } else if report.finding() {
+        ExitStatus::Finding
+    } else {
+        ExitStatus::Done
+    })
 }

@@ -2,12 +2,12 @@
 
 use anyhow::Context as _;
 
-use super::{Ctx, Outcome};
+use super::{Ctx, ExitStatus};
 use crate::cli::SchemaArgs;
 use crate::schema::{Ladder, Schema, to_markdown};
 
 /// Print the schema.
-pub fn run(args: &SchemaArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+pub fn run(args: &SchemaArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let schema = Schema::embedded()?;
     let ladder = Ladder::embedded()?;
     let text = if args.json {
@@ -17,5 +17,5 @@ pub fn run(args: &SchemaArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
         to_markdown(&schema, &ladder)
     };
     ctx.printer.data(&text);
-    Ok(Outcome::Done)
+    Ok(ExitStatus::Done)
 }

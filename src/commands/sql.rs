@@ -1,12 +1,12 @@
 //! `kohort sql`: a query against the store views.
 
-use super::{Ctx, Outcome};
+use super::{Ctx, ExitStatus};
 use crate::cli::{OutputFormat, SqlArgs};
 use crate::query::{self, Format};
 use crate::store::Store;
 
 /// Run the query and print the result.
-pub fn run(args: &SqlArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+pub fn run(args: &SqlArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let format = match (args.format, args.csv, args.json) {
         (Some(OutputFormat::Csv), ..) | (None, true, _) => Format::Csv,
         (Some(OutputFormat::Json), ..) | (None, _, true) => Format::Json,
@@ -20,5 +20,5 @@ pub fn run(args: &SqlArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     };
     let batches = query::run(&conn, &text)?;
     ctx.printer.data(&query::render(&batches, format)?);
-    Ok(Outcome::Done)
+    Ok(ExitStatus::Done)
 }

@@ -1,11 +1,11 @@
 //! `kohort synth`: write a scenario's synthetic deliveries.
 
-use super::{Ctx, Outcome};
+use super::{Ctx, ExitStatus};
 use crate::cli::{SynthArgs, SynthFormat};
 use crate::synth::{self, OutputFormat, SynthOptions};
 
 /// Generate the deliveries and list them.
-pub fn run(args: &SynthArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
+pub fn run(args: &SynthArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let scenario = synth::load_scenario(&args.scenario)?;
     let format = match args.format {
         SynthFormat::Csv => OutputFormat::Csv,
@@ -24,5 +24,5 @@ pub fn run(args: &SynthArgs, ctx: &Ctx) -> anyhow::Result<Outcome> {
     if let Some(p) = &summary.defects_path {
         ctx.printer.info(format_args!("planted defects: {}", p.display()));
     }
-    Ok(Outcome::Done)
+    Ok(ExitStatus::Done)
 }

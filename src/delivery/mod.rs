@@ -1,11 +1,13 @@
-//! A delivery: a folder with `delivery.toml` and one CSV or Parquet file per table (DOMAIN.md §2).
+//! A delivery: a folder with `delivery.toml` and one CSV or Parquet file per table (docs/definitions.md §2).
 
+mod csv_lines;
 mod reader;
 
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 pub use reader::{RawRecord, TableReader};
 
@@ -17,8 +19,13 @@ pub enum DeliveryError {
     /// The folder or a file could not be read.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The folder has no `delivery.toml`.
+    #[error(
+        "{0} is not a delivery folder: it has no delivery.toml (source, delivery_id and extracted_on; `kohort schema` shows the format)"
+    )]
+    NotADelivery(PathBuf),
     /// `delivery.toml` is not valid.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Toml {
         /// The file.
         path: PathBuf,
@@ -63,6 +70,14 @@ pub enum DeliveryError {
         /// The table.
         table: String,
     },
+    /// A file of the delivery is a link to a file outside the delivery folder.
+    #[error(
+        "{path} is a symbolic link to a file outside the delivery folder: kohort reads only files inside the delivery (copy the file into the folder)"
+    )]
+    Outside {
+        /// The link.
+        path: PathBuf,
+    },
     /// A table file could not be read.
     #[error("{path}: {message}")]
     Read {
@@ -88,9 +103,13 @@ pub struct DeliveryMeta {
     /// Nothing after this date is known (the data end): a TOML date or a `"YYYY-MM-DD"` string.
     #[serde(deserialize_with = "toml_date")]
     pub extracted_on: NaiveDate,
-    /// The tables delivered; default all tables of the format.
+    /// The tables delivered; default all tables of the format. The source's other tables
+    /// are kept as they are in the store (see `replace_missing_tables`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tables: Option<Vec<String>>,
+    /// With `tables`: empty the source's tables that are not listed, instead of keeping them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replace_missing_tables: bool,
     /// Free description, for the manifest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -126,13 +145,21 @@ pub struct Delivery {
     pub meta: DeliveryMeta,
     /// Table files in load order.
     pub files: Vec<TableFile>,
+    /// SHA-256 of `delivery.toml`.
+    pub toml_sha256: String,
 }
 
 impl Delivery {
     /// Open a delivery folder and check that every table file is there.
     pub fn open(dir: &Path, schema: &Schema) -> Result<Self> {
+        let root = fs_err::canonicalize(dir)?;
         let toml_path = dir.join("delivery.toml");
+        if fs_err::symlink_metadata(&toml_path).is_err() {
+            return Err(DeliveryError::NotADelivery(dir.to_owned()));
+        }
+        check_inside(&root, &toml_path)?;
         let text = fs_err::read_to_string(&toml_path)?;
+        let toml_sha256 = hex::encode(Sha256::digest(text.as_bytes()));
         let meta: DeliveryMeta =
             toml::from_str(&text).map_err(|source| DeliveryError::Toml { path: toml_path.clone(), source })?;
         check_name(&toml_path, "source", &meta.source, false)?;
@@ -148,11 +175,49 @@ impl Delivery {
         for t in &schema.tables {
             let listed = meta.tables.as_ref().is_none_or(|l| l.contains(&t.name));
             if listed {
-                files.push(find_file(dir, &t.name)?);
+                let file = find_file(dir, &t.name)?;
+                check_inside(&root, &file.path)?;
+                files.push(file);
             }
         }
-        Ok(Self { dir: dir.to_owned(), meta, files })
+        Ok(Self { dir: dir.to_owned(), meta, files, toml_sha256 })
     }
+
+    /// The SHA-256 of every table file on disk, in `files` order (reads every file).
+    pub fn file_sha256s(&self) -> Result<Vec<String>> {
+        let mut shas = Vec::with_capacity(self.files.len());
+        for f in &self.files {
+            let mut file = fs_err::File::open(&f.path)?;
+            let mut h = Sha256::new();
+            std::io::copy(&mut file, &mut h)?;
+            shas.push(hex::encode(h.finalize()));
+        }
+        Ok(shas)
+    }
+
+    /// The delivery's content hash from the SHA-256s of its table files (in `files` order):
+    /// one hash over `delivery.toml` and every table file, so a change to any of them (a
+    /// corrected data end, a corrected row) is a change of the delivery.
+    pub fn content_sha256_of(&self, file_shas: &[String]) -> String {
+        let mut h = Sha256::new();
+        h.update(format!("delivery.toml\t{}\n", self.toml_sha256));
+        for (f, sha) in self.files.iter().zip(file_shas) {
+            let name = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            h.update(format!("{name}\t{sha}\n"));
+        }
+        hex::encode(h.finalize())
+    }
+}
+
+/// Refuse a file that is a symbolic link leaving the delivery folder (`root`, canonical):
+/// its contents are never read, so they can never reach a message.
+fn check_inside(root: &Path, path: &Path) -> Result<()> {
+    let is_link = fs_err::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(());
+    }
+    let inside = std::fs::canonicalize(path).is_ok_and(|target| target.starts_with(root));
+    if inside { Ok(()) } else { Err(DeliveryError::Outside { path: path.to_owned() }) }
 }
 
 fn find_file(dir: &Path, table: &str) -> Result<TableFile> {

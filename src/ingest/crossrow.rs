@@ -28,13 +28,18 @@ pub fn names(table: &str) -> Names {
     Names { stg: ident(&format!("stg_{table}")), q: ident(&format!("q_{table}")), ok: ident(&format!("ok_{table}")) }
 }
 
-/// Run every cross-row rule on the delivered tables (in schema order).
-pub fn run(conn: &Connection, schema: &Schema, tables: &[&Table], extracted_on: NaiveDate) -> Result<()> {
-    for t in tables {
+/// Run every cross-row rule on the delivered tables, in schema order; every staged row of
+/// the other tables (kept from the store, or empty) is accepted as it is.
+pub fn run(conn: &Connection, schema: &Schema, delivered: &[&str], extracted_on: NaiveDate) -> Result<()> {
+    for t in &schema.tables {
         let n = names(&t.name);
         let ctx = |rule: &str| format!("rule {rule} on {}", t.name);
         conn.execute_batch(&render(q::QUARANTINE_TABLE, &[("q", &n.q)])).ctx(ctx("setup"))?;
         let vars = [("q", n.q.as_str()), ("stg", n.stg.as_str()), ("ok", n.ok.as_str())];
+        if !delivered.contains(&t.name.as_str()) {
+            conn.execute_batch(&render(q::ACCEPTED_VIEW, &vars)).ctx(ctx("accepted view"))?;
+            continue;
+        }
         let key = t.key.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ");
         let key_label = t.key.join(",");
         let sql = render(q::DUPLICATES, &[vars[0], vars[1], ("key", &key)]);
@@ -66,7 +71,7 @@ fn dangling(conn: &Connection, schema: &Schema, t: &Table, n: &Names) -> Result<
         let Some(target) = c.references.as_deref().and_then(|r| schema.table(r)) else { continue };
         let target_col = ident(&target.key[0]);
         let target_ok = names(&target.name).ok;
-        let col = ident(&c.name);
+        let col = ident(c.stored_name());
         let sql = render(
             q::DANGLING,
             &[("q", &n.q), ("stg", &n.stg), ("col", &col), ("target_col", &target_col), ("target_ok", &target_ok)],
@@ -81,13 +86,14 @@ fn dangling(conn: &Connection, schema: &Schema, t: &Table, n: &Names) -> Result<
 }
 
 fn birth_death(conn: &Connection, t: &Table, n: &Names) -> Result<()> {
-    let dates: Vec<String> = t.columns.iter().filter(|c| c.kind.is_date()).map(|c| c.name.clone()).collect();
+    let dates: Vec<String> =
+        t.columns.iter().filter(|c| c.kind.is_date()).map(|c| c.stored_name().to_owned()).collect();
     for (template, op, field, rule) in
         [(q::BEFORE_BIRTH, "<", "birth_date", "before_birth"), (q::AFTER_DEATH, ">", "death_date", "after_death")]
     {
         let test = |d: &String| format!("s.{} {op} p.{field}", ident(d));
         let cond = dates.iter().map(test).collect::<Vec<_>>().join(" OR ");
-        let arms: String = dates.iter().map(|d| format!(" WHEN {} THEN '{d}'", test(d))).collect();
+        let arms: String = dates.iter().map(|d| format!(" WHEN {} THEN '{d}'", test(d))).collect::<Vec<_>>().concat();
         let which = format!("(CASE{arms} END)");
         let sql = render(template, &[("q", &n.q), ("stg", &n.stg), ("cond", &cond), ("which", &which)]);
         conn.execute_batch(&sql).ctx(format!("rule {rule} on {}", t.name))?;
@@ -127,9 +133,9 @@ pub fn accepted(conn: &Connection, table: &str) -> Result<u64> {
 pub fn content_columns(t: &Table) -> Vec<String> {
     let mut cols = Vec::new();
     for c in &t.columns {
-        cols.push(ident(&c.name));
+        cols.push(ident(c.stored_name()));
         if c.kind == ColumnKind::BirthDate {
-            cols.push(ident(&format!("{}_precision", c.name)));
+            cols.push(ident(&format!("{}_precision", c.stored_name())));
         }
     }
     cols

@@ -11,6 +11,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 
 use super::{IngestError, Result};
 use crate::delivery::{TableFile, TableReader};
+use crate::schema::Table;
 use crate::store::{Stage, write_parquet};
 use crate::validate::Quarantined;
 
@@ -24,7 +25,8 @@ when the rows have been corrected and redelivered.
 quarantine.csv / quarantine.parquet columns:
   table    the delivered table (file stem)
   row      1-based data row in that file (the header is not counted)
-  line     1-based line in a CSV file where the row starts (0 for Parquet)
+  line     1-based line in a CSV file where the row starts (0 for Parquet); a line with
+           a quote that is not closed is a row of its own (rule wrong_column_count)
   column   the column at fault, where there is one
   rule     the validation rule (see `kohort schema`; one rule per row, the first that fails)
   message  what is wrong
@@ -33,13 +35,13 @@ quarantine.csv / quarantine.parquet columns:
 
 /// Fill in the delivered text of rows quarantined by cross-row rules (one more streaming
 /// pass over the file, only when such rows exist).
-pub fn attach_records(file: &TableFile, delimiter: u8, rows: &mut [Quarantined]) -> Result<()> {
+pub fn attach_records(file: &TableFile, delimiter: u8, table: &Table, rows: &mut [Quarantined]) -> Result<()> {
     let wanted: HashSet<u64> = rows.iter().filter(|q| q.record.is_empty()).map(|q| q.row).collect();
     if wanted.is_empty() {
         return Ok(());
     }
     let mut found: BTreeMap<u64, (u64, String)> = BTreeMap::new();
-    let mut reader = TableReader::open(file, delimiter)?;
+    let mut reader = TableReader::open(file, delimiter, table)?;
     let sep = char::from(delimiter).to_string();
     loop {
         let chunk = reader.next_chunk(65_536)?;
@@ -48,7 +50,7 @@ pub fn attach_records(file: &TableFile, delimiter: u8, rows: &mut [Quarantined])
         }
         for rec in chunk.into_iter().filter(|r| wanted.contains(&r.row)) {
             let text: Vec<String> = rec.fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
-            found.insert(rec.row, (rec.line, text.join(&sep)));
+            found.insert(rec.row, (rec.line, rec.text.unwrap_or_else(|| text.join(&sep))));
         }
     }
     for q in rows.iter_mut().filter(|q| q.record.is_empty()) {

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::{IngestError, Result};
 use crate::db::{DuckContext, ident};
-use crate::delivery::{TableFile, TableReader};
+use crate::delivery::{FileFormat, TableFile, TableReader};
 use crate::pseudonym::Pseudonymizer;
 use crate::schema::{Schema, Table};
 use crate::validate::{Quarantined, RowValidator};
@@ -53,12 +53,13 @@ pub struct StageInput<'a> {
 
 /// Open the file and check its header against the schema, without reading rows.
 pub fn check_header(input: &StageInput<'_>) -> Result<()> {
-    let reader = TableReader::open(input.file, input.delimiter)?;
+    let reader = TableReader::open(input.file, input.delimiter, input.table)?;
     validator(input, &reader)?;
     Ok(())
 }
 
 fn validator<'a>(input: &StageInput<'a>, reader: &TableReader) -> Result<RowValidator<'a>> {
+    let delimiter = (input.file.format == FileFormat::Csv).then_some(input.delimiter);
     Ok(RowValidator::new(
         input.schema,
         input.table,
@@ -67,8 +68,22 @@ fn validator<'a>(input: &StageInput<'a>, reader: &TableReader) -> Result<RowVali
         input.extracted_on,
         input.pseudo.clone(),
         input.buckets,
-        input.delimiter,
+        delimiter,
     )?)
+}
+
+/// Stage a table the delivery leaves out but the source keeps, from its store files, so
+/// that references to it resolve against the kept rows.
+pub fn stage_kept(conn: &Connection, table: &Table, files: &[String]) -> Result<()> {
+    if files.is_empty() {
+        return stage_empty(conn, table);
+    }
+    let name = ident(&format!("stg_{}", table.name));
+    let extra = if table.name == "persons" { ", extracted_on" } else { "" };
+    let sql = crate::db::render(crate::sql::ingest::STAGE_KEPT, &[("name", &name), ("extra", extra)]);
+    let list = duckdb::types::Value::List(files.iter().map(|f| f.clone().into()).collect());
+    conn.execute(&sql, [list]).ctx(format!("reading the kept {} rows", table.name))?;
+    Ok(())
 }
 
 /// An empty staging table for a table the delivery does not include, so that references to
@@ -83,11 +98,13 @@ pub fn stage_empty(conn: &Connection, table: &Table) -> Result<()> {
 
 /// Stage a table: validate every row, append the good ones to `stg_<table>`.
 pub fn stage(conn: &Connection, input: &StageInput<'_>, bar: &ProgressBar) -> Result<Staged> {
-    let mut reader = TableReader::open(input.file, input.delimiter)?;
+    let mut reader = TableReader::open(input.file, input.delimiter, input.table)?;
     let validator = validator(input, &reader)?;
     let name = format!("stg_{}", input.table.name);
     conn.execute_batch(&create_table_sql(&name, &validator.arrow_schema()))
         .ctx(format!("creating staging table for {}", input.table.name))?;
+    // This file's own size and position, from 0 (never the previous table's position).
+    bar.set_position(0);
     bar.set_length(reader.bytes_total());
     bar.set_message(input.table.name.clone());
     let mut quarantined = Vec::new();
@@ -107,6 +124,7 @@ pub fn stage(conn: &Connection, input: &StageInput<'_>, bar: &ProgressBar) -> Re
         }
         bar.set_position(reader.bytes_read());
     }
+    bar.set_position(reader.bytes_read());
     appender.flush().ctx(format!("staging {}", input.table.name))?;
     Ok(Staged {
         read: reader.rows_read(),
@@ -138,6 +156,61 @@ fn duck_type(t: &DataType) -> &'static str {
 
 impl From<crate::validate::ValidatorError> for IngestError {
     fn from(e: crate::validate::ValidatorError) -> Self {
-        IngestError::Validator(e)
+        IngestError::Validator(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::FileFormat;
+    use crate::pseudonym::Key;
+
+    fn input<'a>(schema: &'a Schema, file: &'a TableFile, pseudo: &'a Pseudonymizer) -> StageInput<'a> {
+        StageInput {
+            schema,
+            table: schema.table(&file.table).expect("table"),
+            file,
+            delimiter: b',',
+            extracted_on: NaiveDate::from_ymd_opt(2026, 7, 1).expect("date"),
+            pseudo,
+            buckets: 16,
+        }
+    }
+
+    /// The bar of each table runs from 0 to that file's own size: never the previous
+    /// table's position against this table's size (a bar at "972 MiB / 7.8 MiB").
+    #[test]
+    fn each_table_moves_the_bar_from_zero_to_its_own_size() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut persons = String::from("person_id,birth_date,sex,death_date,emigration_date\n");
+        for i in 0..3000 {
+            persons.push_str(&format!("P{i:08},2001-02-03,f,,\n"));
+        }
+        let csv = tmp.path().join("persons.csv");
+        std::fs::write(&csv, persons).expect("write");
+        let conn = duckdb::Connection::open_in_memory().expect("duckdb");
+        let parquet = |name: &str, rows: u32| {
+            let path = tmp.path().join(name);
+            let sql = format!(
+                "COPY (SELECT 2024 AS year, 'GM0014' AS municipality, 0 AS age, 'f' AS sex, range AS count \
+                 FROM range({rows})) TO '{}' (FORMAT parquet)",
+                path.display()
+            );
+            conn.execute_batch(&sql).expect("parquet");
+            TableFile { table: "population".into(), path, format: FileFormat::Parquet }
+        };
+        let (full, empty) = (parquet("full.parquet", 500), parquet("empty.parquet", 0));
+        let schema = Schema::embedded().expect("schema");
+        let pseudo = Key::from_bytes([7; 32]).pseudonymizer();
+        let bar = ProgressBar::hidden();
+        let persons = TableFile { table: "persons".into(), path: csv.clone(), format: FileFormat::Csv };
+        let size = |p: &std::path::Path| std::fs::metadata(p).expect("size").len();
+        for (i, file) in [&persons, &full, &persons, &empty].into_iter().enumerate() {
+            let staging = duckdb::Connection::open_in_memory().expect("duckdb");
+            stage(&staging, &input(&schema, file, &pseudo), &bar).expect("stage");
+            assert_eq!(bar.length(), Some(size(&file.path)), "step {i}");
+            assert_eq!(bar.position(), size(&file.path), "step {i}: position against the file's own size");
+        }
     }
 }

@@ -1,43 +1,68 @@
-//! Writing a validated delivery into a new store version and publishing it.
+//! Publishing a change of one source as a new store version: a delivery (its tables
+//! exported from DuckDB, the tables it leaves out kept or emptied) or a withdrawal (the
+//! source's previous delivery restored from the retained files).
+//!
+//! Every other source's files, and what is retained of them, are hard-linked from the
+//! current version unchanged. The source's current delivery is retained in the new version
+//! (`retained/<source>/`, listed in the manifest) so that it can be restored.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use duckdb::Connection;
 use duckdb::arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef};
 use duckdb::arrow::record_batch::RecordBatch;
 
-use super::crossrow::{content_columns, names};
+use super::changes::{self, Change, Made};
+use super::crossrow::names;
 use super::{IngestError, Result};
 use crate::db::{DuckContext, ident, render};
-use crate::delivery::Delivery;
-use crate::pseudonym::Key;
-use crate::schema::{ColumnKind, Schema, Table};
+use crate::schema::{Schema, Table};
 use crate::sql::ingest as q;
 use crate::store::{
-    BucketWriter, FileEntry, HistoryEntry, Manifest, SourceEntry, Staging, Store, TableCounts, publish, write_parquet,
+    BucketWriter, FileEntry, HistoryEntry, HistoryKind, Manifest, SourceEntry, Staging, Store, publish, write_parquet,
 };
 use crate::validate::staged_schema;
 
-/// Everything publication needs.
-pub struct PublishInput<'a> {
-    /// The DuckDB connection holding the accepted rows.
+/// How one table of the source is made in the new version.
+#[derive(Debug, Clone)]
+pub enum Make {
+    /// From the accepted rows in DuckDB (`ok_<table>`), written by kohort's writer.
+    Export,
+    /// The current version's files of the source, linked unchanged.
+    Keep(Vec<FileEntry>),
+    /// Files retained in the current version (`retained/<source>/`): a withdrawal.
+    Restore(Vec<FileEntry>),
+    /// No rows of the source.
+    Empty,
+}
+
+/// A change of one source, ready to publish.
+pub struct SourceChange<'a> {
+    /// The DuckDB connection (holding `ok_<table>` for exported tables).
     pub conn: &'a Connection,
     /// The store.
     pub store: &'a Store,
     /// The staged version.
     pub staging: Staging,
-    /// The manifest before this delivery.
+    /// The manifest before this change.
     pub previous: Option<Manifest>,
-    /// The delivery.
-    pub delivery: &'a Delivery,
-    /// Its tables in load order.
-    pub tables: &'a [&'a Table],
-    /// Its files with hashes.
-    pub inputs: Vec<FileEntry>,
-    /// The key (its fingerprint goes into a new manifest).
-    pub key: &'a Key,
+    /// The key's fingerprint (for a new manifest).
+    pub key_fingerprint: String,
+    /// The source.
+    pub source: &'a str,
+    /// Every table of the format, in schema order, with how it is made.
+    pub tables: Vec<(&'a Table, Make)>,
+    /// The source's new entry (its `files` are filled in here); `None` removes the source.
+    pub entry: Option<SourceEntry>,
+    /// The data end written into exported persons rows.
+    pub data_end: NaiveDate,
+    /// The history entry's kind, delivery id, content hash and restored delivery (the rest
+    /// is filled in here).
+    pub history: HistoryEntry,
+    /// Retain the source's current delivery (a delivery); a withdrawal drops it.
+    pub retain_current: bool,
 }
 
 /// What publication gave.
@@ -67,85 +92,167 @@ pub fn store_schema(table: &Table) -> SchemaRef {
     Arc::new(ArrowSchema::new(fields))
 }
 
-/// Write the files, link the other sources, record changes and conflicts, publish.
-pub fn publish_delivery(p: PublishInput<'_>, counts: &[(String, TableCounts)]) -> Result<PublishOutcome> {
+/// Build the new version (files, retained files, change list, conflicts) and publish it.
+pub fn publish_source(p: SourceChange<'_>) -> Result<PublishOutcome> {
     let schema = Schema::embedded()?;
-    let meta = &p.delivery.meta;
     let vdir = p.staging.version_dir.clone();
-    let mut files = Vec::new();
-    for t in p.tables {
-        files.extend(export_table(p.conn, t, &vdir, &meta.source, meta.extracted_on)?);
-    }
     let current_dir = p.previous.as_ref().map(|m| p.store.version_dir(m.version));
+    let current = p.previous.as_ref().and_then(|m| m.sources.get(p.source));
+    let mut retained = p.previous.as_ref().map(|m| m.retained.clone()).unwrap_or_default();
+    retained.remove(p.source);
     if let (Some(prev), Some(dir)) = (&p.previous, &current_dir) {
-        for entry in prev.sources.iter().filter(|(s, _)| **s != meta.source).map(|(_, e)| e) {
+        for (_, entry) in prev.sources.iter().filter(|(s, _)| *s != p.source) {
             p.staging.link_from(dir, &entry.files)?;
         }
+        for (source, entry) in &retained {
+            let (from, to) = (retained_dir(dir, source), retained_dir(&vdir, source));
+            link_all(&from, &to, &entry.files)?;
+        }
     }
-    write_empty_files(&schema, &vdir, p.staging_buckets())?;
-    let prev_entry = p.previous.as_ref().and_then(|m| m.sources.get(&meta.source));
+    let files = make_tables(&p, &vdir, current_dir.as_deref())?;
+    if let (true, Some(entry), Some(dir)) = (p.retain_current, current, &current_dir) {
+        link_all(dir, &retained_dir(&vdir, p.source), &entry.files)?;
+        retained.insert(p.source.to_owned(), entry.clone());
+    }
+    write_empty_files(&schema, &vdir, p.buckets())?;
+
     let old = |t: &str| -> Option<String> {
-        let dir = current_dir.as_ref()?;
-        let had = prev_entry?.files.iter().any(|f| f.path.starts_with(&format!("{t}/")));
-        had.then(|| dir.join(t).join("*").join(format!("{}.parquet", meta.source)).to_string_lossy().into_owned())
+        let had = current?.files.iter().any(|f| f.path.starts_with(&format!("{t}/")));
+        let glob = current_dir.as_ref()?.join(t).join("*").join(format!("{}.parquet", p.source));
+        had.then(|| glob.to_string_lossy().into_owned())
     };
-    let data_end_moved = prev_entry.is_some_and(|e| e.extracted_on != meta.extracted_on);
-    let changed = changed_persons(p.conn, &schema, p.tables, &old, data_end_moved)?;
-    let population_changed = population_changed(p.conn, p.tables, &old)?;
-    let changes_rel = format!("changes/{:06}-{}.parquet", p.staging.version, meta.source);
+    let made: Vec<(&Table, Made)> = p.tables.iter().map(|(t, m)| (*t, made(m))).collect();
+    let change = Change { conn: p.conn, tables: &made, old: &old, data_end: p.data_end };
+    let (changed, data_end_moved) = changes::changed_persons(&change)?;
+    let population_changed = changes::population_changed(&change)?;
+    let changes_rel = format!("changes/{:06}-{}.parquet", p.staging.version, p.source);
     write_query(p.conn, q::CHANGED_LIST, &p.staging.root.join(&changes_rel), &changes_rel)?;
-    let is_persons = |f: &&FileEntry| f.path.starts_with("persons/");
-    let new_files = files.iter().filter(is_persons).map(|f| vdir.join(&f.path));
-    let old_files = prev_entry
-        .into_iter()
-        .flat_map(|e| e.files.iter())
-        .filter(is_persons)
-        .filter_map(|f| Some(current_dir.as_ref()?.join(&f.path)));
-    let source_persons: Vec<String> = new_files.chain(old_files).map(|p| p.to_string_lossy().into_owned()).collect();
-    let since = current_dir.as_ref().map(|dir| (dir.join("conflicts.parquet"), source_persons));
-    let conflicts = person_conflicts(p.conn, &vdir, since)?;
+    let conflicts =
+        changes::person_conflicts(p.conn, &vdir, conflict_scope(&p, &files, &vdir, current_dir.as_deref()))?;
 
     let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut m = p.previous.clone().unwrap_or_else(|| Manifest {
         format: "kohort-store".to_owned(),
         schema_version: schema.schema_version,
-        buckets: p.staging_buckets(),
-        key_fingerprint: p.key.fingerprint(),
+        buckets: p.buckets(),
+        key_fingerprint: p.key_fingerprint.clone(),
         ..Manifest::default()
     });
-    m.kohort_version = env!("CARGO_PKG_VERSION").to_owned();
+    env!("CARGO_PKG_VERSION").clone_into(&mut m.kohort_version);
     m.version = p.staging.version;
     m.person_conflicts = conflicts;
-    m.sources.insert(
-        meta.source.clone(),
-        SourceEntry {
-            delivery_id: meta.delivery_id.clone(),
-            extracted_on: meta.extracted_on,
-            ingested_at: now.clone(),
-            inputs: p.inputs.clone(),
-            tables: counts.iter().cloned().collect(),
-            files,
-        },
-    );
+    match p.entry {
+        Some(mut e) => {
+            e.files = files;
+            m.sources.insert(p.source.to_owned(), e);
+        }
+        None => {
+            m.sources.remove(p.source);
+        }
+    }
+    m.retained = retained;
     m.history.push(HistoryEntry {
         version: p.staging.version,
-        source: meta.source.clone(),
-        delivery_id: meta.delivery_id.clone(),
+        source: p.source.to_owned(),
         ingested_at: now,
         changed_persons: changed,
         data_end_moved,
         changes_file: changes_rel,
         population_changed,
+        ..p.history
     });
     let version = p.staging.version;
     publish(p.store, p.staging, &m)?;
     Ok(PublishOutcome { version, changed_persons: changed, person_conflicts: conflicts })
 }
 
-impl PublishInput<'_> {
-    fn staging_buckets(&self) -> u16 {
+impl SourceChange<'_> {
+    fn buckets(&self) -> u16 {
         self.previous.as_ref().map_or(crate::store::DEFAULT_BUCKETS, |m| m.buckets)
     }
+}
+
+/// The source's files in the new version, table by table.
+fn make_tables(p: &SourceChange<'_>, vdir: &Path, current_dir: Option<&Path>) -> Result<Vec<FileEntry>> {
+    let mut files = Vec::new();
+    for (t, make) in &p.tables {
+        match make {
+            Make::Export => files.extend(export_table(p.conn, t, vdir, p.source, p.data_end)?),
+            Make::Keep(fs) | Make::Restore(fs) => {
+                let dir = current_dir.ok_or_else(|| missing("a kept or restored table without a current version"))?;
+                let from = if matches!(make, Make::Restore(_)) { retained_dir(dir, p.source) } else { dir.to_owned() };
+                link_all(&from, vdir, fs)?;
+                files.extend(fs.iter().cloned());
+                if matches!(make, Make::Restore(_)) && !fs.is_empty() {
+                    restored_table(p.conn, t, vdir, fs)?;
+                }
+            }
+            Make::Empty => {}
+        }
+    }
+    Ok(files)
+}
+
+/// A restored table's rows as `ok_<table>` in DuckDB, for the change list.
+fn restored_table(conn: &Connection, t: &Table, vdir: &Path, fs: &[FileEntry]) -> Result<()> {
+    let list = duckdb::types::Value::List(
+        fs.iter().map(|f| vdir.join(&f.path).to_string_lossy().into_owned().into()).collect(),
+    );
+    let sql = render(q::RESTORED_TABLE, &[("ok", &names(&t.name).ok)]);
+    conn.execute(&sql, [list]).ctx(format!("reading the restored {} rows", t.name))?;
+    Ok(())
+}
+
+fn made(m: &Make) -> Made {
+    match m {
+        Make::Export => Made::Rows,
+        Make::Restore(fs) if !fs.is_empty() => Made::Restored,
+        Make::Keep(_) => Made::Unchanged,
+        Make::Restore(_) | Make::Empty => Made::Nothing,
+    }
+}
+
+/// Persons files whose persons may change conflict status: the source's new and current
+/// persons files (none when its persons table is kept), with the current conflicts file.
+fn conflict_scope(
+    p: &SourceChange<'_>,
+    files: &[FileEntry],
+    vdir: &Path,
+    current_dir: Option<&Path>,
+) -> Option<(PathBuf, Vec<String>)> {
+    let dir = current_dir?;
+    let keep = p.tables.iter().any(|(t, m)| t.name == "persons" && matches!(m, Make::Keep(_)));
+    if keep {
+        return Some((dir.join("conflicts.parquet"), Vec::new()));
+    }
+    let is_persons = |f: &&FileEntry| f.path.starts_with("persons/");
+    let new = files.iter().filter(is_persons).map(|f| vdir.join(&f.path));
+    let current = p.previous.as_ref().and_then(|m| m.sources.get(p.source));
+    let old = current.into_iter().flat_map(|e| e.files.iter()).filter(is_persons).map(|f| dir.join(&f.path));
+    Some((dir.join("conflicts.parquet"), new.chain(old).map(|p| p.to_string_lossy().into_owned()).collect()))
+}
+
+/// `<version>/retained/<source>`.
+fn retained_dir(version_dir: &Path, source: &str) -> PathBuf {
+    version_dir.join("retained").join(source)
+}
+
+/// Hard-link (or copy, across file systems) `from/<path>` to `to/<path>` for every file.
+fn link_all(from: &Path, to: &Path, files: &[FileEntry]) -> Result<()> {
+    for f in files {
+        let (a, b) = (from.join(&f.path), to.join(&f.path));
+        if let Some(dir) = b.parent() {
+            fs_err::create_dir_all(dir)?;
+        }
+        if fs_err::hard_link(&a, &b).is_err() {
+            fs_err::copy(&a, &b)?;
+        }
+    }
+    Ok(())
+}
+
+fn missing(what: &str) -> IngestError {
+    IngestError::Io(std::io::Error::other(format!("store: {what} (a bug)")))
 }
 
 /// Zero-row files with the schema, so that every view and every per-bucket read has a file to
@@ -176,14 +283,14 @@ fn export_table(
     t: &Table,
     vdir: &Path,
     source: &str,
-    extracted_on: chrono::NaiveDate,
+    extracted_on: NaiveDate,
 ) -> Result<Vec<FileEntry>> {
     let n = names(&t.name);
     let mut order: Vec<String> = Vec::new();
     if t.person.is_some() {
         order.push("bucket".to_owned());
     }
-    order.extend(t.sort.iter().map(|c| ident(c)));
+    order.extend(t.sort.iter().map(|c| ident(t.column(c).map_or(c.as_str(), |c| c.stored_name()))));
     order.push("src_row".to_owned());
     let persons = t.name == "persons";
     let extra = if persons { ", ?::DATE AS extracted_on" } else { "" };
@@ -217,116 +324,41 @@ fn export_table(
     Ok(writer.finish()?)
 }
 
-fn person_columns(t: &Table) -> Vec<String> {
-    t.columns
-        .iter()
-        .filter(|c| c.kind == ColumnKind::Id && c.domain.as_deref() == Some("person"))
-        .map(|c| ident(&c.name))
-        .collect()
-}
-
-fn changed_persons(
-    conn: &Connection,
-    schema: &Schema,
-    tables: &[&Table],
-    old: &dyn Fn(&str) -> Option<String>,
-    data_end_moved: bool,
-) -> Result<u64> {
-    conn.execute_batch(q::CHANGED_SETUP).ctx("changed persons")?;
-    // A re-delivery of a source that delivers persons always delivers its persons table.
-    if let (true, Some(glob), true) = (data_end_moved, old("persons"), tables.iter().any(|t| t.name == "persons")) {
-        let sql = render(q::CHANGED_DATA_END, &[("ok", &names("persons").ok)]);
-        conn.execute(&sql, [glob]).ctx("persons whose data end moved")?;
-    }
-    for t in &schema.tables {
-        let delivered = tables.iter().any(|d| d.name == t.name);
-        let ok = names(&t.name).ok;
-        let cols = content_columns(t).join(", ");
-        for pcol in person_columns(t) {
-            let ctx = format!("changed persons in {}", t.name);
-            match (delivered, old(&t.name)) {
-                (true, Some(glob)) => {
-                    let sql = render(q::CHANGED, &[("pcol", &pcol), ("ok", &ok), ("cols", &cols), ("table", &t.name)]);
-                    conn.execute(&sql, [glob]).ctx(ctx)?;
-                }
-                (true, None) => {
-                    let sql = render(q::CHANGED_FIRST, &[("pcol", &pcol), ("ok", &ok), ("table", &t.name)]);
-                    conn.execute_batch(&sql).ctx(ctx)?;
-                }
-                (false, Some(glob)) => {
-                    conn.execute(&render(q::CHANGED_DROPPED, &[("pcol", &pcol), ("table", &t.name)]), [glob])
-                        .ctx(ctx)?;
-                }
-                (false, None) => {}
-            }
-        }
-    }
-    Ok(conn.query_row(q::CHANGED_COUNT, [], |r| r.get(0)).ctx("changed persons")?)
-}
-
-fn population_changed(conn: &Connection, tables: &[&Table], old: &dyn Fn(&str) -> Option<String>) -> Result<bool> {
-    let Some(t) = tables.iter().find(|t| t.name == "population") else {
-        return Ok(old("population").is_some());
-    };
-    let cols = content_columns(t).join(", ");
-    let fingerprint = |from: &str, glob: Option<String>| -> Result<(u64, String)> {
-        let sql = render(q::TABLE_FINGERPRINT, &[("cols", &cols), ("from", from)]);
-        let row = |r: &duckdb::Row<'_>| Ok((r.get(0)?, r.get(1)?));
-        let got = match glob {
-            Some(g) => conn.query_row(&sql, [g], row),
-            None => conn.query_row(&sql, [], row),
-        };
-        Ok(got.ctx("population fingerprint")?)
-    };
-    let new = fingerprint(&names(&t.name).ok, None)?;
-    match old(&t.name) {
-        Some(glob) => Ok(fingerprint("read_parquet(?)", Some(glob))? != new),
-        None => Ok(true),
-    }
-}
-
-/// Persons whose birth date or sex differs between sources, written to `conflicts.parquet`.
-/// With `since` (the previous version's conflicts file and the delivering source's persons
-/// files, new and previous), only that source's persons are recomputed: a small delivery
-/// into a large store does not regroup every persons row.
-fn person_conflicts(conn: &Connection, vdir: &Path, since: Option<(std::path::PathBuf, Vec<String>)>) -> Result<u64> {
-    let glob = vdir.join("persons").join("*").join("*.parquet").to_string_lossy().into_owned();
-    let query = |sql: &str, params: &[&dyn duckdb::ToSql]| -> Result<(SchemaRef, Vec<RecordBatch>)> {
-        let mut stmt = conn.prepare(sql).ctx("person conflicts")?;
-        let arrow = stmt.query_arrow(params).ctx("person conflicts")?;
-        Ok((arrow.get_schema(), arrow.collect()))
-    };
-    let (schema, batches) = match since {
-        None => query(q::PERSON_CONFLICTS, &[&glob])?,
-        Some((prev, source_files)) => {
-            let prev_file = prev.is_file().then(|| prev.to_string_lossy().into_owned());
-            match (source_files.is_empty(), prev_file) {
-                // The source delivers no persons, now or before: nothing can have changed.
-                (true, None) => return Ok(0),
-                (true, Some(prev)) => query(q::PERSON_CONFLICTS_COPY, &[&prev])?,
-                (false, prev) => {
-                    let kept = if prev.is_some() { q::PERSON_CONFLICTS_KEPT } else { "" };
-                    let sql = crate::db::render(q::PERSON_CONFLICTS_SINCE, &[("kept", kept)]);
-                    let list = duckdb::types::Value::List(source_files.into_iter().map(Into::into).collect());
-                    match &prev {
-                        Some(p) => query(&sql, &[&glob, &list, p])?,
-                        None => query(&sql, &[&glob, &list])?,
-                    }
-                }
-            }
-        }
-    };
-    let n: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    if n > 0 {
-        write_parquet(&vdir.join("conflicts.parquet"), "conflicts.parquet", schema, batches)?;
-    }
-    Ok(n as u64)
-}
-
 fn write_query(conn: &Connection, sql: &str, path: &Path, rel: &str) -> Result<FileEntry> {
     let mut stmt = conn.prepare(sql).ctx(format!("writing {rel}"))?;
     let arrow = stmt.stream_arrow([]).ctx(format!("writing {rel}"))?;
     let schema = arrow.get_schema();
     let batches = arrow.collect::<std::result::Result<Vec<_>, _>>().ctx(format!("writing {rel}"))?;
     Ok(write_parquet(path, rel, schema, batches)?)
+}
+
+/// A history entry for a change of `source` (version, time, counts and files are filled in by
+/// [`publish_source`]).
+pub fn history(
+    source: &str,
+    delivery_id: &str,
+    kind: HistoryKind,
+    content_sha256: String,
+    restored_delivery_id: Option<String>,
+) -> HistoryEntry {
+    HistoryEntry {
+        version: 0,
+        source: source.to_owned(),
+        delivery_id: delivery_id.to_owned(),
+        kind,
+        content_sha256,
+        restored_delivery_id,
+        ingested_at: String::new(),
+        changed_persons: 0,
+        data_end_moved: false,
+        changes_file: String::new(),
+        population_changed: false,
+    }
+}
+
+/// The kind of a history entry for a delivery under `delivery_id`: a correction when the store
+/// has held that id of the source before.
+pub fn kind_of(previous: Option<&Manifest>, source: &str, delivery_id: &str) -> HistoryKind {
+    let known = previous.is_some_and(|m| m.history.iter().any(|h| h.source == source && h.delivery_id == delivery_id));
+    if known { HistoryKind::Correction } else { HistoryKind::Delivery }
 }

@@ -1,4 +1,4 @@
-//! Outcome parameters (DOMAIN.md §4), from a TOML file with documented defaults.
+//! Outcome parameters (docs/definitions.md §4.16), from a TOML file with documented defaults.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,7 +14,7 @@ pub enum ConfigError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// The TOML is not valid or has unknown keys.
-    #[error("outcome config {path}: {source}")]
+    #[error("outcome config {path}")]
     Toml {
         /// The file.
         path: String,
@@ -66,7 +66,7 @@ pub struct OutcomeConfig {
     pub linkage: LinkageConfig,
 }
 
-/// Intergenerational linkage (DOMAIN.md §4, §4.1): who is a parent of whom, and the G2 outcome.
+/// Intergenerational linkage (docs/definitions.md §4.13): who is a parent of whom, and the G2 outcome.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct LinkageConfig {
@@ -113,6 +113,21 @@ pub enum Family {
 }
 
 impl Family {
+    /// The family's name (as `--only` and the config's `families` spell it).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Reentry => "reentry",
+            Family::PriorCare => "prior_care",
+            Family::Escalation => "escalation",
+            Family::Safety => "safety",
+            Family::Measures => "measures",
+            Family::Indicators => "indicators",
+            Family::Linkage => "linkage",
+            Family::Spells => "spells",
+        }
+    }
+
     /// Every family of `kohort outcomes` (linkage has its own command).
     pub const ALL: [Family; 7] = [
         Family::Reentry,
@@ -166,10 +181,10 @@ impl Default for OutcomeConfig {
 }
 
 impl OutcomeConfig {
-    /// Read a config file; keys not given keep their defaults.
-    pub fn read(path: &Path) -> Result<Self, ConfigError> {
-        let text = fs_err::read_to_string(path)?;
-        toml::from_str(&text).map_err(|source| ConfigError::Toml { path: path.display().to_string(), source })
+    /// A config from the text of a TOML file (`path` names it in errors); keys not given keep
+    /// their defaults.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|source| ConfigError::Toml { path: path.display().to_string(), source })
     }
 
     /// Ladder level of a care form (0 when the ladder does not list it).

@@ -1,4 +1,4 @@
-//! Field indicators per closed episode (DOMAIN.md §4 "Field indicators", §4.1).
+//! Field indicators per closed episode (docs/definitions.md §4.12, §4.1).
 //!
 //! * Regular ending: the end reason is in the config list (default `planned`, `early_mutual`,
 //!   `age_limit`); an empty end reason is not regular. The end reason itself is carried, so

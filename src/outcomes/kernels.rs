@@ -1,4 +1,4 @@
-//! The per-person outcome kernel: every DOMAIN.md §4 outcome of one [`PersonTimeline`]
+//! The per-person outcome kernel: every docs/definitions.md §4 outcome of one [`PersonTimeline`]
 //! (intergenerational linkage aside), as a pure function of the timeline and the config, so the
 //! engine can fan people out over threads and get the same rows in any order it sorts them.
 //!
@@ -51,7 +51,7 @@ pub struct PersonOutcomes {
 }
 
 /// Indexes not at risk — on or after their follow-up end — per outcome family (the
-/// `indexes_dropped` figure of DOMAIN.md §4.1; the rows carry the same flag).
+/// `indexes_dropped` figure of docs/definitions.md §4.1.4; the rows carry the same flag).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct IndexesDropped {
     /// Re-entry indexes (closed spell ends).

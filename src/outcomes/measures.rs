@@ -1,4 +1,4 @@
-//! Measure episodes (DOMAIN.md §3, §4 "Safety", §4.1): success, duration and out-of-home
+//! Measure episodes (docs/definitions.md §3.5, §4.9–§4.11, §4.1): success, duration and out-of-home
 //! placement of protection measures and youth probation.
 //!
 //! A provisional measure (`provisional_ots`, `provisional_guardianship`) followed by the full one

@@ -1,5 +1,5 @@
-//! Per-person summary for intergenerational linkage (DOMAIN.md §4 "Intergenerational linkage",
-//! §4.1): what a person's own care history says about them as a parent (G1, heavy) and as a
+//! Per-person summary for intergenerational linkage (docs/definitions.md
+//! §4.13.1, §4.1): what a person's own care history says about them as a parent (G1, heavy) and as a
 //! child (first care, first measure, first out-of-home start; follow-up to age A).
 //!
 //! Rules:
@@ -24,7 +24,7 @@ use super::window::days;
 use crate::schema::{CareForm, Sex};
 use crate::timelines::PersonTimeline;
 
-/// Age at which G1 is judged (DOMAIN §4.1: before the 18th birthday).
+/// Age at which G1 is judged (docs/definitions.md §4.13.1: before the 18th birthday).
 pub const G1_AGE: u32 = 18;
 
 /// One person's summary row.

@@ -1,4 +1,4 @@
-//! Re-entry (*herhaald beroep*, DOMAIN.md §4, §4.1): one index per closed spell end; the event is
+//! Re-entry (*herhaald beroep*, docs/definitions.md §4.3, §4.1): one index per closed spell end; the event is
 //! the start of the person's next spell, seen only on or before the follow-up end.
 //!
 //! Per index: the window statuses (see [`super::window`]), the Kaplan–Meier time (t to the

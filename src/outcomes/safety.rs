@@ -1,4 +1,4 @@
-//! Safety: re-reports (*hermelding*, DOMAIN.md §4 "Safety", §4.1), child view.
+//! Safety: re-reports (*hermelding*, docs/definitions.md §4.8.1, §4.1), child view.
 //!
 //! Indexes, in this order: every safety report of the child; the end of every closed spell; the
 //! end of every closed measure episode (see [`super::measures`], youth probation included — the

@@ -1,4 +1,4 @@
-//! Care spells (DOMAIN.md §4 "Care spell", §4.1): a person's episodes of any care form, sorted by
+//! Care spells (docs/definitions.md §4.2, §4.1): a person's episodes of any care form, sorted by
 //! start, merged while `start − latest end so far <= gap` (gap 31: a 31-day gap merges, 32
 //! splits); overlapping episodes merge, and a spell with an open episode is open (every later
 //! episode joins it). Spells are built from all episodes regardless of age.

@@ -1,4 +1,4 @@
-//! The daily care state of a person (DOMAIN.md §4 "Escalation"): the highest ladder level of the
+//! The daily care state of a person (docs/definitions.md §4.5): the highest ladder level of the
 //! episodes active that day (0 = none) and whether a protection measure is active.
 //!
 //! Active means `start <= d <= end`; an open record stays active. The state only changes on a

@@ -1,4 +1,4 @@
-//! Fixed windows after an index date (DOMAIN.md §4, §4.1), shared by every outcome family.
+//! Fixed windows after an index date (docs/definitions.md §4.1), shared by every outcome family.
 //!
 //! t = event date − index date in days; "within W" is `0 < t <= W`. An index on or after its
 //! follow-up end is not at risk: [`Status::Dropped`]. An event is seen only on or before the
@@ -7,7 +7,7 @@
 
 use chrono::NaiveDate;
 
-/// How an index's time at risk ends, for the Aalen-Johansen estimator (DOMAIN.md §4.1.6):
+/// How an index's time at risk ends, for the Aalen-Johansen estimator (docs/definitions.md §4.1.6):
 /// stored as its code, 0, 1 or 2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Cause {

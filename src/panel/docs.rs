@@ -80,7 +80,7 @@ fn entry(v: Variable, plan: &PanelPlan) -> Entry {
         ),
         Variable::AgeBand => e(
             false,
-            "DOMAIN §5 age band of `age` (0-3, 4-11, 12-17, 18-22, 23+); when `age` is a range, the union of the bands it touches (e.g. `4-17`).",
+            "Age band (docs/definitions.md §5.3) of `age` (0-3, 4-11, 12-17, 18-22, 23+); when `age` is a range, the union of the bands it touches (e.g. `4-17`).",
             "Leeftijdsklasse van `age` (0-3, 4-11, 12-17, 18-22, 23+); bij een leeftijdsbereik de vereniging van de klassen die het raakt (bv. `4-17`).",
             &[],
         ),
@@ -218,8 +218,10 @@ pub fn write(dir: &Path, plan: &PanelPlan, report: &PanelReport) -> Result<()> {
     fs_err::write(dir.join("codebook.md"), codebook(plan, report, &entries))?;
     fs_err::write(dir.join("read.R"), read_r(&entries))?;
     fs_err::write(dir.join("read.py"), read_py(&entries))?;
-    fs_err::write(dir.join("read.sps"), read_sps(&entries))?;
-    fs_err::write(dir.join("read.do"), read_do(&entries))?;
+    for (lang, suffix) in [(Lang::En, ""), (Lang::Nl, "_nl")] {
+        fs_err::write(dir.join(format!("read{suffix}.sps")), read_sps(&entries, lang))?;
+        fs_err::write(dir.join(format!("read{suffix}.do")), read_do(&entries, lang))?;
+    }
     Ok(())
 }
 
@@ -287,7 +289,7 @@ fn codebook(plan: &PanelPlan, report: &PanelReport, entries: &[Entry]) -> String
 fn disclosure_md(r: &PanelReport) -> String {
     let mut s = format!(
         "# Disclosure report — panel `{}`\n\n\
-         Rules (DOMAIN.md §6):\n\n\
+         Rules (docs/definitions.md §6):\n\n\
          - **Ids**: every id is re-pseudonymised with an export key (HMAC-SHA-256, domains \
          `export-person` and `export-household`); {}\n\
          - **Dates** are published at {} precision; birth dates only as birth year or band; no \
@@ -459,7 +461,41 @@ fn read_py(entries: &[Entry]) -> String {
     )
 }
 
-fn read_sps(entries: &[Entry]) -> String {
+/// The language of the labels in the SPSS and Stata scripts (`read.*` English, `read_nl.*` Dutch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lang {
+    En,
+    Nl,
+}
+
+impl Entry {
+    /// The variable label: the first sentence of the definition.
+    fn label(&self, lang: Lang) -> String {
+        let text = if lang == Lang::En { self.english } else { self.dutch };
+        let first = text.split(". ").next().unwrap_or(text).trim_end_matches('.');
+        let mut label: String = first.chars().filter(|c| *c != '`').take(80).collect();
+        if first.chars().count() > 80 {
+            label.push('…');
+        }
+        label
+    }
+
+    /// Value labels that name one value each (not patterns such as `GM....`).
+    fn value_labels(&self, lang: Lang) -> Vec<(&'static str, &'static str)> {
+        self.labels
+            .iter()
+            .filter(|(v, _, _)| !v.contains("...") && !v.contains('.') && !v.contains(' '))
+            .map(|(v, en, nl)| (*v, if lang == Lang::En { *en } else { *nl }))
+            .collect()
+    }
+}
+
+/// A string as an SPSS or Stata literal in double quotes.
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "'"))
+}
+
+fn read_sps(entries: &[Entry], lang: Lang) -> String {
     let vars: Vec<String> = entries
         .iter()
         .map(|e| {
@@ -476,21 +512,64 @@ fn read_sps(entries: &[Entry]) -> String {
             )
         })
         .collect();
+    let labels: Vec<String> = entries.iter().map(|e| format!("  {} {}", e.name, quoted(&e.label(lang)))).collect();
+    let mut values = String::new();
+    for e in entries {
+        let pairs = e.value_labels(lang);
+        if pairs.is_empty() {
+            continue;
+        }
+        let shown: Vec<String> = pairs
+            .iter()
+            .map(|(v, l)| if e.numeric { format!("{v} {}", quoted(l)) } else { format!("{} {}", quoted(v), quoted(l)) })
+            .collect();
+        let _ = writeln!(values, "VALUE LABELS {} {}.", e.name, shown.join(" "));
+    }
     format!(
-        "* Read the panel (SPSS syntax for panel.csv).\n\
+        "* Read the panel (SPSS syntax for panel.csv), with {} variable and value labels.\n\
          GET DATA /TYPE=TXT /FILE='panel.csv' /ENCODING='UTF8' /DELIMITERS=',' /QUALIFIER='\"' /FIRSTCASE=2\n  /VARIABLES=\n{}.\n\
+         VARIABLE LABELS\n{}.\n{}\
          EXECUTE.\n",
-        vars.join("\n")
+        if lang == Lang::En { "English" } else { "Dutch" },
+        vars.join("\n"),
+        labels.join("\n"),
+        values
     )
 }
 
-fn read_do(entries: &[Entry]) -> String {
+fn read_do(entries: &[Entry], lang: Lang) -> String {
     let strings: Vec<String> =
         entries.iter().enumerate().filter(|(_, e)| !e.numeric).map(|(i, _)| (i + 1).to_string()).collect();
-    format!(
-        "* Read the panel (Stata).\n\
-         import delimited using \"panel.csv\", varnames(1) encoding(\"utf-8\") stringcols({}) clear\n\
-         describe\n",
+    let mut s = format!(
+        "* Read the panel (Stata), with {} variable and value labels.\n\
+         import delimited using \"panel.csv\", varnames(1) encoding(\"utf-8\") stringcols({}) clear\n",
+        if lang == Lang::En { "English" } else { "Dutch" },
         strings.join(" ")
-    )
+    );
+    for e in entries {
+        let _ = writeln!(s, "label variable {} {}", e.name, quoted(&e.label(lang)));
+    }
+    for e in entries {
+        let pairs = e.value_labels(lang);
+        if pairs.is_empty() {
+            continue;
+        }
+        if e.numeric {
+            let shown: Vec<String> = pairs.iter().map(|(v, l)| format!("{v} {}", quoted(l))).collect();
+            let _ = writeln!(s, "label define {}_lbl {}", e.name, shown.join(" "));
+            let _ = writeln!(s, "label values {} {}_lbl", e.name, e.name);
+        } else {
+            // Stata labels numbers only: a coded string gets a labelled numeric twin `<name>_code`.
+            let shown: Vec<String> =
+                pairs.iter().enumerate().map(|(i, (_, l))| format!("{} {}", i + 1, quoted(l))).collect();
+            let _ = writeln!(s, "label define {}_lbl {}", e.name, shown.join(" "));
+            let _ = writeln!(s, "generate byte {}_code = .", e.name);
+            for (i, (v, _)) in pairs.iter().enumerate() {
+                let _ = writeln!(s, "replace {}_code = {} if {} == {}", e.name, i + 1, e.name, quoted(v));
+            }
+            let _ = writeln!(s, "label values {}_code {}_lbl", e.name, e.name);
+        }
+    }
+    s.push_str("describe\n");
+    s
 }

@@ -1,4 +1,4 @@
-//! Export ids: the store pseudonyms re-pseudonymised under an export key (DOMAIN.md §6), so a
+//! Export ids: the store pseudonyms re-pseudonymised under an export key (docs/definitions.md §6.3), so a
 //! published panel links neither to the store nor to another export made with another key.
 //!
 //! - `person` = `hex(HMAC-SHA-256(export key, "export-person:" + store person pseudonym))[..32]`;

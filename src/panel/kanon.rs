@@ -1,4 +1,4 @@
-//! k-anonymity of a panel by local recoding (DOMAIN.md §6), as GROUP BYs in DuckDB
+//! k-anonymity of a panel by local recoding (docs/definitions.md §6.9), as GROUP BYs in DuckDB
 //! (`sql/panel/kanon_*.sql`) so it scales to the national population.
 //!
 //! A record is a published person with person-level quasi-identifiers (sex, birth year,

@@ -1,5 +1,5 @@
 //! `kohort export panel` (issue 7 part 1): a person-period panel (person-year or
-//! person-quarter) of a cohort, made safe to publish (DOMAIN.md §6).
+//! person-quarter) of a cohort, made safe to publish (docs/definitions.md §6.4, §6.9, §6.10).
 //!
 //! The data flow, all heavy work in DuckDB (`sql/panel/*.sql`):
 //! 1. the cohort's rules ([`crate::cohort::build_steps`]); each person's first index and exit;
@@ -39,6 +39,14 @@ use crate::store::{ParquetSink, Stage, Store};
 /// Errors of a panel export.
 #[derive(Debug, thiserror::Error)]
 pub enum PanelError {
+    /// The file is not valid TOML or has an unknown or misspelt key.
+    #[error("panel file {path}")]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (names the line and the key).
+        source: Box<toml::de::Error>,
+    },
     /// The panel file is not valid.
     #[error("panel file {path}: {message}")]
     Definition {

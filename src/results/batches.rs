@@ -198,7 +198,7 @@ fn reentry(people: &[PersonOutcomes]) -> RecordBatch {
         utf8("fu_reason", r.iter().map(|(_, x)| Some(x.fu.reason.as_str()))),
         boolean("dropped", r.iter().map(|(_, x)| Some(x.dropped))),
         int("time_days", r.iter().map(|(_, x)| x.time)),
-        uint8("cause", r.iter().map(|(_, x)| x.cause.map(|c| c.code()))),
+        uint8("cause", r.iter().map(|(_, x)| x.cause.map(crate::outcomes::window::Cause::code))),
     ])
 }
 
@@ -327,7 +327,7 @@ fn measure_episodes(people: &[PersonOutcomes]) -> RecordBatch {
         utf8("kind", r.iter().map(|(_, x)| Some(x.kind.as_str()))),
         date("start", r.iter().map(|(_, x)| Some(x.start))),
         date("end", r.iter().map(|(_, x)| x.end)),
-        utf8("end_reason", r.iter().map(|(_, x)| x.end_reason.map(|e| e.as_str()))),
+        utf8("end_reason", r.iter().map(|(_, x)| x.end_reason.map(crate::schema::MeasureEndReason::as_str))),
         boolean("protection", r.iter().map(|(_, x)| Some(x.protection))),
         boolean("closed", r.iter().map(|(_, x)| Some(x.is_closed()))),
         boolean("goal_reached", r.iter().map(|(_, x)| Some(x.goal_reached))),
@@ -346,7 +346,7 @@ fn episode_indicators(people: &[PersonOutcomes]) -> RecordBatch {
         uint8("level", r.iter().map(|(_, x)| Some(x.level))),
         date("start", r.iter().map(|(_, x)| Some(x.start))),
         date("end", r.iter().map(|(_, x)| Some(x.end))),
-        utf8("end_reason", r.iter().map(|(_, x)| x.end_reason.map(|e| e.as_str()))),
+        utf8("end_reason", r.iter().map(|(_, x)| x.end_reason.map(crate::schema::CareEndReason::as_str))),
         boolean("regular", r.iter().map(|(_, x)| Some(x.regular))),
         float("goal_attainment", r.iter().map(|(_, x)| x.goal_attainment)),
         boolean("goal_attained", r.iter().map(|(_, x)| x.goal_attained())),

@@ -1,7 +1,7 @@
 //! Survival curves over all buckets of a run: Kaplan–Meier of time to re-entry and of
 //! protection-measure duration, Aalen–Johansen cumulative incidence of re-entry with
 //! reaching the age limit, death and emigration as competing events. Written as survival
-//! tables (DOMAIN.md §5: time, at risk, events, censored, estimate, lower, upper).
+//! tables (docs/definitions.md §5.8: time, at risk, events, censored, estimate, lower, upper).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ pub enum CurveError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The estimator refused its input.
-    #[error("survival curve {curve}: {source}")]
+    #[error("survival curve {curve}")]
     Survival {
         /// Which curve.
         curve: &'static str,

@@ -7,7 +7,7 @@
 //! end moved (`STORE/changes/`); the union of the lists since the current run's store version is
 //! the set to recompute.
 //!
-//! Two layouts of the result, chosen per run ([`Plan`]):
+//! Two layouts of the result, chosen per run ([`Update`]):
 //! * **deltas** (while the persons recomputed since the base files stay under the
 //!   `compact_above` share): the base files are linked as they are; `<table>/delta/bNN.parquet`
 //!   holds the current rows of every person recomputed since the base files and
@@ -35,8 +35,8 @@ use duckdb::arrow::record_batch::{RecordBatch, RecordBatchReader};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rayon::prelude::*;
 
-use super::engine::{EngineError, Kernel, Result, persons_batch};
 use super::manifest::{Area, RunManifest, config_hash, current_in};
+use super::{Kernel, Result, ResultsError, persons_batch};
 use crate::db::DuckContext;
 use crate::store::{FileEntry, Manifest, Store, StoreError, write_parquet};
 use crate::timelines::{Needs, PersonId};
@@ -47,18 +47,18 @@ pub const RUN_PERSONS: &str = "run_persons";
 
 /// What an outcome run has to do.
 #[derive(Debug)]
-pub enum Plan {
+pub enum Update {
     /// The current run already covers this store version and config.
     UpToDate(RunManifest),
     /// Recompute the changed persons only.
-    Incremental(Previous),
+    Incremental(PreviousRun),
     /// Recompute everything, and why.
     Full(String),
 }
 
 /// The current run and the persons changed since it, per bucket (sorted).
 #[derive(Debug)]
-pub struct Previous {
+pub struct PreviousRun {
     /// The current run's manifest.
     pub manifest: RunManifest,
     /// Its folder.
@@ -69,7 +69,7 @@ pub struct Previous {
     pub compact: bool,
 }
 
-impl Previous {
+impl PreviousRun {
     /// Persons listed as changed, all buckets (those without the events a run needs are
     /// looked up but have no rows).
     pub fn changed_persons(&self) -> u64 {
@@ -84,55 +84,38 @@ pub fn plan(
     cfg: &crate::outcomes::config::OutcomeConfig,
     m: &Manifest,
     compact_above: f64,
-) -> Result<Plan> {
+) -> Result<Update> {
     let Some(prev) = current_in(store, area)? else {
-        return Ok(Plan::Full("no current outcome run".to_owned()));
+        return Ok(Update::Full("no current outcome run".to_owned()));
     };
-    if prev.config_hash != config_hash(cfg) {
-        return Ok(Plan::Full("the outcome config changed".to_owned()));
+    if prev.config_hash != config_hash(cfg)? {
+        return Ok(Update::Full("the outcome config changed".to_owned()));
     }
     if prev.kohort_version != env!("CARGO_PKG_VERSION") {
-        return Ok(Plan::Full(format!("the current run was made by kohort {}", prev.kohort_version)));
+        return Ok(Update::Full(format!("the current run was made by kohort {}", prev.kohort_version)));
     }
     if prev.format != super::manifest::RESULTS_FORMAT {
-        return Ok(Plan::Full(format!("the current run's files are of layout {}", prev.format)));
+        return Ok(Update::Full(format!("the current run's files are of layout {}", prev.format)));
     }
     if !prev.tables.contains_key(RUN_PERSONS) {
-        return Ok(Plan::Full("the current run does not list its persons".to_owned()));
+        return Ok(Update::Full("the current run does not list its persons".to_owned()));
     }
     if prev.store_version == m.version {
-        return Ok(Plan::UpToDate(prev));
+        return Ok(Update::UpToDate(prev));
     }
     if prev.store_version > m.version {
-        return Ok(Plan::Full("the current run is newer than the store".to_owned()));
+        return Ok(Update::Full("the current run is newer than the store".to_owned()));
     }
-    let files = match change_files(store, m, prev.store_version) {
+    let files = match store.change_files(m, prev.store_version) {
         Ok(files) => files,
-        Err(why) => return Ok(Plan::Full(why)),
+        Err(why) => return Ok(Update::Full(why)),
     };
     let changed = changed_by_bucket(&files, m.buckets)?;
     let dir = store.root().join(area.dir()).join(&prev.run);
     let pending = prev.superseded_persons() + changed.values().map(|v| v.len() as u64).sum::<u64>();
     #[allow(clippy::cast_precision_loss)]
     let compact = pending as f64 > compact_above * prev.persons as f64;
-    Ok(Plan::Incremental(Previous { manifest: prev, dir, changed, compact }))
-}
-
-/// The change lists of the store versions after `from` (`STORE/changes/`), or why one is
-/// missing.
-pub fn change_files(store: &Store, m: &Manifest, from: u64) -> std::result::Result<Vec<String>, String> {
-    let mut files = Vec::new();
-    for v in from + 1..=m.version {
-        let Some(h) = m.history.iter().find(|h| h.version == v) else {
-            return Err(format!("store version {v} is not in the history"));
-        };
-        let path = store.root().join(&h.changes_file);
-        if !path.is_file() {
-            return Err(format!("the change list {} is missing", path.display()));
-        }
-        files.push(path.to_string_lossy().into_owned());
-    }
-    Ok(files)
+    Ok(Update::Incremental(PreviousRun { manifest: prev, dir, changed, compact }))
 }
 
 /// The union of the change lists, split by bucket.
@@ -184,7 +167,7 @@ pub fn update_bucket(
     bucket: u16,
     needs: Needs,
     dir: &Path,
-    prev: &Previous,
+    prev: &PreviousRun,
     kernel: &Kernel<'_>,
     compact: bool,
     version_dir: &Path,
@@ -365,8 +348,8 @@ fn concat(batches: &[RecordBatch]) -> Result<Option<RecordBatch>> {
     Ok(Some(b))
 }
 
-fn arrow_err(path: &Path, e: duckdb::arrow::error::ArrowError) -> EngineError {
-    EngineError::Store(StoreError::Parquet { path: path.to_owned(), source: e.into() })
+fn arrow_err(path: &Path, e: duckdb::arrow::error::ArrowError) -> ResultsError {
+    ResultsError::Store(StoreError::Parquet { path: path.to_owned(), source: e.into() })
 }
 
 /// A previous result file without the rows of the persons in `skip`, as one batch.
@@ -374,7 +357,7 @@ fn read_without(path: &Path, skip: &HashSet<&str>) -> Result<Option<RecordBatch>
     let file = fs_err::File::open(path)?.into_parts().0;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.with_batch_size(65_536).build())
-        .map_err(|source| EngineError::Store(StoreError::Parquet { path: path.to_owned(), source }))?;
+        .map_err(|source| ResultsError::Store(StoreError::Parquet { path: path.to_owned(), source }))?;
     let schema = reader.schema();
     let mut kept = Vec::new();
     for batch in reader {
@@ -388,7 +371,7 @@ fn read_without(path: &Path, skip: &HashSet<&str>) -> Result<Option<RecordBatch>
 }
 
 fn person_ids<'b>(batch: &'b RecordBatch, path: &Path) -> Result<&'b StringArray> {
-    batch.column_by_name("person_id").and_then(|c| c.as_string_opt::<i32>()).ok_or_else(|| EngineError::Manifest {
+    batch.column_by_name("person_id").and_then(|c| c.as_string_opt::<i32>()).ok_or_else(|| ResultsError::Manifest {
         path: path.to_owned(),
         message: "a per-bucket result table without a person_id text column".to_owned(),
     })

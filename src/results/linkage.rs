@@ -1,4 +1,4 @@
-//! Intergenerational linkage over a whole run (DOMAIN.md §4 "Intergenerational linkage",
+//! Intergenerational linkage over a whole run (docs/definitions.md §4.13,
 //! §4.1): the per-person summaries (`person_summary`, computed bucket by bucket by the engine)
 //! are joined across generations through `relations` in DuckDB (`sql/linkage/*.sql`), never by
 //! loading timelines into one process. Tables, per relation kind and outcome variant (`care`,

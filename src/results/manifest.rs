@@ -17,7 +17,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::engine::{EngineError, Result};
+use super::{Result, ResultsError};
 use crate::outcomes::config::OutcomeConfig;
 use crate::store::{FileEntry, Store, StoreError};
 
@@ -119,19 +119,19 @@ impl RunManifest {
 }
 
 /// SHA-256 of the config as JSON (field order is fixed by the struct).
-pub fn config_hash(cfg: &OutcomeConfig) -> String {
-    let json = serde_json::to_vec(cfg).unwrap_or_default();
-    hex::encode(Sha256::digest(json))
+pub fn config_hash(cfg: &OutcomeConfig) -> Result<String> {
+    let json = serde_json::to_vec(cfg).map_err(ResultsError::ConfigJson)?;
+    Ok(hex::encode(Sha256::digest(json)))
 }
 
 /// The run folder name for a store version and config.
-pub fn run_name(store_version: u64, cfg: &OutcomeConfig) -> String {
-    format!("v{store_version:06}-{}", &config_hash(cfg)[..12])
+pub fn run_name(store_version: u64, cfg: &OutcomeConfig) -> Result<String> {
+    Ok(format!("v{store_version:06}-{}", &config_hash(cfg)?[..12]))
 }
 
 pub(super) fn write_json(path: &Path, m: &RunManifest) -> Result<()> {
     crate::store::write_json_atomic(path, m)
-        .map_err(|e| EngineError::Manifest { path: path.to_owned(), message: e.to_string() })
+        .map_err(|e| ResultsError::Manifest { path: path.to_owned(), message: e.to_string() })
 }
 
 /// Check the current run of an area: its folder is there and every file matches its recorded
@@ -154,5 +154,5 @@ pub fn current(store: &Store) -> Result<Option<RunManifest>> {
 /// The current run of an area, if there is one.
 pub fn current_in(store: &Store, area: Area) -> Result<Option<RunManifest>> {
     let path = store.root().join(area.dir()).join("current.json");
-    crate::store::read_json(&path).map_err(|e| EngineError::Manifest { path, message: e.to_string() })
+    crate::store::read_json(&path).map_err(|e| ResultsError::Manifest { path, message: e.to_string() })
 }

@@ -8,6 +8,7 @@
 //! ([`views`]). [`incremental`] updates a run for the persons changed since.
 
 pub mod batches;
+mod bucket;
 pub mod curves;
 pub mod engine;
 pub mod incremental;
@@ -16,5 +17,51 @@ mod manifest;
 pub mod views;
 mod whole;
 
-pub use engine::{EngineError, Kernel, Reuse, RunMode, run, run_in, run_incremental};
+pub use bucket::{Kernel, compute_bucket, needs, persons_batch};
+pub use engine::{Reuse, RunMode, run, run_in, run_incremental};
 pub use manifest::{Area, RESULTS_FORMAT, RunManifest, config_hash, current, current_in, run_name, verify_current};
+
+use std::path::PathBuf;
+
+use crate::db::DbError;
+use crate::outcomes::config::{ConfigError, OutcomeConfig};
+use crate::store::StoreError;
+
+/// Errors of a result run.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Reading timelines failed.
+    #[error(transparent)]
+    Timeline(#[from] crate::timelines::TimelineError),
+    /// DuckDB failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// File trouble.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// Survival curves failed.
+    #[error(transparent)]
+    Curves(#[from] curves::CurveError),
+    /// The outcome config could not be written as JSON (for its hash).
+    #[error("the outcome config cannot be written as JSON")]
+    ConfigJson(#[source] serde_json::Error),
+    /// The run manifest could not be written or read.
+    #[error("results manifest {path}: {message}")]
+    Manifest {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Result alias for this module.
+pub type Result<T> = std::result::Result<T, ResultsError>;
+
+/// Read an outcome config file (`kohort outcomes --config`, a plan's `outcomes`).
+pub fn read_config(path: &std::path::Path) -> std::result::Result<OutcomeConfig, ConfigError> {
+    OutcomeConfig::parse(&fs_err::read_to_string(path)?, path)
+}

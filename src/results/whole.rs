@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::engine::Result;
-use super::incremental::Previous;
+use super::Result;
+use super::incremental::PreviousRun;
 use crate::db::{DbSettings, DuckContext};
 use crate::outcomes::config::OutcomeConfig;
 use crate::store::{FileEntry, Stage, write_query};
@@ -27,7 +27,7 @@ struct Ctx<'a> {
     conn: &'a duckdb::Connection,
     staging: &'a Path,
     deltas: &'a BTreeMap<String, Vec<FileEntry>>,
-    previous: Option<&'a Previous>,
+    previous: Option<&'a PreviousRun>,
     cfg: &'a OutcomeConfig,
 }
 
@@ -56,7 +56,7 @@ pub(super) fn whole_run_tables(
     tables: &BTreeMap<String, Vec<FileEntry>>,
     deltas: &BTreeMap<String, Vec<FileEntry>>,
     superseded: bool,
-    previous: Option<&Previous>,
+    previous: Option<&PreviousRun>,
     cfg: &OutcomeConfig,
     db: &DbSettings,
 ) -> Result<WholeRun> {
@@ -106,17 +106,15 @@ fn household_view(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
         let base = p.manifest.tables.get(HOUSEHOLD)?.first()?;
         Some((p, base))
     });
-    match household {
-        Some((prev, base)) => household_delta(c.conn, c.staging, prev, base, c.deltas, out),
-        None => {
-            let rel = format!("{HOUSEHOLD}/all.parquet");
-            let (what, q) = ("safety, household view", crate::sql::outcomes::SAFETY_HOUSEHOLD);
-            c.conn.execute_batch(crate::sql::outcomes::HOUSEHOLD_SAFETY).ctx(what)?;
-            let entry = write_query(c.conn, q, &[], &c.staging.join(&rel), &rel, what)?;
-            out.tables.push((HOUSEHOLD.to_owned(), entry));
-            Ok(())
-        }
+    if let Some((prev, base)) = household {
+        return household_delta(c.conn, c.staging, prev, base, c.deltas, out);
     }
+    let rel = format!("{HOUSEHOLD}/all.parquet");
+    let (what, q) = ("safety, household view", crate::sql::outcomes::SAFETY_HOUSEHOLD);
+    c.conn.execute_batch(crate::sql::outcomes::HOUSEHOLD_SAFETY).ctx(what)?;
+    let entry = write_query(c.conn, q, &[], &c.staging.join(&rel), &rel, what)?;
+    out.tables.push((HOUSEHOLD.to_owned(), entry));
+    Ok(())
 }
 
 /// The household view of an incremental run writing deltas: the base file stays; the
@@ -125,7 +123,7 @@ fn household_view(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
 fn household_delta(
     conn: &duckdb::Connection,
     staging: &Path,
-    prev: &Previous,
+    prev: &PreviousRun,
     base: &FileEntry,
     deltas: &BTreeMap<String, Vec<FileEntry>>,
     out: &mut WholeRun,

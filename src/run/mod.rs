@@ -11,7 +11,8 @@
 //!                                         parameters, times, row counts, every published file
 //! STORE/study_tables/<study>/             the raw study tables (never published)
 //! PUBLISH/state.json                      deliveries refused (not validated again until
-//!                                         their files change)
+//!                                         their files or their source in the store change),
+//!                                         content hashes of inbox deliveries
 //! STORE/.run.lock                         one `kohort run` at a time
 //! ```
 //! A run killed at any moment leaves `current` on the previous run; what it ingested or
@@ -36,7 +37,6 @@ pub use inbox::{Found, Refused};
 pub use plan::{ExportSettings, Plan, PlanFile};
 
 use crate::db::DbSettings;
-use crate::ingest::{IngestError, IngestOptions};
 use crate::outcomes::config::OutcomeConfig;
 use crate::outcomes::kernels::{PersonOutcomes, compute};
 use crate::pseudonym::Key;
@@ -49,6 +49,14 @@ use crate::timelines::PersonTimeline;
 /// Errors that stop a run (a refused delivery does not: it is reported).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The file is not valid TOML or has an unknown or misspelt key.
+    #[error("plan {path}")]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (names the line and the key).
+        source: Box<toml::de::Error>,
+    },
     /// The plan file is not valid.
     #[error("plan {path}: {message}")]
     Plan {
@@ -64,21 +72,21 @@ pub enum RunError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Ingest failed in a way that is not the delivery's fault.
-    #[error("ingesting {dir}: {source}")]
+    #[error("ingesting {dir}")]
     Ingest {
         /// The delivery.
         dir: PathBuf,
         /// Why.
-        source: Box<IngestError>,
+        source: Box<crate::ingest::IngestError>,
     },
     /// The outcome engine failed.
     #[error(transparent)]
-    Engine(Box<engine::EngineError>),
+    Engine(Box<crate::results::ResultsError>),
     /// The outcome config is not valid.
     #[error(transparent)]
     Config(Box<crate::outcomes::config::ConfigError>),
     /// A study failed.
-    #[error("study {path}: {source}")]
+    #[error("study {path}")]
     Study {
         /// The study file.
         path: PathBuf,
@@ -86,7 +94,7 @@ pub enum RunError {
         source: Box<crate::study::StudyError>,
     },
     /// A study's export failed.
-    #[error("exporting study {path}: {source}")]
+    #[error("exporting study {path}")]
     Export {
         /// The study file.
         path: PathBuf,
@@ -94,7 +102,7 @@ pub enum RunError {
         source: Box<crate::export::ExportError>,
     },
     /// A panel failed.
-    #[error("panel {path}: {source}")]
+    #[error("panel {path}")]
     Panel {
         /// The panel file.
         path: PathBuf,
@@ -120,8 +128,8 @@ pub enum RunError {
 /// Result alias for this module.
 pub type Result<T> = std::result::Result<T, RunError>;
 
-impl From<engine::EngineError> for RunError {
-    fn from(e: engine::EngineError) -> Self {
+impl From<crate::results::ResultsError> for RunError {
+    fn from(e: crate::results::ResultsError) -> Self {
         Self::Engine(Box::new(e))
     }
 }
@@ -164,6 +172,16 @@ pub struct DeliveryResult {
     pub quarantined: u64,
     /// Why it was refused (or "refused before").
     pub refused: Option<String>,
+    /// `delivery` (a delivery id new to the store) or `correction` (an id the store has held,
+    /// with changed files); empty when the folder could not be examined.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    /// Tables the delivery left out whose rows were kept from an earlier delivery.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept_tables: Vec<String>,
+    /// Tables the delivery left out and emptied (`replace_missing_tables = true`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emptied_tables: Vec<String>,
 }
 
 /// A study's published tables.
@@ -231,7 +249,7 @@ pub struct OutcomeStep {
 /// `run_manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct RunManifest {
+pub struct PublishedRun {
     /// Run id (folder under `PUBLISH/runs/`).
     pub run: String,
     /// kohort version.
@@ -267,7 +285,7 @@ pub struct RunManifest {
 #[derive(Debug, Clone)]
 pub struct RunReport {
     /// The manifest of the published run; `None` when nothing changed since the current one.
-    pub published: Option<RunManifest>,
+    pub published: Option<PublishedRun>,
     /// Deliveries handled (ingested or refused).
     pub deliveries: Vec<DeliveryResult>,
     /// The published folder (`PUBLISH/current`).
@@ -278,6 +296,11 @@ impl RunReport {
     /// Whether something needs a person's attention (quarantined rows, a refused delivery).
     pub fn finding(&self) -> bool {
         self.deliveries.iter().any(|d| d.refused.is_some() || d.quarantined > 0)
+    }
+
+    /// Whether a delivery was refused (nothing of it was published).
+    pub fn refused(&self) -> bool {
+        self.deliveries.iter().any(|d| d.refused.is_some())
     }
 }
 
@@ -325,12 +348,12 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
     let store = Store::at(&p.store);
     let key = Key::read(&p.key)?;
     let cfg = match &p.outcomes {
-        Some(path) => OutcomeConfig::read(path)?,
+        Some(path) => crate::results::read_config(path)?,
         None => OutcomeConfig::default(),
     };
 
     // 1. New deliveries, oldest data end first.
-    let deliveries = ingest_new(plan, &store, &key, opts, log)?;
+    let deliveries = inbox::ingest_new(plan, &store, &key, opts, log)?;
 
     let Some(manifest) = store.manifest()? else {
         log.say("the store is empty and no delivery was found: nothing to compute");
@@ -359,7 +382,7 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
             if *compacted { "merged into new base files" } else { "written as deltas" }
         )),
         RunMode::Full(why) => {
-            log.say(format_args!("outcomes: run {} (full: {why}; {} persons)", outcome_run.run, outcome_run.persons))
+            log.say(format_args!("outcomes: run {} (full: {why}; {} persons)", outcome_run.run, outcome_run.persons));
         }
     }
 
@@ -387,7 +410,7 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
     let staging = stage.path().to_owned();
     let studies = publish_studies(&store, p, &staging, opts, reuse, log)?;
     let panels = publish_panels(&store, p, &staging, opts, log)?;
-    let m = RunManifest {
+    let m = PublishedRun {
         run: id.clone(),
         kohort_version: env!("CARGO_PKG_VERSION").to_owned(),
         started_at,
@@ -443,6 +466,7 @@ fn publish_studies(
         min_count: p.export.min_count,
         publish_zeros: p.export.publish_zeros,
         round_base: p.export.round_base,
+        youth_regions: None,
     };
     let mut studies = Vec::new();
     for file in &p.studies {
@@ -450,7 +474,7 @@ fn publish_studies(
         let (raw, rows, mode) = crate::study::run_cached(store, file, &raw_root, &opts.db, reuse).map_err(study_err)?;
         let name = raw.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let out = staging.join(&name);
-        let report = crate::export::export_tables(&raw, &out, settings, &opts.db)
+        let report = crate::export::export_tables(&raw, &out, &settings, &opts.db)
             .map_err(|source| RunError::Export { path: file.clone(), source: Box::new(source) })?;
         let files = published_files(&out, &name)?;
         let how = match &mode {
@@ -547,128 +571,6 @@ fn prune_changes(store: &Store, log: &mut Log) -> Result<()> {
     Ok(())
 }
 
-fn ingest_new(plan: &Plan, store: &Store, key: &Key, opts: &RunOptions, log: &mut Log) -> Result<Vec<DeliveryResult>> {
-    let p = &plan.file;
-    let (found, unreadable) = inbox::scan(&p.inboxes)?;
-    let mut results = Vec::new();
-    for dir in unreadable {
-        log.say(format_args!("refused {}: delivery.toml lacks source, delivery_id or extracted_on", dir.display()));
-        results.push(DeliveryResult {
-            source: String::new(),
-            delivery_id: String::new(),
-            dir,
-            published_version: None,
-            read: 0,
-            accepted: 0,
-            quarantined: 0,
-            refused: Some("delivery.toml lacks source, delivery_id or extracted_on".to_owned()),
-        });
-    }
-    let state_path = p.publish.join("state.json");
-    let mut state: State = read_json(&state_path)?.unwrap_or_default();
-    let ingest_opts = IngestOptions {
-        delimiter: p.delimiter as u8,
-        max_reject_rate: p.max_reject_rate,
-        quarantine_dir: None,
-        db: opts.db.clone(),
-        progress: opts.progress,
-        allow_older: false,
-        buckets: IngestOptions::default().buckets,
-    };
-    let mut state_changed = false;
-    for f in found {
-        if inbox::ingested(store.manifest()?.as_ref(), &f) {
-            continue;
-        }
-        let fingerprint = inbox::fingerprint(&f.dir)?;
-        let base = DeliveryResult {
-            source: f.source.clone(),
-            delivery_id: f.delivery_id.clone(),
-            dir: f.dir.clone(),
-            published_version: None,
-            read: 0,
-            accepted: 0,
-            quarantined: 0,
-            refused: None,
-        };
-        if let Some(r) = state.refused.iter().find(|r| r.dir == f.dir && r.fingerprint == fingerprint) {
-            log.say(format_args!("still refused {}/{} ({}): {}", f.source, f.delivery_id, f.dir.display(), r.reason));
-            results.push(DeliveryResult { refused: Some(format!("refused before: {}", r.reason)), ..base });
-            continue;
-        }
-        let opts_here = IngestOptions {
-            quarantine_dir: p.quarantine.as_ref().map(|q| q.join(&f.source).join(&f.delivery_id)),
-            ..ingest_opts.clone()
-        };
-        match crate::ingest::ingest(&f.dir, store, key, &opts_here) {
-            Ok(r) => {
-                let accepted: u64 = r.tables.iter().map(|(_, c)| c.accepted).sum();
-                let mut res = DeliveryResult {
-                    published_version: r.published_version,
-                    read: r.read(),
-                    accepted,
-                    quarantined: r.quarantined(),
-                    ..base
-                };
-                match (&r.aborted, r.published_version) {
-                    (Some(why), _) => {
-                        log.say(format_args!("refused {}/{}: {why}", f.source, f.delivery_id));
-                        res.refused = Some(why.clone());
-                    }
-                    (None, Some(v)) => log.say(format_args!(
-                        "ingested {}/{} as store version {v}: {} rows read, {} quarantined, {} persons changed",
-                        f.source, f.delivery_id, res.read, res.quarantined, r.changed_persons
-                    )),
-                    (None, None) => {}
-                }
-                if let Some(why) = &res.refused {
-                    state.remember(&f, &fingerprint, why);
-                    state_changed = true;
-                }
-                results.push(res);
-            }
-            Err(e) if refusable(&e) => {
-                let why = e.to_string();
-                log.say(format_args!("refused {}/{}: {why}", f.source, f.delivery_id));
-                state.remember(&f, &fingerprint, &why);
-                state_changed = true;
-                results.push(DeliveryResult { refused: Some(why), ..base });
-            }
-            Err(source) => return Err(RunError::Ingest { dir: f.dir.clone(), source: Box::new(source) }),
-        }
-    }
-    if state_changed {
-        fs_err::create_dir_all(&p.publish)?;
-        write_json(&state_path, &state)?;
-    }
-    Ok(results)
-}
-
-/// Errors that are the delivery's fault: the run refuses it and goes on.
-fn refusable(e: &IngestError) -> bool {
-    matches!(e, IngestError::Delivery(_) | IngestError::Validator(_) | IngestError::Older { .. })
-}
-
-/// `PUBLISH/state.json`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct State {
-    refused: Vec<Refused>,
-}
-
-impl State {
-    fn remember(&mut self, f: &Found, fingerprint: &str, why: &str) {
-        self.refused.retain(|r| r.dir != f.dir);
-        self.refused.push(Refused {
-            source: f.source.clone(),
-            delivery_id: f.delivery_id.clone(),
-            dir: f.dir.clone(),
-            fingerprint: fingerprint.to_owned(),
-            reason: why.to_owned(),
-        });
-    }
-}
-
 fn outcome_step(run: &crate::results::RunManifest, mode: &RunMode) -> OutcomeStep {
     let (mode, reason, changed, recomputed) = match mode {
         RunMode::UpToDate => ("up_to_date", None, 0, 0),
@@ -700,7 +602,7 @@ fn outcome_step(run: &crate::results::RunManifest, mode: &RunMode) -> OutcomeSte
 fn config_hash(plan: &Plan, cfg: &OutcomeConfig) -> Result<String> {
     let mut h = Sha256::new();
     h.update(plan.text.as_bytes());
-    h.update(crate::results::config_hash(cfg).as_bytes());
+    h.update(crate::results::config_hash(cfg)?.as_bytes());
     for file in &plan.file.panels {
         h.update(fs_err::read(file)?);
     }
@@ -729,7 +631,8 @@ fn parameters(plan: &Plan, opts: &RunOptions) -> BTreeMap<String, String> {
     m.insert("full".to_owned(), opts.full.to_string());
     m.insert("threads".to_owned(), opts.db.threads.to_string());
     m.insert("memory_limit".to_owned(), opts.db.memory_limit.clone());
-    m.insert("max_reject_rate".to_owned(), p.max_reject_rate.map_or_else(|| "none".to_owned(), |r| r.to_string()));
+    m.insert("max_reject_rate".to_owned(), plan.max_reject_rate().to_string());
+    m.insert("future_margin_days".to_owned(), p.future_margin_days.unwrap_or(0).to_string());
     m.insert("delimiter".to_owned(), p.delimiter.to_string());
     m.insert("store".to_owned(), p.store.display().to_string());
     m.insert("inboxes".to_owned(), p.inboxes.iter().map(|i| i.display().to_string()).collect::<Vec<_>>().join(";"));
@@ -765,7 +668,7 @@ pub fn verify_published(publish: &Path) -> Result<Option<(String, usize)>> {
 }
 
 /// The manifest of the published run, if any.
-pub fn published(current: &Path) -> Result<Option<RunManifest>> {
+pub fn published(current: &Path) -> Result<Option<PublishedRun>> {
     read_json(&current.join("run_manifest.json"))
 }
 

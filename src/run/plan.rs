@@ -16,7 +16,8 @@ use super::{Result, RunError};
 /// studies = ["studies/monitor.toml"]    # built after every recomputation
 /// publish = "/data/kohort/published"    # published/current -> runs/rNNNNNN
 /// log = "/var/log/kohort-run.log"       # optional; every message is appended here
-/// max_reject_rate = 0.05                # optional, as `kohort ingest`
+/// max_reject_rate = 0.05                # optional, as `kohort ingest` (default 0.05, per table)
+/// future_margin_days = 0                # optional, as `kohort ingest`
 /// compact_above = 0.25                  # optional: when deltas are merged into base files
 /// panels = ["panels/cohort.toml"]       # optional: person-period panels published with each run
 /// export_key = "/secure/export.key"     # optional: the panels' export key (else random per run)
@@ -47,8 +48,11 @@ pub struct PlanFile {
     pub publish: PathBuf,
     /// Log file.
     pub log: Option<PathBuf>,
-    /// Refuse a delivery when more than this share of its rows is quarantined.
+    /// Refuse a delivery when more than this share of one table's rows is quarantined
+    /// (default 0.05; a table with no row left is always refused).
     pub max_reject_rate: Option<f64>,
+    /// Accept an `extracted_on` up to this many days after today (default 0).
+    pub future_margin_days: Option<u32>,
     /// Incremental runs write the recomputed persons' rows to delta files (outcomes and each
     /// study's cache) until more than this fraction of the persons were recomputed since the
     /// base files, then merge them into new base files (default 0.25; 0 merges every time).
@@ -113,11 +117,17 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The reject guard's limit: the plan's, or the default.
+    pub fn max_reject_rate(&self) -> f64 {
+        self.file.max_reject_rate.unwrap_or(crate::ingest::DEFAULT_MAX_REJECT_RATE)
+    }
+
     /// Read and check a plan file.
     pub fn read(path: &Path) -> Result<Self> {
         let text = fs_err::read_to_string(path)?;
         let bad = |message: String| RunError::Plan { path: path.to_owned(), message };
-        let mut file: PlanFile = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let mut file: PlanFile = toml::from_str(&text)
+            .map_err(|source| RunError::Toml { path: path.to_owned(), source: Box::new(source) })?;
         if let Some(rate) = file.max_reject_rate
             && !(0.0..=1.0).contains(&rate)
         {
@@ -142,5 +152,18 @@ impl Plan {
             return Err(bad("[export] min_count and round_base must be at least 1".to_owned()));
         }
         Ok(Self { path: path.to_owned(), text, file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_plan_parses_with_the_ingest_settings() {
+        let plan = Plan::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("plans/quarterly.toml")).expect("plan");
+        assert!((plan.max_reject_rate() - 0.05).abs() < 1e-12);
+        assert_eq!(plan.file.future_margin_days, Some(0));
+        assert!(plan.file.store.ends_with("kohort-demo/store"));
     }
 }

@@ -1,4 +1,4 @@
-//! The delivery format (DOMAIN.md §2) read from `data-schema/`, the single source of truth.
+//! The delivery format (docs/definitions.md §2) read from `data-schema/`, the single source of truth.
 //!
 //! The validator, the store layout and `kohort schema` are all driven by this module.
 
@@ -21,7 +21,7 @@ const LADDER_TOML: &str = include_str!("../../data-schema/care_ladder.toml");
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
     /// The TOML did not parse or did not match the expected shape.
-    #[error("schema file {file}: {source}")]
+    #[error("schema file {file}")]
     Parse {
         /// Which file.
         file: String,
@@ -40,6 +40,19 @@ pub enum SchemaError {
         /// The missing list.
         codes: String,
     },
+    /// A column would be stored under a name kohort uses itself.
+    #[error(
+        "schema file {file}: table {table}, column {column} would be stored under a name kohort adds itself ({}); give it a store_name",
+        STORE_COLUMNS.join(", ")
+    )]
+    Reserved {
+        /// Which file.
+        file: String,
+        /// Table name.
+        table: String,
+        /// Column name.
+        column: String,
+    },
     /// A table, key, sort or reference names something that is not defined.
     #[error("schema file {file}: table {table}: {what} '{name}' is not defined")]
     Undefined {
@@ -56,6 +69,11 @@ pub enum SchemaError {
 
 /// Result alias for this module.
 pub type Result<T> = std::result::Result<T, SchemaError>;
+
+/// Columns kohort adds to the staging tables and store files itself: no delivered column may
+/// be stored under one of these names (a delivered column keeps its name in the delivery and
+/// gets a `store_name`).
+pub const STORE_COLUMNS: [&str; 5] = ["source", "extracted_on", "src_row", "bucket", "late"];
 
 /// The whole delivery schema.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -140,6 +158,17 @@ pub struct Column {
     /// Table whose key this id must resolve to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub references: Option<String>,
+    /// The column's name in the store when it differs from the delivered name (a store
+    /// column name kohort uses itself, such as `source`, is never reused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_name: Option<String>,
+}
+
+impl Column {
+    /// The column's name in the store (and the staging tables).
+    pub fn stored_name(&self) -> &str {
+        self.store_name.as_deref().unwrap_or(&self.name)
+    }
 }
 
 /// Value types of delivered columns.
@@ -212,6 +241,13 @@ impl Schema {
                     return Err(undefined(t, "referenced (earlier) table", r));
                 }
             }
+            if let Some(c) = t.columns.iter().find(|c| STORE_COLUMNS.contains(&c.stored_name())) {
+                return Err(SchemaError::Reserved {
+                    file: file.to_owned(),
+                    table: t.name.clone(),
+                    column: c.name.clone(),
+                });
+            }
             let names = t.key.iter().chain(&t.sort).chain(t.person.iter());
             for n in names.chain(t.intervals.iter().flatten()) {
                 if t.column(n).is_none() {
@@ -240,7 +276,7 @@ impl Table {
     }
 }
 
-/// The care ladder (DOMAIN.md §3).
+/// The care ladder (docs/definitions.md §3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ladder {

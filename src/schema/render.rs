@@ -29,6 +29,10 @@ pub fn to_markdown(schema: &Schema, ladder: &Ladder) -> String {
                 _ => String::new(),
             };
             let kind = serde_json::to_value(c.kind).map(|v| v.as_str().unwrap_or("").to_owned()).unwrap_or_default();
+            let detail = match &c.store_name {
+                Some(stored) => format!("{detail} (stored as `{stored}`)").trim_start().to_owned(),
+                None => detail,
+            };
             let refs = c.references.clone().unwrap_or_default();
             let _ = writeln!(out, "| {name} | {kind} | {detail} | {refs} |");
         }
@@ -43,7 +47,7 @@ pub fn to_markdown(schema: &Schema, ladder: &Ladder) -> String {
     let _ = writeln!(out, "\n## Care ladder `{}` (out of home from level {})\n", ladder.name, ladder.out_of_home_from);
     let _ = writeln!(out, "| care_form | level |\n|---|---|");
     let mut levels: Vec<_> = ladder.levels.iter().collect();
-    levels.sort_by_key(|(name, level)| (**level, (*name).clone()));
+    levels.sort_by_key(|(name, level)| (**level, **name));
     for (form, level) in levels {
         let _ = writeln!(out, "| {form} | {level} |");
     }

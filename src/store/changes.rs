@@ -20,6 +20,23 @@ pub struct Pruned {
 }
 
 impl Store {
+    /// The change lists of the store versions after `from` up to `m`'s (their paths), or why
+    /// one is missing (then an incremental update is impossible: the caller recomputes all).
+    pub fn change_files(&self, m: &super::Manifest, from: u64) -> std::result::Result<Vec<String>, String> {
+        let mut files = Vec::new();
+        for v in from + 1..=m.version {
+            let Some(h) = m.history.iter().find(|h| h.version == v) else {
+                return Err(format!("store version {v} is not in the history"));
+            };
+            let path = self.root().join(&h.changes_file);
+            if !path.is_file() {
+                return Err(format!("the change list {} is missing", path.display()));
+            }
+            files.push(path.to_string_lossy().into_owned());
+        }
+        Ok(files)
+    }
+
     /// Remove the change lists no consumer needs: `oldest` is the oldest store version a
     /// consumer reflects (`None`: no consumer). The caller holds the store's write lock.
     pub fn prune_changes(&self, oldest: Option<u64>, _lock: &super::StoreLock) -> Result<Pruned> {

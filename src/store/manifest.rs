@@ -28,6 +28,11 @@ pub struct Manifest {
     pub sources: BTreeMap<String, SourceEntry>,
     /// Every publication, oldest first.
     pub history: Vec<HistoryEntry>,
+    /// Per source, the delivery its current one replaced, kept so a wrong delivery can be
+    /// withdrawn (`kohort ingest --withdraw`): its files are hard-linked under
+    /// `v/NNNNNN/retained/<source>/` with the paths listed here.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub retained: BTreeMap<String, SourceEntry>,
     /// Persons delivered by several sources with different birth date or sex.
     pub person_conflicts: u64,
 }
@@ -48,6 +53,14 @@ pub struct SourceEntry {
     pub tables: BTreeMap<String, TableCounts>,
     /// The store files of this source, relative to the version folder.
     pub files: Vec<FileEntry>,
+    /// One SHA-256 over `delivery.toml` and every delivered file: a delivery under a known
+    /// id whose content hash differs is a correction.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub content_sha256: String,
+    /// Tables the delivery did not include whose rows were kept from an earlier delivery of
+    /// the source: table -> that delivery's id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kept: BTreeMap<String, String>,
 }
 
 /// A file with its size, row count and content hash.
@@ -78,6 +91,19 @@ pub struct TableCounts {
     pub by_rule: BTreeMap<String, u64>,
 }
 
+/// What a publication was.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryKind {
+    /// A delivery under a new id.
+    #[default]
+    Delivery,
+    /// A delivery under an id the store held before, with other content.
+    Correction,
+    /// The source's current delivery withdrawn, its previous one restored.
+    Withdrawal,
+}
+
 /// One publication.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,8 +112,18 @@ pub struct HistoryEntry {
     pub version: u64,
     /// Source.
     pub source: String,
-    /// Delivery id.
+    /// Delivery id (for a withdrawal: the delivery withdrawn).
     pub delivery_id: String,
+    /// Delivery, correction or withdrawal.
+    #[serde(default)]
+    pub kind: HistoryKind,
+    /// The delivery's content hash (see [`SourceEntry::content_sha256`]); empty for a
+    /// withdrawal and in stores of older kohort versions.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub content_sha256: String,
+    /// A withdrawal: the delivery restored (`None`: the source was removed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restored_delivery_id: Option<String>,
     /// When (UTC).
     pub ingested_at: String,
     /// Persons whose data changed: added, removed or altered rows, and, when the delivery's

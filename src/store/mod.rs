@@ -22,16 +22,18 @@ mod lock;
 mod manifest;
 pub mod publication;
 mod publish;
+pub mod views;
 mod writer;
 
 use std::path::{Path, PathBuf};
 
 pub use changes::Pruned;
 pub use lock::StoreLock;
-pub use manifest::{FileEntry, HistoryEntry, Manifest, SourceEntry, TableCounts};
+pub use manifest::{FileEntry, HistoryEntry, HistoryKind, Manifest, SourceEntry, TableCounts};
 pub use publication::{Lease, Stage, read_json, sync_dir, write_file_atomic, write_json_atomic};
 pub use publish::{Staging, publish};
-pub use writer::{BucketWriter, ParquetSink, write_parquet, write_query};
+pub use views::{Leases, StoreConnection};
+pub use writer::{BucketWriter, ParquetSink, write_csv, write_parquet, write_query};
 
 /// Number of person buckets in a new store.
 pub const DEFAULT_BUCKETS: u16 = 16;
@@ -45,6 +47,12 @@ pub enum StoreError {
     /// A query whose rows were being written failed.
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
+    /// Writers published faster than a reader could hold a version.
+    #[error("the store changed {0} times while this step was starting; run it again")]
+    Busy(usize),
+    /// A generation was pruned after its pointer was read.
+    #[error("{0} was replaced by a newer version while this step started; run it again")]
+    Gone(PathBuf),
     /// Another process holds the write lock.
     #[error(
         "store {0} is locked by another kohort process (only one writer at a time); try again when it has finished"
@@ -62,12 +70,20 @@ pub enum StoreError {
     #[error("{0} is not a kohort store (no manifest.json); ingest a delivery to create one")]
     NotAStore(PathBuf),
     /// Writing Parquet failed.
-    #[error("writing {path}: {source}")]
+    #[error("writing {path}")]
     Parquet {
         /// The file.
         path: PathBuf,
         /// Cause.
         source: parquet::errors::ParquetError,
+    },
+    /// Writing CSV failed.
+    #[error("writing {path}")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        source: duckdb::arrow::error::ArrowError,
     },
     /// A published file does not match its recorded hash or size.
     #[error("store {store}: {problem}")]

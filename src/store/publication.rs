@@ -124,7 +124,7 @@ pub fn fresh_name(area: &Path, base: &str) -> String {
     if !taken(base) {
         return base.to_owned();
     }
-    (2u64..).map(|i| format!("{base}.{i}")).find(|n| !taken(n)).unwrap_or_else(|| base.to_owned())
+    (2u64..=u64::from(u32::MAX)).map(|i| format!("{base}.{i}")).find(|n| !taken(n)).unwrap_or_else(|| base.to_owned())
 }
 
 impl Drop for Stage {
@@ -335,7 +335,7 @@ pub enum JsonError {
     #[error(transparent)]
     Io(#[from] io::Error),
     /// The file is not the JSON expected.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Parse {
         /// The file.
         path: PathBuf,
@@ -376,6 +376,7 @@ pub fn sync_tree(dir: &Path) -> io::Result<()> {
 pub fn restrict_new_files(group_readable: bool) {
     let mask: libc::mode_t = if group_readable { 0o027 } else { 0o077 };
     // SAFETY: umask only swaps the process's file-creation mask; it cannot fail.
+    #[allow(unsafe_code)]
     unsafe {
         libc::umask(mask);
     }

@@ -151,6 +151,16 @@ fn canonical_nulls(batch: &RecordBatch) -> std::result::Result<RecordBatch, duck
     RecordBatch::try_new(batch.schema(), columns)
 }
 
+/// Write batches as CSV with a header row (study and export tables beside their Parquet files).
+pub fn write_csv(path: &Path, batches: &[RecordBatch]) -> Result<()> {
+    let file = fs_err::File::create(path)?;
+    let mut w = duckdb::arrow::csv::WriterBuilder::new().with_header(true).build(file);
+    for b in batches {
+        w.write(b).map_err(|e| StoreError::Csv { path: path.to_owned(), source: e })?;
+    }
+    Ok(())
+}
+
 /// Write a query's rows to `path` with kohort's Parquet writer (`rel`: its name in the entry;
 /// `what`: what the query is, for errors).
 pub fn write_query(

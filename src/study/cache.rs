@@ -32,9 +32,9 @@ use sha2::{Digest, Sha256};
 use super::StudyError;
 use crate::cohort::CohortDef;
 use crate::db::{DbSettings, DuckContext};
-use crate::query::StoreConnection;
 use crate::results::RunManifest;
 use crate::sql::study as q;
+use crate::store::StoreConnection;
 use crate::store::publication::{Keep, Pointer};
 use crate::store::{FileEntry, Stage, Store};
 
@@ -62,7 +62,7 @@ pub struct State {
 
 /// What an incremental study run starts from.
 #[derive(Debug)]
-pub struct Previous {
+pub struct CachedStudy {
     /// The cache folder.
     pub dir: PathBuf,
     /// Its state.
@@ -83,11 +83,11 @@ pub struct Previous {
 
 /// Full or incremental.
 #[derive(Debug)]
-pub enum Plan {
+pub enum CachePlan {
     /// Compute everything: why, and the cache key to store (none without an outcome run).
     Full(String),
     /// Recompute the changed persons.
-    Incremental(Box<Previous>),
+    Incremental(Box<CachedStudy>),
 }
 
 fn cache_err(path: &Path, message: impl std::fmt::Display) -> StudyError {
@@ -160,8 +160,8 @@ pub fn plan(
     key: &str,
     cohorts: &[(PathBuf, CohortDef)],
     compact_above: f64,
-) -> Result<Plan, StudyError> {
-    let full = |why: &str| Ok(Plan::Full(why.to_owned()));
+) -> Result<CachePlan, StudyError> {
+    let full = |why: &str| Ok(CachePlan::Full(why.to_owned()));
     if !cacheable(cohorts) {
         return full("a cohort is not defined by care spells (SQL and birth cohorts are always computed in full)");
     }
@@ -174,7 +174,7 @@ pub fn plan(
     if state.store_version > m.version || run.store_version != m.version {
         return full("the cache or the outcome run is not of the store's version");
     }
-    let files = match crate::results::incremental::change_files(store, &m, state.store_version) {
+    let files = match store.change_files(&m, state.store_version) {
         Ok(f) => f,
         Err(why) => return full(&why),
     };
@@ -193,7 +193,7 @@ pub fn plan(
     if !dir.is_dir() {
         return full("the cache folder is missing");
     }
-    Ok(Plan::Incremental(Box::new(Previous {
+    Ok(CachePlan::Incremental(Box::new(CachedStudy {
         dir,
         key: key.to_owned(),
         state,
@@ -251,13 +251,16 @@ pub struct ReadNow {
 /// A connection whose store and result views hold only the changed persons' rows.
 pub fn open_changed(
     store: &Store,
-    prev: &Previous,
+    prev: &CachedStudy,
     db: &DbSettings,
     now: ReadNow,
 ) -> Result<StoreConnection, StudyError> {
     let version_dir = store.current_dir()?;
     let run_dir = store.root().join(crate::results::Area::Outcomes.dir()).join(&prev.run.run);
-    let conn = StoreConnection::over(|dirs| Ok(crate::db::open_at(db, dirs)?), &[&version_dir, &run_dir])?;
+    let mut leases = crate::store::Leases::default();
+    leases.hold_dir(&version_dir)?;
+    leases.hold_dir(&run_dir)?;
+    let conn = leases.connect(db, &[&version_dir, &run_dir])?;
     conn.execute_batch(q::CHANGED_SETUP).ctx("study: changed persons")?;
     for (table, ids) in
         [("study_changed", &prev.changed), ("study_relocated", &prev.relocated), ("study_recared", &prev.recared)]
@@ -349,7 +352,7 @@ fn path_arg(path: &Path) -> String {
 
 /// Update the cells and survival counts for the changed persons: the cached ones, minus their
 /// cached rows' share, plus their new rows' share (`study_index`, `study_survival_rows`).
-pub fn update(conn: &Connection, prev: &Previous) -> Result<(), StudyError> {
+pub fn update(conn: &Connection, prev: &CachedStudy) -> Result<(), StudyError> {
     let f = |name: &str| path_arg(&prev.dir.join(name));
     let cells = |rows: &str| crate::db::render(q::CELLS, &[("rows", rows)]).trim().to_owned();
     let sql = crate::db::render(q::CELLS_UPDATE, &[("old", &cells("study_index_old")), ("new", &cells("study_index"))]);
@@ -376,13 +379,13 @@ fn save_table(conn: &Connection, table: &str, to: &Path) -> Result<FileEntry, St
 
 /// Write the cache for what `conn` holds (`study_index`, `study_survival_rows`, `study_cells`,
 /// `study_survival`): a new folder, then `current.json`, then the old folders go.
-pub fn write(store: &Store, conn: &Connection, name: &str, key: &str, plan: &Plan) -> Result<(), StudyError> {
+pub fn write(store: &Store, conn: &Connection, name: &str, key: &str, plan: &CachePlan) -> Result<(), StudyError> {
     let m = store.require_manifest()?;
     let root = store.root().join(DIR).join(name);
     let stage = Stage::new(&root.join(".staging"))?;
     let staging = stage.path();
     let (base_persons, superseded_persons) = match plan {
-        Plan::Full(_) => {
+        CachePlan::Full(_) => {
             save_table(conn, "study_index", &staging.join("index_base.parquet"))?;
             save_table(conn, "study_survival_rows", &staging.join("survival_base.parquet"))?;
             for (table, file) in
@@ -394,7 +397,7 @@ pub fn write(store: &Store, conn: &Connection, name: &str, key: &str, plan: &Pla
             let persons: i64 = conn.query_row(q::CACHE_PERSONS, [], |r| r.get(0)).ctx("study cache persons")?;
             (persons.unsigned_abs(), 0)
         }
-        Plan::Incremental(prev) => {
+        CachePlan::Incremental(prev) => {
             for file in ["index_base.parquet", "survival_base.parquet"] {
                 fs_err::hard_link(prev.dir.join(file), staging.join(file))?;
             }

@@ -62,7 +62,7 @@ pub enum StudyError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// A survival curve could not be fitted.
-    #[error("study survival curve {curve}: {source}")]
+    #[error("study survival curve {curve}")]
     Survival {
         /// Which curve.
         curve: String,
@@ -74,7 +74,7 @@ pub enum StudyError {
     Arrow(String),
     /// The outcome run could not be read.
     #[error(transparent)]
-    Engine(Box<crate::results::engine::EngineError>),
+    Engine(Box<crate::results::ResultsError>),
     /// The study's cache could not be read or written.
     #[error("study cache {path}: {message}")]
     Cache {
@@ -82,6 +82,19 @@ pub enum StudyError {
         path: PathBuf,
         /// What went wrong.
         message: String,
+    },
+    /// There is no outcome run to build the study from.
+    #[error("store {0} has no outcome run: run `kohort outcomes --store {0}` first")]
+    NoOutcomeRun(PathBuf),
+    /// The current outcome run lacks families the study tables use.
+    #[error(
+        "the current outcome run {run} was computed without {missing} (kohort outcomes --only); studies need reentry, escalation and safety: run `kohort outcomes` without --only"
+    )]
+    PartialOutcomeRun {
+        /// The run.
+        run: String,
+        /// The families it lacks.
+        missing: String,
     },
     /// The study file is not valid.
     #[error("study {path}: {message}")]
@@ -93,8 +106,8 @@ pub enum StudyError {
     },
 }
 
-impl From<crate::results::engine::EngineError> for StudyError {
-    fn from(e: crate::results::engine::EngineError) -> Self {
+impl From<crate::results::ResultsError> for StudyError {
+    fn from(e: crate::results::ResultsError) -> Self {
         StudyError::Engine(Box::new(e))
     }
 }
@@ -146,6 +159,28 @@ pub fn run_cached(
     build(store, file, out, db, Some(reuse))
 }
 
+/// The families the study tables are built from.
+const STUDY_FAMILIES: [crate::outcomes::config::Family; 3] = [
+    crate::outcomes::config::Family::Reentry,
+    crate::outcomes::config::Family::Escalation,
+    crate::outcomes::config::Family::Safety,
+];
+
+/// A study needs a current outcome run with every family its tables use: say what to do
+/// before any query (else DuckDB would only say that a table does not exist).
+fn require_outcome_run(store: &crate::store::Store) -> Result<(), StudyError> {
+    let Some(run) = crate::results::current(store)? else {
+        return Err(StudyError::NoOutcomeRun(store.root().to_owned()));
+    };
+    let missing: Vec<&str> =
+        STUDY_FAMILIES.iter().filter(|f| !run.config.families.contains(f)).map(|f| f.name()).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(StudyError::PartialOutcomeRun { run: run.run, missing: missing.join(", ") })
+    }
+}
+
 fn build(
     store: &crate::store::Store,
     file: &Path,
@@ -156,6 +191,7 @@ fn build(
     let text = fs_err::read_to_string(file)?;
     let def: StudyDef =
         toml::from_str(&text).map_err(|e| StudyError::Definition { path: file.to_owned(), message: e.to_string() })?;
+    require_outcome_run(store)?;
     let base = file.parent().unwrap_or_else(|| Path::new("."));
     let mut cohorts = Vec::new();
     for rel in &def.cohorts {
@@ -168,11 +204,10 @@ fn build(
         _ => None,
     };
     let plan = match (&key, cached) {
-        (Some(_), Some(reuse)) if reuse.full => cache::Plan::Full("a full run was asked for".to_owned()),
+        (Some(_), Some(reuse)) if reuse.full => cache::CachePlan::Full("a full run was asked for".to_owned()),
         (Some(key), Some(reuse)) => cache::plan(store, &def.name, key, &cohorts, reuse.compact_above)?,
-        (Some(_), None) => cache::Plan::Full("no cache asked for".to_owned()),
-        (None, Some(_)) => cache::Plan::Full("a cohort is not defined by care spells".to_owned()),
-        (None, None) => cache::Plan::Full("no cache asked for".to_owned()),
+        (None, Some(_)) => cache::CachePlan::Full("a cohort is not defined by care spells".to_owned()),
+        (_, None) => cache::CachePlan::Full("no cache asked for".to_owned()),
     };
     let now = cache::ReadNow {
         residence: cohorts.iter().any(|(_, c)| !c.municipalities.is_empty()),
@@ -181,8 +216,8 @@ fn build(
             .any(|(_, c)| c.washout_days.is_some() || c.entry == Some(crate::cohort::Entry::SpellOfForm)),
     };
     let conn = match &plan {
-        cache::Plan::Incremental(prev) => cache::open_changed(store, prev, db, now)?,
-        cache::Plan::Full(_) => crate::query::open_store(store, db)?,
+        cache::CachePlan::Incremental(prev) => cache::open_changed(store, prev, db, now)?,
+        cache::CachePlan::Full(_) => crate::query::open_store(store, db)?,
     };
     conn.execute_batch(crate::sql::study::SETUP).ctx("study inputs")?;
     for (path, cdef) in &cohorts {
@@ -200,17 +235,17 @@ fn build(
                 .ctx("study regions")?;
         }
     }
-    if matches!(plan, cache::Plan::Incremental(_)) {
+    if matches!(plan, cache::CachePlan::Incremental(_)) {
         cache::place(&conn, now)?;
     }
     conn.execute_batch(crate::sql::study::INDEX_ROWS).ctx("study index rows")?;
     conn.execute_batch(crate::sql::study::SURVIVAL_ROWS).ctx("study survival rows")?;
     let mode = match &plan {
-        cache::Plan::Incremental(prev) => {
+        cache::CachePlan::Incremental(prev) => {
             cache::update(&conn, prev)?;
             StudyMode::Incremental { changed: prev.changed.len() as u64 }
         }
-        cache::Plan::Full(why) => {
+        cache::CachePlan::Full(why) => {
             let cells = crate::db::render(crate::sql::study::CELLS, &[("rows", "study_index")]);
             conn.execute_batch(&crate::db::render(crate::sql::study::CELLS_CREATE, &[("cells", cells.trim())]))
                 .ctx("study cells")?;
@@ -243,7 +278,7 @@ fn build(
                         batches.clone(),
                     )
                 },
-                || crate::export::write_csv(&staging.join("tables.csv"), &batches),
+                || crate::store::write_csv(&staging.join("tables.csv"), &batches),
             );
             parquet?;
             Ok(csv?)
@@ -254,7 +289,7 @@ fn build(
                     let path = staging.join("survival.parquet");
                     crate::store::write_parquet(&path, "survival.parquet", survival.schema(), [survival.clone()])
                 },
-                || crate::export::write_csv(&staging.join("survival.csv"), std::slice::from_ref(&survival)),
+                || crate::store::write_csv(&staging.join("survival.csv"), std::slice::from_ref(&survival)),
             );
             parquet?;
             Ok(csv?)

@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, LogNormal, Normal};
 
 use super::codes::{CARE_FORMS, DIED, Id, MOVED, Sex, level};
-use super::family::{Ctx, Ids, day_in, pick};
+use super::draw::{Ctx, Ids, day_in, pick};
 use super::scenario::CareModel;
 use super::world::{Correction, Episode, Measure, Measurement, Move, Person, Report, World, age_on, birthday, plus};
 
@@ -59,7 +59,7 @@ pub fn child(
     let base = match p.sex {
         Sex::M => cm.ever_boy,
         Sex::F => cm.ever_girl,
-        Sex::X | Sex::U => (cm.ever_boy + cm.ever_girl) / 2.0,
+        Sex::X | Sex::U => f64::midpoint(cm.ever_boy, cm.ever_girl),
     };
     let p_ever = (base * if exposed { cm.transmission_rr } else { 1.0 }).clamp(0.0, 1.0);
     if !rng.random_bool(p_ever) {

@@ -1,4 +1,4 @@
-//! Code lists as the generator uses them (DOMAIN.md §2–3), and identifiers: person ids are 9-digit
+//! Code lists as the generator uses them (docs/definitions.md §2.5, §3.1), and identifiers: person ids are 9-digit
 //! numbers passing the Dutch 11-proef, like real BSNs; other ids are a letter and digits.
 
 use std::fmt;
@@ -91,6 +91,7 @@ impl Bsn {
                 continue;
             }
             if seen == k {
+                #[allow(clippy::expect_used)] // block < 10^7 by construction above
                 let value = u32::try_from(block).expect("block < 10^7") * 100 + d8 * 10 + d9;
                 return Bsn(value);
             }

@@ -1,5 +1,5 @@
 //! The `dirty` scenario: a valid generated delivery with defective rows planted at known rows, one
-//! per validation rule and table where the rule applies (DOMAIN.md §4.1), plus planted cascades
+//! per validation rule and table where the rule applies (docs/definitions.md §2.6), plus planted cascades
 //! (rows referring to a quarantined row). `OUT/defects.csv` lists every row ingest must
 //! quarantine: `source,delivery_id,table,row,rule`, `row` 1-based over data rows.
 //!
@@ -13,8 +13,8 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 
 use super::codes::Bsn;
+use super::draw::Ctx;
 use super::emit::{self, View, merge_population};
-use super::family::Ctx;
 use super::run::{CHUNK, chunk, scaled, schedule, write_expected};
 use super::scenario::{Scenario, SourceSpec};
 use super::table::{Rows, Table};

@@ -1,7 +1,7 @@
 //! `kohort synth`: declarative synthetic scenarios with planted truths.
 //!
 //! A scenario (`scenarios/<name>.toml`) describes families, care, measures, safety reports and
-//! measurements in the user's terms; [`generate`] writes its deliveries in the DOMAIN.md §2 format,
+//! measurements in the user's terms; [`generate`] writes its deliveries in the docs/definitions.md §2 format,
 //! plus `expected.toml` (the truths to recover) and, for `dirty`, `defects.csv`.
 //! Families are generated in chunks, in parallel, each from its own seeded RNG, and written in
 //! chunk order: output is byte-identical whatever the thread count, and memory stays bounded.
@@ -9,6 +9,7 @@
 mod care;
 mod codes;
 mod dirty;
+mod draw;
 mod emit;
 mod explicit;
 mod family;
@@ -30,28 +31,65 @@ pub use table::Table;
 pub enum SynthError {
     /// No shipped scenario of that name and no such file.
     #[error("no scenario `{name}`: not a shipped scenario ({shipped}) and no such .toml file")]
-    UnknownScenario { name: String, shipped: String },
+    UnknownScenario {
+        /// The name given.
+        name: String,
+        /// The shipped scenarios.
+        shipped: String,
+    },
     /// The scenario file does not parse or has an unknown key.
     #[error("scenario {file}: {message}")]
-    Parse { file: String, message: String },
+    Parse {
+        /// The file.
+        file: String,
+        /// The parser's message.
+        message: String,
+    },
     /// The scenario parses but a value is unusable.
     #[error("scenario {file}: key `{key}`: {message}")]
-    Invalid { file: String, key: String, message: String },
+    Invalid {
+        /// The file.
+        file: String,
+        /// The key.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Reading or writing a file failed (the message names the path).
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// Writing a Parquet file failed.
-    #[error("writing {path}: {source}")]
-    Parquet { path: PathBuf, source: parquet::errors::ParquetError },
+    #[error("writing {path}")]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// Cause.
+        source: parquet::errors::ParquetError,
+    },
     /// Building an Arrow batch failed.
     #[error("building the Arrow batch of table {table}: {message}")]
-    Arrow { table: &'static str, message: String },
+    Arrow {
+        /// The table.
+        table: &'static str,
+        /// What went wrong.
+        message: String,
+    },
     /// A defect that only CSV can carry was asked for in Parquet.
     #[error("table {table}: {what} can only be written as CSV; use --format csv")]
-    CsvOnly { table: &'static str, what: &'static str },
+    CsvOnly {
+        /// The table.
+        table: &'static str,
+        /// The defect.
+        what: &'static str,
+    },
     /// The thread pool could not be built.
     #[error("building a thread pool of {threads} threads: {message}")]
-    Threads { threads: usize, message: String },
+    Threads {
+        /// Threads asked for.
+        threads: usize,
+        /// Why not.
+        message: String,
+    },
 }
 
 /// Result of this module.
@@ -119,7 +157,7 @@ pub fn shipped_scenarios() -> &'static [&'static str] {
     &["tiny", "small", "proeftuinen", "intergenerational", "dirty", "national"]
 }
 
-/// The hand-worked expected results of `tiny` (DOMAIN.md §4.1), for outcome tests.
+/// The hand-worked expected results of `tiny` (docs/definitions.md §4), for outcome tests.
 pub const TINY_EXPECTED: &str = include_str!("../../scenarios/tiny.expected.toml");
 
 /// Load a scenario: a name of a shipped scenario (embedded, so it works from any directory) or a

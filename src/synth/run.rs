@@ -9,8 +9,9 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::draw::Ctx;
 use super::emit::{self, CorrectionRecord, Emitted, View, merge_population};
-use super::family::{self, Ctx};
+use super::family;
 use super::scenario::{Model, Scenario, Schedule, Truth};
 use super::table::Table;
 use super::world::World;
@@ -159,7 +160,7 @@ pub fn generate(s: &Scenario, out: &Path, opts: &SynthOptions) -> Result<SynthSu
     let model = s.model.as_ref().ok_or_else(|| invalid(&s.name, "model", "missing"))?;
     let sizes: Vec<u64> = s.sources.iter().map(|src| scaled(src.families, opts.scale)).collect();
     // Person ids are BSN-shaped: 81 million exist, the last million are kept for `dirty`.
-    let max_families = 80_000_000 / super::family::SLOTS;
+    let max_families = 80_000_000 / super::draw::SLOTS;
     if sizes.iter().sum::<u64>() >= max_families {
         let msg = format!("at most {max_families} families over all sources (after --scale): person ids would run out");
         return Err(invalid(&s.name, "sources.families", &msg));

@@ -88,11 +88,11 @@ pub struct Truth {
     pub value: f64,
     /// Absolute tolerance around `value`.
     pub tolerance: f64,
-    /// What exactly is measured, in DOMAIN.md terms.
+    /// What exactly is measured, in the terms of docs/definitions.md §4.
     pub what: String,
 }
 
-/// Hand-written tables, each as CSV text with a header row (DOMAIN.md §2 column order).
+/// Hand-written tables, each as CSV text with a header row (docs/definitions.md §2.4 column order).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Explicit {

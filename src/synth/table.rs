@@ -1,17 +1,26 @@
-//! The nine delivery tables (DOMAIN.md §2, column order) and `Rows`, a compact buffer of
+//! The nine delivery tables (docs/definitions.md §2.4, column order) and `Rows`, a compact buffer of
 //! generated rows that both writers read.
 
 /// The tables of a delivery, in the order they are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Table {
+    /// `persons`.
     Persons,
+    /// `relations`.
     Relations,
+    /// `households`.
     Households,
+    /// `residence`.
     Residence,
+    /// `care_episodes`.
     CareEpisodes,
+    /// `measures`.
     Measures,
+    /// `safety_reports`.
     SafetyReports,
+    /// `measurements`.
     Measurements,
+    /// `population`.
     Population,
 }
 
@@ -45,7 +54,7 @@ impl Table {
         }
     }
 
-    /// Column names in DOMAIN.md §2 order.
+    /// Column names in docs/definitions.md §2.4 order.
     #[must_use]
     pub fn columns(self) -> &'static [&'static str] {
         match self {

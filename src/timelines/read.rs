@@ -135,7 +135,7 @@ pub fn read_bucket_at(dir: &Path, bucket: u16, needs: Needs, only: Option<&[Pers
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        Some(PersonSet::from_sorted(ids))
+        Some(PersonSet::from_sorted(&ids))
     };
     if !needs.care_persons {
         episodes = b.episodes(needs, run.as_ref())?;
@@ -205,10 +205,10 @@ impl PersonSet {
         let mut ids = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
-        Self::from_sorted(ids)
+        Self::from_sorted(&ids)
     }
 
-    fn from_sorted(ids: Vec<PersonId>) -> Self {
+    fn from_sorted(ids: &[PersonId]) -> Self {
         Self { hex: Arc::new(ids.iter().map(|p| p.to_hex()).collect()) }
     }
 
@@ -250,6 +250,11 @@ impl PersonSet {
 
 /// Days from 0001-01-01 (day 1) to 1970-01-01, the Date32 epoch.
 const UNIX_EPOCH_FROM_CE: i32 = 719_163;
+
+/// A date column's value (`None` when empty).
+fn opt_date(a: &Date32Array, i: usize) -> Option<NaiveDate> {
+    if a.is_null(i) { None } else { date_of(a.value(i)) }
+}
 
 fn date_of(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(days.checked_add(UNIX_EPOCH_FROM_CE)?)
@@ -434,11 +439,7 @@ impl<'b> Cols<'b> {
 
     /// A required date.
     fn date(&self, a: &Date32Array, i: usize, column: &'static str) -> Result<NaiveDate> {
-        self.opt_date(a, i).ok_or_else(|| TimelineError::Value { path: self.path.to_owned(), column })
-    }
-
-    fn opt_date(&self, a: &Date32Array, i: usize) -> Option<NaiveDate> {
-        if a.is_null(i) { None } else { date_of(a.value(i)) }
+        opt_date(a, i).ok_or_else(|| TimelineError::Value { path: self.path.to_owned(), column })
     }
 
     /// A pseudonym column's value (`None` when empty).
@@ -522,7 +523,7 @@ impl Bucket<'_> {
                             episode_id,
                             care_form: form.required(i)?,
                             start: c.date(start, i, "start_date")?,
-                            end: c.opt_date(end, i),
+                            end: opt_date(end, i),
                             end_reason,
                         },
                     ));
@@ -550,7 +551,7 @@ impl Bucket<'_> {
                             measure_id: c.required_pseudonym(ids, i, "measure_id")?,
                             kind: kind.required(i)?,
                             start: c.date(start, i, "start_date")?,
-                            end: c.opt_date(end, i),
+                            end: opt_date(end, i),
                             end_reason: reason.get(i)?,
                         },
                     ));
@@ -653,17 +654,17 @@ impl Bucket<'_> {
                 rows.reserve(b.num_rows());
                 for i in 0..b.num_rows() {
                     let id = pid.at(i)?;
-                    let data_end = c.opt_date(end, i);
+                    let data_end = opt_date(end, i);
                     let pick = if several {
                         Pick::new(id, precision.get(i)?, data_end, text_at(&source, i))
                     } else {
                         Pick::new(id, None, None, None)
                     };
-                    let person = match (c.opt_date(birth, i), data_end) {
+                    let person = match (opt_date(birth, i), data_end) {
                         (Some(birth_date), Some(data_end)) => {
                             let mut p = PersonTimeline::new(id, birth_date, sex.required(i)?, data_end);
-                            p.death_date = c.opt_date(death, i);
-                            p.emigration_date = c.opt_date(emigration, i);
+                            p.death_date = opt_date(death, i);
+                            p.emigration_date = opt_date(emigration, i);
                             Some(p)
                         }
                         _ => None,

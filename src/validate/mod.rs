@@ -1,4 +1,4 @@
-//! Validation rules (DOMAIN.md §2 and §4.1) and the row-local validator.
+//! Validation rules (docs/definitions.md §2.6, §2.7) and the row-local validator.
 //!
 //! Rules that look at one row (missing value, unparsable, unknown code, bad format, end
 //! before start) run here in Rust while the file streams in; rules that need other rows
@@ -14,7 +14,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use parse::{parse_birth_date, parse_date};
-pub use row::{ChunkOutcome, RowValidator, ValidatorError, staged_schema};
+pub use row::{ChunkOutcome, HeaderInfo, RowValidator, ValidatorError, staged_schema};
 
 /// A validation rule, in precedence order: a row is quarantined under the first that fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

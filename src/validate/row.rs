@@ -10,27 +10,53 @@ use duckdb::arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef
 use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
 
-use super::parse::{is_code_format, parse_birth_date, parse_date};
+use super::parse::{Day, is_code_format, parse_birth_date, parse_day};
 use super::{Quarantined, Rule};
 use crate::delivery::RawRecord;
 use crate::pseudonym::{Pseudonymizer, bucket_of};
 use crate::schema::{ColumnKind, Schema, Table};
 
-/// Errors that stop a table before any row is read.
+/// What a header error names: the file, the table, the columns found and the columns
+/// expected. Never a delivered value (a file without a header would put a data row there).
+#[derive(Debug)]
+pub struct HeaderInfo {
+    /// The delivered file.
+    pub file: String,
+    /// The table.
+    pub table: String,
+    /// "N columns", as found.
+    pub count: String,
+    /// How many header fields are columns of the table.
+    pub known: usize,
+    /// The table's columns.
+    pub expected: String,
+    /// A suggestion (another delimiter), or empty.
+    pub hint: String,
+}
+
+/// Errors that stop a table before any row is read. They name the file, the column count
+/// and the columns expected; never a delivered value.
 #[derive(Debug, thiserror::Error)]
 pub enum ValidatorError {
+    /// The first line names none of the table's columns.
+    #[error(
+        "{}: the first line is not a header: none of its {} is a column of {}. A header row of column names is required; {} has the columns: {}{}",
+        .0.file, .0.count, .0.table, .0.table, .0.expected, .0.hint
+    )]
+    NotAHeader(Box<HeaderInfo>),
     /// A required column is not in the header.
-    #[error("{file}: required column '{column}' is missing from the header (found: {found})")]
+    #[error(
+        "{}: required column '{column}' is missing from the header: the header has {}, {} of them columns of {}; {} has the columns: {}{}",
+        .info.file, .info.count, .info.known, .info.table, .info.table, .info.expected, .info.hint
+    )]
     MissingColumn {
-        /// The delivered file.
-        file: String,
         /// The missing column.
         column: String,
-        /// The header as found.
-        found: String,
+        /// The header found and the columns expected.
+        info: Box<HeaderInfo>,
     },
-    /// A column appears twice in the header.
-    #[error("{file}: column '{column}' appears twice in the header")]
+    /// A column of the table appears twice in the header.
+    #[error("{file}: column '{column}' appears twice in the header; keep one")]
     DuplicateColumn {
         /// The delivered file.
         file: String,
@@ -45,6 +71,58 @@ pub enum ValidatorError {
         /// Cause.
         source: ArrowError,
     },
+}
+
+/// "1 column", "5 columns".
+fn columns(n: usize) -> String {
+    if n == 1 { "1 column".to_owned() } else { format!("{n} columns") }
+}
+
+/// Check a delivered header against the table: every required column present, none twice.
+/// `delimiter` is the CSV delimiter (`None` for Parquet), for a hint when another one would
+/// have given the table's columns.
+fn check_header(table: &Table, file: &str, header: &[String], delimiter: Option<u8>) -> Result<(), ValidatorError> {
+    let known = header.iter().filter(|h| table.column(h).is_some()).count();
+    let info = || {
+        Box::new(HeaderInfo {
+            file: file.to_owned(),
+            table: table.name.clone(),
+            count: columns(header.len()),
+            known,
+            expected: table.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+            hint: delimiter.and_then(|d| delimiter_hint(table, header, d, known)).unwrap_or_default(),
+        })
+    };
+    if known == 0 {
+        return Err(ValidatorError::NotAHeader(info()));
+    }
+    if let Some(c) = table.columns.iter().find(|c| c.required && !header.contains(&c.name)) {
+        return Err(ValidatorError::MissingColumn { column: c.name.clone(), info: info() });
+    }
+    for (i, h) in header.iter().enumerate() {
+        if table.column(h).is_some() && header[..i].contains(h) {
+            return Err(ValidatorError::DuplicateColumn { file: file.to_owned(), column: h.clone() });
+        }
+    }
+    Ok(())
+}
+
+/// When splitting the header line at another common delimiter gives more of the table's
+/// columns, say so (the names compared are the schema's, never printed from the file).
+fn delimiter_hint(table: &Table, header: &[String], delimiter: u8, known: usize) -> Option<String> {
+    let line = header.join(&char::from(delimiter).to_string());
+    let (best, n) = [b',', b';', b'\t', b'|']
+        .into_iter()
+        .filter(|c| *c != delimiter)
+        .map(|c| (c, line.split(char::from(c)).filter(|h| table.column(h).is_some()).count()))
+        .max_by_key(|(_, n)| *n)?;
+    if n <= known {
+        return None;
+    }
+    let shown = if best == b'\t' { "\\t".to_owned() } else { char::from(best).to_string() };
+    Some(format!(
+        ". The first line looks delimited by '{shown}': pass --delimiter '{shown}' (in a plan: delimiter = '{shown}')"
+    ))
 }
 
 /// What validating a chunk of rows gave.
@@ -77,13 +155,15 @@ pub struct RowValidator<'s> {
     pseudo: Pseudonymizer,
     buckets: u16,
     arrow: SchemaRef,
-    delimiter: u8,
+    /// CSV delimiter (`None` for Parquet).
+    delimiter: Option<u8>,
     /// Delivered columns that the schema does not know (ignored, reported).
     pub ignored_columns: Vec<String>,
 }
 
 impl<'s> RowValidator<'s> {
-    /// Match the delivered header against the schema.
+    /// Match the delivered header against the schema. `delimiter` is the CSV delimiter
+    /// (`None` for a Parquet file).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         schema: &'s Schema,
@@ -93,25 +173,10 @@ impl<'s> RowValidator<'s> {
         extracted_on: NaiveDate,
         pseudo: Pseudonymizer,
         buckets: u16,
-        delimiter: u8,
+        delimiter: Option<u8>,
     ) -> Result<Self, ValidatorError> {
-        for (i, h) in header.iter().enumerate() {
-            if header[..i].contains(h) {
-                return Err(ValidatorError::DuplicateColumn { file: file.to_owned(), column: h.clone() });
-            }
-        }
-        let mut positions = Vec::with_capacity(table.columns.len());
-        for c in &table.columns {
-            let pos = header.iter().position(|h| *h == c.name);
-            if pos.is_none() && c.required {
-                return Err(ValidatorError::MissingColumn {
-                    file: file.to_owned(),
-                    column: c.name.clone(),
-                    found: header.join(","),
-                });
-            }
-            positions.push(pos);
-        }
+        check_header(table, file, header, delimiter)?;
+        let positions = table.columns.iter().map(|c| header.iter().position(|h| *h == c.name)).collect();
         let ignored_columns = header.iter().filter(|h| table.column(h).is_none()).cloned().collect();
         Ok(Self {
             schema,
@@ -159,9 +224,12 @@ impl<'s> RowValidator<'s> {
     }
 
     fn record_text(&self, rec: &RawRecord) -> String {
-        let sep = [self.delimiter];
+        if let Some(text) = &rec.text {
+            return text.clone();
+        }
+        let sep = char::from(self.delimiter.unwrap_or(b',')).to_string();
         let parts: Vec<String> = rec.fields.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
-        parts.join(std::str::from_utf8(&sep).unwrap_or(","))
+        parts.join(&sep)
     }
 
     /// Run the row-local rules; fill `values` when the row passes.
@@ -169,6 +237,9 @@ impl<'s> RowValidator<'s> {
     where
         's: 'r,
     {
+        if let Some(why) = &rec.framing {
+            return Err((Rule::WrongColumnCount, None, why.clone()));
+        }
         if rec.fields.len() != self.width {
             let msg = format!("row has {} fields, the header has {}", rec.fields.len(), self.width);
             return Err((Rule::WrongColumnCount, None, msg));
@@ -233,10 +304,17 @@ impl<'s> RowValidator<'s> {
         let unparsable = |what: &str| (Rule::Unparsable, format!("'{text}' is not {what}"));
         match c.kind {
             ColumnKind::Id | ColumnKind::Text => Ok(Value::Str(text)),
-            ColumnKind::Date => parse_date(text).map(Value::Date).ok_or_else(|| unparsable("a valid date YYYY-MM-DD")),
-            ColumnKind::BirthDate => parse_birth_date(text)
-                .map(|(d, month)| Value::Birth(d, month))
-                .ok_or_else(|| unparsable("a valid date YYYY-MM-DD or month YYYY-MM")),
+            ColumnKind::Date => match parse_day(text) {
+                Day::Date(d) => Ok(Value::Date(d)),
+                Day::WithTime => Err(time_of_day(text)),
+                Day::Invalid => Err(unparsable("a valid date YYYY-MM-DD")),
+            },
+            ColumnKind::BirthDate => match (parse_birth_date(text), parse_day(text)) {
+                (Some((d, month)), _) => Ok(Value::Birth(d, month)),
+                (None, Day::Date(d)) => Ok(Value::Birth(d, false)),
+                (None, Day::WithTime) => Err(time_of_day(text)),
+                (None, Day::Invalid) => Err(unparsable("a valid date YYYY-MM-DD or month YYYY-MM")),
+            },
             ColumnKind::Int => text
                 .parse::<i64>()
                 .ok()
@@ -310,6 +388,16 @@ impl<'s> RowValidator<'s> {
     }
 }
 
+/// A timestamp with a time of day where a date is wanted.
+fn time_of_day(text: &str) -> (Rule, String) {
+    (
+        Rule::Unparsable,
+        format!(
+            "'{text}' has a time of day: the column holds dates (YYYY-MM-DD; a timestamp is taken as a date only at midnight)"
+        ),
+    )
+}
+
 fn format_check<'r>(text: &'r str, prefix: &str, n: usize) -> Result<Value<'r>, (Rule, String)> {
     if is_code_format(text, prefix, n) {
         Ok(Value::Str(text))
@@ -336,7 +424,7 @@ pub fn staged_schema(table: &Table) -> SchemaRef {
             ColumnKind::Float => DataType::Float64,
             _ => DataType::Utf8,
         };
-        fields.push(Field::new(&c.name, ty, true));
+        fields.push(Field::new(c.stored_name(), ty, true));
         if c.kind == ColumnKind::BirthDate {
             fields.push(Field::new(format!("{}_precision", c.name), DataType::Utf8, true));
         }

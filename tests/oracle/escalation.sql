@@ -1,5 +1,5 @@
 -- Independent oracle: escalation and de-escalation within 365 days of each spell start
--- (DOMAIN.md §4.1), counted by status. The level on a day is the highest ladder level of the
+-- (docs/definitions.md §4.6), counted by status. The level on a day is the highest ladder level of the
 -- episodes active that day (start <= d <= end, open = active). Escalation = the first day in
 -- (index, index + 365] with a level above the index level, which can only be the start of an
 -- episode of a higher level, or the start of a protection measure. De-escalation = the first

@@ -1,4 +1,4 @@
--- Independent oracle (plain SQL over the store views, DOMAIN.md §4.1): the follow-up end of
+-- Independent oracle (plain SQL over the store views, docs/definitions.md §4.1.2): the follow-up end of
 -- every person at age limit 18: the earliest of death, emigration, extracted_on and the 18th
 -- birthday (29 February -> 1 March in a non-leap year). Used as a CTE prefix by the other
 -- oracle queries: they start with `WITH fu AS (<this>)`.

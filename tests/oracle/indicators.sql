@@ -1,4 +1,4 @@
--- Independent oracle: field indicators per closed episode (DOMAIN.md §4.1). The score of an
+-- Independent oracle: field indicators per closed episode (docs/definitions.md §4.12). The score of an
 -- instrument is the `end`-moment row (latest by date), else the latest row of any moment;
 -- episodes without one leave the denominator. Ties on date are broken by measurement id.
 WITH closed AS (

@@ -1,8 +1,8 @@
--- Reference (plain SQL over the store views) for DOMAIN.md §4.1 "Intergenerational", default
+-- Reference (plain SQL over the store views) for docs/definitions.md §4.13, default
 -- reading: relation kind `biological`, outcome = first care spell start (= earliest episode
 -- start) strictly before the 18th birthday and on or before the child's follow-up end.
 -- One row per G2 child: exposed (a parent is G1), mother/father exposed, outcome date,
--- followed_to_18. Written independently of kohort's linkage (by another engineer, from DOMAIN.md
+-- followed_to_18. Written independently of kohort's linkage (by another engineer, from the reference specification
 -- alone); tests/linkage.rs compares it with `linkage_g2` child for child.
 WITH p AS (
     SELECT person_id, birth_date, sex, death_date, emigration_date, extracted_on,

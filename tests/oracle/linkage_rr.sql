@@ -1,4 +1,4 @@
--- Reference risk ratio (DOMAIN.md §4.1) over the rows of g2_reference.sql, made a view `g2`:
+-- Reference risk ratio (docs/definitions.md §4.13.3) over the rows of g2_reference.sql, made a view `g2`:
 -- included = outcome seen or followed to 18; a/n1 exposed, c/n0 unexposed;
 -- SE = sqrt(1/a - 1/n1 + 1/c - 1/n0), 95% CI exp(ln RR -/+ 1.959964 SE).
 WITH inc AS (

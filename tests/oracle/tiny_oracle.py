@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Brute-force oracle for the `tiny` scenario: recomputes the DOMAIN.md §4.1 outcomes from a
+"""Brute-force oracle for the `tiny` scenario: recomputes the docs/definitions.md §4 outcomes from a
 delivery folder (CSV) independently of kohort, to double-check scenarios/tiny.expected.toml.
 
 Usage: tests/oracle/tiny_oracle.py OUT/tiny/2026H1

@@ -1,4 +1,4 @@
-//! Independent brute-force readings of a delivery for the synth tests: DOMAIN.md §4.1 outcomes
+//! Independent brute-force readings of a delivery for the synth tests: docs/definitions.md §4 outcomes
 //! computed with plain loops over the CSV files, and a row validator for the `dirty` rules.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};

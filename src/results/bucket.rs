@@ -1,0 +1,106 @@
+//! One bucket of a result run: its timelines through the kernels, one Parquet file per result
+//! table (and the `run_persons` list the incremental runs merge by).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use duckdb::arrow::array::StringArray;
+use duckdb::arrow::datatypes::{DataType, Field, Schema};
+use duckdb::arrow::record_batch::RecordBatch;
+use rayon::prelude::*;
+
+use super::incremental::RUN_PERSONS;
+use super::{Result, ResultsError};
+use crate::outcomes::config::{Family, OutcomeConfig};
+use crate::store::{FileEntry, StoreError, write_parquet};
+use crate::timelines::{Needs, PersonTimeline};
+
+/// What computes one bucket's result tables from its timelines (the kernels).
+pub type Kernel<'a> = dyn Fn(&[PersonTimeline]) -> Vec<(&'static str, RecordBatch)> + Sync + 'a;
+
+/// Compute one bucket of the store version in `version_dir` into `dir/<table>/bNN.parquet`;
+/// returns files and persons. With `list_persons`, the persons processed go to `run_persons`
+/// (what incremental runs merge by).
+pub fn compute_bucket(
+    version_dir: &Path,
+    bucket: u16,
+    needs: Needs,
+    dir: &Path,
+    kernel: &Kernel<'_>,
+    list_persons: bool,
+) -> Result<(Vec<(String, FileEntry)>, u64)> {
+    let people = crate::timelines::read_bucket_at(version_dir, bucket, needs, None)?;
+    let chunks: Vec<&[PersonTimeline]> = people.chunks(2048).collect();
+    let parts: Vec<Vec<(&'static str, RecordBatch)>> = chunks.par_iter().map(|c| kernel(c)).collect();
+    let mut by_table: BTreeMap<&'static str, Vec<RecordBatch>> = BTreeMap::new();
+    for part in parts {
+        for (table, batch) in part {
+            by_table.entry(table).or_default().push(batch);
+        }
+    }
+    if list_persons && !people.is_empty() {
+        by_table.entry(RUN_PERSONS).or_default().push(persons_batch(&people)?);
+    }
+    // Tables go to different files: write them in parallel (the order of `files` is fixed).
+    let tables: Vec<(&'static str, Vec<RecordBatch>)> = by_table.into_iter().collect();
+    let files = tables
+        .into_par_iter()
+        .filter_map(|(table, batches)| {
+            let schema = batches.first().map(RecordBatch::schema)?;
+            let rel = format!("{table}/b{bucket:02}.parquet");
+            Some(write_parquet(&dir.join(&rel), &rel, schema, batches).map(|e| (table.to_owned(), e)))
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok((files, people.len() as u64))
+}
+
+/// The `run_persons` rows of a bucket: the persons processed, in order, with the person row
+/// the run used (the cross-source pick; `extracted_on` is the data end). Incremental study runs
+/// read the changed persons' rows from here instead of the store's `persons` view.
+pub fn persons_batch(people: &[PersonTimeline]) -> Result<RecordBatch> {
+    use duckdb::arrow::array::Date32Array;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("person_id", DataType::Utf8, false),
+        Field::new("birth_date", DataType::Date32, false),
+        Field::new("sex", DataType::Utf8, false),
+        Field::new("death_date", DataType::Date32, true),
+        Field::new("emigration_date", DataType::Date32, true),
+        Field::new("extracted_on", DataType::Date32, false),
+    ]));
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    #[allow(clippy::cast_possible_truncation)]
+    let day = |d: chrono::NaiveDate| (d - epoch).num_days() as i32;
+    let hex: Vec<[u8; 32]> = people.iter().map(|p| p.person_id.to_hex()).collect();
+    let ids = StringArray::from_iter_values(hex.iter().map(|h| std::str::from_utf8(h).unwrap_or_default()));
+    let births = Date32Array::from_iter_values(people.iter().map(|p| day(p.birth_date)));
+    let sexes = StringArray::from_iter_values(people.iter().map(|p| p.sex.as_str()));
+    let deaths: Date32Array = people.iter().map(|p| p.death_date.map(day)).collect();
+    let emigrations: Date32Array = people.iter().map(|p| p.emigration_date.map(day)).collect();
+    let ends = Date32Array::from_iter_values(people.iter().map(|p| day(p.data_end)));
+    RecordBatch::try_new(
+        schema,
+        vec![Arc::new(ids), Arc::new(births), Arc::new(sexes), Arc::new(deaths), Arc::new(emigrations), Arc::new(ends)],
+    )
+    .map_err(|e| ResultsError::Store(StoreError::Parquet { path: PathBuf::from(RUN_PERSONS), source: e.into() }))
+}
+
+/// The event tables the configured families need.
+pub fn needs(cfg: &OutcomeConfig) -> Needs {
+    use crate::timelines::Measurements;
+    Needs {
+        care_persons: cfg.families.iter().any(|f| *f != Family::Measures),
+        episode_details: cfg.wants(Family::Spells) || cfg.wants(Family::Indicators),
+        measures: cfg.wants(Family::Escalation)
+            || cfg.wants(Family::Safety)
+            || cfg.wants(Family::Measures)
+            || cfg.wants(Family::Linkage),
+        reports: cfg.wants(Family::Safety),
+        measurements: match (cfg.wants(Family::Indicators), cfg.instruments.is_empty()) {
+            (false, _) => Measurements::None,
+            (true, true) => Measurements::Outcome,
+            (true, false) => Measurements::All,
+        },
+        all_persons: cfg.wants(Family::Linkage),
+    }
+}

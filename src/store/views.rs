@@ -1,0 +1,85 @@
+//! Reading the store: DuckDB connections with the store's views (`sql/views.sql`) over the
+//! current version, holding a [`Lease`] on every published generation they read, so that a
+//! writer that publishes meanwhile never removes files under a running query.
+
+use std::path::{Path, PathBuf};
+
+use duckdb::Connection;
+
+use super::publication::{Lease, LeaseState};
+use super::{Result, Store, StoreError};
+use crate::db::{DbSettings, DuckContext};
+
+/// How often a reader re-reads a pointer whose generation was pruned between the read and
+/// the lease (each retry means a writer published in between).
+const LEASE_TRIES: usize = 50;
+
+/// The leases a reader collects before it connects.
+#[derive(Debug, Default)]
+pub struct Leases {
+    held: Vec<Lease>,
+}
+
+impl Leases {
+    /// Read a pointer with `read` (a generation's folder and what the pointer says of it)
+    /// and lease that folder; read again when it was pruned in between. `None` when the
+    /// pointer names nothing.
+    pub fn hold<T>(&mut self, read: impl Fn() -> Result<Option<(PathBuf, T)>>) -> Result<Option<(PathBuf, T)>> {
+        for _ in 0..LEASE_TRIES {
+            let Some((dir, value)) = read()? else { return Ok(None) };
+            match Lease::shared(&dir)? {
+                Some(LeaseState::Held(lease)) => {
+                    self.held.push(lease);
+                    return Ok(Some((dir, value)));
+                }
+                Some(LeaseState::Unleased) => return Ok(Some((dir, value))),
+                None => {}
+            }
+        }
+        Err(StoreError::Busy(LEASE_TRIES))
+    }
+
+    /// Lease a folder whose pointer the caller has read; fails when it was pruned since.
+    pub fn hold_dir(&mut self, dir: &Path) -> Result<()> {
+        match Lease::shared(dir)? {
+            Some(LeaseState::Held(lease)) => self.held.push(lease),
+            Some(LeaseState::Unleased) => {}
+            None => return Err(StoreError::Gone(dir.to_path_buf())),
+        }
+        Ok(())
+    }
+
+    /// Lease the store's current version; its folder.
+    pub fn current_version(&mut self, store: &Store) -> Result<PathBuf> {
+        let (dir, ()) = self.hold(|| Ok(Some((store.current_dir()?, ()))))?.ok_or(StoreError::Busy(LEASE_TRIES))?;
+        Ok(dir)
+    }
+
+    /// A DuckDB connection whose file search path is `dirs`, keeping the leases.
+    pub fn connect(self, settings: &DbSettings, dirs: &[&Path]) -> Result<StoreConnection> {
+        Ok(StoreConnection { conn: crate::db::open_at(settings, dirs)?, _leases: self })
+    }
+}
+
+/// A DuckDB connection that holds leases on what it reads (dereferences to the connection).
+#[derive(Debug)]
+pub struct StoreConnection {
+    conn: Connection,
+    _leases: Leases,
+}
+
+impl std::ops::Deref for StoreConnection {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// A connection with the store views over the current version (no result tables).
+pub fn open(store: &Store, settings: &DbSettings) -> Result<StoreConnection> {
+    let mut leases = Leases::default();
+    let dir = leases.current_version(store)?;
+    let conn = leases.connect(settings, &[&dir])?;
+    conn.execute_batch(crate::sql::VIEWS).ctx("creating the store views")?;
+    Ok(conn)
+}
