@@ -51,7 +51,7 @@ printf '%-11s %9s %9s %7s %9s %9s %10s %6s\n' family engine_cpu hand_cpu ratio e
 for family in reentry escalation safety measures indicators; do
     : > "$work/$family.engine"; : > "$work/$family.hand"
     for _ in $(seq "$runs"); do
-        timed "$work/out.txt" "$bin" --quiet --threads "$threads" outcomes --store "$store" --only "$family" \
+        timed "$work/out.txt" "$bin" --quiet --threads "$threads" outcomes --store "$store" --only "$family" --partial \
             >> "$work/$family.engine"
         timed "$work/hand.txt" "$bin" --quiet --threads "$threads" sql --store "$store" \
             --file "benches/hand/$family.sql" >> "$work/$family.hand"
