@@ -10,14 +10,24 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kohort::outcomes::config::OutcomeConfig;
 use kohort::outcomes::kernels::{PersonOutcomes, compute};
 use kohort::results::batches::to_batches;
-use kohort::timelines::{Episode, Measure, Measurement, PersonTimeline, Report};
+use kohort::schema::{CareEndReason, CareForm, MeasureEndReason, MeasureKind, Moment, ReportKind, Sex};
+use kohort::timelines::{Episode, Instrument, Measure, Measurement, PersonId, PersonTimeline, Pseudonym, Report};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 const PEOPLE: usize = 20_000;
-const FORMS: [&str; 8] =
-    ["local_team", "ambulant", "network", "day_treatment", "foster_care", "family_home", "residential", "secure"];
-const MEASURES: [&str; 4] = ["provisional_ots", "ots", "guardianship", "youth_probation"];
+const FORMS: [CareForm; 8] = [
+    CareForm::LocalTeam,
+    CareForm::Ambulant,
+    CareForm::Network,
+    CareForm::DayTreatment,
+    CareForm::FosterCare,
+    CareForm::FamilyHome,
+    CareForm::Residential,
+    CareForm::Secure,
+];
+const MEASURES: [MeasureKind; 4] =
+    [MeasureKind::ProvisionalOts, MeasureKind::Ots, MeasureKind::Guardianship, MeasureKind::YouthProbation];
 
 fn day(base: NaiveDate, n: u64) -> NaiveDate {
     base.checked_add_days(Days::new(n)).unwrap_or(base)
@@ -32,49 +42,48 @@ fn person(i: usize, rng: &mut ChaCha8Rng) -> PersonTimeline {
         let end = day(at, rng.random_range(30..700));
         let open = rng.random_bool(0.1);
         episodes.push(Episode {
-            episode_id: format!("E{i}-{e}"),
-            care_form: FORMS[rng.random_range(0..FORMS.len())].to_owned(),
+            episode_id: Pseudonym::label(&format!("E{i}-{e}")),
+            care_form: FORMS[rng.random_range(0..FORMS.len())],
             start: at,
             end: (!open).then_some(end),
-            end_reason: Some("planned".to_owned()),
-            municipality: None,
+            end_reason: Some(CareEndReason::Planned),
         });
         at = day(if rng.random_bool(0.3) { at } else { end }, rng.random_range(1..400));
     }
     let measures = (0..rng.random_range(0..=2))
         .map(|m| Measure {
-            measure_id: format!("M{i}-{m}"),
-            kind: MEASURES[rng.random_range(0..MEASURES.len())].to_owned(),
+            measure_id: Pseudonym::label(&format!("M{i}-{m}")),
+            kind: MEASURES[rng.random_range(0..MEASURES.len())],
             start: day(birth, rng.random_range(365..6_000)),
             end: Some(day(birth, rng.random_range(6_000..6_500))),
-            end_reason: Some("goal_reached".to_owned()),
+            end_reason: Some(MeasureEndReason::GoalReached),
         })
         .collect();
     let reports = (0..rng.random_range(0..=4))
         .map(|r| Report {
-            report_id: format!("R{i}-{r}"),
+            report_id: Pseudonym::label(&format!("R{i}-{r}")),
             household_id: None,
             date: day(birth, rng.random_range(0..6_500)),
-            kind: "child_abuse".to_owned(),
+            kind: ReportKind::ChildAbuse,
         })
         .collect();
     let measurements = episodes
         .iter()
         .filter_map(|e| {
             Some(Measurement {
-                measurement_id: format!("X{}", e.episode_id),
-                episode_id: Some(e.episode_id.clone()),
-                instrument: "goal_attainment".to_owned(),
-                moment: "end".to_owned(),
+                measurement_id: Pseudonym::label(&format!("X{}", e.episode_id.to_hex_string())),
+                episode_id: Some(e.episode_id),
+                instrument: Instrument::GoalAttainment,
+                moment: Moment::End,
                 date: e.end?,
                 value: 2.0,
             })
         })
         .collect();
     sorted(PersonTimeline {
-        person_id: format!("P{i}"),
+        person_id: PersonId::label(&format!("P{i}")),
         birth_date: birth,
-        sex: "f".to_owned(),
+        sex: Sex::F,
         death_date: None,
         emigration_date: None,
         data_end: NaiveDate::from_ymd_opt(2026, 7, 1).unwrap_or_default(),

@@ -1,35 +1,66 @@
 #!/usr/bin/env bash
-# Scale benchmark: synthesise a delivery of the national scenario (SCALE 1 = 57 M rows, 7 M
-# persons; default 0.18 = ~10.4 M rows), then time whole processes (wall time, peak memory)
-# with GNU time: `kohort ingest`, `kohort outcomes` (every family), `kohort outcomes --only
-# reentry`, and the hand-written DuckDB SQL for spells + re-entry (benches/reentry_hand.sql) on
-# the same store. Figures in the issue notes.
+# Scale benchmark: the outcome engine against hand-written DuckDB SQL, family by family, and
+# ingest, as whole processes timed with GNU time (user + system CPU seconds, wall, peak RSS).
 #
-#   benches/scale.sh [SCALE] [WORKDIR]
+#   benches/scale.sh [SCALE] [WORKDIR] [RUNS]     synthesise the national scenario at SCALE
+#                                                 (1 = 57 M rows, 7 M persons; default 0.18),
+#                                                 ingest it into WORKDIR/store, then compare
+#   STORE=DIR benches/scale.sh - - [RUNS]         compare on an existing store (no ingest)
+#
+# Each family is run RUNS times (default 3) as `kohort outcomes --only FAMILY`, paired with its
+# yardstick `benches/hand/FAMILY.sql` run through `kohort sql` on the same store (the SQL
+# gives the same summary rows: tests/yardsticks.rs). Printed per family: the median CPU
+# seconds of each and their ratio (engine / yardstick), the median wall of each, the peak
+# memory of the engine; then one run of every family together. The machine's load average
+# is printed with each figure: CPU time is the figure to compare when others share the cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scale="${1:-0.18}"
-work="${2:-${TMPDIR:-/tmp}/kohort-scale}"
+scale="${1:--}"; [ "$scale" = - ] && scale=0.18
+work="${2:--}"; [ "$work" = - ] && work="${TMPDIR:-/tmp}/kohort-scale"
+runs="${3:-3}"
+threads="${THREADS:-2}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kohort-target}"
 cargo build --release --quiet
 bin="$CARGO_TARGET_DIR/release/kohort"
-rm -rf "$work" && mkdir -p "$work"
-"$bin" --quiet synth national --scale "$scale" --out "$work/synth" > "$work/deliveries.tsv"
-delivery="$(cut -f3 "$work/deliveries.tsv" | head -n 1)"
-"$bin" key new --out "$work/scale.key" 2>/dev/null
-rows=$(( $(cat "$delivery"/*.csv | wc -l) - $(ls "$delivery"/*.csv | wc -l) ))
-echo "delivery: $delivery ($rows data rows)"
-/usr/bin/time -v "$bin" --quiet --threads 2 ingest "$delivery" --store "$work/store" --key "$work/scale.key" \
-    > "$work/report.txt" 2> "$work/time.txt" || true
-cat "$work/report.txt"
-grep -E "Elapsed|Maximum resident" "$work/time.txt"
-timed() { # name, command...
-    local name="$1"; shift
-    /usr/bin/time -v "$@" > "$work/$name.txt" 2> "$work/$name.time" || { cat "$work/$name.time"; exit 1; }
-    echo "$name: $(grep -E "Elapsed" "$work/$name.time" | awk '{print $NF}') wall," \
-        "$(grep -E "Maximum resident" "$work/$name.time" | awk '{print $NF}') KB peak"
+mkdir -p "$work"
+load() { cut -d' ' -f1 /proc/loadavg; }
+# timed OUT CMD...: run CMD with stdout to OUT, print "cpu wall peak_kb" (CPU = user + sys).
+timed() {
+    local out="$1"; shift
+    /usr/bin/time -f "%U %S %e %M" -o "$out.time" "$@" > "$out" 2> "$out.err" || { cat "$out.err" >&2; exit 1; }
+    awk '{printf "%.2f %.2f %d\n", $1 + $2, $3, $4}' "$out.time"
 }
-timed outcomes "$bin" --quiet --threads 2 outcomes --store "$work/store"
-timed outcomes_reentry "$bin" --quiet --threads 2 outcomes --store "$work/store" --only reentry
-sql="$(pwd)/benches/reentry_hand.sql"
-(cd "$work" && timed hand_sql "$bin" --quiet --threads 2 sql --store "$work/store" --file "$sql")
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+if [ -n "${STORE:-}" ]; then
+    store="$STORE"
+else
+    store="$work/store"
+    rm -rf "$work/synth" "$store" && mkdir -p "$work"
+    "$bin" --quiet synth national --scale "$scale" --out "$work/synth" > "$work/deliveries.tsv"
+    delivery="$(cut -f3 "$work/deliveries.tsv" | head -n 1)"
+    [ -f "$work/scale.key" ] || "$bin" key new --out "$work/scale.key" 2>/dev/null
+    rows=$(( $(cat "$delivery"/*.csv | wc -l) - $(ls "$delivery"/*.csv | wc -l) ))
+    echo "ingest: $rows data rows (load $(load))"
+    read -r cpu wall kb < <(timed "$work/ingest.txt" "$bin" --quiet --threads "$threads" ingest "$delivery" \
+        --store "$store" --key "$work/scale.key")
+    echo "ingest: ${wall} s wall, ${cpu} cpu-s, peak ${kb} KB, $(awk -v r="$rows" -v w="$wall" 'BEGIN {printf "%.0f", r / w}') rows/s (load $(load))"
+fi
+
+printf '%-11s %9s %9s %7s %9s %9s %10s %6s\n' family engine_cpu hand_cpu ratio eng_wall hand_wall eng_peakKB load
+for family in reentry escalation safety measures indicators; do
+    : > "$work/$family.engine"; : > "$work/$family.hand"
+    for _ in $(seq "$runs"); do
+        timed "$work/out.txt" "$bin" --quiet --threads "$threads" outcomes --store "$store" --only "$family" --partial \
+            >> "$work/$family.engine"
+        timed "$work/hand.txt" "$bin" --quiet --threads "$threads" sql --store "$store" \
+            --file "benches/hand/$family.sql" >> "$work/$family.hand"
+    done
+    e_cpu=$(cut -d' ' -f1 "$work/$family.engine" | median); h_cpu=$(cut -d' ' -f1 "$work/$family.hand" | median)
+    e_wall=$(cut -d' ' -f2 "$work/$family.engine" | median); h_wall=$(cut -d' ' -f2 "$work/$family.hand" | median)
+    e_kb=$(cut -d' ' -f3 "$work/$family.engine" | sort -n | tail -n 1)
+    printf '%-11s %9s %9s %7.2f %9s %9s %10s %6s\n' "$family" "$e_cpu" "$h_cpu" \
+        "$(awk -v a="$e_cpu" -v b="$h_cpu" 'BEGIN {print a / b}')" "$e_wall" "$h_wall" "$e_kb" "$(load)"
+done
+read -r cpu wall kb < <(timed "$work/all.txt" "$bin" --quiet --threads "$threads" outcomes --store "$store")
+echo "every family: ${wall} s wall, ${cpu} cpu-s, peak ${kb} KB (load $(load))"

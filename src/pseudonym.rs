@@ -134,6 +134,155 @@ impl Pseudonymizer {
     }
 }
 
+/// A pseudonym (of an episode, measure, report, measurement, household...) as the 16 bytes of
+/// its HMAC, held as one number: comparing two is one instruction, and their order is the
+/// order of their stored hex text. `Debug` and `Display` never print the value; the hex text
+/// comes only from [`Pseudonym::to_hex`], for the files kohort writes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pseudonym(u128);
+
+impl Pseudonym {
+    /// The pseudonym of a digest.
+    pub fn from_digest(digest: [u8; PSEUDONYM_BYTES]) -> Self {
+        Self(u128::from_be_bytes(digest))
+    }
+
+    /// The pseudonym written as 32 lowercase hex digits (as kohort stores them); `None` for any
+    /// other text.
+    pub fn from_hex(text: &[u8]) -> Option<Self> {
+        let digits: &[u8; 2 * PSEUDONYM_BYTES] = text.try_into().ok()?;
+        let mut n = 0u128;
+        for &c in digits {
+            let v = HEX_VALUE[usize::from(c)];
+            if v > 15 {
+                return None;
+            }
+            n = (n << 4) | u128::from(v);
+        }
+        Some(Self(n))
+    }
+
+    /// Its 32 lowercase hex digits (ASCII).
+    pub fn to_hex(self) -> [u8; 2 * PSEUDONYM_BYTES] {
+        let mut out = [0u8; 2 * PSEUDONYM_BYTES];
+        for (i, b) in self.0.to_be_bytes().into_iter().enumerate() {
+            out[2 * i] = HEX_DIGITS[usize::from(b >> 4)];
+            out[2 * i + 1] = HEX_DIGITS[usize::from(b & 15)];
+        }
+        out
+    }
+
+    /// Its 32 hex digits as a `String`.
+    pub fn to_hex_string(self) -> String {
+        self.to_hex().iter().map(|&c| char::from(c)).collect()
+    }
+
+    /// A made-up pseudonym from a short label of at most 16 ASCII bytes (tests and benches):
+    /// the bytes, first byte highest, so labels keep their text order.
+    pub fn label(label: &str) -> Self {
+        let mut bytes = [0u8; PSEUDONYM_BYTES];
+        for (b, c) in bytes.iter_mut().zip(label.bytes()) {
+            *b = c;
+        }
+        Self(u128::from_be_bytes(bytes))
+    }
+
+    /// The 16 bytes as one number.
+    pub fn as_u128(self) -> u128 {
+        self.0
+    }
+}
+
+impl fmt::Debug for Pseudonym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Pseudonym(..)")
+    }
+}
+
+impl fmt::Display for Pseudonym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<pseudonym>")
+    }
+}
+
+/// A person: the pseudonym of their delivered id. `Debug` and `Display` never print the value
+/// (nothing that identifies a person reaches a log or a message); the hex text comes only from
+/// [`PersonId::to_hex`], for the files kohort writes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct PersonId(Pseudonym);
+
+impl PersonId {
+    /// The person of a stored pseudonym (32 lowercase hex digits); `None` for any other text.
+    pub fn from_hex(text: &[u8]) -> Option<Self> {
+        Pseudonym::from_hex(text).map(Self)
+    }
+
+    /// A made-up person from a short label (tests and benches; see [`Pseudonym::label`]).
+    pub fn label(label: &str) -> Self {
+        Self(Pseudonym::label(label))
+    }
+
+    /// The 32 hex digits kohort stores (ASCII).
+    pub fn to_hex(self) -> [u8; 2 * PSEUDONYM_BYTES] {
+        self.0.to_hex()
+    }
+
+    /// The 32 hex digits as a `String`.
+    pub fn to_hex_string(self) -> String {
+        self.0.to_hex_string()
+    }
+
+    /// The person's bucket among `buckets` (the first 4 bytes of the pseudonym, as at ingest).
+    pub fn bucket(self, buckets: u16) -> u16 {
+        let head = u32::try_from(self.0.as_u128() >> 96).unwrap_or(0);
+        u16::try_from(head % u32::from(buckets.max(1))).unwrap_or(0)
+    }
+}
+
+impl fmt::Debug for PersonId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PersonId(..)")
+    }
+}
+
+impl fmt::Display for PersonId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<person>")
+    }
+}
+
+/// A person compared with a stored pseudonym's hex text (tests look persons up by it).
+impl PartialEq<&str> for PersonId {
+    fn eq(&self, other: &&str) -> bool {
+        Self::from_hex(other.as_bytes()) == Some(*self)
+    }
+}
+
+/// A person compared with a stored pseudonym's hex text.
+impl PartialEq<String> for PersonId {
+    fn eq(&self, other: &String) -> bool {
+        Self::from_hex(other.as_bytes()) == Some(*self)
+    }
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// The value of each byte as a lowercase hex digit, 255 when it is none.
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [255u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// The person bucket of a pseudonym digest: stable, uniform, independent of the raw id.
 pub fn bucket_of(digest: &[u8; PSEUDONYM_BYTES], buckets: u16) -> u16 {
     let head = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
@@ -176,5 +325,28 @@ mod tests {
             let d = p.digest("person", id);
             assert_eq!(Some(bucket_of(&d, 16)), bucket_of_hex(&hex::encode(d), 16));
         }
+    }
+
+    #[test]
+    fn pseudonyms_round_trip_hex_keep_its_order_and_never_print() {
+        let p = Key::from_bytes([4; 32]).pseudonymizer();
+        let mut texts: Vec<String> = (0..200).map(|i| p.pseudonym("person", &i.to_string())).collect();
+        let ids: Vec<PersonId> = texts.iter().map(|t| PersonId::from_hex(t.as_bytes()).unwrap()).collect();
+        for (t, id) in texts.iter().zip(&ids) {
+            assert_eq!(&id.to_hex_string(), t);
+            assert_eq!(Some(id.bucket(16)), bucket_of_hex(t, 16));
+            assert!(*id == t.as_str());
+        }
+        let mut sorted = ids.clone();
+        sorted.sort();
+        texts.sort();
+        assert_eq!(sorted.iter().map(|i| i.to_hex_string()).collect::<Vec<_>>(), texts);
+        assert_eq!(PersonId::from_hex(b"0123456789ABCDEF0123456789abcdef"), None, "upper case is not a pseudonym");
+        assert_eq!(PersonId::from_hex(b"0123"), None);
+        assert_eq!(format!("{:?} {}", ids[0], ids[0]), "PersonId(..) <person>");
+        let e = Pseudonym::from_digest(p.digest("episode", "1"));
+        assert_eq!(e.to_hex_string(), p.pseudonym("episode", "1"));
+        assert_eq!(format!("{e:?} {e}"), "Pseudonym(..) <pseudonym>");
+        assert!(Pseudonym::label("E10") < Pseudonym::label("E2") && Pseudonym::label("E") < Pseudonym::label("E1"));
     }
 }

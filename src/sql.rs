@@ -116,6 +116,8 @@ pub mod outcomes {
     pub const INDICATORS: &str = include_str!("../sql/outcomes/indicators.sql");
     /// Persons in the store.
     pub const PERSONS_IN_STORE: &str = include_str!("../sql/outcomes/persons_in_store.sql");
+    /// Persons in a store of one source (no two rows of one person).
+    pub const PERSONS_IN_ONE_SOURCE: &str = include_str!("../sql/outcomes/persons_in_one_source.sql");
     /// Shares over complete windows (how scenarios state planted truths).
     pub const COMPLETE_WINDOWS: &str = include_str!("../sql/outcomes/complete_windows.sql");
     /// Safety, household view.

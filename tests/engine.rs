@@ -20,7 +20,7 @@ fn count_kernel(people: &[PersonTimeline]) -> Vec<(&'static str, RecordBatch)> {
         Field::new("person_id", DataType::Utf8, false),
         Field::new("episodes", DataType::UInt64, false),
     ]));
-    let ids: ArrayRef = Arc::new(people.iter().map(|p| Some(p.person_id.clone())).collect::<StringArray>());
+    let ids: ArrayRef = Arc::new(people.iter().map(|p| Some(p.person_id.to_hex_string())).collect::<StringArray>());
     let n: ArrayRef = Arc::new(people.iter().map(|p| p.episodes.len() as u64).collect::<UInt64Array>());
     vec![("episode_counts", RecordBatch::try_new(schema, vec![ids, n]).expect("batch"))]
 }

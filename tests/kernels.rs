@@ -16,8 +16,9 @@ use kohort::outcomes::config::OutcomeConfig;
 use kohort::outcomes::kernels::{PersonOutcomes, compute};
 use kohort::outcomes::window::Status;
 use kohort::results::batches::to_batches;
+use kohort::schema::{CareEndReason, CareForm, MeasureEndReason, MeasureKind, Moment, ReportKind, Sex};
 use kohort::synth::{self, OutputFormat, SynthOptions};
-use kohort::timelines::{Episode, Measure, Measurement, PersonTimeline, Report};
+use kohort::timelines::{Episode, Instrument, Measure, Measurement, PersonId, PersonTimeline, Pseudonym, Report};
 
 #[allow(dead_code, clippy::duplicate_mod, clippy::collapsible_if)]
 #[path = "synth/brute.rs"]
@@ -61,15 +62,26 @@ fn opt_date(s: &str) -> Option<NaiveDate> {
     (!s.is_empty()).then(|| date(s))
 }
 
-fn opt(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_owned())
+/// A delivered id as a pseudonym: the raw id as a label (the tiny ids are short).
+fn id(s: &str) -> Pseudonym {
+    Pseudonym::label(s)
+}
+
+fn opt_id(s: &str) -> Option<Pseudonym> {
+    (!s.is_empty()).then(|| id(s))
+}
+
+/// The raw id a person was labelled with.
+fn raw(p: PersonId) -> String {
+    let bytes = hex::decode(p.to_hex_string()).unwrap();
+    String::from_utf8(bytes.into_iter().take_while(|b| *b != 0).collect()).unwrap()
 }
 
 fn birth(s: &str) -> NaiveDate {
     if s.len() == 7 { date(&format!("{s}-15")) } else { date(s) }
 }
 
-fn care_form(code: &str) -> String {
+fn care_form(code: &str) -> CareForm {
     let name = match code {
         "31" => "local_team",
         "32" => "ambulant",
@@ -81,10 +93,10 @@ fn care_form(code: &str) -> String {
         "38" => "residential",
         other => other,
     };
-    name.to_owned()
+    CareForm::parse(name).unwrap()
 }
 
-fn end_reason(code: &str) -> Option<String> {
+fn end_reason(code: &str) -> Option<CareEndReason> {
     let name = match code {
         "01" => "planned",
         "02" => "early_mutual",
@@ -93,7 +105,7 @@ fn end_reason(code: &str) -> Option<String> {
         "05" => "external",
         other => other,
     };
-    opt(name)
+    (!name.is_empty()).then(|| CareEndReason::parse(name).unwrap())
 }
 
 fn timelines(dir: &Path) -> Vec<PersonTimeline> {
@@ -117,72 +129,68 @@ fn timelines(dir: &Path) -> Vec<PersonTimeline> {
 }
 
 fn person(p: &Row, data_end: NaiveDate) -> PersonTimeline {
-    PersonTimeline {
-        person_id: p["person_id"].clone(),
-        birth_date: birth(&p["birth_date"]),
-        sex: p["sex"].clone(),
-        death_date: opt_date(&p["death_date"]),
-        emigration_date: opt_date(&p["emigration_date"]),
+    let mut t = PersonTimeline::new(
+        PersonId::label(&p["person_id"]),
+        birth(&p["birth_date"]),
+        Sex::parse(&p["sex"]).unwrap(),
         data_end,
-        episodes: Vec::new(),
-        measures: Vec::new(),
-        reports: Vec::new(),
-        measurements: Vec::new(),
-    }
+    );
+    t.death_date = opt_date(&p["death_date"]);
+    t.emigration_date = opt_date(&p["emigration_date"]);
+    t
 }
 
 fn episode(e: &Row) -> Episode {
     Episode {
-        episode_id: e["episode_id"].clone(),
+        episode_id: id(&e["episode_id"]),
         care_form: care_form(&e["care_form"]),
         start: date(&e["start_date"]),
         end: opt_date(&e["end_date"]),
         end_reason: end_reason(&e["end_reason"]),
-        municipality: opt(&e["municipality"]),
     }
 }
 
 fn measure(m: &Row) -> Measure {
     Measure {
-        measure_id: m["measure_id"].clone(),
-        kind: m["kind"].clone(),
+        measure_id: id(&m["measure_id"]),
+        kind: MeasureKind::parse(&m["kind"]).unwrap(),
         start: date(&m["start_date"]),
         end: opt_date(&m["end_date"]),
-        end_reason: opt(&m["end_reason"]),
+        end_reason: MeasureEndReason::parse(&m["end_reason"]),
     }
 }
 
 fn report(r: &Row) -> Report {
     Report {
-        report_id: r["report_id"].clone(),
-        household_id: opt(&r["household_id"]),
+        report_id: id(&r["report_id"]),
+        household_id: opt_id(&r["household_id"]),
         date: date(&r["report_date"]),
-        kind: r["kind"].clone(),
+        kind: ReportKind::parse(&r["kind"]).unwrap(),
     }
 }
 
 fn measurement(m: &Row) -> Measurement {
     Measurement {
-        measurement_id: m["measurement_id"].clone(),
-        episode_id: opt(&m["episode_id"]),
-        instrument: m["instrument"].clone(),
-        moment: m["moment"].clone(),
+        measurement_id: id(&m["measurement_id"]),
+        episode_id: opt_id(&m["episode_id"]),
+        instrument: Instrument::from_name(&m["instrument"]),
+        moment: Moment::parse(&m["moment"]).unwrap(),
         date: date(&m["date"]),
         value: m["value"].parse().unwrap(),
     }
 }
 
 fn sorted(mut t: PersonTimeline) -> PersonTimeline {
-    t.episodes.sort_by(|a, b| (a.start, &a.episode_id).cmp(&(b.start, &b.episode_id)));
-    t.measures.sort_by(|a, b| (a.start, &a.measure_id).cmp(&(b.start, &b.measure_id)));
-    t.reports.sort_by(|a, b| (a.date, &a.report_id).cmp(&(b.date, &b.report_id)));
-    t.measurements.sort_by(|a, b| (a.date, &a.measurement_id).cmp(&(b.date, &b.measurement_id)));
+    t.episodes.sort_by_key(|e| (e.start, e.episode_id));
+    t.measures.sort_by_key(|m| (m.start, m.measure_id));
+    t.reports.sort_by_key(|r| (r.date, r.report_id));
+    t.measurements.sort_by_key(|m| (m.date, m.measurement_id));
     t
 }
 
 /// Outcomes per raw person id under `cfg`.
 fn outcomes(cfg: &OutcomeConfig) -> BTreeMap<String, PersonOutcomes> {
-    tiny().iter().map(|t| (t.person_id.clone(), compute(t, cfg))).collect()
+    tiny().iter().map(|t| (raw(t.person_id), compute(t, cfg))).collect()
 }
 
 /// First name (as in the expected file's `who`) → raw person id.
@@ -260,7 +268,7 @@ fn kernels_tiny_spells() {
         let s = spells.iter().find(|s| s.start == tdate(&e["start"])).unwrap_or_else(|| panic!("{who}: no spell"));
         assert_eq!(s.end, e.get("end").map(tdate), "{who}: end");
         assert_eq!(s.is_open(), e.get("open").is_some_and(|o| o.as_bool().unwrap()), "{who}: open");
-        let eps: Vec<&str> = e["episodes"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let eps: Vec<Pseudonym> = e["episodes"].as_array().unwrap().iter().map(|v| id(v.as_str().unwrap())).collect();
         assert_eq!(s.episode_ids, eps, "{who}: episodes");
         assert_eq!(i64::from(s.index_level), int(e, "index_level"), "{who}: index level");
     }
@@ -384,9 +392,13 @@ fn kernels_tiny_rereports() {
         let what = format!("same{same}_w{w}");
         check_summary(rr[&what].as_table().unwrap(), tally(reports.iter().map(|s| s.windows[i].1)), &what);
         for s in &reports {
-            let id = s.report_id.as_deref().unwrap();
-            let want = if with_event.contains(&id) { Status::Event } else { Status::NoEvent };
-            assert_eq!(s.windows[i].1, want, "{what} {id}");
+            let report = s.report_id.unwrap();
+            let label = ["R000000001", "R000000002", "R000000003", "R000000004", "R000000005", "R000000006"]
+                .into_iter()
+                .find(|l| id(l) == report)
+                .unwrap();
+            let want = if with_event.contains(&label) { Status::Event } else { Status::NoEvent };
+            assert_eq!(s.windows[i].1, want, "{what} {label}");
         }
     }
 }
@@ -406,8 +418,8 @@ fn kernels_tiny_measures() {
     let goal = closed(true).filter(|e| e.goal_reached).count() as f64 / closed(true).count() as f64;
     assert!((goal - share).abs() < 1e-6, "{goal} vs {share}");
     assert_eq!(count(closed(true).filter(|e| e.goal_reached).count()), int(m, "goal_reached"));
-    let cas = eps.iter().find(|e| e.measure_id == "M000000002").unwrap();
-    assert_eq!((cas.merged_measure_id.as_deref(), cas.goal_reached), (Some("M000000003"), true));
+    let cas = eps.iter().find(|e| e.measure_id == id("M000000002")).unwrap();
+    assert_eq!((cas.merged_measure_id, cas.goal_reached), (Some(id("M000000003")), true));
     assert_eq!(count(closed(false).count()), int(m, "youth_probation_closed"));
     assert_eq!(count(closed(false).filter(|e| e.goal_reached).count()), int(m, "youth_probation_goal_reached"));
 }

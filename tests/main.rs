@@ -30,3 +30,4 @@ mod survival;
 mod synth;
 mod timelines;
 mod truths;
+mod yardsticks;

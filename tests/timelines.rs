@@ -3,13 +3,19 @@
 
 use chrono::NaiveDate;
 use kohort::db::DbSettings;
+use kohort::schema::{CareEndReason, CareForm, MeasureEndReason, MeasureKind, Moment, ReportKind, Sex};
 use kohort::store::Store;
-use kohort::timelines::{Episode, Measure, Measurement, PersonTimeline, Report};
+use kohort::timelines::{Episode, Instrument, Measure, Measurement, PersonId, PersonTimeline, Pseudonym, Report};
 
 use crate::common::*;
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+/// The pseudonym the test key gives, as the engine holds it.
+fn ps(domain: &str, id: &str) -> Pseudonym {
+    Pseudonym::from_hex(pseudo(domain, id).as_bytes()).expect("pseudonym")
 }
 
 fn all_timelines(store: &std::path::Path) -> Vec<(u16, PersonTimeline)> {
@@ -36,62 +42,60 @@ fn a_bucket_read_gives_each_person_their_own_sorted_events() {
     // 300000001 have no events and so no outcome rows: they are not read.
     assert_eq!(all.len(), 3, "every person with an event, once");
     for (b, t) in &all {
-        assert_eq!(kohort::pseudonym::bucket_of_hex(&t.person_id, 16), Some(*b), "a person is in their bucket");
+        assert_eq!(t.person_id.bucket(16), *b, "a person is in their bucket");
     }
     let p = |id: &str| pseudo("person", id);
     let anna = all.iter().map(|(_, t)| t).find(|t| t.person_id == p("200000001")).expect("200000001");
     let want = PersonTimeline {
-        person_id: p("200000001"),
+        person_id: PersonId::from_hex(p("200000001").as_bytes()).expect("person"),
         birth_date: d("2010-05-20"),
-        sex: "f".into(),
+        sex: Sex::F,
         death_date: None,
         emigration_date: None,
         data_end: d("2026-10-01"),
         episodes: vec![
             Episode {
-                episode_id: pseudo("episode", "EPI-0000001"),
-                care_form: "ambulant".into(),
+                episode_id: ps("episode", "EPI-0000001"),
+                care_form: CareForm::Ambulant,
                 start: d("2018-02-01"),
                 end: Some(d("2018-08-31")),
-                end_reason: Some("planned".into()),
-                municipality: Some("GM0014".into()),
+                end_reason: Some(CareEndReason::Planned),
             },
             Episode {
-                episode_id: pseudo("episode", "EPI-0000002"),
-                care_form: "foster_care".into(),
+                episode_id: ps("episode", "EPI-0000002"),
+                care_form: CareForm::FosterCare,
                 start: d("2019-01-10"),
                 end: None,
                 end_reason: None,
-                municipality: Some("GM0363".into()),
             },
         ],
         measures: vec![Measure {
-            measure_id: pseudo("measure", "MAT-0000001"),
-            kind: "ots".into(),
+            measure_id: ps("measure", "MAT-0000001"),
+            kind: MeasureKind::Ots,
             start: d("2019-01-05"),
             end: Some(d("2021-01-04")),
-            end_reason: Some("goal_reached".into()),
+            end_reason: Some(MeasureEndReason::GoalReached),
         }],
         reports: vec![Report {
-            report_id: pseudo("report", "VT-00000001"),
-            household_id: Some(pseudo("household", "HH-0000001")),
+            report_id: ps("report", "VT-00000001"),
+            household_id: Some(ps("household", "HH-0000001")),
             date: d("2018-01-15"),
-            kind: "child_abuse".into(),
+            kind: ReportKind::ChildAbuse,
         }],
         measurements: vec![
             Measurement {
-                measurement_id: pseudo("measurement", "MS-00000001"),
-                episode_id: Some(pseudo("episode", "EPI-0000001")),
-                instrument: "goal_attainment".into(),
-                moment: "end".into(),
+                measurement_id: ps("measurement", "MS-00000001"),
+                episode_id: Some(ps("episode", "EPI-0000001")),
+                instrument: Instrument::GoalAttainment,
+                moment: Moment::End,
                 date: d("2018-08-31"),
                 value: 2.0,
             },
             Measurement {
-                measurement_id: pseudo("measurement", "MS-00000002"),
-                episode_id: Some(pseudo("episode", "EPI-0000001")),
-                instrument: "satisfaction".into(),
-                moment: "end".into(),
+                measurement_id: ps("measurement", "MS-00000002"),
+                episode_id: Some(ps("episode", "EPI-0000001")),
+                instrument: Instrument::Satisfaction,
+                moment: Moment::End,
                 date: d("2018-08-31"),
                 value: 8.5,
             },
@@ -99,11 +103,11 @@ fn a_bucket_read_gives_each_person_their_own_sorted_events() {
     };
     let mut want = want;
     // Same-day measurements are ordered by (pseudonymised) id.
-    want.measurements.sort_by(|a, b| a.measurement_id.cmp(&b.measurement_id));
+    want.measurements.sort_by_key(|m| m.measurement_id);
     assert_eq!(*anna, want);
     let month = all.iter().map(|(_, t)| t).find(|t| t.person_id == p("200000002")).expect("200000002");
     assert_eq!(month.birth_date, d("2012-11-15"));
-    assert_eq!(month.episodes[0].end_reason.as_deref(), Some("early_client"));
+    assert_eq!(month.episodes[0].end_reason, Some(CareEndReason::EarlyClient));
 }
 
 #[test]
@@ -122,10 +126,10 @@ fn buckets_together_hold_every_row_of_the_store_in_order() {
     assert_eq!(all.iter().map(|(_, t)| t.reports.len()).sum::<usize>(), count("SELECT count(*) FROM safety_reports"));
     assert_eq!(all.iter().map(|(_, t)| t.measures.len()).sum::<usize>(), count("SELECT count(*) FROM measures"));
     for (_, t) in &all {
-        assert!(t.episodes.windows(2).all(|w| (w[0].start, &w[0].episode_id) <= (w[1].start, &w[1].episode_id)));
+        assert!(t.episodes.windows(2).all(|w| (w[0].start, w[0].episode_id) <= (w[1].start, w[1].episode_id)));
         assert!(t.episodes.len() == 3, "3 episodes each");
     }
-    let ids: Vec<&String> = all.iter().map(|(_, t)| &t.person_id).collect();
+    let ids: Vec<PersonId> = all.iter().map(|(_, t)| t.person_id).collect();
     let mut sorted = ids.clone();
     sorted.sort();
     sorted.dedup();

@@ -1,11 +1,11 @@
-//! Outcome parameters (DOMAIN.md §4), from a TOML file with documented defaults.
+//! Outcome parameters (docs/definitions.md §4.16), from a TOML file with documented defaults.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::schema::Ladder;
+use crate::schema::{CareEndReason, CareForm, Ladder, MeasureKind};
 
 /// Errors reading an outcome config.
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +54,7 @@ pub struct OutcomeConfig {
     /// episode when judging success.
     pub provisional_merge_days: i64,
     /// Care end reasons that count as a regular ending.
-    pub regular_endings: Vec<String>,
+    pub regular_endings: Vec<CareEndReason>,
     /// The care ladder (levels per care form; protection measures).
     pub ladder: Ladder,
     /// Reliable change: per problem-score instrument, its SD, reliability and direction.
@@ -66,7 +66,7 @@ pub struct OutcomeConfig {
     pub linkage: LinkageConfig,
 }
 
-/// Intergenerational linkage (DOMAIN.md §4, §4.1): who is a parent of whom, and the G2 outcome.
+/// Intergenerational linkage (docs/definitions.md §4.13): who is a parent of whom, and the G2 outcome.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct LinkageConfig {
@@ -171,7 +171,7 @@ impl Default for OutcomeConfig {
             safety_windows: vec![365, 730],
             safety_age_limit: 18,
             provisional_merge_days: 14,
-            regular_endings: vec!["planned".into(), "early_mutual".into(), "age_limit".into()],
+            regular_endings: vec![CareEndReason::Planned, CareEndReason::EarlyMutual, CareEndReason::AgeLimit],
             ladder,
             instruments: BTreeMap::new(),
             families: Family::ALL.to_vec(),
@@ -187,9 +187,9 @@ impl OutcomeConfig {
         toml::from_str(text).map_err(|source| ConfigError::Toml { path: path.display().to_string(), source })
     }
 
-    /// Ladder level of a care form (0 when unknown).
-    pub fn level(&self, care_form: &str) -> u8 {
-        self.ladder.levels.get(care_form).copied().unwrap_or(0)
+    /// Ladder level of a care form (0 when the ladder does not list it).
+    pub fn level(&self, care_form: CareForm) -> u8 {
+        self.ladder.level(care_form)
     }
 
     /// Whether a family is to be computed.
@@ -204,7 +204,12 @@ impl OutcomeConfig {
     }
 
     /// Whether a measure kind is a protection measure (its start escalates).
-    pub fn is_protection(&self, kind: &str) -> bool {
-        self.ladder.protection_measures.iter().any(|k| k == kind)
+    pub fn is_protection(&self, kind: MeasureKind) -> bool {
+        self.ladder.is_protection(kind)
+    }
+
+    /// Whether an end reason is a regular ending.
+    pub fn is_regular(&self, reason: CareEndReason) -> bool {
+        self.regular_endings.contains(&reason)
     }
 }

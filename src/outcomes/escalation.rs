@@ -1,4 +1,4 @@
-//! Escalation (*doorstroom naar zwaardere hulp*) and de-escalation (DOMAIN.md §4, §4.1).
+//! Escalation (*doorstroom naar zwaardere hulp*) and de-escalation (docs/definitions.md §4.6, §4.1).
 //!
 //! Index = each spell start, with its index level (episodes starting that day included).
 //! Escalation = the first day in (index, index + W], in this spell or a later one, on which the

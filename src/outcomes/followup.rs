@@ -1,4 +1,4 @@
-//! Follow-up end of a person (DOMAIN.md §4, §4.1): the earliest of death, emigration, data end
+//! Follow-up end of a person (docs/definitions.md §4.1.2): the earliest of death, emigration, data end
 //! (`extracted_on`) and the day the person reaches an outcome family's age limit.
 //!
 //! Follow-up is inclusive: an event on the follow-up end counts (the birthday itself included).

@@ -1,4 +1,4 @@
-//! Field indicators per closed episode (DOMAIN.md §4 "Field indicators", §4.1).
+//! Field indicators per closed episode (docs/definitions.md §4.12, §4.1).
 //!
 //! * Regular ending: the end reason is in the config list (default `planned`, `early_mutual`,
 //!   `age_limit`); an empty end reason is not regular. The end reason itself is carried, so
@@ -16,7 +16,8 @@
 use chrono::NaiveDate;
 
 use super::config::{InstrumentSpec, OutcomeConfig};
-use crate::timelines::{Episode, Measurement, PersonTimeline};
+use crate::schema::{CareEndReason, CareForm, Moment};
+use crate::timelines::{Episode, Instrument, Measurement, PersonTimeline, Pseudonym};
 
 /// |RCI| from which a change is reliable.
 pub const RCI_CRITICAL: f64 = 1.96;
@@ -25,9 +26,9 @@ pub const RCI_CRITICAL: f64 = 1.96;
 #[derive(Debug, Clone, PartialEq)]
 pub struct EpisodeIndicators {
     /// The episode.
-    pub episode_id: String,
+    pub episode_id: Pseudonym,
     /// Its care form.
-    pub care_form: String,
+    pub care_form: CareForm,
     /// Its ladder level.
     pub level: u8,
     /// Start.
@@ -35,7 +36,7 @@ pub struct EpisodeIndicators {
     /// End.
     pub end: NaiveDate,
     /// End reason as delivered.
-    pub end_reason: Option<String>,
+    pub end_reason: Option<CareEndReason>,
     /// Regular ending.
     pub regular: bool,
     /// Goal-attainment score, if measured.
@@ -82,7 +83,7 @@ impl Change {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReliableChange {
     /// The episode.
-    pub episode_id: String,
+    pub episode_id: Pseudonym,
     /// The instrument.
     pub instrument: String,
     /// The earliest `start` measurement (date, score).
@@ -101,32 +102,32 @@ pub fn episodes(t: &PersonTimeline, cfg: &OutcomeConfig) -> Vec<EpisodeIndicator
 }
 
 fn indicators(t: &PersonTimeline, cfg: &OutcomeConfig, e: &Episode, end: NaiveDate) -> EpisodeIndicators {
-    let linked = linked(&t.measurements, &e.episode_id);
+    let linked = linked(&t.measurements, e.episode_id);
     EpisodeIndicators {
-        episode_id: e.episode_id.clone(),
-        care_form: e.care_form.clone(),
-        level: cfg.level(&e.care_form),
+        episode_id: e.episode_id,
+        care_form: e.care_form,
+        level: cfg.level(e.care_form),
         start: e.start,
         end,
-        end_reason: e.end_reason.clone(),
-        regular: e.end_reason.as_ref().is_some_and(|r| cfg.regular_endings.contains(r)),
-        goal_attainment: outcome_score(&linked, "goal_attainment"),
-        satisfaction: outcome_score(&linked, "satisfaction"),
+        end_reason: e.end_reason,
+        regular: e.end_reason.is_some_and(|r| cfg.is_regular(r)),
+        goal_attainment: outcome_score(&linked, &Instrument::GoalAttainment),
+        satisfaction: outcome_score(&linked, &Instrument::Satisfaction),
     }
 }
 
-fn linked<'a>(ms: &'a [Measurement], episode_id: &str) -> Vec<&'a Measurement> {
-    ms.iter().filter(|m| m.episode_id.as_deref() == Some(episode_id)).collect()
+fn linked(ms: &[Measurement], episode_id: Pseudonym) -> Vec<&Measurement> {
+    ms.iter().filter(|m| m.episode_id == Some(episode_id)).collect()
 }
 
 fn latest<'a>(rows: impl Iterator<Item = &'a Measurement>) -> Option<&'a Measurement> {
-    rows.max_by(|a, b| (a.date, &a.measurement_id).cmp(&(b.date, &b.measurement_id)))
+    rows.max_by_key(|m| (m.date, m.measurement_id))
 }
 
 /// The `end` row latest by date, else the latest row of any moment.
-fn outcome_score(linked: &[&Measurement], instrument: &str) -> Option<f64> {
-    let rows = || linked.iter().copied().filter(|m| m.instrument == instrument);
-    latest(rows().filter(|m| m.moment == "end")).or_else(|| latest(rows())).map(|m| m.value)
+fn outcome_score(linked: &[&Measurement], instrument: &Instrument) -> Option<f64> {
+    let rows = || linked.iter().copied().filter(|m| m.instrument == *instrument);
+    latest(rows().filter(|m| m.moment == Moment::End)).or_else(|| latest(rows())).map(|m| m.value)
 }
 
 /// Reliable change of every configured instrument in every closed episode.
@@ -134,21 +135,19 @@ pub fn reliable_changes(t: &PersonTimeline, cfg: &OutcomeConfig) -> Vec<Reliable
     let closed = t.episodes.iter().filter(|e| e.end.is_some());
     closed
         .flat_map(|e| {
-            let linked = linked(&t.measurements, &e.episode_id);
-            cfg.instruments.iter().filter_map(move |(name, spec)| change(&e.episode_id, &linked, name, spec))
+            let linked = linked(&t.measurements, e.episode_id);
+            cfg.instruments.iter().filter_map(move |(name, spec)| change(e.episode_id, &linked, name, spec))
         })
         .collect()
 }
 
-fn change(episode_id: &str, linked: &[&Measurement], name: &str, spec: &InstrumentSpec) -> Option<ReliableChange> {
-    let rows = || linked.iter().copied().filter(|m| m.instrument == name);
-    let start = rows()
-        .filter(|m| m.moment == "start")
-        .min_by(|a, b| (a.date, &a.measurement_id).cmp(&(b.date, &b.measurement_id)))?;
-    let end = latest(rows().filter(|m| m.moment == "end"))?;
+fn change(episode_id: Pseudonym, linked: &[&Measurement], name: &str, spec: &InstrumentSpec) -> Option<ReliableChange> {
+    let rows = || linked.iter().copied().filter(|m| m.instrument.as_str() == name);
+    let start = rows().filter(|m| m.moment == Moment::Start).min_by_key(|m| (m.date, m.measurement_id))?;
+    let end = latest(rows().filter(|m| m.moment == Moment::End))?;
     let rci = rci(start.value, end.value, spec)?;
     Some(ReliableChange {
-        episode_id: episode_id.to_owned(),
+        episode_id,
         instrument: name.to_owned(),
         start: (start.date, start.value),
         end: (end.date, end.value),
@@ -193,8 +192,8 @@ mod tests {
         ];
         let v = episodes(&t, &OutcomeConfig::default());
         assert_eq!(v.iter().map(|i| i.regular).collect::<Vec<_>>(), vec![true, false, false]);
-        let nji = OutcomeConfig { regular_endings: vec!["planned".into()], ..OutcomeConfig::default() };
-        t.episodes[0].end_reason = Some("early_mutual".into());
+        let nji = OutcomeConfig { regular_endings: vec![CareEndReason::Planned], ..OutcomeConfig::default() };
+        t.episodes[0].end_reason = Some(CareEndReason::EarlyMutual);
         assert!(!episodes(&t, &nji)[0].regular);
     }
 

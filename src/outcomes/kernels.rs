@@ -1,4 +1,4 @@
-//! The per-person outcome kernel: every DOMAIN.md §4 outcome of one [`PersonTimeline`]
+//! The per-person outcome kernel: every docs/definitions.md §4 outcome of one [`PersonTimeline`]
 //! (intergenerational linkage aside), as a pure function of the timeline and the config, so the
 //! engine can fan people out over threads and get the same rows in any order it sorts them.
 //!
@@ -19,13 +19,13 @@ use super::safety::{self, SafetyIndex};
 use super::spells::{self, Spell};
 use super::state::{Care, Transition};
 use super::window::Status;
-use crate::timelines::PersonTimeline;
+use crate::timelines::{PersonId, PersonTimeline};
 
 /// Every per-person result, one `Vec` per result table, rows in the order the kernels give.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersonOutcomes {
-    /// The person (pseudonym), put on every row of every table.
-    pub person_id: String,
+    /// The person, put on every row of every table.
+    pub person_id: PersonId,
     /// Care spells in start order.
     pub spells: Vec<Spell>,
     /// One re-entry index per closed spell.
@@ -51,7 +51,7 @@ pub struct PersonOutcomes {
 }
 
 /// Indexes not at risk — on or after their follow-up end — per outcome family (the
-/// `indexes_dropped` figure of DOMAIN.md §4.1; the rows carry the same flag).
+/// `indexes_dropped` figure of docs/definitions.md §4.1.4; the rows carry the same flag).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct IndexesDropped {
     /// Re-entry indexes (closed spell ends).
@@ -87,7 +87,7 @@ pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
     let measure_episodes = if wants_measures { measures::episodes(t, cfg, fu_safety) } else { Vec::new() };
     let w = cfg.escalation_window;
     let mut out = PersonOutcomes {
-        person_id: t.person_id.clone(),
+        person_id: t.person_id,
         spells: Vec::new(),
         reentry: Vec::new(),
         prior_care: Vec::new(),
@@ -134,6 +134,7 @@ mod tests {
     use super::*;
     use crate::outcomes::followup::FuReason;
     use crate::outcomes::testkit::{d, ep, person, report};
+    use crate::outcomes::window::Cause;
 
     /// Born 29 February 2008: the 18th birthday is 1 March 2026.
     fn leap_child() -> PersonTimeline {
@@ -151,7 +152,11 @@ mod tests {
         let o = compute(&leap_child(), &OutcomeConfig::default());
         let r = &o.reentry[0];
         assert_eq!((r.fu.end, r.fu.reason), (d("2026-03-01"), FuReason::AgeLimit));
-        assert_eq!((r.next_start, r.t, r.cause), (Some(d("2026-03-01")), Some(244), Some(1)), "event on fu counts");
+        assert_eq!(
+            (r.next_start, r.t, r.cause),
+            (Some(d("2026-03-01")), Some(244), Some(Cause::Event)),
+            "event on fu counts"
+        );
         assert_eq!(r.windows, vec![(182, Status::NoEvent), (365, Status::Event), (730, Status::Event)]);
         assert_eq!(o.escalation[1].status, Status::Dropped, "spell start on fu");
         assert_eq!(o.safety[0].t, Some(90));
@@ -164,7 +169,10 @@ mod tests {
         let mut t = leap_child();
         t.episodes[1].start = d("2026-03-02");
         let o = compute(&t, &OutcomeConfig::default());
-        assert_eq!((o.reentry[0].next_start, o.reentry[0].cause, o.reentry[0].time), (None, Some(2), Some(244)));
+        assert_eq!(
+            (o.reentry[0].next_start, o.reentry[0].cause, o.reentry[0].time),
+            (None, Some(Cause::Competing), Some(244))
+        );
         let cfg = OutcomeConfig { reentry_age_limit: 23, ..OutcomeConfig::default() };
         let o = compute(&t, &cfg);
         let r = &o.reentry[0];
@@ -177,6 +185,6 @@ mod tests {
         let t = leap_child();
         let cfg = OutcomeConfig::default();
         assert_eq!(compute(&t, &cfg), compute(&t, &cfg));
-        assert_eq!(compute(&t, &cfg).person_id, "P1");
+        assert_eq!(compute(&t, &cfg).person_id, PersonId::label("P1"));
     }
 }

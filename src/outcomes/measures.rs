@@ -1,4 +1,4 @@
-//! Measure episodes (DOMAIN.md §3, §4 "Safety", §4.1): success, duration and out-of-home
+//! Measure episodes (docs/definitions.md §3.5, §4.9–§4.11, §4.1): success, duration and out-of-home
 //! placement of protection measures and youth probation.
 //!
 //! A provisional measure (`provisional_ots`, `provisional_guardianship`) followed by the full one
@@ -19,23 +19,24 @@ use super::config::OutcomeConfig;
 use super::followup::FollowUp;
 use super::survival::Observation;
 use super::window::{days, days_f64};
-use crate::timelines::{Measure, PersonTimeline};
+use crate::schema::{MeasureEndReason, MeasureKind};
+use crate::timelines::{Measure, PersonTimeline, Pseudonym};
 
 /// One measure episode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeasureEpisode {
     /// The first measure of the episode.
-    pub measure_id: String,
+    pub measure_id: Pseudonym,
     /// The full measure joined to a provisional one, if any.
-    pub merged_measure_id: Option<String>,
+    pub merged_measure_id: Option<Pseudonym>,
     /// Kind of the episode (the full kind when merged).
-    pub kind: String,
+    pub kind: MeasureKind,
     /// Start.
     pub start: NaiveDate,
     /// End (`None` = open).
     pub end: Option<NaiveDate>,
     /// End reason of the last measure.
-    pub end_reason: Option<String>,
+    pub end_reason: Option<MeasureEndReason>,
     /// A protection measure (not youth probation).
     pub protection: bool,
     /// Closed with end reason `goal_reached`.
@@ -81,7 +82,7 @@ pub fn episodes(t: &PersonTimeline, cfg: &OutcomeConfig, fu: FollowUp) -> Vec<Me
 
 /// The full measure that continues provisional measure `p`, if any.
 fn follower(ms: &[Measure], p: &Measure, used: &[bool], merge_days: i64) -> Option<usize> {
-    let full = p.kind.strip_prefix("provisional_")?;
+    let full = p.kind.full()?;
     let follows = |m: &Measure| m.start >= p.start && p.end.is_none_or(|e| days(e, m.start) <= merge_days);
     ms.iter().enumerate().position(|(j, m)| !used[j] && m.kind == full && follows(m))
 }
@@ -96,14 +97,14 @@ fn episode(
     let last = full.unwrap_or(first);
     let (start, end) = (first.start, last.end);
     MeasureEpisode {
-        measure_id: first.measure_id.clone(),
-        merged_measure_id: full.map(|m| m.measure_id.clone()),
-        kind: last.kind.clone(),
+        measure_id: first.measure_id,
+        merged_measure_id: full.map(|m| m.measure_id),
+        kind: last.kind,
         start,
         end,
-        end_reason: last.end_reason.clone(),
-        protection: cfg.is_protection(&last.kind),
-        goal_reached: end.is_some() && last.end_reason.as_deref() == Some("goal_reached"),
+        end_reason: last.end_reason,
+        protection: cfg.is_protection(last.kind),
+        goal_reached: end.is_some() && last.end_reason == Some(MeasureEndReason::GoalReached),
         duration: end.map_or_else(|| Some(days(start, fu.end)).filter(|d| *d >= 0), |e| Some(days(start, e))),
         censored: end.is_none(),
         out_of_home: out_of_home(t, cfg, start, end),
@@ -112,7 +113,7 @@ fn episode(
 
 fn out_of_home(t: &PersonTimeline, cfg: &OutcomeConfig, start: NaiveDate, end: Option<NaiveDate>) -> bool {
     t.episodes.iter().any(|e| {
-        cfg.level(&e.care_form) >= cfg.ladder.out_of_home_from
+        cfg.level(e.care_form) >= cfg.ladder.out_of_home_from
             && end.is_none_or(|m_end| e.start <= m_end)
             && e.end.is_none_or(|e_end| e_end >= start)
     })
@@ -122,7 +123,7 @@ fn out_of_home(t: &PersonTimeline, cfg: &OutcomeConfig, start: NaiveDate, end: O
 mod tests {
     use super::*;
     use crate::outcomes::followup::follow_up;
-    use crate::outcomes::testkit::{d, ep, measure, person};
+    use crate::outcomes::testkit::{d, ep, id, measure, person};
 
     fn run(t: &PersonTimeline, cfg: &OutcomeConfig) -> Vec<MeasureEpisode> {
         episodes(t, cfg, follow_up(t, cfg.safety_age_limit))
@@ -137,8 +138,8 @@ mod tests {
         ];
         let e = run(&t, &OutcomeConfig::default());
         assert_eq!(e.len(), 1);
-        assert_eq!((e[0].measure_id.as_str(), e[0].merged_measure_id.as_deref()), ("M2", Some("M3")));
-        assert_eq!((e[0].kind.as_str(), e[0].start, e[0].end), ("ots", d("2020-06-10"), Some(d("2022-06-20"))));
+        assert_eq!((e[0].measure_id, e[0].merged_measure_id), (id("M2"), Some(id("M3"))));
+        assert_eq!((e[0].kind, e[0].start, e[0].end), (MeasureKind::Ots, d("2020-06-10"), Some(d("2022-06-20"))));
         assert!(e[0].goal_reached && e[0].protection && e[0].is_closed());
         t.measures[1].start = d("2020-07-05");
         assert_eq!(run(&t, &OutcomeConfig::default()).len(), 2, "15 days apart");

@@ -1,4 +1,4 @@
-//! Outcome computations (DOMAIN.md §4): pure per-person kernels over a
+//! Outcome computations (docs/definitions.md §4): pure per-person kernels over a
 //! [`crate::timelines::PersonTimeline`], parameters in [`config::OutcomeConfig`], and survival
 //! statistics. No DuckDB and no files here: [`crate::results`] runs the kernels over the store
 //! and writes their rows.

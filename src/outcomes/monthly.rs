@@ -1,5 +1,5 @@
-//! State per month since each escalation index (DOMAIN.md §4 "state distribution per month since
-//! index").
+//! State per month since each escalation index (docs/definitions.md §4.7, monthly
+//! states).
 //!
 //! Month m of an index is the calendar date index + m months (chrono month arithmetic: a day that
 //! does not exist in the target month becomes its last day, so 31 January + 1 month = 28 or 29

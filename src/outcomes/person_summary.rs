@@ -1,5 +1,5 @@
-//! Per-person summary for intergenerational linkage (DOMAIN.md §4 "Intergenerational linkage",
-//! §4.1): what a person's own care history says about them as a parent (G1, heavy) and as a
+//! Per-person summary for intergenerational linkage (docs/definitions.md
+//! §4.13.1, §4.1): what a person's own care history says about them as a parent (G1, heavy) and as a
 //! child (first care, first measure, first out-of-home start; follow-up to age A).
 //!
 //! Rules:
@@ -21,9 +21,10 @@ use chrono::NaiveDate;
 use super::config::OutcomeConfig;
 use super::followup::{FollowUp, birthday, follow_up};
 use super::window::days;
+use crate::schema::{CareForm, Sex};
 use crate::timelines::PersonTimeline;
 
-/// Age at which G1 is judged (DOMAIN §4.1: before the 18th birthday).
+/// Age at which G1 is judged (docs/definitions.md §4.13.1: before the 18th birthday).
 pub const G1_AGE: u32 = 18;
 
 /// One person's summary row.
@@ -31,8 +32,8 @@ pub const G1_AGE: u32 = 18;
 pub struct PersonSummary {
     /// Birth date.
     pub birth_date: NaiveDate,
-    /// Sex code.
-    pub sex: String,
+    /// Sex.
+    pub sex: Sex,
     /// The 18th birthday.
     pub birthday_18: Option<NaiveDate>,
     /// A spell or measure start before 18.
@@ -62,16 +63,16 @@ pub struct PersonSummary {
 pub fn summarise(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonSummary {
     let b18 = birthday(t.birth_date, G1_AGE);
     let before_18 = |d: NaiveDate| b18.is_some_and(|b| d < b);
-    let out_of_home = |form: &str| cfg.level(form) >= cfg.ladder.out_of_home_from;
+    let out_of_home = |form: CareForm| cfg.level(form) >= cfg.ladder.out_of_home_from;
     let first_care_start = t.episodes.iter().map(|e| e.start).min();
     let first_measure_start = t.measures.iter().map(|m| m.start).min();
-    let first_out_of_home_start = t.episodes.iter().filter(|e| out_of_home(&e.care_form)).map(|e| e.start).min();
+    let first_out_of_home_start = t.episodes.iter().filter(|e| out_of_home(e.care_form)).map(|e| e.start).min();
     let heaviest_level_before_18 =
-        t.episodes.iter().filter(|e| before_18(e.start)).map(|e| cfg.level(&e.care_form)).max().unwrap_or(0);
+        t.episodes.iter().filter(|e| before_18(e.start)).map(|e| cfg.level(e.care_form)).max().unwrap_or(0);
     let measure_before_18 = first_measure_start.is_some_and(before_18);
     PersonSummary {
         birth_date: t.birth_date,
-        sex: t.sex.clone(),
+        sex: t.sex,
         birthday_18: b18,
         g1: first_care_start.is_some_and(before_18) || measure_before_18,
         heavy: first_out_of_home_start.is_some_and(before_18) || measure_before_18,

@@ -1,4 +1,4 @@
-//! Prior care at start (the CBS StatLine reading of *herhaald beroep*, DOMAIN.md §4): for each
+//! Prior care at start (the CBS StatLine reading of *herhaald beroep*, docs/definitions.md §4.4): for each
 //! spell start, whether an earlier spell of the person ended within the look-back (default 1826
 //! days) before it: `0 < start − end <= lookback`.
 //!

@@ -1,4 +1,4 @@
-//! Re-entry (*herhaald beroep*, DOMAIN.md §4, §4.1): one index per closed spell end; the event is
+//! Re-entry (*herhaald beroep*, docs/definitions.md §4.3, §4.1): one index per closed spell end; the event is
 //! the start of the person's next spell, seen only on or before the follow-up end.
 //!
 //! Per index: the window statuses (see [`super::window`]), the Kaplan–Meier time (t to the
@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use super::followup::FollowUp;
 use super::spells::Spell;
 use super::survival::{CompetingObservation, Observation};
-use super::window::{self, Status, days, days_f64};
+use super::window::{self, Cause, Status, days, days_f64};
 
 /// One re-entry index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub struct Reentry {
     /// Kaplan–Meier time: t, or fu − index when censored (`None` when dropped).
     pub time: Option<i64>,
     /// Aalen–Johansen cause: 1 re-entry, 2 competing end, 0 censored (`None` when dropped).
-    pub cause: Option<u8>,
+    pub cause: Option<Cause>,
     /// Status per configured window, in config order.
     pub windows: Vec<(i64, Status)>,
 }
@@ -44,7 +44,7 @@ impl Reentry {
 
     /// The Aalen–Johansen observation (`None` when dropped).
     pub fn competing(&self) -> Option<CompetingObservation> {
-        Some(CompetingObservation { time: days_f64(self.time?), cause: u32::from(self.cause?) })
+        Some(CompetingObservation { time: days_f64(self.time?), cause: u32::from(self.cause?.code()) })
     }
 }
 
@@ -58,9 +58,9 @@ fn index(s: &Spell, next: Option<&Spell>, fu: FollowUp, windows: &[i64], end: Na
     let dropped = window::dropped(end, fu.end);
     let t = next_start.map(|d| days(end, d));
     let cause = match (t, fu.reason.is_competing()) {
-        (Some(_), _) => 1,
-        (None, true) => 2,
-        (None, false) => 0,
+        (Some(_), _) => Cause::Event,
+        (None, true) => Cause::Competing,
+        (None, false) => Cause::Censored,
     };
     Reentry {
         spell_no: s.spell_no,
@@ -100,7 +100,7 @@ mod tests {
         assert_eq!(r[0].t, Some(366));
         let st: Vec<Status> = r[0].windows.iter().map(|w| w.1).collect();
         assert_eq!(st, vec![Status::NoEvent, Status::NoEvent, Status::Event]);
-        assert_eq!((r[0].time, r[0].cause), (Some(366), Some(1)));
+        assert_eq!((r[0].time, r[0].cause), (Some(366), Some(Cause::Event)));
         assert_eq!(r[0].observation(), Some(Observation { time: 366.0, event: true }));
         assert_eq!(r[0].competing(), Some(CompetingObservation { time: 366.0, cause: 1 }));
     }
@@ -108,12 +108,12 @@ mod tests {
     #[test]
     fn event_on_fu_counts_and_after_fu_is_competing() {
         let on = indexes(&two_spells(), fu("2017-09-21", FuReason::AgeLimit), &[730]);
-        assert_eq!((on[0].windows[0].1, on[0].cause), (Status::Event, Some(1)));
+        assert_eq!((on[0].windows[0].1, on[0].cause), (Status::Event, Some(Cause::Event)));
         let before = indexes(&two_spells(), fu("2017-09-20", FuReason::AgeLimit), &[364, 365, 730]);
         assert_eq!(before[0].next_start, None);
         let want = vec![(364, Status::NoEvent), (365, Status::NoEvent), (730, Status::Censored)];
         assert_eq!(before[0].windows, want, "fu = index + 365 completes the 365 window");
-        assert_eq!((before[0].time, before[0].cause), (Some(365), Some(2)));
+        assert_eq!((before[0].time, before[0].cause), (Some(365), Some(Cause::Competing)));
     }
 
     #[test]
@@ -127,6 +127,6 @@ mod tests {
     #[test]
     fn censored_at_data_end_is_cause_zero() {
         let r = indexes(&two_spells(), fu("2017-01-01", FuReason::DataEnd), &[182]);
-        assert_eq!((r[0].windows[0].1, r[0].cause, r[0].time), (Status::Censored, Some(0), Some(103)));
+        assert_eq!((r[0].windows[0].1, r[0].cause, r[0].time), (Status::Censored, Some(Cause::Censored), Some(103)));
     }
 }

@@ -1,4 +1,4 @@
-//! Safety: re-reports (*hermelding*, DOMAIN.md §4 "Safety", §4.1), child view.
+//! Safety: re-reports (*hermelding*, docs/definitions.md §4.8.1, §4.1), child view.
 //!
 //! Indexes, in this order: every safety report of the child; the end of every closed spell; the
 //! end of every closed measure episode (see [`super::measures`], youth probation included — the
@@ -19,7 +19,7 @@ use super::measures::MeasureEpisode;
 use super::spells::Spell;
 use super::survival::Observation;
 use super::window::{self, Status, days, days_f64};
-use crate::timelines::{PersonTimeline, Report};
+use crate::timelines::{PersonTimeline, Pseudonym, Report};
 
 /// What kind of event an index is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,11 +51,11 @@ pub struct SafetyIndex {
     /// Index date.
     pub index: NaiveDate,
     /// The report (report indexes).
-    pub report_id: Option<String>,
+    pub report_id: Option<Pseudonym>,
     /// The spell (spell-end indexes).
     pub spell_no: Option<u32>,
     /// The first measure of the measure episode (measure-end indexes).
-    pub measure_id: Option<String>,
+    pub measure_id: Option<Pseudonym>,
     /// Minimum days to a re-report, exclusive (same_incident for reports, 0 otherwise).
     pub same_incident: i64,
     /// Follow-up end of the safety family.
@@ -63,7 +63,7 @@ pub struct SafetyIndex {
     /// Index on or after fu: not at risk.
     pub dropped: bool,
     /// The first re-report on or before fu (id, date).
-    pub rereport: Option<(String, NaiveDate)>,
+    pub rereport: Option<(Pseudonym, NaiveDate)>,
     /// Days from the index to the re-report.
     pub t: Option<i64>,
     /// Kaplan–Meier time: t, or fu − index (`None` when dropped).
@@ -95,7 +95,7 @@ pub fn indexes(
     let base = Base { t, cfg, fu };
     let reports = t.reports.iter().map(|r| {
         let mut i = base.index(IndexKind::Report, r.date, cfg.same_incident_days);
-        i.report_id = Some(r.report_id.clone());
+        i.report_id = Some(r.report_id);
         i
     });
     let spell_ends = spells.iter().filter_map(|s| {
@@ -105,7 +105,7 @@ pub fn indexes(
     });
     let measure_ends = measures.iter().filter_map(|m| {
         let mut i = base.index(IndexKind::MeasureEnd, m.end?, 0);
-        i.measure_id = Some(m.measure_id.clone());
+        i.measure_id = Some(m.measure_id);
         Some(i)
     });
     reports.chain(spell_ends).chain(measure_ends).collect()
@@ -132,7 +132,7 @@ impl Base<'_> {
             same_incident,
             fu,
             dropped,
-            rereport: rr.map(|r| (r.report_id.clone(), r.date)),
+            rereport: rr.map(|r| (r.report_id, r.date)),
             t,
             time: (!dropped).then(|| t.unwrap_or_else(|| days(index, fu.end))),
             windows: window::statuses(index, rr.map(|r| r.date), fu.end, &self.cfg.safety_windows),
@@ -146,7 +146,7 @@ mod tests {
     use crate::outcomes::followup::follow_up;
     use crate::outcomes::measures;
     use crate::outcomes::spells::build;
-    use crate::outcomes::testkit::{d, ep, measure, person, report};
+    use crate::outcomes::testkit::{d, ep, id, measure, person, report};
 
     fn run(t: &PersonTimeline, cfg: &OutcomeConfig) -> Vec<SafetyIndex> {
         let fu = follow_up(t, cfg.safety_age_limit);
@@ -173,7 +173,7 @@ mod tests {
     fn same_incident_30_is_exclusive_and_14_is_offered() {
         let t = quinn();
         let v = run(&t, &OutcomeConfig::default());
-        assert_eq!(v[0].rereport.as_ref().map(|r| r.0.as_str()), Some("R4"), "R3 at t 30 is the same incident");
+        assert_eq!(v[0].rereport.map(|r| r.0), Some(id("R4")), "R3 at t 30 is the same incident");
         assert_eq!(first_window(&v), vec![Status::Event, Status::NoEvent, Status::NoEvent, Status::NoEvent]);
         let cfg14 = OutcomeConfig { same_incident_days: 14, ..OutcomeConfig::default() };
         let v = run(&t, &cfg14);
@@ -208,6 +208,6 @@ mod tests {
             kinds,
             vec![(IndexKind::Report, None), (IndexKind::SpellEnd, Some(5)), (IndexKind::MeasureEnd, Some(1))]
         );
-        assert_eq!(v[2].measure_id.as_deref(), Some("M1"));
+        assert_eq!(v[2].measure_id, Some(id("M1")));
     }
 }

@@ -1,4 +1,4 @@
-//! Care spells (DOMAIN.md §4 "Care spell", §4.1): a person's episodes of any care form, sorted by
+//! Care spells (docs/definitions.md §4.2, §4.1): a person's episodes of any care form, sorted by
 //! start, merged while `start − latest end so far <= gap` (gap 31: a 31-day gap merges, 32
 //! splits); overlapping episodes merge, and a spell with an open episode is open (every later
 //! episode joins it). Spells are built from all episodes regardless of age.
@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use super::config::{Family, OutcomeConfig};
 use super::state::level_on;
 use super::window::days;
-use crate::timelines::Episode;
+use crate::timelines::{Episode, Pseudonym};
 
 /// One care spell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub struct Spell {
     pub n_episodes: u32,
     /// Its episodes, in start order: kept only when the `spells` family is wanted (the
     /// `spell_episodes` table), to spare a string per episode otherwise.
-    pub episode_ids: Vec<String>,
+    pub episode_ids: Vec<Pseudonym>,
     /// Highest ladder level active on the start day.
     pub index_level: u8,
 }
@@ -50,7 +50,7 @@ pub fn build(episodes: &[Episode], cfg: &OutcomeConfig) -> Vec<Spell> {
                 s.end = later_end(s.end, e.end);
                 s.n_episodes += 1;
                 if keep_ids {
-                    s.episode_ids.push(e.episode_id.clone());
+                    s.episode_ids.push(e.episode_id);
                 }
             }
             _ => spells.push(new_spell(spells.len(), e, episodes, cfg, keep_ids)),
@@ -65,7 +65,7 @@ fn new_spell(n: usize, e: &Episode, episodes: &[Episode], cfg: &OutcomeConfig, k
         start: e.start,
         end: e.end,
         n_episodes: 1,
-        episode_ids: if keep_ids { vec![e.episode_id.clone()] } else { Vec::new() },
+        episode_ids: if keep_ids { vec![e.episode_id] } else { Vec::new() },
         index_level: level_on(episodes, cfg, e.start),
     }
 }
@@ -83,7 +83,7 @@ fn later_end(a: Option<NaiveDate>, b: Option<NaiveDate>) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcomes::testkit::{d, ep};
+    use crate::outcomes::testkit::{d, ep, id};
 
     fn cfg(gap: i64) -> OutcomeConfig {
         OutcomeConfig { gap_days: gap, ..OutcomeConfig::default() }
@@ -105,7 +105,7 @@ mod tests {
             starts(&s),
             vec![(d("2018-01-01"), Some(d("2018-09-30"))), (d("2018-11-01"), Some(d("2019-01-31")))]
         );
-        assert_eq!(s[0].episode_ids, vec!["E1", "E2"]);
+        assert_eq!(s[0].episode_ids, vec![id("E1"), id("E2")]);
         assert_eq!(s[1].spell_no, 1);
     }
 

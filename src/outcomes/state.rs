@@ -1,4 +1,4 @@
-//! The daily care state of a person (DOMAIN.md §4 "Escalation"): the highest ladder level of the
+//! The daily care state of a person (docs/definitions.md §4.5): the highest ladder level of the
 //! episodes active that day (0 = none) and whether a protection measure is active.
 //!
 //! Active means `start <= d <= end`; an open record stays active. The state only changes on a
@@ -40,7 +40,7 @@ pub fn active(start: NaiveDate, end: Option<NaiveDate>, d: NaiveDate) -> bool {
 
 /// Highest ladder level of the episodes active on `d` (0 = none).
 pub fn level_on(episodes: &[Episode], cfg: &OutcomeConfig, d: NaiveDate) -> u8 {
-    episodes.iter().filter(|e| active(e.start, e.end, d)).map(|e| cfg.level(&e.care_form)).max().unwrap_or(0)
+    episodes.iter().filter(|e| active(e.start, e.end, d)).map(|e| cfg.level(e.care_form)).max().unwrap_or(0)
 }
 
 /// A dated record with its ladder level (0 for a protection measure).
@@ -64,11 +64,11 @@ impl Care {
     /// The care of `t` under the ladder of `cfg`.
     pub fn new(t: &PersonTimeline, cfg: &OutcomeConfig) -> Self {
         let episodes: Vec<Span> =
-            t.episodes.iter().map(|e| Span { start: e.start, end: e.end, level: cfg.level(&e.care_form) }).collect();
+            t.episodes.iter().map(|e| Span { start: e.start, end: e.end, level: cfg.level(e.care_form) }).collect();
         let frames: Vec<Span> = t
             .measures
             .iter()
-            .filter(|m| cfg.is_protection(&m.kind))
+            .filter(|m| cfg.is_protection(m.kind))
             .map(|m| Span { start: m.start, end: m.end, level: 0 })
             .collect();
         let mut changes: Vec<NaiveDate> =

@@ -1,4 +1,4 @@
-//! Survival statistics for the outcome engine (DOMAIN.md §4, §5 "Survival tables").
+//! Survival statistics for the outcome engine (docs/definitions.md §4.14, §5.8).
 //!
 //! Two estimators over right-censored times, both pure functions of `(time, status)` rows:
 //!

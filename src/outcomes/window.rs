@@ -1,4 +1,4 @@
-//! Fixed windows after an index date (DOMAIN.md §4, §4.1), shared by every outcome family.
+//! Fixed windows after an index date (docs/definitions.md §4.1), shared by every outcome family.
 //!
 //! t = event date − index date in days; "within W" is `0 < t <= W`. An index on or after its
 //! follow-up end is not at risk: [`Status::Dropped`]. An event is seen only on or before the
@@ -6,6 +6,29 @@
 //! fu < index + W; fu = index + W is a complete window ([`Status::NoEvent`]).
 
 use chrono::NaiveDate;
+
+/// How an index's time at risk ends, for the Aalen-Johansen estimator (docs/definitions.md §4.1.6):
+/// stored as its code, 0, 1 or 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cause {
+    /// Censored at the data end (0).
+    Censored,
+    /// The event (1).
+    Event,
+    /// Follow-up ended by a competing end: death, emigration, the age limit (2).
+    Competing,
+}
+
+impl Cause {
+    /// The stored code.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Censored => 0,
+            Self::Event => 1,
+            Self::Competing => 2,
+        }
+    }
+}
 
 /// The result of one index in one window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

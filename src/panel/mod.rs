@@ -264,7 +264,7 @@ fn settings(conn: &Connection, plan: &PanelPlan) -> Result<()> {
     let ladder = crate::schema::Ladder::embedded()?;
     let mut app = conn.appender("panel_ladder").ctx("panel ladder")?;
     for (form, level) in &ladder.levels {
-        app.append_row(duckdb::params![form, i32::from(*level)]).ctx("panel ladder")?;
+        app.append_row(duckdb::params![form.as_str(), i32::from(*level)]).ctx("panel ladder")?;
     }
     drop(app);
     let regions = crate::reference::YouthRegions::shipped()?;

@@ -48,6 +48,7 @@ use crate::outcomes::config::OutcomeConfig;
 use crate::outcomes::kernels::PersonOutcomes;
 use crate::outcomes::person_summary::PersonSummary;
 use crate::outcomes::safety::SafetyIndex;
+use crate::timelines::{PersonId, Pseudonym};
 
 type Column = (FieldRef, ArrayRef);
 
@@ -87,8 +88,8 @@ pub fn linkage_batches(people: &[PersonOutcomes]) -> Vec<(&'static str, RecordBa
 }
 
 /// Every row of one table with its person id.
-fn rows<'a, R>(people: &'a [PersonOutcomes], table: impl Fn(&'a PersonOutcomes) -> &'a [R]) -> Vec<(&'a str, &'a R)> {
-    people.iter().flat_map(|p| table(p).iter().map(move |r| (p.person_id.as_str(), r))).collect()
+fn rows<'a, R>(people: &'a [PersonOutcomes], table: impl Fn(&'a PersonOutcomes) -> &'a [R]) -> Vec<(PersonId, &'a R)> {
+    people.iter().flat_map(|p| table(p).iter().map(move |r| (p.person_id, r))).collect()
 }
 
 fn batch(columns: Vec<Column>) -> RecordBatch {
@@ -99,8 +100,26 @@ fn col(name: &str, array: ArrayRef) -> Column {
     (Arc::new(Field::new(name, array.data_type().clone(), true)), array)
 }
 
-fn ids<R>(rows: &[(&str, R)]) -> Column {
-    utf8("person_id", rows.iter().map(|r| Some(r.0)))
+fn ids<R>(rows: &[(PersonId, R)]) -> Column {
+    hex("person_id", rows.iter().map(|r| Some(r.0.to_hex())))
+}
+
+/// A Utf8 column of pseudonyms, as the 32 hex digits kohort stores.
+fn hex(name: &str, v: impl Iterator<Item = Option<[u8; 32]>>) -> Column {
+    let n = v.size_hint().0;
+    let mut b = StringBuilder::with_capacity(n, 32 * n);
+    for h in v {
+        match h {
+            Some(h) => b.append_value(std::str::from_utf8(&h).unwrap_or_default()),
+            None => b.append_null(),
+        }
+    }
+    col(name, Arc::new(b.finish()))
+}
+
+/// A Utf8 column of record pseudonyms.
+fn pseudonyms(name: &str, v: impl Iterator<Item = Option<Pseudonym>>) -> Column {
+    hex(name, v.map(|p| p.map(Pseudonym::to_hex)))
 }
 
 /// A Utf8 column, its value buffer sized in a first pass (no regrowth).
@@ -163,7 +182,7 @@ fn spell_episodes(people: &[PersonOutcomes]) -> RecordBatch {
     batch(vec![
         ids(&r),
         uint32("spell_no", r.iter().map(|(_, (n, _))| Some(*n))),
-        utf8("episode_id", r.iter().map(|(_, (_, e))| Some(e.as_str()))),
+        pseudonyms("episode_id", r.iter().map(|(_, (_, e))| Some(**e))),
     ])
 }
 
@@ -179,7 +198,7 @@ fn reentry(people: &[PersonOutcomes]) -> RecordBatch {
         utf8("fu_reason", r.iter().map(|(_, x)| Some(x.fu.reason.as_str()))),
         boolean("dropped", r.iter().map(|(_, x)| Some(x.dropped))),
         int("time_days", r.iter().map(|(_, x)| x.time)),
-        uint8("cause", r.iter().map(|(_, x)| x.cause)),
+        uint8("cause", r.iter().map(|(_, x)| x.cause.map(crate::outcomes::window::Cause::code))),
     ])
 }
 
@@ -260,12 +279,9 @@ fn monthly_states(people: &[PersonOutcomes]) -> RecordBatch {
 }
 
 /// Safety rows with their position among the person's indexes.
-fn safety_rows(people: &[PersonOutcomes]) -> Vec<(&str, (u32, &SafetyIndex))> {
+fn safety_rows(people: &[PersonOutcomes]) -> Vec<(PersonId, (u32, &SafetyIndex))> {
     let number = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
-    people
-        .iter()
-        .flat_map(|p| p.safety.iter().enumerate().map(move |(i, x)| (p.person_id.as_str(), (number(i), x))))
-        .collect()
+    people.iter().flat_map(|p| p.safety.iter().enumerate().map(move |(i, x)| (p.person_id, (number(i), x)))).collect()
 }
 
 fn safety(people: &[PersonOutcomes]) -> RecordBatch {
@@ -275,14 +291,14 @@ fn safety(people: &[PersonOutcomes]) -> RecordBatch {
         uint32("index_no", r.iter().map(|(_, (i, _))| Some(*i))),
         utf8("index_kind", r.iter().map(|(_, (_, x))| Some(x.kind.as_str()))),
         date("index_date", r.iter().map(|(_, (_, x))| Some(x.index))),
-        utf8("report_id", r.iter().map(|(_, (_, x))| x.report_id.as_deref())),
+        pseudonyms("report_id", r.iter().map(|(_, (_, x))| x.report_id)),
         uint32("spell_no", r.iter().map(|(_, (_, x))| x.spell_no)),
-        utf8("measure_id", r.iter().map(|(_, (_, x))| x.measure_id.as_deref())),
+        pseudonyms("measure_id", r.iter().map(|(_, (_, x))| x.measure_id)),
         int("same_incident_days", r.iter().map(|(_, (_, x))| Some(x.same_incident))),
         date("fu_date", r.iter().map(|(_, (_, x))| Some(x.fu.end))),
         utf8("fu_reason", r.iter().map(|(_, (_, x))| Some(x.fu.reason.as_str()))),
         boolean("dropped", r.iter().map(|(_, (_, x))| Some(x.dropped))),
-        utf8("rereport_id", r.iter().map(|(_, (_, x))| x.rereport.as_ref().map(|r| r.0.as_str()))),
+        pseudonyms("rereport_id", r.iter().map(|(_, (_, x))| x.rereport.map(|r| r.0))),
         date("rereport_date", r.iter().map(|(_, (_, x))| x.rereport.as_ref().map(|r| r.1))),
         int("t_days", r.iter().map(|(_, (_, x))| x.t)),
         int("time_days", r.iter().map(|(_, (_, x))| x.time)),
@@ -306,12 +322,12 @@ fn measure_episodes(people: &[PersonOutcomes]) -> RecordBatch {
     let r = rows(people, |p| &p.measure_episodes);
     batch(vec![
         ids(&r),
-        utf8("measure_id", r.iter().map(|(_, x)| Some(x.measure_id.as_str()))),
-        utf8("merged_measure_id", r.iter().map(|(_, x)| x.merged_measure_id.as_deref())),
+        pseudonyms("measure_id", r.iter().map(|(_, x)| Some(x.measure_id))),
+        pseudonyms("merged_measure_id", r.iter().map(|(_, x)| x.merged_measure_id)),
         utf8("kind", r.iter().map(|(_, x)| Some(x.kind.as_str()))),
         date("start", r.iter().map(|(_, x)| Some(x.start))),
         date("end", r.iter().map(|(_, x)| x.end)),
-        utf8("end_reason", r.iter().map(|(_, x)| x.end_reason.as_deref())),
+        utf8("end_reason", r.iter().map(|(_, x)| x.end_reason.map(crate::schema::MeasureEndReason::as_str))),
         boolean("protection", r.iter().map(|(_, x)| Some(x.protection))),
         boolean("closed", r.iter().map(|(_, x)| Some(x.is_closed()))),
         boolean("goal_reached", r.iter().map(|(_, x)| Some(x.goal_reached))),
@@ -325,12 +341,12 @@ fn episode_indicators(people: &[PersonOutcomes]) -> RecordBatch {
     let r = rows(people, |p| &p.episode_indicators);
     batch(vec![
         ids(&r),
-        utf8("episode_id", r.iter().map(|(_, x)| Some(x.episode_id.as_str()))),
+        pseudonyms("episode_id", r.iter().map(|(_, x)| Some(x.episode_id))),
         utf8("care_form", r.iter().map(|(_, x)| Some(x.care_form.as_str()))),
         uint8("level", r.iter().map(|(_, x)| Some(x.level))),
         date("start", r.iter().map(|(_, x)| Some(x.start))),
         date("end", r.iter().map(|(_, x)| Some(x.end))),
-        utf8("end_reason", r.iter().map(|(_, x)| x.end_reason.as_deref())),
+        utf8("end_reason", r.iter().map(|(_, x)| x.end_reason.map(crate::schema::CareEndReason::as_str))),
         boolean("regular", r.iter().map(|(_, x)| Some(x.regular))),
         float("goal_attainment", r.iter().map(|(_, x)| x.goal_attainment)),
         boolean("goal_attained", r.iter().map(|(_, x)| x.goal_attained())),
@@ -343,7 +359,7 @@ fn reliable_change(people: &[PersonOutcomes]) -> RecordBatch {
     let r = rows(people, |p| &p.reliable_change);
     batch(vec![
         ids(&r),
-        utf8("episode_id", r.iter().map(|(_, x)| Some(x.episode_id.as_str()))),
+        pseudonyms("episode_id", r.iter().map(|(_, x)| Some(x.episode_id))),
         utf8("instrument", r.iter().map(|(_, x)| Some(x.instrument.as_str()))),
         date("start_date", r.iter().map(|(_, x)| Some(x.start.0))),
         float("start_value", r.iter().map(|(_, x)| Some(x.start.1))),
@@ -355,8 +371,8 @@ fn reliable_change(people: &[PersonOutcomes]) -> RecordBatch {
 }
 
 fn person_summary(people: &[PersonOutcomes]) -> RecordBatch {
-    let r: Vec<(&str, &PersonSummary)> =
-        people.iter().filter_map(|p| p.person_summary.as_ref().map(|s| (p.person_id.as_str(), s))).collect();
+    let r: Vec<(PersonId, &PersonSummary)> =
+        people.iter().filter_map(|p| p.person_summary.as_ref().map(|s| (p.person_id, s))).collect();
     batch(vec![
         ids(&r),
         utf8("sex", r.iter().map(|(_, x)| Some(x.sex.as_str()))),
@@ -391,7 +407,7 @@ mod tests {
             vec![ep("E1", "ambulant", "2020-01-01", "2020-02-01", "planned"), ep("E2", "secure", "2021-01-01", "", "")];
         a.reports = vec![report("R1", "2020-05-01")];
         let mut b = person("2011-01-01");
-        b.person_id = "P2".into();
+        b.person_id = PersonId::label("P2");
         b.episodes = vec![ep("E3", "local_team", "2022-01-01", "2022-03-01", "")];
         let cfg = OutcomeConfig::default();
         let out = to_batches(&[compute(&a, &cfg), compute(&b, &cfg)]);
@@ -402,7 +418,7 @@ mod tests {
         let person = spells.column(0).as_any().downcast_ref::<StringArray>().map(|a| a.value(2).to_owned());
         let start = spells.column(2).as_any().downcast_ref::<Date32Array>().and_then(|a| a.value_as_date(2));
         assert_eq!(start, Some(chrono::NaiveDate::from_ymd_opt(2022, 1, 1).unwrap_or_default()));
-        assert_eq!(person.as_deref(), Some("P2"));
+        assert_eq!(person, Some(PersonId::label("P2").to_hex_string()));
         assert_eq!(spells.schema().field(2).data_type(), &duckdb::arrow::datatypes::DataType::Date32);
         let empty = to_batches(&[]);
         assert!(empty.iter().all(|(_, b)| b.num_rows() == 0 && b.num_columns() > 1));

@@ -19,17 +19,18 @@ use crate::timelines::{Needs, PersonTimeline};
 /// What computes one bucket's result tables from its timelines (the kernels).
 pub type Kernel<'a> = dyn Fn(&[PersonTimeline]) -> Vec<(&'static str, RecordBatch)> + Sync + 'a;
 
-/// Compute one bucket into `dir/<table>/bNN.parquet`; returns files and persons. With
-/// `list_persons`, the persons processed go to `run_persons` (what incremental runs merge by).
+/// Compute one bucket of the store version in `version_dir` into `dir/<table>/bNN.parquet`;
+/// returns files and persons. With `list_persons`, the persons processed go to `run_persons`
+/// (what incremental runs merge by).
 pub fn compute_bucket(
-    conn: &duckdb::Connection,
+    version_dir: &Path,
     bucket: u16,
     needs: Needs,
     dir: &Path,
     kernel: &Kernel<'_>,
     list_persons: bool,
 ) -> Result<(Vec<(String, FileEntry)>, u64)> {
-    let people = crate::timelines::read_bucket(conn, bucket, needs)?;
+    let people = crate::timelines::read_bucket_at(version_dir, bucket, needs, None)?;
     let chunks: Vec<&[PersonTimeline]> = people.chunks(2048).collect();
     let parts: Vec<Vec<(&'static str, RecordBatch)>> = chunks.par_iter().map(|c| kernel(c)).collect();
     let mut by_table: BTreeMap<&'static str, Vec<RecordBatch>> = BTreeMap::new();
@@ -70,7 +71,8 @@ pub fn persons_batch(people: &[PersonTimeline]) -> Result<RecordBatch> {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     #[allow(clippy::cast_possible_truncation)]
     let day = |d: chrono::NaiveDate| (d - epoch).num_days() as i32;
-    let ids = StringArray::from_iter_values(people.iter().map(|p| p.person_id.as_str()));
+    let hex: Vec<[u8; 32]> = people.iter().map(|p| p.person_id.to_hex()).collect();
+    let ids = StringArray::from_iter_values(hex.iter().map(|h| std::str::from_utf8(h).unwrap_or_default()));
     let births = Date32Array::from_iter_values(people.iter().map(|p| day(p.birth_date)));
     let sexes = StringArray::from_iter_values(people.iter().map(|p| p.sex.as_str()));
     let deaths: Date32Array = people.iter().map(|p| p.death_date.map(day)).collect();
@@ -85,14 +87,20 @@ pub fn persons_batch(people: &[PersonTimeline]) -> Result<RecordBatch> {
 
 /// The event tables the configured families need.
 pub fn needs(cfg: &OutcomeConfig) -> Needs {
+    use crate::timelines::Measurements;
     Needs {
+        care_persons: cfg.families.iter().any(|f| *f != Family::Measures),
         episode_details: cfg.wants(Family::Spells) || cfg.wants(Family::Indicators),
         measures: cfg.wants(Family::Escalation)
             || cfg.wants(Family::Safety)
             || cfg.wants(Family::Measures)
             || cfg.wants(Family::Linkage),
         reports: cfg.wants(Family::Safety),
-        measurements: cfg.wants(Family::Indicators),
+        measurements: match (cfg.wants(Family::Indicators), cfg.instruments.is_empty()) {
+            (false, _) => Measurements::None,
+            (true, true) => Measurements::Outcome,
+            (true, false) => Measurements::All,
+        },
         all_persons: cfg.wants(Family::Linkage),
     }
 }

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::incremental::{PreviousRun, Update};
 use super::manifest::{Area, RESULTS_FORMAT, RunManifest, config_hash, current_in, run_name, write_json};
 use super::{Kernel, Result, compute_bucket, needs};
-use crate::db::{DbSettings, DuckContext};
+use crate::db::DbSettings;
 use crate::outcomes::config::OutcomeConfig;
 use crate::store::publication::{Keep, Pointer};
 use crate::store::{FileEntry, Stage, Store};
@@ -134,37 +134,26 @@ fn compute_and_publish(
     let run = crate::store::publication::fresh_name(&results, &run_name(manifest.version, cfg)?);
     let stage = Stage::new(&results.join(format!(".staging-{run}")))?;
     let staging = stage.path().to_owned();
-    // rayon runs one bucket per thread, so each bucket's queries run on one DuckDB thread:
-    // more would only contend for the same cores.
-    let conn = crate::store::views::open(store, &DbSettings { threads: 1, ..db.clone() })?;
     bar.set_length(u64::from(manifest.buckets));
-    // Buckets in parallel, each on its own connection to the same database; results are
-    // collected in bucket order, so the run does not depend on the thread count.
-    let mut work = Vec::new();
-    for bucket in 0..manifest.buckets {
-        work.push((bucket, conn.try_clone().ctx("cloning the store connection")?));
-    }
+    // Buckets in parallel, read straight from the store files; results are collected in
+    // bucket order, so the run does not depend on the thread count.
     let needs = needs(cfg);
     let version_dir = store.version_dir(manifest.version);
-    let done = work
+    let done = (0..manifest.buckets)
         .into_par_iter()
-        .map(|(bucket, c)| {
+        .map(|bucket| {
             let out = match previous {
-                Some(prev) => super::incremental::update_bucket(
-                    &c,
-                    bucket,
-                    needs,
-                    &staging,
-                    prev,
-                    kernel,
-                    prev.compact,
-                    &version_dir,
-                ),
-                None => {
-                    compute_bucket(&c, bucket, needs, &staging, kernel, area == Area::Outcomes).map(|(tables, n)| {
-                        super::incremental::BucketFiles { tables, persons: n, recomputed: n, ..Default::default() }
-                    })
+                Some(prev) => {
+                    super::incremental::update_bucket(bucket, needs, &staging, prev, kernel, prev.compact, &version_dir)
                 }
+                None => compute_bucket(&version_dir, bucket, needs, &staging, kernel, area == Area::Outcomes).map(
+                    |(tables, n)| super::incremental::BucketFiles {
+                        tables,
+                        persons: n,
+                        recomputed: n,
+                        ..Default::default()
+                    },
+                ),
             };
             bar.inc(1);
             out

@@ -39,7 +39,7 @@ use super::manifest::{Area, RunManifest, config_hash, current_in};
 use super::{Kernel, Result, ResultsError, persons_batch};
 use crate::db::DuckContext;
 use crate::store::{FileEntry, Manifest, Store, StoreError, write_parquet};
-use crate::timelines::Needs;
+use crate::timelines::{Needs, PersonId};
 
 /// The per-bucket table listing the persons a run processed (it makes the merge exact when
 /// a changed person drops out of the run).
@@ -164,7 +164,6 @@ fn bucket_files<'m>(files: &'m BTreeMap<String, Vec<FileEntry>>, name: &str) -> 
 /// they are and the new rows go to the delta files, the persons to `superseded/`.
 #[allow(clippy::too_many_arguments)]
 pub fn update_bucket(
-    conn: &Connection,
     bucket: u16,
     needs: Needs,
     dir: &Path,
@@ -205,11 +204,8 @@ pub fn update_bucket(
             recomputed: 0,
         });
     }
-    let fresh = if changed.is_empty() {
-        BTreeMap::new()
-    } else {
-        recompute(conn, bucket, needs, changed, kernel, version_dir)?
-    };
+    let fresh =
+        if changed.is_empty() { BTreeMap::new() } else { recompute(bucket, needs, changed, kernel, version_dir)? };
     let recomputed = fresh.get(RUN_PERSONS).map_or(0, |b| b.num_rows() as u64);
     let skip: HashSet<&str> = changed.iter().map(String::as_str).collect();
     let superseded_ids = match old_superseded {
@@ -267,17 +263,15 @@ pub fn update_bucket(
 /// Recompute the listed persons of a bucket: their rows per table, one batch each, sorted by
 /// person, with `run_persons`.
 fn recompute(
-    conn: &Connection,
     bucket: u16,
     needs: Needs,
     changed: &[String],
     kernel: &Kernel<'_>,
     version_dir: &Path,
 ) -> Result<BTreeMap<String, RecordBatch>> {
-    let ids: HashSet<String> = changed.iter().cloned().collect();
-    let keys = std::sync::Arc::new(crate::timelines::PersonKeys::of(changed));
-    let restrict = crate::timelines::Only { ids: &ids, keys: &keys, dir: version_dir };
-    let people = crate::timelines::read_bucket_only(conn, bucket, needs, Some(restrict))?;
+    // Change lists hold pseudonyms; anything else names nobody in the store.
+    let ids: Vec<PersonId> = changed.iter().filter_map(|id| PersonId::from_hex(id.as_bytes())).collect();
+    let people = crate::timelines::read_bucket_at(version_dir, bucket, needs, Some(&ids))?;
     let parts: Vec<Vec<(&'static str, RecordBatch)>> = people.par_chunks(2048).map(kernel).collect();
     let mut fresh: BTreeMap<String, Vec<RecordBatch>> = BTreeMap::new();
     for (table, batch) in parts.into_iter().flatten() {

@@ -2,12 +2,14 @@
 //!
 //! The validator, the store layout and `kohort schema` are all driven by this module.
 
+mod codes;
 mod render;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use codes::{CareEndReason, CareForm, MeasureEndReason, MeasureKind, Moment, ReportKind, Sex};
 pub use render::to_markdown;
 
 /// The embedded default delivery schema.
@@ -283,9 +285,9 @@ pub struct Ladder {
     /// Levels from this one up are out-of-home placement.
     pub out_of_home_from: u8,
     /// Measure kinds that are a compulsory frame (their start escalates).
-    pub protection_measures: Vec<String>,
-    /// Level per care form.
-    pub levels: BTreeMap<String, u8>,
+    pub protection_measures: Vec<MeasureKind>,
+    /// Level per care form (a form not listed has level 0).
+    pub levels: BTreeMap<CareForm, u8>,
 }
 
 impl Ladder {
@@ -293,5 +295,15 @@ impl Ladder {
     pub fn embedded() -> Result<Self> {
         toml::from_str(LADDER_TOML)
             .map_err(|source| SchemaError::Parse { file: "data-schema/care_ladder.toml".to_owned(), source })
+    }
+
+    /// The level of a care form (0 when the ladder does not list it).
+    pub fn level(&self, form: CareForm) -> u8 {
+        self.levels.get(&form).copied().unwrap_or(0)
+    }
+
+    /// Whether a measure kind is a protection measure (its start escalates).
+    pub fn is_protection(&self, kind: MeasureKind) -> bool {
+        self.protection_measures.contains(&kind)
     }
 }

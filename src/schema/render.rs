@@ -47,10 +47,14 @@ pub fn to_markdown(schema: &Schema, ladder: &Ladder) -> String {
     let _ = writeln!(out, "\n## Care ladder `{}` (out of home from level {})\n", ladder.name, ladder.out_of_home_from);
     let _ = writeln!(out, "| care_form | level |\n|---|---|");
     let mut levels: Vec<_> = ladder.levels.iter().collect();
-    levels.sort_by_key(|(name, level)| (**level, (*name).clone()));
+    levels.sort_by_key(|(name, level)| (**level, **name));
     for (form, level) in levels {
         let _ = writeln!(out, "| {form} | {level} |");
     }
-    let _ = writeln!(out, "\nProtection measures: {}", ladder.protection_measures.join(", "));
+    let _ = writeln!(
+        out,
+        "\nProtection measures: {}",
+        ladder.protection_measures.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+    );
     out
 }

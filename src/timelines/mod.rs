@@ -1,9 +1,9 @@
 //! Timelines: each person's events as the outcome kernels see them ([`PersonTimeline`], typed,
-//! sorted, complete), and the reading of one bucket of the store into them ([`read_bucket`]).
+//! sorted, complete), and the reading of one bucket of the store into them ([`read_bucket_at`]).
 //! They sit between the store and the outcomes: the kernels are pure functions of a timeline.
 
 mod person;
 mod read;
 
-pub use person::{Episode, Measure, Measurement, PersonTimeline, Report};
-pub use read::{KeyHasher, Needs, Only, PersonKeys, Result, TimelineError, read_bucket, read_bucket_only};
+pub use person::{Episode, Instrument, Measure, Measurement, PersonId, PersonTimeline, Pseudonym, Report};
+pub use read::{Measurements, Needs, Result, TimelineError, read_bucket, read_bucket_at};

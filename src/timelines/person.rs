@@ -2,18 +2,26 @@
 //!
 //! The engine assembles these from the store bucket by bucket; the kernels are pure
 //! functions of one timeline and the config, so results never depend on thread count.
+//! Identifiers are pseudonyms held as 16-byte numbers ([`PersonId`], [`Pseudonym`]: their
+//! order is the order of the stored hex text, and they never print), codes are the code
+//! lists' enums.
+
+use std::sync::Arc;
 
 use chrono::NaiveDate;
+
+pub use crate::pseudonym::{PersonId, Pseudonym};
+use crate::schema::{CareEndReason, CareForm, MeasureEndReason, MeasureKind, Moment, ReportKind, Sex};
 
 /// A person with everything known about them, events sorted by date (then id).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersonTimeline {
-    /// Pseudonym.
-    pub person_id: String,
+    /// The person.
+    pub person_id: PersonId,
     /// Birth date (a `YYYY-MM` delivery is the 15th).
     pub birth_date: NaiveDate,
-    /// `m`, `f`, `x` or `u`.
-    pub sex: String,
+    /// Sex.
+    pub sex: Sex,
     /// Death, if known.
     pub death_date: Option<NaiveDate>,
     /// Emigration, if known.
@@ -30,62 +38,110 @@ pub struct PersonTimeline {
     pub measurements: Vec<Measurement>,
 }
 
-/// A youth-care episode.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Episode {
-    /// Pseudonym of the episode.
-    pub episode_id: String,
-    /// Care form name (BIJ codes are already mapped at ingest).
-    pub care_form: String,
-    /// Start (inclusive).
-    pub start: NaiveDate,
-    /// End (inclusive); `None` = open.
-    pub end: Option<NaiveDate>,
-    /// End reason name, if given.
-    pub end_reason: Option<String>,
-    /// Municipality of the episode, if given.
-    pub municipality: Option<String>,
+impl PersonTimeline {
+    /// A person without events.
+    pub fn new(person_id: PersonId, birth_date: NaiveDate, sex: Sex, data_end: NaiveDate) -> Self {
+        Self {
+            person_id,
+            birth_date,
+            sex,
+            death_date: None,
+            emigration_date: None,
+            data_end,
+            episodes: Vec::new(),
+            measures: Vec::new(),
+            reports: Vec::new(),
+            measurements: Vec::new(),
+        }
+    }
 }
 
-/// A protection measure or youth probation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Measure {
-    /// Pseudonym of the measure.
-    pub measure_id: String,
-    /// `ots`, `provisional_ots`, `guardianship`, `provisional_guardianship`, `youth_probation`.
-    pub kind: String,
+/// A youth-care episode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Episode {
+    /// Pseudonym of the episode (the default, all zeros, when a run did not read it).
+    pub episode_id: Pseudonym,
+    /// Care form (BIJ codes are already mapped at ingest).
+    pub care_form: CareForm,
     /// Start (inclusive).
     pub start: NaiveDate,
     /// End (inclusive); `None` = open.
     pub end: Option<NaiveDate>,
     /// End reason, if given.
-    pub end_reason: Option<String>,
+    pub end_reason: Option<CareEndReason>,
+}
+
+/// A protection measure or youth probation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measure {
+    /// Pseudonym of the measure.
+    pub measure_id: Pseudonym,
+    /// Kind.
+    pub kind: MeasureKind,
+    /// Start (inclusive).
+    pub start: NaiveDate,
+    /// End (inclusive); `None` = open.
+    pub end: Option<NaiveDate>,
+    /// End reason, if given.
+    pub end_reason: Option<MeasureEndReason>,
 }
 
 /// A report to Veilig Thuis about this child.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Report {
     /// Pseudonym of the report.
-    pub report_id: String,
+    pub report_id: Pseudonym,
     /// Household pseudonym, if given.
-    pub household_id: Option<String>,
+    pub household_id: Option<Pseudonym>,
     /// Report date.
     pub date: NaiveDate,
-    /// `child_abuse`, `domestic_violence`, `other`.
-    pub kind: String,
+    /// Kind of report.
+    pub kind: ReportKind,
+}
+
+/// The instrument of a measurement: the two outcome instruments by name, any other (a problem
+/// score, configured for reliable change) by its text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Instrument {
+    /// Goal attainment (2 fully, 1 partly, 0 not).
+    GoalAttainment,
+    /// Client satisfaction (1-10).
+    Satisfaction,
+    /// Another instrument, as delivered.
+    Other(Arc<str>),
+}
+
+impl Instrument {
+    /// The instrument of a delivered name.
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "goal_attainment" => Self::GoalAttainment,
+            "satisfaction" => Self::Satisfaction,
+            other => Self::Other(Arc::from(other)),
+        }
+    }
+
+    /// The delivered name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::GoalAttainment => "goal_attainment",
+            Self::Satisfaction => "satisfaction",
+            Self::Other(name) => name,
+        }
+    }
 }
 
 /// An instrument score.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measurement {
     /// Pseudonym of the measurement.
-    pub measurement_id: String,
+    pub measurement_id: Pseudonym,
     /// The episode it belongs to, if any.
-    pub episode_id: Option<String>,
-    /// Instrument name (`goal_attainment`, `satisfaction`, a problem score...).
-    pub instrument: String,
-    /// `start`, `end`, `follow_up`, `quarterly`.
-    pub moment: String,
+    pub episode_id: Option<Pseudonym>,
+    /// Instrument.
+    pub instrument: Instrument,
+    /// When in the episode it was taken.
+    pub moment: Moment,
     /// Date.
     pub date: NaiveDate,
     /// Score.

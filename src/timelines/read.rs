@@ -1,38 +1,57 @@
-//! Timelines: one bucket of the store read through DuckDB as Arrow batches and assembled
-//! into sorted per-person [`PersonTimeline`]s for the outcome kernels.
+//! Timelines: one bucket of the store read straight from its Parquet files (arrow-rs: only
+//! the columns a run needs, and only the rows of the persons it needs) and assembled into
+//! sorted per-person [`PersonTimeline`]s.
+//!
+//! Each table of a bucket holds one file per source, sorted by person, then date, then id, so
+//! a read is one sequential pass per file: the persons of a run are found by merging sorted
+//! person ids (never a hash join), ids are parsed from their hex text once per person, and
+//! code columns come as Parquet dictionaries whose few values are parsed once per batch.
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use chrono::{Datelike, NaiveDate};
-use duckdb::Connection;
-use duckdb::arrow::array::{Array, AsArray};
-use duckdb::arrow::datatypes::{Date32Type, Float64Type};
+use chrono::NaiveDate;
+use duckdb::arrow::array::{Array, AsArray, BooleanArray, Date32Array, Float64Array, StringArray};
+use duckdb::arrow::datatypes::{DataType, Date32Type, Field, Float64Type, Int32Type, Schema};
+use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{
+    ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowFilter,
+};
 
-use super::{Episode, Measure, Measurement, PersonTimeline, Report};
+use super::person::Instrument;
+use super::{Episode, Measure, Measurement, PersonId, PersonTimeline, Pseudonym, Report};
 use crate::db::{DbError, DuckContext};
-use crate::sql::timelines as q;
+use crate::schema::{CareEndReason, CareForm, MeasureEndReason, MeasureKind, Moment, ReportKind, Sex};
 
 /// Errors reading timelines.
 #[derive(Debug, thiserror::Error)]
 pub enum TimelineError {
-    /// DuckDB failed.
+    /// DuckDB failed (finding the store folder of a connection).
     #[error(transparent)]
     Db(#[from] DbError),
     /// A store file could not be read.
     #[error("store file {path}: {message}")]
     File {
         /// The file.
-        path: std::path::PathBuf,
+        path: PathBuf,
         /// What went wrong.
         message: String,
     },
-    /// A column has an unexpected type or is missing (the store does not match the schema).
-    #[error("store column {table}.{column} is missing or has an unexpected type")]
+    /// A column is missing or has an unexpected type (the store does not match the schema).
+    #[error("store file {path}: column {column} is missing or has an unexpected type (run `kohort verify`)")]
     Column {
-        /// Table.
-        table: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Column.
+        column: &'static str,
+    },
+    /// A value kohort never writes: an id that is not a pseudonym, a code not in its list.
+    #[error("store file {path}: column {column} holds a value kohort does not write there (run `kohort verify`)")]
+    Value {
+        /// The file.
+        path: PathBuf,
         /// Column.
         column: &'static str,
     },
@@ -41,179 +60,32 @@ pub enum TimelineError {
 /// Result alias for this module.
 pub type Result<T> = std::result::Result<T, TimelineError>;
 
-/// Typed access to one batch's columns by name.
-struct Cols<'b> {
-    batch: &'b RecordBatch,
-    table: &'static str,
+/// Which measurements a run reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measurements {
+    /// None.
+    None,
+    /// Goal attainment and satisfaction only (the field indicators without reliable change).
+    Outcome,
+    /// Every instrument.
+    All,
 }
 
-impl<'b> Cols<'b> {
-    fn idx(&self, column: &'static str) -> Result<usize> {
-        self.batch.schema().index_of(column).map_err(|_| TimelineError::Column { table: self.table, column })
-    }
-    fn strs(&self, column: &'static str) -> Result<&'b duckdb::arrow::array::StringArray> {
-        let i = self.idx(column)?;
-        self.batch.column(i).as_string_opt::<i32>().ok_or(TimelineError::Column { table: self.table, column })
-    }
-    fn dates(&self, column: &'static str) -> Result<&'b duckdb::arrow::array::Date32Array> {
-        let i = self.idx(column)?;
-        self.batch.column(i).as_primitive_opt::<Date32Type>().ok_or(TimelineError::Column { table: self.table, column })
-    }
-    fn floats(&self, column: &'static str) -> Result<&'b duckdb::arrow::array::Float64Array> {
-        let i = self.idx(column)?;
-        self.batch
-            .column(i)
-            .as_primitive_opt::<Float64Type>()
-            .ok_or(TimelineError::Column { table: self.table, column })
-    }
-}
-
-fn opt_str(a: &duckdb::arrow::array::StringArray, i: usize) -> Option<String> {
-    (!a.is_null(i)).then(|| a.value(i).to_owned())
-}
-
-fn opt_date(a: &duckdb::arrow::array::Date32Array, i: usize) -> Option<NaiveDate> {
-    if a.is_null(i) {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(1970, 1, 1).map(|e| e + chrono::Duration::days(i64::from(a.value(i))))
-}
-
-/// The files of one table and bucket, relative to the store version (on the connection's
-/// file search path). Every bucket folder holds at least an empty file.
-fn glob(table: &str, bucket: u16) -> String {
-    format!("{table}/b{bucket:02}/*.parquet")
-}
-
-/// The persons an incremental run reads, and where.
-#[derive(Debug, Clone, Copy)]
-pub struct Only<'a> {
-    /// The same persons.
-    pub ids: &'a std::collections::HashSet<String>,
-    /// Their probe keys.
-    pub keys: &'a std::sync::Arc<PersonKeys>,
-    /// The store version folder.
-    pub dir: &'a Path,
-}
-
-/// A set of person ids that is quick to probe while scanning millions of rows: 8 bytes of each
-/// pseudonym (random hex, after the 8 characters the bucket comes from) as an integer, hashed
-/// by a multiply. A hit may be another person with the same 8 bytes; every reader looks the
-/// persons up exactly afterwards.
-#[derive(Debug, Default)]
-pub struct PersonKeys(std::collections::HashSet<u64, std::hash::BuildHasherDefault<KeyHasher>>);
-
-impl PersonKeys {
-    /// The keys of `ids`.
-    pub fn of<'i>(ids: impl IntoIterator<Item = &'i String>) -> Self {
-        PersonKeys(ids.into_iter().map(|id| key(id)).collect())
-    }
-
-    fn may_contain(&self, id: &str) -> bool {
-        self.0.contains(&key(id))
-    }
-}
-
-/// The probe key of an id: bytes 8..16 (the whole id, folded, when it is shorter).
-fn key(id: &str) -> u64 {
-    let b = id.as_bytes();
-    match b.get(8..16).and_then(|s| <[u8; 8]>::try_from(s).ok()) {
-        Some(k) => u64::from_le_bytes(k),
-        None => b.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &c| (h ^ u64::from(c)).wrapping_mul(0x100_0000_01b3)),
-    }
-}
-
-/// A hasher for keys that are already spread: one multiply.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-fn query(
-    conn: &Connection,
-    sql: &str,
-    table: &'static str,
-    columns: &[&str],
-    bucket: u16,
-    only: Option<Only<'_>>,
-) -> Result<Vec<RecordBatch>> {
-    if let Some(only) = only {
-        return read_only(only, table, columns, bucket);
-    }
-    let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
-    let batches = stmt.query_arrow([glob(table, bucket)]).ctx(format!("reading {table} of bucket {bucket}"))?.collect();
-    Ok(batches)
-}
-
-/// The rows of the persons in `only` from one table of a bucket, read from its Parquet files
-/// directly: the `person_id` column is decoded first and the other columns only for the rows
-/// it selects (a few percent of the bucket, where a scan through DuckDB decodes every row).
-fn read_only(only: Only<'_>, table: &'static str, columns: &[&str], bucket: u16) -> Result<Vec<RecordBatch>> {
-    use parquet::arrow::ProjectionMask;
-    use parquet::arrow::arrow_reader::{ArrowPredicateFn, ParquetRecordBatchReaderBuilder, RowFilter};
-
-    let dir = only.dir.join(table).join(format!("b{bucket:02}"));
-    let fail =
-        |path: &Path, e: &dyn std::fmt::Display| TimelineError::File { path: path.to_owned(), message: e.to_string() };
-    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| fail(&dir, &e))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
-        .collect();
-    files.sort();
-    let mut out = Vec::new();
-    for path in files {
-        let file = std::fs::File::open(&path).map_err(|e| fail(&path, &e))?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| fail(&path, &e))?;
-        let parquet_schema = builder.parquet_schema();
-        let mask = ProjectionMask::columns(parquet_schema, columns.iter().copied());
-        let keys = std::sync::Arc::clone(only.keys);
-        let keep =
-            ArrowPredicateFn::new(ProjectionMask::columns(parquet_schema, ["person_id"]), move |b: RecordBatch| {
-                let col = b.column(0).as_string_opt::<i32>().ok_or_else(|| {
-                    duckdb::arrow::error::ArrowError::SchemaError("person_id is not a text column".to_owned())
-                })?;
-                let hits: Vec<bool> =
-                    (0..col.len()).map(|i| col.is_valid(i) && keys.may_contain(col.value(i))).collect();
-                Ok(duckdb::arrow::array::BooleanArray::from(hits))
-            });
-        let reader = builder
-            .with_projection(mask)
-            .with_row_filter(RowFilter::new(vec![Box::new(keep)]))
-            .with_batch_size(65_536)
-            .build()
-            .map_err(|e| fail(&path, &e))?;
-        for batch in reader {
-            out.push(batch.map_err(|e| fail(&path, &e))?);
-        }
-    }
-    Ok(out)
-}
-
-/// Which event tables a run needs (care episodes always).
+/// What a run reads: whose timelines, and which of their events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Needs {
-    /// Episode ids, end reasons and municipalities (else those fields are left empty: spells,
-    /// levels and dates need only the care form and the dates).
+    /// Persons with a care episode are in the run (else the run's persons come from the other
+    /// event tables, and only their episodes are read).
+    pub care_persons: bool,
+    /// Episode ids and end reasons (else those fields are left empty: spells, levels and dates
+    /// need only the care form and the dates).
     pub episode_details: bool,
-    /// Measures.
+    /// Measures (their persons are in the run).
     pub measures: bool,
-    /// Safety reports.
+    /// Safety reports (their persons are in the run).
     pub reports: bool,
-    /// Measurements.
-    pub measurements: bool,
+    /// Measurements (of the run's persons).
+    pub measurements: Measurements,
     /// Every person of the bucket, events or not (linkage: a child without care is a G2 child
     /// too).
     pub all_persons: bool,
@@ -221,261 +93,640 @@ pub struct Needs {
 
 impl Needs {
     /// Every table.
-    pub const ALL: Needs =
-        Needs { episode_details: true, measures: true, reports: true, measurements: true, all_persons: false };
+    pub const ALL: Needs = Needs {
+        care_persons: true,
+        episode_details: true,
+        measures: true,
+        reports: true,
+        measurements: Measurements::All,
+        all_persons: false,
+    };
 }
 
 /// Read every person of `bucket` who has an event the run needs, with those events, sorted by
-/// person id.
-pub fn read_bucket(conn: &Connection, bucket: u16, needs: Needs) -> Result<Vec<PersonTimeline>> {
-    read_bucket_only(conn, bucket, needs, None)
+/// person id. `conn` is a connection to the store views (`crate::query::open_store`): its first
+/// file search folder is the store version.
+pub fn read_bucket(conn: &duckdb::Connection, bucket: u16, needs: Needs) -> Result<Vec<PersonTimeline>> {
+    let search: String = conn
+        .query_row("SELECT current_setting('file_search_path')", [], |r| r.get(0))
+        .ctx("finding the store version of a connection")?;
+    let dir = search.split(',').next().unwrap_or_default();
+    read_bucket_at(Path::new(dir), bucket, needs, None)
 }
 
-/// [`read_bucket`], restricted to the persons listed in the table named `only` (a column
-/// `person_id`) when given.
-pub fn read_bucket_only(
-    conn: &Connection,
-    bucket: u16,
-    needs: Needs,
-    only: Option<Only<'_>>,
-) -> Result<Vec<PersonTimeline>> {
-    let mut people = read_persons(conn, bucket, needs, only)?;
-    people.sort_by(|a, b| a.person_id.cmp(&b.person_id));
-    let index: HashMap<String, usize> = people.iter().enumerate().map(|(i, p)| (p.person_id.clone(), i)).collect();
-    // Read from the files directly, the persons are every listed one: those without an event
-    // the run needs are dropped at the end, as the persons query's semi-join does.
-    let mut with_events = vec![only.is_none() || needs.all_persons; people.len()];
-    let at = |id: &str| index.get(id).copied();
-    let (episodes_sql, episode_columns): (&str, &[&str]) = if needs.episode_details {
-        (
-            q::CARE_EPISODES,
-            &["person_id", "episode_id", "care_form", "start_date", "end_date", "end_reason", "municipality"],
-        )
+/// [`read_bucket`] from the store version folder `dir`; with `only` (sorted), just those
+/// persons.
+pub fn read_bucket_at(dir: &Path, bucket: u16, needs: Needs, only: Option<&[PersonId]>) -> Result<Vec<PersonTimeline>> {
+    let b = Bucket { dir, bucket };
+    let only = only.map(PersonSet::new);
+    let filter = only.as_ref();
+    let mut episodes = if needs.care_persons { b.episodes(needs, filter)? } else { Vec::new() };
+    let measures = if needs.measures { b.measures(filter)? } else { Vec::new() };
+    let reports = if needs.reports { b.reports(filter)? } else { Vec::new() };
+    // The run's persons: those with an event that brings them in (or every listed one).
+    let run = if needs.all_persons {
+        only.clone()
     } else {
-        (q::CARE_EPISODE_DATES, &["person_id", "care_form", "start_date", "end_date"])
+        let mut ids: Vec<PersonId> = episodes
+            .iter()
+            .map(|e| e.0)
+            .chain(measures.iter().map(|m| m.0))
+            .chain(reports.iter().map(|r| r.0))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Some(PersonSet::from_sorted(&ids))
     };
-    for b in query(conn, episodes_sql, "care_episodes", episode_columns, bucket, only)? {
-        let c = Cols { batch: &b, table: "care_episodes" };
-        let (pid, form, start, end) =
-            (c.strs("person_id")?, c.strs("care_form")?, c.dates("start_date")?, c.dates("end_date")?);
-        let details = if needs.episode_details {
-            Some((c.strs("episode_id")?, c.strs("end_reason")?, c.strs("municipality")?))
-        } else {
-            None
-        };
-        let mut last: Option<(&str, usize)> = None;
-        for i in 0..b.num_rows() {
-            let id = pid.value(i);
-            // A bucket's rows come sorted by person: look the person up only when it changes.
-            let p = match last {
-                Some((prev, p)) if prev == id => p,
-                _ => {
-                    let Some(p) = at(id) else { continue };
-                    last = Some((id, p));
-                    with_events[p] = true;
-                    p
-                }
-            };
-            let Some(start) = opt_date(start, i) else { continue };
-            let (episode_id, end_reason, municipality) = match details {
-                Some((ids, reasons, munis)) => (ids.value(i).to_owned(), opt_str(reasons, i), opt_str(munis, i)),
-                None => (String::new(), None, None),
-            };
-            people[p].episodes.push(Episode {
-                episode_id,
-                care_form: form.value(i).to_owned(),
-                start,
-                end: opt_date(end, i),
-                end_reason,
-                municipality,
-            });
-        }
+    if !needs.care_persons {
+        episodes = b.episodes(needs, run.as_ref())?;
     }
-    let maybe = |need: bool, sql: &str, table: &'static str, columns: &[&str]| {
-        if need { query(conn, sql, table, columns, bucket, only) } else { Ok(Vec::new()) }
+    let measurements = match needs.measurements {
+        Measurements::None => Vec::new(),
+        which => b.measurements(which, run.as_ref())?,
     };
-    let measure_columns = ["person_id", "measure_id", "kind", "start_date", "end_date", "end_reason"];
-    for b in maybe(needs.measures, q::MEASURES, "measures", &measure_columns)? {
-        let c = Cols { batch: &b, table: "measures" };
-        let (pid, id, kind) = (c.strs("person_id")?, c.strs("measure_id")?, c.strs("kind")?);
-        let (start, end, reason) = (c.dates("start_date")?, c.dates("end_date")?, c.strs("end_reason")?);
-        for i in 0..b.num_rows() {
-            if let Some(p) = at(pid.value(i)) {
-                with_events[p] = true;
-            }
-            let (Some(p), Some(start)) = (at(pid.value(i)), opt_date(start, i)) else { continue };
-            people[p].measures.push(Measure {
-                measure_id: id.value(i).to_owned(),
-                kind: kind.value(i).to_owned(),
-                start,
-                end: opt_date(end, i),
-                end_reason: opt_str(reason, i),
-            });
-        }
-    }
-    let report_columns = ["person_id", "report_id", "household_id", "report_date", "kind"];
-    for b in maybe(needs.reports, q::SAFETY_REPORTS, "safety_reports", &report_columns)? {
-        let c = Cols { batch: &b, table: "safety_reports" };
-        let (pid, id, hh, date, kind) = (
-            c.strs("person_id")?,
-            c.strs("report_id")?,
-            c.strs("household_id")?,
-            c.dates("report_date")?,
-            c.strs("kind")?,
-        );
-        for i in 0..b.num_rows() {
-            if let Some(p) = at(pid.value(i)) {
-                with_events[p] = true;
-            }
-            let (Some(p), Some(date)) = (at(pid.value(i)), opt_date(date, i)) else { continue };
-            people[p].reports.push(Report {
-                report_id: id.value(i).to_owned(),
-                household_id: opt_str(hh, i),
-                date,
-                kind: kind.value(i).to_owned(),
-            });
-        }
-    }
-    let measurement_columns = ["person_id", "measurement_id", "episode_id", "instrument", "moment", "date", "value"];
-    for b in maybe(needs.measurements, q::MEASUREMENTS, "measurements", &measurement_columns)? {
-        let c = Cols { batch: &b, table: "measurements" };
-        let (pid, id, ep, instr) =
-            (c.strs("person_id")?, c.strs("measurement_id")?, c.strs("episode_id")?, c.strs("instrument")?);
-        let (moment, date, value) = (c.strs("moment")?, c.dates("date")?, c.floats("value")?);
-        for i in 0..b.num_rows() {
-            let (Some(p), Some(date)) = (at(pid.value(i)), opt_date(date, i)) else { continue };
-            people[p].measurements.push(Measurement {
-                measurement_id: id.value(i).to_owned(),
-                episode_id: opt_str(ep, i),
-                instrument: instr.value(i).to_owned(),
-                moment: moment.value(i).to_owned(),
-                date,
-                value: value.value(i),
-            });
-        }
-    }
-    if with_events.iter().any(|w| !w) {
-        let mut keep = with_events.into_iter();
-        people.retain(|_| keep.next().unwrap_or(true));
-    }
+    let mut people = b.persons(run.as_ref())?;
+    distribute(&mut people, episodes, |p| &mut p.episodes);
+    distribute(&mut people, measures, |p| &mut p.measures);
+    distribute(&mut people, reports, |p| &mut p.reports);
+    distribute(&mut people, measurements, |p| &mut p.measurements);
     for p in &mut people {
-        p.episodes.sort_by(|a, b| (a.start, &a.episode_id).cmp(&(b.start, &b.episode_id)));
-        p.measures.sort_by(|a, b| (a.start, &a.measure_id).cmp(&(b.start, &b.measure_id)));
-        p.reports.sort_by(|a, b| (a.date, &a.report_id).cmp(&(b.date, &b.report_id)));
-        p.measurements.sort_by(|a, b| (a.date, &a.measurement_id).cmp(&(b.date, &b.measurement_id)));
+        sort_events(p);
     }
     Ok(people)
 }
 
-/// The listed persons' rows of a bucket's `persons` files, one per person by the cross-source
-/// rule of `sql/views.sql` (a day-precise birth date first, then the latest `extracted_on`,
-/// then the source name that sorts first; NULLs last, as DuckDB sorts them), with a birth date
-/// and a data end.
-fn read_persons_only(only: Only<'_>, bucket: u16) -> Result<Vec<PersonTimeline>> {
-    let columns = [
-        "person_id",
-        "birth_date",
-        "birth_date_precision",
-        "sex",
-        "death_date",
-        "emigration_date",
-        "extracted_on",
-        "source",
-    ];
-    let mut rows = Vec::new();
-    for b in read_only(only, "persons", &columns, bucket)? {
-        let c = Cols { batch: &b, table: "persons" };
-        let (pid, birth, precision, sex) =
-            (c.strs("person_id")?, c.dates("birth_date")?, c.strs("birth_date_precision")?, c.strs("sex")?);
-        let (death, emig, end, source) =
-            (c.dates("death_date")?, c.dates("emigration_date")?, c.dates("extracted_on")?, c.strs("source")?);
-        for i in 0..b.num_rows() {
-            if !only.ids.contains(pid.value(i)) {
-                continue;
-            }
-            let day_rank = match opt_str(precision, i).as_deref() {
-                Some("day") => 0,
-                Some(_) => 1,
-                None => 2,
-            };
-            // extracted_on descending with NULLs last.
-            let end_rank = opt_date(end, i).map_or((1, 0), |d| (0, -d.num_days_from_ce()));
-            let key = (pid.value(i).to_owned(), day_rank, end_rank, opt_str(source, i));
-            let person = (opt_date(birth, i), opt_date(end, i), opt_str(sex, i), opt_date(death, i), opt_date(emig, i));
-            rows.push((key, person));
-        }
+/// Hand each event to its person (both sorted by person; events of persons not in `people`
+/// are dropped).
+fn distribute<T>(
+    people: &mut [PersonTimeline],
+    mut rows: Vec<(PersonId, T)>,
+    to: impl Fn(&mut PersonTimeline) -> &mut Vec<T>,
+) {
+    if !rows.is_sorted_by_key(|r| r.0) {
+        rows.sort_by_key(|r| r.0);
     }
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut people: Vec<PersonTimeline> = Vec::new();
-    let mut last: Option<String> = None;
-    for ((id, ..), (birth, end, sex, death, emig)) in rows {
-        if last.as_deref() == Some(id.as_str()) {
-            continue;
+    let mut at = 0;
+    for (id, row) in rows {
+        while at < people.len() && people[at].person_id < id {
+            at += 1;
         }
-        last = Some(id.clone());
-        let (Some(birth_date), Some(data_end)) = (birth, end) else { continue };
-        people.push(person(id, birth_date, sex.unwrap_or_default(), death, emig, data_end));
-    }
-    Ok(people)
-}
-
-/// A person's timeline without events yet.
-fn person(
-    person_id: String,
-    birth_date: NaiveDate,
-    sex: String,
-    death_date: Option<NaiveDate>,
-    emigration_date: Option<NaiveDate>,
-    data_end: NaiveDate,
-) -> PersonTimeline {
-    PersonTimeline {
-        person_id,
-        birth_date,
-        sex,
-        death_date,
-        emigration_date,
-        data_end,
-        episodes: Vec::new(),
-        measures: Vec::new(),
-        reports: Vec::new(),
-        measurements: Vec::new(),
+        match people.get_mut(at) {
+            Some(p) if p.person_id == id => to(p).push(row),
+            Some(_) => {}
+            None => break,
+        }
     }
 }
 
-fn read_persons(conn: &Connection, bucket: u16, needs: Needs, only: Option<Only<'_>>) -> Result<Vec<PersonTimeline>> {
-    if let Some(only) = only {
-        return read_persons_only(only, bucket);
+/// Each person's events by date, then id (the files' order already, for one source).
+fn sort_events(p: &mut PersonTimeline) {
+    if !p.episodes.is_sorted_by_key(|e| (e.start, e.episode_id)) {
+        p.episodes.sort_by_key(|e| (e.start, e.episode_id));
     }
-    let mut people = Vec::new();
-    let sources: i64 = conn
-        .query_row(q::BUCKET_FILES, [glob("persons", bucket)], |r| r.get(0))
-        .ctx(format!("listing the persons files of bucket {bucket}"))?;
-    let batches: Vec<RecordBatch> = if needs.all_persons {
-        let sql = if sources == 1 { q::PERSONS_ALL_ONE_SOURCE } else { q::PERSONS_ALL };
-        let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
-        stmt.query_arrow([glob("persons", bucket)]).ctx("reading persons of a bucket")?.collect()
-    } else {
-        let sql = if sources == 1 { q::PERSONS_ONE_SOURCE } else { q::PERSONS };
-        let mut stmt = conn.prepare(sql).ctx("reading a bucket")?;
-        let params = duckdb::params![
-            glob("persons", bucket),
-            glob("care_episodes", bucket),
-            needs.measures,
-            glob("measures", bucket),
-            needs.reports,
-            glob("safety_reports", bucket)
-        ];
-        stmt.query_arrow(params).ctx("reading persons of a bucket")?.collect()
+    if !p.measures.is_sorted_by_key(|m| (m.start, m.measure_id)) {
+        p.measures.sort_by_key(|m| (m.start, m.measure_id));
+    }
+    if !p.reports.is_sorted_by_key(|r| (r.date, r.report_id)) {
+        p.reports.sort_by_key(|r| (r.date, r.report_id));
+    }
+    if !p.measurements.is_sorted_by_key(|m| (m.date, m.measurement_id)) {
+        p.measurements.sort_by_key(|m| (m.date, m.measurement_id));
+    }
+}
+
+/// A sorted set of persons, with their hex text for comparing against stored ids unparsed.
+#[derive(Debug, Clone)]
+struct PersonSet {
+    hex: Arc<Vec<[u8; 32]>>,
+}
+
+impl PersonSet {
+    fn new(ids: &[PersonId]) -> Self {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        Self::from_sorted(&ids)
+    }
+
+    fn from_sorted(ids: &[PersonId]) -> Self {
+        Self { hex: Arc::new(ids.iter().map(|p| p.to_hex()).collect()) }
+    }
+
+    /// A row filter keeping the rows whose `person_id` is in the set: a cursor that moves
+    /// along with the file's sorted ids (and finds its place again should they not be).
+    fn predicate(
+        &self,
+        path: &Path,
+        mask: ProjectionMask,
+    ) -> ArrowPredicateFn<impl FnMut(RecordBatch) -> std::result::Result<BooleanArray, ArrowError> + Send + 'static>
+    {
+        let hex = Arc::clone(&self.hex);
+        let file = path.display().to_string();
+        let mut at = 0usize;
+        ArrowPredicateFn::new(mask, move |b: RecordBatch| {
+            let col = b
+                .column(0)
+                .as_string_opt::<i32>()
+                .ok_or_else(|| ArrowError::SchemaError(format!("{file}: person_id is not a text column")))?;
+            let keep: BooleanArray = (0..col.len())
+                .map(|i| {
+                    if col.is_null(i) {
+                        return Some(false);
+                    }
+                    let v = col.value(i).as_bytes();
+                    if at > 0 && hex[at - 1].as_slice() >= v {
+                        at = hex.partition_point(|h| h.as_slice() < v);
+                    }
+                    while at < hex.len() && hex[at].as_slice() < v {
+                        at += 1;
+                    }
+                    Some(at < hex.len() && hex[at].as_slice() == v)
+                })
+                .collect();
+            Ok(keep)
+        })
+    }
+}
+
+/// Days from 0001-01-01 (day 1) to 1970-01-01, the Date32 epoch.
+const UNIX_EPOCH_FROM_CE: i32 = 719_163;
+
+/// A date column's value (`None` when empty).
+fn opt_date(a: &Date32Array, i: usize) -> Option<NaiveDate> {
+    if a.is_null(i) { None } else { date_of(a.value(i)) }
+}
+
+fn date_of(days: i32) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(days.checked_add(UNIX_EPOCH_FROM_CE)?)
+}
+
+/// One bucket of a store version.
+struct Bucket<'a> {
+    dir: &'a Path,
+    bucket: u16,
+}
+
+/// A table's files in a bucket (one per source), in name order.
+fn files(dir: &Path, table: &str, bucket: u16) -> Result<Vec<PathBuf>> {
+    let folder = dir.join(table).join(format!("b{bucket:02}"));
+    let entries = match std::fs::read_dir(&folder) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(TimelineError::File { path: folder, message: e.to_string() }),
     };
-    for b in batches {
-        let c = Cols { batch: &b, table: "persons" };
-        let (pid, birth, sex) = (c.strs("person_id")?, c.dates("birth_date")?, c.strs("sex")?);
-        let (death, emig, end) = (c.dates("death_date")?, c.dates("emigration_date")?, c.dates("extracted_on")?);
-        for i in 0..b.num_rows() {
-            let (Some(birth_date), Some(data_end)) = (opt_date(birth, i), opt_date(end, i)) else { continue };
-            let (id, sex) = (pid.value(i).to_owned(), sex.value(i).to_owned());
-            people.push(person(id, birth_date, sex, opt_date(death, i), opt_date(emig, i), data_end));
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// How to read one file.
+struct Scan<'a> {
+    columns: &'a [&'a str],
+    /// Code columns, read as dictionaries.
+    codes: &'a [&'a str],
+    /// Keep only these persons' rows.
+    persons: Option<&'a PersonSet>,
+    /// Keep only the rows of the outcome instruments (measurements).
+    outcome_instruments: bool,
+}
+
+fn file_error(path: &Path, e: &dyn std::fmt::Display) -> TimelineError {
+    TimelineError::File { path: path.to_owned(), message: e.to_string() }
+}
+
+/// The batches of one file as `scan` says.
+fn read_file(path: &Path, scan: &Scan<'_>) -> Result<Vec<RecordBatch>> {
+    let file = std::fs::File::open(path).map_err(|e| file_error(path, &e))?;
+    let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| file_error(path, &e))?;
+    // The same columns, code columns as dictionaries (their Parquet encoding): a batch then
+    // holds each code once, not once per row.
+    let fields: Vec<Field> = meta
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| {
+            if scan.codes.contains(&f.name().as_str()) && f.data_type() == &DataType::Utf8 {
+                Field::new(f.name(), DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), true)
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    let options = ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(fields)));
+    let meta = ArrowReaderMetadata::try_new(Arc::clone(meta.metadata()), options).map_err(|e| file_error(path, &e))?;
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta);
+    let parquet = builder.parquet_schema();
+    let mask = ProjectionMask::columns(parquet, scan.columns.iter().copied());
+    let mut filters: Vec<Box<dyn parquet::arrow::arrow_reader::ArrowPredicate>> = Vec::new();
+    if scan.outcome_instruments {
+        filters.push(Box::new(ArrowPredicateFn::new(ProjectionMask::columns(parquet, ["instrument"]), |b| {
+            outcome_rows(&b)
+        })));
+    }
+    if let Some(set) = scan.persons {
+        filters.push(Box::new(set.predicate(path, ProjectionMask::columns(parquet, ["person_id"]))));
+    }
+    let mut builder = builder.with_projection(mask).with_batch_size(65_536);
+    if !filters.is_empty() {
+        builder = builder.with_row_filter(RowFilter::new(filters));
+    }
+    let reader = builder.build().map_err(|e| file_error(path, &e))?;
+    reader.map(|b| b.map_err(|e| file_error(path, &e))).collect()
+}
+
+/// The rows of goal attainment and satisfaction (an `instrument` dictionary column).
+fn outcome_rows(b: &RecordBatch) -> std::result::Result<BooleanArray, ArrowError> {
+    let col = b.column(0);
+    let Some(dict) = col.as_dictionary_opt::<Int32Type>() else {
+        let strs =
+            col.as_string_opt::<i32>().ok_or_else(|| ArrowError::SchemaError("instrument is not text".into()))?;
+        return Ok(strs.iter().map(|v| Some(matches!(v, Some("goal_attainment" | "satisfaction")))).collect());
+    };
+    let values = dict.values().as_string_opt::<i32>().ok_or_else(|| ArrowError::SchemaError("instrument".into()))?;
+    let wanted: Vec<bool> = values.iter().map(|v| matches!(v, Some("goal_attainment" | "satisfaction"))).collect();
+    let keys = dict.keys();
+    Ok((0..keys.len())
+        .map(|i| Some(keys.is_valid(i) && usize::try_from(keys.value(i)).is_ok_and(|k| wanted.get(k) == Some(&true))))
+        .collect())
+}
+
+/// Typed access to one batch's columns by name.
+struct Cols<'b> {
+    batch: &'b RecordBatch,
+    path: &'b Path,
+}
+
+/// A code column: per row a key into values parsed once.
+struct Codes<'b, T> {
+    keys: Option<&'b duckdb::arrow::array::Int32Array>,
+    strs: Option<&'b StringArray>,
+    values: Vec<Option<T>>,
+    parse: fn(&str) -> Option<T>,
+    path: &'b Path,
+    column: &'static str,
+}
+
+impl<T: Copy> Codes<'_, T> {
+    /// The code of row `i` (`None` when empty); a value not in the list is an error.
+    fn get(&self, i: usize) -> Result<Option<T>> {
+        let bad = || TimelineError::Value { path: self.path.to_owned(), column: self.column };
+        if let Some(keys) = self.keys {
+            if keys.is_null(i) {
+                return Ok(None);
+            }
+            let k = usize::try_from(keys.value(i)).map_err(|_| bad())?;
+            return self.values.get(k).copied().flatten().map(Some).ok_or_else(bad);
+        }
+        match self.strs {
+            Some(s) if s.is_valid(i) => (self.parse)(s.value(i)).map(Some).ok_or_else(bad),
+            _ => Ok(None),
         }
     }
-    Ok(people)
+
+    /// The code of a required column's row `i`.
+    fn required(&self, i: usize) -> Result<T> {
+        self.get(i)?.ok_or_else(|| TimelineError::Value { path: self.path.to_owned(), column: self.column })
+    }
+}
+
+impl<'b> Cols<'b> {
+    fn column(&self, column: &'static str) -> Result<&'b Arc<dyn Array>> {
+        self.batch.column_by_name(column).ok_or_else(|| TimelineError::Column { path: self.path.to_owned(), column })
+    }
+
+    fn strs(&self, column: &'static str) -> Result<&'b StringArray> {
+        let path = self.path;
+        self.column(column)?
+            .as_string_opt::<i32>()
+            .ok_or_else(|| TimelineError::Column { path: path.to_owned(), column })
+    }
+
+    fn dates(&self, column: &'static str) -> Result<&'b Date32Array> {
+        let path = self.path;
+        self.column(column)?
+            .as_primitive_opt::<Date32Type>()
+            .ok_or_else(|| TimelineError::Column { path: path.to_owned(), column })
+    }
+
+    fn floats(&self, column: &'static str) -> Result<&'b Float64Array> {
+        let path = self.path;
+        self.column(column)?
+            .as_primitive_opt::<Float64Type>()
+            .ok_or_else(|| TimelineError::Column { path: path.to_owned(), column })
+    }
+
+    fn codes<T>(&self, column: &'static str, parse: fn(&str) -> Option<T>) -> Result<Codes<'b, T>> {
+        let col = self.column(column)?;
+        let mut codes = Codes { keys: None, strs: None, values: Vec::new(), parse, path: self.path, column };
+        if let Some(dict) = col.as_dictionary_opt::<Int32Type>() {
+            let values = dict
+                .values()
+                .as_string_opt::<i32>()
+                .ok_or_else(|| TimelineError::Column { path: self.path.to_owned(), column })?;
+            codes.values = values.iter().map(|v| v.and_then(parse)).collect();
+            codes.keys = Some(dict.keys());
+        } else {
+            codes.strs = Some(
+                col.as_string_opt::<i32>()
+                    .ok_or_else(|| TimelineError::Column { path: self.path.to_owned(), column })?,
+            );
+        }
+        Ok(codes)
+    }
+
+    /// A required date.
+    fn date(&self, a: &Date32Array, i: usize, column: &'static str) -> Result<NaiveDate> {
+        opt_date(a, i).ok_or_else(|| TimelineError::Value { path: self.path.to_owned(), column })
+    }
+
+    /// A pseudonym column's value (`None` when empty).
+    fn pseudonym(&self, a: &StringArray, i: usize, column: &'static str) -> Result<Option<Pseudonym>> {
+        if a.is_null(i) {
+            return Ok(None);
+        }
+        Pseudonym::from_hex(a.value(i).as_bytes())
+            .map(Some)
+            .ok_or_else(|| TimelineError::Value { path: self.path.to_owned(), column })
+    }
+
+    fn required_pseudonym(&self, a: &StringArray, i: usize, column: &'static str) -> Result<Pseudonym> {
+        self.pseudonym(a, i, column)?.ok_or_else(|| TimelineError::Value { path: self.path.to_owned(), column })
+    }
+}
+
+/// Person ids of consecutive rows, parsed once per person.
+struct Persons<'b> {
+    ids: &'b StringArray,
+    path: &'b Path,
+    last: Option<(&'b [u8], PersonId)>,
+}
+
+impl<'b> Persons<'b> {
+    fn new(cols: &Cols<'b>) -> Result<Self> {
+        Ok(Self { ids: cols.strs("person_id")?, path: cols.path, last: None })
+    }
+
+    fn at(&mut self, i: usize) -> Result<PersonId> {
+        let bad = || TimelineError::Value { path: self.path.to_owned(), column: "person_id" };
+        if self.ids.is_null(i) {
+            return Err(bad());
+        }
+        let text = self.ids.value(i).as_bytes();
+        if let Some((t, id)) = self.last
+            && t == text
+        {
+            return Ok(id);
+        }
+        let id = PersonId::from_hex(text).ok_or_else(bad)?;
+        self.last = Some((text, id));
+        Ok(id)
+    }
+}
+
+impl Bucket<'_> {
+    /// Every batch of one table of the bucket, file by file.
+    fn scan(&self, table: &str, scan: &Scan<'_>) -> Result<Vec<(PathBuf, Vec<RecordBatch>)>> {
+        files(self.dir, table, self.bucket)?.into_iter().map(|p| Ok((p.clone(), read_file(&p, scan)?))).collect()
+    }
+
+    fn episodes(&self, needs: Needs, persons: Option<&PersonSet>) -> Result<Vec<(PersonId, Episode)>> {
+        let columns: &[&str] = if needs.episode_details {
+            &["person_id", "episode_id", "care_form", "start_date", "end_date", "end_reason"]
+        } else {
+            &["person_id", "care_form", "start_date", "end_date"]
+        };
+        let scan = Scan { columns, codes: &["care_form", "end_reason"], persons, outcome_instruments: false };
+        let mut out = Vec::new();
+        for (path, batches) in self.scan("care_episodes", &scan)? {
+            for b in &batches {
+                let c = Cols { batch: b, path: &path };
+                let mut pid = Persons::new(&c)?;
+                let form = c.codes("care_form", CareForm::parse)?;
+                let (start, end) = (c.dates("start_date")?, c.dates("end_date")?);
+                let details = if needs.episode_details {
+                    Some((c.strs("episode_id")?, c.codes("end_reason", CareEndReason::parse)?))
+                } else {
+                    None
+                };
+                out.reserve(b.num_rows());
+                for i in 0..b.num_rows() {
+                    let (episode_id, end_reason) = match &details {
+                        Some((ids, reasons)) => (c.required_pseudonym(ids, i, "episode_id")?, reasons.get(i)?),
+                        None => (Pseudonym::default(), None),
+                    };
+                    out.push((
+                        pid.at(i)?,
+                        Episode {
+                            episode_id,
+                            care_form: form.required(i)?,
+                            start: c.date(start, i, "start_date")?,
+                            end: opt_date(end, i),
+                            end_reason,
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn measures(&self, persons: Option<&PersonSet>) -> Result<Vec<(PersonId, Measure)>> {
+        let columns = ["person_id", "measure_id", "kind", "start_date", "end_date", "end_reason"];
+        let scan = Scan { columns: &columns, codes: &["kind", "end_reason"], persons, outcome_instruments: false };
+        let mut out = Vec::new();
+        for (path, batches) in self.scan("measures", &scan)? {
+            for b in &batches {
+                let c = Cols { batch: b, path: &path };
+                let mut pid = Persons::new(&c)?;
+                let (ids, kind) = (c.strs("measure_id")?, c.codes("kind", MeasureKind::parse)?);
+                let (start, end) = (c.dates("start_date")?, c.dates("end_date")?);
+                let reason = c.codes("end_reason", MeasureEndReason::parse)?;
+                for i in 0..b.num_rows() {
+                    out.push((
+                        pid.at(i)?,
+                        Measure {
+                            measure_id: c.required_pseudonym(ids, i, "measure_id")?,
+                            kind: kind.required(i)?,
+                            start: c.date(start, i, "start_date")?,
+                            end: opt_date(end, i),
+                            end_reason: reason.get(i)?,
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn reports(&self, persons: Option<&PersonSet>) -> Result<Vec<(PersonId, Report)>> {
+        let columns = ["person_id", "report_id", "household_id", "report_date", "kind"];
+        let scan = Scan { columns: &columns, codes: &["kind"], persons, outcome_instruments: false };
+        let mut out = Vec::new();
+        for (path, batches) in self.scan("safety_reports", &scan)? {
+            for b in &batches {
+                let c = Cols { batch: b, path: &path };
+                let mut pid = Persons::new(&c)?;
+                let (ids, households) = (c.strs("report_id")?, c.strs("household_id")?);
+                let (date, kind) = (c.dates("report_date")?, c.codes("kind", ReportKind::parse)?);
+                for i in 0..b.num_rows() {
+                    out.push((
+                        pid.at(i)?,
+                        Report {
+                            report_id: c.required_pseudonym(ids, i, "report_id")?,
+                            household_id: c.pseudonym(households, i, "household_id")?,
+                            date: c.date(date, i, "report_date")?,
+                            kind: kind.required(i)?,
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn measurements(&self, which: Measurements, persons: Option<&PersonSet>) -> Result<Vec<(PersonId, Measurement)>> {
+        let columns = ["person_id", "measurement_id", "episode_id", "instrument", "moment", "date", "value"];
+        let outcome_instruments = which == Measurements::Outcome;
+        let scan = Scan { columns: &columns, codes: &["instrument", "moment"], persons, outcome_instruments };
+        let mut out = Vec::new();
+        for (path, batches) in self.scan("measurements", &scan)? {
+            for b in &batches {
+                let c = Cols { batch: b, path: &path };
+                let mut pid = Persons::new(&c)?;
+                let (ids, episodes) = (c.strs("measurement_id")?, c.strs("episode_id")?);
+                let instrument = c.codes("instrument", |s| Some(Instrument::from_name(s)))?;
+                let moment = c.codes("moment", Moment::parse)?;
+                let (date, value) = (c.dates("date")?, c.floats("value")?);
+                for i in 0..b.num_rows() {
+                    out.push((
+                        pid.at(i)?,
+                        Measurement {
+                            measurement_id: c.required_pseudonym(ids, i, "measurement_id")?,
+                            episode_id: c.pseudonym(episodes, i, "episode_id")?,
+                            instrument: instrument_at(&instrument, i)?,
+                            moment: moment.required(i)?,
+                            date: c.date(date, i, "date")?,
+                            value: value.value(i),
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The persons rows of the run's persons (every one without `persons`), one per person by
+    /// the cross-source rule of the `persons` view (sql/views.sql: a day-precise birth date
+    /// first, then the latest `extracted_on`, then the source name that sorts first; empty
+    /// values last), with a birth date and a data end.
+    fn persons(&self, persons: Option<&PersonSet>) -> Result<Vec<PersonTimeline>> {
+        let columns = [
+            "person_id",
+            "birth_date",
+            "birth_date_precision",
+            "sex",
+            "death_date",
+            "emigration_date",
+            "extracted_on",
+            "source",
+        ];
+        let scan = Scan {
+            columns: &columns,
+            codes: &["birth_date_precision", "sex", "source"],
+            persons,
+            outcome_instruments: false,
+        };
+        let files = self.scan("persons", &scan)?;
+        let several = files.len() > 1;
+        let mut rows: Vec<(Pick, Option<PersonTimeline>)> = Vec::new();
+        for (path, batches) in &files {
+            for b in batches {
+                let c = Cols { batch: b, path };
+                let mut pid = Persons::new(&c)?;
+                let (birth, sex) = (c.dates("birth_date")?, c.codes("sex", Sex::parse)?);
+                let (death, emigration, end) =
+                    (c.dates("death_date")?, c.dates("emigration_date")?, c.dates("extracted_on")?);
+                let precision = c.codes("birth_date_precision", |s| Some(s == "day"))?;
+                let source = c.codes("source", |s| Some(Arc::<str>::from(s)))?;
+                rows.reserve(b.num_rows());
+                for i in 0..b.num_rows() {
+                    let id = pid.at(i)?;
+                    let data_end = opt_date(end, i);
+                    let pick = if several {
+                        Pick::new(id, precision.get(i)?, data_end, text_at(&source, i))
+                    } else {
+                        Pick::new(id, None, None, None)
+                    };
+                    let person = match (opt_date(birth, i), data_end) {
+                        (Some(birth_date), Some(data_end)) => {
+                            let mut p = PersonTimeline::new(id, birth_date, sex.required(i)?, data_end);
+                            p.death_date = opt_date(death, i);
+                            p.emigration_date = opt_date(emigration, i);
+                            Some(p)
+                        }
+                        _ => None,
+                    };
+                    rows.push((pick, person));
+                }
+            }
+        }
+        if several {
+            rows.sort_by(|a, b| a.0.cmp(&b.0));
+            rows.dedup_by(|later, first| later.0.id == first.0.id);
+        }
+        Ok(rows.into_iter().filter_map(|(_, p)| p).collect())
+    }
+}
+
+/// The order in which a person's rows from several sources are picked (first wins).
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Pick {
+    id: PersonId,
+    /// 0 for a day-precise birth date, 1 for another precision, 2 for none.
+    day: u8,
+    /// `extracted_on`: latest first, none last.
+    end: (bool, std::cmp::Reverse<NaiveDate>),
+    /// Source name: in text order, none last.
+    source: (bool, Option<Arc<str>>),
+}
+
+impl Pick {
+    fn new(id: PersonId, day_precise: Option<bool>, end: Option<NaiveDate>, source: Option<Arc<str>>) -> Self {
+        let day = match day_precise {
+            Some(true) => 0,
+            Some(false) => 1,
+            None => 2,
+        };
+        let end = (end.is_none(), std::cmp::Reverse(end.unwrap_or(NaiveDate::MIN)));
+        Self { id, day, end, source: (source.is_none(), source) }
+    }
+}
+
+/// A free-text column's value read through [`Codes`] (any value is valid).
+fn text_at(codes: &Codes<'_, Arc<str>>, i: usize) -> Option<Arc<str>> {
+    match (codes.keys, codes.strs) {
+        (Some(keys), _) if keys.is_valid(i) => {
+            usize::try_from(keys.value(i)).ok().and_then(|k| codes.values.get(k).cloned().flatten())
+        }
+        (None, Some(s)) if s.is_valid(i) => Some(Arc::from(s.value(i))),
+        _ => None,
+    }
+}
+
+fn instrument_at(codes: &Codes<'_, Instrument>, i: usize) -> Result<Instrument> {
+    let bad = || TimelineError::Value { path: codes.path.to_owned(), column: codes.column };
+    if let Some(keys) = codes.keys {
+        if keys.is_null(i) {
+            return Err(bad());
+        }
+        let k = usize::try_from(keys.value(i)).map_err(|_| bad())?;
+        return codes.values.get(k).cloned().flatten().ok_or_else(bad);
+    }
+    match codes.strs {
+        Some(s) if s.is_valid(i) => Ok(Instrument::from_name(s.value(i))),
+        _ => Err(bad()),
+    }
 }

@@ -23,7 +23,7 @@ pub struct Median {
     pub upper: Option<f64>,
 }
 
-/// One row of a survival table as DOMAIN.md §5 lists it.
+/// One row of a survival table as docs/definitions.md §5.8 lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SurvivalTableRow {
     /// Distinct observed time.
@@ -188,7 +188,7 @@ impl KaplanMeier {
         }
     }
 
-    /// The survival table of DOMAIN.md §5: time, at risk, events, censored, estimate,
+    /// The survival table of docs/definitions.md §5.8: time, at risk, events, censored, estimate,
     /// lower, upper, one row per distinct observed time.
     #[must_use]
     pub fn table(&self) -> Vec<SurvivalTableRow> {
