@@ -92,8 +92,7 @@ fn store_digest(store: &Path) -> String {
     out
 }
 
-/// Every file under `dir` (relative path and bytes, a disclosure report's suppression time left
-/// out), except lease files.
+/// Every file under `dir` (relative path and bytes), except lease files.
 fn tree_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
         let Ok(rd) = std::fs::read_dir(dir) else { return };
@@ -104,7 +103,7 @@ fn tree_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
                 walk(base, &p, out);
             } else if !e.file_name().to_string_lossy().ends_with(".lease") {
                 let rel = p.strip_prefix(base).expect("prefix").to_string_lossy().into_owned();
-                out.push((rel, stable_bytes(&p)));
+                out.push((rel, std::fs::read(&p).expect("read")));
             }
         }
     }

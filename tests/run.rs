@@ -486,9 +486,7 @@ fn a_run_publishes_only_disclosure_controlled_tables_and_keeps_the_raw_ones_in_t
         .assert()
         .code(0);
     for f in ["tables.csv", "tables.parquet", "survival.csv", "codebook.md", "disclosure_report.json"] {
-        // Byte for byte, but for the suppression time of the disclosure report.
-        let (published, exported) = (current.join("small_monitor").join(f), again.join(f));
-        assert!(stable_bytes(&published) == stable_bytes(&exported), "{f}");
+        assert_eq!(sha(&current.join("small_monitor").join(f)), sha(&again.join(f)), "{f}");
     }
     // The panel is there, and the manifest's hashes hold.
     let m = manifest(&root);

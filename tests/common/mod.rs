@@ -252,20 +252,3 @@ pub fn scenario_store(scenario: &str, outcomes: bool) -> (tempfile::TempDir, Pat
     }
     (tmp, store)
 }
-
-/// A file's bytes without the suppression time of a disclosure report (`suppression_seconds`
-/// in the JSON, the "suppression time" row of the Markdown): the one figure of an export that
-/// is not byte-stable from run to run. Other files are returned as they are.
-pub fn stable_bytes(path: &Path) -> Vec<u8> {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    if !name.starts_with("disclosure_report") {
-        return bytes;
-    }
-    String::from_utf8_lossy(&bytes)
-        .lines()
-        .filter(|l| !l.contains("suppression_seconds") && !l.contains("suppression time"))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .into_bytes()
-}
