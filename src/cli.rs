@@ -133,6 +133,23 @@ pub enum ExportCommand {
     /// k-anonymity on the quasi-identifiers, with a codebook, a disclosure report and R /
     /// Python / SPSS / Stata reading scripts.
     Panel(ExportPanelArgs),
+    /// The tables of the store's linkage run (risk, resilience, chain, curves) made safe to
+    /// publish, families counted as clusters, with a codebook and a disclosure report.
+    Linkage(ExportLinkageArgs),
+}
+
+/// `kohort export linkage`.
+#[derive(Debug, Args)]
+pub struct ExportLinkageArgs {
+    /// The store folder (its current linkage run is exported).
+    #[arg(long)]
+    pub store: PathBuf,
+    /// The export folder to write (replaced atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Minimum count, in persons and in families.
+    #[arg(long, default_value_t = 10)]
+    pub min_count: u64,
 }
 
 /// `kohort export panel`.
@@ -170,6 +187,11 @@ pub struct ExportTablesArgs {
     /// Publish zero counts (structural zeros) instead of suppressing them.
     #[arg(long)]
     pub publish_zeros: bool,
+    /// Youth-region mapping the study used, when not the shipped one: a file with the columns of
+    /// data-schema/youth_regions.csv whose rows replace the shipped rows of the municipalities
+    /// it names. The nesting of municipalities in youth regions is a relation of the suppression.
+    #[arg(long)]
+    pub youth_regions: Option<PathBuf>,
 }
 
 /// `kohort linkage`.

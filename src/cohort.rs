@@ -27,6 +27,14 @@ pub enum CohortError {
     /// File trouble.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The file is not valid TOML or has an unknown or misspelt key.
+    #[error("cohort definition {path}")]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (names the line and the key).
+        source: Box<toml::de::Error>,
+    },
     /// The definition is not valid.
     #[error("cohort definition {path}: {message}")]
     Definition {
@@ -178,7 +186,7 @@ impl CohortDef {
     pub fn read(path: &Path) -> Result<Self> {
         let text = fs_err::read_to_string(path)?;
         let def: Self = toml::from_str(&text)
-            .map_err(|e| CohortError::Definition { path: path.to_owned(), message: e.to_string() })?;
+            .map_err(|source| CohortError::Toml { path: path.to_owned(), source: Box::new(source) })?;
         def.check(path)
     }
 

@@ -186,6 +186,11 @@ impl YouthRegions {
         self.by_municipality.get(municipality)?.iter().find(|r| r.holds_in(year))
     }
 
+    /// The rows of one municipality, by `valid_from_year` (none when it is not in the mapping).
+    pub fn rows_of(&self, municipality: &str) -> impl Iterator<Item = &YouthRegionRow> {
+        self.by_municipality.get(municipality).into_iter().flatten()
+    }
+
     /// Every row, sorted by municipality then `valid_from_year` (e.g. to load into DuckDB).
     pub fn rows(&self) -> impl Iterator<Item = &YouthRegionRow> {
         self.by_municipality.values().flatten()

@@ -184,6 +184,14 @@ pub mod export {
     pub const TABLES_OUT: &str = include_str!("../sql/export/tables_out.sql");
     /// Survival tables to publish.
     pub const READ_SURVIVAL: &str = include_str!("../sql/export/read_survival.sql");
+    /// Linkage export: the parent-child links that make families.
+    pub const LINKAGE_LINKS: &str = include_str!("../sql/export/linkage_links.sql");
+    /// Linkage export: the families table and the relation kinds.
+    pub const LINKAGE_SETUP: &str = include_str!("../sql/export/linkage_setup.sql");
+    /// Linkage export: the count cells with persons and families.
+    pub const LINKAGE_CELLS: &str = include_str!("../sql/export/linkage_cells.sql");
+    /// Linkage export: curve input with families.
+    pub const LINKAGE_CURVES: &str = include_str!("../sql/export/linkage_curves.sql");
 }
 
 /// Cohort definitions: entry events and the rules, step by step (`crate::cohort`).

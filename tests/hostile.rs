@@ -460,9 +460,9 @@ fn no_raw_identifier_outside_the_quarantine_after_a_run_of_hostile_deliveries() 
     let codes: Vec<Option<i32>> =
         (0..2).map(|_| kohort().arg("--quiet").arg("run").arg(&plan).output().expect("run").status.code()).collect();
     let current = root.join("published/current");
-    // Export the study's tables.
-    let study_dir = std::fs::read_dir(&current)
-        .expect("current")
+    // Export the study's raw tables (kept in the store; the run publishes their export).
+    let study_dir = std::fs::read_dir(root.join("store/study_tables"))
+        .expect("study tables")
         .map(|e| e.expect("entry").path())
         .find(|p| p.join("tables.parquet").is_file())
         .expect("a study folder");

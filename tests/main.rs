@@ -3,15 +3,16 @@
 // A test stops on what it did not expect; fixtures are built up as text; a check may define
 // the record type it tallies where it tallies it.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
-#![allow(clippy::items_after_statements, clippy::format_collect)]
 
 mod common;
 
+mod attack;
 mod cli;
 mod cohort;
 mod corrections;
 mod engine;
 mod export;
+mod export_linkage;
 mod hostile;
 mod house;
 mod ingest;
@@ -22,6 +23,7 @@ mod outcomes;
 mod panel;
 mod reference;
 mod run;
+mod snapshots;
 mod store;
 mod study;
 mod survival;

@@ -69,7 +69,7 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     p.data(&format!("{rows} table rows (NL, municipalities and youth regions side by side) in {}\n", tables.display()));
     p.info("6/6 the tables made safe to publish (kohort export tables)");
     let export_dir = args.dir.join("export").join("small_monitor");
-    let r = crate::export::export_tables(&tables, &export_dir, crate::export::TablesOptions::default(), &ctx.db)?;
+    let r = crate::export::export_tables(&tables, &export_dir, &crate::export::TablesOptions::default(), &ctx.db)?;
     p.data(&format!(
         "{} of {} rows suppressed ({} primary, {} secondary) in {}\n",
         r.rows_primary + r.rows_secondary,

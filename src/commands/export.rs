@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 
 use super::{Ctx, ExitStatus};
-use crate::cli::{ExportPanelArgs, ExportTablesArgs};
+use crate::cli::{ExportLinkageArgs, ExportPanelArgs, ExportTablesArgs};
 use crate::export::{TablesOptions, export_tables};
 use crate::panel::{ExportKey, PanelPlan, export_panel};
 
@@ -14,9 +14,10 @@ pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> 
         min_count: args.min_count,
         publish_zeros: args.publish_zeros,
         round_base: args.round_base.max(1),
+        youth_regions: args.youth_regions.clone(),
     };
     let phase = crate::printer::spinner(ctx.printer.progress(), "export: suppression pattern, tables, codebook");
-    let r = export_tables(&args.input, &args.out, opts, &ctx.db)
+    let r = export_tables(&args.input, &args.out, &opts, &ctx.db)
         .with_context(|| format!("exporting the tables of {}", args.input.display()))?;
     phase.finish_and_clear();
     ctx.printer.info(format_args!(
@@ -24,7 +25,35 @@ pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> 
         r.rows, r.systems, r.rows_primary, r.rows_secondary, r.min_count
     ));
     ctx.printer.info(format_args!(
+        "{} relations (nesting included), {} twin cells merged; audit: {} cells added, {} linear programs; suppression {:.3} s",
+        r.relations, r.twin_cells, r.cells_secondary_audit, r.audit_programs, r.suppression_seconds
+    ));
+    ctx.printer.info(format_args!(
         "written to {}: tables.parquet, tables.csv, codebook.md, disclosure_report.md/.json, read.R, read.py, read.sps",
+        args.out.display()
+    ));
+    Ok(ExitStatus::Done)
+}
+
+/// `kohort export linkage`: export the linkage run, say what was suppressed.
+pub fn linkage(args: &ExportLinkageArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
+    let opts = crate::export::linkage::LinkageOptions { min_count: args.min_count };
+    let r = crate::export::linkage::export_linkage(&args.store, &args.out, &opts, &ctx.db)
+        .with_context(|| format!("exporting the linkage tables of {}", args.store.display()))?;
+    ctx.printer.info(format_args!(
+        "{} cells over {} families: {} under {} persons, {} under {} families, {} secondary; {} of {} curve rows published",
+        r.cells,
+        r.families,
+        r.cells_primary_persons,
+        r.min_count,
+        r.cells_primary_families,
+        r.min_count,
+        r.cells_secondary_heuristic + r.cells_secondary_audit,
+        r.curve_rows_published,
+        r.curve_rows
+    ));
+    ctx.printer.info(format_args!(
+        "written to {}: linkage.parquet/.csv, linkage_km, linkage_cif, codebook.md, disclosure_report.md/.json",
         args.out.display()
     ));
     Ok(ExitStatus::Done)

@@ -65,6 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Linkage(args) => linkage::run(&args, &ctx),
         Command::Export(ExportCommand::Tables(args)) => export::tables(&args, &ctx),
         Command::Export(ExportCommand::Panel(args)) => export::panel(&args, &ctx),
+        Command::Export(ExportCommand::Linkage(args)) => export::linkage(&args, &ctx),
         Command::Cohort(args) => cohort::run(&args, &ctx),
         Command::Study(args) => study::run(&args, &ctx),
         Command::Run(args) => run::run(&args, &ctx),

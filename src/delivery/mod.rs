@@ -19,8 +19,13 @@ pub enum DeliveryError {
     /// The folder or a file could not be read.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// The folder has no `delivery.toml`.
+    #[error(
+        "{0} is not a delivery folder: it has no delivery.toml (source, delivery_id and extracted_on; `kohort schema` shows the format)"
+    )]
+    NotADelivery(PathBuf),
     /// `delivery.toml` is not valid.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Toml {
         /// The file.
         path: PathBuf,
@@ -149,6 +154,9 @@ impl Delivery {
     pub fn open(dir: &Path, schema: &Schema) -> Result<Self> {
         let root = fs_err::canonicalize(dir)?;
         let toml_path = dir.join("delivery.toml");
+        if fs_err::symlink_metadata(&toml_path).is_err() {
+            return Err(DeliveryError::NotADelivery(dir.to_owned()));
+        }
         check_inside(&root, &toml_path)?;
         let text = fs_err::read_to_string(&toml_path)?;
         let toml_sha256 = hex::encode(Sha256::digest(text.as_bytes()));

@@ -229,7 +229,8 @@ impl PanelPlan {
     /// Parse and check panel text; `path` names the file in errors and anchors relative paths.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
         let bad = |m: String| PanelError::Definition { path: path.to_owned(), message: m };
-        let raw: PanelFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let raw: PanelFile = toml::from_str(text)
+            .map_err(|source| PanelError::Toml { path: path.to_owned(), source: Box::new(source) })?;
         let base = path.parent().unwrap_or_else(|| Path::new(".")).to_owned();
         let (cohort, cohort_base, cohort_source) = match raw.cohort {
             toml::Value::String(rel) => {
@@ -361,19 +362,19 @@ mod tests {
 
     #[test]
     fn errors_name_the_file_and_field() {
-        let e = parse(&format!("variables = [\"sex\", \"shoe_size\"]\n{INLINE}")).unwrap_err().to_string();
+        let e = parse(&format!("variables = [\"sex\", \"shoe_size\"]\n{INLINE}")).map_err(|e| crate::printer::one_line(&e)).unwrap_err();
         assert!(e.contains("p.toml") && e.contains("shoe_size") && e.contains("variables"), "{e}");
-        let e = parse(&format!("variables = [\"sex\"]\nk = 1\n{INLINE}")).unwrap_err().to_string();
+        let e = parse(&format!("variables = [\"sex\"]\nk = 1\n{INLINE}")).map_err(|e| crate::printer::one_line(&e)).unwrap_err();
         assert!(e.contains("p.toml") && e.contains("`k`"), "{e}");
-        let e = parse(&format!("variables = [\"sex\"]\ncolour = 1\n{INLINE}")).unwrap_err().to_string();
+        let e = parse(&format!("variables = [\"sex\"]\ncolour = 1\n{INLINE}")).map_err(|e| crate::printer::one_line(&e)).unwrap_err();
         assert!(e.contains("p.toml") && e.contains("colour"), "{e}");
         let e =
-            parse(&format!("variables = [\"age\"]\nquasi_identifiers = [\"sex\"]\n{INLINE}")).unwrap_err().to_string();
+            parse(&format!("variables = [\"age\"]\nquasi_identifiers = [\"sex\"]\n{INLINE}")).map_err(|e| crate::printer::one_line(&e)).unwrap_err();
         assert!(e.contains("quasi_identifiers") && e.contains("birth_year"), "{e}");
-        let e = parse("variables = [\"sex\"]\n[cohort]\nname = \"c\"\nentry = \"bogus\"\n").unwrap_err().to_string();
+        let e = parse("variables = [\"sex\"]\n[cohort]\nname = \"c\"\nentry = \"bogus\"\n").map_err(|e| crate::printer::one_line(&e)).unwrap_err();
         assert!(e.contains("p.toml") && e.contains("cohort") && e.contains("bogus"), "{e}");
         let e =
-            parse("variables = [\"index_date\"]\n[cohort]\nname = \"c\"\nentry = \"birth\"\n").unwrap_err().to_string();
+            parse("variables = [\"index_date\"]\n[cohort]\nname = \"c\"\nentry = \"birth\"\n").map_err(|e| crate::printer::one_line(&e)).unwrap_err();
         assert!(e.contains("date_precision") && e.contains("birth"), "{e}");
     }
 }

@@ -39,6 +39,14 @@ use crate::store::{ParquetSink, Stage, Store};
 /// Errors of a panel export.
 #[derive(Debug, thiserror::Error)]
 pub enum PanelError {
+    /// The file is not valid TOML or has an unknown or misspelt key.
+    #[error("panel file {path}")]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (names the line and the key).
+        source: Box<toml::de::Error>,
+    },
     /// The panel file is not valid.
     #[error("panel file {path}: {message}")]
     Definition {

@@ -49,6 +49,14 @@ use crate::timelines::PersonTimeline;
 /// Errors that stop a run (a refused delivery does not: it is reported).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The file is not valid TOML or has an unknown or misspelt key.
+    #[error("plan {path}")]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (names the line and the key).
+        source: Box<toml::de::Error>,
+    },
     /// The plan file is not valid.
     #[error("plan {path}: {message}")]
     Plan {
@@ -458,6 +466,7 @@ fn publish_studies(
         min_count: p.export.min_count,
         publish_zeros: p.export.publish_zeros,
         round_base: p.export.round_base,
+        youth_regions: None,
     };
     let mut studies = Vec::new();
     for file in &p.studies {
@@ -465,7 +474,7 @@ fn publish_studies(
         let (raw, rows, mode) = crate::study::run_cached(store, file, &raw_root, &opts.db, reuse).map_err(study_err)?;
         let name = raw.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let out = staging.join(&name);
-        let report = crate::export::export_tables(&raw, &out, settings, &opts.db)
+        let report = crate::export::export_tables(&raw, &out, &settings, &opts.db)
             .map_err(|source| RunError::Export { path: file.clone(), source: Box::new(source) })?;
         let files = published_files(&out, &name)?;
         let how = match &mode {

@@ -126,7 +126,8 @@ impl Plan {
     pub fn read(path: &Path) -> Result<Self> {
         let text = fs_err::read_to_string(path)?;
         let bad = |message: String| RunError::Plan { path: path.to_owned(), message };
-        let mut file: PlanFile = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let mut file: PlanFile = toml::from_str(&text)
+            .map_err(|source| RunError::Toml { path: path.to_owned(), source: Box::new(source) })?;
         if let Some(rate) = file.max_reject_rate
             && !(0.0..=1.0).contains(&rate)
         {

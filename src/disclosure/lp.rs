@@ -1,0 +1,386 @@
+//! A small dense simplex for the disclosure audit: how far can one hidden cell move while every
+//! relation among the hidden cells still holds?
+//!
+//! Variables are *displacements* `y` from a known feasible point (the true table), so `y = 0` is
+//! feasible and no phase I is needed: each variable has a finite lower bound `l ≤ 0` and no upper
+//! bound; each row says `a·y = σ` (equality, σ = 0) or `a·y ≤ σ` (σ ≥ 0: the truth's slack). A
+//! slack per row (fixed at 0 for equalities, `≥ 0` otherwise) makes the first basis. Nonbasic
+//! variables may rest between their bounds (a displacement starts at 0, inside `[l, ∞)`), so the
+//! method is the bounded-variable primal simplex with "free" starting values. Objectives change
+//! from solve to solve on the same tableau: every solve starts at the last one's optimum, which is
+//! feasible. Dantzig pricing, then Bland's rule after a run of degenerate steps (no cycling).
+//!
+//! The tableau is kept by rows, each a sparse vector (sorted columns): the relations of tables are
+//! sparse (a cell is in a few relations) and stay so under pivoting far better than a dense
+//! `rows × (vars + rows)` block, which a national group of ten thousand cells could not afford.
+
+const EPS: f64 = 1e-9;
+/// Entries smaller than this are dropped after a row operation.
+const DROP: f64 = 1e-12;
+/// Degenerate steps in a row before Bland's rule takes over.
+const DEGENERATE_RUN: usize = 50;
+
+/// A linear row over the component's variables.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// `(variable, coefficient)`.
+    pub terms: Vec<(usize, f64)>,
+    /// `true`: `a·y = 0`; `false`: `a·y ≤ slack`.
+    pub equal: bool,
+    /// The truth's slack (0 for equalities).
+    pub slack: f64,
+}
+
+/// A tableau over one component.
+pub struct Simplex {
+    cols: usize,
+    tab: Tab,
+    basis: Vec<usize>,
+    is_basic: Vec<bool>,
+    value: Vec<f64>,
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+    cost: Vec<f64>,
+    /// Pivots done over every solve (a work measure for the report).
+    pub pivots: u64,
+}
+
+impl Simplex {
+    /// A tableau for `lower.len()` variables with the given lower bounds (each `≤ 0`) and rows.
+    #[must_use]
+    pub fn new(lower: &[f64], rows: &[Row]) -> Self {
+        let (n, m) = (lower.len(), rows.len());
+        let cols = n + m;
+        let mut rows_sparse = Vec::with_capacity(m);
+        let mut lo = lower.to_vec();
+        let mut up = vec![f64::INFINITY; n];
+        let mut value = vec![0.0; cols];
+        for (r, row) in rows.iter().enumerate() {
+            let mut entries: Vec<(usize, f64)> = row.terms.clone();
+            entries.push((n + r, 1.0));
+            entries.sort_unstable_by_key(|e| e.0);
+            let mut merged: Vec<(usize, f64)> = Vec::with_capacity(entries.len());
+            for (j, a) in entries {
+                match merged.last_mut() {
+                    Some(last) if last.0 == j => last.1 += a,
+                    _ => merged.push((j, a)),
+                }
+            }
+            merged.retain(|e| e.1 != 0.0);
+            rows_sparse.push(merged);
+            lo.push(0.0);
+            up.push(if row.equal { 0.0 } else { f64::INFINITY });
+            value[n + r] = if row.equal { 0.0 } else { row.slack.max(0.0) };
+        }
+        let tab = Tab::new(rows_sparse, cols);
+        let mut is_basic = vec![false; cols];
+        for flag in &mut is_basic[n..] {
+            *flag = true;
+        }
+        Self {
+            cols,
+            tab,
+            basis: (n..cols).collect(),
+            is_basic,
+            value,
+            lower: lo,
+            upper: up,
+            cost: vec![0.0; cols],
+            pivots: 0,
+        }
+    }
+
+    /// The current value of variable `j` (a feasible point of every solve so far).
+    #[must_use]
+    pub fn value(&self, j: usize) -> f64 {
+        self.value[j]
+    }
+
+    /// Push variable `t` up (`up = true`) or down, and stop as soon as it passes `stop` (in the
+    /// direction of travel) or cannot move further. Returns the displacement it reached
+    /// (`±f64::INFINITY` when unbounded).
+    pub fn push(&mut self, t: usize, up: bool, stop: f64) -> f64 {
+        let sign = if up { 1.0 } else { -1.0 };
+        self.set_objective(t, sign);
+        let mut degenerate = 0usize;
+        loop {
+            if sign * self.value[t] >= sign * stop - EPS {
+                return self.value[t];
+            }
+            let bland = degenerate >= DEGENERATE_RUN;
+            let Some((j, dir)) = self.entering(bland) else {
+                return self.value[t];
+            };
+            match self.ratio(j, dir, bland) {
+                None => return sign * f64::INFINITY,
+                Some((theta, leave)) => {
+                    degenerate = if theta <= EPS { degenerate + 1 } else { 0 };
+                    self.step(j, dir, theta, leave);
+                }
+            }
+        }
+    }
+
+    /// Reduced costs for maximising `sign · y_t` on the current basis.
+    fn set_objective(&mut self, t: usize, sign: f64) {
+        self.cost.iter_mut().for_each(|c| *c = 0.0);
+        self.cost[t] = sign;
+        // d_j = c_j - sum_r c_B(r) T[r][j]; only a basic t has c_B != 0.
+        if let Some(r) = self.basis.iter().position(|&b| b == t) {
+            for (j, a) in self.tab.entries(r) {
+                self.cost[j] -= sign * a;
+            }
+            self.cost[t] = 0.0;
+        }
+    }
+
+    /// The entering variable and its direction (+1 up, -1 down), if any improves.
+    fn entering(&self, bland: bool) -> Option<(usize, f64)> {
+        let mut best: Option<(usize, f64, f64)> = None;
+        for j in 0..self.cols {
+            if self.is_basic[j] {
+                continue;
+            }
+            let d = self.cost[j];
+            let dir = if d > EPS && self.value[j] < self.upper[j] - EPS {
+                1.0
+            } else if d < -EPS && self.value[j] > self.lower[j] + EPS {
+                -1.0
+            } else {
+                continue;
+            };
+            if bland {
+                return Some((j, dir));
+            }
+            if best.is_none_or(|(_, _, b)| d.abs() > b) {
+                best = Some((j, dir, d.abs()));
+            }
+        }
+        best.map(|(j, dir, _)| (j, dir))
+    }
+
+    /// The step length and the leaving row (None: the entering variable meets its own bound).
+    /// `None` overall: unbounded.
+    fn ratio(&self, j: usize, dir: f64, bland: bool) -> Option<(f64, Option<usize>)> {
+        let own = if dir > 0.0 { self.upper[j] - self.value[j] } else { self.value[j] - self.lower[j] };
+        let mut best: Option<(f64, Option<usize>)> = own.is_finite().then_some((own.max(0.0), None));
+        for (r, &b) in self.basis.iter().enumerate() {
+            let alpha = self.tab.get(r, j) * dir;
+            let limit = if alpha > EPS {
+                (self.value[b] - self.lower[b]).max(0.0) / alpha
+            } else if alpha < -EPS && self.upper[b].is_finite() {
+                (self.upper[b] - self.value[b]).max(0.0) / -alpha
+            } else {
+                continue;
+            };
+            let better = match best {
+                None => true,
+                Some((t, prev)) => {
+                    limit < t - EPS || (limit <= t + EPS && bland && prev.is_some_and(|p| self.basis[p] > b))
+                }
+            };
+            if better {
+                best = Some((limit, Some(r)));
+            }
+        }
+        best
+    }
+
+    /// Move `j` by `dir · theta`, then pivot it into row `leave` (if any).
+    fn step(&mut self, j: usize, dir: f64, theta: f64, leave: Option<usize>) {
+        let column: Vec<(usize, f64)> =
+            (0..self.basis.len()).map(|r| (r, self.tab.get(r, j))).filter(|e| e.1 != 0.0).collect();
+        if theta > 0.0 {
+            self.value[j] += dir * theta;
+            for &(r, a) in &column {
+                self.value[self.basis[r]] -= a * dir * theta;
+            }
+        }
+        let Some(r) = leave else { return };
+        let out = self.basis[r];
+        let piv = self.tab.get(r, j);
+        // Snap the leaving variable onto the bound it reached.
+        self.value[out] = if piv * dir > 0.0 { self.lower[out] } else { self.upper[out] };
+        self.tab.scale(r, 1.0 / piv);
+        for &(q, f) in column.iter().filter(|e| e.0 != r) {
+            self.tab.eliminate(q, f, r, j);
+        }
+        let f = self.cost[j];
+        if f != 0.0 {
+            for (k, p) in self.tab.entries(r) {
+                self.cost[k] -= f * p;
+            }
+            self.cost[j] = 0.0;
+        }
+        self.basis[r] = j;
+        self.is_basic[out] = false;
+        self.is_basic[j] = true;
+        self.pivots += 1;
+    }
+}
+
+/// Tableaus up to this many entries are dense (fast row operations); larger ones sparse (a
+/// national group of ten thousand cells would not fit densely).
+const DENSE_LIMIT: usize = 8_000_000;
+
+/// The tableau rows, dense or sparse.
+enum Tab {
+    Dense { cols: usize, data: Vec<f64> },
+    Sparse(Vec<Vec<(usize, f64)>>),
+}
+
+impl Tab {
+    fn new(rows: Vec<Vec<(usize, f64)>>, cols: usize) -> Self {
+        if rows.len().saturating_mul(cols) > DENSE_LIMIT {
+            return Self::Sparse(rows);
+        }
+        let mut data = vec![0.0; rows.len() * cols];
+        for (r, row) in rows.iter().enumerate() {
+            for &(j, a) in row {
+                data[r * cols + j] = a;
+            }
+        }
+        Self::Dense { cols, data }
+    }
+
+    fn get(&self, r: usize, j: usize) -> f64 {
+        match self {
+            Self::Dense { cols, data } => data[r * cols + j],
+            Self::Sparse(rows) => entry(&rows[r], j),
+        }
+    }
+
+    /// The nonzero entries of row `r`.
+    fn entries(&self, r: usize) -> Vec<(usize, f64)> {
+        match self {
+            Self::Dense { cols, data } => {
+                data[r * cols..(r + 1) * cols].iter().copied().enumerate().filter(|e| e.1 != 0.0).collect()
+            }
+            Self::Sparse(rows) => rows[r].clone(),
+        }
+    }
+
+    fn scale(&mut self, r: usize, f: f64) {
+        match self {
+            Self::Dense { cols, data } => data[r * *cols..(r + 1) * *cols].iter_mut().for_each(|x| *x *= f),
+            Self::Sparse(rows) => rows[r].iter_mut().for_each(|e| e.1 *= f),
+        }
+    }
+
+    /// Row `q` minus `f` times row `r`; column `j` of row `q` becomes exactly 0.
+    fn eliminate(&mut self, q: usize, f: f64, r: usize, j: usize) {
+        match self {
+            Self::Dense { cols, data } => {
+                let cols = *cols;
+                let (pivot, target) = if r < q {
+                    let (a, b) = data.split_at_mut(q * cols);
+                    (&a[r * cols..(r + 1) * cols], &mut b[..cols])
+                } else {
+                    let (a, b) = data.split_at_mut(r * cols);
+                    (&b[..cols], &mut a[q * cols..(q + 1) * cols])
+                };
+                for (x, &p) in target.iter_mut().zip(pivot) {
+                    *x -= f * p;
+                }
+                target[j] = 0.0;
+            }
+            Self::Sparse(rows) => {
+                let row = std::mem::take(&mut rows[q]);
+                rows[q] = axpy(&row, -f, &rows[r], j);
+            }
+        }
+    }
+}
+
+/// The entry of a sparse row at column `j` (0 when absent).
+fn entry(row: &[(usize, f64)], j: usize) -> f64 {
+    row.binary_search_by_key(&j, |e| e.0).map_or(0.0, |k| row[k].1)
+}
+
+/// `row + f · pivot`, merged by column; column `zero` (the pivot column) becomes exactly 0 and
+/// tiny remainders are dropped.
+fn axpy(row: &[(usize, f64)], f: f64, pivot: &[(usize, f64)], zero: usize) -> Vec<(usize, f64)> {
+    let mut out = Vec::with_capacity(row.len() + pivot.len());
+    let (mut a, mut b) = (0, 0);
+    while a < row.len() || b < pivot.len() {
+        let (col, v) = match (row.get(a), pivot.get(b)) {
+            (Some(&(ca, va)), Some(&(cb, vb))) if ca == cb => {
+                a += 1;
+                b += 1;
+                (ca, va + f * vb)
+            }
+            (Some(&(ca, va)), Some(&(cb, _))) if ca < cb => {
+                a += 1;
+                (ca, va)
+            }
+            (Some(&(ca, va)), None) => {
+                a += 1;
+                (ca, va)
+            }
+            (_, Some(&(cb, vb))) => {
+                b += 1;
+                (cb, f * vb)
+            }
+            (None, None) => break,
+        };
+        if col != zero && v.abs() > DROP {
+            out.push((col, v));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::float_cmp)] // the hand-worked optima are exact small integers
+mod tests {
+    use super::*;
+
+    fn eq(terms: &[(usize, f64)]) -> Row {
+        Row { terms: terms.to_vec(), equal: true, slack: 0.0 }
+    }
+
+    #[test]
+    fn two_cells_that_sum_to_a_known_total_move_together_within_their_bounds() {
+        // x0 + x1 = const, x0 = 3 (y0 >= -3), x1 = 12 (y1 >= -12): x0 in [0, 15].
+        let mut s = Simplex::new(&[-3.0, -12.0], &[eq(&[(0, 1.0), (1, 1.0)])]);
+        assert_eq!(s.push(0, true, f64::INFINITY), 12.0);
+        assert_eq!(s.push(0, false, f64::NEG_INFINITY), -3.0);
+        assert!((s.value(1) - 3.0).abs() < 1e-9, "x1 moved to 15");
+    }
+
+    #[test]
+    fn a_lone_hidden_cell_of_an_equality_cannot_move_and_a_free_one_is_unbounded() {
+        let mut s = Simplex::new(&[-5.0, -7.0], &[eq(&[(0, 1.0)])]);
+        assert_eq!(s.push(0, true, f64::INFINITY), 0.0);
+        assert_eq!(s.push(0, false, f64::NEG_INFINITY), 0.0);
+        assert_eq!(s.push(1, true, f64::INFINITY), f64::INFINITY);
+    }
+
+    #[test]
+    fn an_inequality_limits_by_the_truths_slack_and_stop_ends_early() {
+        // y0 + y1 <= 4 with y0 >= -2, y1 >= -1: y0 up to 5.
+        let row = Row { terms: vec![(0, 1.0), (1, 1.0)], equal: false, slack: 4.0 };
+        let mut s = Simplex::new(&[-2.0, -1.0], &[row]);
+        assert_eq!(s.push(0, true, f64::INFINITY), 5.0);
+        let mut s = Simplex::new(&[-2.0, -1.0], &[Row { terms: vec![(0, 1.0), (1, 1.0)], equal: false, slack: 4.0 }]);
+        let v = s.push(0, true, 1.0);
+        assert!(v >= 1.0);
+    }
+
+    #[test]
+    fn a_two_by_two_table_with_margins_moves_on_its_rectangle() {
+        // Hidden a b / c d with row and column sums known: they move on the cycle
+        // (a, b, c, d) + t (1, -1, -1, 1). a=3, b=12, c=15, d=40: t in [-3, 12], so a up 12,
+        // down 3, and d down 3.
+        let rows = [
+            eq(&[(0, 1.0), (1, 1.0)]),
+            eq(&[(2, 1.0), (3, 1.0)]),
+            eq(&[(0, 1.0), (2, 1.0)]),
+            eq(&[(1, 1.0), (3, 1.0)]),
+        ];
+        let mut s = Simplex::new(&[-3.0, -12.0, -15.0, -40.0], &rows);
+        assert_eq!(s.push(0, true, f64::INFINITY), 12.0);
+        assert_eq!(s.push(0, false, f64::NEG_INFINITY), -3.0);
+        assert_eq!(s.push(3, false, f64::NEG_INFINITY), -3.0);
+    }
+}
