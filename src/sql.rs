@@ -180,8 +180,10 @@ pub mod export {
     pub const READ_TABLES: &str = include_str!("../sql/export/read_tables.sql");
     /// The suppression pattern table.
     pub const PATTERN: &str = include_str!("../sql/export/pattern.sql");
-    /// The published tables.
+    /// The published rows (table `published`).
     pub const TABLES_OUT: &str = include_str!("../sql/export/tables_out.sql");
+    /// The published rows with their benchmarks, in order.
+    pub const TABLES_OUT_ROWS: &str = include_str!("../sql/export/tables_out_rows.sql");
     /// Survival tables to publish.
     pub const READ_SURVIVAL: &str = include_str!("../sql/export/read_survival.sql");
     /// Linkage export: the parent-child links that make families.

@@ -2,7 +2,7 @@
 //! (docs/definitions.md §6.5–§6.8) with [`crate::disclosure`], written with a codebook, a disclosure report and
 //! reading snippets for R, Python and SPSS, into a folder published atomically.
 //!
-//! Linked tables: rows of one study that share (cohort, outcome, window, period) form one system
+//! Linked tables: rows of one study that share (cohort, outcome, variant, window, period) form one system
 //! of cells keyed by (region level, region, split, split value); a `total` row shared by several
 //! tables is one cell. Its relations ([`relations`]): categories to totals, regions to NL, and
 //! every nesting of the reference data (municipalities in youth regions, by the mapping of the
@@ -148,10 +148,13 @@ pub struct TablesReport {
 
 struct InputRow {
     row_no: i64,
+    /// (study, cohort, outcome, window, period, variant).
     system: [String; 6],
     cell: [String; 4],
     count: u64,
     denominator: u64,
+    /// The group of comparable municipalities of a municipality row.
+    group: Option<String>,
 }
 
 fn read_rows(conn: &Connection, file: &Path) -> Result<Vec<InputRow>> {
@@ -161,17 +164,18 @@ fn read_rows(conn: &Connection, file: &Path) -> Result<Vec<InputRow>> {
             let s = |i: usize| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default);
             Ok((
                 r.get::<_, i64>(0)?,
-                [s(1)?, s(3)?, s(4)?, s(5)?, s(6)?, String::new()],
+                [s(1)?, s(3)?, s(4)?, s(5)?, s(6)?, s(13)?],
                 [s(7)?, s(8)?, s(9)?, s(10)?],
-                r.get::<_, Option<i64>>(11)?,
-                r.get::<_, Option<i64>>(12)?,
+                (r.get::<_, Option<i64>>(11)?, r.get::<_, Option<i64>>(12)?),
                 s(2)?,
+                r.get::<_, Option<String>>(14)?,
             ))
         })
         .ctx(format!("reading {}", file.display()))?;
     let mut out = Vec::new();
     for row in rows {
-        let (row_no, system, cell, count, denominator, table) = row.ctx(format!("reading {}", file.display()))?;
+        let (row_no, system, cell, (count, denominator), table, group) =
+            row.ctx(format!("reading {}", file.display()))?;
         let bad = |m: &str| ExportError::Input {
             file: file.to_owned(),
             message: format!("table {table}, region {}, {} = {}: {m}", cell[1], cell[2], cell[3]),
@@ -185,7 +189,8 @@ fn read_rows(conn: &Connection, file: &Path) -> Result<Vec<InputRow>> {
         if count > denominator {
             return Err(bad("count exceeds its denominator"));
         }
-        out.push(InputRow { row_no, system, cell, count, denominator });
+        let group = group.filter(|_| cell[0] == "municipality");
+        out.push(InputRow { row_no, system, cell, count, denominator, group });
     }
     Ok(out)
 }
@@ -226,7 +231,9 @@ fn pattern(
             }
         }
         let period = members.first().map_or("", |r| r.system[4].as_str());
-        let model = relations::model(&keys, &cells, period, regions).map_err(|b| {
+        let groups: relations::Groups =
+            members.iter().filter_map(|r| Some((r.cell[1].clone(), r.group.clone()?))).collect();
+        let model = relations::model(&keys, &cells, period, regions, &groups).map_err(|b| {
             let [level, region, split, value] = &b.total;
             ExportError::Relation {
                 file: file.to_owned(),
@@ -303,9 +310,13 @@ pub fn export_tables(input: &Path, out: &Path, opts: &TablesOptions, db: &DbSett
     let stage = Stage::beside(out)?;
     let staging = stage.path();
     let base = i64::try_from(report.round_base).unwrap_or(1);
-    let mut stmt = conn.prepare(q::TABLES_OUT).ctx("publishing the tables")?;
-    let batches: Vec<RecordBatch> =
-        stmt.query_arrow(duckdb::params![file.to_string_lossy(), base]).ctx("publishing the tables")?.collect();
+    conn.execute(q::TABLES_OUT, duckdb::params![file.to_string_lossy(), base]).ctx("publishing the tables")?;
+    conn.execute_batch(crate::sql::study::BENCHMARK_MACROS).ctx("benchmarks of the published tables")?;
+    let benchmarked = crate::db::render(crate::sql::study::BENCHMARKS, &[("rows", "published")]);
+    // The benchmark SQL is kohort's own (sql/study/benchmarks.sql), placed as a subquery.
+    let sql = crate::db::render(q::TABLES_OUT_ROWS, &[("benchmarked", benchmarked.trim())]);
+    let mut stmt = conn.prepare(&sql).ctx("publishing the tables")?;
+    let batches: Vec<RecordBatch> = stmt.query_arrow([]).ctx("publishing the tables")?.collect();
     let schema = stmt.schema();
     write_parquet(&staging.join("tables.parquet"), "tables.parquet", schema, batches.clone())?;
     write_csv(&staging.join("tables.csv"), &batches)?;

@@ -362,19 +362,29 @@ mod tests {
 
     #[test]
     fn errors_name_the_file_and_field() {
-        let e = parse(&format!("variables = [\"sex\", \"shoe_size\"]\n{INLINE}")).map_err(|e| crate::printer::one_line(&e)).unwrap_err();
+        let e = parse(&format!("variables = [\"sex\", \"shoe_size\"]\n{INLINE}"))
+            .map_err(|e| crate::printer::one_line(&e))
+            .unwrap_err();
         assert!(e.contains("p.toml") && e.contains("shoe_size") && e.contains("variables"), "{e}");
-        let e = parse(&format!("variables = [\"sex\"]\nk = 1\n{INLINE}")).map_err(|e| crate::printer::one_line(&e)).unwrap_err();
+        let e = parse(&format!("variables = [\"sex\"]\nk = 1\n{INLINE}"))
+            .map_err(|e| crate::printer::one_line(&e))
+            .unwrap_err();
         assert!(e.contains("p.toml") && e.contains("`k`"), "{e}");
-        let e = parse(&format!("variables = [\"sex\"]\ncolour = 1\n{INLINE}")).map_err(|e| crate::printer::one_line(&e)).unwrap_err();
+        let e = parse(&format!("variables = [\"sex\"]\ncolour = 1\n{INLINE}"))
+            .map_err(|e| crate::printer::one_line(&e))
+            .unwrap_err();
         assert!(e.contains("p.toml") && e.contains("colour"), "{e}");
-        let e =
-            parse(&format!("variables = [\"age\"]\nquasi_identifiers = [\"sex\"]\n{INLINE}")).map_err(|e| crate::printer::one_line(&e)).unwrap_err();
+        let e = parse(&format!("variables = [\"age\"]\nquasi_identifiers = [\"sex\"]\n{INLINE}"))
+            .map_err(|e| crate::printer::one_line(&e))
+            .unwrap_err();
         assert!(e.contains("quasi_identifiers") && e.contains("birth_year"), "{e}");
-        let e = parse("variables = [\"sex\"]\n[cohort]\nname = \"c\"\nentry = \"bogus\"\n").map_err(|e| crate::printer::one_line(&e)).unwrap_err();
+        let e = parse("variables = [\"sex\"]\n[cohort]\nname = \"c\"\nentry = \"bogus\"\n")
+            .map_err(|e| crate::printer::one_line(&e))
+            .unwrap_err();
         assert!(e.contains("p.toml") && e.contains("cohort") && e.contains("bogus"), "{e}");
-        let e =
-            parse("variables = [\"index_date\"]\n[cohort]\nname = \"c\"\nentry = \"birth\"\n").map_err(|e| crate::printer::one_line(&e)).unwrap_err();
+        let e = parse("variables = [\"index_date\"]\n[cohort]\nname = \"c\"\nentry = \"birth\"\n")
+            .map_err(|e| crate::printer::one_line(&e))
+            .unwrap_err();
         assert!(e.contains("date_precision") && e.contains("birth"), "{e}");
     }
 }

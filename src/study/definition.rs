@@ -271,7 +271,10 @@ impl Plan {
         }
         let region_date = def.region_date.unwrap_or(if monitor { RegionDate::Outcome } else { RegionDate::Cohort });
         if monitor && region_date == RegionDate::Cohort {
-            return Err(bad(file, "region_date = \"cohort\" needs cohorts; a monitor study places figures by the outcome's own date"));
+            return Err(bad(
+                file,
+                "region_date = \"cohort\" needs cohorts; a monitor study places figures by the outcome's own date",
+            ));
         }
         let (outcomes, applies) = outcomes(&def, &scope, kind, file)?;
         let splits = splits(def.splits.as_deref(), file)?;
@@ -285,7 +288,11 @@ impl Plan {
             return Err(bad(file, "region_levels is empty"));
         }
         let mut curve_levels = def.curve_levels.clone().unwrap_or_else(|| {
-            levels.iter().copied().filter(|l| !matches!(l, RegionLevel::District | RegionLevel::MunicipalityGroup)).collect()
+            levels
+                .iter()
+                .copied()
+                .filter(|l| !matches!(l, RegionLevel::District | RegionLevel::MunicipalityGroup))
+                .collect()
         });
         curve_levels.sort_unstable();
         curve_levels.dedup();
@@ -294,7 +301,8 @@ impl Plan {
         }
         let reference = reference(def.reference_date.as_deref(), kind, file)?;
         let groups = def.groups.clone();
-        let size_classes = groups.as_ref().and_then(|g| g.size_classes.clone()).unwrap_or_else(|| SIZE_CLASSES.to_vec());
+        let size_classes =
+            groups.as_ref().and_then(|g| g.size_classes.clone()).unwrap_or_else(|| SIZE_CLASSES.to_vec());
         if size_classes.windows(2).any(|w| w[0] >= w[1]) {
             return Err(bad(file, "groups.size_classes must increase"));
         }
@@ -381,7 +389,9 @@ fn reference(text: Option<&str>, kind: PeriodKind, file: &Path) -> Result<Refere
                 (Some(_), _) => Err(bad(file, "reference_date \"MM-DD\" needs year periods")),
                 (None, _) => Err(bad(
                     file,
-                    &format!("reference_date '{text}': give period_end, period_start or a day like \"12-31\" (not 29 February)"),
+                    &format!(
+                        "reference_date '{text}': give period_end, period_start or a day like \"12-31\" (not 29 February)"
+                    ),
                 )),
             }
         }
@@ -402,7 +412,10 @@ fn splits(specs: Option<&[SplitSpec]>, file: &Path) -> Result<Vec<Split>, StudyE
     };
     for s in given {
         if s.0.is_empty() || (s.0.len() > 1 && s.0.contains(&Dim::Total)) {
-            return Err(bad(file, &format!("split '{}': a cross-split names two or more dimensions, not total", s.name())));
+            return Err(bad(
+                file,
+                &format!("split '{}': a cross-split names two or more dimensions, not total", s.name()),
+            ));
         }
         let mut dims = s.0.clone();
         dims.sort_unstable();
@@ -436,7 +449,10 @@ fn outcomes(
             };
             let list = sorted(all);
             if let Some(o) = list.iter().find(|o| o.spec().kind == Kind::Rate && kind == PeriodKind::All) {
-                return Err(bad(file, &format!("{} is a rate per year or quarter: set periods = \"year\" or \"quarter\"", o.id())));
+                return Err(bad(
+                    file,
+                    &format!("{} is a rate per year or quarter: set periods = \"year\" or \"quarter\"", o.id()),
+                ));
             }
             let applies = list.iter().map(|o| ("all".to_owned(), *o)).collect();
             return Ok((list, applies));
@@ -454,7 +470,11 @@ fn outcomes(
             (None, None) => {
                 return Err(bad(
                     file,
-                    &format!("cohort {} ({}): no study outcome has its indexes on a birth date", cdef.name, path.display()),
+                    &format!(
+                        "cohort {} ({}): no study outcome has its indexes on a birth date",
+                        cdef.name,
+                        path.display()
+                    ),
                 ));
             }
         };
@@ -481,7 +501,9 @@ fn not_applicable(o: Outcome, cdef: &crate::cohort::CohortDef, entry: Option<Ent
         Entry::SpellStart => "a spell start (entry first_spell, any_spell, spell_of_form or spell_of_level)",
         Entry::Report => "a safety report (entry safety_report)",
         Entry::MeasureStart => "a measure start (entry measure_start)",
-        Entry::MonitorOnly => "no cohort: it counts persons per period over the whole population (a monitor study, without cohorts)",
+        Entry::MonitorOnly => {
+            "no cohort: it counts persons per period over the whole population (a monitor study, without cohorts)"
+        }
     };
     let has = match entry {
         Some(Entry::SpellStart) => "spell starts",
@@ -489,7 +511,12 @@ fn not_applicable(o: Outcome, cdef: &crate::cohort::CohortDef, entry: Option<Ent
         Some(Entry::MeasureStart) => "measure starts",
         _ => "birth dates",
     };
-    format!("outcome {} does not apply to cohort {} (its index events are {has}): {} needs {wants}", o.id(), cdef.name, o.id())
+    format!(
+        "outcome {} does not apply to cohort {} (its index events are {has}): {} needs {wants}",
+        o.id(),
+        cdef.name,
+        o.id()
+    )
 }
 
 fn sorted(mut v: Vec<Outcome>) -> Vec<Outcome> {

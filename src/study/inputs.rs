@@ -136,7 +136,14 @@ fn settings(conn: &Connection, plan: &Plan) -> Result<(), StudyError> {
     let use_cohort = plan.region_date == super::definition::RegionDate::Cohort;
     conn.execute(
         q::SETTINGS,
-        duckdb::params![kind, q(plan.periods.from), q(plan.periods.to), use_cohort, plan.standard_year, plan.periods.to.map(|t| t.0)],
+        duckdb::params![
+            kind,
+            q(plan.periods.from),
+            q(plan.periods.to),
+            use_cohort,
+            plan.standard_year,
+            plan.periods.to.map(|t| t.0)
+        ],
     )
     .ctx("study settings")?;
     Ok(())
@@ -260,9 +267,15 @@ mod tests {
     #[test]
     fn periods_and_size_classes_are_worked_out_by_hand() {
         let q = period_row(2024, 1, Reference::PeriodEnd).unwrap();
-        assert_eq!((q.period.as_str(), q.first.to_string(), q.last.to_string()), ("2024Q1", "2024-01-01".into(), "2024-03-31".into()));
+        assert_eq!(
+            (q.period.as_str(), q.first.to_string(), q.last.to_string()),
+            ("2024Q1", "2024-01-01".into(), "2024-03-31".into())
+        );
         let y = period_row(2023, 0, Reference::MonthDay(1, 1)).unwrap();
-        assert_eq!((y.period.as_str(), y.last.to_string(), y.reference.to_string()), ("2023", "2023-12-31".into(), "2023-01-01".into()));
+        assert_eq!(
+            (y.period.as_str(), y.last.to_string(), y.reference.to_string()),
+            ("2023", "2023-12-31".into(), "2023-01-01".into())
+        );
         let c = size_classes(&[2_500, 10_000]);
         assert_eq!(c[0], ("size_1".into(), 0, Some(2_500), "minder dan 2.500 jeugdigen".into()));
         assert_eq!(c[1], ("size_2".into(), 2_500, Some(10_000), "2.500 tot 10.000 jeugdigen".into()));

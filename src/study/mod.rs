@@ -137,7 +137,12 @@ pub enum StudyMode {
 
 /// Run a study over the store's current outcome run; writes `out/<name>/` (tables, survival
 /// curves and medians, Parquet and CSV). Returns the output folder and the number of table rows.
-pub fn run(store: &crate::store::Store, file: &Path, out: &Path, db: &DbSettings) -> Result<(PathBuf, u64), StudyError> {
+pub fn run(
+    store: &crate::store::Store,
+    file: &Path,
+    out: &Path,
+    db: &DbSettings,
+) -> Result<(PathBuf, u64), StudyError> {
     build(store, file, out, db, None).map(|(dir, rows, _)| (dir, rows))
 }
 

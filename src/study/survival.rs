@@ -71,7 +71,8 @@ pub fn build(conn: &Connection, study: &str) -> Result<Curves, StudyError> {
 fn key_columns(study: &str, table: &dyn Fn(&CurveKey) -> String, keys: &[CurveKey], of: &[usize]) -> Vec<ArrayRef> {
     let n = of.len();
     let constant = |v: &str| -> ArrayRef { Arc::new(StringArray::from_iter_values(std::iter::repeat_n(v, n))) };
-    let key = |i: usize| -> ArrayRef { Arc::new(StringArray::from_iter_values(of.iter().map(|&k| keys[k][i].as_str()))) };
+    let key =
+        |i: usize| -> ArrayRef { Arc::new(StringArray::from_iter_values(of.iter().map(|&k| keys[k][i].as_str()))) };
     vec![
         constant(study),
         Arc::new(StringArray::from_iter_values(of.iter().map(|&k| table(&keys[k])))),
@@ -93,7 +94,11 @@ fn key_fields() -> Vec<Field> {
 }
 
 /// The survival table (contract: data-schema/study_tables.md, `survival`).
-fn survival_batch(study: &str, keys: &[CurveKey], rows: &[(usize, SurvivalTableRow)]) -> Result<RecordBatch, StudyError> {
+fn survival_batch(
+    study: &str,
+    keys: &[CurveKey],
+    rows: &[(usize, SurvivalTableRow)],
+) -> Result<RecordBatch, StudyError> {
     let of: Vec<usize> = rows.iter().map(|r| r.0).collect();
     let mut columns = key_columns(study, &|k| format!("{}_survival", k[1]), keys, &of);
     let mut fields = key_fields();
@@ -118,11 +123,7 @@ fn survival_batch(study: &str, keys: &[CurveKey], rows: &[(usize, SurvivalTableR
 }
 
 /// The median table: per curve its indexes, events and the median time with its interval.
-fn median_batch(
-    study: &str,
-    keys: &[CurveKey],
-    rows: &[(usize, u64, u64, Median)],
-) -> Result<RecordBatch, StudyError> {
+fn median_batch(study: &str, keys: &[CurveKey], rows: &[(usize, u64, u64, Median)]) -> Result<RecordBatch, StudyError> {
     let of: Vec<usize> = rows.iter().map(|r| r.0).collect();
     let mut columns = key_columns(study, &|_| "medians".to_owned(), keys, &of);
     let mut fields = key_fields();

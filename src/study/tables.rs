@@ -84,7 +84,12 @@ pub fn write(dir: &Path, tables: &Tables, curves: &Curves) -> Result<(), StudyEr
             .par_iter()
             .map(|(name, schema, batches)| {
                 let parquet = format!("{name}.parquet");
-                crate::store::write_parquet(&staging.join(&parquet), &parquet, schema.clone(), batches.iter().cloned())?;
+                crate::store::write_parquet(
+                    &staging.join(&parquet),
+                    &parquet,
+                    schema.clone(),
+                    batches.iter().cloned(),
+                )?;
                 crate::store::write_csv(&staging.join(format!("{name}.csv")), batches)?;
                 Ok(())
             })

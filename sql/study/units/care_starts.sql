@@ -1,4 +1,4 @@
--- Care starts (docs/definitions.md §4.17): every youth whose care spell started in the period
+-- Care starts (docs/definitions.md §5.11): every youth whose care spell started in the period
 -- at ages 0-17, once per period, placed by the residence row valid on their first such start
 -- (latest valid_from, then the highest codes); age on 1 January of the period's year.
 INSERT INTO study_rate_rows BY NAME

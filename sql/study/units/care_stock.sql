@@ -1,4 +1,4 @@
--- Care stock (docs/definitions.md §4.18): every youth aged 0-17 with a care episode active on
+-- Care stock (docs/definitions.md §5.11): every youth aged 0-17 with a care episode active on
 -- the period's reference day in the stock reading (start <= d < end; an open episode is
 -- active), once per period, placed by the residence row valid that day (latest valid_from,
 -- then the highest codes); age on 1 January of the period's year.

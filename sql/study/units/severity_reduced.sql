@@ -1,4 +1,4 @@
--- Reliable change (docs/definitions.md §4.12.5, §5.15): per closed episode and configured
+-- Reliable change (docs/definitions.md §4.12.5, §5.10): per closed episode and configured
 -- instrument (sub), the category improved, unchanged or deteriorated. Entry = the start of the
 -- episode's spell, index = the episode's end.
 SELECT r.person_id, s.start AS entry_date, e."end" AS index_date, r.instrument AS sub, NULL::INTEGER AS window_days,

@@ -1,4 +1,4 @@
--- Transitions (docs/definitions.md §4.7, §5.15): every change of care state; the level before
+-- Transitions (docs/definitions.md §4.7, §5.10): every change of care state; the level before
 -- is the `level` split, the category the level after (`to_<level>`), so the rows of a level
 -- are the row percentages of the level-to-level matrix. Index = the first day in the new state.
 SELECT t.person_id, t.date AS entry_date, t.date AS index_date, '' AS sub, NULL::INTEGER AS window_days,
