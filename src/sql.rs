@@ -176,6 +176,8 @@ pub mod linkage {
 
 /// Publication exports.
 pub mod export {
+    /// The study tables to publish as table `input`, with the columns older tables lack.
+    pub const INPUT: &str = include_str!("../sql/export/input.sql");
     /// Study tables to publish, numbered.
     pub const READ_TABLES: &str = include_str!("../sql/export/read_tables.sql");
     /// The suppression pattern table.

@@ -1,5 +1,5 @@
 -- The cells of the study: the atoms rolled up to every region level the study asks for
--- (docs/definitions.md §5.7, §5.12, §5.14): the top (national `NL`, or the cohort's `total`),
+-- (docs/definitions.md §5.7, §5.12, §5.13): the top (national `NL`, or the cohort's `total`),
 -- the youth region of the municipality in the index year (the reference mapping; `unknown`
 -- without one), the municipality, the district and the group of comparable municipalities.
 CREATE OR REPLACE TEMP TABLE study_cells AS

@@ -1,6 +1,6 @@
 -- The figures of the proportion outcomes (docs/definitions.md §5.1): per cell, count = indexes
 -- with the event, denominator = indexes with the event or a complete window without it; and
--- of the category outcomes (§5.15): per cell and category, count = units in the category,
+-- of the category outcomes (§5.10): per cell and category, count = units in the category,
 -- denominator = units in the cell, every category of the outcome (over the whole study) a row.
 CREATE OR REPLACE TEMP TABLE study_figures AS
 WITH c AS (SELECT c.*, o.kind FROM study_cells c JOIN study_outcomes o USING (outcome)),

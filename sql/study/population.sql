@@ -1,4 +1,4 @@
--- The residents of the population table (docs/definitions.md §2.4, §5.13), once per year,
+-- The residents of the population table (docs/definitions.md §2.4, §5.11), once per year,
 -- municipality, age and sex: when several sources deliver the same key, the row of the source
 -- whose name sorts first counts (a store has one population per municipality in practice).
 CREATE OR REPLACE TEMP TABLE study_population AS

@@ -1,4 +1,4 @@
--- The figures of the rate outcomes (docs/definitions.md §5.13): count = persons, denominator
+-- The figures of the rate outcomes (docs/definitions.md §5.11): count = persons, denominator
 -- = population = residents of the cell's ages, sexes, regions and year on 1 January; and the
 -- directly age-standardised rate per 1,000 to the national age structure (ages 0-17) of the
 -- standard year: 1000 x sum over ages a of w_a x count_a / population_a, w_a = the standard

@@ -1,4 +1,4 @@
--- The grid of the rate outcomes (docs/definitions.md §5.13): every row of the population table
+-- The grid of the rate outcomes (docs/definitions.md §5.11): every row of the population table
 -- aged 0-17 in a study period, for every cohort and rate outcome, with the persons counted
 -- there (0 when none) and its youth region and group. Persons whose year, municipality, age
 -- and sex have no population row (an unknown residence, say) are in no rate.

@@ -1,5 +1,5 @@
 -- The study rows: every index row of the study units with what the tables need, dated and
--- placed (docs/definitions.md §5.5, §5.11): its period (year, quarter or all) and index year
+-- placed (docs/definitions.md §5.5, §5.13): its period (year, quarter or all) and index year
 -- from the figure's date, the municipality and district of the residence row valid that day
 -- (latest valid_from, then the highest codes; `unknown` without one), the person's sex and the
 -- age band on that day. Rows dated outside the study's range are left out.

@@ -39,7 +39,7 @@ CREATE OR REPLACE TEMP MACRO study_band(a) AS
 CREATE OR REPLACE TEMP MACRO study_q(d) AS year(d) * 4 + quarter(d) - 1;
 -- The district of a residence row: its WK code when it lies in the row's municipality (WK +
 -- the municipality's 4 digits + 2), else the municipality's unknown district; `unknown` when
--- the municipality is unknown (docs/definitions.md §5.14).
+-- the municipality is unknown (docs/definitions.md §5.13).
 CREATE OR REPLACE TEMP MACRO study_district(m, w) AS
     CASE WHEN m IS NULL THEN 'unknown'
          WHEN w IS NOT NULL AND length(w) = 8 AND left(w, 6) = 'WK' || substr(m, 3, 4) THEN w

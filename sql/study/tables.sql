@@ -30,12 +30,12 @@ SELECT w.table_name, w.cohort, w.outcome, w.variant, w.window_days, w.period, w.
        END AS region_name,
        w.split, w.split_value, w.count, w.denominator,
        100 * w.p AS percentage,
-       greatest(0.0, 100 * (w.p + w.z * w.z / (2 * w.denominator)
+       CASE WHEN w.denominator > 0 THEN greatest(0.0, 100 * (w.p + w.z * w.z / (2 * w.denominator)
                             - w.z * sqrt(w.p * (1 - w.p) / w.denominator + w.z * w.z / (4 * w.denominator * w.denominator)))
-                     / (1 + w.z * w.z / w.denominator)) AS ci_lower,
-       least(100.0, 100 * (w.p + w.z * w.z / (2 * w.denominator)
+                     / (1 + w.z * w.z / w.denominator)) END AS ci_lower,
+       CASE WHEN w.denominator > 0 THEN least(100.0, 100 * (w.p + w.z * w.z / (2 * w.denominator)
                            + w.z * sqrt(w.p * (1 - w.p) / w.denominator + w.z * w.z / (4 * w.denominator * w.denominator)))
-                    / (1 + w.z * w.z / w.denominator)) AS ci_upper,
+                    / (1 + w.z * w.z / w.denominator)) END AS ci_upper,
        w.population,
        CASE WHEN w.population > 0 THEN 1000.0 * w.count / w.population END AS rate_per_1000,
        w.rate_standardised, w.rate_standardised_lower, w.rate_standardised_upper,

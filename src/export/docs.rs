@@ -62,7 +62,7 @@ pub(super) fn write_docs(dir: &Path, report: &TablesReport) -> Result<()> {
              | audit rounds / linear programs / largest group | {ar} / {ap} / {ag} |\n\
              | rows suppressed, primary | {p} |\n\
              | rows suppressed, secondary | {s} |\n\
-             | suppression time (s) | {secs} |\n\
+             | of which sibling categories of a suppressed category | {cs} |\n\
              | survival rows read / published | {sr} / {sp} |\n| survival curves cut short | {st} |\n",
             min = report.min_count,
             rows = report.rows,
@@ -78,9 +78,9 @@ pub(super) fn write_docs(dir: &Path, report: &TablesReport) -> Result<()> {
             ar = report.audit_rounds,
             ap = report.audit_programs,
             ag = report.audit_largest_group,
-            secs = report.suppression_seconds,
             p = report.rows_primary,
             s = report.rows_secondary,
+            cs = report.category_siblings,
             sr = report.survival_rows,
             sp = report.survival_rows_published,
             st = report.survival_curves_truncated,

@@ -430,13 +430,11 @@ fn splits(specs: Option<&[SplitSpec]>, file: &Path) -> Result<Vec<Split>, StudyE
     Ok(out)
 }
 
+/// The study's outcomes, and (cohort, outcome) for every cohort and outcome it has indexes for.
+type Outcomes = (Vec<Outcome>, Vec<(String, Outcome)>);
+
 /// The outcomes and, per cohort, those it has indexes for.
-fn outcomes(
-    def: &StudyDef,
-    scope: &Scope,
-    kind: PeriodKind,
-    file: &Path,
-) -> Result<(Vec<Outcome>, Vec<(String, Outcome)>), StudyError> {
+fn outcomes(def: &StudyDef, scope: &Scope, kind: PeriodKind, file: &Path) -> Result<Outcomes, StudyError> {
     let cohorts = match scope {
         Scope::Monitor => {
             let all: Vec<Outcome> = match &def.outcomes {

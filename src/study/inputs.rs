@@ -27,7 +27,7 @@ pub struct PeriodRow {
     pub reference: NaiveDate,
 }
 
-/// The periods of the rate outcomes (docs/definitions.md §5.13): every year (or quarter) of
+/// The periods of the rate outcomes (docs/definitions.md §5.11): every year (or quarter) of
 /// the study's range in which the population table has residents and whose last day is not
 /// after the store's data end (a period not yet over would count too few); none without rate
 /// outcomes.
@@ -149,7 +149,7 @@ fn settings(conn: &Connection, plan: &Plan) -> Result<(), StudyError> {
     Ok(())
 }
 
-/// Cohorts, their members and their top level (docs/definitions.md §5.10): a cohort without a
+/// Cohorts, their members and their top level (docs/definitions.md §5.13): a cohort without a
 /// region rule and not defined by SQL is national (`NL`); another one's top is level `cohort`,
 /// region `total`. A monitor study is the one national cohort `all`.
 fn cohorts(conn: &Connection, plan: &Plan) -> Result<(), StudyError> {
@@ -238,7 +238,7 @@ pub fn size_classes(bounds: &[u64]) -> Vec<(String, i64, Option<i64>, String)> {
         let s = n.to_string();
         let mut out = String::new();
         for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 out.push('.');
             }
             out.push(c);

@@ -1,4 +1,4 @@
-//! Studies (docs/definitions.md §5.7, §5.10–§5.15): the outcomes of the catalogue over cohorts
+//! Studies (docs/definitions.md §5.7, §5.10–§5.13): the outcomes of the catalogue over cohorts
 //! (or over every index: a monitor study), counted per region level, period and split, written
 //! as the tidy tables of data-schema/study_tables.md with counts, percentages and Wilson
 //! intervals, rates per 1,000 residents (crude and age-standardised), benchmarks, and survival
