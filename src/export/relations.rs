@@ -186,10 +186,11 @@ fn municipality_of_district(district: &str) -> Option<String> {
     (mb.len() == 6 && &mb[..2] == b"GM" && mb[2..].iter().all(u8::is_ascii_digit)).then(|| m.to_owned())
 }
 
-/// The study's index years: `index_year` categories of NL, else the period if it is a year.
+/// The study's index years: `index_year` categories of the top (NL or the cohort's total), else
+/// the period if it is a year.
 fn study_years(keys: &[&Key], period: &str) -> Option<BTreeSet<i32>> {
     let years: BTreeSet<i32> =
-        keys.iter().filter(|k| k[0] == "national" && k[2] == "index_year").filter_map(|k| k[3].parse().ok()).collect();
+        keys.iter().filter(|k| is_top(&k[0]) && k[2] == "index_year").filter_map(|k| k[3].parse().ok()).collect();
     if !years.is_empty() {
         return Some(years);
     }
