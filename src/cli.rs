@@ -150,6 +150,10 @@ pub struct ExportLinkageArgs {
     /// Minimum count, in persons and in families.
     #[arg(long, default_value_t = 10)]
     pub min_count: u64,
+    /// Print the report as JSON (one object on stdout: the disclosure report and the folder) instead
+    /// of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kohort export panel`.
@@ -167,6 +171,10 @@ pub struct ExportPanelArgs {
     /// is used and forgotten, so the export cannot be linked to anything.
     #[arg(long)]
     pub key: Option<PathBuf>,
+    /// Print the report as JSON (one object on stdout: the disclosure report and the folder) instead
+    /// of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kohort export tables`.
@@ -192,6 +200,10 @@ pub struct ExportTablesArgs {
     /// it names. The nesting of municipalities in youth regions is a relation of the suppression.
     #[arg(long)]
     pub youth_regions: Option<PathBuf>,
+    /// Print the report as JSON (one object on stdout: the disclosure report and the folder) instead
+    /// of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kohort linkage`.

@@ -155,3 +155,72 @@ fn a_cohort_with_an_unknown_or_malformed_municipality_is_refused() {
     assert_eq!(err.matches("has no outcome run").count(), 1, "{err}");
     assert!(err.contains("run `kohort outcomes --store") && !err.contains("Catalog Error"), "{err}");
 }
+
+/// Parse the stdout of a successful command as JSON (`lines`: one object per line).
+fn json_out(cmd: &mut assert_cmd::Command, lines: bool) -> Vec<serde_json::Value> {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if lines {
+        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    } else {
+        vec![serde_json::from_str(&text).unwrap()]
+    }
+}
+
+#[test]
+fn json_reports_of_outcomes_cohort_study_and_verify_match_the_store() {
+    let (tmp, store) = scenario_store("tiny", false);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // outcomes: each re-entry window's events and denominator as counted over the result rows.
+    let lines = json_out(kohort().args(["--quiet", "outcomes", "--json", "--store"]).arg(&store), true);
+    let sql = "SELECT window_days, count(*) FILTER (WHERE status = 'event'), \
+               count(*) FILTER (WHERE status IN ('event', 'no_event')) FROM reentry_windows GROUP BY 1 ORDER BY 1";
+    let counted = query(&store, sql);
+    let reentry: Vec<Vec<String>> = lines
+        .iter()
+        .filter(|l| l["outcome"].as_str().is_some_and(|o| o.starts_with("re-entry after a spell end")))
+        .map(|l| vec![l["window_days"].to_string(), l["events"].to_string(), l["denominator"].to_string()])
+        .collect();
+    assert_eq!(reentry, counted, "re-entry lines of outcomes --json");
+    assert_eq!(counted.len(), 3);
+    // cohort: members as in the written members file, attrition ending at the members.
+    let out = tmp.path().join("cohort");
+    let c = &json_out(
+        kohort()
+            .args(["--quiet", "cohort"])
+            .arg(root.join("cohorts/tiny_spells_2016_2022.toml"))
+            .arg("--store")
+            .arg(&store)
+            .arg("--out")
+            .arg(&out)
+            .arg("--json"),
+        false,
+    )[0];
+    let members = std::fs::read_to_string(out.join("members.csv")).unwrap().lines().count() as u64 - 1;
+    assert_eq!(c["members"].as_u64(), Some(members));
+    assert!(members > 0);
+    assert_eq!(c["attrition"].as_array().unwrap().last().unwrap()["persons"].as_u64(), Some(members));
+    // study: the rows it reports are the rows of its tables file.
+    let study = tmp.path().join("study.toml");
+    std::fs::write(
+        &study,
+        format!("name = \"s\"\ncohorts = [\"{}\"]\n", root.join("cohorts/tiny_spells_2016_2022.toml").display()),
+    )
+    .unwrap();
+    let so = tmp.path().join("so");
+    let s = &json_out(
+        kohort().args(["--quiet", "study"]).arg(&study).arg("--store").arg(&store).arg("--out").arg(&so).arg("--json"),
+        false,
+    )[0];
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let rows: u64 = conn
+        .query_row(&format!("SELECT count(*) FROM '{}'", so.join("s/tables.parquet").display()), [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(s["rows"].as_u64(), Some(rows));
+    // verify: the current outcome run it checked is the one the store points at.
+    let v = &json_out(kohort().args(["verify", "--json", "--store"]).arg(&store), false)[0];
+    let current: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.join("results/current.json")).unwrap()).unwrap();
+    assert_eq!(v["runs"][0][1], current["run"]);
+}

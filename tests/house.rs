@@ -1,5 +1,7 @@
 //! The layout stays readable: no import cycle between source files, the outcome kernels stay
-//! pure (no DuckDB, no files), and only `src/store/` renames or removes published folders.
+//! pure (no DuckDB, no files), only `src/store/` renames or removes published folders, and the
+//! test build resolves every dependency with the features of the normal build (so `cargo test`
+//! after `cargo build` compiles kohort and the test-only crates, never DuckDB or Arrow again).
 //!
 //! The import graph: an edge from file A to file B when A names a path (`crate::…`,
 //! `super::…`, `self::…`, also inside `use` groups) that resolves to B's module or to an item
@@ -235,4 +237,34 @@ fn only_the_store_renames_or_removes_folders() {
             assert!(!text.contains(word), "{} calls {word}: publish through src/store/publication.rs", f.display());
         }
     }
+}
+
+/// `cargo tree` lines `name version features` of the build (`no-dev`) or of the test build.
+fn resolved_features(dev: bool) -> BTreeMap<String, BTreeSet<String>> {
+    let mut cmd = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(["tree", "--offline", "--locked", "--prefix", "none", "-f", "{p}|{f}"]);
+    if !dev {
+        cmd.args(["-e", "no-dev"]);
+    }
+    let out = cmd.current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("cargo tree");
+    assert!(out.status.success(), "cargo tree: {}", String::from_utf8_lossy(&out.stderr));
+    let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (p, f) in String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.split_once('|')) {
+        found.entry(p.to_owned()).or_default().insert(f.trim_end_matches(" (*)").to_owned());
+    }
+    found
+}
+
+#[test]
+fn the_test_build_shares_the_feature_set_of_the_normal_build() {
+    let build = resolved_features(false);
+    let test = resolved_features(true);
+    assert!(build.keys().any(|p| p.starts_with("duckdb ")), "cargo tree lists duckdb: {build:?}");
+    let differing: Vec<&String> =
+        build.iter().filter(|(p, f)| test.get(*p).is_some_and(|t| t != *f)).map(|(p, _)| p).collect();
+    // kohort itself differs by its test-only `fault-points` feature, and so recompiles; nothing else may.
+    assert!(
+        differing.iter().all(|p| p.starts_with("kohort ")),
+        "features differ between build and test: {differing:?}"
+    );
 }

@@ -1,5 +1,5 @@
-//! `kohort export tables` and `kohort export panel`: disclosure-controlled study tables and
-//! person-period panels.
+//! `kohort export tables`, `kohort export panel` and `kohort export linkage`: disclosure-controlled
+//! study tables, person-period panels and linkage tables (`--json`: the report on stdout).
 
 use anyhow::Context as _;
 
@@ -20,6 +20,11 @@ pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> 
     let r = export_tables(&args.input, &args.out, &opts, &ctx.db)
         .with_context(|| format!("exporting the tables of {}", args.input.display()))?;
     phase.finish_and_clear();
+    if args.json {
+        ctx.printer
+            .json(&serde_json::json!({ "out": args.out, "report": r, "suppression_seconds": r.suppression_seconds }))?;
+        return Ok(ExitStatus::Done);
+    }
     ctx.printer.info(format_args!(
         "{} rows in {} linked-table systems: {} suppressed (primary), {} suppressed (secondary); minimum count {}",
         r.rows, r.systems, r.rows_primary, r.rows_secondary, r.min_count
@@ -40,6 +45,11 @@ pub fn linkage(args: &ExportLinkageArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus
     let opts = crate::export::linkage::LinkageOptions { min_count: args.min_count };
     let r = crate::export::linkage::export_linkage(&args.store, &args.out, &opts, &ctx.db)
         .with_context(|| format!("exporting the linkage tables of {}", args.store.display()))?;
+    if args.json {
+        ctx.printer
+            .json(&serde_json::json!({ "out": args.out, "report": r, "suppression_seconds": r.suppression_seconds }))?;
+        return Ok(ExitStatus::Done);
+    }
     ctx.printer.info(format_args!(
         "{} cells over {} families: {} under {} persons, {} under {} families, {} secondary; {} of {} curve rows published",
         r.cells,
@@ -67,6 +77,12 @@ pub fn panel(args: &ExportPanelArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let r = export_panel(&args.store, &plan, &args.out, &key, &ctx.db)
         .with_context(|| format!("exporting the panel of {}", args.panel.display()))?;
     phase.finish_and_clear();
+    if args.json {
+        ctx.printer.json(
+            &serde_json::json!({ "out": args.out, "report": r, "random_key": matches!(key, ExportKey::Random) }),
+        )?;
+        return Ok(ExitStatus::Done);
+    }
     ctx.printer.info(format_args!(
         "{} persons, {} rows published of {} persons, {} rows (k = {}; smallest class {} persons, {} households)",
         r.kanon.persons_out,

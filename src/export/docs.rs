@@ -117,13 +117,20 @@ Definitions: docs/definitions.md §4 (outcomes), §5 (reporting), §6 (disclosur
 leave censored indexes out of the denominator.\n";
 
 const READ_R: &str = "# Read the published tables (R). install.packages(\"arrow\") for Parquet, or use the CSV.\n\
-tables <- read.csv(\"tables.csv\", stringsAsFactors = FALSE, na.strings = \"\")\n\
+# Codes stay text (period 2024, region 0014 would otherwise become numbers); suppressed is logical.\n\
+tables <- read.csv(\"tables.csv\", stringsAsFactors = FALSE, na.strings = \"\",\n\
+  colClasses = c(period = \"character\", region = \"character\", split_value = \"character\",\n\
+                 suppressed = \"logical\", reason = \"character\"))\n\
 # tables <- arrow::read_parquet(\"tables.parquet\")\n\
 str(tables)\n";
 
 const READ_PY: &str = "\"\"\"Read the published tables (Python, pandas).\"\"\"\n\
 import pandas as pd\n\n\
-tables = pd.read_csv(\"tables.csv\", keep_default_na=False, na_values=[\"\"])\n\
+tables = pd.read_csv(\n\
+    \"tables.csv\", keep_default_na=False, na_values=[\"\"],\n\
+    dtype={\"period\": str, \"region\": str, \"split_value\": str, \"reason\": str},\n\
+    converters={\"suppressed\": lambda v: v == \"true\"},\n\
+)\n\
 # tables = pd.read_parquet(\"tables.parquet\")  # needs pyarrow\n\
 print(tables.head())\n";
 

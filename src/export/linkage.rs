@@ -84,7 +84,8 @@ pub struct LinkageReport {
     pub cells_secondary_heuristic: u64,
     /// Cells suppressed after the LP audit.
     pub cells_secondary_audit: u64,
-    /// Seconds spent on the suppression pattern (not byte-stable).
+    /// Seconds spent on the suppression pattern: printed, never written into the export.
+    #[serde(skip_serializing)]
     pub suppression_seconds: f64,
     /// Curve rows read (both curve tables).
     pub curve_rows: u64,
@@ -547,7 +548,7 @@ fn write_docs(dir: &Path, report: &LinkageReport) -> Result<()> {
          | families | {families} |\n| cells | {cells} |\n{kinds}\
          | suppressed: under {min} persons | {pp} |\n| suppressed: under {min} families | {pf} |\n\
          | suppressed: secondary (heuristic) | {sh} |\n| suppressed: secondary (LP audit) | {sa} |\n\
-         | suppression time (s) | {secs} |\n| curve rows read / published | {cr} / {cp} |\n\
+         | curve rows read / published | {cr} / {cp} |\n\
          | curves withheld | {cw} |\n",
         run = report.run,
         min = report.min_count,
@@ -557,7 +558,6 @@ fn write_docs(dir: &Path, report: &LinkageReport) -> Result<()> {
         pf = report.cells_primary_families,
         sh = report.cells_secondary_heuristic,
         sa = report.cells_secondary_audit,
-        secs = report.suppression_seconds,
         cr = report.curve_rows,
         cp = report.curve_rows_published,
         cw = report.curves_withheld,

@@ -136,10 +136,9 @@ pub struct TablesReport {
     pub rows_primary: u64,
     /// Rows suppressed so that primary cells cannot be recovered.
     pub rows_secondary: u64,
-    /// Seconds spent building relations and computing the pattern: printed by the command,
-    /// not written to the report (a published run is the same byte for byte however long it
-    /// took).
-    #[serde(skip)]
+    /// Seconds spent building relations and computing the pattern: printed, never written into
+    /// the export (it would make the same export differ byte for byte).
+    #[serde(skip_serializing)]
     pub suppression_seconds: f64,
     /// Rows of category outcomes suppressed because a sibling category of their cell is.
     pub category_siblings: u64,

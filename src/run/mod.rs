@@ -198,10 +198,36 @@ pub struct StudyResult {
     pub files: Vec<FileEntry>,
     /// `incremental` (from the study's cache, for the persons changed since) or `full`.
     #[serde(default)]
-    pub mode: String,
+    pub mode: StepMode,
     /// Why it was full, or how many persons changed.
     #[serde(default)]
     pub reason: String,
+}
+
+/// How a step of the run computed its output (written in the manifest in snake case).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StepMode {
+    /// Nothing changed since the previous run: its output is reused as it is.
+    UpToDate,
+    /// Only the persons changed since the previous run were recomputed (changes kept as deltas).
+    Incremental,
+    /// Only the changed persons were recomputed, and merged into new base files.
+    IncrementalCompacted,
+    /// Everything was computed from the store.
+    #[default]
+    Full,
+}
+
+impl std::fmt::Display for StepMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::UpToDate => "up_to_date",
+            Self::Incremental => "incremental",
+            Self::IncrementalCompacted => "incremental_compacted",
+            Self::Full => "full",
+        })
+    }
 }
 
 /// A store source as the run read it: its current delivery and the delivered files' hashes.
@@ -226,7 +252,7 @@ pub struct OutcomeStep {
     pub run: String,
     /// `up_to_date`, `incremental` (changes written as deltas), `incremental_compacted`
     /// (changes merged into new base files) or `full`.
-    pub mode: String,
+    pub mode: StepMode,
     /// Why a full run (when it was one).
     pub reason: Option<String>,
     /// Persons in the run.
@@ -487,9 +513,9 @@ fn publish_studies(
         ));
         let (mode, reason) = match mode {
             crate::study::StudyMode::Incremental { changed } => {
-                ("incremental".to_owned(), format!("{changed} persons changed"))
+                (StepMode::Incremental, format!("{changed} persons changed"))
             }
-            crate::study::StudyMode::Full(why) => ("full".to_owned(), why),
+            crate::study::StudyMode::Full(why) => (StepMode::Full, why),
         };
         studies.push(StudyResult { name, file: file.clone(), rows, files, mode, reason });
     }
@@ -540,7 +566,7 @@ fn publish_panels(
             file: file.clone(),
             rows: r.rows_out,
             files,
-            mode: "full".to_owned(),
+            mode: StepMode::Full,
             reason: String::new(),
         });
     }
@@ -573,16 +599,18 @@ fn prune_changes(store: &Store, log: &mut Log) -> Result<()> {
 
 fn outcome_step(run: &crate::results::RunManifest, mode: &RunMode) -> OutcomeStep {
     let (mode, reason, changed, recomputed) = match mode {
-        RunMode::UpToDate => ("up_to_date", None, 0, 0),
-        RunMode::Incremental { changed, recomputed, compacted: false } => ("incremental", None, *changed, *recomputed),
-        RunMode::Incremental { changed, recomputed, compacted: true } => {
-            ("incremental_compacted", None, *changed, *recomputed)
+        RunMode::UpToDate => (StepMode::UpToDate, None, 0, 0),
+        RunMode::Incremental { changed, recomputed, compacted: false } => {
+            (StepMode::Incremental, None, *changed, *recomputed)
         }
-        RunMode::Full(why) => ("full", Some(why.clone()), 0, run.persons),
+        RunMode::Incremental { changed, recomputed, compacted: true } => {
+            (StepMode::IncrementalCompacted, None, *changed, *recomputed)
+        }
+        RunMode::Full(why) => (StepMode::Full, Some(why.clone()), 0, run.persons),
     };
     OutcomeStep {
         run: run.run.clone(),
-        mode: mode.to_owned(),
+        mode,
         reason,
         persons: run.persons,
         changed,
