@@ -196,3 +196,76 @@ impl YouthRegions {
         self.by_municipality.values().flatten()
     }
 }
+
+/// The shipped municipality names, as text.
+pub const MUNICIPALITIES_CSV: &str = include_str!("../data-schema/municipalities.csv");
+
+/// The shipped district names, as text.
+pub const DISTRICTS_CSV: &str = include_str!("../data-schema/districts.csv");
+
+/// Names of municipalities (`data-schema/municipalities.csv`: `municipality,name,dissolved`)
+/// and districts (`data-schema/districts.csv`: `district,name`), for the `region_name` column
+/// of study tables.
+///
+/// The municipality names are CBS's official names of the real codes the scenarios use,
+/// checked against the CBS lists *Gebieden in Nederland* (with `dissolved` the first year a
+/// merged municipality no longer existed: Haren and Haarlemmerliede en Spaarnwoude, 2019). The
+/// synthetic codes of the `national` scenario have no name. District names are given by the
+/// municipalities to CBS (*Wijk- en buurtkaart*); a district without a shipped name is called
+/// `wijk NN` after its number.
+#[derive(Debug, Clone, Default)]
+pub struct RegionNames {
+    rows: Vec<(&'static str, String, String)>,
+}
+
+impl RegionNames {
+    /// The shipped names.
+    ///
+    /// # Errors
+    /// Only if a shipped file is broken (a test guards it).
+    pub fn shipped() -> Result<Self, ReferenceError> {
+        let mut rows = Vec::new();
+        for (level, text, file, prefix, digits) in [
+            ("municipality", MUNICIPALITIES_CSV, "data-schema/municipalities.csv", "GM", 4),
+            ("district", DISTRICTS_CSV, "data-schema/districts.csv", "WK", 6),
+        ] {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
+            for (i, record) in reader.records().enumerate() {
+                let row = i + 2;
+                let bad = |column: &str, rule: String| ReferenceError::Invalid {
+                    file: file.to_owned(),
+                    row,
+                    column: column.to_owned(),
+                    rule,
+                };
+                let record = record.map_err(|e| bad("-", format!("unreadable CSV: {e}")))?;
+                let code = record.get(0).unwrap_or("").trim().to_owned();
+                let name = record.get(1).unwrap_or("").trim().to_owned();
+                let b = code.as_bytes();
+                if b.len() != 2 + digits || !code.starts_with(prefix) || !b[2..].iter().all(u8::is_ascii_digit) {
+                    return Err(bad("code", format!("`{code}` is not {prefix} + {digits} digits")));
+                }
+                if name.is_empty() {
+                    return Err(bad("name", "must not be empty".into()));
+                }
+                if !seen.insert(code.clone()) {
+                    return Err(bad("code", format!("`{code}` is listed twice")));
+                }
+                rows.push((level, code, name));
+            }
+        }
+        Ok(Self { rows })
+    }
+
+    /// Every name as (region level, code, name).
+    pub fn rows(&self) -> impl Iterator<Item = (&'static str, &str, &str)> {
+        self.rows.iter().map(|(l, c, n)| (*l, c.as_str(), n.as_str()))
+    }
+
+    /// The name of a code at a level (`municipality` or `district`).
+    #[must_use]
+    pub fn name(&self, level: &str, code: &str) -> Option<&str> {
+        self.rows.iter().find(|(l, c, _)| *l == level && c == code).map(|(_, _, n)| n.as_str())
+    }
+}

@@ -178,12 +178,16 @@ pub mod linkage {
 
 /// Publication exports.
 pub mod export {
+    /// The study tables to publish as table `input`, with the columns older tables lack.
+    pub const INPUT: &str = include_str!("../sql/export/input.sql");
     /// Study tables to publish, numbered.
     pub const READ_TABLES: &str = include_str!("../sql/export/read_tables.sql");
     /// The suppression pattern table.
     pub const PATTERN: &str = include_str!("../sql/export/pattern.sql");
-    /// The published tables.
+    /// The published rows (table `published`).
     pub const TABLES_OUT: &str = include_str!("../sql/export/tables_out.sql");
+    /// The published rows with their benchmarks, in order.
+    pub const TABLES_OUT_ROWS: &str = include_str!("../sql/export/tables_out_rows.sql");
     /// Survival tables to publish.
     pub const READ_SURVIVAL: &str = include_str!("../sql/export/read_survival.sql");
     /// Linkage export: the parent-child links that make families.
@@ -241,52 +245,82 @@ pub mod cohort {
     pub const MEMBERS: &str = include_str!("../sql/cohort/members.sql");
 }
 
-/// Studies: per-index rows of cohort members, and the tidy tables (`crate::study`).
+/// Studies: index rows of every outcome, their counts and the tidy tables (`crate::study`).
 pub mod study {
-    /// Study inputs.
+    /// Study inputs, macros and the helper views of the outcome rows.
     pub const SETUP: &str = include_str!("../sql/study/setup.sql");
-    /// Per-index outcome rows of the members with their split values.
-    pub const INDEX_ROWS: &str = include_str!("../sql/study/index_rows.sql");
-    /// The tables.
-    pub const TABLES: &str = include_str!("../sql/study/tables.sql");
-    /// The survival counts by curve number (the survival tables' input).
-    pub const SURVIVAL_INPUT: &str = include_str!("../sql/study/survival_input.sql");
-    /// The survival curves, in curve-number order.
-    pub const SURVIVAL_CURVES: &str = include_str!("../sql/study/survival_curves.sql");
-    /// Additive cells over a relation of index rows.
+    /// The study's settings row. params: period kind, from, to, cohort date, standard year, parent year.
+    pub const SETTINGS: &str = include_str!("../sql/study/settings.sql");
+    /// A cohort and its top level.
+    pub const COHORT: &str = include_str!("../sql/study/cohort.sql");
+    /// The members of the cohort just built.
+    pub const MEMBERS_FROM_COHORT: &str = include_str!("../sql/study/members_from_cohort.sql");
+    /// The years of the population table.
+    pub const POPULATION_YEARS: &str = include_str!("../sql/study/population_years.sql");
+    /// The store's data end.
+    pub const DATA_END: &str = include_str!("../sql/study/data_end.sql");
+    /// The years the tables need from the data: standard, class and parent year.
+    pub const SETTINGS_YEARS: &str = include_str!("../sql/study/settings_years.sql");
+    /// One outcome's index rows in a monitor study (template over a units file).
+    pub const UNITS_MONITOR: &str = include_str!("../sql/study/units_monitor.sql");
+    /// One outcome's index rows in a cohort study (template over a units file).
+    pub const UNITS_COHORT: &str = include_str!("../sql/study/units_cohort.sql");
+    /// The study rows: index rows dated and placed.
+    pub const ROWS: &str = include_str!("../sql/study/rows.sql");
+    /// Drop the index rows once placed.
+    pub const DROP_UNITS: &str = include_str!("../sql/study/drop_units.sql");
+    /// The counts of one split over study rows.
+    pub const ATOMS_SPLIT: &str = include_str!("../sql/study/atoms_split.sql");
+    /// The survival counts over study rows.
+    pub const KM_ATOMS: &str = include_str!("../sql/study/km_atoms.sql");
+    /// The rate counts over rate rows.
+    pub const RATE_ATOMS: &str = include_str!("../sql/study/rate_atoms.sql");
+    /// A table of counts from every row.
+    pub const ATOMS_CREATE: &str = include_str!("../sql/study/atoms_create.sql");
+    /// A table of counts updated for the changed persons.
+    pub const ATOMS_UPDATE: &str = include_str!("../sql/study/atoms_update.sql");
+    /// The population, once per key.
+    pub const POPULATION: &str = include_str!("../sql/study/population.sql");
+    /// Groups of comparable municipalities per period.
+    pub const GROUPS: &str = include_str!("../sql/study/groups.sql");
+    /// The cells: counts rolled up to the region levels.
     pub const CELLS: &str = include_str!("../sql/study/cells.sql");
-    /// The cells of a full run.
-    pub const CELLS_CREATE: &str = include_str!("../sql/study/cells_create.sql");
-    /// The cells updated for the changed persons.
-    pub const CELLS_UPDATE: &str = include_str!("../sql/study/cells_update.sql");
-    /// Time to re-entry per re-entry index.
-    pub const SURVIVAL_ROWS: &str = include_str!("../sql/study/survival_rows.sql");
-    /// Additive survival counts over a relation of survival rows.
-    pub const SURVIVAL_COUNTS: &str = include_str!("../sql/study/survival_counts.sql");
-    /// The survival counts of a full run.
-    pub const SURVIVAL_CREATE: &str = include_str!("../sql/study/survival_create.sql");
-    /// The survival counts updated for the changed persons.
-    pub const SURVIVAL_UPDATE: &str = include_str!("../sql/study/survival_update.sql");
+    /// Proportion and category figures.
+    pub const FIGURES: &str = include_str!("../sql/study/figures.sql");
+    /// The grid of the rate outcomes.
+    pub const RATE_GRID: &str = include_str!("../sql/study/rate_grid.sql");
+    /// One split of the rate grid.
+    pub const RATE_SPLIT: &str = include_str!("../sql/study/rate_split.sql");
+    /// Rate figures with age-standardised rates.
+    pub const RATE_FIGURES: &str = include_str!("../sql/study/rate_figures.sql");
+    /// The rows before the benchmarks.
+    pub const TABLES: &str = include_str!("../sql/study/tables.sql");
+    /// The macros of the benchmark flags.
+    pub const BENCHMARK_MACROS: &str = include_str!("../sql/study/benchmark_macros.sql");
+    /// The benchmark columns over a relation of rows.
+    pub const BENCHMARKS: &str = include_str!("../sql/study/benchmarks.sql");
+    /// The tables as written.
+    pub const OUTPUT: &str = include_str!("../sql/study/output.sql");
+    /// The survival counts rolled up by curve.
+    pub const KM_CELLS: &str = include_str!("../sql/study/km_cells.sql");
+    /// The survival curves, numbered.
+    pub const KM_CURVES: &str = include_str!("../sql/study/km_curves.sql");
+    /// The survival counts by curve number.
+    pub const KM_INPUT: &str = include_str!("../sql/study/km_input.sql");
     /// The changed persons of an incremental run.
     pub const CHANGED_SETUP: &str = include_str!("../sql/study/changed_setup.sql");
     /// Store views restricted to them.
     pub const CHANGED_VIEWS: &str = include_str!("../sql/study/changed_views.sql");
-    /// Their residence, or that of the persons the cache cannot place.
+    /// Their residence.
     pub const CHANGED_RESIDENCE: &str = include_str!("../sql/study/changed_residence.sql");
-    /// Their care episodes, or those of the persons the cache cannot give a care form.
+    /// Their care episodes.
     pub const CHANGED_CARE: &str = include_str!("../sql/study/changed_care.sql");
-    /// No care episodes.
-    pub const EMPTY_CARE: &str = include_str!("../sql/study/empty_care.sql");
-    /// No residence rows.
-    pub const EMPTY_RESIDENCE: &str = include_str!("../sql/study/empty_residence.sql");
-    /// The changed persons and whether their residence changed.
+    /// The changed persons of the change lists.
     pub const CHANGED_LISTS: &str = include_str!("../sql/study/changed_lists.sql");
     /// The same for change lists without table names.
     pub const CHANGED_LISTS_UNTYPED: &str = include_str!("../sql/study/changed_lists_untyped.sql");
     /// Whether change lists name tables.
     pub const CHANGES_TYPED: &str = include_str!("../sql/study/changes_typed.sql");
-    /// Locations taken from the cache, and the members to look up.
-    pub const LOCATED_CACHE: &str = include_str!("../sql/study/located_cache.sql");
     /// A result view restricted to them.
     pub const CHANGED_RESULT_VIEW: &str = include_str!("../sql/study/changed_result_view.sql");
     /// A result view without rows.
@@ -303,10 +337,56 @@ pub mod study {
     pub const CACHE_EMPTY: &str = include_str!("../sql/study/cache_empty.sql");
     /// No superseded persons.
     pub const CACHE_EMPTY_SUPERSEDED: &str = include_str!("../sql/study/cache_empty_superseded.sql");
-    /// Persons of the study-index rows.
+    /// Persons of the study rows.
     pub const CACHE_PERSONS: &str = include_str!("../sql/study/cache_persons.sql");
-    /// Members the cache cannot place or give a care form.
-    pub const CACHE_MISSES: &str = include_str!("../sql/study/cache_misses.sql");
+
+    /// The index rows of each outcome (`sql/study/units/<id>.sql`).
+    pub mod units {
+        /// Re-entry.
+        pub const REENTRY: &str = include_str!("../sql/study/units/reentry.sql");
+        /// Prior care.
+        pub const PRIOR_CARE: &str = include_str!("../sql/study/units/prior_care.sql");
+        /// Escalation.
+        pub const ESCALATION: &str = include_str!("../sql/study/units/escalation.sql");
+        /// De-escalation.
+        pub const DEESCALATION: &str = include_str!("../sql/study/units/deescalation.sql");
+        /// Transitions.
+        pub const TRANSITIONS: &str = include_str!("../sql/study/units/transitions.sql");
+        /// Re-report after a report.
+        pub const REREPORT: &str = include_str!("../sql/study/units/rereport.sql");
+        /// Re-report in the household.
+        pub const REREPORT_HOUSEHOLD: &str = include_str!("../sql/study/units/rereport_household.sql");
+        /// Report after a spell end.
+        pub const REREPORT_AFTER_SPELL: &str = include_str!("../sql/study/units/rereport_after_spell.sql");
+        /// Report after a measure end.
+        pub const REREPORT_AFTER_MEASURE: &str = include_str!("../sql/study/units/rereport_after_measure.sql");
+        /// Measure success.
+        pub const MEASURE_SUCCESS: &str = include_str!("../sql/study/units/measure_success.sql");
+        /// Measure duration.
+        pub const MEASURE_DURATION: &str = include_str!("../sql/study/units/measure_duration.sql");
+        /// Out of home during a measure.
+        pub const OUT_OF_HOME_DURING_MEASURE: &str = include_str!("../sql/study/units/out_of_home_during_measure.sql");
+        /// Regular ending.
+        pub const REGULAR_ENDING: &str = include_str!("../sql/study/units/regular_ending.sql");
+        /// Dropout.
+        pub const DROPOUT: &str = include_str!("../sql/study/units/dropout.sql");
+        /// External ending.
+        pub const EXTERNAL_ENDING: &str = include_str!("../sql/study/units/external_ending.sql");
+        /// Unknown ending.
+        pub const UNKNOWN_ENDING: &str = include_str!("../sql/study/units/unknown_ending.sql");
+        /// Goal attainment.
+        pub const GOAL_ATTAINMENT: &str = include_str!("../sql/study/units/goal_attainment.sql");
+        /// Satisfaction.
+        pub const SATISFACTION: &str = include_str!("../sql/study/units/satisfaction.sql");
+        /// Reliable change.
+        pub const SEVERITY_REDUCED: &str = include_str!("../sql/study/units/severity_reduced.sql");
+        /// Care use (an INSERT into the rate rows).
+        pub const CARE_USE: &str = include_str!("../sql/study/units/care_use.sql");
+        /// Care starts (an INSERT into the rate rows).
+        pub const CARE_STARTS: &str = include_str!("../sql/study/units/care_starts.sql");
+        /// Care stock (an INSERT into the rate rows).
+        pub const CARE_STOCK: &str = include_str!("../sql/study/units/care_stock.sql");
+    }
 }
 
 /// Person-period panels (`crate::panel`).

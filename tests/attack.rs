@@ -34,33 +34,65 @@ struct Shown {
     secondary: bool,
 }
 
-/// One system (cohort, outcome, window, period) of an export: its cells.
+/// One system (cohort, outcome, window, period, variant) of an export: its cells.
 type System = BTreeMap<Key, Shown>;
 
-/// The systems of an export folder's `tables.parquet`.
-fn read_export(out: &Path) -> BTreeMap<[String; 4], System> {
+/// A system's key: (cohort, outcome, window, period, variant).
+type SysKey = [String; 5];
+
+/// The true cells of every system of a study's tables.
+type Truth = BTreeMap<SysKey, BTreeMap<Key, (f64, f64)>>;
+
+/// Per (period, municipality), its group of comparable municipalities (`group_of`).
+type Groups = BTreeMap<(String, String), String>;
+
+/// `read_parquet` of a tables file with the columns older tables lack (variant, group_of).
+fn tables_of(file: &Path) -> String {
+    format!(
+        "(SELECT NULL::VARCHAR AS variant, NULL::VARCHAR AS group_of WHERE false
+          UNION ALL BY NAME SELECT * FROM read_parquet('{}'))",
+        file.display()
+    )
+}
+
+/// The groups of comparable municipalities a tables file names.
+fn groups_of(file: &Path) -> Groups {
     let conn = duckdb::Connection::open_in_memory().unwrap();
     let sql = format!(
-        "SELECT cohort, outcome, coalesce(window_days::VARCHAR, ''), period, region_level, region, split,
-                split_value, count, denominator, suppressed, coalesce(reason, '')
-         FROM read_parquet('{}')",
-        out.join("tables.parquet").display()
+        "SELECT DISTINCT period, region, group_of FROM {} WHERE region_level = 'municipality' AND group_of IS NOT NULL",
+        tables_of(file)
+    );
+    let mut stmt = conn.prepare(&sql).unwrap();
+    stmt.query_map([], |r| Ok(((r.get::<_, String>(0)?, r.get::<_, String>(1)?), r.get::<_, String>(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The systems of an export folder's `tables.parquet`.
+fn read_export(out: &Path) -> BTreeMap<SysKey, System> {
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let sql = format!(
+        "SELECT cohort, outcome, coalesce(window_days::VARCHAR, ''), period, coalesce(variant, ''), region_level,
+                region, split, split_value, count, denominator, suppressed, coalesce(reason, '')
+         FROM {}",
+        tables_of(&out.join("tables.parquet"))
     );
     let mut stmt = conn.prepare(&sql).unwrap();
     let rows = stmt
         .query_map([], |r| {
             let s = |i: usize| r.get::<_, String>(i);
             Ok((
-                [s(0)?, s(1)?, s(2)?, s(3)?],
-                [s(4)?, s(5)?, s(6)?, s(7)?],
-                r.get::<_, Option<i64>>(8)?,
+                [s(0)?, s(1)?, s(2)?, s(3)?, s(4)?],
+                [s(5)?, s(6)?, s(7)?, s(8)?],
                 r.get::<_, Option<i64>>(9)?,
-                r.get::<_, bool>(10)?,
-                s(11)?,
+                r.get::<_, Option<i64>>(10)?,
+                r.get::<_, bool>(11)?,
+                s(12)?,
             ))
         })
         .unwrap();
-    let mut out: BTreeMap<[String; 4], System> = BTreeMap::new();
+    let mut out: BTreeMap<SysKey, System> = BTreeMap::new();
     for row in rows {
         let (sys, key, c, n, suppressed, reason) = row.unwrap();
         let shown = Shown {
@@ -101,8 +133,40 @@ enum Op {
 
 type Rel = (Key, Vec<Key>, Op);
 
+/// The monitor levels of a system for [`relations`]: its period, the groups of comparable
+/// municipalities and (when known) its true cells, which say whether the districts of a
+/// municipality cover it (an equality) or only bound it.
+#[derive(Default, Clone, Copy)]
+struct Monitor<'a> {
+    period: &'a str,
+    groups: Option<&'a Groups>,
+    truth: Option<&'a BTreeMap<Key, (f64, f64)>>,
+}
+
+/// The top of a system: NL, or the total of a cohort that is not national.
+fn is_top(level: &str) -> bool {
+    level == "national" || level == "cohort"
+}
+
+/// The municipality of a district: `WK` + 4 digits + 2, `GMdddd-unknown`, `unknown`.
+fn district_municipality(d: &str) -> Option<String> {
+    if d.len() == 8 && d.starts_with("WK") && d[2..].bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!("GM{}", &d[2..6]));
+    }
+    if d == "unknown" {
+        return Some("unknown".to_owned());
+    }
+    d.strip_suffix("-unknown").map(str::to_owned)
+}
+
 /// Every additive relation among the cells of one system (absent cells are zero).
 fn relations(sys: &System, map: &Mapping, nesting: bool) -> Vec<Rel> {
+    relations_with(sys, map, nesting, Monitor::default())
+}
+
+/// [`relations`] with the monitor levels: the cohort's total as the top, districts within
+/// municipalities, municipalities within their groups.
+fn relations_with(sys: &System, map: &Mapping, nesting: bool, monitor: Monitor<'_>) -> Vec<Rel> {
     let k = |a: &str, b: &str, c: &str, d: &str| [a.to_owned(), b.to_owned(), c.to_owned(), d.to_owned()];
     let mut cats: BTreeMap<[String; 3], Vec<Key>> = BTreeMap::new();
     let mut levels: BTreeMap<[String; 3], Vec<Key>> = BTreeMap::new();
@@ -110,10 +174,11 @@ fn relations(sys: &System, map: &Mapping, nesting: bool) -> Vec<Rel> {
         if key[2] != "total" {
             cats.entry([key[0].clone(), key[1].clone(), key[2].clone()]).or_default().push(key.clone());
         }
-        if key[0] != "national" {
+        if !["national", "cohort", "municipality_group"].contains(&key[0].as_str()) {
             levels.entry([key[0].clone(), key[2].clone(), key[3].clone()]).or_default().push(key.clone());
         }
     }
+    let cohort_top = sys.keys().any(|k| k[0] == "cohort");
     let mut out: Vec<Rel> = Vec::new();
     for ([l, r, _], parts) in cats {
         let t = k(&l, &r, "total", "total");
@@ -121,14 +186,47 @@ fn relations(sys: &System, map: &Mapping, nesting: bool) -> Vec<Rel> {
         out.push((t, parts, Op::Eq));
     }
     for ([_, s, v], parts) in levels {
-        out.push((k("national", "NL", &s, &v), parts, Op::Eq));
+        let top = if cohort_top { k("cohort", "total", &s, &v) } else { k("national", "NL", &s, &v) };
+        out.push((top, parts, Op::Eq));
     }
     if !nesting {
         return out;
     }
-    let years: BTreeSet<i32> =
-        sys.keys().filter(|k| k[0] == "national" && k[2] == "index_year").map(|k| k[3].parse().unwrap()).collect();
-    assert!(!years.is_empty(), "the attacked studies publish by_index_year");
+    // Districts within municipalities: equal where they cover it (the truth says), else below.
+    let mut by_muni: BTreeMap<Key, Vec<Key>> = BTreeMap::new();
+    for d in sys.keys().filter(|d| d[0] == "district") {
+        if let Some(m) = district_municipality(&d[1]) {
+            by_muni.entry(k("municipality", &m, &d[2], &d[3])).or_default().push(d.clone());
+        }
+    }
+    for (m, parts) in by_muni {
+        let covers = monitor.truth.is_some_and(|t| {
+            let get = |x: &Key| t.get(x).copied().unwrap_or((0.0, 0.0));
+            let sum = parts.iter().map(get).fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+            #[allow(clippy::float_cmp)] // sums of whole counts are exact in f64
+            let eq = sum == get(&m);
+            eq
+        });
+        out.push((m, parts, if covers { Op::Eq } else { Op::Ge }));
+    }
+    // Municipalities within their groups (the membership is published beside each row).
+    if let Some(groups) = monitor.groups {
+        for g in sys.keys().filter(|g| g[0] == "municipality_group") {
+            let parts: Vec<Key> = sys
+                .keys()
+                .filter(|m| m[0] == "municipality" && m[2] == g[2] && m[3] == g[3])
+                .filter(|m| groups.get(&(monitor.period.to_owned(), m[1].clone())) == Some(&g[1]))
+                .cloned()
+                .collect();
+            out.push((g.clone(), parts, Op::Eq));
+        }
+    }
+    let mut years: BTreeSet<i32> =
+        sys.keys().filter(|k| is_top(&k[0]) && k[2] == "index_year").map(|k| k[3].parse().unwrap()).collect();
+    if years.is_empty() {
+        years.extend(monitor.period.parse::<i32>().ok());
+    }
+    assert!(!years.is_empty(), "the attacked studies publish by_index_year or year periods");
     let region = |m: &str, y: i32| -> String {
         map.get(m)
             .and_then(|rows| rows.iter().find(|(_, f, t)| *f <= y && t.is_none_or(|t| y <= t)))
@@ -345,7 +443,15 @@ fn export(input: &Path, out: &Path, extra: &[&str]) {
 
 /// Attack every system of an export; returns the narrow cells (with their system).
 fn attack(out: &Path, map: &str, err: f64) -> (usize, Vec<String>) {
+    attack_with(out, map, err, None)
+}
+
+/// [`attack`] with the study's input folder: its true cells tell which districts cover their
+/// municipality, its `group_of` the groups.
+fn attack_with(out: &Path, map: &str, err: f64, input: Option<&Path>) -> (usize, Vec<String>) {
     let map = mapping(map);
+    let truth = input.map(truth).unwrap_or_default();
+    let groups = input.map(|i| groups_of(&i.join("tables.parquet"))).unwrap_or_default();
     let mut hidden = 0;
     let mut narrow = Vec::new();
     for (sys_key, sys) in read_export(out) {
@@ -356,7 +462,8 @@ fn attack(out: &Path, map: &str, err: f64) -> (usize, Vec<String>) {
                 hidden += 1;
             }
         }
-        let rels = relations(&sys, &map, true);
+        let monitor = Monitor { period: &sys_key[3], groups: Some(&groups), truth: truth.get(&sys_key) };
+        let rels = relations_with(&sys, &map, true, monitor);
         for (key, which, lo, hi) in narrow_cells(&sys, &rels, err) {
             narrow.push(format!("{sys_key:?} {key:?}: {which} in [{lo}, {hi}]"));
         }
@@ -450,21 +557,26 @@ fn nested_study(dir: &Path, seed: u64, regions: usize) -> PathBuf {
 }
 
 /// The true figures of a study folder's cells, per system.
-fn truth(input: &Path) -> BTreeMap<[String; 4], BTreeMap<Key, (f64, f64)>> {
+fn truth(input: &Path) -> Truth {
     let conn = duckdb::Connection::open_in_memory().unwrap();
     let sql = format!(
-        "SELECT DISTINCT cohort, outcome, coalesce(window_days::VARCHAR, ''), period, region_level, region, split,
-                split_value, count, denominator FROM read_parquet('{}')",
-        input.join("tables.parquet").display()
+        "SELECT DISTINCT cohort, outcome, coalesce(window_days::VARCHAR, ''), period, coalesce(variant, ''),
+                region_level, region, split, split_value, count, denominator FROM {}",
+        tables_of(&input.join("tables.parquet"))
     );
     let mut stmt = conn.prepare(&sql).unwrap();
     let rows = stmt
         .query_map([], |r| {
             let s = |i: usize| r.get::<_, String>(i);
-            Ok(([s(0)?, s(1)?, s(2)?, s(3)?], [s(4)?, s(5)?, s(6)?, s(7)?], r.get::<_, i64>(8)?, r.get::<_, i64>(9)?))
+            Ok((
+                [s(0)?, s(1)?, s(2)?, s(3)?, s(4)?],
+                [s(5)?, s(6)?, s(7)?, s(8)?],
+                r.get::<_, i64>(9)?,
+                r.get::<_, i64>(10)?,
+            ))
         })
         .unwrap();
-    let mut out: BTreeMap<[String; 4], BTreeMap<Key, (f64, f64)>> = BTreeMap::new();
+    let mut out: Truth = BTreeMap::new();
     for row in rows {
         let (sys, key, c, n) = row.unwrap();
         out.entry(sys).or_default().insert(key, (c as f64, n as f64));
@@ -605,4 +717,78 @@ fn the_attack_recovers_cells_when_the_suppression_leaves_the_nesting_out() {
         recovered += narrow_cells(&sys, &relations(&sys, &map, true), 0.0).len();
     }
     assert!(recovered > 0, "a pattern blind to the nesting is broken by the attack");
+}
+
+/// `small`, ingested, outcomes computed; the study `text` (cohort files beside it, `cohorts`
+/// as (file name, text)) run; returns (tmp, study folder).
+fn small_study(name: &str, text: &str, cohorts: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let (tmp, store) = scenario_store("small", true);
+    for (file, body) in cohorts {
+        std::fs::write(tmp.path().join(file), body).unwrap();
+    }
+    let study = tmp.path().join(format!("{name}.toml"));
+    std::fs::write(&study, text).unwrap();
+    kohort()
+        .arg("--quiet")
+        .arg("study")
+        .arg(&study)
+        .arg("--store")
+        .arg(&store)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .success();
+    let dir = tmp.path().join("out").join(name);
+    (tmp, dir)
+}
+
+#[test]
+fn monitor_levels_districts_groups_periods_and_a_cohort_total_survive_the_attack() {
+    // A monitor study over `small` with every region level (districts, groups), year periods,
+    // a measure outcome with two lines (variants) and a rate; and a cohort of two
+    // municipalities, whose top is its `total` at level `cohort`.
+    let map = shipped_mapping();
+    for (name, text, cohorts) in [
+        (
+            "levels",
+            "name = \"levels\"\noutcomes = [\"reentry\", \"measure_success\", \"care_use\"]\nperiods = \"year\"\n\
+             from = 2021\nto = 2024\nsplits = [\"sex\"]\n\
+             region_levels = [\"national\", \"youth_region\", \"municipality\", \"district\", \"municipality_group\"]\n",
+            vec![],
+        ),
+        (
+            "two",
+            "name = \"two\"\ncohorts = [\"two.cohort.toml\"]\nsplits = [\"sex\", \"index_year\"]\n\
+             region_levels = [\"national\", \"youth_region\", \"municipality\", \"district\"]\n",
+            vec![(
+                "two.cohort.toml",
+                "name = \"two\"\nentry = \"any_spell\"\nentry_from = 2018-01-01\nentry_to = 2024-12-31\n\
+                 age_min = 0\nage_max = 17\nmunicipalities = [\"GM0014\", \"GM0080\"]\n",
+            )],
+        ),
+    ] {
+        let (tmp, input) = small_study(name, text, &cohorts);
+        // The attack's relations hold on the true figures, and every level is there.
+        let truth = truth(&input);
+        let groups = groups_of(&input.join("tables.parquet"));
+        let mut levels = BTreeSet::new();
+        for (sys_key, cells) in &truth {
+            let sys: System =
+                cells.keys().map(|k| (k.clone(), Shown { value: Some((0.0, 0.0)), secondary: false })).collect();
+            let monitor = Monitor { period: &sys_key[3], groups: Some(&groups), truth: Some(cells) };
+            check_relations(cells, &relations_with(&sys, &mapping(&map), true, monitor));
+            levels.extend(cells.keys().map(|k| k[0].clone()));
+        }
+        let want: &[&str] = if name == "levels" {
+            &["national", "youth_region", "municipality", "district", "municipality_group"]
+        } else {
+            &["cohort", "youth_region", "municipality", "district"]
+        };
+        assert_eq!(levels, want.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>(), "{name}");
+        let out = tmp.path().join("export");
+        export(&input, &out, &[]);
+        let (hidden, narrow) = attack_with(&out, &map, 0.0, Some(&input));
+        assert!(hidden > 100, "{name}: {hidden}");
+        assert!(narrow.is_empty(), "{name}: {} narrow cells: {:#?}", narrow.len(), &narrow[..narrow.len().min(20)]);
+    }
 }

@@ -103,7 +103,7 @@ fn every_cell_equals_a_brute_force_count_over_the_per_index_rows_and_tables_reco
          SELECT 'escalation', s.person_id, s.start::VARCHAR, e.window_days, e.status, s.spell_no::VARCHAR, s.index_level::VARCHAR
            FROM spells s JOIN escalation e ON e.person_id = s.person_id AND e.index_date = s.start
          UNION ALL
-         SELECT 'rereport', s.person_id, s.start::VARCHAR, w.window_days, w.status, s.spell_no::VARCHAR, s.index_level::VARCHAR
+         SELECT 'rereport_after_spell', s.person_id, s.start::VARCHAR, w.window_days, w.status, s.spell_no::VARCHAR, s.index_level::VARCHAR
            FROM spells s JOIN safety x ON x.person_id = s.person_id AND x.spell_no = s.spell_no AND x.index_kind = 'spell_end'
            JOIN safety_windows w ON w.person_id = x.person_id AND w.index_no = x.index_no",
     );
@@ -182,7 +182,7 @@ fn every_cell_equals_a_brute_force_count_over_the_per_index_rows_and_tables_reco
     }
     assert_eq!(seen.len(), want.len(), "every brute-force cell is published");
     assert!(want.len() > 300, "{}", want.len());
-    for outcome in ["reentry", "escalation", "rereport"] {
+    for outcome in ["reentry", "escalation", "rereport_after_spell"] {
         assert!(want.keys().any(|k| k.0 == outcome), "no {outcome} cells");
     }
     // Reconciliation: categories sum to the total; regions of a level sum to NL.
@@ -240,7 +240,7 @@ fn every_cell_equals_a_brute_force_count_over_the_per_index_rows_and_tables_reco
         &store,
         &format!(
             "SELECT region_level, region, time, at_risk, events, censored, estimate FROM read_parquet('{}')
-             ORDER BY region_level, region, time",
+             WHERE outcome = 'reentry' ORDER BY region_level, region, time",
             dir.join("survival.parquet").display()
         ),
     );
@@ -267,4 +267,227 @@ fn every_cell_equals_a_brute_force_count_over_the_per_index_rows_and_tables_reco
         .arg(dir.with_extension("export"))
         .assert()
         .success();
+}
+
+/// Run the study file `text` (written to the temp folder) over `store`; returns its tables
+/// folder.
+fn run_study(tmp: &std::path::Path, store: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let file = tmp.join(format!("{name}.toml"));
+    std::fs::write(&file, text).unwrap();
+    crate::common::kohort()
+        .arg("--quiet")
+        .arg("study")
+        .arg(&file)
+        .arg("--store")
+        .arg(store)
+        .arg("--out")
+        .arg(tmp.join("out"))
+        .assert()
+        .success();
+    tmp.join("out").join(name)
+}
+
+#[test]
+fn a_monitor_study_over_every_index_gives_the_store_wide_figures_of_kohort_outcomes_count_for_count() {
+    use std::collections::BTreeMap;
+
+    use crate::common::query;
+    let (tmp, store) = crate::common::scenario_store("small", true);
+    let dir = run_study(
+        tmp.path(),
+        &store,
+        "nat",
+        "name = \"nat\"\nperiods = \"all\"\nsplits = [\"total\"]\nregion_levels = [\"national\"]\n",
+    );
+    // The engine's store-wide summary, as printed by `kohort outcomes --json`.
+    let out = crate::common::kohort().args(["--quiet", "outcomes", "--json", "--store"]).arg(&store).output().unwrap();
+    assert!(out.status.success());
+    // Summary line -> study outcome (and variant for measure success: protection measures).
+    let ids: BTreeMap<&str, (&str, &str)> = [
+        ("de-escalation after a spell start", ("deescalation", "")),
+        ("escalation after a spell start (doorstroom)", ("escalation", "")),
+        ("re-entry after a spell end (herhaald beroep)", ("reentry", "")),
+        ("re-report after a measure end", ("rereport_after_measure", "")),
+        ("re-report after a report (hermelding)", ("rereport", "")),
+        ("re-report after a spell end", ("rereport_after_spell", "")),
+        ("re-report in the household after a report (family view)", ("rereport_household", "")),
+        ("regular ending (per closed episode)", ("regular_ending", "")),
+        ("goal attained fully or partly", ("goal_attainment", "")),
+        ("satisfaction >= 7", ("satisfaction", "")),
+        ("protection measure ended goal_reached (succesvol beeindigd)", ("measure_success", "protection")),
+        ("out-of-home placement during a protection measure", ("out_of_home_during_measure", "")),
+    ]
+    .into_iter()
+    .collect();
+    let mut want: BTreeMap<(String, String, String), (u64, u64)> = BTreeMap::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let name = v.get("outcome").or_else(|| v.get("indicator")).and_then(|n| n.as_str()).unwrap();
+        let Some((id, variant)) = ids.get(name) else {
+            panic!("summary line {name} has no study outcome in this test");
+        };
+        let window = v.get("window_days").map_or(String::new(), ToString::to_string);
+        let count = v.get("events").or_else(|| v.get("count")).and_then(serde_json::Value::as_u64).unwrap();
+        let n = v["denominator"].as_u64().unwrap();
+        want.insert(((*id).to_owned(), (*variant).to_owned(), window), (count, n));
+    }
+    assert_eq!(want.len(), 18, "{want:?}");
+    let got: BTreeMap<(String, String, String), (u64, u64)> = query(
+        &store,
+        &format!(
+            "SELECT outcome, variant, coalesce(window_days::VARCHAR, ''), count, denominator
+             FROM read_parquet('{}') WHERE region_level = 'national' AND region = 'NL' AND split = 'total'",
+            dir.join("tables.parquet").display()
+        ),
+    )
+    .into_iter()
+    .map(|r| ((r[0].clone(), r[1].clone(), r[2].clone()), (r[3].parse().unwrap(), r[4].parse().unwrap())))
+    .collect();
+    for (key, figure) in &want {
+        assert_eq!(got.get(key), Some(figure), "{key:?}");
+    }
+    // The outcomes the summary does not print are there too (dropout, transitions, ...).
+    for id in ["prior_care", "dropout", "external_ending", "unknown_ending", "transitions"] {
+        assert!(got.keys().any(|k| k.0 == id), "no {id} row");
+    }
+}
+
+#[test]
+fn care_use_rates_equal_brute_force_counts_over_raw_population_rows_and_a_hand_standardisation() {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use chrono::{Datelike, NaiveDate};
+
+    use crate::common::query;
+    let (tmp, store) = crate::common::scenario_store("small", true);
+    let dir = run_study(
+        tmp.path(),
+        &store,
+        "rates",
+        "name = \"rates\"\noutcomes = [\"care_use\"]\nperiods = \"year\"\nsplits = [\"age_band\"]\n\
+         region_levels = [\"national\", \"municipality\"]\n",
+    );
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let persons: BTreeMap<String, (NaiveDate, String)> =
+        query(&store, "SELECT person_id, birth_date::VARCHAR, sex FROM persons")
+            .into_iter()
+            .map(|r| (r[0].clone(), (date(&r[1]), r[2].clone())))
+            .collect();
+    let mut episodes: BTreeMap<String, Vec<(NaiveDate, Option<NaiveDate>)>> = BTreeMap::new();
+    for r in query(&store, "SELECT person_id, start_date::VARCHAR, coalesce(end_date::VARCHAR, '') FROM care_episodes")
+    {
+        episodes.entry(r[0].clone()).or_default().push((date(&r[1]), (!r[2].is_empty()).then(|| date(&r[2]))));
+    }
+    let mut residence: BTreeMap<String, Vec<(NaiveDate, Option<NaiveDate>, String)>> = BTreeMap::new();
+    for r in query(
+        &store,
+        "SELECT person_id, valid_from::VARCHAR, coalesce(valid_to::VARCHAR, ''), municipality FROM residence",
+    ) {
+        residence.entry(r[0].clone()).or_default().push((
+            date(&r[1]),
+            (!r[2].is_empty()).then(|| date(&r[2])),
+            r[3].clone(),
+        ));
+    }
+    // Raw population rows (one source in `small`): (year, municipality, age, sex) -> residents.
+    let mut pop: BTreeMap<(i32, String, i32, String), u64> = BTreeMap::new();
+    for r in query(&store, "SELECT year::VARCHAR, municipality, age::VARCHAR, sex, count::VARCHAR FROM population") {
+        *pop.entry((r[0].parse().unwrap(), r[1].clone(), r[2].parse().unwrap(), r[3].clone())).or_default() +=
+            r[4].parse::<u64>().unwrap();
+    }
+    let age = |b: NaiveDate, d: NaiveDate| d.year() - b.year() - i32::from((d.month(), d.day()) < (b.month(), b.day()));
+    // The first day at 18: the 18th birthday (29 February: 1 March in a common year).
+    let eighteen = |b: NaiveDate| {
+        NaiveDate::from_ymd_opt(b.year() + 18, b.month(), b.day())
+            .unwrap_or_else(|| NaiveDate::from_ymd_opt(b.year() + 18, 3, 1).unwrap())
+    };
+    let band = |a: i32| match a {
+        0..=3 => "0-3",
+        4..=11 => "4-11",
+        _ => "12-17",
+    };
+    let got = query(
+        &store,
+        &format!(
+            "SELECT period, region_level, region, split, split_value, count, denominator, population, rate_per_1000,
+                    coalesce(rate_standardised::VARCHAR, '') FROM read_parquet('{}') WHERE outcome = 'care_use'",
+            dir.join("tables.parquet").display()
+        ),
+    );
+    let years: BTreeSet<i32> = got.iter().map(|r| r[0].parse().unwrap()).collect();
+    assert!(years.len() >= 5, "{years:?}");
+    let standard = *years.iter().max().unwrap();
+    // Brute force: per (year, municipality, age, sex) the persons with care on a day of the
+    // year at 0-17, placed by the residence valid on 31 December, else the row valid latest in
+    // the year; counted only where the population table has that cell.
+    let mut n: BTreeMap<(i32, String, i32, String), u64> = BTreeMap::new();
+    for y in &years {
+        let (first, last) = (NaiveDate::from_ymd_opt(*y, 1, 1).unwrap(), NaiveDate::from_ymd_opt(*y, 12, 31).unwrap());
+        for (person, eps) in &episodes {
+            let (birth, sex) = &persons[person];
+            let until = last.min(eighteen(*birth).pred_opt().unwrap());
+            let from = first.max(*birth);
+            if !eps.iter().any(|(s, e)| *s <= until && e.is_none_or(|e| e >= from)) {
+                continue;
+            }
+            let placed = residence.get(person).and_then(|rs| {
+                rs.iter()
+                    .filter(|(f, t, _)| *f <= last && t.is_none_or(|t| t >= first))
+                    .max_by_key(|(f, t, m)| (t.map_or(last, |t| t.min(last)), *f, m.clone()))
+            });
+            let Some((_, _, m)) = placed else { continue };
+            let a = age(*birth, first).max(0);
+            let key = (*y, m.clone(), a, sex.clone());
+            if pop.contains_key(&key) {
+                *n.entry(key).or_default() += 1;
+            }
+        }
+    }
+    // Every published figure: count and population from the brute force and the raw rows, the
+    // crude rate from them; the age-standardised rate by hand at the total rows.
+    let std_weight: BTreeMap<i32, f64> = (0..=17)
+        .map(|a| (a, pop.iter().filter(|(k, _)| k.0 == standard && k.2 == a).map(|(_, v)| *v as f64).sum::<f64>()))
+        .collect();
+    let mut checked_std = 0;
+    for r in &got {
+        let (y, level, region, split, value): (i32, &str, &str, &str, &str) =
+            (r[0].parse().unwrap(), &r[1], &r[2], &r[3], &r[4]);
+        let inside = |k: &(i32, String, i32, String)| {
+            k.0 == y
+                && (0..=17).contains(&k.2)
+                && (level == "national" || k.1 == region)
+                && (split == "total" || band(k.2) == value)
+        };
+        let count: u64 = n.iter().filter(|(k, _)| inside(k)).map(|(_, v)| v).sum();
+        let population: u64 = pop.iter().filter(|(k, _)| inside(k)).map(|(_, v)| v).sum();
+        assert_eq!((r[5].parse::<u64>().unwrap(), r[7].parse::<u64>().unwrap()), (count, population), "{r:?}");
+        assert_eq!(r[6], r[7], "{r:?}: the denominator of a rate is its population");
+        let rate = 1000.0 * count as f64 / population as f64;
+        assert!((r[8].parse::<f64>().unwrap() - rate).abs() < 1e-9, "{r:?} vs {rate}");
+        if split == "total" {
+            // 1000 x sum_a w_a n_a / P_a over the ages with residents, w_a = national residents
+            // of age a in the standard year over those of the ages used.
+            let mut weighted = 0.0;
+            let mut weights = 0.0;
+            for a in 0..=17 {
+                let in_age = |k: &(i32, String, i32, String)| inside(k) && k.2 == a;
+                let p: u64 = pop.iter().filter(|(k, _)| in_age(k)).map(|(_, v)| v).sum();
+                if p == 0 || std_weight[&a] == 0.0 {
+                    continue;
+                }
+                let c: u64 = n.iter().filter(|(k, _)| in_age(k)).map(|(_, v)| v).sum();
+                weighted += std_weight[&a] * c as f64 / p as f64;
+                weights += std_weight[&a];
+            }
+            let want = 1000.0 * weighted / weights;
+            let got_std: f64 = r[9].parse().unwrap();
+            assert!((got_std - want).abs() < 1e-6, "{r:?}: standardised {got_std} vs {want}");
+            if level == "national" && y == standard {
+                assert!((got_std - rate).abs() < 1e-6, "national in the standard year: standardised = crude");
+            }
+            checked_std += 1;
+        }
+    }
+    assert!(checked_std >= 5 * years.len(), "{checked_std}");
+    assert!(n.values().sum::<u64>() > 1000, "{}", n.values().sum::<u64>());
 }

@@ -1,2 +1,2 @@
 -- No superseded persons: the list of a fresh cache.
-SELECT person_id FROM study_index LIMIT 0
+SELECT person_id FROM study_rows LIMIT 0

@@ -1,2 +1,2 @@
--- Persons in the study-index rows (the cache's base persons).
-SELECT count(DISTINCT person_id) FROM study_index
+-- Persons in the study rows and rate rows (the cache's base persons).
+SELECT count(*) FROM (SELECT person_id FROM study_rows UNION SELECT person_id FROM study_rate_rows)

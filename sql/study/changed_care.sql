@@ -1,6 +1,5 @@
--- Care episodes of the persons in {{who}} (an incremental study run reads only those it
--- cannot take from its cache), read once, with the columns the cohort rules and the index
--- rows use.
+-- Care episodes of the persons in {{who}} (a table name; an incremental study run reads the
+-- changed persons' only), read once, with the columns the cohort rules and the study rows use.
 CREATE TABLE changed_care_episodes AS
 SELECT person_id, episode_id, care_form, start_date, end_date
 FROM read_parquet('care_episodes/*/*.parquet')

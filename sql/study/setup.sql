@@ -1,6 +1,73 @@
--- Inputs of a study run, filled by kohort: cohort members, the youth-region mapping, and the
--- locations and care forms an incremental run takes from its cache (empty in a full run).
+-- Inputs of a study run, filled by kohort (src/study/mod.rs): the settings, the cohort members
+-- and which outcomes each cohort has indexes for, the region levels, the periods of the rate
+-- outcomes, the youth-region mapping, the region names, and the kinds of the outcomes.
+CREATE OR REPLACE TEMP TABLE study_settings (
+    period_kind VARCHAR,     -- year, quarter or all
+    from_q INTEGER,          -- first period as year * 4 + quarter - 1 (NULL: open)
+    to_q INTEGER,            -- last period, the same way
+    use_cohort_date BOOLEAN, -- region_date = cohort
+    standard_year INTEGER,   -- standard population of age-standardised rates
+    class_year INTEGER,      -- population year of the size classes of period `all`
+    parent_year INTEGER      -- mapping year of the youth region a row of period `all` lies in
+);
 CREATE OR REPLACE TEMP TABLE study_members (cohort VARCHAR, person_id VARCHAR, index_date DATE);
+-- Per cohort: its top level (national NL, or cohort total) and the outcomes it has indexes for.
+CREATE OR REPLACE TEMP TABLE study_cohorts (cohort VARCHAR, top_level VARCHAR, top_region VARCHAR);
+CREATE OR REPLACE TEMP TABLE study_applies (cohort VARCHAR, outcome VARCHAR);
+CREATE OR REPLACE TEMP TABLE study_outcomes (outcome VARCHAR, kind VARCHAR, position INTEGER);
+CREATE OR REPLACE TEMP TABLE study_levels (level VARCHAR);
+CREATE OR REPLACE TEMP TABLE study_curve_levels (level VARCHAR);
+CREATE OR REPLACE TEMP TABLE study_split_tables (split VARCHAR, table_name VARCHAR);
+CREATE OR REPLACE TEMP TABLE study_periods (period VARCHAR, year INTEGER, first_day DATE, last_day DATE, ref_day DATE);
 CREATE OR REPLACE TEMP TABLE study_regions (municipality VARCHAR, youth_region VARCHAR, from_year INTEGER, to_year INTEGER);
-CREATE TABLE IF NOT EXISTS study_located_cache (person_id VARCHAR, index_date DATE, municipality VARCHAR, youth_region VARCHAR);
-CREATE TABLE IF NOT EXISTS study_form_cache (person_id VARCHAR, index_date DATE, care_form VARCHAR);
+CREATE OR REPLACE TEMP TABLE study_names (region_level VARCHAR, region VARCHAR, name VARCHAR);
+CREATE OR REPLACE TEMP TABLE study_group_members (municipality VARCHAR, grp VARCHAR);
+CREATE OR REPLACE TEMP TABLE study_size_classes (grp VARCHAR, lower_bound BIGINT, upper_bound BIGINT);
+
+-- Age in completed years on day d (docs/definitions.md §5.3): the birthday is reached on the
+-- day itself; 29 February is reached on 1 March in other years.
+CREATE OR REPLACE TEMP MACRO study_age(b, d) AS
+    year(d) - year(b) - CASE WHEN month(d) < month(b) OR (month(d) = month(b) AND day(d) < day(b)) THEN 1 ELSE 0 END;
+-- The first day on which a person born on b is n years old.
+CREATE OR REPLACE TEMP MACRO study_birthday(b, n) AS
+    CASE WHEN month(b) = 2 AND day(b) = 29 AND NOT ((year(b) + n) % 4 = 0 AND ((year(b) + n) % 100 <> 0 OR (year(b) + n) % 400 = 0))
+         THEN make_date(year(b) + n, 3, 1) ELSE make_date(year(b) + n, month(b), day(b)) END;
+CREATE OR REPLACE TEMP MACRO study_band(a) AS
+    CASE WHEN a BETWEEN 0 AND 3 THEN '0-3' WHEN a BETWEEN 4 AND 11 THEN '4-11' WHEN a BETWEEN 12 AND 17 THEN '12-17'
+         WHEN a BETWEEN 18 AND 22 THEN '18-22' ELSE 'other' END;
+-- A date's position in quarters (year * 4 + quarter - 1), to compare with the range.
+CREATE OR REPLACE TEMP MACRO study_q(d) AS year(d) * 4 + quarter(d) - 1;
+-- The district of a residence row: its WK code when it lies in the row's municipality (WK +
+-- the municipality's 4 digits + 2), else the municipality's unknown district; `unknown` when
+-- the municipality is unknown (docs/definitions.md §5.13).
+CREATE OR REPLACE TEMP MACRO study_district(m, w) AS
+    CASE WHEN m IS NULL THEN 'unknown'
+         WHEN w IS NOT NULL AND length(w) = 8 AND left(w, 6) = 'WK' || substr(m, 3, 4) THEN w
+         ELSE m || '-unknown' END;
+
+-- What the outcome rows need from the store: the spells with their level and first care form
+-- (by start date, then episode id), the spell of every episode, and the kind of every report.
+CREATE OR REPLACE TEMP VIEW study_spells AS
+WITH first_form AS (
+    SELECT se.person_id, se.spell_no, arg_min(e.care_form, (e.start_date, e.episode_id)) AS care_form
+    FROM spell_episodes se JOIN care_episodes e ON e.episode_id = se.episode_id AND e.person_id = se.person_id
+    GROUP BY ALL
+)
+SELECT s.person_id, s.spell_no, s.start, s."end", coalesce(s.index_level::VARCHAR, 'unknown') AS level,
+       coalesce(f.care_form, 'unknown') AS care_form
+FROM spells s LEFT JOIN first_form f USING (person_id, spell_no);
+CREATE OR REPLACE TEMP VIEW study_episode_spells AS
+SELECT se.person_id, se.episode_id, s.start FROM spell_episodes se JOIN spells s USING (person_id, spell_no);
+CREATE OR REPLACE TEMP VIEW study_report_kinds AS SELECT report_id, kind FROM safety_reports;
+
+-- The index rows of every outcome (units/*.sql), placed and dated by rows.sql.
+CREATE OR REPLACE TEMP TABLE study_units (
+    cohort VARCHAR, outcome VARCHAR, person_id VARCHAR, figure_date DATE, sub VARCHAR, window_days INTEGER,
+    category VARCHAR, time_days BIGINT, event BOOLEAN, level VARCHAR, care_form VARCHAR, measure_kind VARCHAR,
+    report_kind VARCHAR
+);
+-- The persons of the rate outcomes, one row per person and period (units/care_*.sql).
+CREATE OR REPLACE TEMP TABLE study_rate_rows (
+    cohort VARCHAR, outcome VARCHAR, person_id VARCHAR, period VARCHAR, index_year INTEGER, municipality VARCHAR,
+    district VARCHAR, sex VARCHAR, age INTEGER
+);

@@ -62,6 +62,7 @@ pub(super) fn write_docs(dir: &Path, report: &TablesReport) -> Result<()> {
              | audit rounds / linear programs / largest group | {ar} / {ap} / {ag} |\n\
              | rows suppressed, primary | {p} |\n\
              | rows suppressed, secondary | {s} |\n\
+             | of which sibling categories of a suppressed category | {cs} |\n\
              | survival rows read / published | {sr} / {sp} |\n| survival curves cut short | {st} |\n",
             min = report.min_count,
             rows = report.rows,
@@ -79,6 +80,7 @@ pub(super) fn write_docs(dir: &Path, report: &TablesReport) -> Result<()> {
             ag = report.audit_largest_group,
             p = report.rows_primary,
             s = report.rows_secondary,
+            cs = report.category_siblings,
             sr = report.survival_rows,
             sp = report.survival_rows_published,
             st = report.survival_curves_truncated,

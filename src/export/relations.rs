@@ -14,9 +14,18 @@
 //!   `unknown` youth region holds the `unknown` municipality and every municipality without a
 //!   mapping in the year.
 //! * `districts_in_municipality`: a district `WK` + 6 digits lies in the municipality `GM` + its
-//!   first 4 digits; its districts sum to the municipality where they do in the data (every
-//!   index of the municipality has a district), else they are a lower bound of it
-//!   (`districts_in_municipality_bounds`).
+//!   first 4 digits (the study's `GMdddd-unknown` district, indexes without a known district, in
+//!   `GMdddd`; district `unknown` in municipality `unknown`); its districts sum to the
+//!   municipality where they do in the data (every index of the municipality has a district),
+//!   else they are a lower bound of it (`districts_in_municipality_bounds`).
+//! * `municipalities_in_group`: per group of comparable municipalities (level
+//!   `municipality_group`) and (split, category), the municipalities whose `group_of` names it
+//!   (the membership is published beside every municipality row) sum to it. Groups do not take
+//!   part in `regions_in_national` (the `unknown` municipality is in no group); the LP derives
+//!   what the two relations imply together.
+//!
+//! The top of a system is `NL` at level `national`, or for a cohort that is not national its
+//! total (`total` at level `cohort`): every other level sums to it.
 //!
 //! Absent cells are zero (a published table lists every non-empty cell). Every relation is
 //! checked on the true figures before it is used: a relation of the contract or of the mapping
@@ -33,14 +42,18 @@ use crate::disclosure::{Bound, Cell, Relation};
 use crate::reference::YouthRegions;
 
 /// The kinds of relation, in the order they are built (the report counts them).
-pub const KINDS: [&str; 6] = [
+pub const KINDS: [&str; 7] = [
     "categories",
     "regions_in_national",
     "municipalities_in_youth_region",
     "municipalities_in_youth_region_bounds",
     "districts_in_municipality",
     "districts_in_municipality_bounds",
+    "municipalities_in_group",
 ];
+
+/// Per municipality, the group of comparable municipalities its rows name (`group_of`).
+pub type Groups = BTreeMap<String, String>;
 
 /// One system's cells and relations, ready for [`crate::disclosure::protect`].
 #[derive(Debug, Default)]
@@ -81,16 +94,23 @@ struct Draft {
 }
 
 /// Build the model of one system from its keys (distinct, in the order of their first row) and
-/// their cells.
+/// their cells; `groups` is the group membership of the system's municipalities.
 ///
 /// # Errors
 /// A relation that does not hold on the figures (see the module header).
-pub fn model(keys: &[&Key], cells: &[Cell], period: &str, regions: &YouthRegions) -> Result<Model, Box<Broken>> {
+pub fn model(
+    keys: &[&Key],
+    cells: &[Cell],
+    period: &str,
+    regions: &YouthRegions,
+    groups: &Groups,
+) -> Result<Model, Box<Broken>> {
     let index: BTreeMap<&Key, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
     let mut drafts = Vec::new();
     contract(keys, &index, &mut drafts);
     youth_regions(keys, period, regions, &mut drafts)?;
     districts(keys, &index, cells, &mut drafts);
+    municipality_groups(keys, groups, &mut drafts);
     for d in &drafts {
         check(d, cells).map_err(|what| Box::new(Broken { kind: d.kind, total: keys[d.total].clone(), what }))?;
     }
@@ -105,7 +125,12 @@ fn key(a: &str, b: &str, c: &str, d: &str) -> Key {
     [a.to_owned(), b.to_owned(), c.to_owned(), d.to_owned()]
 }
 
-/// Categories to totals and regions to NL.
+/// The levels that are the top of a system: `national` (`NL`) or `cohort` (`total`).
+fn is_top(level: &str) -> bool {
+    level == "national" || level == "cohort"
+}
+
+/// Categories to totals and regions to the top (NL or the cohort's total).
 fn contract(keys: &[&Key], index: &BTreeMap<&Key, usize>, out: &mut Vec<Draft>) {
     let mut categories: BTreeMap<[&str; 3], Vec<usize>> = BTreeMap::new();
     let mut regions: BTreeMap<[&str; 3], Vec<usize>> = BTreeMap::new();
@@ -114,7 +139,7 @@ fn contract(keys: &[&Key], index: &BTreeMap<&Key, usize>, out: &mut Vec<Draft>) 
         if split != "total" {
             categories.entry([level, region, split]).or_default().push(i);
         }
-        if level != "national" {
+        if !is_top(level) && level != "municipality_group" {
             regions.entry([level, split, value]).or_default().push(i);
         }
     }
@@ -124,16 +149,48 @@ fn contract(keys: &[&Key], index: &BTreeMap<&Key, usize>, out: &mut Vec<Draft>) 
         }
     }
     for ([_, split, value], parts) in regions {
-        if let Some(&total) = index.get(&key("national", "NL", split, value)) {
+        let top = index
+            .get(&key("national", "NL", split, value))
+            .or_else(|| index.get(&key("cohort", "total", split, value)));
+        if let Some(&total) = top {
             out.push(Draft { kind: KINDS[1], total, parts, bound: Bound::Equal });
         }
     }
 }
 
-/// The study's index years: `index_year` categories of NL, else the period if it is a year.
+/// Municipalities within their groups of comparable municipalities.
+fn municipality_groups(keys: &[&Key], groups: &Groups, out: &mut Vec<Draft>) {
+    let mut by_group: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
+    for (i, k) in keys.iter().enumerate().filter(|(_, k)| k[0] == "municipality") {
+        if let Some(g) = groups.get(&k[1]) {
+            by_group.entry(key("municipality_group", g, &k[2], &k[3])).or_default().push(i);
+        }
+    }
+    for (i, k) in keys.iter().enumerate().filter(|(_, k)| k[0] == "municipality_group") {
+        let parts = by_group.remove(*k).unwrap_or_default();
+        out.push(Draft { kind: KINDS[6], total: i, parts, bound: Bound::Equal });
+    }
+}
+
+/// The municipality a district lies in (see the module header).
+fn municipality_of_district(district: &str) -> Option<String> {
+    let b = district.as_bytes();
+    if b.len() == 8 && &b[..2] == b"WK" && b[2..].iter().all(u8::is_ascii_digit) {
+        return Some(format!("GM{}", &district[2..6]));
+    }
+    if district == "unknown" {
+        return Some("unknown".to_owned());
+    }
+    let m = district.strip_suffix("-unknown")?;
+    let mb = m.as_bytes();
+    (mb.len() == 6 && &mb[..2] == b"GM" && mb[2..].iter().all(u8::is_ascii_digit)).then(|| m.to_owned())
+}
+
+/// The study's index years: `index_year` categories of the top (NL or the cohort's total), else
+/// the period if it is a year.
 fn study_years(keys: &[&Key], period: &str) -> Option<BTreeSet<i32>> {
     let years: BTreeSet<i32> =
-        keys.iter().filter(|k| k[0] == "national" && k[2] == "index_year").filter_map(|k| k[3].parse().ok()).collect();
+        keys.iter().filter(|k| is_top(&k[0]) && k[2] == "index_year").filter_map(|k| k[3].parse().ok()).collect();
     if !years.is_empty() {
         return Some(years);
     }
@@ -221,9 +278,8 @@ fn youth_regions(keys: &[&Key], period: &str, regions: &YouthRegions, out: &mut 
 fn districts(keys: &[&Key], index: &BTreeMap<&Key, usize>, cells: &[Cell], out: &mut Vec<Draft>) {
     let mut by_muni: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
     for (i, k) in keys.iter().enumerate().filter(|(_, k)| k[0] == "district") {
-        let b = k[1].as_bytes();
-        if b.len() == 8 && &b[..2] == b"WK" && b[2..].iter().all(u8::is_ascii_digit) {
-            by_muni.entry(key("municipality", &format!("GM{}", &k[1][2..6]), &k[2], &k[3])).or_default().push(i);
+        if let Some(m) = municipality_of_district(&k[1]) {
+            by_muni.entry(key("municipality", &m, &k[2], &k[3])).or_default().push(i);
         }
     }
     for (m, parts) in by_muni {
@@ -346,7 +402,7 @@ mod tests {
         let (keys, cells) = changing();
         let refs: Vec<&Key> = keys.iter().collect();
         let regions = YouthRegions::parse(MAP, "map.csv").unwrap();
-        let m = model(&refs, &cells, "all", &regions).unwrap();
+        let m = model(&refs, &cells, "all", &regions, &Groups::new()).unwrap();
         let idx = |key: Key| m.cell_of_key[keys.iter().position(|x| *x == key).unwrap()];
         let has = |total: Key, parts: &[Key], bound: Bound| {
             let mut parts: Vec<usize> = parts.iter().cloned().map(idx).collect();
@@ -383,7 +439,7 @@ mod tests {
         // A mapping with GM0003 in JR-A: JR-A 2019 would be 3 + 5, the tables say 3.
         let other = MAP.replace("GM0003,JR-B", "GM0003,JR-A");
         let regions = YouthRegions::parse(&other, "map.csv").unwrap();
-        let err = model(&refs, &cells, "all", &regions).unwrap_err();
+        let err = model(&refs, &cells, "all", &regions, &Groups::new()).unwrap_err();
         assert_eq!((err.kind, err.total[1].as_str()), ("municipalities_in_youth_region", "JR-A"));
     }
 
@@ -398,7 +454,7 @@ mod tests {
         ];
         let cells = [cell(10, 100), cell(4, 40), cell(6, 60), cell(10, 100), cell(3, 30)];
         let refs: Vec<&Key> = keys.iter().collect();
-        let m = model(&refs, &cells, "all", &YouthRegions::default()).unwrap();
+        let m = model(&refs, &cells, "all", &YouthRegions::default(), &Groups::new()).unwrap();
         assert!(m.relations.contains(&Relation { total: 0, parts: vec![1, 2], bound: Bound::Equal }));
         assert!(m.relations.contains(&Relation { total: 3, parts: vec![4], bound: Bound::AtLeast }));
         assert_eq!(m.twins, 0);

@@ -3,25 +3,27 @@
 //! ```text
 //! STORE/studies/<study>/current.json          the state below, naming the current folder
 //! STORE/studies/<study>/v<store version>/
-//!     index_base.parquet      study-index rows of every member (the last full study run)
-//!     survival_base.parquet   their survival rows (time to re-entry per re-entry index)
-//!     superseded.parquet      persons recomputed since: their base rows no longer count
-//!     index_delta.parquet     the study-index rows of those persons now
-//!     survival_delta.parquet  their survival rows now
-//!     cells.parquet           the additive cells of the tables (sql/study/cells.sql)
-//!     survival_counts.parquet the additive counts of the survival tables
+//!     rows_base.parquet        the study rows of every person (the last full study run)
+//!     rate_rows_base.parquet   their rows of the rate outcomes
+//!     superseded.parquet       persons recomputed since: their base rows no longer count
+//!     rows_delta.parquet       the study rows of those persons now
+//!     rate_rows_delta.parquet  their rate rows now
+//!     atoms.parquet, km_atoms.parquet, rate_atoms.parquet
+//!                              the additive counts the tables are built from (counts.rs)
 //! ```
 //!
-//! Why an update is exact: every cohort rule and every column of a study-index row depends on
-//! the person's own rows (store tables and outcome rows) and on fixed reference data, and the
-//! cells and survival counts are sums over persons. Ingest lists, per store version, every
-//! person whose rows changed or whose data end moved; the outcome run recomputed exactly those.
-//! So the new cells are the cached cells, minus the cells of the changed persons' cached rows,
-//! plus the cells of their recomputed rows, and the tables derived from the cells are the full
-//! run's. A cohort defined by a SQL file or by an entry outside the outcome run's persons
-//! (birth) is always computed in full, as is a study whose definition, cohorts, outcome config
-//! or kohort version changed. Once the persons recomputed since the base exceed a share of the
-//! cached persons (the plan's `compact_above`), a full run rewrites the base.
+//! Why an update is exact: every cohort rule and every column of a study row depends on the
+//! person's own rows (store tables and outcome rows) and on the study's periods, which are
+//! part of the key; the youth-region mapping, the population and the groups of comparable
+//! municipalities enter only when the counts are turned into tables. The counts are sums over
+//! persons. Ingest lists, per store version, every person whose rows changed or whose data end
+//! moved; the outcome run recomputed exactly those. So the new counts are the cached counts,
+//! minus the counts of the changed persons' cached rows, plus the counts of their recomputed
+//! rows, and the tables derived from them are the full run's. A cohort defined by a SQL file or
+//! by birth (whose members need not be in the outcome run) is always computed in full, as is a
+//! study whose definition, cohorts, outcome config, periods or kohort version changed. Once the
+//! persons recomputed since the base exceed a share of the cached persons (the plan's
+//! `compact_above`), a full run rewrites the base.
 
 use std::path::{Path, PathBuf};
 
@@ -30,7 +32,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::StudyError;
-use crate::cohort::CohortDef;
+use super::counts::COUNTS;
+use super::definition::{Plan, Scope};
+use super::inputs::PeriodRow;
 use crate::db::{DbSettings, DuckContext};
 use crate::results::RunManifest;
 use crate::sql::study as q;
@@ -39,10 +43,16 @@ use crate::store::publication::{Keep, Pointer};
 use crate::store::{FileEntry, Stage, Store};
 
 /// The layout of the cache's files; part of the key, so a cache of another layout is rebuilt.
-pub const CACHE_FORMAT: u32 = 1;
+pub const CACHE_FORMAT: u32 = 2;
 
 /// Where study caches live under the store.
 pub const DIR: &str = "studies";
+
+/// The per-person tables of a study run and their cache files: (table, base file, delta file).
+const PERSON_TABLES: [(&str, &str, &str); 2] = [
+    ("study_rows", "rows_base.parquet", "rows_delta.parquet"),
+    ("study_rate_rows", "rate_rows_base.parquet", "rate_rows_delta.parquet"),
+];
 
 /// `current.json` of a study's cache.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -71,10 +81,6 @@ pub struct CachedStudy {
     pub key: String,
     /// The persons changed since the cache, sorted.
     pub changed: Vec<String>,
-    /// Those whose residence rows changed (or may have), sorted.
-    pub relocated: Vec<String>,
-    /// Those whose care episodes changed (or may have), sorted.
-    pub recared: Vec<String>,
     /// The current outcome run.
     pub run: RunManifest,
     /// Whether the outcome run's delta files hold every changed person's rows.
@@ -84,7 +90,7 @@ pub struct CachedStudy {
 /// Full or incremental.
 #[derive(Debug)]
 pub enum CachePlan {
-    /// Compute everything: why, and the cache key to store (none without an outcome run).
+    /// Compute everything, and why.
     Full(String),
     /// Recompute the changed persons.
     Incremental(Box<CachedStudy>),
@@ -95,11 +101,12 @@ fn cache_err(path: &Path, message: impl std::fmt::Display) -> StudyError {
 }
 
 /// SHA-256 over the study file, its cohort files (and their SQL), the current outcome run's
-/// config, the kohort version, the cache layout and the SQL that makes the cached rows.
-pub fn key(store: &Store, study_text: &str, cohorts: &[(PathBuf, CohortDef)]) -> Result<String, StudyError> {
+/// config, the kohort version, the cache layout, the SQL that makes the cached rows and counts,
+/// and the periods of the rate outcomes (they follow the population's years).
+pub fn key(store: &Store, study_text: &str, plan: &Plan, periods: &[PeriodRow]) -> Result<String, StudyError> {
     let mut h = Sha256::new();
     h.update(study_text.as_bytes());
-    for (path, def) in cohorts {
+    for (path, def) in plan.cohorts() {
         h.update(fs_err::read(path)?);
         if let Some(sql) = &def.sql {
             h.update(fs_err::read(path.parent().unwrap_or_else(|| Path::new(".")).join(sql))?);
@@ -109,9 +116,15 @@ pub fn key(store: &Store, study_text: &str, cohorts: &[(PathBuf, CohortDef)]) ->
     h.update(run.map(|r| r.config_hash).unwrap_or_default().as_bytes());
     h.update(env!("CARGO_PKG_VERSION").as_bytes());
     h.update(CACHE_FORMAT.to_le_bytes());
-    // The SQL that makes the cached rows and cells: a cache made by other SQL is rebuilt.
-    for sql in [q::INDEX_ROWS, q::SURVIVAL_ROWS, q::CELLS, q::SURVIVAL_COUNTS] {
+    // The SQL that makes the cached rows and counts: a cache made by other SQL is rebuilt.
+    for sql in [q::SETUP, q::UNITS_MONITOR, q::UNITS_COHORT, q::ROWS, q::ATOMS_SPLIT, q::KM_ATOMS, q::RATE_ATOMS] {
         h.update(sql.as_bytes());
+    }
+    for spec in &super::catalogue::CATALOGUE {
+        h.update(spec.sql.as_bytes());
+    }
+    for p in periods {
+        h.update(format!("{}|{}|{}|{}\n", p.period, p.first, p.last, p.reference).as_bytes());
     }
     Ok(hex::encode(h.finalize()))
 }
@@ -145,30 +158,30 @@ pub fn prune_changes(store: &Store) -> Result<crate::store::Pruned, StudyError> 
     Ok(store.prune_changes(versions.into_iter().min(), &lock)?)
 }
 
-/// Whether a study over these cohorts can be updated from a cache: every cohort is defined in
-/// TOML by an entry on care spells (whose persons are all in the outcome run).
-pub fn cacheable(cohorts: &[(PathBuf, CohortDef)]) -> bool {
-    cohorts.iter().all(|(_, c)| c.sql.is_none() && c.entry.is_some_and(crate::cohort::Entry::reads_spells))
+/// Whether a study can be updated from a cache: a monitor study, or cohorts all defined in
+/// TOML by an entry other than birth (their members have care, a report or a measure, so they
+/// are in the outcome run and in its change lists).
+pub fn cacheable(plan: &Plan) -> bool {
+    match &plan.scope {
+        Scope::Monitor => true,
+        Scope::Cohorts(c) => {
+            c.iter().all(|(_, d)| d.sql.is_none() && d.entry.is_some_and(|e| e != crate::cohort::Entry::Birth))
+        }
+    }
 }
 
 /// Decide between a full and an incremental study run.
 /// `compact_above`: a full run rewrites the base once the persons recomputed since would exceed
 /// this share of the cached persons.
-pub fn plan(
-    store: &Store,
-    name: &str,
-    key: &str,
-    cohorts: &[(PathBuf, CohortDef)],
-    compact_above: f64,
-) -> Result<CachePlan, StudyError> {
+pub fn plan(store: &Store, study: &Plan, key: &str, compact_above: f64) -> Result<CachePlan, StudyError> {
     let full = |why: &str| Ok(CachePlan::Full(why.to_owned()));
-    if !cacheable(cohorts) {
-        return full("a cohort is not defined by care spells (SQL and birth cohorts are always computed in full)");
+    if !cacheable(study) {
+        return full("a cohort is defined by SQL or by birth (always computed in full)");
     }
     let Some(run) = crate::results::current(store)? else { return full("there is no outcome run") };
-    let Some(state) = current(store, name)? else { return full("there is no cache") };
+    let Some(state) = current(store, &study.name)? else { return full("there is no cache") };
     if state.key != key {
-        return full("the study, a cohort, the outcome config or the kohort version changed");
+        return full("the study, a cohort, the outcome config, the periods or the kohort version changed");
     }
     let m = store.require_manifest()?;
     if state.store_version > m.version || run.store_version != m.version {
@@ -182,79 +195,37 @@ pub fn plan(
     if use_deltas && run.base_version.is_none_or(|b| b > state.store_version) {
         return full("the outcome run's deltas start after the cache");
     }
-    let Changes { changed, relocated, recared } =
-        if files.is_empty() { Changes::default() } else { changed_persons(&files)? };
+    let changed = if files.is_empty() { Vec::new() } else { changed_persons(&files)? };
     let pending = state.superseded_persons + changed.len() as u64;
     #[allow(clippy::cast_precision_loss)]
     if pending as f64 > compact_above * state.base_persons as f64 {
         return full("the persons changed since the cache's base exceed the compaction share");
     }
-    let dir = store.root().join(DIR).join(name).join(&state.id);
+    let dir = store.root().join(DIR).join(&study.name).join(&state.id);
     if !dir.is_dir() {
         return full("the cache folder is missing");
     }
-    Ok(CachePlan::Incremental(Box::new(CachedStudy {
-        dir,
-        key: key.to_owned(),
-        state,
-        changed,
-        relocated,
-        recared,
-        run,
-        use_deltas,
-    })))
+    Ok(CachePlan::Incremental(Box::new(CachedStudy { dir, key: key.to_owned(), state, changed, run, use_deltas })))
 }
 
-/// Persons changed since a cache, and which of them in residence and in care episodes.
-#[derive(Debug, Default)]
-struct Changes {
-    changed: Vec<String>,
-    relocated: Vec<String>,
-    recared: Vec<String>,
-}
-
-/// The persons of the change lists, those whose residence rows changed and those whose care
-/// episodes changed (all sorted).
-fn changed_persons(files: &[String]) -> Result<Changes, StudyError> {
+/// The persons of the change lists, sorted.
+fn changed_persons(files: &[String]) -> Result<Vec<String>, StudyError> {
     let conn = Connection::open_in_memory().ctx("reading change lists")?;
     let list = || duckdb::types::Value::List(files.iter().map(|f| f.clone().into()).collect());
     let typed: i64 = conn.query_row(q::CHANGES_TYPED, [list()], |r| r.get(0)).ctx("reading change lists")?;
     let sql = if typed > 0 { q::CHANGED_LISTS } else { q::CHANGED_LISTS_UNTYPED };
     let mut stmt = conn.prepare(sql).ctx("reading change lists")?;
-    let rows = stmt
-        .query_map([list()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, bool>(1)?, r.get::<_, bool>(2)?)))
-        .ctx("reading change lists")?;
-    let (mut changed, mut relocated, mut recared) = (Vec::new(), Vec::new(), Vec::new());
+    let rows = stmt.query_map([list()], |r| r.get::<_, String>(0)).ctx("reading change lists")?;
+    let mut changed = Vec::new();
     for r in rows {
-        let (id, moved, care) = r.ctx("reading change lists")?;
-        if moved {
-            relocated.push(id.clone());
-        }
-        if care {
-            recared.push(id.clone());
-        }
-        changed.push(id);
+        changed.push(r.ctx("reading change lists")?);
     }
-    Ok(Changes { changed, relocated, recared })
+    Ok(changed)
 }
 
-/// Which store tables a cohort rule reads, so an incremental run must read them for every
-/// changed person before the cohorts are built (else [`place`] reads only what the cache lacks).
-#[derive(Debug, Clone, Copy)]
-pub struct ReadNow {
-    /// Residence (a region rule).
-    pub residence: bool,
-    /// Care episodes (a washout, or an entry on a care form).
-    pub care: bool,
-}
-
-/// A connection whose store and result views hold only the changed persons' rows.
-pub fn open_changed(
-    store: &Store,
-    prev: &CachedStudy,
-    db: &DbSettings,
-    now: ReadNow,
-) -> Result<StoreConnection, StudyError> {
+/// A connection whose store and result views hold only the changed persons' rows, with their
+/// cached rows (`study_rows_old`, `study_rate_rows_old`).
+pub fn open_changed(store: &Store, prev: &CachedStudy, db: &DbSettings) -> Result<StoreConnection, StudyError> {
     let version_dir = store.current_dir()?;
     let run_dir = store.root().join(crate::results::Area::Outcomes.dir()).join(&prev.run.run);
     let mut leases = crate::store::Leases::default();
@@ -262,14 +233,11 @@ pub fn open_changed(
     leases.hold_dir(&run_dir)?;
     let conn = leases.connect(db, &[&version_dir, &run_dir])?;
     conn.execute_batch(q::CHANGED_SETUP).ctx("study: changed persons")?;
-    for (table, ids) in
-        [("study_changed", &prev.changed), ("study_relocated", &prev.relocated), ("study_recared", &prev.recared)]
-    {
-        let mut app = conn.appender(table).ctx("study: changed persons")?;
-        for id in ids {
-            app.append_row([id]).ctx("study: changed persons")?;
-        }
+    let mut app = conn.appender("study_changed").ctx("study: changed persons")?;
+    for id in &prev.changed {
+        app.append_row([id]).ctx("study: changed persons")?;
     }
+    drop(app);
     let run = &prev.run;
     let names: std::collections::BTreeSet<&String> = run.tables.keys().chain(run.deltas.keys()).collect();
     for name in names {
@@ -295,49 +263,17 @@ pub fn open_changed(
         conn.execute_batch(&sql).ctx(format!("study: view of {name}"))?;
     }
     conn.execute_batch(q::CHANGED_VIEWS).ctx("study: views of the changed persons")?;
-    if now.residence {
-        conn.execute_batch(&crate::db::render(q::CHANGED_RESIDENCE, &[("who", "study_changed")]))
-            .ctx("study: residence of the changed persons")?;
-    }
-    if now.care {
-        conn.execute_batch(&crate::db::render(q::CHANGED_CARE, &[("who", "study_changed")]))
-            .ctx("study: care episodes of the changed persons")?;
-    }
-    for (table, base, delta) in [
-        ("study_index_old", "index_base.parquet", "index_delta.parquet"),
-        ("study_survival_rows_old", "survival_base.parquet", "survival_delta.parquet"),
-    ] {
+    // Table names of kohort's own (the changed persons' list).
+    conn.execute_batch(&crate::db::render(q::CHANGED_RESIDENCE, &[("who", "study_changed")]))
+        .ctx("study: residence of the changed persons")?;
+    conn.execute_batch(&crate::db::render(q::CHANGED_CARE, &[("who", "study_changed")]))
+        .ctx("study: care episodes of the changed persons")?;
+    for (table, base, delta) in PERSON_TABLES {
         let f = |name: &str| path_arg(&prev.dir.join(name));
-        let sql = crate::db::render(q::CACHE_OLD_ROWS, &[("name", table)]);
+        let sql = crate::db::render(q::CACHE_OLD_ROWS, &[("name", &format!("{table}_old"))]);
         conn.execute(&sql, [f(base), f("superseded.parquet"), f(delta)]).ctx(format!("study: cached {table}"))?;
     }
     Ok(conn)
-}
-
-/// After the cohorts are built (`study_members`): take the changed members' locations and care
-/// forms from the cache where their residence or care episodes did not change, and read
-/// residence and care episodes for the rest only (unless [`ReadNow`] read them already).
-pub fn place(conn: &Connection, now: ReadNow) -> Result<(), StudyError> {
-    conn.execute_batch(q::LOCATED_CACHE).ctx("study: cached locations and care forms")?;
-    let (relocate, recare): (i64, i64) =
-        conn.query_row(q::CACHE_MISSES, [], |r| Ok((r.get(0)?, r.get(1)?))).ctx("study: cache misses")?;
-    if !now.residence {
-        let sql = if relocate == 0 {
-            q::EMPTY_RESIDENCE.to_owned()
-        } else {
-            crate::db::render(q::CHANGED_RESIDENCE, &[("who", "study_relocate")])
-        };
-        conn.execute_batch(&sql).ctx("study: residence to read")?;
-    }
-    if !now.care {
-        let sql = if recare == 0 {
-            q::EMPTY_CARE.to_owned()
-        } else {
-            crate::db::render(q::CHANGED_CARE, &[("who", "study_recare")])
-        };
-        conn.execute_batch(&sql).ctx("study: care episodes to read")?;
-    }
-    Ok(())
 }
 
 /// Whether a result file is a per-bucket one (`<table>/bNN.parquet`).
@@ -350,19 +286,16 @@ fn path_arg(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// Update the cells and survival counts for the changed persons: the cached ones, minus their
-/// cached rows' share, plus their new rows' share (`study_index`, `study_survival_rows`).
-pub fn update(conn: &Connection, prev: &CachedStudy) -> Result<(), StudyError> {
-    let f = |name: &str| path_arg(&prev.dir.join(name));
-    let cells = |rows: &str| crate::db::render(q::CELLS, &[("rows", rows)]).trim().to_owned();
-    let sql = crate::db::render(q::CELLS_UPDATE, &[("old", &cells("study_index_old")), ("new", &cells("study_index"))]);
-    conn.execute(&sql, [f("cells.parquet")]).ctx("study: updating the cells")?;
-    let counts = |rows: &str| crate::db::render(q::SURVIVAL_COUNTS, &[("rows", rows)]).trim().to_owned();
-    let sql = crate::db::render(
-        q::SURVIVAL_UPDATE,
-        &[("old", &counts("study_survival_rows_old")), ("new", &counts("study_survival_rows"))],
-    );
-    conn.execute(&sql, [f("survival_counts.parquet")]).ctx("study: updating the survival counts")?;
+/// Update the counts for the changed persons: the cached ones, minus their cached rows'
+/// share, plus their new rows' share.
+pub fn update(conn: &Connection, prev: &CachedStudy, plan: &Plan) -> Result<(), StudyError> {
+    for c in COUNTS {
+        let old = c.query(plan, &format!("{}_old", c.rows));
+        let new = c.query(plan, c.rows);
+        // The queries are built by kohort (counts.rs); the table name is one of its own.
+        let sql = crate::db::render(q::ATOMS_UPDATE, &[("table", c.table), ("old", &old), ("new", &new)]);
+        conn.execute(&sql, [path_arg(&prev.dir.join(c.file))]).ctx(format!("study: updating {}", c.table))?;
+    }
     Ok(())
 }
 
@@ -377,8 +310,8 @@ fn save_table(conn: &Connection, table: &str, to: &Path) -> Result<FileEntry, St
     save(conn, &crate::db::render(q::CACHE_TABLE, &[("table", table)]), &[], to)
 }
 
-/// Write the cache for what `conn` holds (`study_index`, `study_survival_rows`, `study_cells`,
-/// `study_survival`): a new folder, then `current.json`, then the old folders go.
+/// Write the cache for what `conn` holds (the per-person tables and the counts): a new folder,
+/// then `current.json`, then the old folders go.
 pub fn write(store: &Store, conn: &Connection, name: &str, key: &str, plan: &CachePlan) -> Result<(), StudyError> {
     let m = store.require_manifest()?;
     let root = store.root().join(DIR).join(name);
@@ -386,34 +319,28 @@ pub fn write(store: &Store, conn: &Connection, name: &str, key: &str, plan: &Cac
     let staging = stage.path();
     let (base_persons, superseded_persons) = match plan {
         CachePlan::Full(_) => {
-            save_table(conn, "study_index", &staging.join("index_base.parquet"))?;
-            save_table(conn, "study_survival_rows", &staging.join("survival_base.parquet"))?;
-            for (table, file) in
-                [("study_index", "index_delta.parquet"), ("study_survival_rows", "survival_delta.parquet")]
-            {
-                save(conn, &crate::db::render(q::CACHE_EMPTY, &[("table", table)]), &[], &staging.join(file))?;
+            for (table, base, delta) in PERSON_TABLES {
+                save_table(conn, table, &staging.join(base))?;
+                save(conn, &crate::db::render(q::CACHE_EMPTY, &[("table", table)]), &[], &staging.join(delta))?;
             }
             save(conn, q::CACHE_EMPTY_SUPERSEDED, &[], &staging.join("superseded.parquet"))?;
             let persons: i64 = conn.query_row(q::CACHE_PERSONS, [], |r| r.get(0)).ctx("study cache persons")?;
             (persons.unsigned_abs(), 0)
         }
         CachePlan::Incremental(prev) => {
-            for file in ["index_base.parquet", "survival_base.parquet"] {
-                fs_err::hard_link(prev.dir.join(file), staging.join(file))?;
-            }
-            for (rows, file) in
-                [("study_index", "index_delta.parquet"), ("study_survival_rows", "survival_delta.parquet")]
-            {
-                let sql = crate::db::render(q::CACHE_DELTA, &[("rows", rows)]);
-                save(conn, &sql, &[&path_arg(&prev.dir.join(file))], &staging.join(file))?;
+            for (table, base, delta) in PERSON_TABLES {
+                fs_err::hard_link(prev.dir.join(base), staging.join(base))?;
+                let sql = crate::db::render(q::CACHE_DELTA, &[("rows", table)]);
+                save(conn, &sql, &[&path_arg(&prev.dir.join(delta))], &staging.join(delta))?;
             }
             let previous = path_arg(&prev.dir.join("superseded.parquet"));
             let superseded = save(conn, q::CACHE_SUPERSEDED, &[&previous], &staging.join("superseded.parquet"))?;
             (prev.state.base_persons, superseded.rows)
         }
     };
-    save_table(conn, "study_cells", &staging.join("cells.parquet"))?;
-    save_table(conn, "study_survival", &staging.join("survival_counts.parquet"))?;
+    for c in COUNTS {
+        save_table(conn, c.table, &staging.join(c.file))?;
+    }
     let id = crate::store::publication::fresh_name(&root, &format!("v{:06}", m.version));
     let previous = current(store, name).ok().flatten().map(|s| s.id);
     let state =

@@ -1,0 +1,2 @@
+-- The index rows are in study_rows now.
+DROP TABLE study_units;

@@ -1,0 +1,29 @@
+-- The study rows: every index row of the study units with what the tables need, dated and
+-- placed (docs/definitions.md §5.5, §5.13): its period (year, quarter or all) and index year
+-- from the figure's date, the municipality and district of the residence row valid that day
+-- (latest valid_from, then the highest codes; `unknown` without one), the person's sex and the
+-- age band on that day. Rows dated outside the study's range are left out.
+CREATE OR REPLACE TEMP TABLE study_rows AS
+WITH s AS (SELECT * FROM study_settings),
+pts AS (SELECT DISTINCT person_id, figure_date FROM study_units),
+placed AS (
+    SELECT pt.person_id, pt.figure_date,
+           arg_max(r.municipality, (r.valid_from, r.municipality, coalesce(r.district, ''))) AS municipality,
+           arg_max(r.district, (r.valid_from, r.municipality, coalesce(r.district, ''))) AS district
+    FROM pts pt JOIN residence r
+      ON r.person_id = pt.person_id AND r.valid_from <= pt.figure_date
+     AND (r.valid_to IS NULL OR pt.figure_date <= r.valid_to)
+    GROUP BY ALL
+)
+SELECT u.cohort, u.person_id, u.outcome, u.sub, u.window_days, u.category, u.time_days, u.event,
+       CASE s.period_kind WHEN 'year' THEN year(u.figure_date)::VARCHAR
+                          WHEN 'quarter' THEN year(u.figure_date) || 'Q' || quarter(u.figure_date)
+                          ELSE 'all' END AS period,
+       year(u.figure_date)::INTEGER AS index_year,
+       coalesce(pl.municipality, 'unknown') AS municipality, study_district(pl.municipality, pl.district) AS district,
+       p.sex, study_band(study_age(p.birth_date, u.figure_date)) AS age_band,
+       u.level, u.care_form, u.measure_kind, u.report_kind
+FROM study_units u CROSS JOIN s
+JOIN persons p USING (person_id)
+LEFT JOIN placed pl USING (person_id, figure_date)
+WHERE (s.from_q IS NULL OR study_q(u.figure_date) >= s.from_q) AND (s.to_q IS NULL OR study_q(u.figure_date) <= s.to_q);

@@ -1,0 +1,6 @@
+-- De-escalation (docs/definitions.md §4.6): every spell start with a known de-escalation status.
+SELECT e.person_id, e.index_date AS entry_date, e.index_date, '' AS sub, e.window_days::INTEGER AS window_days,
+       e.deesc_status AS category, NULL::BIGINT AS time_days, NULL::BOOLEAN AS event,
+       s.level, s.care_form, NULL AS measure_kind, NULL AS report_kind
+FROM escalation e JOIN study_spells s USING (person_id, spell_no)
+WHERE e.deesc_status IN ('event', 'no_event')
