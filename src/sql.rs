@@ -198,6 +198,8 @@ pub mod export {
     pub const LINKAGE_CELLS: &str = include_str!("../sql/export/linkage_cells.sql");
     /// Linkage export: curve input with families.
     pub const LINKAGE_CURVES: &str = include_str!("../sql/export/linkage_curves.sql");
+    /// A linkage curve's estimates and intervals (template: the curve view).
+    pub const LINKAGE_ESTIMATES: &str = include_str!("../sql/export/linkage_estimates.sql");
 }
 
 /// Cohort definitions: entry events and the rules, step by step (`crate::cohort`).

@@ -428,11 +428,8 @@ fn curves(
 type Estimates = BTreeMap<(String, String, bool, u64), (f64, Option<f64>, Option<f64>)>;
 
 fn read_estimates(conn: &Connection, table: &str) -> Result<Estimates> {
-    // The view name is one of two fixed identifiers (not user input).
-    let sql = format!(
-        "SELECT relation_kind, outcome, exposed, age_days, cumulative_incidence, lower, upper FROM {}",
-        crate::db::ident(table)
-    );
+    // Template: the view name is one of two fixed identifiers (not user input).
+    let sql = crate::db::render(crate::sql::export::LINKAGE_ESTIMATES, &[("table", &crate::db::ident(table))]);
     let mut stmt = conn.prepare(&sql).ctx(format!("linkage export: {table}"))?;
     let rows = stmt
         .query_map([], |r| {
