@@ -84,6 +84,8 @@ pub mod ingest {
 
 /// Reading one bucket's timelines from the store views.
 pub mod timelines {
+    /// The folders a store connection reads from (the store version first).
+    pub const SEARCH_PATH: &str = include_str!("../sql/timelines/search_path.sql");
     /// Persons of a bucket.
     pub const PERSONS: &str = include_str!("../sql/timelines/persons.sql");
     /// Persons of a bucket that holds one source (no cross-source rule needed).

@@ -108,7 +108,7 @@ impl Needs {
 /// file search folder is the store version.
 pub fn read_bucket(conn: &duckdb::Connection, bucket: u16, needs: Needs) -> Result<Vec<PersonTimeline>> {
     let search: String = conn
-        .query_row("SELECT current_setting('file_search_path')", [], |r| r.get(0))
+        .query_row(crate::sql::timelines::SEARCH_PATH, [], |r| r.get(0))
         .ctx("finding the store version of a connection")?;
     let dir = search.split(',').next().unwrap_or_default();
     read_bucket_at(Path::new(dir), bucket, needs, None)
