@@ -11,8 +11,8 @@ use kohort::study::wilson_percent;
 
 use crate::common::{kohort, query, scenario_store};
 
-/// (outcome, variant, window, period, region level, region).
-type Key = (String, String, String, String, String, String);
+/// (outcome, variant, window, period, region level, region, split, split value).
+type Key = (String, String, String, String, String, String, String, String);
 
 /// A hand cell: count, denominator and, for rates, population, crude rate and the
 /// standardised rate with its interval (None where the hand file gives none).
@@ -57,7 +57,34 @@ fn float(v: &toml::Value, key: &str) -> Option<f64> {
 fn key(outcome: &str, cell: &toml::Value, variant: &str) -> Key {
     let region = text(cell, "region");
     let level = if region == "NL" { "national" } else { "municipality" };
-    (outcome.into(), variant.into(), text(cell, "window"), text(cell, "period"), level.into(), region)
+    let (split, value) = match cell.get("sex") {
+        Some(sex) => ("sex".to_owned(), sex.as_str().unwrap().to_owned()),
+        None => ("total".to_owned(), "total".to_owned()),
+    };
+    (outcome.into(), variant.into(), text(cell, "window"), text(cell, "period"), level.into(), region, split, value)
+}
+
+/// The rate cells of one `[[study.<table>]]` list into `want`.
+fn rate_cells(study: &toml::Value, table: &str, want: &mut BTreeMap<Key, Want>) {
+    for o in study[table].as_array().unwrap() {
+        let id = o["id"].as_str().unwrap();
+        for c in o["cells"].as_array().unwrap() {
+            let (count, population) = (int(c, "count"), int(c, "population"));
+            let rate = float(c, "rate").unwrap();
+            // The hand file's crude rate is count / population x 1000 to 4 decimals.
+            #[allow(clippy::cast_precision_loss)]
+            let crude = 1000.0 * count as f64 / population as f64;
+            assert!((rate - crude).abs() < 1e-4, "{c}");
+            let r = RateWant {
+                rate,
+                std: float(c, "std").unwrap(),
+                std_lower: float(c, "std_lower"),
+                std_upper: float(c, "std_upper"),
+            };
+            let k = key(id, c, "");
+            assert!(want.insert(k.clone(), Want { count, den: population, rate: Some(r) }).is_none(), "{k:?} twice");
+        }
+    }
 }
 
 /// Every hand cell of `[study]`, transitions expanded over to_0..to_6 and unknown_ending over
@@ -90,44 +117,28 @@ fn hand_cells(study: &toml::Value) -> BTreeMap<Key, Want> {
             }
         }
     }
-    for o in study["rates"].as_array().unwrap() {
-        let id = o["id"].as_str().unwrap();
-        for c in o["cells"].as_array().unwrap() {
-            let (count, population) = (int(c, "count"), int(c, "population"));
-            let rate = float(c, "rate").unwrap();
-            // The hand file's crude rate is count / population x 1000 to 4 decimals.
-            #[allow(clippy::cast_precision_loss)]
-            let crude = 1000.0 * count as f64 / population as f64;
-            assert!((rate - crude).abs() < 1e-4, "{c}");
-            let r = RateWant {
-                rate,
-                std: float(c, "std").unwrap(),
-                std_lower: float(c, "std_lower"),
-                std_upper: float(c, "std_upper"),
-            };
-            put(key(id, c, ""), Want { count, den: population, rate: Some(r) });
-        }
-    }
+    rate_cells(study, "rates", &mut want);
     want
 }
 
-/// tiny ingested, its outcomes computed with the hand file's outcome config, the study run;
-/// returns (tmp, store, study folder).
-fn tiny_study(study: &toml::Value) -> (tempfile::TempDir, PathBuf, PathBuf) {
+/// tiny ingested, its outcomes computed with the hand file's outcome config, the study `file`
+/// run; returns (tmp, store, study folder).
+fn tiny_study(study: &toml::Value, file: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let (tmp, store) = scenario_store("tiny", false);
     let config = tmp.path().join("outcomes.toml");
     std::fs::write(&config, study["outcome_config"].as_str().unwrap()).unwrap();
     kohort().arg("--quiet").arg("outcomes").arg("--store").arg(&store).arg("--config").arg(&config).assert().success();
     kohort()
         .arg("study")
-        .arg(root().join(study["file"].as_str().unwrap()))
+        .arg(root().join(file))
         .arg("--store")
         .arg(&store)
         .arg("--out")
         .arg(tmp.path().join("out"))
         .assert()
         .success();
-    let dir = tmp.path().join("out/tiny_monitor");
+    let def: toml::Value = toml::from_str(&std::fs::read_to_string(root().join(file)).unwrap()).unwrap();
+    let dir = tmp.path().join("out").join(def["name"].as_str().unwrap());
     (tmp, store, dir)
 }
 
@@ -139,14 +150,10 @@ fn close(got: &str, want: Option<f64>) -> bool {
     }
 }
 
-#[test]
-fn tiny_monitor_study_equals_the_hand_worked_cells_per_municipality_and_year() {
-    let hand = hand();
-    let study = &hand["study"];
-    let want = hand_cells(study);
-    let (_tmp, store, dir) = tiny_study(study);
+/// Every row of the study's `tables` against the hand cells, both ways: the disagreements.
+fn disagreements(store: &Path, dir: &Path, want: &BTreeMap<Key, Want>) -> Vec<String> {
     let rows = query(
-        &store,
+        store,
         &format!(
             "SELECT outcome, variant, coalesce(window_days::VARCHAR, ''), period, region_level, region, split,
                     split_value, count, denominator, percentage, ci_lower, ci_upper, population, rate_per_1000,
@@ -158,9 +165,22 @@ fn tiny_monitor_study_equals_the_hand_worked_cells_per_municipality_and_year() {
     let mut seen = BTreeMap::new();
     let mut problems = Vec::new();
     for r in &rows {
-        assert_eq!((r[6].as_str(), r[7].as_str(), r[18].as_str()), ("total", "total", "all"), "{r:?}");
-        let k: Key = (r[0].clone(), r[1].clone(), r[2].clone(), r[3].clone(), r[4].clone(), r[5].clone());
+        assert_eq!(r[18], "all", "a monitor study's cohort: {r:?}");
+        let k: Key = (
+            r[0].clone(),
+            r[1].clone(),
+            r[2].clone(),
+            r[3].clone(),
+            r[4].clone(),
+            r[5].clone(),
+            r[6].clone(),
+            r[7].clone(),
+        );
         let (count, den): (u64, u64) = (r[8].parse().unwrap(), r[9].parse().unwrap());
+        // The total rows are in every split's table: one cell.
+        if seen.insert(k.clone(), (count, den)).is_some_and(|prev| prev != (count, den)) {
+            problems.push(format!("{k:?} differs between tables"));
+        }
         let Some(w) = want.get(&k) else {
             // A cell the hand work has no index for may only be an empty one.
             if count != 0 {
@@ -168,7 +188,6 @@ fn tiny_monitor_study_equals_the_hand_worked_cells_per_municipality_and_year() {
             }
             continue;
         };
-        assert!(seen.insert(k.clone(), ()).is_none(), "{k:?} twice in the tables");
         if (count, den) != (w.count, w.den) {
             problems.push(format!("{k:?}: kohort {count} / {den}, by hand {} / {}", w.count, w.den));
             continue;
@@ -203,11 +222,21 @@ fn tiny_monitor_study_equals_the_hand_worked_cells_per_municipality_and_year() {
             problems.push(format!("hand cell {k:?} is not in the tables"));
         }
     }
+    problems
+}
+
+#[test]
+fn tiny_monitor_study_equals_the_hand_worked_cells_per_municipality_and_year() {
+    let hand = hand();
+    let study = &hand["study"];
+    let want = hand_cells(study);
+    let file = study["file"].as_str().unwrap();
+    let (_tmp, store, dir) = tiny_study(study, file);
+    let problems = disagreements(&store, &dir, &want);
     assert!(problems.is_empty(), "{} disagreements:\n{}", problems.len(), problems.join("\n"));
-    // Every outcome of the catalogue the study asks for has hand cells (measure_duration: the
+    // Every outcome of the catalogue is in the study and has hand cells (measure_duration: the
     // medians below), so none is silently left out.
-    let def: toml::Value =
-        toml::from_str(&std::fs::read_to_string(root().join(study["file"].as_str().unwrap())).unwrap()).unwrap();
+    let def: toml::Value = toml::from_str(&std::fs::read_to_string(root().join(file)).unwrap()).unwrap();
     for o in def["outcomes"].as_array().unwrap() {
         let o = o.as_str().unwrap();
         assert!(o == "measure_duration" || want.keys().any(|k| k.0 == o), "no hand cell of {o}");
@@ -241,4 +270,37 @@ fn tiny_monitor_study_equals_the_hand_worked_cells_per_municipality_and_year() {
     }
     want_medians.sort();
     assert_eq!(medians, want_medians);
+}
+
+#[test]
+fn tiny_rates_by_sex_equal_the_hand_worked_crude_and_age_standardised_rates() {
+    let hand = hand();
+    let study = &hand["study"];
+    let mut want = BTreeMap::new();
+    rate_cells(study, "rates", &mut want);
+    rate_cells(study, "rates_by_sex", &mut want);
+    let (_tmp, store, dir) = tiny_study(study, "studies/tiny_rates_by_sex.toml");
+    let problems = disagreements(&store, &dir, &want);
+    assert!(problems.is_empty(), "{} disagreements:\n{}", problems.len(), problems.join("\n"));
+    // Each sex sums to the total cell, in persons and in residents (no sex is left out of a rate).
+    let mut sums: BTreeMap<Key, (u64, u64)> = BTreeMap::new();
+    for (k, w) in want.iter().filter(|(k, _)| k.6 == "sex") {
+        let total = (
+            k.0.clone(),
+            k.1.clone(),
+            k.2.clone(),
+            k.3.clone(),
+            k.4.clone(),
+            k.5.clone(),
+            "total".into(),
+            "total".into(),
+        );
+        let e = sums.entry(total).or_default();
+        e.0 += w.count;
+        e.1 += w.den;
+    }
+    assert_eq!(sums.len(), 18);
+    for (k, s) in sums {
+        assert_eq!((want[&k].count, want[&k].den), s, "{k:?}");
+    }
 }
