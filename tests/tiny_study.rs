@@ -198,7 +198,7 @@ fn disagreements(store: &Path, dir: &Path, want: &BTreeMap<Key, Want>) -> Vec<St
                 #[allow(clippy::cast_precision_loss)]
                 let pct = (den > 0).then(|| 100.0 * count as f64 / den as f64);
                 let (lo, hi) = wilson_percent(count, den).unzip();
-                if !(close(&r[10], pct) && close(&r[11], lo) && close(&r[12], hi)) || !r[13].is_empty() {
+                if !(close(&r[10], pct) && close(&r[11], lo) && close(&r[12], hi) && r[13].is_empty()) {
                     problems.push(format!("{k:?}: percentage / interval {r:?}"));
                 }
             }
