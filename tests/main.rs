@@ -29,5 +29,6 @@ mod study;
 mod survival;
 mod synth;
 mod timelines;
+mod tiny_study;
 mod truths;
 mod yardsticks;

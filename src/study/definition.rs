@@ -59,7 +59,8 @@ pub struct StudyDef {
     #[serde(default)]
     pub reference_date: Option<String>,
     /// Year whose national age structure (residents 0–17 by age) standardises rates. Default:
-    /// the last year of the study's periods with population rows.
+    /// the year of the last rate period (the study's periods with population rows that are over
+    /// at the data end).
     #[serde(default)]
     pub standard_year: Option<i32>,
     /// Groups of comparable municipalities.
@@ -225,7 +226,7 @@ pub struct Plan {
     pub region_date: RegionDate,
     /// Reference day of stock figures.
     pub reference: Reference,
-    /// Standard year of age-standardised rates (`None`: the last year with population).
+    /// Standard year of age-standardised rates (`None`: the year of the last rate period).
     pub standard_year: Option<i32>,
     /// Upper bounds of the size classes.
     pub size_classes: Vec<u64>,
