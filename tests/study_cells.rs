@@ -1078,3 +1078,174 @@ fn every_cell_of_a_full_monitor_study_on_small_equals_a_brute_force_over_the_raw
 fn every_cell_of_a_quarterly_monitor_study_on_proeftuinen_equals_a_brute_force_over_the_raw_rows() {
     every_cell("proeftuinen", Periods { quarter: true, from: (2023, 1), to: (2026, 2) });
 }
+
+/// The national `total` rows of a study: (outcome, variant, window) -> (count, denominator).
+fn national_totals(store: &Path, dir: &Path) -> BTreeMap<(String, String, String), (u64, u64)> {
+    query(
+        store,
+        &format!(
+            "SELECT outcome, variant, coalesce(window_days::VARCHAR, ''), count::VARCHAR, denominator::VARCHAR
+             FROM read_parquet('{}') WHERE region_level = 'national' AND split = 'total'",
+            dir.join("tables.parquet").display()
+        ),
+    )
+    .into_iter()
+    .map(|r| ((r[0].clone(), r[1].clone(), r[2].clone()), (r[3].parse().unwrap(), r[4].parse().unwrap())))
+    .collect()
+}
+
+/// Finding 1 of the last stop: on `small` the child view and the family view of re-reports give
+/// the same figures. That is the data: every report carries a household and no household has
+/// reports on two children, so "another report in the household" is "a later report on the
+/// child" there. A hand-made delivery where a sibling is reported 45 days after a child shows the
+/// two views apart, worked by hand through the study.
+#[test]
+fn the_family_view_of_re_reports_differs_from_the_child_view_where_a_sibling_is_reported() {
+    use crate::common::{base_tables, ingest_cmd, with_row, write_delivery};
+    // small: why the views agree there.
+    let (_, small) = store("small");
+    let shared = query(
+        small,
+        "SELECT count(*) FILTER (WHERE household_id IS NULL)::VARCHAR,
+                (SELECT count(*) FROM (SELECT household_id FROM safety_reports WHERE household_id IS NOT NULL
+                 GROUP BY ALL HAVING count(DISTINCT person_id) > 1))::VARCHAR FROM safety_reports",
+    );
+    assert_eq!(
+        shared,
+        vec![vec!["0".to_owned(), "0".to_owned()]],
+        "small: reports without a household, households with two reported children"
+    );
+    let views = |sql: &str| query(small, sql);
+    assert_eq!(
+        views("SELECT person_id, index_no::VARCHAR, window_days::VARCHAR, status FROM safety_household"),
+        views(
+            "SELECT person_id, index_no::VARCHAR, window_days::VARCHAR, status FROM safety_windows
+             WHERE index_kind = 'report' AND status <> 'dropped'"
+        ),
+        "small: the family view is the child view index for index"
+    );
+    // The hand-made case. Base reports: VT-1 child 200000001, household HH-0000001, 2018-01-15,
+    // child_abuse; VT-2 child 200000002 without a household, 2021-05-01, domestic_violence.
+    // Added: VT-3 on the sibling 200000002 in HH-0000001 on 2018-03-01 (45 days after VT-1).
+    assert!(base_tables()["safety_reports"].contains("VT-00000001,200000001,HH-0000001,2018-01-15,child_abuse"));
+    let tmp = tempfile::tempdir().unwrap();
+    let tables = with_row("safety_reports", "VT-00000003,200000002,HH-0000001,2018-03-01,child_abuse,school");
+    let d = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &tables);
+    let store = tmp.path().join("s");
+    ingest_cmd(&d, &store, tmp.path()).assert().code(0);
+    kohort().args(["--quiet", "outcomes", "--store"]).arg(&store).assert().success();
+    let dir = run_study(
+        tmp.path(),
+        &store,
+        "views",
+        "name = \"views\"\noutcomes = [\"rereport\", \"rereport_household\"]\nperiods = \"all\"\n\
+         splits = [\"report_kind\"]\nregion_levels = [\"national\"]\n",
+    );
+    // By hand (windows 365 and 730 both complete: follow-up runs to 2026-10-01, both children are
+    // under 18 then). Child view, three indexes: VT-1 has no later report on 200000001; VT-3's
+    // next report on 200000002 is VT-2 after 1,157 days (> 730); VT-2 has none: 0 of 3.
+    // Family view, the two reports carrying a household: VT-1 is followed in HH-0000001 by VT-3
+    // at t = 45 > 30 (an event in both windows); VT-3 by none (VT-1 is earlier, VT-2 carries no
+    // household): 1 of 2. By report kind: child_abuse 0 of 2 and domestic_violence 0 of 1 in the
+    // child view, child_abuse 1 of 2 in the family view.
+    let cells = query(
+        &store,
+        &format!(
+            "SELECT outcome, window_days::VARCHAR, split_value, count::VARCHAR, denominator::VARCHAR
+             FROM read_parquet('{}') WHERE region_level = 'national'",
+            dir.join("tables.parquet").display()
+        ),
+    );
+    let mut want = Vec::new();
+    for w in ["365", "730"] {
+        for (o, v, c, n) in [
+            ("rereport", "total", "0", "3"),
+            ("rereport", "child_abuse", "0", "2"),
+            ("rereport", "domestic_violence", "0", "1"),
+            ("rereport_household", "total", "1", "2"),
+            ("rereport_household", "child_abuse", "1", "2"),
+        ] {
+            want.push([o, w, v, c, n].map(str::to_owned).to_vec());
+        }
+    }
+    want.sort();
+    let mut got = cells;
+    got.dedup();
+    assert_eq!(got, want);
+}
+
+/// Finding 2 of the last stop: `severity_reduced` had no rows on `national`. Reliable change is
+/// computed only for the instruments of the outcome config (docs/definitions.md §4.12.5: none by
+/// default), so with the default config the store has none, and the study none either, although
+/// `small` has start and end problem scores. With the instrument configured, the national rows
+/// of a study over every index equal the store-wide figures of `kohort outcomes --json` count
+/// for count (acceptance point 3), and both equal Jacobson–Truax worked from the raw measurements.
+#[test]
+fn reliable_change_of_a_national_study_equals_the_store_wide_figures_of_kohort_outcomes() {
+    let (tmp, store) = crate::common::scenario_store_latest("small");
+    let summary = |config: Option<&Path>| {
+        let mut cmd = kohort();
+        cmd.args(["--quiet", "outcomes", "--json", "--store"]).arg(&store);
+        if let Some(c) = config {
+            cmd.arg("--config").arg(c);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let mut lines = BTreeMap::new();
+        for line in String::from_utf8(out.stdout).unwrap().lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let name = v.get("indicator").and_then(|n| n.as_str()).unwrap_or_default();
+            if let Some(rest) = name.strip_prefix("reliable change ") {
+                let (instrument, change) = rest.split_once(": ").unwrap();
+                let figure = (v["count"].as_u64().unwrap(), v["denominator"].as_u64().unwrap());
+                lines.insert(format!("{instrument}:{change}"), figure);
+            }
+        }
+        lines
+    };
+    let study = |name: &str| {
+        let dir = run_study(
+            tmp.path(),
+            &store,
+            name,
+            &format!(
+                "name = \"{name}\"\noutcomes = [\"severity_reduced\"]\nperiods = \"all\"\nsplits = [\"total\"]\n\
+                 region_levels = [\"national\"]\n"
+            ),
+        );
+        national_totals(&store, &dir)
+    };
+    // The default config: no instrument, no figure anywhere, though the scores are there.
+    assert_eq!(summary(None), BTreeMap::new());
+    assert!(study("default").is_empty());
+    let pairs = query(
+        &store,
+        "SELECT count(DISTINCT m.episode_id)::VARCHAR FROM measurements m JOIN care_episodes e USING (episode_id)
+         WHERE m.instrument = 'problem_score' AND m.moment = 'start' AND e.end_date IS NOT NULL
+           AND EXISTS (SELECT 1 FROM measurements x WHERE x.episode_id = m.episode_id
+                       AND x.instrument = 'problem_score' AND x.moment = 'end')",
+    );
+    assert!(pairs[0][0].parse::<u64>().unwrap() > 1000, "small has start and end problem scores: {pairs:?}");
+    // The instrument configured.
+    let config = tmp.path().join("outcomes.toml");
+    std::fs::write(&config, CONFIG).unwrap();
+    let lines = summary(Some(&config));
+    let rows: BTreeMap<String, (u64, u64)> = study("configured")
+        .into_iter()
+        .map(|((o, v, _), f)| {
+            assert_eq!(o, "severity_reduced");
+            (v, f)
+        })
+        .collect();
+    // By hand from the raw measurements of every closed episode.
+    let (all, _) = units(&store);
+    let mut want: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let n = all.iter().filter(|u| u.outcome == "severity_reduced").count() as u64;
+    for change in ["improved", "unchanged", "deteriorated"] {
+        let c = all.iter().filter(|u| u.outcome == "severity_reduced" && u.category == change).count() as u64;
+        assert!(c > 0, "no {change} episode");
+        want.insert(format!("{}:{change}", INSTRUMENT.0), (c, n));
+    }
+    assert_eq!(lines, want, "kohort outcomes --json");
+    assert_eq!(rows, want, "the study's national rows");
+}
