@@ -170,11 +170,14 @@ fn band(a: i32) -> &'static str {
     }
 }
 
+/// A residence row: valid_from, valid_to, municipality, district (or '').
+type Residence = (NaiveDate, Option<NaiveDate>, String, String);
+
 /// The raw rows every figure is placed with.
 struct Raw {
     persons: BTreeMap<String, (NaiveDate, String)>,
     /// person -> (valid_from, valid_to, municipality, district or '').
-    residence: BTreeMap<String, Vec<(NaiveDate, Option<NaiveDate>, String, String)>>,
+    residence: BTreeMap<String, Vec<Residence>>,
     regions: kohort::reference::YouthRegions,
     /// (year, municipality, age, sex) -> residents (the first source by name when several).
     population: BTreeMap<(i32, String, i32, String), u64>,
@@ -281,7 +284,8 @@ fn level_text(s: &str) -> String {
 }
 
 /// A spell: start, end, index level, first care form (earliest episode start, then id).
-type Spells = BTreeMap<(String, String), (NaiveDate, Option<NaiveDate>, String, String)>;
+type Spell = (NaiveDate, Option<NaiveDate>, String, String);
+type Spells = BTreeMap<(String, String), Spell>;
 
 fn spells(store: &Path) -> Spells {
     let episodes: BTreeMap<String, (NaiveDate, String)> =
@@ -312,7 +316,7 @@ fn spells(store: &Path) -> Spells {
     .collect()
 }
 
-fn spell_dims(s: &(NaiveDate, Option<NaiveDate>, String, String)) -> BTreeMap<&'static str, String> {
+fn spell_dims(s: &Spell) -> BTreeMap<&'static str, String> {
     BTreeMap::from([("level", s.2.clone()), ("care_form", s.3.clone())])
 }
 
@@ -363,7 +367,7 @@ fn units(store: &Path) -> (Vec<Unit>, Vec<CurveUnit>) {
     }
     // Prior care (§4.4): every spell start; an earlier spell of the person ended 1..=1826 days
     // before it (the latest end before the start).
-    let mut by_person: BTreeMap<&str, Vec<&(NaiveDate, Option<NaiveDate>, String, String)>> = BTreeMap::new();
+    let mut by_person: BTreeMap<&str, Vec<&Spell>> = BTreeMap::new();
     for ((p, _), s) in &sp {
         by_person.entry(p.as_str()).or_default().push(s);
     }
@@ -568,7 +572,9 @@ struct MeasureEpisode {
 /// on or after its start and at most 14 days after its end (any time when it is open), and then
 /// has the full one's end, kind and end reason.
 fn measure_episodes(store: &Path) -> Vec<MeasureEpisode> {
-    let mut by_person: BTreeMap<String, Vec<(NaiveDate, String, String, Option<NaiveDate>, String)>> = BTreeMap::new();
+    // (start, id, kind, end, end reason) per person.
+    type Row = (NaiveDate, String, String, Option<NaiveDate>, String);
+    let mut by_person: BTreeMap<String, Vec<Row>> = BTreeMap::new();
     for r in query(
         store,
         "SELECT person_id, start_date::VARCHAR, measure_id, kind, coalesce(end_date::VARCHAR, ''),
@@ -681,6 +687,9 @@ fn out_of_home_episodes(store: &Path) -> BTreeMap<String, Vec<(NaiveDate, Option
     out
 }
 
+/// A measurement: moment, date, measurement id, value.
+type Score = (String, NaiveDate, String, f64);
+
 /// The field indicators (docs/definitions.md §3.6, §4.12) from the raw episodes and
 /// measurements: every closed episode, dated by its end, with its own level and care form.
 fn episode_units(store: &Path, out: &mut Vec<Unit>) {
@@ -688,7 +697,7 @@ fn episode_units(store: &Path, out: &mut Vec<Unit>) {
     let level =
         |form: &str| LADDER.iter().find(|(f, _)| *f == form).map_or_else(|| "unknown".to_owned(), |l| l.1.to_string());
     // (episode, instrument) -> rows (moment, date, measurement id, value) of the person's own.
-    let mut scores: BTreeMap<(String, String), Vec<(String, NaiveDate, String, f64)>> = BTreeMap::new();
+    let mut scores: BTreeMap<(String, String), Vec<Score>> = BTreeMap::new();
     for r in query(
         store,
         "SELECT m.episode_id, m.instrument, m.moment, m.date::VARCHAR, m.measurement_id, m.value::VARCHAR
@@ -743,9 +752,9 @@ fn episode_units(store: &Path, out: &mut Vec<Unit>) {
 
 /// Jacobson–Truax (docs/definitions.md §4.12.5): earliest `start` row against the latest `end`
 /// row; |RCI| >= 1.96 is reliable, improved when the score went the good way.
-fn reliable_change(rows: Option<&Vec<(String, NaiveDate, String, f64)>>) -> Option<&'static str> {
+fn reliable_change(rows: Option<&Vec<Score>>) -> Option<&'static str> {
     let rows = rows?;
-    let key = |r: &&(String, NaiveDate, String, f64)| (r.1, r.2.clone());
+    let key = |r: &&Score| (r.1, r.2.clone());
     let start = rows.iter().filter(|r| r.0 == "start").min_by_key(key)?.3;
     let end = rows.iter().filter(|r| r.0 == "end").max_by_key(key)?.3;
     let (_, sd, r, lower_is_better) = INSTRUMENT;
@@ -761,6 +770,9 @@ fn reliable_change(rows: Option<&Vec<(String, NaiveDate, String, f64)>>) -> Opti
 
 /// A cell: (outcome, variant, window, period, region level, region, split, split value).
 type Cell = (String, String, String, String, String, String, String, String);
+
+/// Cells with their (count, denominator) or (count, population).
+type Cells = BTreeMap<Cell, (u64, u64)>;
 
 /// The regions of a figure at every level: (level, region).
 fn regions(raw: &Raw, person: &str, d: NaiveDate, period: &str) -> Vec<(&'static str, String)> {
@@ -883,9 +895,7 @@ fn want_rates(store: &Path, raw: &Raw, periods: Periods) -> BTreeMap<Cell, (u64,
             if eps.iter().any(|(s, e)| *s <= until && e.is_none_or(|e| e >= from)) {
                 let placed = raw.residence.get(person).and_then(|rs| {
                     rs.iter().filter(|(f, t, _, _)| *f <= last && t.is_none_or(|t| t >= first)).max_by(|a, b| {
-                        let k = |x: &(NaiveDate, Option<NaiveDate>, String, String)| {
-                            (x.1.map_or(last, |t| t.min(last)), x.0, x.2.clone(), x.3.clone())
-                        };
+                        let k = |x: &Residence| (x.1.map_or(last, |t| t.min(last)), x.0, x.2.clone(), x.3.clone());
                         k(a).cmp(&k(b))
                     })
                 });
@@ -1049,7 +1059,7 @@ fn run_study(tmp: &Path, store: &Path, name: &str, text: &str) -> PathBuf {
 /// The published cells of `tables.parquet`, the `total` rows shared by the split tables taken
 /// once (they must agree); (count, denominator), or (count, population) for the rates, whose
 /// denominator must be the population. Percentages, intervals and crude rates checked on the way.
-fn got_cells(store: &Path, dir: &Path) -> (BTreeMap<Cell, (u64, u64)>, BTreeMap<Cell, (u64, u64)>) {
+fn got_cells(store: &Path, dir: &Path) -> (Cells, Cells) {
     let rows = query(
         store,
         &format!(
