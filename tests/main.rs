@@ -26,6 +26,7 @@ mod run;
 mod snapshots;
 mod store;
 mod study;
+mod study_cells;
 mod survival;
 mod synth;
 mod timelines;

@@ -252,3 +252,28 @@ pub fn scenario_store(scenario: &str, outcomes: bool) -> (tempfile::TempDir, Pat
     }
     (tmp, store)
 }
+
+/// Synthesise a built-in scenario (CSV, 2 threads) and ingest the latest delivery of every
+/// source into a new store (deliveries are cumulative snapshots, so the latest holds everything
+/// known; `proeftuinen` has 15 per source). Outcomes are not computed. Returns the temp folder
+/// (which also holds `synth/` and the test key) and the store.
+pub fn scenario_store_latest(scenario: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let s = kohort::synth::load_scenario(scenario).expect("scenario");
+    let opts = kohort::synth::SynthOptions {
+        format: kohort::synth::OutputFormat::Csv,
+        threads: Some(2),
+        progress: false,
+        scale: None,
+    };
+    let summary = kohort::synth::generate(&s, &tmp.path().join("synth"), &opts).expect("synth");
+    let mut latest: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for d in summary.deliveries {
+        latest.insert(d.source, d.dir);
+    }
+    let store = tmp.path().join("store");
+    for dir in latest.values() {
+        ingest_cmd(dir, &store, tmp.path()).assert().code(0);
+    }
+    (tmp, store)
+}
