@@ -20,4 +20,13 @@ UNION ALL
 SELECT 'out-of-home placement during a protection measure',
        count(*) FILTER (WHERE out_of_home), count(*),
        round(100.0 * count(*) FILTER (WHERE out_of_home) / nullif(count(*), 0), 1)
-FROM measure_episodes WHERE protection;
+FROM measure_episodes WHERE protection
+UNION ALL
+SELECT * FROM (
+    SELECT 'delinquency risk ' || change || ' during youth probation (' || instrument || ')',
+           count(*) FILTER (WHERE change = c.change), count(*),
+           round(100.0 * count(*) FILTER (WHERE change = c.change) / nullif(count(*), 0), 1)
+    FROM risk_change CROSS JOIN (VALUES ('reduced'), ('unchanged'), ('increased')) c(change)
+    GROUP BY instrument, c.change
+    ORDER BY instrument, c.change DESC
+);

@@ -14,6 +14,18 @@ WITH w AS (
     SELECT 're-report after a spell end', window_days, status FROM safety_windows WHERE index_kind = 'spell_end'
     UNION ALL
     SELECT 're-report after a measure end', window_days, status FROM safety_windows WHERE index_kind = 'measure_end'
+    UNION ALL
+    SELECT 'recidivism after youth probation (algemene recidive)', window_days, status FROM recidivism_windows
+    WHERE index_kind = 'probation_end' AND variant = 'any'
+    UNION ALL
+    SELECT 'serious recidivism after youth probation (ernstige recidive)', window_days, status FROM recidivism_windows
+    WHERE index_kind = 'probation_end' AND variant = 'serious'
+    UNION ALL
+    SELECT 'recidivism after a first offence', window_days, status FROM recidivism_windows
+    WHERE index_kind = 'first_offence' AND variant = 'any'
+    UNION ALL
+    SELECT 'recidivism after a Halt settlement', window_days, status FROM recidivism_windows
+    WHERE index_kind = 'halt' AND variant = 'any'
 )
 SELECT outcome,
        window_days,

@@ -218,7 +218,7 @@ fn write_delivery(
             .map(|c| chunk(job.ctx, job.families, c, job.view))
             .collect();
         for e in done {
-            for t in &Table::ALL[..8] {
+            for t in Table::ALL[..8].iter().chain(&Table::OPTIONAL) {
                 w.write(*t, &e.tables.tables[t.index()])?;
             }
             merge_population(&mut population, e.population);

@@ -116,6 +116,13 @@ pub struct Explicit {
     pub measurements: String,
     /// `population` rows.
     pub population: String,
+    /// `offences` rows (optional table: none when empty).
+    #[serde(default)]
+    pub offences: String,
+    /// Extra blocks of rows, by block name: table name to CSV text (with the table's header),
+    /// appended after the main block's rows in block-name order.
+    #[serde(default)]
+    pub extra: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
 
 /// Defect planting.
