@@ -23,10 +23,10 @@ SELECT 'out-of-home placement during a protection measure',
 FROM measure_episodes WHERE protection
 UNION ALL
 SELECT * FROM (
-    SELECT 'delinquency risk ' || change || ' during youth probation (' || instrument || ')',
-           count(*) FILTER (WHERE change = c.change), count(*),
-           round(100.0 * count(*) FILTER (WHERE change = c.change) / nullif(count(*), 0), 1)
-    FROM risk_change CROSS JOIN (VALUES ('reduced'), ('unchanged'), ('increased')) c(change)
-    GROUP BY instrument, c.change
-    ORDER BY instrument, c.change DESC
+    SELECT 'delinquency risk ' || c.ch || ' during youth probation (' || r.instrument || ')',
+           count(*) FILTER (WHERE r.change = c.ch), count(*),
+           round(100.0 * count(*) FILTER (WHERE r.change = c.ch) / nullif(count(*), 0), 1)
+    FROM risk_change r CROSS JOIN (VALUES ('reduced'), ('unchanged'), ('increased')) c(ch)
+    GROUP BY r.instrument, c.ch
+    ORDER BY r.instrument, c.ch DESC
 );
