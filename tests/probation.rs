@@ -472,3 +472,73 @@ fn schema_documents_the_offences_table_and_its_code_lists() {
     assert!(text.contains("light, medium, serious"), "{text}");
     assert!(text.contains("halt, police_dismissal"), "{text}");
 }
+
+/// The `probation` scenario, ingested, outcomes computed with its risk instrument.
+fn planted() -> &'static PathBuf {
+    static STORE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &STORE
+        .get_or_init(|| {
+            let (tmp, store) = scenario_store("probation", false);
+            let cfg = tmp.path().join("probation.toml");
+            std::fs::write(&cfg, "[probation.risk_instruments]\nlij_risk = { sd = 5.0, reliability = 0.8 }\n").unwrap();
+            kohort()
+                .arg("--quiet")
+                .arg("outcomes")
+                .arg("--store")
+                .arg(&store)
+                .arg("--config")
+                .arg(&cfg)
+                .assert()
+                .success();
+            (tmp, store)
+        })
+        .1
+}
+
+#[test]
+fn planted_recidivism_and_risk_change_are_recovered_within_tolerance() {
+    let store = planted();
+    let scenario = kohort::synth::load_scenario("probation").unwrap();
+    let share = |sql: &str| -> f64 {
+        let r = query(store, sql);
+        r[0][0].parse::<f64>().unwrap() / r[0][1].parse::<f64>().unwrap()
+    };
+    let window = |variant: &str, w: i64| {
+        share(&format!(
+            "SELECT count(*) FILTER (WHERE status = 'event'), count(*) FILTER (WHERE status IN ('event', 'no_event'))
+             FROM recidivism_windows WHERE index_kind = 'probation_end' AND variant = '{variant}' AND window_days = {w}"
+        ))
+    };
+    let risk =
+        |change: &str| share(&format!("SELECT count(*) FILTER (WHERE change = '{change}'), count(*) FROM risk_change"));
+    let got = [
+        ("recidivism_365", window("any", 365)),
+        ("recidivism_730", window("any", 730)),
+        ("serious_recidivism_730", window("serious", 730)),
+        ("risk_reduced", risk("reduced")),
+        ("risk_increased", risk("increased")),
+    ];
+    for (name, value) in got {
+        let truth = &scenario.expected[name];
+        assert!(
+            (value - truth.value).abs() <= truth.tolerance,
+            "{name}: recovered {value:.4}, planted {} ± {}",
+            truth.value,
+            truth.tolerance
+        );
+    }
+    // Every offender's measure has a risk change; at least 3,000 probation ends are at risk.
+    assert_eq!(query(store, "SELECT count(*) FROM risk_change"), vec![vec!["3000".to_owned()]]);
+}
+
+#[test]
+fn planted_recidivism_within_1_and_2_years_equals_the_sql_oracle_count_for_count() {
+    let (oracle, engine) = oracle_and_engine(planted());
+    assert_eq!(engine, oracle);
+    assert!(engine.iter().filter(|r| r[3] == "event").count() >= 6, "{engine:?}");
+}
+
+#[test]
+fn planted_recidivism_km_agrees_with_a_brute_force_product_limit() {
+    check_recidivism_km(planted());
+}

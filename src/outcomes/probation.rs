@@ -288,9 +288,10 @@ mod tests {
         );
         let end = &o[0];
         assert_eq!((end.any.event, end.any.t), (Some((id("O3"), d("2023-04-26"))), Some(300)));
-        assert_eq!(end.any.windows, vec![(365, Status::Event), (730, Status::Event), (1826, Status::Censored)]);
+        // An event seen before fu counts even where the window could not be watched to its end.
+        assert_eq!(end.any.windows, vec![(365, Status::Event), (730, Status::Event), (1826, Status::Event)]);
         assert_eq!((end.serious.event, end.serious.t), (Some((id("O4"), d("2024-09-07"))), Some(800)));
-        assert_eq!(end.serious.windows, vec![(365, Status::NoEvent), (730, Status::NoEvent), (1826, Status::Censored)]);
+        assert_eq!(end.serious.windows, vec![(365, Status::NoEvent), (730, Status::NoEvent), (1826, Status::Event)]);
         // From the first offence O1 (2021-03-10), O2 on 2022-06-01 is 448 days later.
         assert_eq!((o[1].any.t, o[1].serious.t), (Some(448), Some(448)));
     }

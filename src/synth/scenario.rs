@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
 
 /// A TOML local date (`2026-07-01`) as a `NaiveDate`.
-fn toml_date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+pub(crate) fn toml_date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
     let dt = toml::value::Datetime::deserialize(d)?;
     match (dt.date, dt.time, dt.offset) {
         (Some(x), None, None) => NaiveDate::from_ymd_opt(i32::from(x.year), u32::from(x.month), u32::from(x.day))
@@ -42,6 +42,9 @@ pub struct Scenario {
     pub explicit: Option<Explicit>,
     /// Plant validation defects at known rows (the `dirty` scenario).
     pub dirty: Option<DirtySpec>,
+    /// Young offenders with planted recidivism and risk change (a single-delivery `[model]`
+    /// scenario; written by the first source).
+    pub probation: Option<super::probation::ProbationSpec>,
     /// Truths a correct engine must recover, with tolerances.
     #[serde(default)]
     pub expected: BTreeMap<String, Truth>,
