@@ -403,7 +403,7 @@ pub enum SynthFormat {
 /// `kohort synth`.
 #[derive(Debug, Args)]
 pub struct SynthArgs {
-    /// A shipped scenario name (tiny, small, proeftuinen, intergenerational, dirty, national)
+    /// A shipped scenario name (tiny, small, proeftuinen, intergenerational, dirty, national, probation)
     /// or a path to a scenario .toml.
     pub scenario: String,
     /// The output folder.
