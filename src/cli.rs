@@ -259,6 +259,8 @@ pub enum FamilyArg {
     Measures,
     /// Field indicators and reliable change.
     Indicators,
+    /// Youth probation: recidivism and delinquency risk change.
+    Probation,
     /// The spell-to-episode link table (`spell_episodes`).
     Spells,
 }

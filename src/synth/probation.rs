@@ -10,76 +10,13 @@
 //! at least 730 + 60 days before the data end and nobody dies or emigrates, so every 1- and
 //! 2-year window is complete and the shares are estimated without censoring.
 
+use super::codes::Bsn;
+use super::scenario::ProbationSpec;
+use super::table::{Table, TableSet};
+use super::world::plus;
 use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Deserialize;
-
-use super::codes::Bsn;
-use super::table::{Table, TableSet};
-use super::world::plus;
-
-/// The `[probation]` section of a scenario.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProbationSpec {
-    /// Young offenders generated (written by the first source, living in its first municipality).
-    pub offenders: u32,
-    /// Youth probation measures end on a uniformly random day from this date...
-    #[serde(deserialize_with = "super::scenario::toml_date")]
-    pub ends_from: NaiveDate,
-    /// ...up to (not including) this one; at least 790 days before the data end.
-    #[serde(deserialize_with = "super::scenario::toml_date")]
-    pub ends_to: NaiveDate,
-    /// Probability of a new offence within 365 days of the end.
-    pub recidivism_1y: f64,
-    /// Probability of a new offence within 730 days of the end (at least `recidivism_1y`).
-    pub recidivism_2y: f64,
-    /// Probability that the new offence is serious.
-    pub serious_share: f64,
-    /// The risk instrument's name in `measurements`.
-    pub risk_instrument: String,
-    /// Its SD.
-    pub risk_sd: f64,
-    /// Its reliability.
-    pub risk_reliability: f64,
-    /// Probability of a reliable reduction of the risk score.
-    pub risk_reduced: f64,
-    /// Probability of a reliable increase.
-    pub risk_increased: f64,
-}
-
-impl ProbationSpec {
-    /// What is wrong with the section, if anything (key, message).
-    pub fn problem(&self, extracted_on: NaiveDate) -> Option<(&'static str, String)> {
-        let p = [
-            ("recidivism_1y", self.recidivism_1y),
-            ("recidivism_2y", self.recidivism_2y),
-            ("serious_share", self.serious_share),
-            ("risk_reduced", self.risk_reduced),
-            ("risk_increased", self.risk_increased),
-        ];
-        if let Some((k, v)) = p.iter().find(|(_, v)| !(0.0..=1.0).contains(v)) {
-            return Some((k, format!("{v} is not a probability")));
-        }
-        if self.recidivism_2y < self.recidivism_1y || self.risk_reduced + self.risk_increased > 1.0 {
-            return Some((
-                "recidivism_2y",
-                "needs recidivism_1y <= recidivism_2y and risk_reduced + risk_increased <= 1".into(),
-            ));
-        }
-        if self.ends_from >= self.ends_to || plus(self.ends_to, 790) > extracted_on {
-            return Some(("ends_to", "needs ends_from < ends_to <= data end - 790 days".into()));
-        }
-        if self.offenders >= 500_000 || !(self.risk_sd > 0.0 && (0.0..1.0).contains(&self.risk_reliability)) {
-            return Some((
-                "offenders",
-                "needs fewer than 500000 offenders, risk_sd > 0 and 0 <= risk_reliability < 1".into(),
-            ));
-        }
-        None
-    }
-}
 
 /// Person ids of offenders: above every family's ids, below the ones `dirty` keeps.
 const FIRST_PERSON: u64 = 79_500_000;

@@ -210,7 +210,7 @@ struct Job<'a> {
     view: &'a View<'a>,
     delivery: &'a Delivery,
     pb: &'a ProgressBar,
-    probation: Option<&'a super::probation::ProbationSpec>,
+    probation: Option<&'a super::scenario::ProbationSpec>,
 }
 
 /// Generates the chunks of one delivery in parallel batches and writes them in chunk order.
