@@ -91,6 +91,7 @@ fn person(i: usize, rng: &mut ChaCha8Rng) -> PersonTimeline {
         measures,
         reports,
         measurements,
+        offences: Vec::new(),
     })
 }
 

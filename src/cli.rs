@@ -259,6 +259,8 @@ pub enum FamilyArg {
     Measures,
     /// Field indicators and reliable change.
     Indicators,
+    /// Youth probation: recidivism and delinquency risk change.
+    Probation,
     /// The spell-to-episode link table (`spell_episodes`).
     Spells,
 }
@@ -403,7 +405,7 @@ pub enum SynthFormat {
 /// `kohort synth`.
 #[derive(Debug, Args)]
 pub struct SynthArgs {
-    /// A shipped scenario name (tiny, small, proeftuinen, intergenerational, dirty, national)
+    /// A shipped scenario name (tiny, small, proeftuinen, intergenerational, dirty, national, probation)
     /// or a path to a scenario .toml.
     pub scenario: String,
     /// The output folder.

@@ -148,6 +148,8 @@ pub mod outcomes {
     pub const HOUSEHOLD_SUPERSEDED: &str = include_str!("../sql/outcomes/household_superseded.sql");
     /// Measure durations.
     pub const MEASURE_DURATIONS: &str = include_str!("../sql/outcomes/measure_durations.sql");
+    /// Time to recidivism after youth probation (template: `{{time}}`, `{{t}}` columns).
+    pub const RECIDIVISM_TIMES: &str = include_str!("../sql/outcomes/recidivism_times.sql");
     /// Persons changed since a run (incremental runs).
     pub const CHANGED_PERSONS: &str = include_str!("../sql/outcomes/changed_persons.sql");
 }

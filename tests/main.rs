@@ -21,6 +21,7 @@ mod kill;
 mod linkage;
 mod outcomes;
 mod panel;
+mod probation;
 mod reference;
 mod run;
 mod snapshots;

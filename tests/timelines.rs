@@ -100,6 +100,7 @@ fn a_bucket_read_gives_each_person_their_own_sorted_events() {
                 value: 8.5,
             },
         ],
+        offences: Vec::new(),
     };
     let mut want = want;
     // Same-day measurements are ordered by (pseudonymised) id.

@@ -1,6 +1,7 @@
 -- Field indicators of the current run: count, denominator and percentage; reliable change
 -- (docs/definitions.md §4.12.5) as one line per configured instrument and direction, over the
--- episodes with a start and an end score (no line when no instrument is configured). The lines
+-- episodes with a start and an end score (no line when no instrument is configured); the change
+-- of delinquency risk during youth probation (§4.17) likewise per risk instrument. The lines
 -- come in a fixed order (`line`, then the instrument, then improved/unchanged/deteriorated) so
 -- that the same store always prints the same summary.
 SELECT indicator, count, denominator, pct
@@ -36,6 +37,14 @@ FROM (
            round(100.0 * count(*) FILTER (WHERE r.change = c.change) / nullif(count(*), 0), 1)
     FROM reliable_change r
     CROSS JOIN (VALUES (1, 'improved'), (2, 'unchanged'), (3, 'deteriorated')) c(direction, change)
+    GROUP BY r.instrument, c.direction, c.change
+    UNION ALL
+    SELECT 7, r.instrument, c.direction,
+           'delinquency risk ' || c.change || ' during youth probation (' || r.instrument || ')',
+           count(*) FILTER (WHERE r.change = c.change), count(*),
+           round(100.0 * count(*) FILTER (WHERE r.change = c.change) / nullif(count(*), 0), 1)
+    FROM risk_change r
+    CROSS JOIN (VALUES (1, 'reduced'), (2, 'unchanged'), (3, 'increased')) c(direction, change)
     GROUP BY r.instrument, c.direction, c.change
 )
 ORDER BY line, instrument, direction;

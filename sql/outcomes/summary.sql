@@ -1,5 +1,6 @@
 -- Fixed-window outcomes of the current run: indexes, events, censored, dropped and the
 -- percentage with its denominator (event + no event; censored indexes are left out).
+-- Recidivism lines only when the store holds offences (without them recidivism is unknown, not 0).
 WITH w AS (
     SELECT 're-entry after a spell end (herhaald beroep)' AS outcome, window_days, status FROM reentry_windows
     UNION ALL
@@ -14,6 +15,18 @@ WITH w AS (
     SELECT 're-report after a spell end', window_days, status FROM safety_windows WHERE index_kind = 'spell_end'
     UNION ALL
     SELECT 're-report after a measure end', window_days, status FROM safety_windows WHERE index_kind = 'measure_end'
+    UNION ALL
+    SELECT 'recidivism after youth probation (algemene recidive)', window_days, status FROM recidivism_windows
+    WHERE index_kind = 'probation_end' AND variant = 'any' AND EXISTS (SELECT 1 FROM offences)
+    UNION ALL
+    SELECT 'serious recidivism after youth probation (ernstige recidive)', window_days, status FROM recidivism_windows
+    WHERE index_kind = 'probation_end' AND variant = 'serious' AND EXISTS (SELECT 1 FROM offences)
+    UNION ALL
+    SELECT 'recidivism after a first offence', window_days, status FROM recidivism_windows
+    WHERE index_kind = 'first_offence' AND variant = 'any' AND EXISTS (SELECT 1 FROM offences)
+    UNION ALL
+    SELECT 'recidivism after a Halt settlement', window_days, status FROM recidivism_windows
+    WHERE index_kind = 'halt' AND variant = 'any' AND EXISTS (SELECT 1 FROM offences)
 )
 SELECT outcome,
        window_days,

@@ -21,6 +21,7 @@ fn family(f: FamilyArg) -> Family {
         FamilyArg::Safety => Family::Safety,
         FamilyArg::Measures => Family::Measures,
         FamilyArg::Indicators => Family::Indicators,
+        FamilyArg::Probation => Family::Probation,
         FamilyArg::Spells => Family::Spells,
     }
 }

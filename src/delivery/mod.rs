@@ -174,6 +174,11 @@ impl Delivery {
         let mut files = Vec::new();
         for t in &schema.tables {
             let listed = meta.tables.as_ref().is_none_or(|l| l.contains(&t.name));
+            // An optional table (offences) not named in `tables` is delivered only when its file is there.
+            let named = meta.tables.as_ref().is_some_and(|l| l.contains(&t.name));
+            if listed && t.optional && !named && !has_file(dir, &t.name) {
+                continue;
+            }
             if listed {
                 let file = find_file(dir, &t.name)?;
                 check_inside(&root, &file.path)?;
@@ -218,6 +223,11 @@ fn check_inside(root: &Path, path: &Path) -> Result<()> {
     }
     let inside = std::fs::canonicalize(path).is_ok_and(|target| target.starts_with(root));
     if inside { Ok(()) } else { Err(DeliveryError::Outside { path: path.to_owned() }) }
+}
+
+/// Whether `<table>.csv` or `<table>.parquet` is in the folder.
+fn has_file(dir: &Path, table: &str) -> bool {
+    dir.join(format!("{table}.csv")).is_file() || dir.join(format!("{table}.parquet")).is_file()
 }
 
 fn find_file(dir: &Path, table: &str) -> Result<TableFile> {

@@ -61,6 +61,9 @@ pub fn plan(schema: &Schema, delivery: &Delivery, current: Option<&SourceEntry>)
             let (status, from_delivery) = match (delivered, had) {
                 (true, _) => (TableAction::Replaced, None),
                 (false, Some(_)) if delivery.meta.replace_missing_tables => (TableAction::Emptied, None),
+                // A full delivery (no `tables` list) without the file of an optional table
+                // delivers none of it: the source's earlier rows go, as for any full delivery.
+                (false, Some(_)) if t.optional && delivery.meta.tables.is_none() => (TableAction::Emptied, None),
                 (false, Some(e)) => (TableAction::Kept, Some(e.kept.get(&t.name).unwrap_or(&e.delivery_id).clone())),
                 (false, None) => (TableAction::None, None),
             };

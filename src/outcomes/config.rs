@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::schema::{CareEndReason, CareForm, Ladder, MeasureKind};
+use crate::schema::{CareEndReason, CareForm, Ladder, MeasureKind, OffenceSeverity};
 
 /// Errors reading an outcome config.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +64,62 @@ pub struct OutcomeConfig {
     pub families: Vec<Family>,
     /// Intergenerational linkage parameters.
     pub linkage: LinkageConfig,
+    /// Youth probation: recidivism and delinquency risk (docs/definitions.md §4.17).
+    pub probation: ProbationConfig,
+}
+
+/// Which date makes an offence "new" after a recidivism index (docs/definitions.md §4.17.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NewOffence {
+    /// The WODC reading (default): an offence committed after the index (offence date >
+    /// index), registered by the data end; an offence committed before the index but
+    /// registered after it is not recidivism. Time to recidivism runs to the offence date.
+    OffenceDate,
+    /// An offence registered after the index (registration date > index), whenever it was
+    /// committed; time runs to the registration date, and an offence index is dated by its
+    /// registration.
+    RegistrationDate,
+}
+
+/// Youth probation parameters (docs/definitions.md §4.17).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProbationConfig {
+    /// Recidivism windows in days (1, 2 and 5 years: 365, 730, 1826).
+    pub windows: Vec<i64>,
+    /// Severity classes that count for *ernstige recidive* (default `serious`).
+    pub serious: Vec<OffenceSeverity>,
+    /// The reading of "new offence".
+    pub new_offence: NewOffence,
+    /// Age limit of the recidivism follow-up; none by default (the WODC follows young
+    /// offenders into adulthood).
+    pub age_limit: Option<u32>,
+    /// Risk instruments (delinquency risk), with the SD and reliability of their score; a
+    /// higher score is a higher risk.
+    pub risk_instruments: BTreeMap<String, RiskInstrumentSpec>,
+}
+
+impl Default for ProbationConfig {
+    fn default() -> Self {
+        Self {
+            windows: vec![365, 730, 1826],
+            serious: vec![OffenceSeverity::Serious],
+            new_offence: NewOffence::OffenceDate,
+            age_limit: None,
+            risk_instruments: BTreeMap::new(),
+        }
+    }
+}
+
+/// Jacobson–Truax parameters of a risk instrument (a higher score is a higher risk).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RiskInstrumentSpec {
+    /// Standard deviation of the score in a reference population.
+    pub sd: f64,
+    /// Test-retest reliability r.
+    pub reliability: f64,
 }
 
 /// Intergenerational linkage (docs/definitions.md §4.13): who is a parent of whom, and the G2 outcome.
@@ -106,6 +162,10 @@ pub enum Family {
     /// generations through `relations` in SQL (`linkage_*` tables). Computed by `kohort
     /// linkage` into its own results area, so it is not among the defaults.
     Linkage,
+    /// Youth probation: recidivism after probation ends, first offences and Halt settlements,
+    /// and the change of delinquency risk during a youth probation measure (`recidivism`,
+    /// `recidivism_windows`, `risk_change`).
+    Probation,
     /// Which episodes make up each spell (`spell_episodes`: one row per episode). The `spells`
     /// table itself is always written; this link table is the largest output, so a run that
     /// only asks for, say, re-entry does not write it.
@@ -124,18 +184,20 @@ impl Family {
             Family::Measures => "measures",
             Family::Indicators => "indicators",
             Family::Linkage => "linkage",
+            Family::Probation => "probation",
             Family::Spells => "spells",
         }
     }
 
     /// Every family of `kohort outcomes` (linkage has its own command).
-    pub const ALL: [Family; 7] = [
+    pub const ALL: [Family; 8] = [
         Family::Reentry,
         Family::PriorCare,
         Family::Escalation,
         Family::Safety,
         Family::Measures,
         Family::Indicators,
+        Family::Probation,
         Family::Spells,
     ];
 }
@@ -176,6 +238,7 @@ impl Default for OutcomeConfig {
             instruments: BTreeMap::new(),
             families: Family::ALL.to_vec(),
             linkage: LinkageConfig::default(),
+            probation: ProbationConfig::default(),
         }
     }
 }

@@ -14,6 +14,7 @@ use super::measures::{self, MeasureEpisode};
 use super::monthly::{self, MonthState};
 use super::person_summary::{self, PersonSummary};
 use super::prior_care::{self, PriorCare};
+use super::probation::{self, RecidivismIndex, RiskChangeRow};
 use super::reentry::{self, Reentry};
 use super::safety::{self, SafetyIndex};
 use super::spells::{self, Spell};
@@ -48,6 +49,10 @@ pub struct PersonOutcomes {
     pub reliable_change: Vec<ReliableChange>,
     /// Summary for intergenerational linkage (the `linkage` family).
     pub person_summary: Option<PersonSummary>,
+    /// Recidivism indexes (the `probation` family).
+    pub recidivism: Vec<RecidivismIndex>,
+    /// Risk change per closed youth probation measure and risk instrument.
+    pub risk_change: Vec<RiskChangeRow>,
 }
 
 /// Indexes not at risk — on or after their follow-up end — per outcome family (the
@@ -99,6 +104,8 @@ pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
         episode_indicators: Vec::new(),
         reliable_change: Vec::new(),
         person_summary: None,
+        recidivism: Vec::new(),
+        risk_change: Vec::new(),
     };
     if cfg.wants(Family::Linkage) {
         out.person_summary = Some(person_summary::summarise(t, cfg));
@@ -124,6 +131,10 @@ pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
     }
     if cfg.wants(Family::Measures) {
         out.measure_episodes = measure_episodes;
+    }
+    if cfg.wants(Family::Probation) {
+        out.recidivism = probation::indexes(t, cfg);
+        out.risk_change = probation::risk_changes(t, cfg);
     }
     out.spells = spells;
     out

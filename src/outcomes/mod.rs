@@ -5,7 +5,7 @@
 //!
 //! The kernel entry point is [`kernels::compute`]. One file per concept: [`followup`],
 //! [`window`], [`spells`], [`state`], [`reentry`], [`prior_care`], [`escalation`], [`monthly`],
-//! [`measures`], [`safety`], [`indicators`], [`person_summary`], [`survival`].
+//! [`measures`], [`safety`], [`indicators`], [`probation`], [`person_summary`], [`survival`].
 
 pub mod config;
 pub mod escalation;
@@ -16,6 +16,7 @@ pub mod measures;
 pub mod monthly;
 pub mod person_summary;
 pub mod prior_care;
+pub mod probation;
 pub mod reentry;
 pub mod safety;
 pub mod spells;

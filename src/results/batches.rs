@@ -29,6 +29,14 @@
 //!   goal_attainment, goal_attained, satisfaction, satisfied
 //! * `reliable_change`: episode_id, instrument, start_date, start_value, end_date, end_value,
 //!   rci, change (`improved`, `unchanged`, `deteriorated`)
+//! * `recidivism` (probation family, docs/definitions.md §4.17): index_no, index_kind
+//!   (`probation_end`, `first_offence`, `halt`), index_date, measure_id, offence_id, fu_date,
+//!   fu_reason, dropped, then per variant (`any_`, `serious_`): offence_id, offence_date (in the
+//!   configured reading), t_days, time_days
+//! * `recidivism_windows`: index_no, index_kind, index_date, variant (`any`, `serious`),
+//!   window_days, status
+//! * `risk_change`: measure_id, instrument, start_date, start_value, end_date, end_value, rci,
+//!   change (`reduced`, `unchanged`, `increased`)
 //! * `person_summary` (linkage family; every person, events or not): sex, birth_date,
 //!   birthday_18, g1, heavy, heaviest_level_before_18, measure_before_18, first_care_start,
 //!   age_first_care_days, first_measure_start, first_out_of_home_start, birthday_a, fu_date,
@@ -47,6 +55,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 use crate::outcomes::config::OutcomeConfig;
 use crate::outcomes::kernels::PersonOutcomes;
 use crate::outcomes::person_summary::PersonSummary;
+use crate::outcomes::probation::{Recidivism, RecidivismIndex};
 use crate::outcomes::safety::SafetyIndex;
 use crate::timelines::{PersonId, Pseudonym};
 
@@ -77,6 +86,9 @@ pub fn to_batches_for(people: &[PersonOutcomes], cfg: &OutcomeConfig) -> Vec<(&'
         ("measure_episodes", measure_episodes(people)),
         ("episode_indicators", episode_indicators(people)),
         ("reliable_change", reliable_change(people)),
+        ("recidivism", recidivism(people)),
+        ("recidivism_windows", recidivism_windows(people)),
+        ("risk_change", risk_change(people)),
     ]
 }
 
@@ -370,6 +382,79 @@ fn reliable_change(people: &[PersonOutcomes]) -> RecordBatch {
     ])
 }
 
+/// Recidivism indexes with their number (1.. per person, kernel order).
+fn recidivism_rows(people: &[PersonOutcomes]) -> Vec<(PersonId, (u32, &RecidivismIndex))> {
+    people.iter().flat_map(|p| p.recidivism.iter().zip(0u32..).map(move |(x, i)| (p.person_id, (i, x)))).collect()
+}
+
+fn recidivism(people: &[PersonOutcomes]) -> RecordBatch {
+    let r = recidivism_rows(people);
+    let mut columns = vec![
+        ids(&r),
+        uint32("index_no", r.iter().map(|(_, (i, _))| Some(*i))),
+        utf8("index_kind", r.iter().map(|(_, (_, x))| Some(x.kind.as_str()))),
+        date("index_date", r.iter().map(|(_, (_, x))| Some(x.date))),
+        pseudonyms("measure_id", r.iter().map(|(_, (_, x))| x.measure_id)),
+        pseudonyms("offence_id", r.iter().map(|(_, (_, x))| x.offence_id)),
+        date("fu_date", r.iter().map(|(_, (_, x))| Some(x.fu.end))),
+        utf8("fu_reason", r.iter().map(|(_, (_, x))| Some(x.fu.reason.as_str()))),
+        boolean("dropped", r.iter().map(|(_, (_, x))| Some(x.dropped))),
+    ];
+    for (prefix, pick) in [("any", recid_any as fn(&RecidivismIndex) -> &Recidivism), ("serious", recid_serious)] {
+        columns.extend([
+            pseudonyms(&format!("{prefix}_offence_id"), r.iter().map(|(_, (_, x))| pick(x).event.map(|e| e.0))),
+            date(&format!("{prefix}_offence_date"), r.iter().map(|(_, (_, x))| pick(x).event.map(|e| e.1))),
+            int(&format!("{prefix}_t_days"), r.iter().map(|(_, (_, x))| pick(x).t)),
+            int(&format!("{prefix}_time_days"), r.iter().map(|(_, (_, x))| pick(x).time)),
+        ]);
+    }
+    batch(columns)
+}
+
+fn recid_any(x: &RecidivismIndex) -> &Recidivism {
+    &x.any
+}
+
+fn recid_serious(x: &RecidivismIndex) -> &Recidivism {
+    &x.serious
+}
+
+fn recidivism_windows(people: &[PersonOutcomes]) -> RecordBatch {
+    let idx = recidivism_rows(people);
+    let r: Vec<_> = idx
+        .iter()
+        .flat_map(|(p, (i, x))| {
+            [("any", &x.any), ("serious", &x.serious)]
+                .into_iter()
+                .flat_map(move |(v, rec)| rec.windows.iter().map(move |w| (*p, (*i, *x, v, w))))
+        })
+        .collect();
+    batch(vec![
+        ids(&r),
+        uint32("index_no", r.iter().map(|(_, (i, _, _, _))| Some(*i))),
+        utf8("index_kind", r.iter().map(|(_, (_, x, _, _))| Some(x.kind.as_str()))),
+        date("index_date", r.iter().map(|(_, (_, x, _, _))| Some(x.date))),
+        utf8("variant", r.iter().map(|(_, (_, _, v, _))| Some(*v))),
+        int("window_days", r.iter().map(|(_, (_, _, _, w))| Some(w.0))),
+        utf8("status", r.iter().map(|(_, (_, _, _, w))| Some(w.1.as_str()))),
+    ])
+}
+
+fn risk_change(people: &[PersonOutcomes]) -> RecordBatch {
+    let r = rows(people, |p| &p.risk_change);
+    batch(vec![
+        ids(&r),
+        pseudonyms("measure_id", r.iter().map(|(_, x)| Some(x.measure_id))),
+        utf8("instrument", r.iter().map(|(_, x)| Some(x.instrument.as_str()))),
+        date("start_date", r.iter().map(|(_, x)| Some(x.start.0))),
+        float("start_value", r.iter().map(|(_, x)| Some(x.start.1))),
+        date("end_date", r.iter().map(|(_, x)| Some(x.end.0))),
+        float("end_value", r.iter().map(|(_, x)| Some(x.end.1))),
+        float("rci", r.iter().map(|(_, x)| Some(x.rci))),
+        utf8("change", r.iter().map(|(_, x)| Some(x.change.as_str()))),
+    ])
+}
+
 fn person_summary(people: &[PersonOutcomes]) -> RecordBatch {
     let r: Vec<(PersonId, &PersonSummary)> =
         people.iter().filter_map(|p| p.person_summary.as_ref().map(|s| (p.person_id, s))).collect();
@@ -413,7 +498,7 @@ mod tests {
         let out = to_batches(&[compute(&a, &cfg), compute(&b, &cfg)]);
         let n: Vec<(&str, usize)> = out.iter().map(|(name, b)| (*name, b.num_rows())).collect();
         assert_eq!(n[..4], [("spells", 3), ("spell_episodes", 3), ("reentry", 2), ("reentry_windows", 6)]);
-        assert_eq!(n.len(), 13);
+        assert_eq!(n.len(), 16);
         let spells = &out[0].1;
         let person = spells.column(0).as_any().downcast_ref::<StringArray>().map(|a| a.value(2).to_owned());
         let start = spells.column(2).as_any().downcast_ref::<Date32Array>().and_then(|a| a.value_as_date(2));

@@ -92,15 +92,18 @@ pub fn needs(cfg: &OutcomeConfig) -> Needs {
         care_persons: cfg.families.iter().any(|f| *f != Family::Measures),
         episode_details: cfg.wants(Family::Spells) || cfg.wants(Family::Indicators),
         measures: cfg.wants(Family::Escalation)
+            || cfg.wants(Family::Probation)
             || cfg.wants(Family::Safety)
             || cfg.wants(Family::Measures)
             || cfg.wants(Family::Linkage),
         reports: cfg.wants(Family::Safety),
         measurements: match (cfg.wants(Family::Indicators), cfg.instruments.is_empty()) {
+            _ if cfg.wants(Family::Probation) && !cfg.probation.risk_instruments.is_empty() => Measurements::All,
             (false, _) => Measurements::None,
             (true, true) => Measurements::Outcome,
             (true, false) => Measurements::All,
         },
         all_persons: cfg.wants(Family::Linkage),
+        offences: cfg.wants(Family::Probation),
     }
 }

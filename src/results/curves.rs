@@ -132,3 +132,21 @@ pub fn write_measure_curve(conn: &Connection, dir: &Path) -> Result<Vec<(String,
     let obs: Vec<Observation> = measures.iter().map(|&(time, ended)| Observation { time, event: ended == 1 }).collect();
     Ok(vec![write(dir, "measure_duration_km", &km_rows("measure_duration_km", &obs)?, false)?])
 }
+
+/// The Kaplan-Meier curves of time to recidivism after the end of a youth probation measure
+/// (`recidivism_km`: any new offence; `recidivism_serious_km`: a serious one), from the
+/// staged `recidivism`, written into `dir`.
+pub fn write_recidivism_curves(conn: &Connection, dir: &Path) -> Result<Vec<(String, FileEntry)>> {
+    let mut out = Vec::new();
+    for (name, prefix) in [("recidivism_km", "any"), ("recidivism_serious_km", "serious")] {
+        // Template: the variant's column names, from this fixed list.
+        let sql = crate::sql::outcomes::RECIDIVISM_TIMES
+            .replace("{{time}}", &format!("{prefix}_time_days"))
+            .replace("{{t}}", &format!("{prefix}_t_days"));
+        let times = pairs(conn, &sql)?;
+        let obs: Vec<Observation> =
+            times.iter().map(|&(time, event)| Observation { time, event: event == 1 }).collect();
+        out.push(write(dir, name, &km_rows(name, &obs)?, false)?);
+    }
+    Ok(out)
+}

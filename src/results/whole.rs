@@ -38,10 +38,11 @@ struct Step {
 }
 
 /// Every family's whole-run steps, run in this order: re-entry's curves, the measure duration
-/// curve, safety's household view, and linkage's tables.
-const STEPS: [Step; 4] = [
+/// curve, the recidivism curves, safety's household view, and linkage's tables.
+const STEPS: [Step; 5] = [
     Step { reads: &["reentry"], write: reentry_curves },
     Step { reads: &["measure_episodes"], write: measure_curve },
+    Step { reads: &["recidivism"], write: recidivism_curves },
     Step { reads: &["safety"], write: household_view },
     Step { reads: &["person_summary"], write: linkage_tables },
 ];
@@ -88,6 +89,11 @@ fn reentry_curves(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
 
 fn measure_curve(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
     out.tables.extend(super::curves::write_measure_curve(c.conn, c.staging)?);
+    Ok(())
+}
+
+fn recidivism_curves(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
+    out.tables.extend(super::curves::write_recidivism_curves(c.conn, c.staging)?);
     Ok(())
 }
 

@@ -177,6 +177,40 @@ codes!(
     }
 );
 
+codes!(
+    /// Severity class of an offence (docs/definitions.md §4.17).
+    OffenceSeverity, "offence_severity" {
+        /// Light: a Halt-able misdemeanour or minor crime.
+        Light = "light",
+        /// Medium.
+        Medium = "medium",
+        /// Serious: the WODC *ernstige recidive* class.
+        Serious = "serious",
+    }
+);
+
+codes!(
+    /// How the justice chain settled an offence.
+    OffenceSettlement, "offence_settlement" {
+        /// Acquittal.
+        Acquittal = "acquittal",
+        /// Conviction by a court.
+        Conviction = "conviction",
+        /// Referral to Halt.
+        Halt = "halt",
+        /// Not yet settled.
+        Pending = "pending",
+        /// Dismissed by the police.
+        PoliceDismissal = "police_dismissal",
+        /// Dismissed by the public prosecutor.
+        ProsecutorDismissal = "prosecutor_dismissal",
+        /// Settled by the prosecutor (penalty order, transaction).
+        ProsecutorSettlement = "prosecutor_settlement",
+        /// Unknown.
+        Unknown = "unknown",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +232,8 @@ mod tests {
         same(MeasureEndReason::ALL, MeasureEndReason::as_str, MeasureEndReason::LIST);
         same(ReportKind::ALL, ReportKind::as_str, ReportKind::LIST);
         same(Moment::ALL, Moment::as_str, Moment::LIST);
+        same(OffenceSeverity::ALL, OffenceSeverity::as_str, OffenceSeverity::LIST);
+        same(OffenceSettlement::ALL, OffenceSettlement::as_str, OffenceSettlement::LIST);
         assert_eq!(CareForm::parse("foster_care"), Some(CareForm::FosterCare));
         assert_eq!(CareForm::parse("35"), None, "aliases are mapped at ingest");
         assert_eq!(MeasureKind::ProvisionalOts.full(), Some(MeasureKind::Ots));

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use codes::{CareEndReason, CareForm, MeasureEndReason, MeasureKind, Moment, ReportKind, Sex};
+pub use codes::{
+    CareEndReason, CareForm, MeasureEndReason, MeasureKind, Moment, OffenceSettlement, OffenceSeverity, ReportKind, Sex,
+};
 pub use render::to_markdown;
 
 /// The embedded default delivery schema.
@@ -130,6 +132,10 @@ pub struct Table {
     /// Event table: dates must not fall before birth or after death.
     #[serde(default)]
     pub event: bool,
+    /// Optional table: a delivery without its file simply delivers none (as if `tables` left
+    /// it out), so deliveries made before the table existed ingest as they did.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
     /// Pairs (start, end) where end must not be before start.
     #[serde(default)]
     pub intervals: Vec<[String; 2]>,

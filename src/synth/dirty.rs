@@ -92,6 +92,7 @@ fn planted(t: Table, f: &Fixture, first: &[Vec<u8>], csv: bool) -> Planted {
         Table::SafetyReports => safety_reports(f),
         Table::Measurements => measurements(f),
         Table::Population => population(),
+        Table::Offences => Vec::new(),
     };
     if !first.is_empty() {
         rows.push((first.to_vec(), Some("duplicate_id")));

@@ -13,6 +13,7 @@ mod draw;
 mod emit;
 mod explicit;
 mod family;
+mod probation;
 mod run;
 pub mod scenario;
 mod table;
@@ -142,19 +143,20 @@ pub struct DeliverySummary {
     pub rows: BTreeMap<String, u64>,
 }
 
-const SHIPPED: [(&str, &str); 6] = [
+const SHIPPED: [(&str, &str); 7] = [
     ("tiny", include_str!("../../scenarios/tiny.toml")),
     ("small", include_str!("../../scenarios/small.toml")),
     ("proeftuinen", include_str!("../../scenarios/proeftuinen.toml")),
     ("intergenerational", include_str!("../../scenarios/intergenerational.toml")),
     ("dirty", include_str!("../../scenarios/dirty.toml")),
     ("national", include_str!("../../scenarios/national.toml")),
+    ("probation", include_str!("../../scenarios/probation.toml")),
 ];
 
 /// Names of the scenarios shipped with kohort.
 #[must_use]
 pub fn shipped_scenarios() -> &'static [&'static str] {
-    &["tiny", "small", "proeftuinen", "intergenerational", "dirty", "national"]
+    &["tiny", "small", "proeftuinen", "intergenerational", "dirty", "national", "probation"]
 }
 
 /// The hand-worked expected results of `tiny` (docs/definitions.md §4), for outcome tests.

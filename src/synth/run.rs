@@ -92,6 +92,17 @@ pub fn check(s: &Scenario, file: &str) -> Result<()> {
             ));
         }
     }
+    if let Some(p) = &s.probation {
+        let Schedule::Single { extracted_on, .. } = &s.deliveries else {
+            return Err(invalid(file, "probation", "needs a single delivery (deliveries.kind = \"single\")"));
+        };
+        if s.model.is_none() {
+            return Err(invalid(file, "probation", "needs a [model] scenario"));
+        }
+        if let Some((key, message)) = p.problem(*extracted_on) {
+            return Err(invalid(file, &format!("probation.{key}"), &message));
+        }
+    }
     s.model.as_ref().map_or(Ok(()), |m| check_model(m, file))
 }
 
@@ -171,7 +182,7 @@ pub fn generate(s: &Scenario, out: &Path, opts: &SynthOptions) -> Result<SynthSu
     let mut corrections = Vec::new();
     for (di, d) in deliveries.iter().enumerate() {
         let mut offset = 0;
-        for (src, &families) in s.sources.iter().zip(&sizes) {
+        for (si, (src, &families)) in s.sources.iter().zip(&sizes).enumerate() {
             let ctx =
                 Ctx { model, source: src, family_offset: offset, history_from: s.history_from, horizon, seed: s.seed };
             offset += families;
@@ -181,7 +192,9 @@ pub fn generate(s: &Scenario, out: &Path, opts: &SynthOptions) -> Result<SynthSu
                 extracted_on: d.extracted_on,
                 previous: di.checked_sub(1).map(|p| deliveries[p].extracted_on),
             };
-            let job = Job { ctx: &ctx, families, view: &view, delivery: d, pb: &pb };
+            // The offenders of `[probation]` live with the first source.
+            let probation = s.probation.as_ref().filter(|_| si == 0);
+            let job = Job { ctx: &ctx, families, view: &view, delivery: d, pb: &pb, probation };
             summaries.push(write_delivery(&job, out, opts, &mut corrections)?);
         }
     }
@@ -197,6 +210,7 @@ struct Job<'a> {
     view: &'a View<'a>,
     delivery: &'a Delivery,
     pb: &'a ProgressBar,
+    probation: Option<&'a super::scenario::ProbationSpec>,
 }
 
 /// Generates the chunks of one delivery in parallel batches and writes them in chunk order.
@@ -218,7 +232,7 @@ fn write_delivery(
             .map(|c| chunk(job.ctx, job.families, c, job.view))
             .collect();
         for e in done {
-            for t in &Table::ALL[..8] {
+            for t in Table::ALL[..8].iter().chain(&Table::OPTIONAL) {
                 w.write(*t, &e.tables.tables[t.index()])?;
             }
             merge_population(&mut population, e.population);
@@ -232,6 +246,13 @@ fn write_delivery(
                 corrected,
             }));
             job.pb.inc(1);
+        }
+    }
+    if let Some(spec) = job.probation {
+        let home = src.municipalities.first().map_or("", String::as_str);
+        let extra = super::probation::rows(spec, job.ctx.seed, home);
+        for t in [Table::Persons, Table::Residence, Table::Measures, Table::Measurements, Table::Offences] {
+            w.write(t, &extra.tables[t.index()])?;
         }
     }
     w.write(Table::Population, &emit::population_rows(&population, &src.municipalities))?;

@@ -42,6 +42,9 @@ pub struct Scenario {
     pub explicit: Option<Explicit>,
     /// Plant validation defects at known rows (the `dirty` scenario).
     pub dirty: Option<DirtySpec>,
+    /// Young offenders with planted recidivism and risk change (a single-delivery `[model]`
+    /// scenario; written by the first source).
+    pub probation: Option<ProbationSpec>,
     /// Truths a correct engine must recover, with tolerances.
     #[serde(default)]
     pub expected: BTreeMap<String, Truth>,
@@ -116,6 +119,13 @@ pub struct Explicit {
     pub measurements: String,
     /// `population` rows.
     pub population: String,
+    /// `offences` rows (optional table: none when empty).
+    #[serde(default)]
+    pub offences: String,
+    /// Extra blocks of rows, by block name: table name to CSV text (with the table's header),
+    /// appended after the main block's rows in block-name order.
+    #[serde(default)]
+    pub extra: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
 
 /// Defect planting.
@@ -278,4 +288,66 @@ pub struct MeasurementModel {
 pub struct CorrectionModel {
     /// Share of episodes first delivered with a provisional `care_form` or `end_reason`.
     pub share: f64,
+}
+
+/// The `[probation]` section of a scenario.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbationSpec {
+    /// Young offenders generated (written by the first source, living in its first municipality).
+    pub offenders: u32,
+    /// Youth probation measures end on a uniformly random day from this date...
+    #[serde(deserialize_with = "toml_date")]
+    pub ends_from: NaiveDate,
+    /// ...up to (not including) this one; at least 790 days before the data end.
+    #[serde(deserialize_with = "toml_date")]
+    pub ends_to: NaiveDate,
+    /// Probability of a new offence within 365 days of the end.
+    pub recidivism_1y: f64,
+    /// Probability of a new offence within 730 days of the end (at least `recidivism_1y`).
+    pub recidivism_2y: f64,
+    /// Probability that the new offence is serious.
+    pub serious_share: f64,
+    /// The risk instrument's name in `measurements`.
+    pub risk_instrument: String,
+    /// Its SD.
+    pub risk_sd: f64,
+    /// Its reliability.
+    pub risk_reliability: f64,
+    /// Probability of a reliable reduction of the risk score.
+    pub risk_reduced: f64,
+    /// Probability of a reliable increase.
+    pub risk_increased: f64,
+}
+
+impl ProbationSpec {
+    /// What is wrong with the section, if anything (key, message).
+    pub fn problem(&self, extracted_on: NaiveDate) -> Option<(&'static str, String)> {
+        let p = [
+            ("recidivism_1y", self.recidivism_1y),
+            ("recidivism_2y", self.recidivism_2y),
+            ("serious_share", self.serious_share),
+            ("risk_reduced", self.risk_reduced),
+            ("risk_increased", self.risk_increased),
+        ];
+        if let Some((k, v)) = p.iter().find(|(_, v)| !(0.0..=1.0).contains(v)) {
+            return Some((k, format!("{v} is not a probability")));
+        }
+        if self.recidivism_2y < self.recidivism_1y || self.risk_reduced + self.risk_increased > 1.0 {
+            return Some((
+                "recidivism_2y",
+                "needs recidivism_1y <= recidivism_2y and risk_reduced + risk_increased <= 1".into(),
+            ));
+        }
+        if self.ends_from >= self.ends_to || self.ends_to + chrono::Days::new(790) > extracted_on {
+            return Some(("ends_to", "needs ends_from < ends_to <= data end - 790 days".into()));
+        }
+        if self.offenders >= 500_000 || !(self.risk_sd > 0.0 && (0.0..1.0).contains(&self.risk_reliability)) {
+            return Some((
+                "offenders",
+                "needs fewer than 500000 offenders, risk_sd > 0 and 0 <= risk_reliability < 1".into(),
+            ));
+        }
+        None
+    }
 }

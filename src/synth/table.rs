@@ -1,4 +1,4 @@
-//! The nine delivery tables (docs/definitions.md §2.4, column order) and `Rows`, a compact buffer of
+//! The delivery tables (nine always written, offences when there are any) (docs/definitions.md §2.4, column order) and `Rows`, a compact buffer of
 //! generated rows that both writers read.
 
 /// The tables of a delivery, in the order they are written.
@@ -22,10 +22,16 @@ pub enum Table {
     Measurements,
     /// `population`.
     Population,
+    /// `offences` (optional: written only when a scenario has offence rows).
+    Offences,
 }
 
 impl Table {
-    /// Every table, in write order.
+    /// The optional tables, written after [`Table::ALL`] and only when they have rows (so a
+    /// scenario without offences writes the deliveries it always wrote).
+    pub const OPTIONAL: [Table; 1] = [Table::Offences];
+
+    /// Every table always written, in write order.
     pub const ALL: [Table; 9] = [
         Table::Persons,
         Table::Relations,
@@ -51,6 +57,7 @@ impl Table {
             Table::SafetyReports => "safety_reports",
             Table::Measurements => "measurements",
             Table::Population => "population",
+            Table::Offences => "offences",
         }
     }
 
@@ -79,6 +86,9 @@ impl Table {
                 &["measurement_id", "person_id", "episode_id", "instrument", "moment", "date", "value"]
             }
             Table::Population => &["year", "municipality", "age", "sex", "count"],
+            Table::Offences => {
+                &["offence_id", "person_id", "offence_date", "registration_date", "severity", "settlement", "kind"]
+            }
         }
     }
 
@@ -173,7 +183,7 @@ impl Rows {
 #[derive(Debug, Default)]
 pub struct TableSet {
     /// Indexed by [`Table::index`].
-    pub tables: [Rows; 9],
+    pub tables: [Rows; 10],
 }
 
 impl TableSet {

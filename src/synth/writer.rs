@@ -24,8 +24,11 @@ enum Sink {
 
 /// An open delivery folder.
 pub struct DeliveryWriter {
-    sinks: Vec<(PathBuf, Sink)>,
-    rows: [u64; 9],
+    /// Indexed by [`Table::index`]; an optional table's file is opened at its first row.
+    sinks: Vec<Option<(PathBuf, Sink)>>,
+    rows: [u64; 10],
+    dir: PathBuf,
+    format: OutputFormat,
 }
 
 impl DeliveryWriter {
@@ -42,9 +45,10 @@ impl DeliveryWriter {
         fs_err::write(dir.join("delivery.toml"), meta)?;
         let mut sinks = Vec::new();
         for table in Table::ALL {
-            sinks.push(open(dir, table, format)?);
+            sinks.push(Some(open(dir, table, format)?));
         }
-        Ok(DeliveryWriter { sinks, rows: [0; 9] })
+        sinks.extend(Table::OPTIONAL.map(|_| None));
+        Ok(DeliveryWriter { sinks, rows: [0; 10], dir: dir.to_owned(), format })
     }
 
     /// Appends rows to `table`.
@@ -52,7 +56,11 @@ impl DeliveryWriter {
         if rows.is_empty() {
             return Ok(());
         }
-        let (path, sink) = &mut self.sinks[table.index()];
+        let slot = &mut self.sinks[table.index()];
+        if slot.is_none() {
+            *slot = Some(open(&self.dir, table, self.format)?);
+        }
+        let Some((path, sink)) = slot.as_mut() else { return Ok(()) };
         match sink {
             Sink::Csv(w) => write_csv(w, rows)
                 .map_err(|e| SynthError::Io(std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))))?,
@@ -67,7 +75,7 @@ impl DeliveryWriter {
 
     /// Flushes and closes every file; returns row counts per table name.
     pub fn finish(self) -> Result<BTreeMap<String, u64>, SynthError> {
-        for (path, sink) in self.sinks {
+        for (path, sink) in self.sinks.into_iter().flatten() {
             match sink {
                 Sink::Csv(mut w) => w.flush()?,
                 Sink::Parquet(w, _) => {
@@ -75,7 +83,8 @@ impl DeliveryWriter {
                 }
             }
         }
-        Ok(Table::ALL.iter().map(|t| (t.name().to_string(), self.rows[t.index()])).collect())
+        let optional = Table::OPTIONAL.into_iter().filter(|t| self.rows[t.index()] > 0);
+        Ok(Table::ALL.into_iter().chain(optional).map(|t| (t.name().to_string(), self.rows[t.index()])).collect())
     }
 }
 

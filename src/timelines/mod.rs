@@ -5,5 +5,5 @@
 mod person;
 mod read;
 
-pub use person::{Episode, Instrument, Measure, Measurement, PersonId, PersonTimeline, Pseudonym, Report};
+pub use person::{Episode, Instrument, Measure, Measurement, Offence, PersonId, PersonTimeline, Pseudonym, Report};
 pub use read::{Measurements, Needs, Result, TimelineError, read_bucket, read_bucket_at};

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 pub use crate::pseudonym::{PersonId, Pseudonym};
-use crate::schema::{CareEndReason, CareForm, MeasureEndReason, MeasureKind, Moment, ReportKind, Sex};
+use crate::schema::{
+    CareEndReason, CareForm, MeasureEndReason, MeasureKind, Moment, OffenceSettlement, OffenceSeverity, ReportKind, Sex,
+};
 
 /// A person with everything known about them, events sorted by date (then id).
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +38,9 @@ pub struct PersonTimeline {
     pub reports: Vec<Report>,
     /// Measurements, sorted by date, then measurement id.
     pub measurements: Vec<Measurement>,
+    /// Registered offences, sorted by offence date, then offence id (read only by the
+    /// `probation` family).
+    pub offences: Vec<Offence>,
 }
 
 impl PersonTimeline {
@@ -52,6 +57,7 @@ impl PersonTimeline {
             measures: Vec::new(),
             reports: Vec::new(),
             measurements: Vec::new(),
+            offences: Vec::new(),
         }
     }
 }
@@ -146,4 +152,19 @@ pub struct Measurement {
     pub date: NaiveDate,
     /// Score.
     pub value: f64,
+}
+
+/// A registered offence (docs/definitions.md §4.17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offence {
+    /// Pseudonym of the offence.
+    pub offence_id: Pseudonym,
+    /// The day the offence was committed.
+    pub offence_date: NaiveDate,
+    /// The day the justice chain registered it (never before the offence date).
+    pub registration_date: NaiveDate,
+    /// Severity class.
+    pub severity: OffenceSeverity,
+    /// Settlement, if known.
+    pub settlement: Option<OffenceSettlement>,
 }

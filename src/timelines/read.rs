@@ -21,9 +21,11 @@ use parquet::arrow::arrow_reader::{
 };
 
 use super::person::Instrument;
-use super::{Episode, Measure, Measurement, PersonId, PersonTimeline, Pseudonym, Report};
+use super::{Episode, Measure, Measurement, Offence, PersonId, PersonTimeline, Pseudonym, Report};
 use crate::db::{DbError, DuckContext};
-use crate::schema::{CareEndReason, CareForm, MeasureEndReason, MeasureKind, Moment, ReportKind, Sex};
+use crate::schema::{
+    CareEndReason, CareForm, MeasureEndReason, MeasureKind, Moment, OffenceSettlement, OffenceSeverity, ReportKind, Sex,
+};
 
 /// Errors reading timelines.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +91,8 @@ pub struct Needs {
     /// Every person of the bucket, events or not (linkage: a child without care is a G2 child
     /// too).
     pub all_persons: bool,
+    /// Offences (their persons are in the run).
+    pub offences: bool,
 }
 
 impl Needs {
@@ -100,6 +104,7 @@ impl Needs {
         reports: true,
         measurements: Measurements::All,
         all_persons: false,
+        offences: true,
     };
 }
 
@@ -123,6 +128,7 @@ pub fn read_bucket_at(dir: &Path, bucket: u16, needs: Needs, only: Option<&[Pers
     let mut episodes = if needs.care_persons { b.episodes(needs, filter)? } else { Vec::new() };
     let measures = if needs.measures { b.measures(filter)? } else { Vec::new() };
     let reports = if needs.reports { b.reports(filter)? } else { Vec::new() };
+    let offences = if needs.offences { b.offences(filter)? } else { Vec::new() };
     // The run's persons: those with an event that brings them in (or every listed one).
     let run = if needs.all_persons {
         only.clone()
@@ -132,6 +138,7 @@ pub fn read_bucket_at(dir: &Path, bucket: u16, needs: Needs, only: Option<&[Pers
             .map(|e| e.0)
             .chain(measures.iter().map(|m| m.0))
             .chain(reports.iter().map(|r| r.0))
+            .chain(offences.iter().map(|o| o.0))
             .collect();
         ids.sort_unstable();
         ids.dedup();
@@ -149,6 +156,7 @@ pub fn read_bucket_at(dir: &Path, bucket: u16, needs: Needs, only: Option<&[Pers
     distribute(&mut people, measures, |p| &mut p.measures);
     distribute(&mut people, reports, |p| &mut p.reports);
     distribute(&mut people, measurements, |p| &mut p.measurements);
+    distribute(&mut people, offences, |p| &mut p.offences);
     for p in &mut people {
         sort_events(p);
     }
@@ -191,6 +199,9 @@ fn sort_events(p: &mut PersonTimeline) {
     }
     if !p.measurements.is_sorted_by_key(|m| (m.date, m.measurement_id)) {
         p.measurements.sort_by_key(|m| (m.date, m.measurement_id));
+    }
+    if !p.offences.is_sorted_by_key(|o| (o.offence_date, o.offence_id)) {
+        p.offences.sort_by_key(|o| (o.offence_date, o.offence_id));
     }
 }
 
@@ -579,6 +590,35 @@ impl Bucket<'_> {
                             household_id: c.pseudonym(households, i, "household_id")?,
                             date: c.date(date, i, "report_date")?,
                             kind: kind.required(i)?,
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn offences(&self, persons: Option<&PersonSet>) -> Result<Vec<(PersonId, Offence)>> {
+        let columns = ["person_id", "offence_id", "offence_date", "registration_date", "severity", "settlement"];
+        let scan = Scan { columns: &columns, codes: &["severity", "settlement"], persons, outcome_instruments: false };
+        let mut out = Vec::new();
+        for (path, batches) in self.scan("offences", &scan)? {
+            for b in &batches {
+                let c = Cols { batch: b, path: &path };
+                let mut pid = Persons::new(&c)?;
+                let (ids, offence_date) = (c.strs("offence_id")?, c.dates("offence_date")?);
+                let registration = c.dates("registration_date")?;
+                let severity = c.codes("severity", OffenceSeverity::parse)?;
+                let settlement = c.codes("settlement", OffenceSettlement::parse)?;
+                for i in 0..b.num_rows() {
+                    out.push((
+                        pid.at(i)?,
+                        Offence {
+                            offence_id: c.required_pseudonym(ids, i, "offence_id")?,
+                            offence_date: c.date(offence_date, i, "offence_date")?,
+                            registration_date: c.date(registration, i, "registration_date")?,
+                            severity: severity.required(i)?,
+                            settlement: settlement.get(i)?,
                         },
                     ));
                 }

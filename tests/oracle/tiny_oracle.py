@@ -191,13 +191,56 @@ def main(folder):
     rr_ratio = (a / n1) / (c / n0)
     se = math.sqrt(1 / a - 1 / n1 + 1 / c - 1 / n0)
     closed = [m for m in measures if m["kind"] in PROTECTION and m["end_date"]]
+    probation = recidivism(folder, persons, measures, extracted)
     print(json.dumps({
         "persons": len(persons), "spells": n_spells,
         "reentry": reentry, "escalation": esc_rows, "rereport": rr,
         "g1": g1s, "g2": g2, "a": a, "n1": n1, "c": c, "n0": n0, "risk_ratio": rr_ratio,
         "ci": [rr_ratio * math.exp(-1.96 * se), rr_ratio * math.exp(1.96 * se)],
         "goal_reached": [sum(m["end_reason"] == "goal_reached" for m in closed), len(closed)],
+        "probation": probation,
     }, indent=1, default=str))
+
+
+def recidivism(folder, persons, measures, extracted):
+    """Youth probation (docs/definitions.md §4.17), offence-date reading, windows 365/730/1826:
+    per index (probation end, first offence, first Halt) the first new offence of any and of
+    serious severity and the window words; brute force over every offence."""
+    try:
+        offences = read(folder, "offences")
+    except FileNotFoundError:
+        return []
+    out = []
+    for pid in persons:
+        p = persons[pid]
+        fu = min([extracted] + [x for x in (d(p["death_date"]), d(p["emigration_date"])) if x])
+        own = sorted((d(o["offence_date"]), o["offence_id"], o) for o in offences if o["person_id"] == pid)
+        idx = [("probation_end", d(m["end_date"])) for m in sorted(measures, key=lambda m: (m["start_date"], m["measure_id"]))
+               if m["person_id"] == pid and m["kind"] == "youth_probation" and m["end_date"]]
+        if own:
+            idx.append(("first_offence", own[0][0]))
+        halts = [o for o in own if o[2]["settlement"] == "halt"]
+        if halts:
+            idx.append(("halt", halts[0][0]))
+        for kind, day in idx:
+            row = {"person": pid, "kind": kind, "date": day, "fu": fu}
+            for variant in ("any", "serious"):
+                new = [o for o in own if o[0] > day and o[0] <= fu and (variant == "any" or o[2]["severity"] == "serious")]
+                t = (new[0][0] - day).days if new else None
+                words = []
+                for w in (365, 730, 1826):
+                    if day >= fu:
+                        words.append("dropped")
+                    elif t is not None and t <= w:
+                        words.append("event")
+                    elif (fu - day).days < w:
+                        words.append("censored")
+                    else:
+                        words.append("no")
+                row[variant] = {"t": t, "time": None if day >= fu else (t if t is not None else (fu - day).days),
+                                "windows": words}
+            out.append(row)
+    return out
 
 
 if __name__ == "__main__":
