@@ -57,7 +57,7 @@ pub fn open_store(store: &Store, settings: &DbSettings) -> Result<StoreConnectio
     let mut dirs = vec![dir.as_path()];
     dirs.extend(runs.iter().map(|(d, _)| d.as_path()));
     let conn = leases.connect(settings, &dirs)?;
-    conn.execute_batch(crate::sql::VIEWS).ctx("creating the store views")?;
+    crate::store::views::create_views(&conn, &dir)?;
     for (_, run) in &runs {
         for (table, sql) in run.views() {
             conn.execute_batch(&sql).ctx(format!("creating the view of result table {table}"))?;

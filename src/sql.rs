@@ -2,6 +2,10 @@
 
 /// Views over the current store version (`sql/views.sql`).
 pub const VIEWS: &str = include_str!("../sql/views.sql");
+/// The offences view over the store's offences files.
+pub const VIEWS_OFFENCES: &str = include_str!("../sql/views_offences.sql");
+/// The offences view of a store written before offences existed: no rows, the same columns.
+pub const VIEWS_OFFENCES_ABSENT: &str = include_str!("../sql/views_offences_absent.sql");
 
 /// Views over an outcome run's result tables: base files, and the deltas of incremental runs.
 pub mod results {

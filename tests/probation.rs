@@ -430,6 +430,25 @@ fn a_full_delivery_without_offences_empties_the_sources_offences_and_reads_as_be
 }
 
 #[test]
+fn a_store_written_before_offences_existed_reads_with_no_offences_and_takes_a_delivery_with_them() {
+    // A store written by the kohort of before the offences table (commit 19cdb6a) has no
+    // `offences` folder in its version: made here by ingesting and removing the folder.
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("s");
+    let first = write_delivery(&tmp.path().join("d1"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
+    ingest_cmd(&first, &store, tmp.path()).assert().code(0);
+    std::fs::remove_dir_all(store.join("v/000001/offences")).unwrap();
+    assert_eq!(query(&store, "SELECT count(*) FROM offences"), vec![vec!["0".to_owned()]]);
+    assert_eq!(query(&store, "SELECT count(*) FROM persons"), vec![vec!["6".to_owned()]]);
+    kohort().arg("outcomes").arg("--store").arg(&store).assert().code(0);
+    let second =
+        write_delivery(&tmp.path().join("d2"), "prov-b", "2026Q4", "2026-11-01", &with_offences(FIRST_OFFENCE_OK));
+    ingest_cmd(&second, &store, tmp.path()).assert().code(0);
+    assert_eq!(query(&store, "SELECT count(*) FROM offences"), vec![vec!["1".to_owned()]]);
+    kohort().arg("outcomes").arg("--store").arg(&store).assert().code(0);
+}
+
+#[test]
 fn a_delivery_without_offences_writes_the_store_files_it_always_wrote() {
     // tests/fixtures/small_store_v1.sha256: the SHA-256 of every file of store version 1 after
     // ingesting `small` with the kohort of before the offences table (commit 19cdb6a, the

@@ -69,7 +69,7 @@ pub(super) fn whole_run_tables(
     // Spill next to the staging folder (not inside it: it is published).
     let spill = Stage::new(&staging.with_extension("spill"))?;
     let conn = crate::db::open_at_spilling(db, &[version_dir, staging], Some(spill.path()))?;
-    conn.execute_batch(crate::sql::VIEWS).ctx("store views")?;
+    crate::store::views::create_views(&conn, version_dir)?;
     for (table, sql) in super::views::result_views(tables, deltas, superseded, &BTreeMap::new()) {
         conn.execute_batch(&sql).ctx(format!("view of staged {table}"))?;
     }

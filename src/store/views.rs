@@ -80,6 +80,17 @@ pub fn open(store: &Store, settings: &DbSettings) -> Result<StoreConnection> {
     let mut leases = Leases::default();
     let dir = leases.current_version(store)?;
     let conn = leases.connect(settings, &[&dir])?;
-    conn.execute_batch(crate::sql::VIEWS).ctx("creating the store views")?;
+    create_views(&conn, &dir)?;
     Ok(conn)
+}
+
+/// Create the store views (`sql/views.sql`) over the version folder `dir` on `conn` (whose
+/// file search path holds `dir`). A store written before offences were part of the delivery
+/// format has no `offences` folder: its offences view is empty, with the columns of the table.
+pub fn create_views(conn: &Connection, dir: &Path) -> crate::db::Result<()> {
+    conn.execute_batch(crate::sql::VIEWS).ctx("creating the store views")?;
+    let offences =
+        if dir.join("offences").is_dir() { crate::sql::VIEWS_OFFENCES } else { crate::sql::VIEWS_OFFENCES_ABSENT };
+    conn.execute_batch(offences).ctx("creating the offences view")?;
+    Ok(())
 }
