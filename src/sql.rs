@@ -396,6 +396,10 @@ pub mod study {
         pub const CARE_STARTS: &str = include_str!("../sql/study/units/care_starts.sql");
         /// Care stock (an INSERT into the rate rows).
         pub const CARE_STOCK: &str = include_str!("../sql/study/units/care_stock.sql");
+        /// Recidivism after a youth probation measure.
+        pub const RECIDIVISM: &str = include_str!("../sql/study/units/recidivism.sql");
+        /// Delinquency risk reduced during a youth probation measure.
+        pub const RISK_REDUCED: &str = include_str!("../sql/study/units/risk_reduced.sql");
     }
 }
 

@@ -561,3 +561,133 @@ fn planted_recidivism_within_1_and_2_years_equals_the_sql_oracle_count_for_count
 fn planted_recidivism_km_agrees_with_a_brute_force_product_limit() {
     check_recidivism_km(planted());
 }
+
+/// The study's rows of one outcome: (region, variant, window) -> (count, denominator).
+fn study_rows(store: &Path, dir: &Path, outcome: &str) -> BTreeMap<(String, String, String), (u64, u64)> {
+    query(
+        store,
+        &format!(
+            "SELECT region, variant, coalesce(window_days::VARCHAR, ''), count, denominator
+             FROM read_parquet('{}') WHERE outcome = '{outcome}' AND split = 'total'
+               AND region_level IN ('national', 'municipality')",
+            dir.join("tables.parquet").display()
+        ),
+    )
+    .into_iter()
+    .map(|r| ((r[0].clone(), r[1].clone(), r[2].clone()), (r[3].parse().unwrap(), r[4].parse().unwrap())))
+    .collect()
+}
+
+#[test]
+fn a_monitor_study_gives_recidivism_and_risk_reduced_per_municipality_as_a_plain_sql_count_does() {
+    let store = planted();
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("probation_monitor.toml");
+    std::fs::write(
+        &file,
+        "name = \"probation_monitor\"\noutcomes = [\"recidivism\", \"risk_reduced\"]\nperiods = \"all\"\n\
+         splits = [\"total\"]\nregion_levels = [\"national\", \"municipality\"]\n",
+    )
+    .unwrap();
+    kohort()
+        .arg("--quiet")
+        .arg("study")
+        .arg(&file)
+        .arg("--store")
+        .arg(store)
+        .arg("--out")
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let dir = tmp.path().join("probation_monitor");
+    // Plain SQL over the store views: every closed youth probation measure, its municipality on
+    // the end date (the residence row valid that day with the latest start, else `unknown`),
+    // and the first offence after the end, by offence date, within follow-up (§4.17.1–§4.17.3).
+    let oracle = query(
+        store,
+        "WITH ends AS (
+             SELECT m.person_id, m.end_date AS idx, least(p.death_date, p.emigration_date, p.extracted_on) AS fu
+             FROM measures m JOIN persons p USING (person_id)
+             WHERE m.kind = 'youth_probation' AND m.end_date IS NOT NULL
+         ),
+         placed AS (
+             SELECT e.*, coalesce((SELECT r.municipality FROM residence r
+                                   WHERE r.person_id = e.person_id AND r.valid_from <= e.idx
+                                     AND (r.valid_to IS NULL OR e.idx <= r.valid_to)
+                                   ORDER BY r.valid_from DESC LIMIT 1), 'unknown') AS muni
+             FROM ends e
+         ),
+         firsts AS (
+             SELECT p.*, v.variant, w.window_days,
+                    (SELECT min(o.offence_date) FROM offences o
+                     WHERE o.person_id = p.person_id AND o.offence_date > p.idx AND o.offence_date <= p.fu
+                       AND (v.variant = 'any' OR o.severity = 'serious')) AS re
+             FROM placed p CROSS JOIN (VALUES ('any'), ('serious')) v(variant)
+             CROSS JOIN (VALUES (365), (730), (1826)) w(window_days)
+         ),
+         status AS (
+             SELECT muni, variant, window_days,
+                    CASE WHEN idx >= fu THEN 'dropped'
+                         WHEN re IS NOT NULL AND re - idx <= window_days THEN 'event'
+                         WHEN fu < idx + window_days THEN 'censored' ELSE 'no_event' END AS s
+             FROM firsts
+         )
+         SELECT r, variant, window_days::VARCHAR, count(*) FILTER (WHERE s = 'event'),
+                count(*) FILTER (WHERE s IN ('event', 'no_event'))
+         FROM (SELECT 'NL' AS r, * FROM status UNION ALL SELECT muni, * FROM status)
+         GROUP BY ALL HAVING count(*) FILTER (WHERE s IN ('event', 'no_event')) > 0",
+    );
+    let want: BTreeMap<(String, String, String), (u64, u64)> = oracle
+        .into_iter()
+        .map(|r| ((r[0].clone(), r[1].clone(), r[2].clone()), (r[3].parse().unwrap(), r[4].parse().unwrap())))
+        .collect();
+    let got: BTreeMap<_, _> = study_rows(store, &dir, "recidivism").into_iter().filter(|(_, (_, n))| *n > 0).collect();
+    assert!(want.len() > 10, "{want:?}");
+    assert_eq!(got, want);
+    // Risk reduced: the categories of each municipality over the measures with a score pair.
+    let risk = query(
+        store,
+        &format!(
+            "SELECT variant, count, denominator FROM read_parquet('{}')
+             WHERE outcome = 'risk_reduced' AND split = 'total' AND region = 'NL' ORDER BY variant",
+            dir.join("tables.parquet").display()
+        ),
+    );
+    let engine = query(
+        store,
+        "SELECT instrument || ':' || change, count(*), sum(count(*)) OVER () FROM risk_change GROUP BY ALL ORDER BY 1",
+    );
+    assert_eq!(risk, engine);
+    assert_eq!(risk.len(), 3, "{risk:?}");
+}
+
+#[test]
+fn a_store_without_offences_gives_no_recidivism_rows_in_a_study() {
+    let (tmp, store) = scenario_store("small", true);
+    let file = tmp.path().join("r.toml");
+    std::fs::write(&file, "name = \"r\"\noutcomes = [\"recidivism\"]\nperiods = \"all\"\nsplits = [\"total\"]\n")
+        .unwrap();
+    kohort()
+        .arg("--quiet")
+        .arg("study")
+        .arg(&file)
+        .arg("--store")
+        .arg(&store)
+        .arg("--out")
+        .arg(tmp.path())
+        .assert()
+        .success();
+    // small has closed youth probation measures (indexes) but no offences: unknown, not 0 %.
+    assert_ne!(
+        query(&store, "SELECT count(*) FROM measures WHERE kind = 'youth_probation' AND end_date IS NOT NULL"),
+        vec![vec!["0".to_owned()]]
+    );
+    let rows = query(
+        &store,
+        &format!(
+            "SELECT count(*) FROM read_parquet('{}') WHERE outcome = 'recidivism' AND count > 0",
+            tmp.path().join("r/tables.parquet").display()
+        ),
+    );
+    assert_eq!(rows, vec![vec!["0".to_owned()]]);
+}

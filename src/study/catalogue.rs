@@ -133,6 +133,11 @@ pub enum Outcome {
     CareStarts,
     /// Youths in care on the reference date per 1,000 residents.
     CareStock,
+    /// A new offence within W after the end of a youth probation measure.
+    Recidivism,
+    /// Reliable change of delinquency risk during a youth probation measure: reduced,
+    /// unchanged, increased.
+    RiskReduced,
 }
 
 /// One catalogue entry.
@@ -164,7 +169,7 @@ use Dim::{CareForm, Level, MeasureKind, ReportKind};
 const SPELL: &[Dim] = &[Level, CareForm];
 
 /// The catalogue, in the order tables list the outcomes.
-pub const CATALOGUE: [Spec; 22] = [
+pub const CATALOGUE: [Spec; 24] = [
     spec(
         Outcome::Reentry,
         "reentry",
@@ -406,6 +411,28 @@ pub const CATALOGUE: [Spec; 22] = [
         &[],
         false,
         u::CARE_STOCK,
+    ),
+    spec(
+        Outcome::Recidivism,
+        "recidivism",
+        "recidive na jeugdreclassering",
+        "4.17.3",
+        Kind::Proportion,
+        Entry::MeasureStart,
+        &[MeasureKind],
+        false,
+        u::RECIDIVISM,
+    ),
+    spec(
+        Outcome::RiskReduced,
+        "risk_reduced",
+        "delictrisico verminderd",
+        "4.17.4",
+        Kind::Categories,
+        Entry::MeasureStart,
+        &[MeasureKind],
+        false,
+        u::RISK_REDUCED,
     ),
 ];
 

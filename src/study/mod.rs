@@ -181,6 +181,7 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
         | O::Satisfaction
         | O::SeverityReduced => &[F::Indicators, F::Spells],
         O::CareUse | O::CareStarts | O::CareStock => &[],
+        O::Recidivism | O::RiskReduced => &[F::Probation, F::Measures],
     }
 }
 
