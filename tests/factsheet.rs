@@ -357,3 +357,58 @@ fn every_page_opens_in_headless_chromium_without_errors_blank_screens_or_overflo
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("console errors") && text.contains("overflow A4"), "{text}");
 }
+
+#[test]
+fn kohort_run_publishes_the_factsheets_of_its_export_listed_in_its_manifest() {
+    // A plan with `[export] factsheets = true` over the `small` delivery: the run's study
+    // folder holds the pack, byte for byte what `kohort factsheet` makes of the run's export,
+    // and the run manifest lists (and `kohort verify` could check) every page.
+    let tmp = tempfile::tempdir().unwrap();
+    let s = kohort::synth::load_scenario("small").unwrap();
+    let opts = kohort::synth::SynthOptions {
+        format: kohort::synth::OutputFormat::Csv,
+        threads: Some(2),
+        progress: false,
+        scale: None,
+    };
+    let summary = kohort::synth::generate(&s, &tmp.path().join("synth"), &opts).unwrap();
+    for d in &summary.deliveries {
+        let to = tmp.path().join("inbox").join(&d.source).join(d.dir.file_name().unwrap());
+        std::fs::create_dir_all(&to).unwrap();
+        for e in std::fs::read_dir(&d.dir).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+    let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/small_monitor.toml");
+    let plan = tmp.path().join("plan.toml");
+    std::fs::write(
+        &plan,
+        format!(
+            "store = \"store\"\nkey = \"{}\"\ninboxes = [\"inbox\"]\nstudies = [\"{}\"]\npublish = \"published\"\n\n[export]\nfactsheets = true\n",
+            key_file(tmp.path()).display(),
+            study.display()
+        ),
+    )
+    .unwrap();
+    let out = kohort().arg("--quiet").arg("run").arg(&plan).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    let current = tmp.path().join("published/current/small_monitor");
+    let again = tmp.path().join("again");
+    kohort().arg("--quiet").arg("factsheet").arg("--in").arg(&current).arg("--out").arg(&again).assert().success();
+    let (published, made) = (pages(&current.join("factsheets")), pages(&again));
+    assert_eq!(published.len(), 23);
+    assert!(published == made, "the run's pack is the pack of its export");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("published/current/run_manifest.json")).unwrap())
+            .unwrap();
+    let listed: BTreeSet<String> = manifest["studies"][0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["path"].as_str().map(str::to_owned))
+        .collect();
+    for page in published.keys() {
+        assert!(listed.contains(&format!("small_monitor/factsheets/{page}")), "{page} in the manifest");
+    }
+}
