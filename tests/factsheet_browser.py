@@ -156,7 +156,8 @@ def ink_share(png):
 def check_page(d, path):
     url = "file://" + os.path.abspath(path)
     d.cdp("Emulation.setEmulatedMedia", {"media": ""})
-    d.cdp("Emulation.clearDeviceMetricsOverride", {})
+    # The top of the page on a small screen: enough to tell a blank page, and quick to decode.
+    d.cdp("Emulation.setDeviceMetricsOverride", {"width": 800, "height": 600, "deviceScaleFactor": 1, "mobile": False})
     d.s("POST", "/url", {"url": url})
     logs = d.s("POST", "/se/log", {"type": "browser"})
     errors = [e.get("message", "") for e in logs if e.get("level") == "SEVERE"]

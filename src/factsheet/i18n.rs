@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{FactsheetError, Result};
+use super::error::{FactsheetError, Result};
 
 /// The shipped translation files.
 const FILES: [(&str, &str); 2] = [

@@ -9,6 +9,8 @@
 //! `<lang>/region-<code>.html`, `<lang>/disclosure.html`. Files: [`model`] (the export read and
 //! indexed), [`i18n`] (translations and number formats), [`svg`] (charts), [`pages`] (HTML).
 
+mod error;
+pub mod html;
 pub mod i18n;
 pub mod model;
 pub mod pages;
@@ -18,46 +20,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::db::{DbError, DbSettings};
+pub use error::{FactsheetError, Result};
+
+use crate::db::DbSettings;
 use crate::store::Stage;
-
-/// Errors of a factsheet pack.
-#[derive(Debug, thiserror::Error)]
-pub enum FactsheetError {
-    /// DuckDB failed reading the export.
-    #[error(transparent)]
-    Db(#[from] DbError),
-    /// File trouble.
-    #[error(transparent)]
-    Io(#[from] std::io::Error),
-    /// The input is not an export of `kohort export tables`.
-    #[error(
-        "{0}: no such file; --in takes a folder written by `kohort export tables` (it holds tables.parquet and disclosure_report.json)"
-    )]
-    NotAnExport(PathBuf),
-    /// The disclosure report could not be read.
-    #[error("{file}: {message}")]
-    Report {
-        /// The file.
-        file: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
-    /// A translation file does not parse.
-    #[error("{file}: {message}")]
-    Translation {
-        /// The file.
-        file: String,
-        /// What serde said.
-        message: String,
-    },
-    /// A language kohort has no translation for.
-    #[error("no translation for language '{0}' (kohort ships nl and en: data-schema/factsheet/)")]
-    Language(String),
-}
-
-/// Result alias for this module.
-pub type Result<T> = std::result::Result<T, FactsheetError>;
 
 /// What a pack holds.
 #[derive(Debug, Clone, Default, Serialize)]

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::db::{DbSettings, DuckContext};
 
-use super::Result;
+use super::error::Result;
 
 /// The benchmarks of a row, in the order of the export's columns.
 pub const BENCHES: [Bench; 5] =

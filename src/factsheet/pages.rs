@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use super::html::esc;
 use super::i18n::Lang;
 use super::model::{BENCHES, Bench, Data, Region, Row};
 use super::svg::{self, Point};
@@ -15,12 +16,6 @@ const CSS: &str = include_str!("factsheet.css");
 
 /// The suppression mark.
 pub const MARK: &str = "×";
-
-/// Escape text for HTML.
-#[must_use]
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
 
 /// What every page needs besides its data.
 pub struct Ctx<'a> {

@@ -5,11 +5,24 @@
 
 use std::fmt::Write as _;
 
+use super::html::esc;
 use super::i18n::Lang;
-use super::pages::esc;
 
 /// Width of every chart in SVG units (scaled to the page; fits A4 portrait).
 const W: f64 = 640.0;
+
+/// The longest bar label that fits its column (the whole label is in its tooltip and in the
+/// table under the chart).
+const LABEL_CHARS: usize = 24;
+
+/// A label cut to `max` characters with an ellipsis.
+fn short(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
+        return label.to_owned();
+    }
+    let head: String = label.chars().take(max - 1).collect();
+    format!("{}…", head.trim_end())
+}
 
 /// One figure of a chart.
 #[derive(Debug, Clone)]
@@ -179,10 +192,11 @@ pub fn bars(id: &str, title: &str, points: &[Point], lang: &Lang) -> String {
         let cy = top + row_h * (i as f64 + 0.5);
         let _ = write!(
             out,
-            r#"<text class="ylab" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            r#"<text class="ylab" x="{:.1}" y="{:.1}" text-anchor="end"><title>{}</title>{}</text>"#,
             label_w - 6.0,
             cy + 4.0,
-            esc(&p.label)
+            esc(&p.label),
+            esc(&short(&p.label, LABEL_CHARS))
         );
         match p.value {
             Some(val) => {
@@ -241,6 +255,23 @@ mod tests {
         assert!(top >= 73.0 && (top / step - 5.0).abs() < 1e-9, "{top} {step}");
         let (top, _) = axis(100.0);
         assert!(top >= 100.0);
+    }
+
+    #[test]
+    fn a_long_region_name_is_cut_to_fit_the_label_column_of_a_bar_chart() {
+        // Haarlemmerliede en Spaarnwoude (30 characters) reached past the left edge of A4.
+        assert_eq!(short("Haarlemmerliede en Spaarnwoude", LABEL_CHARS), "Haarlemmerliede en Spaa…");
+        assert_eq!(short("Leeuwarden", LABEL_CHARS), "Leeuwarden");
+        let lang = Lang::shipped("nl").unwrap();
+        let p = Point {
+            label: "Haarlemmerliede en Spaarnwoude".into(),
+            value: Some(1.0),
+            ci: None,
+            key: "0.p".into(),
+            suppressed: false,
+        };
+        let svg = bars("b", "t", &[p], &lang);
+        assert!(svg.contains("<title>Haarlemmerliede en Spaarnwoude</title>Haarlemmerliede en Spaa…</text>"), "{svg}");
     }
 
     #[test]
