@@ -62,6 +62,10 @@ pub enum Command {
     /// Publication exports with disclosure control.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Factsheets from a disclosure-controlled export (`kohort export tables`): a national
+    /// factsheet, a mirror factsheet per youth region and municipality, an index and the
+    /// disclosure summary, in Dutch and English, as static HTML with inline SVG charts.
+    Factsheet(FactsheetArgs),
     /// Build a cohort from a definition (TOML) and print its attrition table.
     Cohort(CohortArgs),
     /// Run a study: cohorts x outcomes x splits x regions as tidy tables.
@@ -136,6 +140,21 @@ pub enum ExportCommand {
     /// The tables of the store's linkage run (risk, resilience, chain, curves) made safe to
     /// publish, families counted as clusters, with a codebook and a disclosure report.
     Linkage(ExportLinkageArgs),
+}
+
+/// `kohort factsheet`.
+#[derive(Debug, Args)]
+pub struct FactsheetArgs {
+    /// The export folder of one study (`kohort export tables --out`: tables.parquet and
+    /// disclosure_report.json); never a study folder with unsuppressed tables.
+    #[arg(long = "in")]
+    pub input: PathBuf,
+    /// The folder of the pack to write (replaced atomically): index.html, nl/, en/.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print what was written as JSON on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `kohort export linkage`.

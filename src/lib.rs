@@ -13,6 +13,7 @@ pub mod db;
 pub mod delivery;
 pub mod disclosure;
 pub mod export;
+pub mod factsheet;
 pub mod ingest;
 pub mod outcomes;
 pub mod panel;

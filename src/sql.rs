@@ -450,3 +450,9 @@ pub mod panel {
     /// Disclosure-risk figures over the published classes.
     pub const RISK: &str = include_str!("../sql/panel/risk.sql");
 }
+
+/// Factsheets over a disclosure-controlled export.
+pub mod factsheet {
+    /// The export's rows with their row numbers (the cell ids of the pages).
+    pub const READ_EXPORT: &str = include_str!("../sql/factsheet/read_export.sql");
+}

@@ -13,6 +13,7 @@ mod corrections;
 mod engine;
 mod export;
 mod export_linkage;
+mod factsheet;
 mod hostile;
 mod house;
 mod ingest;

@@ -50,6 +50,7 @@ const COMMANDS: &[&[&str]] = &[
     &["export", "tables"],
     &["export", "panel"],
     &["export", "linkage"],
+    &["factsheet"],
     &["cohort"],
     &["study"],
     &["run"],

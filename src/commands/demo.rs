@@ -25,6 +25,7 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         &args.dir.join("studies"),
         &args.dir.join("export"),
         &args.dir.join("definitions"),
+        &args.dir.join("factsheets"),
     ] {
         crate::store::publication::remove_if_present(old)
             .with_context(|| format!("clearing the previous demo in {}", args.dir.display()))?;
@@ -78,15 +79,24 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         r.rows_secondary,
         export_dir.display()
     ));
+    let pack = args.dir.join("factsheets");
+    let f = crate::factsheet::build(&export_dir, &pack, &ctx.db)?;
+    p.data(&format!(
+        "{} factsheet pages (national, {} mirror factsheets, disclosure summary; Dutch and English) in {}\n",
+        f.pages,
+        f.mirrors,
+        pack.display()
+    ));
     let bin = binary_path();
     p.data(&format!(
-        "deliveries: {}\nkey:        {} (keep outside the store)\nstore:      {}\nstudy:      {}\nexport:     {} (codebook.md, disclosure_report.md)\ntry:        {bin} sql --store {} \"SELECT window_days, status, count(*) FROM reentry_windows GROUP BY ALL\"\nthen:       {bin} run plans/quarterly.toml   (the scheduled job over this demo's inbox)",
+        "deliveries: {}\nkey:        {} (keep outside the store)\nstore:      {}\nstudy:      {}\nexport:     {} (codebook.md, disclosure_report.md)\ntry:        {bin} sql --store {} \"SELECT window_days, status, count(*) FROM reentry_windows GROUP BY ALL\"\nthen:       {bin} run plans/quarterly.toml   (the scheduled job over this demo's inbox)\nopen:       {} (the factsheets, in a browser; print to PDF for A4)",
         deliveries.display(),
         key_path.display(),
         store_dir.display(),
         tables.display(),
         export_dir.display(),
-        store_dir.display()
+        store_dir.display(),
+        f.index.display()
     ));
     Ok(ExitStatus::Done)
 }

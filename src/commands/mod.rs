@@ -3,6 +3,7 @@
 mod cohort;
 mod demo;
 mod export;
+mod factsheet;
 mod ingest;
 mod key;
 mod linkage;
@@ -66,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Export(ExportCommand::Tables(args)) => export::tables(&args, &ctx),
         Command::Export(ExportCommand::Panel(args)) => export::panel(&args, &ctx),
         Command::Export(ExportCommand::Linkage(args)) => export::linkage(&args, &ctx),
+        Command::Factsheet(args) => factsheet::run(&args, &ctx),
         Command::Cohort(args) => cohort::run(&args, &ctx),
         Command::Study(args) => study::run(&args, &ctx),
         Command::Run(args) => run::run(&args, &ctx),

@@ -101,6 +101,14 @@ pub enum RunError {
         /// Why.
         source: Box<crate::export::ExportError>,
     },
+    /// A study's factsheets failed.
+    #[error("factsheets of study {path}")]
+    Factsheet {
+        /// The study file.
+        path: PathBuf,
+        /// Why.
+        source: Box<crate::factsheet::FactsheetError>,
+    },
     /// A panel failed.
     #[error("panel {path}")]
     Panel {
@@ -502,7 +510,11 @@ fn publish_studies(
         let out = staging.join(&name);
         let report = crate::export::export_tables(&raw, &out, &settings, &opts.db)
             .map_err(|source| RunError::Export { path: file.clone(), source: Box::new(source) })?;
-        let files = published_files(&out, &name)?;
+        let mut files = published_files(&out, &name)?;
+        if p.export.factsheets {
+            files.extend(publish_factsheets(&out, &name, file, &opts.db)?);
+            log.say(format_args!("study {name}: factsheets in {name}/factsheets/index.html"));
+        }
         let how = match &mode {
             crate::study::StudyMode::Incremental { changed } => format!("incremental: {changed} persons changed"),
             crate::study::StudyMode::Full(why) => format!("full: {why}"),
@@ -524,6 +536,19 @@ fn publish_studies(
         forget_other_studies(&root, &names)?;
     }
     Ok(studies)
+}
+
+/// Build the factsheets of a study's export `out` into `out/factsheets/`; their files as
+/// published files of the run (`<study>/factsheets/...`).
+fn publish_factsheets(out: &Path, name: &str, study: &Path, db: &DbSettings) -> Result<Vec<FileEntry>> {
+    let pack = out.join("factsheets");
+    crate::factsheet::build(out, &pack, db)
+        .map_err(|source| RunError::Factsheet { path: study.to_owned(), source: Box::new(source) })?;
+    let mut files = published_files(&pack, &format!("{name}/factsheets"))?;
+    for lang in crate::factsheet::i18n::LANGUAGES {
+        files.extend(published_files(&pack.join(lang), &format!("{name}/factsheets/{lang}"))?);
+    }
+    Ok(files)
 }
 
 /// Remove the per-study folders under `root` of studies not in `names` (a plan that drops a

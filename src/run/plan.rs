@@ -26,6 +26,7 @@ use super::{Result, RunError};
 /// min_count = 10                        # primary suppression under this count
 /// round_base = 1                        # 5 rounds published counts to base 5
 /// publish_zeros = false                 # publish structural zeros
+/// factsheets = false                    # also publish each study's factsheets (`kohort factsheet`)
 /// ```
 /// The raw study tables stay in `STORE/study_tables/<study>/`; only their disclosure-controlled
 /// export (the code of `kohort export tables`) is published.
@@ -85,11 +86,15 @@ pub struct ExportSettings {
     /// Publish zero counts (structural zeros).
     #[serde(default)]
     pub publish_zeros: bool,
+    /// Also build the factsheets of each study's export (`kohort factsheet`) into
+    /// `<study>/factsheets/` of the run, so every run publishes them.
+    #[serde(default)]
+    pub factsheets: bool,
 }
 
 impl Default for ExportSettings {
     fn default() -> Self {
-        Self { min_count: ten(), round_base: one(), publish_zeros: false }
+        Self { min_count: ten(), round_base: one(), publish_zeros: false, factsheets: false }
     }
 }
 
