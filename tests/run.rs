@@ -540,19 +540,16 @@ fn tree_shas(dir: &Path) -> BTreeMap<String, String> {
 /// sites: after the first run each run updates the study's cache and publishes the full run's
 /// bytes. (Rate outcomes are left out: their periods follow the population's years and the data
 /// end, which the cache key holds, so a new quarter rebuilds a study with rates in full.)
-#[test]
-fn a_monitor_study_with_periods_and_districts_runs_incrementally_to_the_full_runs_bytes() {
+/// Run a monitor study (`study`, the text of its file) incrementally and in full over the
+/// 2023Q3-2024Q1 deliveries of two proeftuinen sites; after each delivery the raw study tables
+/// and the published exports of both must be the same bytes. Returns the incremental run's
+/// study mode and reason per delivery.
+fn monitor_study_modes(study_text: &str) -> Vec<String> {
     let tmp = tempfile::tempdir().expect("tmp");
     let all = proeftuinen(&tmp.path().join("synth"));
     let sites: Vec<&String> = all.keys().take(2).collect();
     let study = tmp.path().join("monitor.toml");
-    std::fs::write(
-        &study,
-        "name = \"monitor\"\nperiods = \"year\"\nfrom = 2016\nto = 2024\n\
-         outcomes = [\"reentry\", \"escalation\", \"rereport\", \"measure_success\", \"regular_ending\"]\nsplits = [\"sex\", [\"sex\", \"age_band\"]]\n\
-         region_levels = [\"national\", \"youth_region\", \"municipality\", \"district\"]\n",
-    )
-    .expect("study");
+    std::fs::write(&study, study_text).expect("study");
     let (inc, full) = (tmp.path().join("inc"), tmp.path().join("full"));
     let plan_of = |root: &Path| {
         std::fs::create_dir_all(root.join("inbox")).expect("inbox");
@@ -583,7 +580,32 @@ fn a_monitor_study_with_periods_and_districts_runs_incrementally_to_the_full_run
         let m = manifest(&inc);
         study_modes.push(format!("{} {}", m["studies"][0]["mode"].as_str().expect("mode"), m["studies"][0]["reason"]));
     }
+    study_modes
+}
+
+#[test]
+fn a_monitor_study_with_periods_and_districts_runs_incrementally_to_the_full_runs_bytes() {
+    let study_modes = monitor_study_modes(
+        "name = \"monitor\"\nperiods = \"year\"\nfrom = 2016\nto = 2024\n\
+         outcomes = [\"reentry\", \"escalation\", \"rereport\", \"measure_success\", \"regular_ending\"]\nsplits = [\"sex\", [\"sex\", \"age_band\"]]\n\
+         region_levels = [\"national\", \"youth_region\", \"municipality\", \"district\"]\n",
+    );
     // The first run has no cache; the later ones are incremental, and still equal the full run.
+    assert!(study_modes[0].starts_with("full"), "{study_modes:?}");
+    assert!(study_modes[1..].iter().all(|m| m.starts_with("incremental")), "{study_modes:?}");
+}
+
+/// Rate outcomes count persons per period, and their periods follow the population's years
+/// and the data end: each quarterly delivery here completes a new quarter. The counts of the
+/// cached persons stay, the new quarter is counted for everyone, and the changed persons are
+/// recounted: still the full run's bytes, with benchmarks, standardised rates and districts.
+#[test]
+fn a_monitor_study_with_rate_outcomes_runs_incrementally_to_the_full_runs_bytes_as_periods_are_added() {
+    let study_modes = monitor_study_modes(
+        "name = \"monitor\"\nperiods = \"quarter\"\nfrom = \"2021Q1\"\nto = \"2024Q4\"\n\
+         outcomes = [\"care_use\", \"care_starts\", \"care_stock\", \"reentry\"]\nsplits = [\"sex\", [\"sex\", \"age_band\"]]\n\
+         region_levels = [\"national\", \"youth_region\", \"municipality\", \"district\"]\n",
+    );
     assert!(study_modes[0].starts_with("full"), "{study_modes:?}");
     assert!(study_modes[1..].iter().all(|m| m.starts_with("incremental")), "{study_modes:?}");
 }
