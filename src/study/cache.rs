@@ -240,7 +240,15 @@ pub fn plan(
     if !dir.is_dir() {
         return full("the cache folder is missing");
     }
-    Ok(CachePlan::Incremental(Box::new(CachedStudy { dir, key: key.to_owned(), state, changed, run, use_deltas, added })))
+    Ok(CachePlan::Incremental(Box::new(CachedStudy {
+        dir,
+        key: key.to_owned(),
+        state,
+        changed,
+        run,
+        use_deltas,
+        added,
+    })))
 }
 
 /// The persons of the change lists, sorted.
