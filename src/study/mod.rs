@@ -30,7 +30,8 @@ use std::path::{Path, PathBuf};
 
 pub use definition::{Plan, StudyDef};
 
-use crate::db::{DbError, DbSettings};
+use crate::db::{DbError, DbSettings, DuckContext};
+use crate::sql::study as q;
 
 /// The 0.975 quantile of the standard normal distribution.
 pub const Z95: f64 = 1.959_963_984_540_054;
@@ -252,10 +253,11 @@ fn build(
     if let Some(key) = &key {
         cache::write(store, &conn, &plan.name, key, &periods, &cache_plan)?;
     }
-    let tables = tables::build(&conn, &plan)?;
+    // The per-person rows are in the counts (and the cache) now: free their memory.
+    conn.execute_batch(q::DROP_ROWS).ctx("study rows")?;
+    tables::build(&conn, &plan)?;
     let curves = survival::build(&conn, &plan.name)?;
-    let rows = tables.rows;
     let dir = out.join(&plan.name);
-    tables::write(&dir, &tables, &curves)?;
+    let rows = tables::write(&conn, &plan, &dir, &curves)?;
     Ok((dir, rows, mode))
 }
