@@ -349,6 +349,12 @@ pub mod study {
     pub const CACHE_EMPTY_SUPERSEDED: &str = include_str!("../sql/study/cache_empty_superseded.sql");
     /// Persons of the study rows.
     pub const CACHE_PERSONS: &str = include_str!("../sql/study/cache_persons.sql");
+    /// The per-person rows dropped once counted.
+    pub const DROP_ROWS: &str = include_str!("../sql/study/drop_rows.sql");
+    /// The table of the added periods' rate rows.
+    pub const CACHE_ADDED_CREATE: &str = include_str!("../sql/study/cache_added_create.sql");
+    /// The added periods' rate rows of the unchanged persons join this run's rate rows.
+    pub const CACHE_ADDED_INSERT: &str = include_str!("../sql/study/cache_added_insert.sql");
 
     /// The index rows of each outcome (`sql/study/units/<id>.sql`).
     pub mod units {

@@ -540,19 +540,17 @@ fn tree_shas(dir: &Path) -> BTreeMap<String, String> {
 /// sites: after the first run each run updates the study's cache and publishes the full run's
 /// bytes. (Rate outcomes are left out: their periods follow the population's years and the data
 /// end, which the cache key holds, so a new quarter rebuilds a study with rates in full.)
-#[test]
-fn a_monitor_study_with_periods_and_districts_runs_incrementally_to_the_full_runs_bytes() {
+/// Run a monitor study (`study`, the text of its file) incrementally and in full over
+/// `schedule` (per quarter, which of the first two proeftuinen sites deliver); after each
+/// quarter the raw study tables and the published exports of both must be the same bytes.
+/// Returns per quarter the incremental run's study mode and reason, its cache state, and the
+/// rate rows of its cache's delta file of persons never recomputed (not superseded).
+fn monitor_study_modes(study_text: &str, schedule: &[(&str, &[usize])]) -> Vec<(String, serde_json::Value, i64)> {
     let tmp = tempfile::tempdir().expect("tmp");
     let all = proeftuinen(&tmp.path().join("synth"));
     let sites: Vec<&String> = all.keys().take(2).collect();
     let study = tmp.path().join("monitor.toml");
-    std::fs::write(
-        &study,
-        "name = \"monitor\"\nperiods = \"year\"\nfrom = 2016\nto = 2024\n\
-         outcomes = [\"reentry\", \"escalation\", \"rereport\", \"measure_success\", \"regular_ending\"]\nsplits = [\"sex\", [\"sex\", \"age_band\"]]\n\
-         region_levels = [\"national\", \"youth_region\", \"municipality\", \"district\"]\n",
-    )
-    .expect("study");
+    std::fs::write(&study, study_text).expect("study");
     let (inc, full) = (tmp.path().join("inc"), tmp.path().join("full"));
     let plan_of = |root: &Path| {
         std::fs::create_dir_all(root.join("inbox")).expect("inbox");
@@ -566,10 +564,10 @@ fn a_monitor_study_with_periods_and_districts_runs_incrementally_to_the_full_run
     };
     let (plan_inc, plan_full) = (plan_of(&inc), plan_of(&full));
     let mut study_modes = Vec::new();
-    for q in ["2023Q3", "2023Q4", "2024Q1"] {
-        for site in &sites {
+    for &(q, which) in schedule {
+        for site in which.iter().map(|&i| sites[i]) {
             for root in [&inc, &full] {
-                deliver(root, site, q, &all[*site][q]);
+                deliver(root, site, q, &all[site][q]);
             }
         }
         for (plan, extra) in [(&plan_inc, &[][..]), (&plan_full, &["--full"])] {
@@ -581,9 +579,78 @@ fn a_monitor_study_with_periods_and_districts_runs_incrementally_to_the_full_run
         assert_eq!(a, b, "{q}: the raw monitor tables of the incremental and the full run differ");
         assert_eq!(published_bytes(&inc, false), published_bytes(&full, false), "{q}: published exports differ");
         let m = manifest(&inc);
-        study_modes.push(format!("{} {}", m["studies"][0]["mode"].as_str().expect("mode"), m["studies"][0]["reason"]));
+        let mode = format!("{} {}", m["studies"][0]["mode"].as_str().expect("mode"), m["studies"][0]["reason"]);
+        let state = std::fs::read_to_string(inc.join("store/studies/monitor/current.json")).expect("cache state");
+        let state: serde_json::Value = serde_json::from_str(&state).expect("cache state json");
+        let dir = inc.join("store/studies/monitor").join(state["id"].as_str().expect("id"));
+        let conn = duckdb::Connection::open_in_memory().expect("duckdb");
+        let kept: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM read_parquet($1) WHERE person_id NOT IN (SELECT person_id FROM read_parquet($2))",
+                [
+                    dir.join("rate_rows_delta.parquet").display().to_string(),
+                    dir.join("superseded.parquet").display().to_string(),
+                ],
+                |r| r.get(0),
+            )
+            .expect("delta rows");
+        study_modes.push((mode, state, kept));
     }
+    study_modes
+}
+
+#[test]
+fn a_monitor_study_with_periods_and_districts_runs_incrementally_to_the_full_runs_bytes() {
+    let both: &[usize] = &[0, 1];
+    let study_modes = monitor_study_modes(
+        "name = \"monitor\"\nperiods = \"year\"\nfrom = 2016\nto = 2024\n\
+         outcomes = [\"reentry\", \"escalation\", \"rereport\", \"measure_success\", \"regular_ending\"]\nsplits = [\"sex\", [\"sex\", \"age_band\"]]\n\
+         region_levels = [\"national\", \"youth_region\", \"municipality\", \"district\"]\n",
+        &[("2023Q3", both), ("2023Q4", both), ("2024Q1", both)],
+    );
+    let study_modes: Vec<&String> = study_modes.iter().map(|(m, ..)| m).collect();
     // The first run has no cache; the later ones are incremental, and still equal the full run.
     assert!(study_modes[0].starts_with("full"), "{study_modes:?}");
     assert!(study_modes[1..].iter().all(|m| m.starts_with("incremental")), "{study_modes:?}");
+}
+
+/// Rate outcomes count persons per period, and their periods follow the population's years
+/// and the data end: each quarterly delivery here completes a new quarter. The counts of the
+/// cached persons stay, the new quarter is counted for everyone, and the changed persons are
+/// recounted: still the full run's bytes, with benchmarks, standardised rates and districts.
+/// Only the first site delivers the later quarters, so the second site's persons stay
+/// unchanged (a delivery moves the data end of its own site's persons only) and are counted in
+/// each new quarter by the added-period path.
+#[test]
+fn a_monitor_study_with_rate_outcomes_runs_incrementally_to_the_full_runs_bytes_as_periods_are_added() {
+    let study_modes = monitor_study_modes(
+        "name = \"monitor\"\nperiods = \"quarter\"\nfrom = \"2021Q1\"\nto = \"2024Q4\"\n\
+         outcomes = [\"care_use\", \"care_starts\", \"care_stock\", \"reentry\"]\nsplits = [\"sex\", [\"sex\", \"age_band\"]]\n\
+         region_levels = [\"national\", \"youth_region\", \"municipality\", \"district\"]\n",
+        &[("2023Q3", &[0, 1]), ("2023Q4", &[0]), ("2024Q1", &[0])],
+    );
+    let modes: Vec<&String> = study_modes.iter().map(|(m, ..)| m).collect();
+    assert!(modes[0].starts_with("full"), "{modes:?}");
+    assert!(modes[1..].iter().all(|m| m.starts_with("incremental")), "{modes:?}");
+    // Each later run counted one quarter more than the cache had (the data end moved by one
+    // quarter), and each new quarter's rows of the persons never recomputed (the second
+    // site's) came from the added-period path into the delta file.
+    let periods = |i: usize| -> Vec<String> {
+        study_modes[i].1["periods"]
+            .as_array()
+            .expect("periods")
+            .iter()
+            .map(|p| p.as_str().expect("id").to_owned())
+            .collect()
+    };
+    for i in 1..study_modes.len() {
+        let (before, after) = (periods(i - 1), periods(i));
+        assert_eq!(after.len(), before.len() + 1, "{before:?} -> {after:?}");
+        assert!(before.iter().all(|p| after.contains(p)), "{before:?} -> {after:?}");
+        assert!(
+            study_modes[i].2 > study_modes[i - 1].2,
+            "no new rate rows of unchanged persons in the delta: {modes:?} {:?}",
+            study_modes.iter().map(|m| m.2).collect::<Vec<_>>()
+        );
+    }
 }

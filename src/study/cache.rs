@@ -13,13 +13,21 @@
 //! ```
 //!
 //! Why an update is exact: every cohort rule and every column of a study row depends on the
-//! person's own rows (store tables and outcome rows) and on the study's periods, which are
-//! part of the key; the youth-region mapping, the population and the groups of comparable
+//! person's own rows (store tables and outcome rows) and, for the rate outcomes, on the
+//! study's periods (one rate row per person and period); the youth-region mapping, the population and the groups of comparable
 //! municipalities enter only when the counts are turned into tables. The counts are sums over
 //! persons. Ingest lists, per store version, every person whose rows changed or whose data end
 //! moved; the outcome run recomputed exactly those. So the new counts are the cached counts,
 //! minus the counts of the changed persons' cached rows, plus the counts of their recomputed
-//! rows, and the tables derived from them are the full run's. A cohort defined by a SQL file or
+//! rows, and the tables derived from them are the full run's.
+//!
+//! The periods of the rate outcomes follow the population's years and the store's data end, so
+//! a delivery may complete a new period. The state lists the periods the cache counts; a run
+//! whose periods add to them computes the rate rows of the added periods only, for every person
+//! (over the whole store), and adds those of the unchanged persons to the counts and to the
+//! delta file (where they are those persons' rows from then on; a changed person's rows are
+//! recomputed for every period). A run whose periods drop or redefine a cached one is full. A
+//! cohort defined by a SQL file or
 //! by birth (whose members need not be in the outcome run) is always computed in full, as is a
 //! study whose definition, cohorts, outcome config, periods or kohort version changed. Once the
 //! persons recomputed since the base exceed a share of the cached persons (the plan's
@@ -43,7 +51,7 @@ use crate::store::publication::{Keep, Pointer};
 use crate::store::{FileEntry, Stage, Store};
 
 /// The layout of the cache's files; part of the key, so a cache of another layout is rebuilt.
-pub const CACHE_FORMAT: u32 = 2;
+pub const CACHE_FORMAT: u32 = 3;
 
 /// Where study caches live under the store.
 pub const DIR: &str = "studies";
@@ -68,6 +76,9 @@ pub struct State {
     pub base_persons: u64,
     /// Persons recomputed since the base files.
     pub superseded_persons: u64,
+    /// The periods of the rate outcomes the counts hold (`period|first|last|reference`).
+    #[serde(default)]
+    pub periods: Vec<String>,
 }
 
 /// What an incremental study run starts from.
@@ -85,6 +96,8 @@ pub struct CachedStudy {
     pub run: RunManifest,
     /// Whether the outcome run's delta files hold every changed person's rows.
     pub use_deltas: bool,
+    /// The periods of the rate outcomes this run has and the cache does not.
+    pub added: Vec<PeriodRow>,
 }
 
 /// Full or incremental.
@@ -101,9 +114,9 @@ fn cache_err(path: &Path, message: impl std::fmt::Display) -> StudyError {
 }
 
 /// SHA-256 over the study file, its cohort files (and their SQL), the current outcome run's
-/// config, the kohort version, the cache layout, the SQL that makes the cached rows and counts,
-/// and the periods of the rate outcomes (they follow the population's years).
-pub fn key(store: &Store, study_text: &str, plan: &Plan, periods: &[PeriodRow]) -> Result<String, StudyError> {
+/// config, the kohort version, the cache layout and the SQL that makes the cached rows and
+/// counts. The periods of the rate outcomes are not in it: they are in the state ([`plan`]).
+pub fn key(store: &Store, study_text: &str, plan: &Plan) -> Result<String, StudyError> {
     let mut h = Sha256::new();
     h.update(study_text.as_bytes());
     for (path, def) in plan.cohorts() {
@@ -123,10 +136,22 @@ pub fn key(store: &Store, study_text: &str, plan: &Plan, periods: &[PeriodRow]) 
     for spec in &super::catalogue::CATALOGUE {
         h.update(spec.sql.as_bytes());
     }
-    for p in periods {
-        h.update(format!("{}|{}|{}|{}\n", p.period, p.first, p.last, p.reference).as_bytes());
-    }
     Ok(hex::encode(h.finalize()))
+}
+
+/// A period as the state lists it.
+fn period_id(p: &PeriodRow) -> String {
+    format!("{}|{}|{}|{}", p.period, p.first, p.last, p.reference)
+}
+
+/// The periods of `now` the cache does not count, or `None` when the cache counts a period
+/// `now` does not have (dropped, or redefined).
+fn added_periods(cached: &[String], now: &[PeriodRow]) -> Option<Vec<PeriodRow>> {
+    let ids: std::collections::BTreeSet<String> = now.iter().map(period_id).collect();
+    if !cached.iter().all(|c| ids.contains(c)) {
+        return None;
+    }
+    Some(now.iter().filter(|p| !cached.contains(&period_id(p))).cloned().collect())
 }
 
 /// The cache state of a study, if there is one.
@@ -173,7 +198,14 @@ pub fn cacheable(plan: &Plan) -> bool {
 /// Decide between a full and an incremental study run.
 /// `compact_above`: a full run rewrites the base once the persons recomputed since would exceed
 /// this share of the cached persons.
-pub fn plan(store: &Store, study: &Plan, key: &str, compact_above: f64) -> Result<CachePlan, StudyError> {
+/// `periods`: the periods of the rate outcomes of this run.
+pub fn plan(
+    store: &Store,
+    study: &Plan,
+    key: &str,
+    periods: &[PeriodRow],
+    compact_above: f64,
+) -> Result<CachePlan, StudyError> {
     let full = |why: &str| Ok(CachePlan::Full(why.to_owned()));
     if !cacheable(study) {
         return full("a cohort is defined by SQL or by birth (always computed in full)");
@@ -181,8 +213,11 @@ pub fn plan(store: &Store, study: &Plan, key: &str, compact_above: f64) -> Resul
     let Some(run) = crate::results::current(store)? else { return full("there is no outcome run") };
     let Some(state) = current(store, &study.name)? else { return full("there is no cache") };
     if state.key != key {
-        return full("the study, a cohort, the outcome config, the periods or the kohort version changed");
+        return full("the study, a cohort, the outcome config or the kohort version changed");
     }
+    let Some(added) = added_periods(&state.periods, periods) else {
+        return full("a period of the rate outcomes the cache counts was dropped or redefined");
+    };
     let m = store.require_manifest()?;
     if state.store_version > m.version || run.store_version != m.version {
         return full("the cache or the outcome run is not of the store's version");
@@ -205,7 +240,15 @@ pub fn plan(store: &Store, study: &Plan, key: &str, compact_above: f64) -> Resul
     if !dir.is_dir() {
         return full("the cache folder is missing");
     }
-    Ok(CachePlan::Incremental(Box::new(CachedStudy { dir, key: key.to_owned(), state, changed, run, use_deltas })))
+    Ok(CachePlan::Incremental(Box::new(CachedStudy {
+        dir,
+        key: key.to_owned(),
+        state,
+        changed,
+        run,
+        use_deltas,
+        added,
+    })))
 }
 
 /// The persons of the change lists, sorted.
@@ -299,6 +342,50 @@ pub fn update(conn: &Connection, prev: &CachedStudy, plan: &Plan) -> Result<(), 
     Ok(())
 }
 
+/// The rate rows of the periods added since the cache, of every person: computed over the
+/// whole store (a connection of their own, dropped before the changed persons' one opens).
+pub fn added_rate_rows(
+    store: &Store,
+    db: &DbSettings,
+    plan: &Plan,
+    added: &[PeriodRow],
+) -> Result<Vec<duckdb::arrow::record_batch::RecordBatch>, StudyError> {
+    if added.is_empty() || !plan.has_rates() {
+        return Ok(Vec::new());
+    }
+    let conn = crate::query::open_store(store, db)?;
+    super::inputs::fill(&conn, plan, added)?;
+    for outcome in &plan.outcomes {
+        let spec = outcome.spec();
+        if spec.kind == super::catalogue::Kind::Rate {
+            // The outcome's units file (sql/study/units/), kohort's own SQL: it fills study_rate_rows.
+            conn.execute_batch(spec.sql).ctx(format!("study rows of {}", spec.id))?;
+        }
+    }
+    let mut stmt = conn
+        .prepare(&crate::db::render(q::CACHE_TABLE, &[("table", "study_rate_rows")]))
+        .ctx("study: rate rows of the added periods")?;
+    let batches = stmt.query_arrow([]).ctx("study: rate rows of the added periods")?.collect();
+    Ok(batches)
+}
+
+/// Add the added periods' rate rows ([`added_rate_rows`]) of the persons not changed since the
+/// cache to this run's rate rows (`study_rate_rows`, which then holds the changed persons' rows
+/// of every period and those).
+pub fn add_rate_rows(
+    conn: &Connection,
+    batches: Vec<duckdb::arrow::record_batch::RecordBatch>,
+) -> Result<(), StudyError> {
+    conn.execute_batch(q::CACHE_ADDED_CREATE).ctx("study: rate rows of the added periods")?;
+    let mut app = conn.appender("study_rate_rows_added").ctx("study: rate rows of the added periods")?;
+    for batch in batches {
+        app.append_record_batch(batch).ctx("study: rate rows of the added periods")?;
+    }
+    drop(app);
+    conn.execute_batch(q::CACHE_ADDED_INSERT).ctx("study: rate rows of the added periods")?;
+    Ok(())
+}
+
 /// Write a query's rows to a cache file.
 fn save(conn: &Connection, sql: &str, params: &[&dyn duckdb::ToSql], to: &Path) -> Result<FileEntry, StudyError> {
     let rel = to.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -312,7 +399,15 @@ fn save_table(conn: &Connection, table: &str, to: &Path) -> Result<FileEntry, St
 
 /// Write the cache for what `conn` holds (the per-person tables and the counts): a new folder,
 /// then `current.json`, then the old folders go.
-pub fn write(store: &Store, conn: &Connection, name: &str, key: &str, plan: &CachePlan) -> Result<(), StudyError> {
+/// `periods`: the periods of the rate outcomes the counts now hold.
+pub fn write(
+    store: &Store,
+    conn: &Connection,
+    name: &str,
+    key: &str,
+    periods: &[PeriodRow],
+    plan: &CachePlan,
+) -> Result<(), StudyError> {
     let m = store.require_manifest()?;
     let root = store.root().join(DIR).join(name);
     let stage = Stage::new(&root.join(".staging"))?;
@@ -343,8 +438,14 @@ pub fn write(store: &Store, conn: &Connection, name: &str, key: &str, plan: &Cac
     }
     let id = crate::store::publication::fresh_name(&root, &format!("v{:06}", m.version));
     let previous = current(store, name).ok().flatten().map(|s| s.id);
-    let state =
-        State { id: id.clone(), store_version: m.version, key: key.to_owned(), base_persons, superseded_persons };
+    let state = State {
+        id: id.clone(),
+        store_version: m.version,
+        key: key.to_owned(),
+        base_persons,
+        superseded_persons,
+        periods: periods.iter().map(period_id).collect(),
+    };
     let current = root.join("current.json");
     let pointer = Pointer::json(&current, &state).map_err(|e| cache_err(&current, e))?;
     stage.publish(&root, &id, &pointer, &Keep { previous: previous.as_deref(), is_generation: None })?;

@@ -30,7 +30,8 @@ use std::path::{Path, PathBuf};
 
 pub use definition::{Plan, StudyDef};
 
-use crate::db::{DbError, DbSettings};
+use crate::db::{DbError, DbSettings, DuckContext};
+use crate::sql::study as q;
 
 /// The 0.975 quantile of the standard normal distribution.
 pub const Z95: f64 = 1.959_963_984_540_054;
@@ -218,14 +219,20 @@ fn build(
     require_outcome_run(store, &plan)?;
     let periods = inputs::rate_periods(store, db, &plan)?;
     let key = match cached {
-        Some(_) if cache::cacheable(&plan) => Some(cache::key(store, &text, &plan, &periods)?),
+        Some(_) if cache::cacheable(&plan) => Some(cache::key(store, &text, &plan)?),
         _ => None,
     };
     let cache_plan = match (&key, cached) {
         (Some(_), Some(reuse)) if reuse.full => cache::CachePlan::Full("a full run was asked for".to_owned()),
-        (Some(key), Some(reuse)) => cache::plan(store, &plan, key, reuse.compact_above)?,
+        (Some(key), Some(reuse)) => cache::plan(store, &plan, key, &periods, reuse.compact_above)?,
         (None, Some(_)) => cache::CachePlan::Full("a cohort is defined by SQL or by birth".to_owned()),
         (_, None) => cache::CachePlan::Full("no cache asked for".to_owned()),
+    };
+    // The rate rows of periods the cache lacks, for everyone (before the changed persons'
+    // connection opens: one connection at a time).
+    let added = match &cache_plan {
+        cache::CachePlan::Incremental(prev) => cache::added_rate_rows(store, db, &plan, &prev.added)?,
+        cache::CachePlan::Full(_) => Vec::new(),
     };
     let conn = match &cache_plan {
         cache::CachePlan::Incremental(prev) => cache::open_changed(store, prev, db)?,
@@ -235,6 +242,7 @@ fn build(
     rows::build(&conn, &plan)?;
     let mode = match &cache_plan {
         cache::CachePlan::Incremental(prev) => {
+            cache::add_rate_rows(&conn, added)?;
             cache::update(&conn, prev, &plan)?;
             StudyMode::Incremental { changed: prev.changed.len() as u64 }
         }
@@ -244,12 +252,13 @@ fn build(
         }
     };
     if let Some(key) = &key {
-        cache::write(store, &conn, &plan.name, key, &cache_plan)?;
+        cache::write(store, &conn, &plan.name, key, &periods, &cache_plan)?;
     }
-    let tables = tables::build(&conn, &plan)?;
+    // The per-person rows are in the counts (and the cache) now: free their memory.
+    conn.execute_batch(q::DROP_ROWS).ctx("study rows")?;
+    tables::build(&conn, &plan)?;
     let curves = survival::build(&conn, &plan.name)?;
-    let rows = tables.rows;
     let dir = out.join(&plan.name);
-    tables::write(&dir, &tables, &curves)?;
+    let rows = tables::write(&conn, &plan, &dir, &curves)?;
     Ok((dir, rows, mode))
 }

@@ -16,22 +16,13 @@ use super::survival::Curves;
 use crate::db::DuckContext;
 use crate::sql::study as q;
 
-/// The rows of the study tables.
-pub struct Tables {
-    /// Their schema.
-    pub schema: SchemaRef,
-    /// The rows, sorted.
-    pub batches: Vec<RecordBatch>,
-    /// How many.
-    pub rows: u64,
-}
-
 /// The dimensions the population table has (rates split by these only).
 const RATE_DIMS: [Dim; 4] = [Dim::Total, Dim::Sex, Dim::AgeBand, Dim::IndexYear];
 
 /// Build the tables from the counts of `conn` (`study_atoms`, `study_km_atoms`,
-/// `study_rate_atoms`) and the inputs.
-pub fn build(conn: &Connection, plan: &Plan) -> Result<Tables, StudyError> {
+/// `study_rate_atoms`) and the inputs, as `study_tables` (before the benchmarks, which
+/// [`write`] adds as it writes).
+pub fn build(conn: &Connection, plan: &Plan) -> Result<(), StudyError> {
     for (sql, what) in [
         (q::SETTINGS_YEARS, "study settings from the data"),
         (q::GROUPS, "study groups of comparable municipalities"),
@@ -60,21 +51,18 @@ pub fn build(conn: &Connection, plan: &Plan) -> Result<Tables, StudyError> {
         conn.execute_batch(&sql).ctx("study rate figures")?;
     }
     conn.execute_batch(q::TABLES).ctx("study tables")?;
-    let benchmarked = crate::db::render(q::BENCHMARKS, &[("rows", "study_tables")]);
-    let sql = crate::db::render(q::OUTPUT, &[("benchmarked", benchmarked.trim())]);
-    let mut stmt = conn.prepare(&sql).ctx("study tables with benchmarks")?;
-    let batches: Vec<RecordBatch> = stmt.query_arrow([&plan.name]).ctx("study tables with benchmarks")?.collect();
-    let rows = batches.iter().map(RecordBatch::num_rows).sum::<usize>() as u64;
-    Ok(Tables { schema: stmt.schema(), batches, rows })
+    Ok(())
 }
 
-/// Write the study folder `dir` whole: `tables`, `survival` and `medians`, each as Parquet and
-/// CSV, published at once.
-pub fn write(dir: &Path, tables: &Tables, curves: &Curves) -> Result<(), StudyError> {
+/// Write the study folder `dir` whole: `tables` (the rows of `study_tables` with their
+/// benchmarks, streamed from DuckDB batch by batch into Parquet and CSV, so that the rows are
+/// never all in memory at once), `survival` and `medians`, published at once. Returns the
+/// number of table rows.
+pub fn write(conn: &Connection, plan: &Plan, dir: &Path, curves: &Curves) -> Result<u64, StudyError> {
     let stage = crate::store::Stage::beside(dir)?;
     let staging = stage.path();
-    let files: [(&str, SchemaRef, &[RecordBatch]); 3] = [
-        ("tables", tables.schema.clone(), &tables.batches),
+    let rows = stream_tables(conn, plan, staging)?;
+    let files: [(&str, SchemaRef, &[RecordBatch]); 2] = [
         ("survival", curves.survival.schema(), std::slice::from_ref(&curves.survival)),
         ("medians", curves.medians.schema(), std::slice::from_ref(&curves.medians)),
     ];
@@ -99,5 +87,29 @@ pub fn write(dir: &Path, tables: &Tables, curves: &Curves) -> Result<(), StudyEr
         r?;
     }
     stage.replace(dir)?;
-    Ok(())
+    Ok(rows)
+}
+
+/// Write `tables.parquet` and `tables.csv` into `staging` from the output query, one batch at
+/// a time (the Parquet writer cuts its row groups by row count, so the bytes do not depend on
+/// the batches). Returns the rows written.
+fn stream_tables(conn: &Connection, plan: &Plan, staging: &Path) -> Result<u64, StudyError> {
+    let what = "study tables with benchmarks";
+    let benchmarked = crate::db::render(q::BENCHMARKS, &[("rows", "study_tables")]);
+    let sql = crate::db::render(q::OUTPUT, &[("benchmarked", benchmarked.trim())]);
+    let mut stmt = conn.prepare(&sql).ctx(what)?;
+    let stream = stmt.stream_arrow([&plan.name]).ctx(what)?;
+    let schema = stream.get_schema();
+    let mut parquet = crate::store::ParquetSink::create(&staging.join("tables.parquet"), "tables.parquet", schema)?;
+    let csv_path = staging.join("tables.csv");
+    let mut csv = duckdb::arrow::csv::WriterBuilder::new().with_header(true).build(fs_err::File::create(&csv_path)?);
+    let mut rows = 0u64;
+    for batch in stream {
+        let batch = batch.ctx(what)?;
+        rows += batch.num_rows() as u64;
+        csv.write(&batch).map_err(|e| crate::store::StoreError::Csv { path: csv_path.clone(), source: e })?;
+        parquet.push(batch)?;
+    }
+    parquet.finish()?;
+    Ok(rows)
 }
