@@ -19,19 +19,20 @@ pub mod linkage;
 mod relations;
 mod survival;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use duckdb::Connection;
 use duckdb::arrow::record_batch::RecordBatch;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::db::{DbError, DbSettings, DuckContext};
 use crate::disclosure::{Cell, Reason, Rule, protect};
 use crate::reference::{ReferenceError, YouthRegions};
 use crate::sql::export as q;
-use crate::store::{Stage, StoreError, write_parquet};
+use crate::store::{ParquetSink, Stage, StoreError};
 
 /// Errors of an export.
 #[derive(Debug, thiserror::Error)]
@@ -150,125 +151,245 @@ pub struct TablesReport {
     pub survival_curves_truncated: u64,
 }
 
+/// The strings of the input, each kept once: millions of rows share a few thousand values, so
+/// rows hold their ids.
+#[derive(Default)]
+struct Strings {
+    ids: HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Strings {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.ids.get(s) {
+            return i;
+        }
+        let i = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(s.to_owned());
+        self.ids.insert(s.to_owned(), i);
+        i
+    }
+
+    fn get(&self, i: u32) -> &str {
+        &self.names[i as usize]
+    }
+}
+
+/// The rows of the input, their strings and their systems.
+#[derive(Default)]
+struct Input {
+    rows: Vec<InputRow>,
+    strings: Strings,
+    /// Per system id: (study, cohort, outcome, window, period, variant) as string ids.
+    systems: Vec<[u32; 6]>,
+}
+
 struct InputRow {
     row_no: i64,
-    /// (study, cohort, outcome, window, period, variant).
-    system: [String; 6],
-    cell: [String; 4],
+    /// Index into [`Input::systems`].
+    system: u32,
+    /// (level, region, split, value) as string ids.
+    cell: [u32; 4],
     count: u64,
     denominator: u64,
     /// The group of comparable municipalities of a municipality row.
-    group: Option<String>,
+    group: Option<u32>,
 }
 
-fn read_rows(conn: &Connection, file: &Path) -> Result<Vec<InputRow>> {
+/// Read the study tables, row by row in `row_no` order, from Arrow batches (no string per
+/// row: values are interned).
+fn read_rows(conn: &Connection, file: &Path) -> Result<Input> {
+    use duckdb::arrow::array::{Array, AsArray};
+    use duckdb::arrow::datatypes::Int64Type;
     conn.execute(q::INPUT, [file.to_string_lossy()]).ctx(format!("reading {}", file.display()))?;
     let mut stmt = conn.prepare(q::READ_TABLES).ctx("reading the study tables")?;
-    let rows = stmt
-        .query_map([], |r| {
-            let s = |i: usize| r.get::<_, Option<String>>(i).map(Option::unwrap_or_default);
-            Ok((
-                r.get::<_, i64>(0)?,
-                [s(1)?, s(3)?, s(4)?, s(5)?, s(6)?, s(13)?],
-                [s(7)?, s(8)?, s(9)?, s(10)?],
-                (r.get::<_, Option<i64>>(11)?, r.get::<_, Option<i64>>(12)?),
-                s(2)?,
-                r.get::<_, Option<String>>(14)?,
-            ))
-        })
-        .ctx(format!("reading {}", file.display()))?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (row_no, system, cell, (count, denominator), table, group) =
-            row.ctx(format!("reading {}", file.display()))?;
-        let bad = |m: &str| ExportError::Input {
-            file: file.to_owned(),
-            message: format!("table {table}, region {}, {} = {}: {m}", cell[1], cell[2], cell[3]),
+    let reading = || format!("reading {}", file.display());
+    let mut input = Input::default();
+    let mut system_ids: HashMap<[u32; 6], u32> = HashMap::new();
+    for batch in stmt.query_arrow([]).ctx(reading())? {
+        let text = |i: usize| {
+            batch.column(i).as_string_opt::<i32>().ok_or_else(|| ExportError::Input {
+                file: file.to_owned(),
+                message: format!("column {} is not text", batch.schema().field(i).name()),
+            })
         };
-        let (Some(count), Some(denominator)) = (count, denominator) else {
-            return Err(bad("count and denominator are required"));
+        let int = |i: usize| {
+            batch.column(i).as_primitive_opt::<Int64Type>().ok_or_else(|| ExportError::Input {
+                file: file.to_owned(),
+                message: format!("column {} is not an integer", batch.schema().field(i).name()),
+            })
         };
-        let (Ok(count), Ok(denominator)) = (u64::try_from(count), u64::try_from(denominator)) else {
-            return Err(bad("counts cannot be negative"));
-        };
-        if count > denominator {
-            return Err(bad("count exceeds its denominator"));
+        let row_no = int(0)?;
+        let [study, table, cohort, outcome, window, period, level, region, split, value, variant, group] =
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14].map(text);
+        let (study, table, cohort, outcome, window, period) = (study?, table?, cohort?, outcome?, window?, period?);
+        let (level, region, split, value, variant, group) = (level?, region?, split?, value?, variant?, group?);
+        let (count, denominator) = (int(11)?, int(12)?);
+        fn s(a: &duckdb::arrow::array::StringArray, k: usize) -> &str {
+            if a.is_null(k) { "" } else { a.value(k) }
         }
-        let group = group.filter(|_| cell[0] == "municipality");
-        out.push(InputRow { row_no, system, cell, count, denominator, group });
+        for k in 0..batch.num_rows() {
+            let bad = |m: &str| ExportError::Input {
+                file: file.to_owned(),
+                message: format!(
+                    "table {}, region {}, {} = {}: {m}",
+                    s(table, k),
+                    s(region, k),
+                    s(split, k),
+                    s(value, k)
+                ),
+            };
+            if count.is_null(k) || denominator.is_null(k) {
+                return Err(bad("count and denominator are required"));
+            }
+            let (Ok(c), Ok(d)) = (u64::try_from(count.value(k)), u64::try_from(denominator.value(k))) else {
+                return Err(bad("counts cannot be negative"));
+            };
+            if c > d {
+                return Err(bad("count exceeds its denominator"));
+            }
+            let st = &mut input.strings;
+            let key = [study, cohort, outcome, window, period, variant].map(|a| st.id(s(a, k)));
+            let next = u32::try_from(input.systems.len()).unwrap_or(u32::MAX);
+            let system = *system_ids.entry(key).or_insert(next);
+            if system == next {
+                input.systems.push(key);
+            }
+            let cell = [level, region, split, value].map(|a| st.id(s(a, k)));
+            let group = (!group.is_null(k) && s(level, k) == "municipality").then(|| st.id(group.value(k)));
+            input.rows.push(InputRow { row_no: row_no.value(k), system, cell, count: c, denominator: d, group });
+        }
     }
-    Ok(out)
+    Ok(input)
 }
 
-/// The suppression reason of every input row (by `row_no`), system by system.
+/// The suppression reason of every input row (by `row_no`), system by system. Systems are
+/// independent, so they are protected in parallel; their results are added up in the order of
+/// the systems, so the pattern and the report do not depend on the threads.
 fn pattern(
-    rows: &[InputRow],
+    input: &Input,
     file: &Path,
     rule: Rule,
     regions: &YouthRegions,
     report: &mut TablesReport,
 ) -> Result<Vec<(i64, Reason)>> {
-    let mut systems: BTreeMap<&[String; 6], Vec<&InputRow>> = BTreeMap::new();
-    for r in rows {
-        systems.entry(&r.system).or_default().push(r);
+    let mut members: Vec<Vec<&InputRow>> = vec![Vec::new(); input.systems.len()];
+    for r in &input.rows {
+        members[r.system as usize].push(r);
     }
+    // Systems in the order of their names (as the report and the first error have always been).
+    let name = |i: usize| input.systems[i].map(|s| input.strings.get(s));
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    order.sort_by(|&a, &b| name(a).cmp(&name(b)));
+    let done: Vec<Result<SystemPattern>> = order
+        .par_iter()
+        .map(|&i| {
+            let period = input.strings.get(input.systems[i][4]);
+            protect_system(&members[i], period, &input.strings, file, rule, regions)
+        })
+        .collect();
     let mut out = Vec::new();
-    for members in systems.values() {
-        // Cells: rows with the same (level, region, split, value) are one cell (shared margins),
-        // numbered in the order of their first row.
-        let mut index: BTreeMap<&[String; 4], usize> = BTreeMap::new();
-        let (mut keys, mut cells): (Vec<&[String; 4]>, Vec<Cell>) = (Vec::new(), Vec::new());
-        for r in members {
-            let c = Cell { count: r.count, denominator: r.denominator };
-            match index.get(&r.cell) {
-                Some(&i) if cells[i] != c => {
-                    return Err(ExportError::Input {
-                        file: file.to_owned(),
-                        message: format!("the shared cell {:?} has two different values in linked tables", r.cell),
-                    });
-                }
-                Some(_) => {}
-                None => {
-                    index.insert(&r.cell, cells.len());
-                    keys.push(&r.cell);
-                    cells.push(c);
-                }
-            }
-        }
-        let period = members.first().map_or("", |r| r.system[4].as_str());
-        let groups: relations::Groups =
-            members.iter().filter_map(|r| Some((r.cell[1].clone(), r.group.clone()?))).collect();
-        let model = relations::model(&keys, &cells, period, regions, &groups).map_err(|b| {
-            let [level, region, split, value] = &b.total;
-            ExportError::Relation {
-                file: file.to_owned(),
-                detail: format!("{} does not hold for {level} {region}, {split} = {value} ({})", b.kind, b.what),
-            }
-        })?;
-        let p = protect(&model.cells, &model.relations, rule);
+    for system in done {
+        let s = system?;
         report.systems += 1;
-        report.cells += model.cells.len() as u64;
-        report.twin_cells += model.twins;
-        report.relations += model.relations.len() as u64;
-        for (kind, n) in &model.by_kind {
-            *report.relations_by_kind.entry((*kind).to_owned()).or_default() += n;
+        report.cells += s.cells;
+        report.twin_cells += s.twin_cells;
+        report.relations += s.relations;
+        for (kind, n) in s.by_kind {
+            *report.relations_by_kind.entry(kind.to_owned()).or_default() += n;
         }
-        report.cells_primary += p.reasons.iter().filter(|r| **r == Some(Reason::Primary)).count() as u64;
-        report.cells_secondary_heuristic += p.heuristic;
-        report.cells_secondary_audit += p.audit_added;
-        report.audit_rounds += p.audit_rounds;
-        report.audit_programs += p.audit_programs;
-        report.audit_largest_group = report.audit_largest_group.max(p.largest_group);
-        report.audit_unprotectable += p.unprotectable;
-        for r in members {
-            if let Some(reason) = p.reasons[model.cell_of_key[index[&r.cell]]] {
-                out.push((r.row_no, reason));
-            }
-        }
+        report.cells_primary += s.cells_primary;
+        report.cells_secondary_heuristic += s.heuristic;
+        report.cells_secondary_audit += s.audit_added;
+        report.audit_rounds += s.audit_rounds;
+        report.audit_programs += s.audit_programs;
+        report.audit_largest_group = report.audit_largest_group.max(s.largest_group);
+        report.audit_unprotectable += s.unprotectable;
+        out.extend(s.suppressed);
     }
-    siblings(rows, &mut out, report);
+    siblings(input, &mut out, report);
     out.sort_unstable();
     Ok(out)
+}
+
+/// What protecting one system gave: its suppressed rows and its share of the report.
+struct SystemPattern {
+    suppressed: Vec<(i64, Reason)>,
+    cells: u64,
+    twin_cells: u64,
+    relations: u64,
+    by_kind: Vec<(&'static str, u64)>,
+    cells_primary: u64,
+    heuristic: u64,
+    audit_added: u64,
+    audit_rounds: u64,
+    audit_programs: u64,
+    largest_group: u64,
+    unprotectable: u64,
+}
+
+/// Protect one linked-table system (rows sharing study, cohort, outcome, window, period and
+/// variant).
+fn protect_system(
+    members: &[&InputRow],
+    period: &str,
+    strings: &Strings,
+    file: &Path,
+    rule: Rule,
+    regions: &YouthRegions,
+) -> Result<SystemPattern> {
+    // Cells: rows with the same (level, region, split, value) are one cell (shared margins),
+    // numbered in the order of their first row.
+    let mut index: HashMap<[u32; 4], usize> = HashMap::new();
+    let (mut keys, mut cells): (Vec<[String; 4]>, Vec<Cell>) = (Vec::new(), Vec::new());
+    for r in members {
+        let c = Cell { count: r.count, denominator: r.denominator };
+        match index.get(&r.cell) {
+            Some(&i) if cells[i] != c => {
+                return Err(ExportError::Input {
+                    file: file.to_owned(),
+                    message: format!("the shared cell {:?} has two different values in linked tables", keys[i]),
+                });
+            }
+            Some(_) => {}
+            None => {
+                index.insert(r.cell, cells.len());
+                keys.push(r.cell.map(|s| strings.get(s).to_owned()));
+                cells.push(c);
+            }
+        }
+    }
+    let keys_ref: Vec<&[String; 4]> = keys.iter().collect();
+    let groups: relations::Groups = members
+        .iter()
+        .filter_map(|r| Some((strings.get(r.cell[1]).to_owned(), strings.get(r.group?).to_owned())))
+        .collect();
+    let model = relations::model(&keys_ref, &cells, period, regions, &groups).map_err(|b| {
+        let [level, region, split, value] = &b.total;
+        ExportError::Relation {
+            file: file.to_owned(),
+            detail: format!("{} does not hold for {level} {region}, {split} = {value} ({})", b.kind, b.what),
+        }
+    })?;
+    let p = protect(&model.cells, &model.relations, rule);
+    let suppressed = members
+        .iter()
+        .filter_map(|r| p.reasons[model.cell_of_key[index[&r.cell]]].map(|reason| (r.row_no, reason)))
+        .collect();
+    Ok(SystemPattern {
+        suppressed,
+        cells: model.cells.len() as u64,
+        twin_cells: model.twins,
+        relations: model.relations.len() as u64,
+        by_kind: model.by_kind.iter().map(|(k, n)| (*k, *n)).collect(),
+        cells_primary: p.reasons.iter().filter(|r| **r == Some(Reason::Primary)).count() as u64,
+        heuristic: p.heuristic,
+        audit_added: p.audit_added,
+        audit_rounds: p.audit_rounds,
+        audit_programs: p.audit_programs,
+        largest_group: p.largest_group,
+        unprotectable: p.unprotectable,
+    })
 }
 
 /// Whether a study outcome gives categories over one denominator (docs/definitions.md §5.10:
@@ -284,25 +405,24 @@ fn is_categories(outcome: &str) -> bool {
 /// its siblings) minus the published ones. Where one category of a cell is suppressed, every
 /// category of that cell is (secondary). More suppression only widens what the audit of each
 /// system bounded.
-fn siblings(rows: &[InputRow], out: &mut Vec<(i64, Reason)>, report: &mut TablesReport) {
-    let suppressed: BTreeMap<i64, Reason> = out.iter().copied().collect();
-    let key = |r: &InputRow| -> Option<(Vec<String>, [String; 4])> {
-        if !is_categories(&r.system[2]) {
-            return None;
-        }
-        let variant = &r.system[5];
-        let instrument = variant.rsplit_once(':').map_or("", |(i, _)| i);
-        let mut head = r.system[..5].to_vec();
-        head.push(instrument.to_owned());
-        Some((head, r.cell.clone()))
-    };
-    let mut hit: std::collections::BTreeSet<(Vec<String>, [String; 4])> = std::collections::BTreeSet::new();
-    for r in rows.iter().filter(|r| suppressed.contains_key(&r.row_no)) {
-        if let Some(k) = key(r) {
-            hit.insert(k);
-        }
-    }
-    for r in rows.iter().filter(|r| !suppressed.contains_key(&r.row_no)) {
+fn siblings(input: &Input, out: &mut Vec<(i64, Reason)>, report: &mut TablesReport) {
+    // Per system of a category outcome: (study, cohort, outcome, window, period) and the
+    // instrument of its variant.
+    let heads: Vec<Option<([u32; 5], &str)>> = input
+        .systems
+        .iter()
+        .map(|s| {
+            is_categories(input.strings.get(s[2])).then(|| {
+                let variant = input.strings.get(s[5]);
+                ([s[0], s[1], s[2], s[3], s[4]], variant.rsplit_once(':').map_or("", |(i, _)| i))
+            })
+        })
+        .collect();
+    let suppressed: HashSet<i64> = out.iter().map(|(r, _)| *r).collect();
+    let key = |r: &InputRow| heads[r.system as usize].map(|(head, instrument)| (head, instrument, r.cell));
+    let hit: HashSet<([u32; 5], &str, [u32; 4])> =
+        input.rows.iter().filter(|r| suppressed.contains(&r.row_no)).filter_map(key).collect();
+    for r in input.rows.iter().filter(|r| !suppressed.contains(&r.row_no)) {
         if key(r).is_some_and(|k| hit.contains(&k)) {
             out.push((r.row_no, Reason::Secondary));
             report.category_siblings += 1;
@@ -337,11 +457,12 @@ pub fn export_tables(input: &Path, out: &Path, opts: &TablesOptions, db: &DbSett
             .youth_regions
             .as_ref()
             .map(|p| p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())),
-        rows: rows.len() as u64,
+        rows: rows.rows.len() as u64,
         ..TablesReport::default()
     };
     let started = Instant::now();
     let suppressed = pattern(&rows, &file, rule, &regions, &mut report)?;
+    drop(rows);
     report.suppression_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     report.rows_primary = suppressed.iter().filter(|(_, r)| *r == Reason::Primary).count() as u64;
     report.rows_secondary = suppressed.iter().filter(|(_, r)| *r == Reason::Secondary).count() as u64;
@@ -361,10 +482,18 @@ pub fn export_tables(input: &Path, out: &Path, opts: &TablesOptions, db: &DbSett
     // The benchmark SQL is kohort's own (sql/study/benchmarks.sql), placed as a subquery.
     let sql = crate::db::render(q::TABLES_OUT_ROWS, &[("benchmarked", benchmarked.trim())]);
     let mut stmt = conn.prepare(&sql).ctx("publishing the tables")?;
-    let batches: Vec<RecordBatch> = stmt.query_arrow([]).ctx("publishing the tables")?.collect();
-    let schema = stmt.schema();
-    write_parquet(&staging.join("tables.parquet"), "tables.parquet", schema, batches.clone())?;
-    write_csv(&staging.join("tables.csv"), &batches)?;
+    // Streamed: one batch at a time into the Parquet and the CSV file (no copy of the table in
+    // memory).
+    let arrow = stmt.query_arrow([]).ctx("publishing the tables")?;
+    let mut parquet = ParquetSink::create(&staging.join("tables.parquet"), "tables.parquet", arrow.get_schema())?;
+    let csv_path = staging.join("tables.csv");
+    let mut csv = duckdb::arrow::csv::WriterBuilder::new().with_header(true).build(fs_err::File::create(&csv_path)?);
+    for batch in arrow {
+        csv.write(&batch).map_err(|e| ExportError::Format(csv_path.clone(), e.to_string()))?;
+        parquet.push(batch)?;
+    }
+    parquet.finish()?;
+    drop(csv);
     let survival = input.join("survival.parquet");
     if survival.exists() {
         survival::collapse_survival(&conn, &survival, staging, opts.min_count, &mut report)?;
@@ -388,16 +517,18 @@ pub(crate) fn write_csv(path: &Path, batches: &[RecordBatch]) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn row(row_no: i64, outcome: &str, variant: &str, count: u64, denominator: u64) -> InputRow {
-        let s = |x: &str| x.to_owned();
-        InputRow {
-            row_no,
-            system: [s("st"), s("all"), s(outcome), s(""), s("2024"), s(variant)],
-            cell: [s("municipality"), s("GM0014"), s("total"), s("total")],
-            count,
-            denominator,
-            group: None,
-        }
+    fn row(input: &mut Input, row_no: i64, outcome: &str, variant: &str, count: u64, denominator: u64) {
+        let st = &mut input.strings;
+        let key = ["st", "all", outcome, "", "2024", variant].map(|x| st.id(x));
+        let cell = ["municipality", "GM0014", "total", "total"].map(|x| st.id(x));
+        let system = match input.systems.iter().position(|s| *s == key) {
+            Some(i) => i as u32,
+            None => {
+                input.systems.push(key);
+                input.systems.len() as u32 - 1
+            }
+        };
+        input.rows.push(InputRow { row_no, system, cell, count, denominator, group: None });
     }
 
     #[test]
@@ -405,17 +536,16 @@ mod tests {
         // Reliable change in one cell, by hand: improved 3 (primary), unchanged 50, deteriorated
         // 10 of 63. Published, 63 - 50 - 10 would give the 3 back. Measure success has two
         // lines with their own denominators (not categories): untouched.
-        let rows = [
-            row(1, "severity_reduced", "sdq:improved", 3, 63),
-            row(2, "severity_reduced", "sdq:unchanged", 50, 63),
-            row(3, "severity_reduced", "sdq:deteriorated", 10, 63),
-            row(4, "severity_reduced", "cbcl:improved", 30, 60),
-            row(5, "measure_success", "protection", 3, 40),
-            row(6, "measure_success", "youth_probation", 20, 40),
-        ];
+        let mut input = Input::default();
+        row(&mut input, 1, "severity_reduced", "sdq:improved", 3, 63);
+        row(&mut input, 2, "severity_reduced", "sdq:unchanged", 50, 63);
+        row(&mut input, 3, "severity_reduced", "sdq:deteriorated", 10, 63);
+        row(&mut input, 4, "severity_reduced", "cbcl:improved", 30, 60);
+        row(&mut input, 5, "measure_success", "protection", 3, 40);
+        row(&mut input, 6, "measure_success", "youth_probation", 20, 40);
         let mut out = vec![(1, Reason::Primary), (5, Reason::Primary)];
         let mut report = TablesReport::default();
-        siblings(&rows, &mut out, &mut report);
+        siblings(&input, &mut out, &mut report);
         out.sort_unstable();
         assert_eq!(out, [(1, Reason::Primary), (2, Reason::Secondary), (3, Reason::Secondary), (5, Reason::Primary)]);
         assert_eq!(report.category_siblings, 2);
