@@ -545,6 +545,16 @@ fn tree_shas(dir: &Path) -> BTreeMap<String, String> {
 /// quarter the raw study tables and the published exports of both must be the same bytes.
 /// Returns per quarter the incremental run's study mode and reason, its cache state, and the
 /// rate rows of its cache's delta file of persons never recomputed (not superseded).
+/// (systems protected again, systems) of the last export a run's log reports.
+fn systems_protected(root: &Path) -> (u64, u64) {
+    let log = std::fs::read_to_string(root.join("run.log")).expect("run log");
+    let line = log.lines().rev().find(|l| l.contains("table systems protected again")).expect("export line");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let at = words.iter().position(|w| *w == "systems").expect("systems");
+    let n = |w: &str| w.parse::<u64>().expect("a number");
+    (n(words[at - 4]), n(words[at - 2]))
+}
+
 fn monitor_study_modes(study_text: &str, schedule: &[(&str, &[usize])]) -> Vec<(String, serde_json::Value, i64)> {
     let tmp = tempfile::tempdir().expect("tmp");
     let all = proeftuinen(&tmp.path().join("synth"));
@@ -578,6 +588,13 @@ fn monitor_study_modes(study_text: &str, schedule: &[(&str, &[usize])]) -> Vec<(
         assert!(a.keys().any(|k| k.ends_with("tables.parquet")), "{q}: {a:?}");
         assert_eq!(a, b, "{q}: the raw monitor tables of the incremental and the full run differ");
         assert_eq!(published_bytes(&inc, false), published_bytes(&full, false), "{q}: published exports differ");
+        // The export protected again only the table systems whose figures changed (the full
+        // run, without its cache, all of them), and still published the same bytes.
+        let (again_inc, again_full) = (systems_protected(&inc), systems_protected(&full));
+        assert_eq!(again_full.0, again_full.1, "{q}: the full run reused patterns");
+        if !study_modes.is_empty() {
+            assert!(again_inc.0 < again_inc.1, "{q}: every system protected again: {again_inc:?}");
+        }
         let m = manifest(&inc);
         let mode = format!("{} {}", m["studies"][0]["mode"].as_str().expect("mode"), m["studies"][0]["reason"]);
         let state = std::fs::read_to_string(inc.join("store/studies/monitor/current.json")).expect("cache state");

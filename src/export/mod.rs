@@ -16,6 +16,7 @@
 
 mod docs;
 pub mod linkage;
+mod patterns;
 mod relations;
 mod survival;
 
@@ -33,6 +34,7 @@ use crate::disclosure::{Cell, Reason, Rule, protect};
 use crate::reference::{ReferenceError, YouthRegions};
 use crate::sql::export as q;
 use crate::store::{ParquetSink, Stage, StoreError};
+use patterns::{Fingerprint, SystemPattern};
 
 /// Errors of an export.
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +143,10 @@ pub struct TablesReport {
     /// the export (it would make the same export differ byte for byte).
     #[serde(skip_serializing)]
     pub suppression_seconds: f64,
+    /// Systems whose pattern came from the cache of the last export (the same inputs): printed,
+    /// never written into the export, which is the same with or without the cache.
+    #[serde(skip_serializing)]
+    pub systems_reused: u64,
     /// Rows of category outcomes suppressed because a sibling category of their cell is.
     pub category_siblings: u64,
     /// Survival rows read.
@@ -263,16 +269,19 @@ fn read_rows(conn: &Connection, file: &Path) -> Result<Input> {
     Ok(input)
 }
 
-/// The suppression reason of every input row (by `row_no`), system by system. Systems are
-/// independent, so they are protected in parallel; their results are added up in the order of
-/// the systems, so the pattern and the report do not depend on the threads.
+/// The suppression reason of every input row (by `row_no`), system by system, and every
+/// system's pattern by fingerprint (the cache of the next export). Systems are independent, so
+/// they are protected in parallel; a system whose fingerprint the cache holds takes its pattern
+/// from there ([`patterns`]). Results are added up in the order of the systems, so the pattern
+/// and the report depend neither on the threads nor on the cache.
 fn pattern(
     input: &Input,
     file: &Path,
     rule: Rule,
     regions: &YouthRegions,
+    cache: &patterns::Cache,
     report: &mut TablesReport,
-) -> Result<Vec<(i64, Reason)>> {
+) -> Result<(Vec<(i64, Reason)>, Vec<(Fingerprint, SystemPattern)>)> {
     let mut members: Vec<Vec<&InputRow>> = vec![Vec::new(); input.systems.len()];
     for r in &input.rows {
         members[r.system as usize].push(r);
@@ -281,90 +290,134 @@ fn pattern(
     let name = |i: usize| input.systems[i].map(|s| input.strings.get(s));
     let mut order: Vec<usize> = (0..members.len()).collect();
     order.sort_by(|&a, &b| name(a).cmp(&name(b)));
-    let done: Vec<Result<SystemPattern>> = order
+    let context = format!("min_count {} publish_zeros {} regions {regions:?}", rule.min_count, rule.publish_zeros);
+    let base = patterns::hasher(&context);
+    let done: Vec<Result<(Vec<(i64, Reason)>, Fingerprint, SystemPattern, bool)>> = order
         .par_iter()
         .map(|&i| {
             let period = input.strings.get(input.systems[i][4]);
-            protect_system(&members[i], period, &input.strings, file, rule, regions)
+            let system = SystemCells::of(&members[i], &input.strings, file)?;
+            let fp = system.fingerprint(base.clone(), period, &input.strings);
+            let (p, reused) = match cache.get(&fp) {
+                Some(p) => (p.clone(), true),
+                None => (protect_system(&system, period, &input.strings, file, rule, regions)?, false),
+            };
+            let mut by_key: Vec<Option<Reason>> = vec![None; system.keys.len()];
+            for &(k, reason) in &p.suppressed {
+                by_key[k as usize] = Some(reason);
+            }
+            let rows = members[i]
+                .iter()
+                .filter_map(|r| by_key[system.index[&r.cell]].map(|reason| (r.row_no, reason)))
+                .collect();
+            Ok((rows, fp, p, reused))
         })
         .collect();
-    let mut out = Vec::new();
+    let (mut out, mut next) = (Vec::new(), Vec::new());
     for system in done {
-        let s = system?;
+        let (rows, fp, s, reused) = system?;
+        let [cells, twins, relations, primary, heuristic, audit_added, rounds, programs, largest, unprotectable] =
+            s.figures;
         report.systems += 1;
-        report.cells += s.cells;
-        report.twin_cells += s.twin_cells;
-        report.relations += s.relations;
-        for (kind, n) in s.by_kind {
-            *report.relations_by_kind.entry(kind.to_owned()).or_default() += n;
+        report.systems_reused += u64::from(reused);
+        report.cells += cells;
+        report.twin_cells += twins;
+        report.relations += relations;
+        for &(kind, n) in &s.by_kind {
+            *report.relations_by_kind.entry(relations::KINDS[usize::from(kind)].to_owned()).or_default() += n;
         }
-        report.cells_primary += s.cells_primary;
-        report.cells_secondary_heuristic += s.heuristic;
-        report.cells_secondary_audit += s.audit_added;
-        report.audit_rounds += s.audit_rounds;
-        report.audit_programs += s.audit_programs;
-        report.audit_largest_group = report.audit_largest_group.max(s.largest_group);
-        report.audit_unprotectable += s.unprotectable;
-        out.extend(s.suppressed);
+        report.cells_primary += primary;
+        report.cells_secondary_heuristic += heuristic;
+        report.cells_secondary_audit += audit_added;
+        report.audit_rounds += rounds;
+        report.audit_programs += programs;
+        report.audit_largest_group = report.audit_largest_group.max(largest);
+        report.audit_unprotectable += unprotectable;
+        out.extend(rows);
+        next.push((fp, s));
     }
     siblings(input, &mut out, report);
     out.sort_unstable();
-    Ok(out)
+    Ok((out, next))
 }
 
-/// What protecting one system gave: its suppressed rows and its share of the report.
-struct SystemPattern {
-    suppressed: Vec<(i64, Reason)>,
-    cells: u64,
-    twin_cells: u64,
-    relations: u64,
-    by_kind: Vec<(&'static str, u64)>,
-    cells_primary: u64,
-    heuristic: u64,
-    audit_added: u64,
-    audit_rounds: u64,
-    audit_programs: u64,
-    largest_group: u64,
-    unprotectable: u64,
+/// The distinct cells of one system: rows with the same (level, region, split, value) are one
+/// cell (shared margins), numbered in the order of their first row.
+struct SystemCells<'a> {
+    members: &'a [&'a InputRow],
+    index: HashMap<[u32; 4], usize>,
+    keys: Vec<[u32; 4]>,
+    cells: Vec<Cell>,
+}
+
+impl<'a> SystemCells<'a> {
+    fn of(members: &'a [&'a InputRow], strings: &Strings, file: &Path) -> Result<Self> {
+        let mut s = Self { members, index: HashMap::new(), keys: Vec::new(), cells: Vec::new() };
+        for r in members {
+            let c = Cell { count: r.count, denominator: r.denominator };
+            match s.index.get(&r.cell) {
+                Some(&i) if s.cells[i] != c => {
+                    return Err(ExportError::Input {
+                        file: file.to_owned(),
+                        message: format!(
+                            "the shared cell {:?} has two different values in linked tables",
+                            r.cell.map(|k| strings.get(k))
+                        ),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    s.index.insert(r.cell, s.cells.len());
+                    s.keys.push(r.cell);
+                    s.cells.push(c);
+                }
+            }
+        }
+        Ok(s)
+    }
+
+    /// The fingerprint of everything the system's pattern depends on: `base` (code, rule,
+    /// mapping), the period and every row in order.
+    fn fingerprint(&self, mut h: sha2::Sha256, period: &str, strings: &Strings) -> Fingerprint {
+        use sha2::Digest;
+        patterns::feed(&mut h, period);
+        h.update((self.members.len() as u64).to_le_bytes());
+        for r in self.members {
+            for k in r.cell {
+                patterns::feed(&mut h, strings.get(k));
+            }
+            h.update(r.count.to_le_bytes());
+            h.update(r.denominator.to_le_bytes());
+            match r.group {
+                Some(g) => {
+                    h.update([1]);
+                    patterns::feed(&mut h, strings.get(g));
+                }
+                None => h.update([0]),
+            }
+        }
+        h.finalize().into()
+    }
 }
 
 /// Protect one linked-table system (rows sharing study, cohort, outcome, window, period and
 /// variant).
 fn protect_system(
-    members: &[&InputRow],
+    system: &SystemCells<'_>,
     period: &str,
     strings: &Strings,
     file: &Path,
     rule: Rule,
     regions: &YouthRegions,
 ) -> Result<SystemPattern> {
-    // Cells: rows with the same (level, region, split, value) are one cell (shared margins),
-    // numbered in the order of their first row.
-    let mut index: HashMap<[u32; 4], usize> = HashMap::new();
-    let (mut keys, mut cells): (Vec<[String; 4]>, Vec<Cell>) = (Vec::new(), Vec::new());
-    for r in members {
-        let c = Cell { count: r.count, denominator: r.denominator };
-        match index.get(&r.cell) {
-            Some(&i) if cells[i] != c => {
-                return Err(ExportError::Input {
-                    file: file.to_owned(),
-                    message: format!("the shared cell {:?} has two different values in linked tables", keys[i]),
-                });
-            }
-            Some(_) => {}
-            None => {
-                index.insert(r.cell, cells.len());
-                keys.push(r.cell.map(|s| strings.get(s).to_owned()));
-                cells.push(c);
-            }
-        }
-    }
+    let keys: Vec<[String; 4]> = system.keys.iter().map(|k| k.map(|s| strings.get(s).to_owned())).collect();
     let keys_ref: Vec<&[String; 4]> = keys.iter().collect();
-    let groups: relations::Groups = members
+    let groups: relations::Groups = system
+        .members
         .iter()
         .filter_map(|r| Some((strings.get(r.cell[1]).to_owned(), strings.get(r.group?).to_owned())))
         .collect();
-    let model = relations::model(&keys_ref, &cells, period, regions, &groups).map_err(|b| {
+    let model = relations::model(&keys_ref, &system.cells, period, regions, &groups).map_err(|b| {
         let [level, region, split, value] = &b.total;
         ExportError::Relation {
             file: file.to_owned(),
@@ -372,23 +425,25 @@ fn protect_system(
         }
     })?;
     let p = protect(&model.cells, &model.relations, rule);
-    let suppressed = members
-        .iter()
-        .filter_map(|r| p.reasons[model.cell_of_key[index[&r.cell]]].map(|reason| (r.row_no, reason)))
+    let suppressed = (0..keys.len())
+        .filter_map(|k| p.reasons[model.cell_of_key[k]].map(|reason| (u32::try_from(k).unwrap_or(u32::MAX), reason)))
         .collect();
+    let kind_no = |kind: &str| relations::KINDS.iter().position(|k| *k == kind).and_then(|i| u8::try_from(i).ok());
     Ok(SystemPattern {
         suppressed,
-        cells: model.cells.len() as u64,
-        twin_cells: model.twins,
-        relations: model.relations.len() as u64,
-        by_kind: model.by_kind.iter().map(|(k, n)| (*k, *n)).collect(),
-        cells_primary: p.reasons.iter().filter(|r| **r == Some(Reason::Primary)).count() as u64,
-        heuristic: p.heuristic,
-        audit_added: p.audit_added,
-        audit_rounds: p.audit_rounds,
-        audit_programs: p.audit_programs,
-        largest_group: p.largest_group,
-        unprotectable: p.unprotectable,
+        figures: [
+            model.cells.len() as u64,
+            model.twins,
+            model.relations.len() as u64,
+            p.reasons.iter().filter(|r| **r == Some(Reason::Primary)).count() as u64,
+            p.heuristic,
+            p.audit_added,
+            p.audit_rounds,
+            p.audit_programs,
+            p.largest_group,
+            p.unprotectable,
+        ],
+        by_kind: model.by_kind.iter().filter_map(|(k, n)| Some((kind_no(k)?, *n))).collect(),
     })
 }
 
@@ -441,6 +496,19 @@ fn youth_regions(opts: &TablesOptions) -> Result<YouthRegions> {
 
 /// Export the study tables of `input` (a study folder with `tables.parquet`) to `out`.
 pub fn export_tables(input: &Path, out: &Path, opts: &TablesOptions, db: &DbSettings) -> Result<TablesReport> {
+    export_tables_cached(input, out, opts, db, None)
+}
+
+/// [`export_tables`], reusing the suppression patterns of the last export kept in `cache` for
+/// the systems whose inputs did not change ([`patterns`]), and keeping this export's patterns
+/// there for the next. The export is the same byte for byte with or without the cache.
+pub fn export_tables_cached(
+    input: &Path,
+    out: &Path,
+    opts: &TablesOptions,
+    db: &DbSettings,
+    cache: Option<&Path>,
+) -> Result<TablesReport> {
     let file = input.join("tables.parquet");
     if !file.exists() {
         return Err(ExportError::Input { file, message: "no such file (a study folder holds tables.parquet)".into() });
@@ -461,8 +529,14 @@ pub fn export_tables(input: &Path, out: &Path, opts: &TablesOptions, db: &DbSett
         ..TablesReport::default()
     };
     let started = Instant::now();
-    let suppressed = pattern(&rows, &file, rule, &regions, &mut report)?;
-    drop(rows);
+    let known = cache.map(patterns::Cache::read).unwrap_or_default();
+    let (suppressed, next) = pattern(&rows, &file, rule, &regions, &known, &mut report)?;
+    drop((rows, known));
+    if let Some(path) = cache {
+        let systems: Vec<(Fingerprint, &SystemPattern)> = next.iter().map(|(fp, p)| (*fp, p)).collect();
+        crate::store::publication::write_file_atomic(path, &patterns::encode(&systems))?;
+    }
+    drop(next);
     report.suppression_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     report.rows_primary = suppressed.iter().filter(|(_, r)| *r == Reason::Primary).count() as u64;
     report.rows_secondary = suppressed.iter().filter(|(_, r)| *r == Reason::Secondary).count() as u64;

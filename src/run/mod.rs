@@ -484,6 +484,9 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
 /// own work; never published).
 pub const STUDY_TABLES: &str = "study_tables";
 
+/// The file, in a study's cache folder, that keeps the suppression patterns of its last export.
+pub const EXPORT_PATTERNS: &str = "export_patterns.bin";
+
 /// Build every study of the plan (raw tables into `STORE/study_tables/`, incrementally from
 /// its cache when it can) and publish its disclosure-controlled export into `staging/<study>/`.
 /// Caches and raw tables of studies the plan no longer names are removed.
@@ -508,7 +511,13 @@ fn publish_studies(
         let (raw, rows, mode) = crate::study::run_cached(store, file, &raw_root, &opts.db, reuse).map_err(study_err)?;
         let name = raw.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let out = staging.join(&name);
-        let report = crate::export::export_tables(&raw, &out, &settings, &opts.db)
+        // The suppression patterns of the last run's export: systems whose figures did not
+        // change are not protected again (the same pattern, found faster).
+        let patterns = store.root().join(crate::study::cache::DIR).join(&name).join(EXPORT_PATTERNS);
+        if opts.full {
+            crate::store::publication::remove_if_present(&patterns)?;
+        }
+        let report = crate::export::export_tables_cached(&raw, &out, &settings, &opts.db, Some(&patterns))
             .map_err(|source| RunError::Export { path: file.clone(), source: Box::new(source) })?;
         let mut files = published_files(&out, &name)?;
         if p.export.factsheets {
@@ -520,8 +529,13 @@ fn publish_studies(
             crate::study::StudyMode::Full(why) => format!("full: {why}"),
         };
         log.say(format_args!(
-            "study {name}: {rows} table rows ({how}); published with {} rows suppressed (primary) and {} (secondary), minimum count {}",
-            report.rows_primary, report.rows_secondary, report.min_count
+            "study {name}: {rows} table rows ({how}); published with {} rows suppressed (primary) and {} (secondary), minimum count {}; {} of {} table systems protected again ({:.1} s)",
+            report.rows_primary,
+            report.rows_secondary,
+            report.min_count,
+            report.systems - report.systems_reused,
+            report.systems,
+            report.suppression_seconds
         ));
         let (mode, reason) = match mode {
             crate::study::StudyMode::Incremental { changed } => {
