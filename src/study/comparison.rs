@@ -109,11 +109,8 @@ pub fn standardise(
     a: &BTreeMap<String, Cell>,
     r: &BTreeMap<String, Cell>,
 ) -> Option<((f64, f64, f64), f64, (f64, f64, f64), u64)> {
-    let common: Vec<((u64, u64), (u64, u64))> = a
-        .iter()
-        .filter_map(|(k, ca)| Some(((*ca)?, (*r.get(k)?)?)))
-        .filter(|(x, y)| x.1 > 0 && y.1 > 0)
-        .collect();
+    let common: Vec<((u64, u64), (u64, u64))> =
+        a.iter().filter_map(|(k, ca)| Some(((*ca)?, (*r.get(k)?)?))).filter(|(x, y)| x.1 > 0 && y.1 > 0).collect();
     let total: u64 = common.iter().map(|(x, y)| x.1 + y.1).sum();
     if common.is_empty() || total == 0 {
         return None;
