@@ -366,3 +366,24 @@ pub fn build_steps(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Ve
     }
     Ok(attrition)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> Result<CohortDef> {
+        let def: CohortDef = toml::from_str(&format!("name = \"a\"\n{text}")).unwrap();
+        def.check(Path::new("a.toml"))
+    }
+
+    #[test]
+    fn an_activity_names_what_was_received_and_its_filters_belong_to_it() {
+        assert!(check("entry = \"activity\"\nproviders = [\"ab\"]\nexclude = true\n").is_ok());
+        assert!(check("entry = \"activity\"\ncare_forms = [\"ambulant\"]\n").is_ok());
+        let err = check("entry = \"activity\"\n").unwrap_err().to_string();
+        assert!(err.contains("needs `care_forms`, `providers` or `referrers`"), "{err}");
+        let err = check("entry = \"any_spell\"\nreferrers = [\"gp\"]\n").unwrap_err().to_string();
+        assert!(err.contains("belong to entry `activity`"), "{err}");
+        assert!(Entry::Activity.reads_spells());
+    }
+}

@@ -341,6 +341,27 @@ mod tests {
     }
 
     #[test]
+    fn a_figure_that_needs_a_missing_cell_is_empty_and_the_reference_row_has_no_difference() {
+        let arm = |total: Cell| Arm { total, strata: strata(&[("f*4-11", 5, 20)]) };
+        let key = |c: &str| (c.to_owned(), "dropout".to_owned(), String::new(), None);
+        let arms = BTreeMap::from([
+            (key("usual"), arm(Some((10, 40)))),
+            (key("p"), arm(None)),
+            (key("p_before"), arm(Some((3, 30)))),
+            (key("q"), arm(Some((20, 40)))),
+        ]);
+        let acts = [("usual".to_owned(), None), ("p".to_owned(), Some("p_before".to_owned())), ("q".to_owned(), None)];
+        let rows = compare(&arms, "usual", &acts, &["dropout".to_owned()]);
+        assert_eq!(rows.len(), 3);
+        assert!(rows[0].difference.is_none() && rows[0].standardised.is_none() && rows[0].percentage == Some(25.0));
+        assert!(rows[1].difference.is_none() && rows[1].before_difference.is_none());
+        assert_eq!((rows[1].before_count, rows[1].before_percentage), (Some(3), Some(10.0)));
+        assert_eq!(rows[1].strata, 1, "the strata are published: the standardisation stands");
+        assert!((rows[2].difference.unwrap().0 - 25.0).abs() < 1e-9);
+        assert!(compare(&arms, "usual", &acts, &["reentry".to_owned()]).is_empty());
+    }
+
+    #[test]
     fn newcombe_matches_the_worked_example_of_his_paper() {
         // Newcombe (1998), Table II example (e): 56/70 − 48/80 = 0.2, method 10: 0.0524 to 0.3339.
         let (d, l, u) = newcombe((56, 70), (48, 80)).unwrap();

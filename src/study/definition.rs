@@ -666,6 +666,45 @@ mod tests {
         assert!(err.contains("birth date"), "{err}");
     }
 
+    fn activities() -> Scope {
+        let def = |name: &str, dates: &str| -> crate::cohort::CohortDef {
+            toml::from_str(&format!("name = \"{name}\"\nentry = \"activity\"\nreferrers = [\"gp\"]\n{dates}")).unwrap()
+        };
+        Scope::Cohorts(vec![
+            (PathBuf::from("u.toml"), def("usual", "exclude = true\n")),
+            (PathBuf::from("p.toml"), def("programme", "entry_from = 2020-01-01\nentry_to = 2021-12-31\n")),
+        ])
+    }
+
+    #[test]
+    fn a_comparison_adds_the_before_cohorts_the_strata_and_its_outcomes() {
+        let p = plan("name = \"s\"\n[comparison]\nreference = \"usual\"\n", activities()).unwrap();
+        let c = p.comparison.as_ref().unwrap();
+        assert_eq!(c.activities, [("usual".into(), None), ("programme".into(), Some("programme_before".into()))]);
+        assert_eq!(p.outcomes, c.outcomes);
+        assert_eq!(p.outcomes.len(), 5);
+        assert!(p.splits.contains(&Split(vec![Dim::Sex, Dim::AgeBand])));
+        // The period of the same length (731 days) just before 2020-01-01.
+        let before = &p.cohorts()[2].1;
+        assert_eq!(before.name, "programme_before");
+        assert_eq!(before.entry_to, chrono::NaiveDate::from_ymd_opt(2019, 12, 31));
+        assert_eq!(before.entry_from, chrono::NaiveDate::from_ymd_opt(2017, 12, 31));
+        assert_eq!(before.referrers, ["gp"]);
+        let p = plan("name = \"s\"\n[comparison]\nreference = \"usual\"\nbefore = false\n", activities()).unwrap();
+        assert_eq!(p.cohorts().len(), 2);
+        for (text, want) in [
+            ("[comparison]\nreference = \"nobody\"", "not a cohort"),
+            ("periods = \"year\"\n[comparison]\nreference = \"usual\"", "periods = \"all\""),
+            ("[comparison]\nreference = \"usual\"\noutcomes = [\"severity_reduced\"]", "not one"),
+            ("outcomes = [\"reentry\"]\n[comparison]\nreference = \"usual\"", "not among"),
+        ] {
+            let err = plan(&format!("name = \"s\"\n{text}\n"), activities()).unwrap_err().to_string();
+            assert!(err.contains(want), "{text}: {err}");
+        }
+        let err = plan("name = \"s\"\n[comparison]\nreference = \"x\"\n", Scope::Monitor).unwrap_err().to_string();
+        assert!(err.contains("give `cohorts`"), "{err}");
+    }
+
     #[test]
     fn cross_splits_periods_and_reference_days_are_checked() {
         let p = plan(
