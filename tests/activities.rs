@@ -168,8 +168,12 @@ fn members(
     out
 }
 
-/// (cohort, outcome, window) → (total, strata by `sex*band`), cells as (count, denominator).
-type Cells = BTreeMap<(String, String, Option<i64>), ((u64, u64), BTreeMap<String, (u64, u64)>)>;
+/// An arm's cells: (total, strata by `sex*band`), as (count, denominator).
+type Arm = ((u64, u64), BTreeMap<String, (u64, u64)>);
+/// (cohort, outcome, window) → its arm.
+type Cells = BTreeMap<(String, String, Option<i64>), Arm>;
+/// Members per cohort: (cohort, [(person, spell index)]).
+type Members = Vec<(String, Vec<(String, usize)>)>;
 
 fn add(cells: &mut Cells, key: (String, String, Option<i64>), stratum: &str, event: bool) {
     let (total, strata) = cells.entry(key).or_default();
@@ -209,7 +213,7 @@ fn engine_inputs(store: &Path) -> EngineInputs {
 /// Every cell of the compared outcomes, brute force.
 fn want_cells(
     store: &Path,
-    cohorts: &[(String, Vec<(String, usize)>)],
+    cohorts: &Members,
     spells: &BTreeMap<String, Vec<Spell>>,
     people: &BTreeMap<String, (NaiveDate, String)>,
 ) -> Cells {
@@ -413,7 +417,7 @@ fn check_comparison(store: &Path, file: &Path, cells: &Cells, before: &BTreeMap<
         assert_eq!(row["reference"], "usual_care", "{what}");
         let mine = cells.get(&(cohort.clone(), outcome.clone(), *window));
         let theirs = cells.get(&("usual_care".to_owned(), outcome.clone(), *window));
-        let total = |c: Option<&((u64, u64), BTreeMap<String, (u64, u64)>)>| c.map(|c| c.0).filter(|t| t.1 > 0);
+        let total = |c: Option<&Arm>| c.map(|c| c.0).filter(|t| t.1 > 0);
         assert_eq!(row["count"], total(mine).map_or(String::new(), |t| t.0.to_string()), "{what} count");
         assert_eq!(row["denominator"], total(mine).map_or(String::new(), |t| t.1.to_string()), "{what} denominator");
         assert_eq!(row["reference_count"], total(theirs).map_or(String::new(), |t| t.0.to_string()), "{what}");
@@ -449,7 +453,7 @@ fn check_comparison(store: &Path, file: &Path, cells: &Cells, before: &BTreeMap<
 }
 
 /// Brute-force membership, and the cells of every activity and its before population.
-fn brute() -> (Cells, BTreeMap<String, String>, Vec<(String, Vec<(String, usize)>)>) {
+fn brute() -> (Cells, BTreeMap<String, String>, Members) {
     let f = fixture();
     let spells = spells(&f.store);
     let people = persons(&f.store);

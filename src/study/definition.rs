@@ -447,8 +447,8 @@ fn comparison(def: &mut StudyDef, scope: Scope, file: &Path) -> Result<(Scope, O
     }
     let mut names: Vec<&str> = cohorts.iter().chain(&before).map(|(_, c)| c.name.as_str()).collect();
     names.sort_unstable();
-    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(bad(file, &format!("[comparison] two cohorts are named '{}'", w[0])));
+    if let Some([twice, ..]) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(bad(file, &format!("[comparison] two cohorts are named '{twice}'")));
     }
     cohorts.extend(before);
     let comparison = Comparison { reference: cdef.reference, outcomes: sorted(outcomes), activities };
