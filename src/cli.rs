@@ -424,7 +424,7 @@ pub enum SynthFormat {
 /// `kohort synth`.
 #[derive(Debug, Args)]
 pub struct SynthArgs {
-    /// A shipped scenario name (tiny, small, proeftuinen, intergenerational, dirty, national, probation)
+    /// A shipped scenario name (tiny, small, proeftuinen, intergenerational, dirty, national, probation, activities)
     /// or a path to a scenario .toml.
     pub scenario: String,
     /// The output folder.

@@ -6,6 +6,9 @@
 //! Rules, in this order (each only when configured): entry date range (inclusive), age at entry
 //! in completed years, region at entry (a residence row valid on the index date), washout (no
 //! care episode active on any of the N days before the index date), first index per person.
+//! An **activity** (issue 16) is a cohort with entry `activity`: the start of every spell during
+//! which the person received what the activity names (care form, provider, referrer), or by
+//! `sql` (an ID list or any query), within the period `entry_from`..`entry_to`.
 //! Members get an exit date: the earliest of death, emigration, data end and the birthday at
 //! `exit_age` (default 18) — the outcome engine's follow-up end.
 
@@ -66,12 +69,15 @@ pub enum Entry {
     MeasureStart,
     /// Birth.
     Birth,
+    /// The start of a spell during which the person received an activity: an episode matching
+    /// every filter given (`care_forms`, `providers`, `referrers`), or, with `exclude`, none.
+    Activity,
 }
 
 impl Entry {
     /// Whether the entry events come from the outcome run's `spells`.
     pub fn reads_spells(self) -> bool {
-        matches!(self, Self::FirstSpell | Self::AnySpell | Self::SpellOfForm | Self::SpellOfLevel)
+        matches!(self, Self::FirstSpell | Self::AnySpell | Self::SpellOfForm | Self::SpellOfLevel | Self::Activity)
     }
 
     /// The query of this kind's candidate index events (`person_id`, `index_date`; only
@@ -86,6 +92,7 @@ impl Entry {
             Self::SafetyReport => e::SAFETY_REPORT,
             Self::MeasureStart => e::MEASURE_START,
             Self::Birth => e::BIRTH,
+            Self::Activity => e::ACTIVITY,
         }
     }
 
@@ -98,6 +105,7 @@ impl Entry {
             Self::SafetyReport => "safety_report",
             Self::MeasureStart => "measure_start",
             Self::Birth => "birth",
+            Self::Activity => "activity",
         }
     }
 }
@@ -112,9 +120,20 @@ pub struct CohortDef {
     pub entry: Option<Entry>,
     /// A SQL file (relative to the definition) returning `person_id, index_date`.
     pub sql: Option<PathBuf>,
-    /// Care forms of `spell_of_form`.
+    /// Care forms of `spell_of_form` (and a filter of `activity`).
     #[serde(default)]
     pub care_forms: Vec<String>,
+    /// Providers of `activity`: `provider_id` pseudonyms as the store holds them (a delivered
+    /// provider code never enters the store, docs/definitions.md §6.1).
+    #[serde(default)]
+    pub providers: Vec<String>,
+    /// Referrers of `activity` (the episodes' `referrer`, exactly as delivered).
+    #[serde(default)]
+    pub referrers: Vec<String>,
+    /// `activity` only: the spells with no episode matching the filters (the comparison
+    /// group, e.g. usual care) instead of those with one.
+    #[serde(default)]
+    pub exclude: bool,
     /// Minimum index level of `spell_of_level`.
     #[serde(default)]
     pub min_level: u8,
@@ -201,6 +220,17 @@ impl CohortDef {
             (Some(Entry::SpellOfForm), _) if def.care_forms.is_empty() => {
                 return bad("entry `spell_of_form` needs `care_forms`");
             }
+            (Some(Entry::Activity), _)
+                if def.care_forms.is_empty() && def.providers.is_empty() && def.referrers.is_empty() =>
+            {
+                return bad("entry `activity` needs `care_forms`, `providers` or `referrers` (what was received)");
+            }
+            (entry, _)
+                if entry != Some(Entry::Activity)
+                    && (!def.providers.is_empty() || !def.referrers.is_empty() || def.exclude) =>
+            {
+                return bad("`providers`, `referrers` and `exclude` belong to entry `activity`");
+            }
             _ => {}
         }
         if let Some(problem) = unknown_municipalities(&def.municipalities) {
@@ -272,6 +302,13 @@ pub fn build_steps(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Ve
         for form in &def.care_forms {
             forms.append_row([form]).ctx("cohort care forms")?;
         }
+        for (table, list) in [("cohort_providers", &def.providers), ("cohort_referrers", &def.referrers)] {
+            let mut app = conn.appender(table).ctx("cohort activity filters")?;
+            for value in list {
+                app.append_row([value]).ctx("cohort activity filters")?;
+            }
+        }
+        conn.execute(q::ACTIVITY, [def.exclude]).ctx("cohort activity filters")?;
         let mut munis = conn.appender("cohort_munis").ctx("cohort municipalities")?;
         for m in &def.municipalities {
             munis.append_row([m]).ctx("cohort municipalities")?;
@@ -328,4 +365,25 @@ pub fn build_steps(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Ve
         attrition.push(count(conn, "first index per person".to_owned())?);
     }
     Ok(attrition)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str) -> Result<CohortDef> {
+        let def: CohortDef = toml::from_str(&format!("name = \"a\"\n{text}")).unwrap();
+        def.check(Path::new("a.toml"))
+    }
+
+    #[test]
+    fn an_activity_names_what_was_received_and_its_filters_belong_to_it() {
+        assert!(check("entry = \"activity\"\nproviders = [\"ab\"]\nexclude = true\n").is_ok());
+        assert!(check("entry = \"activity\"\ncare_forms = [\"ambulant\"]\n").is_ok());
+        let err = check("entry = \"activity\"\n").unwrap_err().to_string();
+        assert!(err.contains("needs `care_forms`, `providers` or `referrers`"), "{err}");
+        let err = check("entry = \"any_spell\"\nreferrers = [\"gp\"]\n").unwrap_err().to_string();
+        assert!(err.contains("belong to entry `activity`"), "{err}");
+        assert!(Entry::Activity.reads_spells());
+    }
 }

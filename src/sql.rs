@@ -214,6 +214,8 @@ pub mod export {
 pub mod cohort {
     /// Lists the definition filters on.
     pub const SETUP: &str = include_str!("../sql/cohort/setup.sql");
+    /// The activity filter's direction (`$1` exclude).
+    pub const ACTIVITY: &str = include_str!("../sql/cohort/activity.sql");
     /// Entry events by kind.
     pub const ENTRY: &str = include_str!("../sql/cohort/entry.sql");
     /// Entry events of each kind (`{{events}}` of [`ENTRY`]).
@@ -232,6 +234,8 @@ pub mod cohort {
         pub const MEASURE_START: &str = include_str!("../sql/cohort/entry/measure_start.sql");
         /// Birth.
         pub const BIRTH: &str = include_str!("../sql/cohort/entry/birth.sql");
+        /// A spell during which an activity was received (or, with exclude, not).
+        pub const ACTIVITY: &str = include_str!("../sql/cohort/entry/activity.sql");
     }
     /// Whether a view exists.
     pub const HAS_VIEW: &str = include_str!("../sql/cohort/has_view.sql");
@@ -257,6 +261,14 @@ pub mod cohort {
 
 /// Studies: index rows of every outcome, their counts and the tidy tables (`crate::study`).
 pub mod study {
+    /// The cells of a comparison of activities from a tables file. params: the file.
+    pub const COMPARISON_CELLS: &str = include_str!("../sql/study/comparison_cells.sql");
+    /// The comparison table, filled by kohort.
+    pub const COMPARISON_TABLE: &str = include_str!("../sql/study/comparison_table.sql");
+    /// The comparison table as written.
+    pub const COMPARISON_OUT: &str = include_str!("../sql/study/comparison_out.sql");
+    /// The activities of a comparison file. params: the file.
+    pub const COMPARISON_ACTIVITIES: &str = include_str!("../sql/study/comparison_activities.sql");
     /// Study inputs, macros and the helper views of the outcome rows.
     pub const SETUP: &str = include_str!("../sql/study/setup.sql");
     /// The study's settings row. params: period kind, from, to, cohort date, standard year, parent year.

@@ -6,6 +6,7 @@
 
 mod common;
 
+mod activities;
 mod attack;
 mod cli;
 mod cohort;

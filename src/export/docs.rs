@@ -114,7 +114,12 @@ const CODEBOOK: &str = "# Codebook — published study tables (`tables.parquet`,
 | suppressed | boolean | not published (disclosure control) | niet gepubliceerd (onthullingscontrole) |\n\
 | reason | text | primary (under the minimum count) or secondary (protects a primary cell) | primair (onder de minimumcelvulling) of secundair (beschermt een primaire cel) |\n\n\
 Definitions: docs/definitions.md §4 (outcomes), §5 (reporting), §6 (disclosure control); percentages \
-leave censored indexes out of the denominator.\n";
+leave censored indexes out of the denominator.\n\n\
+A study that compares activities also has `comparison.parquet` / `comparison.csv` (columns in \
+data-schema/study_file.md): each activity beside the reference, crude and standardised for the sex and \
+age mix, and before it started, computed from the published cells above only: a figure that needs a \
+suppressed cell is empty, a suppressed stratum is left out of the standardisation (docs/definitions.md \
+§5.14).\n";
 
 const READ_R: &str = "# Read the published tables (R). install.packages(\"arrow\") for Parquet, or use the CSV.\n\
 # Codes stay text (period 2024, region 0014 would otherwise become numbers); suppressed is logical.\n\

@@ -568,6 +568,10 @@ pub fn export_tables_cached(
     }
     parquet.finish()?;
     drop(csv);
+    let comparison = input.join("comparison.parquet");
+    if comparison.exists() {
+        comparison_out(&conn, &comparison, staging)?;
+    }
     let survival = input.join("survival.parquet");
     if survival.exists() {
         survival::collapse_survival(&conn, &survival, staging, opts.min_count, &mut report)?;
@@ -575,6 +579,22 @@ pub fn export_tables_cached(
     docs::write_docs(staging, &report)?;
     stage.replace(out)?;
     Ok(report)
+}
+
+/// The comparison of activities (docs/definitions.md §5.14) recomputed from the published
+/// tables only (`tables.parquet` already in `staging`): a figure that needs a suppressed cell is
+/// empty, a stratum with one is left out of the standardisation. `file` is the study's
+/// comparison table, read for what it compares.
+fn comparison_out(conn: &Connection, file: &Path, staging: &Path) -> Result<()> {
+    use crate::study::comparison as c;
+    let (study, reference, activities, outcomes) = c::read_activities(conn, file)?;
+    let arms = c::read_arms(conn, &staging.join("tables.parquet"))?;
+    let rows = c::compare(&arms, &reference, &activities, &outcomes);
+    c::write(conn, staging, &study, &rows).map_err(|e| match e {
+        crate::study::StudyError::Db(d) => ExportError::Db(d),
+        crate::study::StudyError::Store(s) => ExportError::Store(s),
+        other => ExportError::Format(staging.join("comparison.parquet"), other.to_string()),
+    })
 }
 
 /// Write batches as CSV with a header (also used by studies).

@@ -490,7 +490,7 @@ impl Outcome {
 pub fn entry_of(cohort: &crate::cohort::CohortDef) -> Option<Entry> {
     use crate::cohort::Entry as E;
     match cohort.entry? {
-        E::FirstSpell | E::AnySpell | E::SpellOfForm | E::SpellOfLevel => Some(Entry::SpellStart),
+        E::FirstSpell | E::AnySpell | E::SpellOfForm | E::SpellOfLevel | E::Activity => Some(Entry::SpellStart),
         E::SafetyReport => Some(Entry::Report),
         E::MeasureStart => Some(Entry::MeasureStart),
         E::Birth => None,

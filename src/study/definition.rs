@@ -66,6 +66,48 @@ pub struct StudyDef {
     /// Groups of comparable municipalities.
     #[serde(default)]
     pub groups: Option<GroupsDef>,
+    /// A comparison of the cohorts as activities (issue 16, docs/definitions.md §5.14).
+    #[serde(default)]
+    pub comparison: Option<ComparisonDef>,
+}
+
+/// The `[comparison]` section of a study file: the cohorts are activities, put side by side.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonDef {
+    /// The cohort every other is compared with (e.g. usual care).
+    pub reference: String,
+    /// The outcomes compared (proportions of the catalogue). Default: the three outcome
+    /// indicators and re-entry (`goal_attainment`, `satisfaction`, `dropout`, `regular_ending`,
+    /// `reentry`).
+    #[serde(default)]
+    pub outcomes: Option<Vec<Outcome>>,
+    /// Also each activity's own population in the period before it (default true).
+    #[serde(default = "yes")]
+    pub before: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The outcomes of a comparison without `outcomes`.
+pub const COMPARISON_OUTCOMES: [Outcome; 5] =
+    [Outcome::Reentry, Outcome::RegularEnding, Outcome::Dropout, Outcome::GoalAttainment, Outcome::Satisfaction];
+
+/// The suffix of the cohort name of an activity's population before it started.
+pub const BEFORE_SUFFIX: &str = "_before";
+
+/// A checked comparison (docs/definitions.md §5.14).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comparison {
+    /// The reference cohort.
+    pub reference: String,
+    /// The outcomes compared.
+    pub outcomes: Vec<Outcome>,
+    /// The activities in file order (the reference among them), each with the name of its
+    /// cohort before it started, when it has one.
+    pub activities: Vec<(String, Option<String>)>,
 }
 
 /// A split as written: one dimension, or several for a cross-split.
@@ -232,6 +274,8 @@ pub struct Plan {
     pub size_classes: Vec<u64>,
     /// Municipalities in named groups.
     pub group_members: BTreeMap<String, String>,
+    /// The comparison of activities, if the file asks for one.
+    pub comparison: Option<Comparison>,
 }
 
 /// The default size classes: residents aged 0–17 (docs/definitions.md §5.12).
@@ -257,7 +301,8 @@ impl Plan {
     }
 
     /// Check a parsed file against its cohorts; `file` names it in errors.
-    pub fn check(def: StudyDef, scope: Scope, file: &Path) -> Result<Self, StudyError> {
+    pub fn check(mut def: StudyDef, scope: Scope, file: &Path) -> Result<Self, StudyError> {
+        let (scope, comparison) = comparison(&mut def, scope, file)?;
         let monitor = matches!(scope, Scope::Monitor);
         let kind = def.periods.unwrap_or(if monitor { PeriodKind::Year } else { PeriodKind::All });
         let periods = Periods {
@@ -278,7 +323,13 @@ impl Plan {
             ));
         }
         let (outcomes, applies) = outcomes(&def, &scope, kind, file)?;
-        let splits = splits(def.splits.as_deref(), file)?;
+        let mut splits = splits(def.splits.as_deref(), file)?;
+        let strata = Split(vec![Dim::Sex, Dim::AgeBand]);
+        if comparison.is_some() && !splits.contains(&strata) {
+            // The standardised comparison is a sum over these cells (and the export's over the
+            // published ones).
+            splits.push(strata);
+        }
         let mut levels = def
             .region_levels
             .clone()
@@ -327,6 +378,7 @@ impl Plan {
             standard_year: def.standard_year,
             size_classes,
             group_members,
+            comparison,
         })
     }
 
@@ -347,6 +399,60 @@ impl Plan {
     pub fn has_rates(&self) -> bool {
         self.outcomes.iter().any(|o| o.spec().kind == Kind::Rate)
     }
+}
+
+/// Check the `[comparison]` section: a cohort study, periods `all`, the reference one of the
+/// cohorts, proportion outcomes (the study's outcomes, when the file gives none); adds the
+/// cohort of each activity's population before it (the same definition, the period of the
+/// same length just before `entry_from`; only when both `entry_from` and `entry_to` are given).
+fn comparison(def: &mut StudyDef, scope: Scope, file: &Path) -> Result<(Scope, Option<Comparison>), StudyError> {
+    let Some(cdef) = def.comparison.clone() else { return Ok((scope, None)) };
+    let Scope::Cohorts(mut cohorts) = scope else {
+        return Err(bad(file, "[comparison] compares cohorts (activities): give `cohorts`"));
+    };
+    if def.periods.is_some_and(|p| p != PeriodKind::All) {
+        return Err(bad(file, "[comparison] puts whole activities side by side: periods = \"all\""));
+    }
+    if !cohorts.iter().any(|(_, c)| c.name == cdef.reference) {
+        return Err(bad(file, &format!("[comparison] reference '{}' is not a cohort of the study", cdef.reference)));
+    }
+    let outcomes = cdef.outcomes.clone().unwrap_or_else(|| COMPARISON_OUTCOMES.to_vec());
+    if let Some(o) = outcomes.iter().find(|o| o.spec().kind != Kind::Proportion) {
+        return Err(bad(file, &format!("[comparison] compares proportions: {} is not one", o.id())));
+    }
+    match &def.outcomes {
+        None => def.outcomes = Some(outcomes.clone()),
+        Some(given) => {
+            if let Some(o) = outcomes.iter().find(|o| !given.contains(o)) {
+                return Err(bad(file, &format!("[comparison] outcome {} is not among the study's outcomes", o.id())));
+            }
+        }
+    }
+    let mut activities = Vec::new();
+    let mut before = Vec::new();
+    for (path, c) in &cohorts {
+        let earlier = match (cdef.before, c.entry_from, c.entry_to) {
+            (true, Some(from), Some(to)) if from <= to => {
+                let days = (to - from).num_days() + 1;
+                let mut b = c.clone();
+                b.name = format!("{}{BEFORE_SUFFIX}", c.name);
+                b.entry_to = from.pred_opt();
+                b.entry_from = from.checked_sub_signed(chrono::Duration::days(days));
+                before.push((path.clone(), b.clone()));
+                Some(b.name)
+            }
+            _ => None,
+        };
+        activities.push((c.name.clone(), earlier));
+    }
+    let mut names: Vec<&str> = cohorts.iter().chain(&before).map(|(_, c)| c.name.as_str()).collect();
+    names.sort_unstable();
+    if let Some([twice, ..]) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(bad(file, &format!("[comparison] two cohorts are named '{twice}'")));
+    }
+    cohorts.extend(before);
+    let comparison = Comparison { reference: cdef.reference, outcomes: sorted(outcomes), activities };
+    Ok((Scope::Cohorts(cohorts), Some(comparison)))
 }
 
 fn bad(file: &Path, message: &str) -> StudyError {
@@ -558,6 +664,45 @@ mod tests {
         assert!(err.contains("monitor study"), "{err}");
         let err = plan("name = \"s\"\n", cohort("birth")).unwrap_err().to_string();
         assert!(err.contains("birth date"), "{err}");
+    }
+
+    fn activities() -> Scope {
+        let def = |name: &str, dates: &str| -> crate::cohort::CohortDef {
+            toml::from_str(&format!("name = \"{name}\"\nentry = \"activity\"\nreferrers = [\"gp\"]\n{dates}")).unwrap()
+        };
+        Scope::Cohorts(vec![
+            (PathBuf::from("u.toml"), def("usual", "exclude = true\n")),
+            (PathBuf::from("p.toml"), def("programme", "entry_from = 2020-01-01\nentry_to = 2021-12-31\n")),
+        ])
+    }
+
+    #[test]
+    fn a_comparison_adds_the_before_cohorts_the_strata_and_its_outcomes() {
+        let p = plan("name = \"s\"\n[comparison]\nreference = \"usual\"\n", activities()).unwrap();
+        let c = p.comparison.as_ref().unwrap();
+        assert_eq!(c.activities, [("usual".into(), None), ("programme".into(), Some("programme_before".into()))]);
+        assert_eq!(p.outcomes, c.outcomes);
+        assert_eq!(p.outcomes.len(), 5);
+        assert!(p.splits.contains(&Split(vec![Dim::Sex, Dim::AgeBand])));
+        // The period of the same length (731 days) just before 2020-01-01.
+        let before = &p.cohorts()[2].1;
+        assert_eq!(before.name, "programme_before");
+        assert_eq!(before.entry_to, chrono::NaiveDate::from_ymd_opt(2019, 12, 31));
+        assert_eq!(before.entry_from, chrono::NaiveDate::from_ymd_opt(2017, 12, 31));
+        assert_eq!(before.referrers, ["gp"]);
+        let p = plan("name = \"s\"\n[comparison]\nreference = \"usual\"\nbefore = false\n", activities()).unwrap();
+        assert_eq!(p.cohorts().len(), 2);
+        for (text, want) in [
+            ("[comparison]\nreference = \"nobody\"", "not a cohort"),
+            ("periods = \"year\"\n[comparison]\nreference = \"usual\"", "periods = \"all\""),
+            ("[comparison]\nreference = \"usual\"\noutcomes = [\"severity_reduced\"]", "not one"),
+            ("outcomes = [\"reentry\"]\n[comparison]\nreference = \"usual\"", "not among"),
+        ] {
+            let err = plan(&format!("name = \"s\"\n{text}\n"), activities()).unwrap_err().to_string();
+            assert!(err.contains(want), "{text}: {err}");
+        }
+        let err = plan("name = \"s\"\n[comparison]\nreference = \"x\"\n", Scope::Monitor).unwrap_err().to_string();
+        assert!(err.contains("give `cohorts`"), "{err}");
     }
 
     #[test]

@@ -19,6 +19,7 @@
 
 pub mod cache;
 pub mod catalogue;
+pub mod comparison;
 pub mod counts;
 pub mod definition;
 mod inputs;

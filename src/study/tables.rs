@@ -62,6 +62,12 @@ pub fn write(conn: &Connection, plan: &Plan, dir: &Path, curves: &Curves) -> Res
     let stage = crate::store::Stage::beside(dir)?;
     let staging = stage.path();
     let rows = stream_tables(conn, plan, staging)?;
+    if let Some(c) = &plan.comparison {
+        let arms = super::comparison::read_arms(conn, &staging.join("tables.parquet"))?;
+        let ids: Vec<String> = c.outcomes.iter().map(|o| o.id().to_owned()).collect();
+        let rows = super::comparison::compare(&arms, &c.reference, &c.activities, &ids);
+        super::comparison::write(conn, staging, &plan.name, &rows)?;
+    }
     let files: [(&str, SchemaRef, &[RecordBatch]); 2] = [
         ("survival", curves.survival.schema(), std::slice::from_ref(&curves.survival)),
         ("medians", curves.medians.schema(), std::slice::from_ref(&curves.medians)),

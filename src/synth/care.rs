@@ -37,6 +37,8 @@ struct SpellCtx<'p> {
     lo: i64,
     muni: u16,
     visible: bool,
+    /// The planted activity's provider, when this spell is an activity spell.
+    provider: Option<u32>,
 }
 
 /// The municipality index of the address on `day` (the first address before it).
@@ -76,11 +78,21 @@ pub fn child(
         let cap = windows.iter().map(|w| w.level).min().unwrap_or(6);
         let lo = windows.iter().map(|w| (w.start - start).num_days() + 366).max().unwrap_or(1).max(1);
         let visible = start >= ctx.history_from;
-        let sc = SpellCtx { person: p, start, cap, lo, muni: municipality_on(moves, start), visible };
+        // The planted activity draws only in scenarios that have one (the others keep their bytes).
+        let (provider, reentry) = match &cm.activity {
+            None => (None, cm.reentry),
+            Some(a) => {
+                let older = u32::try_from(age_on(p.birth, start)).unwrap_or(0) >= a.older_from;
+                let chosen = rng.random_bool(if older { a.share_older } else { a.share_younger });
+                let base = if older { a.reentry_older } else { cm.reentry };
+                (chosen.then_some(a.provider), if chosen { base * a.reentry_factor } else { base })
+            }
+        };
+        let sc = SpellCtx { person: p, start, cap, lo, muni: municipality_on(moves, start), visible, provider };
         let (end, index_level) = spell(ctx, rng, ids, &sc, world);
         g1 |= visible;
         windows.push(Window { start, level: index_level });
-        if end >= adult || !rng.random_bool(cm.reentry) {
+        if end >= adult || !rng.random_bool(reentry.clamp(0.0, 1.0)) {
             break;
         }
         start = plus(end, rng.random_range(32..=730));
@@ -219,7 +231,10 @@ fn push_episode(
         start,
         end,
         end_reason,
-        provider: rng.random_range(0..cm.providers.max(1)),
+        provider: match (rng.random_range(0..cm.providers.max(1)), sc.provider) {
+            (_, Some(activity)) if start == sc.start => activity,
+            (drawn, _) => drawn,
+        },
         referrer: REFERRERS[rng.random_range(0..REFERRERS.len())],
         municipality: sc.muni,
         correction,

@@ -143,7 +143,7 @@ pub struct DeliverySummary {
     pub rows: BTreeMap<String, u64>,
 }
 
-const SHIPPED: [(&str, &str); 7] = [
+const SHIPPED: [(&str, &str); 8] = [
     ("tiny", include_str!("../../scenarios/tiny.toml")),
     ("small", include_str!("../../scenarios/small.toml")),
     ("proeftuinen", include_str!("../../scenarios/proeftuinen.toml")),
@@ -151,12 +151,13 @@ const SHIPPED: [(&str, &str); 7] = [
     ("dirty", include_str!("../../scenarios/dirty.toml")),
     ("national", include_str!("../../scenarios/national.toml")),
     ("probation", include_str!("../../scenarios/probation.toml")),
+    ("activities", include_str!("../../scenarios/activities.toml")),
 ];
 
 /// Names of the scenarios shipped with kohort.
 #[must_use]
 pub fn shipped_scenarios() -> &'static [&'static str] {
-    &["tiny", "small", "proeftuinen", "intergenerational", "dirty", "national", "probation"]
+    &["tiny", "small", "proeftuinen", "intergenerational", "dirty", "national", "probation", "activities"]
 }
 
 /// The hand-worked expected results of `tiny` (docs/definitions.md §4), for outcome tests.

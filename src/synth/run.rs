@@ -131,6 +131,20 @@ fn check_model(m: &Model, file: &str) -> Result<()> {
     if !(1..=2).contains(&m.families.generations) {
         return Err(invalid(file, "model.families.generations", "must be 1 or 2"));
     }
+    if let Some(a) = &m.care.activity {
+        let probs = [
+            ("model.care.activity.share_younger", a.share_younger),
+            ("model.care.activity.share_older", a.share_older),
+            ("model.care.activity.reentry_older", a.reentry_older),
+            ("model.care.activity.reentry_factor", a.reentry_factor),
+        ];
+        if let Some((key, _)) = probs.iter().find(|(_, p)| !(0.0..=1.0).contains(p)) {
+            return Err(invalid(file, key, "must lie in 0–1 (the factor lowers re-entry)"));
+        }
+        if a.provider < m.care.providers || a.provider > 9999 {
+            return Err(invalid(file, "model.care.activity.provider", "must be at least `providers` and at most 9999"));
+        }
+    }
     if m.care.episode_median_days < 7.0 {
         return Err(invalid(file, "model.care.episode_median_days", "must be at least 7 days"));
     }

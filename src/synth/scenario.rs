@@ -231,6 +231,31 @@ pub struct CareModel {
     pub end_reasons: [f64; 7],
     /// Number of providers (`provider_id`) per source.
     pub providers: u32,
+    /// A planted activity (issue 16): one provider's programme with its own effect on re-entry
+    /// and an age mix of its own. None in the scenarios before it (their bytes are unchanged).
+    #[serde(default)]
+    pub activity: Option<ActivityModel>,
+}
+
+/// A planted activity (`[model.care.activity]`): a spell goes to the activity's provider with a
+/// probability that depends on the age at its start, older children re-enter at their own
+/// rate, and the activity multiplies the re-entry probability of its spells by a known factor.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityModel {
+    /// The activity's provider number (`provider_id` = `P` + 4 digits); at least `providers`, so
+    /// no other episode has it. The spell's first episode is the activity's.
+    pub provider: u32,
+    /// Age at the spell start (completed years) from which a child counts as older.
+    pub older_from: u32,
+    /// P(a younger child's spell is an activity spell).
+    pub share_younger: f64,
+    /// P(an older child's spell is an activity spell).
+    pub share_older: f64,
+    /// P(re-entry) after an older child's spell (the model's `reentry` is the younger's).
+    pub reentry_older: f64,
+    /// Planted effect: the activity multiplies the re-entry probability by this factor.
+    pub reentry_factor: f64,
 }
 
 /// Protection measures and youth probation.
