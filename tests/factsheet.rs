@@ -68,6 +68,21 @@ fn pages(pack: &Path) -> BTreeMap<String, String> {
     out
 }
 
+/// Every PDF of a pack, by path relative to the pack.
+fn pdfs(pack: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for (page, _) in pages(pack) {
+        let pdf = pack.join(&page).with_extension("pdf");
+        if pdf.is_file() {
+            out.insert(
+                Path::new(&page).with_extension("pdf").to_string_lossy().into_owned(),
+                std::fs::read(pdf).unwrap(),
+            );
+        }
+    }
+    out
+}
+
 /// Whether a figure key is a decimal figure (not a count, denominator or report figure).
 fn decimal(key: &str) -> bool {
     let field = key.rsplit('.').next().unwrap_or("");
@@ -295,6 +310,15 @@ fn the_same_export_gives_the_same_bytes() {
         assert!(*v == b[k], "{k} differs");
     }
     assert_eq!(a.len(), 23, "root index, and per language index, national, disclosure and 8 mirrors");
+    // The PDFs too (Chromium's dates and node numbers fixed after printing), where printed.
+    let (a, b) = (pdfs(&f.pack), pdfs(&again));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        assert!(*v == b[k], "{k} differs");
+    }
+    if kohort::factsheet::pdf::find_chromium().is_some() {
+        assert_eq!(a.len(), 20, "a PDF per national, disclosure and mirror page");
+    }
 }
 
 #[test]
@@ -409,6 +433,11 @@ fn kohort_run_publishes_the_factsheets_of_its_export_listed_in_its_manifest() {
     let (published, made) = (pages(&current.join("factsheets")), pages(&again));
     assert_eq!(published.len(), 23);
     assert!(published == made, "the run's pack is the pack of its export");
+    let (published_pdfs, made_pdfs) = (pdfs(&current.join("factsheets")), pdfs(&again));
+    assert!(published_pdfs == made_pdfs, "the run's PDFs are those of its export, byte for byte");
+    if kohort::factsheet::pdf::find_chromium().is_some() {
+        assert_eq!(published_pdfs.len(), 20, "the run prints the factsheets (pdf = auto)");
+    }
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("published/current/run_manifest.json")).unwrap())
             .unwrap();
@@ -418,7 +447,7 @@ fn kohort_run_publishes_the_factsheets_of_its_export_listed_in_its_manifest() {
         .iter()
         .filter_map(|f| f["path"].as_str().map(str::to_owned))
         .collect();
-    for page in published.keys() {
+    for page in published.keys().chain(published_pdfs.keys()) {
         assert!(listed.contains(&format!("small_monitor/factsheets/{page}")), "{page} in the manifest");
     }
 }
@@ -473,4 +502,130 @@ fn proeftuinen_pack_shows_only_published_figures() {
     assert!(check_figures(&f) > 2000);
     check_loose_numbers(&f);
     check_suppressed(&f);
+}
+
+/// A figure as a page in `lang` shows it, formatted here from the export's value (not by
+/// kohort's formatter): `decimals` places, thousands grouped, Dutch with a decimal comma.
+fn shown(v: f64, decimals: usize, lang: &str) -> String {
+    let text = format!("{v:.decimals$}");
+    let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+    let (sign, digits) = int.strip_prefix('-').map_or(("", int), |d| ("-", d));
+    let (thousands, point) = if lang == "nl" { ('.', ',') } else { (',', '.') };
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(thousands);
+        }
+        grouped.push(ch);
+    }
+    frac.map_or(format!("{sign}{grouped}"), |f| format!("{sign}{grouped}{point}{f}"))
+}
+
+/// The PDFs of a pack as `tests/factsheet_pdf.py` reads them (pages, media boxes, text).
+fn read_pdfs(pack: &Path) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/factsheet_pdf.py");
+    let out = std::process::Command::new("python3").arg(&script).arg(pack).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Every factsheet page (all but the index pages) has a PDF of A4 pages, as many pages as its
+/// indicator sections at least (each starts a page) and at most four per section, whose text
+/// shows each headline sentence whole, and in it each headline figure as formatted here from
+/// the export's published value. Returns the PDFs checked.
+fn check_pdfs(f: &Fixture) -> usize {
+    let rows = read_csv(&f.export.join("tables.csv"));
+    let read = read_pdfs(&f.pack);
+    let headline = Regex::new(r#"(?s)<p class="headline">(.*?)</p>"#).unwrap();
+    let tags = Regex::new(r"<[^>]*>").unwrap();
+    let squash = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let mut checked = 0;
+    for (page, html) in pages(&f.pack).iter().filter(|(p, _)| !p.ends_with("index.html")) {
+        let lang = lang_of(page);
+        let name = Path::new(page).with_extension("pdf").to_string_lossy().into_owned();
+        let pdf = &read[&name];
+        let n = pdf["pages"].as_u64().unwrap() as usize;
+        let sections = html.matches("<section class=\"indicator\"").count();
+        assert!(n >= sections.max(1) && n <= 4 * sections + 2, "{name}: {n} pages for {sections} indicators");
+        for b in pdf["media_boxes"].as_array().unwrap() {
+            let b: Vec<f64> = b.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+            // A4 is 595.28 × 841.89 points; Chromium rounds to whole CSS pixels.
+            assert!((b[2] - b[0] - 595.28).abs() < 1.0 && (b[3] - b[1] - 841.89).abs() < 1.0, "{name}: page {b:?}");
+        }
+        let text = squash(pdf["text"].as_str().unwrap());
+        let mut sentences = 0;
+        for h in headline.captures_iter(html) {
+            let sentence = tags.replace_all(&h[1], "").replace("&amp;", "&");
+            assert!(text.contains(&squash(&sentence)), "{name}: headline {sentence:?} not in the PDF");
+            for (key, _) in figures(&h[1]) {
+                let (row, field) = key.split_once('.').unwrap();
+                let r = &rows[row.parse::<usize>().unwrap()];
+                let v: f64 = r[column(field, r)].parse().unwrap();
+                let want = shown(v, if ["c", "n"].contains(&field) { 0 } else { 1 }, lang);
+                assert!(text.contains(&want), "{name}: {key} = {want} (the export's figure) not in the PDF");
+            }
+            sentences += 1;
+        }
+        assert_eq!(sentences, sections, "{name}: a headline per indicator");
+        checked += 1;
+    }
+    checked
+}
+
+#[test]
+fn every_factsheet_page_has_an_a4_pdf_showing_its_headline_figures() {
+    assert_eq!(shown(1918.0, 0, "nl"), "1.918");
+    assert_eq!(shown(1_234_567.25, 1, "en"), "1,234,567.2");
+    assert_eq!(shown(9.04, 1, "nl"), "9,0");
+    let f = small();
+    if kohort::factsheet::pdf::find_chromium().is_none() {
+        eprintln!("SKIPPED PDF check: no chromium on the PATH (apt-get install chromium); the pack has no PDFs");
+        assert!(pdfs(&f.pack).is_empty());
+        return;
+    }
+    assert_eq!(check_pdfs(f), 20, "national, disclosure and 8 mirrors, in two languages");
+}
+
+#[test]
+fn without_chromium_the_html_pack_is_written_and_says_why_there_are_no_pdfs() {
+    let f = small();
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = tmp.path().join("pack");
+    let run = |pdf: &str, path: &Path| {
+        kohort()
+            .env("PATH", path)
+            .args(["factsheet", "--pdf", pdf, "--in"])
+            .arg(&f.export)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    // auto: the HTML pack as always, no PDFs, and a note that says why.
+    let o = run("auto", &empty);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("no PDFs: none of chromium") && err.contains("--pdf always"), "{err}");
+    assert!(pages(&out) == pages(&f.pack), "the same HTML pages");
+    assert!(pdfs(&out).is_empty());
+    // always: an error that says what to do, and the pack in place is left as it was.
+    let o = run("always", &empty);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("--pdf always: none of chromium") && err.contains("apt-get install chromium"), "{err}");
+    assert!(pages(&out) == pages(&f.pack), "the published pack is untouched");
+    // A browser that fails: an error naming it, nothing published.
+    let fake = empty.join("chromium");
+    std::fs::write(&fake, "#!/bin/sh\nexit 3\n").unwrap();
+    let mut perm = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&fake, perm).unwrap();
+    kohort::store::publication::remove_if_present(&out).unwrap();
+    let o = run("auto", &empty);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    assert!(err.contains("bin/chromium") && err.contains("exited at start"), "{err}");
+    assert!(!out.exists(), "nothing published");
 }
