@@ -4,7 +4,10 @@
 //! may only be labels (years, windows, categories). No suppressed cell's true figure (from the
 //! unsuppressed study tables) is shown; Dutch and English pages show the same figures, the
 //! Dutch ones with a decimal comma; the same export gives the same bytes; every page opens in
-//! headless Chromium without console errors, blank screens or elements wider than A4.
+//! headless Chromium without console errors, blank screens or elements wider than A4 (the
+//! packs of `small` and of `proeftuinen`); every factsheet page has a PDF printed by Chromium,
+//! read back by `tests/factsheet_pdf.py` (standard library only): A4 pages, a page count within
+//! bounds, the headline figures of the export in its text, the same bytes from the same export.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -493,15 +496,22 @@ fn proeftuinen() -> Fixture {
 }
 
 #[test]
-fn proeftuinen_pack_shows_only_published_figures() {
-    // (Its headless-browser check is left out for now: one of its 93 pages, a municipality's
-    // mirror factsheet, overflowed the A4 width once; the small pack's pages all pass.)
+fn proeftuinen_pack_shows_only_published_figures_and_opens_in_headless_chromium() {
     let f = proeftuinen();
     let regions = pages(&f.pack).keys().filter(|p| p.starts_with("en/region-")).count();
     assert!(regions >= 20, "a mirror factsheet per pilot municipality and youth region: {regions}");
     assert!(check_figures(&f) > 2000);
     check_loose_numbers(&f);
     check_suppressed(&f);
+    // Every page in one browser session (about a minute for its 93 pages on 2 cores).
+    if let Some((code, text)) = browser(&f.pack, &[]) {
+        assert_eq!(code, 0, "{text}");
+        let want = format!("\"pages\": {}", pages(&f.pack).len());
+        assert!(text.contains(&want), "{text}");
+    }
+    if kohort::factsheet::pdf::find_chromium().is_some() {
+        assert_eq!(check_pdfs(&f), 2 * (regions + 2), "national, disclosure and every mirror page, in two languages");
+    }
 }
 
 /// A figure as a page in `lang` shows it, formatted here from the export's value (not by
@@ -561,7 +571,7 @@ fn check_pdfs(f: &Fixture) -> usize {
                 let (row, field) = key.split_once('.').unwrap();
                 let r = &rows[row.parse::<usize>().unwrap()];
                 let v: f64 = r[column(field, r)].parse().unwrap();
-                let want = shown(v, if ["c", "n"].contains(&field) { 0 } else { 1 }, lang);
+                let want = shown(v, usize::from(!["c", "n"].contains(&field)), lang);
                 assert!(text.contains(&want), "{name}: {key} = {want} (the export's figure) not in the PDF");
             }
             sentences += 1;

@@ -127,7 +127,7 @@ impl Browser {
         let target = target["targetId"].as_str().unwrap_or_default().to_owned();
         let attached =
             self.call(start, None, "Target.attachToTarget", &json!({"targetId": target, "flatten": true}), deadline)?;
-        self.session = attached["sessionId"].as_str().unwrap_or_default().to_owned();
+        attached["sessionId"].as_str().unwrap_or_default().clone_into(&mut self.session);
         let session = self.session.clone();
         self.call(start, Some(&session), "Page.enable", &json!({}), deadline)?;
         Ok(())
@@ -275,11 +275,11 @@ impl Browser {
         match data.len() {
             n if n < 126 => out.push(0x80 | n as u8),
             n if n <= 0xffff => {
-                out.push(0x80 | 126);
+                out.push(0x80 | 0x7e);
                 out.extend_from_slice(&(n as u16).to_be_bytes());
             }
             n => {
-                out.push(0x80 | 127);
+                out.push(0x80 | 0x7f);
                 out.extend_from_slice(&(n as u64).to_be_bytes());
             }
         }
