@@ -639,3 +639,140 @@ fn without_chromium_the_html_pack_is_written_and_says_why_there_are_no_pdfs() {
     assert!(err.contains("bin/chromium") && err.contains("exited at start"), "{err}");
     assert!(!out.exists(), "nothing published");
 }
+
+#[test]
+fn mirror_factsheets_show_their_group_previous_period_and_districts_as_the_export_publishes_them() {
+    // A yearly monitor over the `small` demo's store with districts and groups of comparable
+    // municipalities, exported with minimum count 3 so that some districts are published. On
+    // each English municipality page: the "comparable municipalities" figure is the published
+    // figure of the group's own row (region_level municipality_group, region = group_of), the
+    // "previous period" figure that of the same region's row a year earlier — both looked up
+    // in the export here, not read from its benchmark columns — and the districts table lists
+    // exactly the municipality's district rows of the latest year, each published one with
+    // its figure and name, each suppressed one with the mark.
+    let f = small();
+    let store = f.export.parent().unwrap().parent().unwrap().join("store");
+    let tmp = tempfile::tempdir().unwrap();
+    let study = tmp.path().join("levels.toml");
+    std::fs::write(
+        &study,
+        "name = \"levels\"\noutcomes = [\"reentry\"]\nperiods = \"year\"\nfrom = 2019\nto = 2024\nsplits = [\"sex\"]\n\
+         region_levels = [\"national\", \"youth_region\", \"municipality\", \"district\", \"municipality_group\"]\n",
+    )
+    .unwrap();
+    let (out, export, pack) = (tmp.path().join("out"), tmp.path().join("export"), tmp.path().join("pack"));
+    kohort()
+        .arg("--quiet")
+        .arg("study")
+        .arg(&study)
+        .arg("--store")
+        .arg(&store)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    kohort()
+        .arg("--quiet")
+        .args(["export", "tables", "--min-count", "3", "--in"])
+        .arg(out.join("levels"))
+        .arg("--out")
+        .arg(&export)
+        .assert()
+        .success();
+    kohort()
+        .arg("--quiet")
+        .args(["factsheet", "--pdf", "never", "--in"])
+        .arg(&export)
+        .arg("--out")
+        .arg(&pack)
+        .assert()
+        .success();
+    let rows = read_csv(&export.join("tables.csv"));
+    let cell = |r: &Record| {
+        ["table_name", "cohort", "outcome", "variant", "window_days", "split", "split_value"].map(|c| r[c].clone())
+    };
+    let find = |r: &Record, level: &str, region: &str, period: &str| -> Option<&Record> {
+        rows.iter().find(|o| {
+            o["region_level"] == level && o["region"] == region && o["period"] == period && cell(o) == cell(r)
+        })
+    };
+    let figure = |r: &Record| -> f64 {
+        let col = if r["population"].is_empty() { "percentage" } else { "rate_per_1000" };
+        r[col].parse().unwrap()
+    };
+    let pages = pages(&pack);
+    let shown_figures = |html: &str| -> Vec<(usize, String, f64)> {
+        figures(html)
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("d."))
+            .map(|(k, t)| {
+                let (row, field) = k.split_once('.').unwrap();
+                (row.parse().unwrap(), field.to_owned(), parse(&t, "en"))
+            })
+            .collect()
+    };
+    let (mut groups, mut previous, mut published_districts, mut marked_districts) = (0, 0, 0, 0);
+    let municipalities: BTreeSet<&str> =
+        rows.iter().filter(|r| r["region_level"] == "municipality").map(|r| r["region"].as_str()).collect();
+    for m in &municipalities {
+        let html = &pages[&format!("en/region-{m}.html")];
+        for (i, field, v) in shown_figures(html) {
+            let r = &rows[i];
+            let prev = (r["period"].parse::<i32>().unwrap() - 1).to_string();
+            let want = match field.as_str() {
+                "bg" => find(r, "municipality_group", &r["group_of"], &r["period"]),
+                "bp" => find(r, &r["region_level"], &r["region"], &prev),
+                _ => continue,
+            };
+            let want = want.unwrap_or_else(|| panic!("{m}: {i}.{field} shows {v} without a row in the export"));
+            assert_eq!(want["suppressed"], "false", "{m}: {i}.{field} is a suppressed row's figure");
+            assert!((v - figure(want)).abs() <= 0.05 + 1e-9, "{m}: {i}.{field} shows {v}, the export {}", figure(want));
+            if field == "bg" { groups += 1 } else { previous += 1 }
+        }
+        // The districts tables (one per indicator): from their heading to the end of their table.
+        let title =
+            format!("<h3>Districts of {}</h3>", rows.iter().find(|r| r["region"] == *m).unwrap()["region_name"]);
+        let tables: Vec<&str> = html
+            .match_indices(&title)
+            .map(|(start, _)| &html[start..start + html[start..].find("</table>").unwrap()])
+            .collect();
+        assert!(!tables.is_empty(), "{m}: no districts table");
+        let table = tables.concat();
+        let on_page: BTreeSet<usize> = Regex::new(r#"data-[ks]="(\d+)\.(?:p|r)""#)
+            .unwrap()
+            .captures_iter(&table)
+            .map(|c| c[1].parse().unwrap())
+            .collect();
+        let latest = rows.iter().filter(|r| r["region"] == *m).map(|r| r["period"].clone()).max().unwrap();
+        let want: BTreeSet<usize> = (0..rows.len())
+            .filter(|&i| {
+                let r = &rows[i];
+                r["region_level"] == "district"
+                    && r["municipality_of"] == *m
+                    && r["period"] == latest
+                    && r["split"] == "total"
+            })
+            .collect();
+        assert_eq!(on_page, want, "{m}: the districts of the latest year");
+        for i in want {
+            let r = &rows[i];
+            assert!(table.contains(&format!(">{}</th>", r["region_name"])), "{m}: district {}", r["region_name"]);
+            if r["suppressed"] == "false" {
+                let text = format!("data-k=\"{i}.p\">{}<", shown(figure(r), 1, "en"));
+                assert!(table.contains(&text), "{m}: {text}");
+                published_districts += 1;
+            } else {
+                assert!(table.contains(&format!("data-s=\"{i}.p\">×<")), "{m}: district row {i} marked");
+                marked_districts += 1;
+            }
+        }
+    }
+    assert!(municipalities.len() >= 4, "{municipalities:?}");
+    assert!(groups >= 4 && previous >= 8, "groups {groups}, previous periods {previous}");
+    assert!(published_districts >= 2 && marked_districts >= 4, "districts {published_districts} / {marked_districts}");
+    // The generic checks hold on this pack too.
+    let fx = Fixture { study: out.join("levels/tables.csv"), export, pack, _tmp: tmp };
+    assert!(check_figures(&fx) > 500);
+    check_loose_numbers(&fx);
+    check_suppressed(&fx);
+}
