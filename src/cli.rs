@@ -152,6 +152,11 @@ pub struct FactsheetArgs {
     /// The folder of the pack to write (replaced atomically): index.html, nl/, en/.
     #[arg(long)]
     pub out: PathBuf,
+    /// A PDF beside each factsheet page, printed by headless Chromium (`chromium` on the PATH):
+    /// auto (when Chromium is there; else HTML only and a note), always (no Chromium is an
+    /// error), never.
+    #[arg(long, value_enum, default_value_t = crate::factsheet::PdfMode::Auto)]
+    pub pdf: crate::factsheet::PdfMode,
     /// Print what was written as JSON on stdout instead of text.
     #[arg(long)]
     pub json: bool,

@@ -80,7 +80,7 @@ pub fn run(args: &DemoArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         export_dir.display()
     ));
     let pack = args.dir.join("factsheets");
-    let f = crate::factsheet::build(&export_dir, &pack, &ctx.db)?;
+    let f = crate::factsheet::build(&export_dir, &pack, &ctx.db, crate::factsheet::PdfMode::Never)?;
     p.data(&format!(
         "{} factsheet pages (national, {} mirror factsheets, disclosure summary; Dutch and English) in {}\n",
         f.pages,

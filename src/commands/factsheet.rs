@@ -7,15 +7,19 @@ use crate::cli::FactsheetArgs;
 
 /// Build the pack, then say how many pages and where the index is.
 pub fn run(args: &FactsheetArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let r = crate::factsheet::build(&args.input, &args.out, &ctx.db)
+    let r = crate::factsheet::build(&args.input, &args.out, &ctx.db, args.pdf)
         .with_context(|| format!("building the factsheets of {}", args.input.display()))?;
     if args.json {
         ctx.printer.json(&serde_json::json!({ "out": args.out, "report": r }))?;
         return Ok(ExitStatus::Done);
     }
+    if let Some(note) = &r.pdf_note {
+        ctx.printer.info(format_args!("note: {note} (--pdf always insists, --pdf never is quiet)"));
+    }
     ctx.printer.info(format_args!(
-        "{} pages ({} indicators, {} mirror factsheets per language, languages {}); open {}",
+        "{} pages and {} PDFs ({} indicators, {} mirror factsheets per language, languages {}); open {}",
         r.pages,
+        r.pdfs,
         r.indicators,
         r.mirrors,
         r.languages.join(", "),

@@ -34,6 +34,21 @@ pub enum FactsheetError {
         /// What serde said.
         message: String,
     },
+    /// `--pdf always` without a browser to print with.
+    #[error(
+        "--pdf always: none of {0} is on the PATH; install Debian's chromium (apt-get install chromium) or pass --pdf auto (HTML only where it is missing) or --pdf never"
+    )]
+    NoBrowser(String),
+    /// Chromium failed printing a page (or starting).
+    #[error("PDF of {page} (printed by {browser}): {message}")]
+    Pdf {
+        /// The page (its HTML file in the staged pack).
+        page: PathBuf,
+        /// The browser binary.
+        browser: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
     /// A language kohort has no translation for.
     #[error("no translation for language '{0}' (kohort ships nl and en: data-schema/factsheet/)")]
     Language(String),

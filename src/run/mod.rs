@@ -521,8 +521,12 @@ fn publish_studies(
             .map_err(|source| RunError::Export { path: file.clone(), source: Box::new(source) })?;
         let mut files = published_files(&out, &name)?;
         if p.export.factsheets {
-            files.extend(publish_factsheets(&out, &name, file, &opts.db)?);
+            let (pack, note) = publish_factsheets(&out, &name, file, &opts.db, p.export.pdf)?;
+            files.extend(pack);
             log.say(format_args!("study {name}: factsheets in {name}/factsheets/index.html"));
+            if let Some(note) = note {
+                log.say(format_args!("study {name}: {note}"));
+            }
         }
         let how = match &mode {
             crate::study::StudyMode::Incremental { changed } => format!("incremental: {changed} persons changed"),
@@ -553,16 +557,22 @@ fn publish_studies(
 }
 
 /// Build the factsheets of a study's export `out` into `out/factsheets/`; their files as
-/// published files of the run (`<study>/factsheets/...`).
-fn publish_factsheets(out: &Path, name: &str, study: &Path, db: &DbSettings) -> Result<Vec<FileEntry>> {
+/// published files of the run (`<study>/factsheets/...`), and why there are no PDFs if so.
+fn publish_factsheets(
+    out: &Path,
+    name: &str,
+    study: &Path,
+    db: &DbSettings,
+    pdf: crate::factsheet::PdfMode,
+) -> Result<(Vec<FileEntry>, Option<String>)> {
     let pack = out.join("factsheets");
-    crate::factsheet::build(out, &pack, db)
+    let report = crate::factsheet::build(out, &pack, db, pdf)
         .map_err(|source| RunError::Factsheet { path: study.to_owned(), source: Box::new(source) })?;
     let mut files = published_files(&pack, &format!("{name}/factsheets"))?;
     for lang in crate::factsheet::i18n::LANGUAGES {
         files.extend(published_files(&pack.join(lang), &format!("{name}/factsheets/{lang}"))?);
     }
-    Ok(files)
+    Ok((files, report.pdf_note))
 }
 
 /// Remove the per-study folders under `root` of studies not in `names` (a plan that drops a

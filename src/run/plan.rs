@@ -27,6 +27,7 @@ use super::{Result, RunError};
 /// round_base = 1                        # 5 rounds published counts to base 5
 /// publish_zeros = false                 # publish structural zeros
 /// factsheets = false                    # also publish each study's factsheets (`kohort factsheet`)
+/// pdf = "auto"                          # with them a PDF per page: auto (if chromium), always, never
 /// ```
 /// The raw study tables stay in `STORE/study_tables/<study>/`; only their disclosure-controlled
 /// export (the code of `kohort export tables`) is published.
@@ -90,11 +91,20 @@ pub struct ExportSettings {
     /// `<study>/factsheets/` of the run, so every run publishes them.
     #[serde(default)]
     pub factsheets: bool,
+    /// The factsheets' PDFs (`kohort factsheet --pdf`): auto, always or never.
+    #[serde(default)]
+    pub pdf: crate::factsheet::PdfMode,
 }
 
 impl Default for ExportSettings {
     fn default() -> Self {
-        Self { min_count: ten(), round_base: one(), publish_zeros: false, factsheets: false }
+        Self {
+            min_count: ten(),
+            round_base: one(),
+            publish_zeros: false,
+            factsheets: false,
+            pdf: crate::factsheet::PdfMode::Auto,
+        }
     }
 }
 
