@@ -25,6 +25,7 @@ mod panel;
 mod probation;
 mod reference;
 mod run;
+mod site_monitor;
 mod snapshots;
 mod store;
 mod study;

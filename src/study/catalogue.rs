@@ -55,11 +55,14 @@ pub enum Dim {
     MeasureKind,
     /// Kind of the index report.
     ReportKind,
+    // --- sites (issue 16) ---
+    /// The delivering source (pilot site) of the unit's person (docs/definitions.md §5.4).
+    Site,
 }
 
 impl Dim {
     /// Every dimension, in column order.
-    pub const ALL: [Dim; 8] = [
+    pub const ALL: [Dim; 9] = [
         Dim::Total,
         Dim::Sex,
         Dim::AgeBand,
@@ -68,6 +71,7 @@ impl Dim {
         Dim::CareForm,
         Dim::MeasureKind,
         Dim::ReportKind,
+        Dim::Site,
     ];
 
     /// The name (in study files, in the `split` column and as the unit column).
@@ -81,6 +85,7 @@ impl Dim {
             Dim::CareForm => "care_form",
             Dim::MeasureKind => "measure_kind",
             Dim::ReportKind => "report_kind",
+            Dim::Site => "site",
         }
     }
 }
@@ -465,7 +470,10 @@ impl Outcome {
 
     /// Whether a split dimension applies to it.
     pub fn has_dim(self, dim: Dim) -> bool {
-        matches!(dim, Dim::Total | Dim::Sex | Dim::AgeBand | Dim::IndexYear) || self.spec().dims.contains(&dim)
+        matches!(dim, Dim::Total | Dim::Sex | Dim::AgeBand | Dim::IndexYear)
+            || self.spec().dims.contains(&dim)
+            // Every index row has a site; the population of the rates has none.
+            || (dim == Dim::Site && self.spec().kind != Kind::Rate)
     }
 
     /// The outcomes a cohort study gets when its file names none: those of the three families
