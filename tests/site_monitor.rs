@@ -6,11 +6,17 @@
 //!   quarter equal a second brute force in plain SQL written here from §4.8.1–§4.8.2 over the raw
 //!   `persons_all` and `safety_reports` rows; the family view of re-reports differs from the
 //!   child view (the scenario plants re-reports about a sibling: `sibling_report`).
+//! - The family outcomes (docs/definitions.md §4.8.5) on `proeftuinen`: every cell per site,
+//!   quarter, national and municipality equals a loop over the raw `persons_all`,
+//!   `households`, `residence`, `safety_reports`, `measures` and `care_episodes` rows written
+//!   here; the households hold several reported children.
 //! - On `tiny`: the site monitor's cells of site `tiny` in 2019Q1, worked by hand from
 //!   `scenarios/tiny.expected.toml` (`[rereport.*]`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
 
 use crate::common::{kohort, query, scenario_store};
 use crate::study_cells::{Cells, Periods, brute_force_cells, got_cells, run_study, store};
@@ -96,11 +102,12 @@ fn sql_rereports(store: &Path) -> BTreeMap<(String, String, String, String, Stri
         .collect()
 }
 
-/// The cells of the site monitor's outcomes, levels and splits.
+/// The cells of the site monitor's outcomes (but the family ones), levels and splits.
 fn restrict(cells: &Cells) -> Cells {
     let (outcomes, levels, splits) = asked();
     cells
         .iter()
+        .filter(|(k, _)| !k.0.starts_with("family_"))
         .filter(|(k, _)| outcomes.contains(&k.0) && levels.contains(&k.4) && splits.contains(&k.6))
         .map(|(k, v)| (k.clone(), *v))
         .collect()
@@ -114,7 +121,10 @@ fn every_cell_of_the_site_monitor_on_proeftuinen_equals_two_brute_forces_and_the
     assert!(rates.is_empty(), "the site monitor has no rates");
     // Every period of the data: the study names no range.
     let periods = Periods { quarter: true, from: (1990, 1), to: (2030, 4) };
-    let want = restrict(&brute_force_cells(store, periods));
+    let mut want = restrict(&brute_force_cells(store, periods));
+    let family = family_cells(store);
+    assert!(family.keys().all(|k| k.0.starts_with("family_")));
+    want.extend(family);
     let missing: Vec<_> = want.iter().filter(|(k, v)| got.get(*k) != Some(*v)).take(10).collect();
     let extra: Vec<_> = got.iter().filter(|(k, _)| !want.contains_key(*k)).take(10).collect();
     assert!(missing.is_empty() && extra.is_empty(), "differ: {missing:#?}\nnot in the brute force: {extra:#?}");
@@ -165,32 +175,280 @@ fn tiny_site_monitor() -> (tempfile::TempDir, PathBuf, PathBuf) {
 }
 
 #[test]
-fn tiny_site_monitor_for_site_tiny_in_2019q1_equals_the_hand_worked_re_reports() {
+fn tiny_site_monitor_for_site_tiny_in_2019q1_equals_the_hand_worked_re_reports_and_family_figures() {
     // scenarios/tiny.expected.toml [rereport.same30_*]: Quinn's R1 2019-01-10, R2 01-25, R3
     // 02-09, R4 02-10 (all 2019Q1, household H000000004, residence GM0080; fu 2024-10-10: every
     // window complete). W 365: R1 has R4 at t 31 (R2, R3 same incident) -> 1 of 4; W 730: R2,
     // R3, R4 have R5 (2020-03-01) at t 401, 386, 385 -> 4 of 4. Quinn is the only reported child
     // of H000000004, so the family view is the same. No measure ends or starts in 2019Q1.
+    // Family outcomes ([[study.outcome]] family_* in the hand file): one family index per
+    // household and quarter, R1 (R2-R4: the same household in 2019Q1); the only protection
+    // measure of an H4 child is Sem's OTS of 2021-05-01 (t 842 after R1: not within 730), no
+    // out-of-home start, no provider in either window of R1 (category `0`; `1` is seen in 2020).
     let (_tmp, store, dir) = tiny_site_monitor();
     let rows = query(
         &store,
         &format!(
-            "SELECT DISTINCT outcome, window_days::VARCHAR, region_level, region, split, split_value, count::VARCHAR,
-                    denominator::VARCHAR
+            "SELECT DISTINCT outcome, coalesce(variant, ''), window_days::VARCHAR, region_level, region, split, split_value,
+                    count::VARCHAR, denominator::VARCHAR
              FROM read_parquet('{}') WHERE period = '2019Q1' ORDER BY ALL",
             dir.join("tables.parquet").display()
         ),
     );
+    let figures = [
+        ("rereport", "", "365", "1"),
+        ("rereport", "", "730", "4"),
+        ("rereport_household", "", "365", "1"),
+        ("rereport_household", "", "730", "4"),
+        ("family_measure", "", "365", "0"),
+        ("family_measure", "", "730", "0"),
+        ("family_out_of_home", "", "365", "0"),
+        ("family_out_of_home", "", "730", "0"),
+        ("family_providers", "0", "365", "1"),
+        ("family_providers", "1", "365", "0"),
+        ("family_providers", "0", "730", "1"),
+        ("family_providers", "1", "730", "0"),
+    ];
     let mut want = Vec::new();
-    for outcome in ["rereport", "rereport_household"] {
-        for (w, c) in [("365", "1"), ("730", "4")] {
-            for (level, region) in [("municipality", "GM0080"), ("national", "NL")] {
-                for (split, value) in [("site", "tiny"), ("total", "total")] {
-                    want.push([outcome, w, level, region, split, value, c, "4"].map(str::to_owned).to_vec());
-                }
+    for (outcome, variant, w, c) in figures {
+        let den = if outcome.starts_with("family_") { "1" } else { "4" };
+        for (level, region) in [("municipality", "GM0080"), ("national", "NL")] {
+            for (split, value) in [("site", "tiny"), ("total", "total")] {
+                want.push([outcome, variant, w, level, region, split, value, c, den].map(str::to_owned).to_vec());
             }
         }
     }
     want.sort();
     assert_eq!(rows, want);
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn opt_day(s: &str) -> Option<NaiveDate> {
+    (!s.is_empty()).then(|| day(s))
+}
+
+/// The n-th birthday (29 February: 1 March in other years).
+fn nth_birthday(b: NaiveDate, n: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(b.year() + n, b.month(), b.day())
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(b.year() + n, 3, 1).unwrap())
+}
+
+/// A dated row valid on `d` (both ends included).
+fn valid(from: NaiveDate, to: Option<NaiveDate>, d: NaiveDate) -> bool {
+    from <= d && to.is_none_or(|t| d <= t)
+}
+
+/// The family outcomes of the site monitor over the raw rows (docs/definitions.md §4.8.5,
+/// §4.8, §5.4, §5.5, §5.13), by loops: per report not dropped with a household, its members, and
+/// per window its status or category; cells per quarter of the report date, national and
+/// municipality, total and site.
+#[allow(clippy::too_many_lines)]
+fn family_cells(store: &Path) -> Cells {
+    // Persons: the picked row (day precision, then the latest data end, then the source name).
+    let mut pick: BTreeMap<String, ((bool, std::cmp::Reverse<NaiveDate>, String), Vec<String>)> = BTreeMap::new();
+    for r in query(
+        store,
+        "SELECT person_id, birth_date_precision, extracted_on::VARCHAR, source, birth_date::VARCHAR,
+                coalesce(death_date::VARCHAR, ''), coalesce(emigration_date::VARCHAR, '') FROM persons_all",
+    ) {
+        let key = (r[1] != "day", std::cmp::Reverse(day(&r[2])), r[3].clone());
+        match pick.get(&r[0]) {
+            Some((k, _)) if *k <= key => {}
+            _ => {
+                pick.insert(r[0].clone(), (key, r.clone()));
+            }
+        }
+    }
+    // person -> (site, fu): fu = death, emigration, data end or the 18th birthday.
+    let person: BTreeMap<String, (String, NaiveDate)> = pick
+        .into_iter()
+        .map(|(p, (_, r))| {
+            let mut fu = day(&r[2]).min(nth_birthday(day(&r[4]), 18));
+            for d in [opt_day(&r[5]), opt_day(&r[6])].into_iter().flatten() {
+                fu = fu.min(d);
+            }
+            (p, (r[3].clone(), fu))
+        })
+        .collect();
+    // household -> (person, role, from, to); person -> their household rows.
+    let mut members: BTreeMap<String, Vec<(String, String, NaiveDate, Option<NaiveDate>)>> = BTreeMap::new();
+    let mut lives: BTreeMap<String, Vec<(String, NaiveDate, Option<NaiveDate>)>> = BTreeMap::new();
+    for r in query(
+        store,
+        "SELECT household_id, person_id, role, valid_from::VARCHAR, coalesce(valid_to::VARCHAR, '') FROM households",
+    ) {
+        let (from, to) = (day(&r[3]), opt_day(&r[4]));
+        members.entry(r[0].clone()).or_default().push((r[1].clone(), r[2].clone(), from, to));
+        lives.entry(r[1].clone()).or_default().push((r[0].clone(), from, to));
+    }
+    let mut residence: BTreeMap<String, Vec<(NaiveDate, Option<NaiveDate>, String, String)>> = BTreeMap::new();
+    for r in query(
+        store,
+        "SELECT person_id, valid_from::VARCHAR, coalesce(valid_to::VARCHAR, ''), municipality, coalesce(district, '')
+         FROM residence",
+    ) {
+        residence.entry(r[0].clone()).or_default().push((day(&r[1]), opt_day(&r[2]), r[3].clone(), r[4].clone()));
+    }
+    let mut measures: BTreeMap<String, Vec<NaiveDate>> = BTreeMap::new();
+    for r in query(store, "SELECT person_id, kind, start_date::VARCHAR FROM measures") {
+        if r[1] != "youth_probation" {
+            measures.entry(r[0].clone()).or_default().push(day(&r[2]));
+        }
+    }
+    // person -> (care form, start, end, provider).
+    let mut care: BTreeMap<String, Vec<(String, NaiveDate, Option<NaiveDate>, Option<String>)>> = BTreeMap::new();
+    for r in query(
+        store,
+        "SELECT person_id, care_form, start_date::VARCHAR, coalesce(end_date::VARCHAR, ''),
+                coalesce(provider_id, '') FROM care_episodes",
+    ) {
+        let provider = (!r[4].is_empty()).then(|| r[4].clone());
+        care.entry(r[0].clone()).or_default().push((r[1].clone(), day(&r[2]), opt_day(&r[3]), provider));
+    }
+    let out_of_home = ["foster_care", "family_home", "residential", "secure"];
+    let mut cells: BTreeMap<(String, String, String, String, String, String, String), (u64, u64)> = BTreeMap::new();
+    let mut provider_cats: BTreeSet<String> = BTreeSet::new();
+    let mut several_children = 0;
+    // Per household and quarter, its first report: (date, child) -> the family index.
+    let mut first: BTreeMap<(String, String), (NaiveDate, String)> = BTreeMap::new();
+    for r in
+        query(store, "SELECT person_id, coalesce(household_id, ''), report_date::VARCHAR, kind FROM safety_reports")
+    {
+        let (child, d) = (r[0].clone(), day(&r[2]));
+        let (_, fu) = person[&child].clone();
+        if d >= fu {
+            continue; // dropped
+        }
+        let household = if r[1].is_empty() {
+            lives
+                .get(&child)
+                .into_iter()
+                .flatten()
+                .filter(|(_, f, t)| valid(*f, *t, d))
+                .max_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)))
+                .map(|h| h.0.clone())
+        } else {
+            Some(r[1].clone())
+        };
+        let Some(household) = household else { continue };
+        let period = format!("{}Q{}", d.year(), d.month0() / 3 + 1);
+        let e = first.entry((household, period)).or_insert((d, child.clone()));
+        if (d, &child) < (e.0, &e.1) {
+            *e = (d, child);
+        }
+    }
+    let mut households_in: BTreeMap<(String, String, String, String, String, String, String), BTreeSet<String>> =
+        BTreeMap::new();
+    for ((household, period), (d, child)) in first {
+        let (site, fu) = person[&child].clone();
+        let mut all: BTreeSet<String> = BTreeSet::from([child.clone()]);
+        let mut children: BTreeSet<String> = BTreeSet::from([child.clone()]);
+        for (p, role, f, t) in members.get(&household).into_iter().flatten() {
+            if valid(*f, *t, d) {
+                all.insert(p.clone());
+                if role == "child" {
+                    children.insert(p.clone());
+                }
+            }
+        }
+        if children.len() > 1 {
+            several_children += 1;
+        }
+        let municipality = residence
+            .get(&child)
+            .into_iter()
+            .flatten()
+            .filter(|(f, t, _, _)| valid(*f, *t, d))
+            .max_by(|a, b| (a.0, &a.2, &a.3).cmp(&(b.0, &b.2, &b.3)))
+            .map_or_else(|| "unknown".to_owned(), |x| x.2.clone());
+        for w in [365_i64, 730] {
+            let end = d + chrono::Duration::days(w);
+            let complete = fu >= end;
+            let first = |starts: Vec<NaiveDate>| starts.into_iter().filter(|s| *s > d && *s <= fu).min();
+            let measure = first(children.iter().flat_map(|c| measures.get(c).cloned().unwrap_or_default()).collect());
+            let placement = first(
+                children
+                    .iter()
+                    .flat_map(|c| care.get(c).into_iter().flatten())
+                    .filter(|e| out_of_home.contains(&e.0.as_str()))
+                    .map(|e| e.1)
+                    .collect(),
+            );
+            let mut figures: Vec<(&str, String, bool)> = Vec::new();
+            for (outcome, event) in [("family_measure", measure), ("family_out_of_home", placement)] {
+                match event {
+                    Some(e) if e <= end => figures.push((outcome, String::new(), true)),
+                    _ if complete => figures.push((outcome, String::new(), false)),
+                    _ => {}
+                }
+            }
+            if complete {
+                let providers: BTreeSet<&String> = all
+                    .iter()
+                    .flat_map(|m| care.get(m).into_iter().flatten())
+                    .filter(|e| e.1 <= end && e.2.is_none_or(|x| x >= d))
+                    .filter_map(|e| e.3.as_ref())
+                    .collect();
+                let cat = if providers.len() >= 3 { "3_or_more".to_owned() } else { providers.len().to_string() };
+                provider_cats.insert(cat.clone());
+                figures.push(("family_providers", cat, true));
+            }
+            for (outcome, variant, event) in figures {
+                for (level, region) in [("national", "NL"), ("municipality", municipality.as_str())] {
+                    for (split, value) in [("total", "total"), ("site", site.as_str())] {
+                        let k = (
+                            outcome.to_owned(),
+                            variant.clone(),
+                            w.to_string(),
+                            period.clone(),
+                            level.to_owned(),
+                            region.to_owned(),
+                            format!("{split}\u{1f}{value}"),
+                        );
+                        households_in.entry(k.clone()).or_default().insert(household.clone());
+                        let c = cells.entry(k).or_default();
+                        c.0 += u64::from(event);
+                        c.1 += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(several_children > 100, "family indexes in households with several children: {several_children}");
+    // Every unit of a cell is a household of its own: the 10-rule on counts is one on households.
+    for (k, (_, n)) in &cells {
+        assert_eq!(households_in[k].len() as u64, *n, "{k:?}");
+    }
+    // Categories: every category seen in the study a row of each cell, over the cell's units.
+    let mut out = Cells::new();
+    let mut provider_dens: BTreeMap<(String, String, String, String, String), u64> = BTreeMap::new();
+    for ((o, v, w, p, l, r, sv), (c, n)) in cells {
+        let (split, value) = sv.split_once('\u{1f}').unwrap();
+        if o == "family_providers" {
+            *provider_dens.entry((w.clone(), p.clone(), l.clone(), r.clone(), sv.clone())).or_default() += n;
+            out.insert((o, v, w, p, l, r, split.to_owned(), value.to_owned()), (c, 0));
+        } else {
+            out.insert((o, v, w, p, l, r, split.to_owned(), value.to_owned()), (c, n));
+        }
+    }
+    for ((w, p, l, r, sv), n) in provider_dens {
+        let (split, value) = sv.split_once('\u{1f}').unwrap();
+        for cat in &provider_cats {
+            let k = (
+                "family_providers".to_owned(),
+                cat.clone(),
+                w.clone(),
+                p.clone(),
+                l.clone(),
+                r.clone(),
+                split.to_owned(),
+                value.to_owned(),
+            );
+            out.entry(k).or_insert((0, 0)).1 = n;
+        }
+    }
+    out
 }

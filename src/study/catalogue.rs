@@ -143,6 +143,14 @@ pub enum Outcome {
     /// Reliable change of delinquency risk during a youth probation measure: reduced,
     /// unchanged, increased.
     RiskReduced,
+    // --- the household as a unit (issue 16) ---
+    /// A protection measure for any child of the household within W after a report.
+    FamilyMeasure,
+    /// An out-of-home placement of any child of the household within W after a report.
+    FamilyOutOfHome,
+    /// Distinct providers involved with any member of the household within W after a report:
+    /// 0, 1, 2, 3 or more.
+    FamilyProviders,
 }
 
 /// One catalogue entry.
@@ -174,7 +182,7 @@ use Dim::{CareForm, Level, MeasureKind, ReportKind};
 const SPELL: &[Dim] = &[Level, CareForm];
 
 /// The catalogue, in the order tables list the outcomes.
-pub const CATALOGUE: [Spec; 24] = [
+pub const CATALOGUE: [Spec; 27] = [
     spec(
         Outcome::Reentry,
         "reentry",
@@ -439,6 +447,40 @@ pub const CATALOGUE: [Spec; 24] = [
         false,
         u::RISK_REDUCED,
     ),
+    // --- the household as a unit (issue 16): docs/definitions.md §4.8.5 ---
+    spec(
+        Outcome::FamilyMeasure,
+        "family_measure",
+        "maatregel voor een kind uit het gezin",
+        "4.8.5",
+        Kind::Proportion,
+        Entry::Report,
+        &[ReportKind],
+        false,
+        u::FAMILY_MEASURE,
+    ),
+    spec(
+        Outcome::FamilyOutOfHome,
+        "family_out_of_home",
+        "uithuisplaatsing van een kind uit het gezin",
+        "4.8.5",
+        Kind::Proportion,
+        Entry::Report,
+        &[ReportKind],
+        false,
+        u::FAMILY_OUT_OF_HOME,
+    ),
+    spec(
+        Outcome::FamilyProviders,
+        "family_providers",
+        "aantal betrokken aanbieders per gezin",
+        "4.8.5",
+        Kind::Categories,
+        Entry::Report,
+        &[ReportKind],
+        false,
+        u::FAMILY_PROVIDERS,
+    ),
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -466,6 +508,12 @@ impl Outcome {
     /// Its stable id.
     pub fn id(self) -> &'static str {
         self.spec().id
+    }
+
+    /// Whether its figures follow the household of the index (docs/definitions.md §4.8.5): a
+    /// unit's rows then depend on other persons' rows too.
+    pub fn is_family(self) -> bool {
+        matches!(self, Outcome::FamilyMeasure | Outcome::FamilyOutOfHome | Outcome::FamilyProviders)
     }
 
     /// Whether a split dimension applies to it.

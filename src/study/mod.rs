@@ -183,6 +183,7 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
         | O::SeverityReduced => &[F::Indicators, F::Spells],
         O::CareUse | O::CareStarts | O::CareStock => &[],
         O::Recidivism | O::RiskReduced => &[F::Probation, F::Measures],
+        O::FamilyMeasure | O::FamilyOutOfHome | O::FamilyProviders => &[F::Safety],
     }
 }
 
@@ -225,7 +226,9 @@ fn build(
     let cache_plan = match (&key, cached) {
         (Some(_), Some(reuse)) if reuse.full => cache::CachePlan::Full("a full run was asked for".to_owned()),
         (Some(key), Some(reuse)) => cache::plan(store, &plan, key, &periods, reuse.compact_above)?,
-        (None, Some(_)) => cache::CachePlan::Full("a cohort is defined by SQL or by birth".to_owned()),
+        (None, Some(_)) => cache::CachePlan::Full(
+            "a cohort is defined by SQL or by birth, or a family outcome follows other persons' rows".to_owned(),
+        ),
         (_, None) => cache::CachePlan::Full("no cache asked for".to_owned()),
     };
     // The rate rows of periods the cache lacks, for everyone (before the changed persons'
