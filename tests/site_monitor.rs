@@ -452,3 +452,58 @@ fn family_cells(store: &Path) -> Cells {
     }
     out
 }
+
+#[test]
+fn a_family_cohort_of_reports_on_tiny_gives_the_hand_worked_family_outcomes() {
+    // A cohort of reports (entry safety_report, 2020-2023, first report of each child): Quinn's
+    // R5 2020-03-01 (household H000000004) and Dewi's R6 2023-03-15 (H000000001); period `all`,
+    // one family index per household: both. Hand file [[study.outcome]] family_*: R5 has Sem's
+    // OTS at t 426 (no at 365, event at 730) and Sem's E21 (P0001) from R5 + 365; R6 has no
+    // measure and Dewi's open E12 (P0001); no out-of-home start in either.
+    let (tmp, store) = scenario_store("tiny", true);
+    std::fs::write(
+        tmp.path().join("families.cohort.toml"),
+        "name = \"families\"\nentry = \"safety_report\"\nentry_from = 2020-01-01\nentry_to = 2023-12-31\n",
+    )
+    .unwrap();
+    let study = tmp.path().join("families.toml");
+    std::fs::write(
+        &study,
+        "name = \"families\"\ncohorts = [\"families.cohort.toml\"]\n\
+         outcomes = [\"family_measure\", \"family_out_of_home\", \"family_providers\"]\n\
+         splits = [\"total\"]\nregion_levels = [\"national\"]\n",
+    )
+    .unwrap();
+    kohort()
+        .arg("--quiet")
+        .arg("study")
+        .arg(&study)
+        .arg("--store")
+        .arg(&store)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .success();
+    let rows = query(
+        &store,
+        &format!(
+            "SELECT DISTINCT outcome, coalesce(variant, ''), window_days::VARCHAR, period, region, count::VARCHAR,
+                    denominator::VARCHAR
+             FROM read_parquet('{}') ORDER BY ALL",
+            tmp.path().join("out/families/tables.parquet").display()
+        ),
+    );
+    let mut want: Vec<Vec<String>> = [
+        ["family_measure", "", "365", "all", "NL", "0", "2"],
+        ["family_measure", "", "730", "all", "NL", "1", "2"],
+        ["family_out_of_home", "", "365", "all", "NL", "0", "2"],
+        ["family_out_of_home", "", "730", "all", "NL", "0", "2"],
+        ["family_providers", "1", "365", "all", "NL", "2", "2"],
+        ["family_providers", "1", "730", "all", "NL", "2", "2"],
+    ]
+    .iter()
+    .map(|r| r.map(str::to_owned).to_vec())
+    .collect();
+    want.sort();
+    assert_eq!(rows, want);
+}
