@@ -21,6 +21,13 @@ use chrono::{Datelike, NaiveDate};
 use crate::common::{kohort, query, scenario_store};
 use crate::study_cells::{Cells, Periods, brute_force_cells, got_cells, run_study, store};
 
+/// (outcome, window, period, split, split value) -> (count, denominator).
+type ReportCells = BTreeMap<(String, String, String, String, String), (u64, u64)>;
+/// A dated row: from, to.
+type Span = (NaiveDate, Option<NaiveDate>);
+/// (outcome, variant, window, period, level, region, split and value joined).
+type FamilyKey = (String, String, String, String, String, String, String);
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -90,7 +97,7 @@ FROM status CROSS JOIN LATERAL (VALUES ('total', 'total'), ('site', site)) s(spl
 WHERE st <> 'censored'
 GROUP BY ALL";
 
-fn sql_rereports(store: &Path) -> BTreeMap<(String, String, String, String, String), (u64, u64)> {
+fn sql_rereports(store: &Path) -> ReportCells {
     query(store, REREPORTS_SQL)
         .into_iter()
         .map(|r| {
@@ -248,7 +255,8 @@ fn valid(from: NaiveDate, to: Option<NaiveDate>, d: NaiveDate) -> bool {
 #[allow(clippy::too_many_lines)]
 fn family_cells(store: &Path) -> Cells {
     // Persons: the picked row (day precision, then the latest data end, then the source name).
-    let mut pick: BTreeMap<String, ((bool, std::cmp::Reverse<NaiveDate>, String), Vec<String>)> = BTreeMap::new();
+    type Pick = ((bool, std::cmp::Reverse<NaiveDate>, String), Vec<String>);
+    let mut pick: BTreeMap<String, Pick> = BTreeMap::new();
     for r in query(
         store,
         "SELECT person_id, birth_date_precision, extracted_on::VARCHAR, source, birth_date::VARCHAR,
@@ -274,23 +282,23 @@ fn family_cells(store: &Path) -> Cells {
         })
         .collect();
     // household -> (person, role, from, to); person -> their household rows.
-    let mut members: BTreeMap<String, Vec<(String, String, NaiveDate, Option<NaiveDate>)>> = BTreeMap::new();
-    let mut lives: BTreeMap<String, Vec<(String, NaiveDate, Option<NaiveDate>)>> = BTreeMap::new();
+    let mut members: BTreeMap<String, Vec<(String, String, Span)>> = BTreeMap::new();
+    let mut lives: BTreeMap<String, Vec<(String, Span)>> = BTreeMap::new();
     for r in query(
         store,
         "SELECT household_id, person_id, role, valid_from::VARCHAR, coalesce(valid_to::VARCHAR, '') FROM households",
     ) {
         let (from, to) = (day(&r[3]), opt_day(&r[4]));
-        members.entry(r[0].clone()).or_default().push((r[1].clone(), r[2].clone(), from, to));
-        lives.entry(r[1].clone()).or_default().push((r[0].clone(), from, to));
+        members.entry(r[0].clone()).or_default().push((r[1].clone(), r[2].clone(), (from, to)));
+        lives.entry(r[1].clone()).or_default().push((r[0].clone(), (from, to)));
     }
-    let mut residence: BTreeMap<String, Vec<(NaiveDate, Option<NaiveDate>, String, String)>> = BTreeMap::new();
+    let mut residence: BTreeMap<String, Vec<(Span, String, String)>> = BTreeMap::new();
     for r in query(
         store,
         "SELECT person_id, valid_from::VARCHAR, coalesce(valid_to::VARCHAR, ''), municipality, coalesce(district, '')
          FROM residence",
     ) {
-        residence.entry(r[0].clone()).or_default().push((day(&r[1]), opt_day(&r[2]), r[3].clone(), r[4].clone()));
+        residence.entry(r[0].clone()).or_default().push(((day(&r[1]), opt_day(&r[2])), r[3].clone(), r[4].clone()));
     }
     let mut measures: BTreeMap<String, Vec<NaiveDate>> = BTreeMap::new();
     for r in query(store, "SELECT person_id, kind, start_date::VARCHAR FROM measures") {
@@ -299,17 +307,17 @@ fn family_cells(store: &Path) -> Cells {
         }
     }
     // person -> (care form, start, end, provider).
-    let mut care: BTreeMap<String, Vec<(String, NaiveDate, Option<NaiveDate>, Option<String>)>> = BTreeMap::new();
+    let mut care: BTreeMap<String, Vec<(String, Span, Option<String>)>> = BTreeMap::new();
     for r in query(
         store,
         "SELECT person_id, care_form, start_date::VARCHAR, coalesce(end_date::VARCHAR, ''),
                 coalesce(provider_id, '') FROM care_episodes",
     ) {
         let provider = (!r[4].is_empty()).then(|| r[4].clone());
-        care.entry(r[0].clone()).or_default().push((r[1].clone(), day(&r[2]), opt_day(&r[3]), provider));
+        care.entry(r[0].clone()).or_default().push((r[1].clone(), (day(&r[2]), opt_day(&r[3])), provider));
     }
     let out_of_home = ["foster_care", "family_home", "residential", "secure"];
-    let mut cells: BTreeMap<(String, String, String, String, String, String, String), (u64, u64)> = BTreeMap::new();
+    let mut cells: BTreeMap<FamilyKey, (u64, u64)> = BTreeMap::new();
     let mut provider_cats: BTreeSet<String> = BTreeSet::new();
     let mut several_children = 0;
     // Per household and quarter, its first report: (date, child) -> the family index.
@@ -327,8 +335,8 @@ fn family_cells(store: &Path) -> Cells {
                 .get(&child)
                 .into_iter()
                 .flatten()
-                .filter(|(_, f, t)| valid(*f, *t, d))
-                .max_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)))
+                .filter(|(_, (f, t))| valid(*f, *t, d))
+                .max_by(|a, b| (a.1.0, &a.0).cmp(&(b.1.0, &b.0)))
                 .map(|h| h.0.clone())
         } else {
             Some(r[1].clone())
@@ -340,13 +348,12 @@ fn family_cells(store: &Path) -> Cells {
             *e = (d, child);
         }
     }
-    let mut households_in: BTreeMap<(String, String, String, String, String, String, String), BTreeSet<String>> =
-        BTreeMap::new();
+    let mut households_in: BTreeMap<FamilyKey, BTreeSet<String>> = BTreeMap::new();
     for ((household, period), (d, child)) in first {
         let (site, fu) = person[&child].clone();
         let mut all: BTreeSet<String> = BTreeSet::from([child.clone()]);
         let mut children: BTreeSet<String> = BTreeSet::from([child.clone()]);
-        for (p, role, f, t) in members.get(&household).into_iter().flatten() {
+        for (p, role, (f, t)) in members.get(&household).into_iter().flatten() {
             if valid(*f, *t, d) {
                 all.insert(p.clone());
                 if role == "child" {
@@ -361,9 +368,9 @@ fn family_cells(store: &Path) -> Cells {
             .get(&child)
             .into_iter()
             .flatten()
-            .filter(|(f, t, _, _)| valid(*f, *t, d))
-            .max_by(|a, b| (a.0, &a.2, &a.3).cmp(&(b.0, &b.2, &b.3)))
-            .map_or_else(|| "unknown".to_owned(), |x| x.2.clone());
+            .filter(|((f, t), _, _)| valid(*f, *t, d))
+            .max_by(|a, b| (a.0.0, &a.1, &a.2).cmp(&(b.0.0, &b.1, &b.2)))
+            .map_or_else(|| "unknown".to_owned(), |x| x.1.clone());
         for w in [365_i64, 730] {
             let end = d + chrono::Duration::days(w);
             let complete = fu >= end;
@@ -374,7 +381,7 @@ fn family_cells(store: &Path) -> Cells {
                     .iter()
                     .flat_map(|c| care.get(c).into_iter().flatten())
                     .filter(|e| out_of_home.contains(&e.0.as_str()))
-                    .map(|e| e.1)
+                    .map(|e| e.1.0)
                     .collect(),
             );
             let mut figures: Vec<(&str, String, bool)> = Vec::new();
@@ -389,8 +396,8 @@ fn family_cells(store: &Path) -> Cells {
                 let providers: BTreeSet<&String> = all
                     .iter()
                     .flat_map(|m| care.get(m).into_iter().flatten())
-                    .filter(|e| e.1 <= end && e.2.is_none_or(|x| x >= d))
-                    .filter_map(|e| e.3.as_ref())
+                    .filter(|e| e.1.0 <= end && e.1.1.is_none_or(|x| x >= d))
+                    .filter_map(|e| e.2.as_ref())
                     .collect();
                 let cat = if providers.len() >= 3 { "3_or_more".to_owned() } else { providers.len().to_string() };
                 provider_cats.insert(cat.clone());

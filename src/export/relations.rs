@@ -201,7 +201,7 @@ fn study_years(keys: &[&Key], period: &str) -> Option<BTreeSet<i32>> {
 /// for `all`.
 fn period_year(period: &str) -> Option<i32> {
     let year = match period.split_once('Q') {
-        Some((y, q)) if matches!(q, "1" | "2" | "3" | "4") => y,
+        Some((y, "1" | "2" | "3" | "4")) => y,
         Some(_) => return None,
         None => period,
     };

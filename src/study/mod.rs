@@ -171,7 +171,7 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
         O::PriorCare => &[F::PriorCare, F::Spells],
         O::Escalation | O::Deescalation => &[F::Escalation, F::Spells],
         O::Transitions => &[F::Escalation],
-        O::Rereport | O::RereportHousehold => &[F::Safety],
+        O::Rereport | O::RereportHousehold | O::FamilyMeasure | O::FamilyOutOfHome | O::FamilyProviders => &[F::Safety],
         O::RereportAfterMeasure => &[F::Safety, F::Measures],
         O::MeasureSuccess | O::MeasureDuration | O::OutOfHomeDuringMeasure => &[F::Measures],
         O::RegularEnding
@@ -183,7 +183,6 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
         | O::SeverityReduced => &[F::Indicators, F::Spells],
         O::CareUse | O::CareStarts | O::CareStock => &[],
         O::Recidivism | O::RiskReduced => &[F::Probation, F::Measures],
-        O::FamilyMeasure | O::FamilyOutOfHome | O::FamilyProviders => &[F::Safety],
     }
 }
 
