@@ -289,6 +289,8 @@ pub mod study {
     pub const UNITS_COHORT: &str = include_str!("../sql/study/units_cohort.sql");
     /// The study rows: index rows dated and placed.
     pub const ROWS: &str = include_str!("../sql/study/rows.sql");
+    /// The family indexes and their members (issue 16, docs/definitions.md §4.8.5).
+    pub const FAMILY_INDEX: &str = include_str!("../sql/study/family_index.sql");
     /// Drop the index rows once placed.
     pub const DROP_UNITS: &str = include_str!("../sql/study/drop_units.sql");
     /// The counts of one split over study rows.
@@ -384,6 +386,12 @@ pub mod study {
         pub const REREPORT: &str = include_str!("../sql/study/units/rereport.sql");
         /// Re-report in the household.
         pub const REREPORT_HOUSEHOLD: &str = include_str!("../sql/study/units/rereport_household.sql");
+        /// A protection measure for any child of the household (issue 16).
+        pub const FAMILY_MEASURE: &str = include_str!("../sql/study/units/family_measure.sql");
+        /// An out-of-home placement of any child of the household (issue 16).
+        pub const FAMILY_OUT_OF_HOME: &str = include_str!("../sql/study/units/family_out_of_home.sql");
+        /// Distinct providers involved with the household (issue 16).
+        pub const FAMILY_PROVIDERS: &str = include_str!("../sql/study/units/family_providers.sql");
         /// Report after a spell end.
         pub const REREPORT_AFTER_SPELL: &str = include_str!("../sql/study/units/rereport_after_spell.sql");
         /// Report after a measure end.

@@ -224,7 +224,8 @@ fn relations_with(sys: &System, map: &Mapping, nesting: bool, monitor: Monitor<'
     let mut years: BTreeSet<i32> =
         sys.keys().filter(|k| is_top(&k[0]) && k[2] == "index_year").map(|k| k[3].parse().unwrap()).collect();
     if years.is_empty() {
-        years.extend(monitor.period.parse::<i32>().ok());
+        // A year period, or a quarter's year (`2024Q3`).
+        years.extend(monitor.period.split('Q').next().and_then(|y| y.parse::<i32>().ok()));
     }
     assert!(!years.is_empty(), "the attacked studies publish by_index_year or year periods");
     let region = |m: &str, y: i32| -> String {
@@ -612,6 +613,11 @@ fn generated_nested_studies_leave_every_suppressed_cell_a_wide_range_also_rounde
 /// Synthesise a scenario, ingest the last delivery of every source (deliveries are cumulative
 /// snapshots), compute outcomes and run the small monitor study; returns (tmp, study folder).
 fn scenario_study(scenario: &str) -> (tempfile::TempDir, PathBuf) {
+    scenario_study_of(scenario, "small_monitor")
+}
+
+/// [`scenario_study`] with another shipped study (`studies/<study>.toml`).
+fn scenario_study_of(scenario: &str, study_name: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let s = kohort::synth::load_scenario(scenario).unwrap();
     let opts = kohort::synth::SynthOptions {
@@ -630,7 +636,7 @@ fn scenario_study(scenario: &str) -> (tempfile::TempDir, PathBuf) {
         ingest_cmd(dir, &store, tmp.path()).assert().code(0);
     }
     kohort().arg("--quiet").arg("outcomes").arg("--store").arg(&store).assert().success();
-    let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/small_monitor.toml");
+    let study = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("studies/{study_name}.toml"));
     kohort()
         .arg("study")
         .arg(study)
@@ -640,7 +646,7 @@ fn scenario_study(scenario: &str) -> (tempfile::TempDir, PathBuf) {
         .arg(tmp.path().join("out"))
         .assert()
         .success();
-    let dir = tmp.path().join("out/small_monitor");
+    let dir = tmp.path().join("out").join(study_name);
     (tmp, dir)
 }
 
@@ -656,6 +662,31 @@ fn proeftuinen_export_leaves_no_cell_recoverable_through_the_youth_regions() {
     let out = tmp.path().join("export");
     export(&input, &out, &[]);
     let (hidden, narrow) = attack(&out, &map, 0.0);
+    assert!(hidden > 100, "{hidden}");
+    assert!(narrow.is_empty(), "{} narrow cells: {:#?}", narrow.len(), &narrow[..narrow.len().min(20)]);
+}
+
+#[test]
+fn proeftuinen_site_monitor_export_leaves_no_cell_recoverable_through_sites_and_regions() {
+    // Issue 16: the site split (sites within each region's total, each site's municipalities
+    // within NL) is in the attack's relations like any split, and quarters are the periods.
+    let (tmp, input) = scenario_study_of("proeftuinen", "site_monitor");
+    let map = shipped_mapping();
+    let groups = groups_of(&input.join("tables.parquet"));
+    let truth = truth(&input);
+    let mut sites = BTreeSet::new();
+    for (sys_key, cells) in &truth {
+        assert!(sys_key[3].contains('Q'), "quarter periods: {sys_key:?}");
+        let sys: System =
+            cells.keys().map(|k| (k.clone(), Shown { value: Some((0.0, 0.0)), secondary: false })).collect();
+        let monitor = Monitor { period: &sys_key[3], groups: Some(&groups), truth: Some(cells) };
+        check_relations(cells, &relations_with(&sys, &mapping(&map), true, monitor));
+        sites.extend(cells.keys().filter(|k| k[2] == "site").map(|k| k[3].clone()));
+    }
+    assert_eq!(sites.len(), 11, "{sites:?}");
+    let out = tmp.path().join("export");
+    export(&input, &out, &[]);
+    let (hidden, narrow) = attack_with(&out, &map, 0.0, Some(&input));
     assert!(hidden > 100, "{hidden}");
     assert!(narrow.is_empty(), "{} narrow cells: {:#?}", narrow.len(), &narrow[..narrow.len().min(20)]);
 }

@@ -26,6 +26,7 @@ mod panel;
 mod probation;
 mod reference;
 mod run;
+mod site_monitor;
 mod snapshots;
 mod store;
 mod study;

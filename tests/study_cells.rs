@@ -78,7 +78,7 @@ const RATE_OUTCOMES: [&str; 3] = ["care_use", "care_starts", "care_stock"];
 const CURVE_OUTCOMES: [&str; 3] = ["reentry", "escalation", "measure_duration"];
 const LEVELS: [&str; 5] = ["national", "youth_region", "municipality", "district", "municipality_group"];
 /// The splits of the studies: every dimension and two cross-splits.
-const SPLITS: [&[&str]; 10] = [
+const SPLITS: [&[&str]; 12] = [
     &["total"],
     &["sex"],
     &["age_band"],
@@ -89,14 +89,16 @@ const SPLITS: [&[&str]; 10] = [
     &["report_kind"],
     &["sex", "age_band"],
     &["level", "care_form"],
+    &["site"],
+    &["site", "report_kind"],
 ];
 
 /// How a study divides time: year or quarter periods between two bounds (both included).
 #[derive(Clone, Copy)]
-struct Periods {
-    quarter: bool,
-    from: (i32, u32),
-    to: (i32, u32),
+pub(crate) struct Periods {
+    pub(crate) quarter: bool,
+    pub(crate) from: (i32, u32),
+    pub(crate) to: (i32, u32),
 }
 
 impl Periods {
@@ -176,6 +178,8 @@ type Residence = (NaiveDate, Option<NaiveDate>, String, String);
 /// The raw rows every figure is placed with.
 struct Raw {
     persons: BTreeMap<String, (NaiveDate, String)>,
+    /// person -> site: the source of the person row the store picks (docs/definitions.md §5.4).
+    sites: BTreeMap<String, String>,
     /// person -> (valid_from, valid_to, municipality, district or '').
     residence: BTreeMap<String, Vec<Residence>>,
     regions: kohort::reference::YouthRegions,
@@ -192,6 +196,18 @@ impl Raw {
             .into_iter()
             .map(|r| (r[0].clone(), (date(&r[1]), r[2].clone())))
             .collect();
+        // The site: of a person's rows, a day-precise birth date first, then the latest
+        // extracted_on, then the source that sorts first.
+        let mut picks: BTreeMap<String, (bool, std::cmp::Reverse<NaiveDate>, String)> = BTreeMap::new();
+        for r in query(store, "SELECT person_id, birth_date_precision, extracted_on::VARCHAR, source FROM persons_all")
+        {
+            let key = (r[1] != "day", std::cmp::Reverse(date(&r[2])), r[3].clone());
+            let e = picks.entry(r[0].clone()).or_insert_with(|| key.clone());
+            if key < *e {
+                *e = key;
+            }
+        }
+        let sites = picks.into_iter().map(|(p, k)| (p, k.2)).collect();
         let mut residence: BTreeMap<_, Vec<_>> = BTreeMap::new();
         for r in query(
             store,
@@ -219,7 +235,7 @@ impl Raw {
             }
         }
         let regions = kohort::reference::YouthRegions::shipped().unwrap();
-        Raw { persons, residence, regions, population, youth, data_end }
+        Raw { persons, sites, residence, regions, population, youth, data_end }
     }
 
     /// Municipality and district on a day (docs/definitions.md §5.5, §5.13): the residence row
@@ -769,10 +785,10 @@ fn reliable_change(rows: Option<&Vec<Score>>) -> Option<&'static str> {
 }
 
 /// A cell: (outcome, variant, window, period, region level, region, split, split value).
-type Cell = (String, String, String, String, String, String, String, String);
+pub(crate) type Cell = (String, String, String, String, String, String, String, String);
 
 /// Cells with their (count, denominator) or (count, population).
-type Cells = BTreeMap<Cell, (u64, u64)>;
+pub(crate) type Cells = BTreeMap<Cell, (u64, u64)>;
 
 /// The regions of a figure at every level: (level, region).
 fn regions(raw: &Raw, person: &str, d: NaiveDate, period: &str) -> Vec<(&'static str, String)> {
@@ -818,6 +834,7 @@ fn want_cells(raw: &Raw, periods: Periods, units: &[Unit]) -> BTreeMap<Cell, (u6
         dims.insert("sex", sex.clone());
         dims.insert("age_band", band(age(*birth, u.date)).into());
         dims.insert("index_year", u.date.year().to_string());
+        dims.insert("site", raw.sites.get(&u.person).cloned().unwrap_or_else(|| "unknown".into()));
         let window = u.window.map_or(String::new(), |w| w.to_string());
         for (level, region) in regions(raw, &u.person, u.date, &period) {
             for (split, value) in split_cells(&dims) {
@@ -1027,7 +1044,7 @@ fn study_text(name: &str, periods: Periods) -> String {
 
 /// A scenario's store (latest delivery of every source), its outcomes computed with [`CONFIG`];
 /// built once per scenario for the tests of this module.
-fn store(scenario: &'static str) -> &'static (tempfile::TempDir, PathBuf) {
+pub(crate) fn store(scenario: &'static str) -> &'static (tempfile::TempDir, PathBuf) {
     static SMALL: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     static PROEFTUINEN: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     let cell = if scenario == "small" { &SMALL } else { &PROEFTUINEN };
@@ -1041,7 +1058,7 @@ fn store(scenario: &'static str) -> &'static (tempfile::TempDir, PathBuf) {
 }
 
 /// Run the study file `text` over `store`; its tables folder.
-fn run_study(tmp: &Path, store: &Path, name: &str, text: &str) -> PathBuf {
+pub(crate) fn run_study(tmp: &Path, store: &Path, name: &str, text: &str) -> PathBuf {
     let file = tmp.join(format!("{name}.toml"));
     std::fs::write(&file, text).unwrap();
     kohort()
@@ -1059,7 +1076,7 @@ fn run_study(tmp: &Path, store: &Path, name: &str, text: &str) -> PathBuf {
 /// The published cells of `tables.parquet`, the `total` rows shared by the split tables taken
 /// once (they must agree); (count, denominator), or (count, population) for the rates, whose
 /// denominator must be the population. Percentages, intervals and crude rates checked on the way.
-fn got_cells(store: &Path, dir: &Path) -> (Cells, Cells) {
+pub(crate) fn got_cells(store: &Path, dir: &Path) -> (Cells, Cells) {
     let rows = query(
         store,
         &format!(
@@ -1211,6 +1228,12 @@ fn check_curves(store: &Path, raw: &Raw, periods: Periods, curves: &[CurveUnit],
 }
 
 /// Run the full study on a scenario and check every cell.
+/// The brute-force cells of the proportion and category outcomes of a scenario's store (see the
+/// module header), every split of [`SPLITS`] (the site among them), every level, over `periods`.
+pub(crate) fn brute_force_cells(store: &Path, periods: Periods) -> Cells {
+    want_cells(&Raw::load(store), periods, &units(store).0)
+}
+
 fn every_cell(scenario: &'static str, periods: Periods) {
     let t0 = std::time::Instant::now();
     let (tmp, store) = store(scenario);

@@ -2,7 +2,10 @@
 -- placed (docs/definitions.md §5.5, §5.13): its period (year, quarter or all) and index year
 -- from the figure's date, the municipality and district of the residence row valid that day
 -- (latest valid_from, then the highest codes; `unknown` without one), the person's sex and the
--- age band on that day. Rows dated outside the study's range are left out.
+-- age band on that day, and the person's site (the `source` of the persons row the store picks:
+-- a day-precise birth date, then the latest extracted_on, then the source that sorts first, as
+-- sql/views.sql; read from the store's files so an incremental run sees the same). Rows dated
+-- outside the study's range are left out.
 CREATE OR REPLACE TEMP TABLE study_rows AS
 WITH s AS (SELECT * FROM study_settings),
 pts AS (SELECT DISTINCT person_id, figure_date FROM study_units),
@@ -14,6 +17,11 @@ placed AS (
       ON r.person_id = pt.person_id AND r.valid_from <= pt.figure_date
      AND (r.valid_to IS NULL OR pt.figure_date <= r.valid_to)
     GROUP BY ALL
+),
+sites AS (
+    SELECT person_id, arg_min(source, (birth_date_precision <> 'day', DATE '9999-12-31' - extracted_on, source)) AS site
+    FROM read_parquet('persons/*/*.parquet') SEMI JOIN pts USING (person_id)
+    GROUP BY ALL
 )
 SELECT u.cohort, u.person_id, u.outcome, u.sub, u.window_days, u.category, u.time_days, u.event,
        CASE s.period_kind WHEN 'year' THEN year(u.figure_date)::VARCHAR
@@ -22,8 +30,9 @@ SELECT u.cohort, u.person_id, u.outcome, u.sub, u.window_days, u.category, u.tim
        year(u.figure_date)::INTEGER AS index_year,
        coalesce(pl.municipality, 'unknown') AS municipality, study_district(pl.municipality, pl.district) AS district,
        p.sex, study_band(study_age(p.birth_date, u.figure_date)) AS age_band,
-       u.level, u.care_form, u.measure_kind, u.report_kind
+       u.level, u.care_form, u.measure_kind, u.report_kind, coalesce(st.site, 'unknown') AS site
 FROM study_units u CROSS JOIN s
 JOIN persons p USING (person_id)
 LEFT JOIN placed pl USING (person_id, figure_date)
+LEFT JOIN sites st USING (person_id)
 WHERE (s.from_q IS NULL OR study_q(u.figure_date) >= s.from_q) AND (s.to_q IS NULL OR study_q(u.figure_date) <= s.to_q);

@@ -187,14 +187,25 @@ fn municipality_of_district(district: &str) -> Option<String> {
 }
 
 /// The study's index years: `index_year` categories of the top (NL or the cohort's total), else
-/// the period if it is a year.
+/// the period's year (a year, or a quarter's year).
 fn study_years(keys: &[&Key], period: &str) -> Option<BTreeSet<i32>> {
     let years: BTreeSet<i32> =
         keys.iter().filter(|k| is_top(&k[0]) && k[2] == "index_year").filter_map(|k| k[3].parse().ok()).collect();
     if !years.is_empty() {
         return Some(years);
     }
-    period.parse().ok().map(|y| BTreeSet::from([y]))
+    period_year(period).map(|y| BTreeSet::from([y]))
+}
+
+/// The year of a period: a year (`2024`), or the year of a quarter (`2024Q3`, issue 16); `None`
+/// for `all`.
+fn period_year(period: &str) -> Option<i32> {
+    let year = match period.split_once('Q') {
+        Some((y, "1" | "2" | "3" | "4")) => y,
+        Some(_) => return None,
+        None => period,
+    };
+    year.parse().ok()
 }
 
 /// The youth region of a municipality in a year (`unknown` without a mapping).
@@ -361,6 +372,14 @@ fn merge(cells: &[Cell], drafts: Vec<Draft>) -> Model {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quarter_period_lies_in_its_year_and_all_in_none() {
+        assert_eq!(period_year("2024"), Some(2024));
+        assert_eq!(period_year("2024Q3"), Some(2024));
+        assert_eq!(period_year("2024Q5"), None);
+        assert_eq!(period_year("all"), None);
+    }
 
     fn k(level: &str, region: &str, split: &str, value: &str) -> Key {
         key(level, region, split, value)

@@ -187,6 +187,11 @@ pub fn prune_changes(store: &Store) -> Result<crate::store::Pruned, StudyError> 
 /// TOML by an entry other than birth (their members have care, a report or a measure, so they
 /// are in the outcome run and in its change lists).
 pub fn cacheable(plan: &Plan) -> bool {
+    // A family outcome's rows depend on the other members' rows (issue 16), which the changed
+    // persons' views do not hold: such a study is built in full.
+    if plan.outcomes.iter().any(|o| o.is_family()) {
+        return false;
+    }
     match &plan.scope {
         Scope::Monitor => true,
         Scope::Cohorts(c) => {

@@ -55,11 +55,14 @@ pub enum Dim {
     MeasureKind,
     /// Kind of the index report.
     ReportKind,
+    // --- sites (issue 16) ---
+    /// The delivering source (pilot site) of the unit's person (docs/definitions.md §5.4).
+    Site,
 }
 
 impl Dim {
     /// Every dimension, in column order.
-    pub const ALL: [Dim; 8] = [
+    pub const ALL: [Dim; 9] = [
         Dim::Total,
         Dim::Sex,
         Dim::AgeBand,
@@ -68,6 +71,7 @@ impl Dim {
         Dim::CareForm,
         Dim::MeasureKind,
         Dim::ReportKind,
+        Dim::Site,
     ];
 
     /// The name (in study files, in the `split` column and as the unit column).
@@ -81,6 +85,7 @@ impl Dim {
             Dim::CareForm => "care_form",
             Dim::MeasureKind => "measure_kind",
             Dim::ReportKind => "report_kind",
+            Dim::Site => "site",
         }
     }
 }
@@ -138,6 +143,14 @@ pub enum Outcome {
     /// Reliable change of delinquency risk during a youth probation measure: reduced,
     /// unchanged, increased.
     RiskReduced,
+    // --- the household as a unit (issue 16) ---
+    /// A protection measure for any child of the household within W after a report.
+    FamilyMeasure,
+    /// An out-of-home placement of any child of the household within W after a report.
+    FamilyOutOfHome,
+    /// Distinct providers involved with any member of the household within W after a report:
+    /// 0, 1, 2, 3 or more.
+    FamilyProviders,
 }
 
 /// One catalogue entry.
@@ -169,7 +182,7 @@ use Dim::{CareForm, Level, MeasureKind, ReportKind};
 const SPELL: &[Dim] = &[Level, CareForm];
 
 /// The catalogue, in the order tables list the outcomes.
-pub const CATALOGUE: [Spec; 24] = [
+pub const CATALOGUE: [Spec; 27] = [
     spec(
         Outcome::Reentry,
         "reentry",
@@ -434,6 +447,40 @@ pub const CATALOGUE: [Spec; 24] = [
         false,
         u::RISK_REDUCED,
     ),
+    // --- the household as a unit (issue 16): docs/definitions.md §4.8.5 ---
+    spec(
+        Outcome::FamilyMeasure,
+        "family_measure",
+        "maatregel voor een kind uit het gezin",
+        "4.8.5",
+        Kind::Proportion,
+        Entry::Report,
+        &[ReportKind],
+        false,
+        u::FAMILY_MEASURE,
+    ),
+    spec(
+        Outcome::FamilyOutOfHome,
+        "family_out_of_home",
+        "uithuisplaatsing van een kind uit het gezin",
+        "4.8.5",
+        Kind::Proportion,
+        Entry::Report,
+        &[ReportKind],
+        false,
+        u::FAMILY_OUT_OF_HOME,
+    ),
+    spec(
+        Outcome::FamilyProviders,
+        "family_providers",
+        "aantal betrokken aanbieders per gezin",
+        "4.8.5",
+        Kind::Categories,
+        Entry::Report,
+        &[ReportKind],
+        false,
+        u::FAMILY_PROVIDERS,
+    ),
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -463,9 +510,18 @@ impl Outcome {
         self.spec().id
     }
 
+    /// Whether its figures follow the household of the index (docs/definitions.md §4.8.5): a
+    /// unit's rows then depend on other persons' rows too.
+    pub fn is_family(self) -> bool {
+        matches!(self, Outcome::FamilyMeasure | Outcome::FamilyOutOfHome | Outcome::FamilyProviders)
+    }
+
     /// Whether a split dimension applies to it.
     pub fn has_dim(self, dim: Dim) -> bool {
-        matches!(dim, Dim::Total | Dim::Sex | Dim::AgeBand | Dim::IndexYear) || self.spec().dims.contains(&dim)
+        matches!(dim, Dim::Total | Dim::Sex | Dim::AgeBand | Dim::IndexYear)
+            || self.spec().dims.contains(&dim)
+            // Every index row has a site; the population of the rates has none.
+            || (dim == Dim::Site && self.spec().kind != Kind::Rate)
     }
 
     /// The outcomes a cohort study gets when its file names none: those of the three families

@@ -550,6 +550,9 @@ fn outcomes(def: &StudyDef, scope: &Scope, kind: PeriodKind, file: &Path) -> Res
                     .iter()
                     .map(|s| s.outcome)
                     .filter(|o| kind != PeriodKind::All || o.spec().kind != Kind::Rate)
+                    // The family outcomes are named, never a default: a study with one is built
+                    // in full by `kohort run` (issue 16).
+                    .filter(|o| !o.is_family())
                     .collect(),
             };
             let list = sorted(all);

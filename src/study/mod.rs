@@ -172,7 +172,7 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
         O::PriorCare => &[F::PriorCare, F::Spells],
         O::Escalation | O::Deescalation => &[F::Escalation, F::Spells],
         O::Transitions => &[F::Escalation],
-        O::Rereport | O::RereportHousehold => &[F::Safety],
+        O::Rereport | O::RereportHousehold | O::FamilyMeasure | O::FamilyOutOfHome | O::FamilyProviders => &[F::Safety],
         O::RereportAfterMeasure => &[F::Safety, F::Measures],
         O::MeasureSuccess | O::MeasureDuration | O::OutOfHomeDuringMeasure => &[F::Measures],
         O::RegularEnding
@@ -226,7 +226,9 @@ fn build(
     let cache_plan = match (&key, cached) {
         (Some(_), Some(reuse)) if reuse.full => cache::CachePlan::Full("a full run was asked for".to_owned()),
         (Some(key), Some(reuse)) => cache::plan(store, &plan, key, &periods, reuse.compact_above)?,
-        (None, Some(_)) => cache::CachePlan::Full("a cohort is defined by SQL or by birth".to_owned()),
+        (None, Some(_)) => cache::CachePlan::Full(
+            "a cohort is defined by SQL or by birth, or a family outcome follows other persons' rows".to_owned(),
+        ),
         (_, None) => cache::CachePlan::Full("no cache asked for".to_owned()),
     };
     // The rate rows of periods the cache lacks, for everyone (before the changed persons'

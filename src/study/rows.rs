@@ -13,6 +13,9 @@ use crate::sql::study as q;
 /// Fill `study_rows` and `study_rate_rows` for the plan's outcomes.
 pub fn build(conn: &Connection, plan: &Plan) -> Result<(), StudyError> {
     let wrapper = if plan.is_monitor() { q::UNITS_MONITOR } else { q::UNITS_COHORT };
+    if plan.outcomes.iter().any(|o| o.is_family()) {
+        conn.execute_batch(q::FAMILY_INDEX).ctx("study rows: family indexes")?;
+    }
     for outcome in &plan.outcomes {
         let spec = outcome.spec();
         let what = format!("study rows of {}", spec.id);

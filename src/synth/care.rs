@@ -368,7 +368,8 @@ fn push_measure(
 }
 
 /// A family's safety reports: with probability `family_report`, a chain for one child in which each
-/// report is followed by a re-report with probability `rereport` at 31–730 days.
+/// report is followed by a re-report with probability `rereport` at 31–730 days; with
+/// `sibling_report` > 0 a re-report is about another child of the household with that probability.
 pub fn safety_reports(
     ctx: &Ctx<'_>,
     rng: &mut ChaCha8Rng,
@@ -381,7 +382,7 @@ pub fn safety_reports(
     if kids.is_empty() || !rng.random_bool(sm.family_report) {
         return;
     }
-    let child = kids[rng.random_range(0..kids.len())];
+    let mut child = kids[rng.random_range(0..kids.len())];
     let adult = birthday(child.birth, 18);
     let from = child.birth.max(ctx.history_from);
     let until = child.exit().map_or(ctx.horizon, |x| x.min(ctx.horizon)).min(plus(adult, -1));
@@ -398,5 +399,20 @@ pub fn safety_reports(
             break;
         }
         date = plus(date, rng.random_range(31..=730));
+        if sm.sibling_report > 0.0 && kids.len() > 1 && rng.random_bool(sm.sibling_report) {
+            child = sibling_on(rng, kids, child, date);
+        }
     }
+}
+
+/// Another child of the household who is a minor, born, alive and in the country on `date`
+/// (picked at random); else `child` itself.
+fn sibling_on<'a>(rng: &mut ChaCha8Rng, kids: &[&'a Person], child: &'a Person, date: NaiveDate) -> &'a Person {
+    let others: Vec<&'a Person> = kids
+        .iter()
+        .copied()
+        .filter(|k| k.id != child.id && k.birth <= date && date < birthday(k.birth, 18))
+        .filter(|k| k.exit().is_none_or(|x| date < x))
+        .collect();
+    if others.is_empty() { child } else { others[rng.random_range(0..others.len())] }
 }

@@ -281,6 +281,11 @@ pub struct SafetyModel {
     pub family_report: f64,
     /// P(a report is followed by a re-report, at a time uniform on 31–730 days).
     pub rereport: f64,
+    /// P(a re-report is about another child of the household, one who is a minor alive and in
+    /// the country that day; issue 16: households with several reported children). Default 0:
+    /// every report of a chain is about the same child, as before (no random draw is made).
+    #[serde(default)]
+    pub sibling_report: f64,
 }
 
 /// Measurements per closed episode.
