@@ -714,6 +714,7 @@ fn mirror_factsheets_show_their_group_previous_period_and_districts_as_the_expor
     let (mut groups, mut previous, mut published_districts, mut marked_districts) = (0, 0, 0, 0);
     let municipalities: BTreeSet<&str> =
         rows.iter().filter(|r| r["region_level"] == "municipality").map(|r| r["region"].as_str()).collect();
+    let cell_ref = Regex::new(r#"data-[ks]="(\d+)\.(?:p|r)""#).unwrap();
     for m in &municipalities {
         let html = &pages[&format!("en/region-{m}.html")];
         for (i, field, v) in shown_figures(html) {
@@ -738,11 +739,7 @@ fn mirror_factsheets_show_their_group_previous_period_and_districts_as_the_expor
             .collect();
         assert!(!tables.is_empty(), "{m}: no districts table");
         let table = tables.concat();
-        let on_page: BTreeSet<usize> = Regex::new(r#"data-[ks]="(\d+)\.(?:p|r)""#)
-            .unwrap()
-            .captures_iter(&table)
-            .map(|c| c[1].parse().unwrap())
-            .collect();
+        let on_page: BTreeSet<usize> = cell_ref.captures_iter(&table).map(|c| c[1].parse().unwrap()).collect();
         let latest = rows.iter().filter(|r| r["region"] == *m).map(|r| r["period"].clone()).max().unwrap();
         let want: BTreeSet<usize> = (0..rows.len())
             .filter(|&i| {

@@ -269,6 +269,12 @@ fn read_rows(conn: &Connection, file: &Path) -> Result<Input> {
     Ok(input)
 }
 
+/// Every system's pattern by fingerprint, in the order of the systems.
+type Patterns = Vec<(Fingerprint, SystemPattern)>;
+
+/// One system's suppressed rows, its fingerprint and pattern, and whether the cache gave it.
+type Protected = (Vec<(i64, Reason)>, Fingerprint, SystemPattern, bool);
+
 /// The suppression reason of every input row (by `row_no`), system by system, and every
 /// system's pattern by fingerprint (the cache of the next export). Systems are independent, so
 /// they are protected in parallel; a system whose fingerprint the cache holds takes its pattern
@@ -281,7 +287,7 @@ fn pattern(
     regions: &YouthRegions,
     cache: &patterns::Cache,
     report: &mut TablesReport,
-) -> Result<(Vec<(i64, Reason)>, Vec<(Fingerprint, SystemPattern)>)> {
+) -> Result<(Vec<(i64, Reason)>, Patterns)> {
     let mut members: Vec<Vec<&InputRow>> = vec![Vec::new(); input.systems.len()];
     for r in &input.rows {
         members[r.system as usize].push(r);
@@ -292,7 +298,7 @@ fn pattern(
     order.sort_by(|&a, &b| name(a).cmp(&name(b)));
     let context = format!("min_count {} publish_zeros {} regions {regions:?}", rule.min_count, rule.publish_zeros);
     let base = patterns::hasher(&context);
-    let done: Vec<Result<(Vec<(i64, Reason)>, Fingerprint, SystemPattern, bool)>> = order
+    let done: Vec<Result<Protected>> = order
         .par_iter()
         .map(|&i| {
             let period = input.strings.get(input.systems[i][4]);
