@@ -1,6 +1,6 @@
 //! The suppression patterns of an export's systems, kept between runs so that a `kohort run`
 //! after a small delivery protects again only the systems whose figures changed
-//! (docs/definitions.md §6.8).
+//! (docs/definitions.md §6.11).
 //!
 //! A system's pattern is a function of its rows (in order: cell keys, counts, denominators,
 //! municipality groups), its period, the rule, the youth-region mapping and the code that
