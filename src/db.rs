@@ -79,6 +79,16 @@ fn config(settings: &DbSettings) -> std::result::Result<Config, duckdb::Error> {
         .with("preserve_insertion_order", "true")
 }
 
+/// A fresh folder for DuckDB to spill into, under the system's temporary folder (`TMPDIR`),
+/// removed when dropped. Without one, an in-memory DuckDB spills into `.tmp` under the current
+/// working folder, wherever the user happens to run kohort.
+///
+/// # Errors
+/// The temporary folder cannot be created.
+pub fn spill_dir() -> std::io::Result<tempfile::TempDir> {
+    tempfile::Builder::new().prefix("kohort-spill-").tempdir()
+}
+
 /// An in-memory database (spilling to `temp_dir` when given).
 pub fn open_in_memory(settings: &DbSettings, temp_dir: Option<&Path>) -> Result<Connection> {
     let mut cfg = config(settings).ctx("configuring DuckDB")?;

@@ -212,7 +212,9 @@ fn read_rows(conn: &Connection, file: &Path) -> Result<Input> {
     let reading = || format!("reading {}", file.display());
     let mut input = Input::default();
     let mut system_ids: HashMap<[u32; 6], u32> = HashMap::new();
-    for batch in stmt.query_arrow([]).ctx(reading())? {
+    // Streamed: the study tables of a national monitor are millions of rows.
+    for batch in stmt.stream_arrow([]).ctx(reading())? {
+        let batch = batch.ctx(reading())?;
         let text = |i: usize| {
             batch.column(i).as_string_opt::<i32>().ok_or_else(|| ExportError::Input {
                 file: file.to_owned(),
@@ -519,7 +521,8 @@ pub fn export_tables_cached(
     if !file.exists() {
         return Err(ExportError::Input { file, message: "no such file (a study folder holds tables.parquet)".into() });
     }
-    let conn = crate::db::open_in_memory(db, None)?;
+    let spill = crate::db::spill_dir()?;
+    let conn = crate::db::open_in_memory(db, Some(spill.path()))?;
     let rows = read_rows(&conn, &file)?;
     let rule = Rule { min_count: opts.min_count, publish_zeros: opts.publish_zeros };
     let regions = youth_regions(opts)?;
@@ -564,11 +567,12 @@ pub fn export_tables_cached(
     let mut stmt = conn.prepare(&sql).ctx("publishing the tables")?;
     // Streamed: one batch at a time into the Parquet and the CSV file (no copy of the table in
     // memory).
-    let arrow = stmt.query_arrow([]).ctx("publishing the tables")?;
+    let arrow = stmt.stream_arrow([]).ctx("publishing the tables")?;
     let mut parquet = ParquetSink::create(&staging.join("tables.parquet"), "tables.parquet", arrow.get_schema())?;
     let csv_path = staging.join("tables.csv");
     let mut csv = duckdb::arrow::csv::WriterBuilder::new().with_header(true).build(fs_err::File::create(&csv_path)?);
     for batch in arrow {
+        let batch = batch.ctx("publishing the tables")?;
         csv.write(&batch).map_err(|e| ExportError::Format(csv_path.clone(), e.to_string()))?;
         parquet.push(batch)?;
     }

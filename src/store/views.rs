@@ -57,7 +57,9 @@ impl Leases {
 
     /// A DuckDB connection whose file search path is `dirs`, keeping the leases.
     pub fn connect(self, settings: &DbSettings, dirs: &[&Path]) -> Result<StoreConnection> {
-        Ok(StoreConnection { conn: crate::db::open_at(settings, dirs)?, _leases: self })
+        let spill = crate::db::spill_dir()?;
+        let conn = crate::db::open_at_spilling(settings, dirs, Some(spill.path()))?;
+        Ok(StoreConnection { conn, _leases: self, _spill: spill })
     }
 }
 
@@ -66,6 +68,8 @@ impl Leases {
 pub struct StoreConnection {
     conn: Connection,
     _leases: Leases,
+    /// Where DuckDB spills (dropped after the connection: fields drop in order).
+    _spill: tempfile::TempDir,
 }
 
 impl std::ops::Deref for StoreConnection {

@@ -173,9 +173,13 @@ pub fn write_query(
 ) -> Result<FileEntry> {
     use crate::db::DuckContext as _;
     let mut stmt = conn.prepare(sql).ctx(what)?;
-    let arrow = stmt.query_arrow(params).ctx(what)?;
-    let schema = arrow.get_schema();
-    write_parquet(path, rel, schema, arrow)
+    // Streamed: a materialised result would sit whole in memory, outside DuckDB's limit.
+    let stream = stmt.stream_arrow(params).ctx(what)?;
+    let mut sink = ParquetSink::create(path, rel, stream.get_schema())?;
+    for batch in stream {
+        sink.push(batch.ctx(what)?)?;
+    }
+    sink.finish()
 }
 
 /// Write batches to one Parquet file; returns its entry (with `rel` as path).
