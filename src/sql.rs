@@ -6,6 +6,14 @@ pub const VIEWS: &str = include_str!("../sql/views.sql");
 pub const VIEWS_OFFENCES: &str = include_str!("../sql/views_offences.sql");
 /// The offences view of a store written before offences existed: no rows, the same columns.
 pub const VIEWS_OFFENCES_ABSENT: &str = include_str!("../sql/views_offences_absent.sql");
+/// The questionnaire view over the store's questionnaire files.
+pub const VIEWS_QUESTIONNAIRE: &str = include_str!("../sql/views_questionnaire.sql");
+/// The questionnaire view of a store written before the table existed: no rows, the same columns.
+pub const VIEWS_QUESTIONNAIRE_ABSENT: &str = include_str!("../sql/views_questionnaire_absent.sql");
+/// Whether the care_episodes view has the `programme` column.
+pub const CARE_HAS_PROGRAMME: &str = include_str!("../sql/care_has_programme.sql");
+/// The care_episodes view of a store written before `programme` existed (an empty column).
+pub const VIEWS_CARE_PROGRAMME_ABSENT: &str = include_str!("../sql/views_care_programme_absent.sql");
 
 /// Views over an outcome run's result tables: base files, and the deltas of incremental runs.
 pub mod results {
