@@ -400,6 +400,10 @@ pub mod study {
         pub const FAMILY_OUT_OF_HOME: &str = include_str!("../sql/study/units/family_out_of_home.sql");
         /// Distinct providers involved with the household (issue 16).
         pub const FAMILY_PROVIDERS: &str = include_str!("../sql/study/units/family_providers.sql");
+        /// Trust in the help 4 or 5 per household and period (questionnaire, issue 16).
+        pub const TRUST_HIGH: &str = include_str!("../sql/study/units/trust_high.sql");
+        /// Involvement in decisions 4 or 5 per household and period (questionnaire, issue 16).
+        pub const INVOLVEMENT_HIGH: &str = include_str!("../sql/study/units/involvement_high.sql");
         /// Report after a spell end.
         pub const REREPORT_AFTER_SPELL: &str = include_str!("../sql/study/units/rereport_after_spell.sql");
         /// Report after a measure end.
