@@ -148,7 +148,10 @@ fn every_cell_of_the_site_monitor_on_proeftuinen_equals_two_brute_forces_and_the
         #[allow(clippy::cast_precision_loss)]
         let share = c as f64 / n as f64;
         let t = &scenario.expected[key];
-        eprintln!("site monitor {key}: {c} of {n} family-quarters = {share:.3} (planted {} ± {})", t.value, t.tolerance);
+        eprintln!(
+            "site monitor {key}: {c} of {n} family-quarters = {share:.3} (planted {} ± {})",
+            t.value, t.tolerance
+        );
         assert!((share - t.value).abs() <= t.tolerance, "{key}: {share:.3}");
     }
     let missing: Vec<_> = want.iter().filter(|(k, v)| got.get(*k) != Some(*v)).take(10).collect();
@@ -485,7 +488,9 @@ fn family_cells(store: &Path) -> Cells {
 /// representative is a member valid on its date, a parent first, then the smallest person id;
 /// placed by the representative's residence that day and site (the picked persons row's source).
 fn questionnaire_cells(store: &Path) -> Cells {
-    let mut site: BTreeMap<String, ((bool, std::cmp::Reverse<NaiveDate>, String), String)> = BTreeMap::new();
+    /// The persons row's precedence (day precision, latest data end, source name) and its source.
+    type Picked = ((bool, std::cmp::Reverse<NaiveDate>, String), String);
+    let mut site: BTreeMap<String, Picked> = BTreeMap::new();
     for r in query(store, "SELECT person_id, birth_date_precision, extracted_on::VARCHAR, source FROM persons_all") {
         let key = (r[1] != "day", std::cmp::Reverse(day(&r[2])), r[3].clone());
         if site.get(&r[0]).is_none_or(|(k, _)| key < *k) {
