@@ -28,4 +28,6 @@ CREATE VIEW measures AS SELECT * FROM read_parquet('measures/*/*.parquet');
 CREATE VIEW safety_reports AS SELECT * FROM read_parquet('safety_reports/*/*.parquet');
 CREATE VIEW measurements AS SELECT * FROM read_parquet('measurements/*/*.parquet');
 CREATE VIEW population AS SELECT * FROM read_parquet('population/*/*.parquet');
--- offences: sql/views_offences.sql (a store written before offences has no folder for them).
+-- offences: sql/views_offences.sql (a store written before offences has no folder for them);
+-- questionnaire: sql/views_questionnaire.sql likewise; care_episodes of a schema version 2 store
+-- get an empty `programme` (sql/views_care_programme_absent.sql).

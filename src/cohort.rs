@@ -70,7 +70,8 @@ pub enum Entry {
     /// Birth.
     Birth,
     /// The start of a spell during which the person received an activity: an episode matching
-    /// every filter given (`care_forms`, `providers`, `referrers`), or, with `exclude`, none.
+    /// every filter given (`care_forms`, `providers`, `referrers`, `programmes`), or, with
+    /// `exclude`, none.
     Activity,
 }
 
@@ -130,6 +131,10 @@ pub struct CohortDef {
     /// Referrers of `activity` (the episodes' `referrer`, exactly as delivered).
     #[serde(default)]
     pub referrers: Vec<String>,
+    /// Programmes of `activity` (the episodes' `programme` code, exactly as delivered; the
+    /// column is optional in a delivery, docs/definitions.md §2.4).
+    #[serde(default)]
+    pub programmes: Vec<String>,
     /// `activity` only: the spells with no episode matching the filters (the comparison
     /// group, e.g. usual care) instead of those with one.
     #[serde(default)]
@@ -221,15 +226,23 @@ impl CohortDef {
                 return bad("entry `spell_of_form` needs `care_forms`");
             }
             (Some(Entry::Activity), _)
-                if def.care_forms.is_empty() && def.providers.is_empty() && def.referrers.is_empty() =>
+                if def.care_forms.is_empty()
+                    && def.providers.is_empty()
+                    && def.referrers.is_empty()
+                    && def.programmes.is_empty() =>
             {
-                return bad("entry `activity` needs `care_forms`, `providers` or `referrers` (what was received)");
+                return bad(
+                    "entry `activity` needs `care_forms`, `providers`, `referrers` or `programmes` (what was received)",
+                );
             }
             (entry, _)
                 if entry != Some(Entry::Activity)
-                    && (!def.providers.is_empty() || !def.referrers.is_empty() || def.exclude) =>
+                    && (!def.providers.is_empty()
+                        || !def.referrers.is_empty()
+                        || !def.programmes.is_empty()
+                        || def.exclude) =>
             {
-                return bad("`providers`, `referrers` and `exclude` belong to entry `activity`");
+                return bad("`providers`, `referrers`, `programmes` and `exclude` belong to entry `activity`");
             }
             _ => {}
         }
@@ -302,7 +315,12 @@ pub fn build_steps(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Ve
         for form in &def.care_forms {
             forms.append_row([form]).ctx("cohort care forms")?;
         }
-        for (table, list) in [("cohort_providers", &def.providers), ("cohort_referrers", &def.referrers)] {
+        let lists = [
+            ("cohort_providers", &def.providers),
+            ("cohort_referrers", &def.referrers),
+            ("cohort_programmes", &def.programmes),
+        ];
+        for (table, list) in lists {
             let mut app = conn.appender(table).ctx("cohort activity filters")?;
             for value in list {
                 app.append_row([value]).ctx("cohort activity filters")?;
@@ -381,7 +399,10 @@ mod tests {
         assert!(check("entry = \"activity\"\nproviders = [\"ab\"]\nexclude = true\n").is_ok());
         assert!(check("entry = \"activity\"\ncare_forms = [\"ambulant\"]\n").is_ok());
         let err = check("entry = \"activity\"\n").unwrap_err().to_string();
-        assert!(err.contains("needs `care_forms`, `providers` or `referrers`"), "{err}");
+        assert!(err.contains("needs `care_forms`, `providers`, `referrers` or `programmes`"), "{err}");
+        let err = check("entry = \"any_spell\"\nprogrammes = [\"MST\"]\n").unwrap_err().to_string();
+        assert!(err.contains("belong to entry `activity`"), "{err}");
+        assert!(check("entry = \"activity\"\nprogrammes = [\"MST\"]\n").is_ok());
         let err = check("entry = \"any_spell\"\nreferrers = [\"gp\"]\n").unwrap_err().to_string();
         assert!(err.contains("belong to entry `activity`"), "{err}");
         assert!(Entry::Activity.reads_spells());

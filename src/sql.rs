@@ -6,6 +6,14 @@ pub const VIEWS: &str = include_str!("../sql/views.sql");
 pub const VIEWS_OFFENCES: &str = include_str!("../sql/views_offences.sql");
 /// The offences view of a store written before offences existed: no rows, the same columns.
 pub const VIEWS_OFFENCES_ABSENT: &str = include_str!("../sql/views_offences_absent.sql");
+/// The questionnaire view over the store's questionnaire files.
+pub const VIEWS_QUESTIONNAIRE: &str = include_str!("../sql/views_questionnaire.sql");
+/// The questionnaire view of a store written before the table existed: no rows, the same columns.
+pub const VIEWS_QUESTIONNAIRE_ABSENT: &str = include_str!("../sql/views_questionnaire_absent.sql");
+/// Whether the care_episodes view has the `programme` column.
+pub const CARE_HAS_PROGRAMME: &str = include_str!("../sql/care_has_programme.sql");
+/// The care_episodes view of a store written before `programme` existed (an empty column).
+pub const VIEWS_CARE_PROGRAMME_ABSENT: &str = include_str!("../sql/views_care_programme_absent.sql");
 
 /// Views over an outcome run's result tables: base files, and the deltas of incremental runs.
 pub mod results {
@@ -392,6 +400,10 @@ pub mod study {
         pub const FAMILY_OUT_OF_HOME: &str = include_str!("../sql/study/units/family_out_of_home.sql");
         /// Distinct providers involved with the household (issue 16).
         pub const FAMILY_PROVIDERS: &str = include_str!("../sql/study/units/family_providers.sql");
+        /// Trust in the help 4 or 5 per household and period (questionnaire, issue 16).
+        pub const TRUST_HIGH: &str = include_str!("../sql/study/units/trust_high.sql");
+        /// Involvement in decisions 4 or 5 per household and period (questionnaire, issue 16).
+        pub const INVOLVEMENT_HIGH: &str = include_str!("../sql/study/units/involvement_high.sql");
         /// Report after a spell end.
         pub const REREPORT_AFTER_SPELL: &str = include_str!("../sql/study/units/rereport_after_spell.sql");
         /// Report after a measure end.

@@ -563,3 +563,70 @@ fn the_exported_comparison_is_computed_from_published_cells_only() {
     let checked = check_comparison(&f.store, &out.join("comparison.parquet"), &published, &before);
     assert_eq!(checked, 21);
 }
+
+#[test]
+fn an_activity_by_programme_code_is_the_programme_s_spells_and_the_same_as_by_its_provider() {
+    // The scenario delivers the programme's code GK01 on every episode of provider P0099
+    // (`[model.care.activity] programme`), none on the others: an activity by `programmes`
+    // has the spells with a GK01 episode (brute force over the raw rows) and so the members of
+    // the activity by provider, whose re-entry contrast recovers the planted halving above.
+    let f = fixture();
+    let spells = spells(&f.store);
+    let people = persons(&f.store);
+    let coded: std::collections::BTreeSet<String> =
+        query(&f.store, "SELECT episode_id FROM care_episodes WHERE programme = 'GK01'")
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect();
+    let prog = pseudo("provider", PROGRAMME);
+    let providers: std::collections::BTreeSet<String> =
+        query(&f.store, &format!("SELECT episode_id FROM care_episodes WHERE provider_id = '{prog}'"))
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect();
+    assert!(coded.len() > 1000, "{} coded episodes", coded.len());
+    assert_eq!(coded, providers, "the programme's code is on exactly its provider's episodes");
+    let (from, to) = (date(FROM), date(TO));
+    let mut want: Vec<(String, String)> = Vec::new();
+    for (person, list) in &spells {
+        let birth = people[person].0;
+        for s in list {
+            let received = s.episodes.iter().any(|e| coded.contains(&e.0));
+            if received && s.start >= from && s.start <= to && (0..=AGE_MAX).contains(&age(birth, s.start)) {
+                want.push((person.clone(), s.start.to_string()));
+            }
+        }
+    }
+    want.sort();
+    let head = format!(
+        "name = \"programme_code\"\nentry = \"activity\"\nentry_from = {FROM}\nentry_to = {TO}\nage_min = 0\nage_max = {AGE_MAX}\nfirst_only = false\nprogrammes = [\"GK01\"]\n"
+    );
+    let mut got_by = Vec::new();
+    for (name, toml) in [("programme_code", head), ("programme", activities()[1].toml.clone())] {
+        let file = f.cohorts.join(format!("by_{name}.toml"));
+        std::fs::write(&file, toml).unwrap();
+        let out = f.cohorts.join(format!("members_by_{name}"));
+        kohort()
+            .args(["--quiet", "cohort"])
+            .arg(&file)
+            .arg("--store")
+            .arg(&f.store)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let text = std::fs::read_to_string(out.join("members.csv")).unwrap();
+        let got: Vec<(String, String)> = text
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let mut parts = l.split(',');
+                (parts.next().unwrap().to_owned(), parts.next().unwrap().to_owned())
+            })
+            .collect();
+        got_by.push(got);
+    }
+    assert!(want.len() > 100, "{} members", want.len());
+    assert_eq!(got_by[0], want, "by programme code");
+    assert_eq!(got_by[1], want, "by provider: the same spells");
+}

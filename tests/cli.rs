@@ -19,6 +19,7 @@ fn schema_lists_every_table_and_the_ladder() {
         "safety_reports",
         "measurements",
         "offences",
+        "questionnaire",
         "population",
     ] {
         assert!(text.contains(&format!("## `{t}`")), "{t}");
@@ -26,7 +27,11 @@ fn schema_lists_every_table_and_the_ladder() {
     assert!(text.contains("| foster_care | 4 |") && text.contains("| secure | 6 |"));
     let out = kohort().args(["schema", "--json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["delivery"]["tables"].as_array().unwrap().len(), 10, "nine tables and the optional offences");
+    assert_eq!(
+        v["delivery"]["tables"].as_array().unwrap().len(),
+        11,
+        "nine tables and the optional offences and questionnaire"
+    );
     assert_eq!(v["care_ladder"]["levels"]["residential"], 5);
     assert_eq!(v["delivery"]["codes"]["care_form"]["aliases"]["37"], "secure");
 }

@@ -159,8 +159,9 @@ fn a_partial_delivery_keeps_the_sources_other_tables_unless_it_asks_to_empty_the
         VIEWS[1..].iter().map(|t| ((*t).to_owned(), "kept 2026Q2".to_owned())).collect();
     want.insert("persons".into(), "replaced".into());
     want.insert("care_episodes".into(), "replaced".into());
-    // The optional offences table: never delivered by this source.
+    // The optional offences and questionnaire tables: never delivered by this source.
     want.insert("offences".into(), "none".into());
+    want.insert("questionnaire".into(), "none".into());
     assert_eq!(status_of(&report), want);
     let after = store_rows(&store);
     for view in VIEWS.iter().filter(|v| **v != "care_episodes") {
@@ -202,6 +203,7 @@ fn a_partial_delivery_keeps_the_sources_other_tables_unless_it_asks_to_empty_the
         VIEWS[1..].iter().map(|t| ((*t).to_owned(), "emptied".to_owned())).collect();
     want.insert("persons".into(), "replaced".into());
     want.insert("offences".into(), "none".into());
+    want.insert("questionnaire".into(), "none".into());
     assert_eq!(status_of(&report), want);
     for view in &VIEWS[1..] {
         let sql = format!("SELECT count(*) FROM {view} WHERE source = 'prov-a'");

@@ -11,6 +11,7 @@ mod attack;
 mod cli;
 mod cohort;
 mod corrections;
+mod delivery;
 mod engine;
 mod export;
 mod export_linkage;

@@ -452,7 +452,10 @@ fn a_store_written_before_offences_existed_reads_with_no_offences_and_takes_a_de
 fn a_delivery_without_offences_writes_the_store_files_it_always_wrote() {
     // tests/fixtures/small_store_v1.sha256: the SHA-256 of every file of store version 1 after
     // ingesting `small` with the kohort of before the offences table (commit 19cdb6a, the
-    // fixed test key). The only new files are the empty offences files every table has.
+    // fixed test key). The only new files are the empty offences and questionnaire files every
+    // table has. Schema version 3 (issue 16) adds the optional `programme` column to
+    // care_episodes: those files hold the same rows (tests/fixtures/small_care_episodes_v2.csv,
+    // their content written by the kohort of before the column) and an empty `programme`.
     let (_tmp, store) = scenario_store("small", false);
     let want =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small_store_v1.sha256"))
@@ -460,25 +463,45 @@ fn a_delivery_without_offences_writes_the_store_files_it_always_wrote() {
     let vdir = store.join("v/000001");
     let mut got = Vec::new();
     let mut new_files = Vec::new();
+    let mut care = Vec::new();
     for f in walk(&vdir) {
         let rel = format!("./{}", f.strip_prefix(&vdir).unwrap().display());
         let sha = {
             use sha2::Digest as _;
             hex::encode(sha2::Sha256::digest(std::fs::read(&f).unwrap()))
         };
-        if rel.starts_with("./offences/") {
+        if rel.starts_with("./offences/") || rel.starts_with("./questionnaire/") {
             new_files.push(rel);
+        } else if rel.starts_with("./care_episodes/") {
+            let path = f.display().to_string().replace('\'', "''");
+            // The rows as text without `programme`, as the fixture's were made (`kohort sql`).
+            let sql = format!(
+                "SELECT count(*), md5(coalesce(string_agg(x::VARCHAR, chr(10) ORDER BY x.src_row), '')) \
+                 FROM (SELECT * EXCLUDE (programme) FROM read_parquet('{path}')) x"
+            );
+            let row = &query(&store, &sql)[0];
+            let nulls = format!("SELECT count(programme) FROM read_parquet('{path}')");
+            assert_eq!(query(&store, &nulls), [["0"]], "{rel}: a delivery without the column stores no programme");
+            care.push(format!("{rel},{},{}", row[0], row[1]));
         } else {
             got.push(format!("{sha}  {rel}"));
         }
     }
     got.sort();
-    let mut want: Vec<String> = want.lines().map(str::to_owned).collect();
+    let mut want: Vec<String> = want.lines().filter(|l| !l.contains("./care_episodes/")).map(str::to_owned).collect();
     want.sort();
     assert_eq!(got, want);
+    care.sort();
+    let care_want = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small_care_episodes_v2.csv"),
+    )
+    .unwrap();
+    let care_want: Vec<&str> = care_want.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(care, care_want, "care_episodes rows are the rows the kohort of before the programme column stored");
     new_files.sort();
     let mut expect_new = vec!["./offences/_schema/empty.parquet".to_owned()];
     expect_new.extend((0..16).map(|b| format!("./offences/b{b:02}/_empty.parquet")));
+    expect_new.push("./questionnaire/_schema/empty.parquet".to_owned());
     assert_eq!(new_files, expect_new);
 }
 

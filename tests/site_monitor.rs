@@ -132,6 +132,28 @@ fn every_cell_of_the_site_monitor_on_proeftuinen_equals_two_brute_forces_and_the
     let family = family_cells(store);
     assert!(family.keys().all(|k| k.0.starts_with("family_")));
     want.extend(family);
+    let answers = questionnaire_cells(store);
+    assert!(answers.keys().all(|k| k.0.ends_with("_high")) && answers.len() > 100, "{}", answers.len());
+    want.extend(answers);
+    // The planted shares of high trust (scenarios/proeftuinen.toml [expected]: 0.80 in Groningen,
+    // 0.55 elsewhere; every answer an independent draw, so also the household's last of a
+    // quarter) are recovered from the study's cells per site, pooled over the quarters.
+    let scenario = kohort::synth::load_scenario("proeftuinen").unwrap();
+    for (key, groningen) in [("trust_high_groningen", true), ("trust_high_other_sites", false)] {
+        let (c, n) = got
+            .iter()
+            .filter(|(k, _)| k.0 == "trust_high" && k.4 == "national" && k.6 == "site")
+            .filter(|(k, _)| (k.7 == "proeftuin-groningen") == groningen)
+            .fold((0, 0), |a, (_, v)| (a.0 + v.0, a.1 + v.1));
+        #[allow(clippy::cast_precision_loss)]
+        let share = c as f64 / n as f64;
+        let t = &scenario.expected[key];
+        eprintln!(
+            "site monitor {key}: {c} of {n} family-quarters = {share:.3} (planted {} ± {})",
+            t.value, t.tolerance
+        );
+        assert!((share - t.value).abs() <= t.tolerance, "{key}: {share:.3}");
+    }
     let missing: Vec<_> = want.iter().filter(|(k, v)| got.get(*k) != Some(*v)).take(10).collect();
     let extra: Vec<_> = got.iter().filter(|(k, _)| !want.contains_key(*k)).take(10).collect();
     assert!(missing.is_empty() && extra.is_empty(), "differ: {missing:#?}\nnot in the brute force: {extra:#?}");
@@ -455,6 +477,85 @@ fn family_cells(store: &Path) -> Cells {
                 value.to_owned(),
             );
             out.entry(k).or_insert((0, 0)).1 = n;
+        }
+    }
+    out
+}
+
+/// The questionnaire outcomes (docs/definitions.md §4.8.6) per quarter, national and
+/// municipality, total and site, by a loop over the raw `questionnaire`, `households`,
+/// `residence` and `persons_all` rows: per household, item and quarter the latest answer; the
+/// representative is a member valid on its date, a parent first, then the smallest person id;
+/// placed by the representative's residence that day and site (the picked persons row's source).
+fn questionnaire_cells(store: &Path) -> Cells {
+    /// The persons row's precedence (day precision, latest data end, source name) and its source.
+    type Picked = ((bool, std::cmp::Reverse<NaiveDate>, String), String);
+    let mut site: BTreeMap<String, Picked> = BTreeMap::new();
+    for r in query(store, "SELECT person_id, birth_date_precision, extracted_on::VARCHAR, source FROM persons_all") {
+        let key = (r[1] != "day", std::cmp::Reverse(day(&r[2])), r[3].clone());
+        if site.get(&r[0]).is_none_or(|(k, _)| key < *k) {
+            site.insert(r[0].clone(), (key, r[3].clone()));
+        }
+    }
+    let mut members: BTreeMap<String, Vec<(String, String, Span)>> = BTreeMap::new();
+    for r in query(
+        store,
+        "SELECT household_id, person_id, role, valid_from::VARCHAR, coalesce(valid_to::VARCHAR, '') FROM households",
+    ) {
+        members.entry(r[0].clone()).or_default().push((r[1].clone(), r[2].clone(), (day(&r[3]), opt_day(&r[4]))));
+    }
+    let mut residence: BTreeMap<String, Vec<(Span, String, String)>> = BTreeMap::new();
+    for r in query(
+        store,
+        "SELECT person_id, valid_from::VARCHAR, coalesce(valid_to::VARCHAR, ''), municipality, coalesce(district, '')
+         FROM residence",
+    ) {
+        residence.entry(r[0].clone()).or_default().push(((day(&r[1]), opt_day(&r[2])), r[3].clone(), r[4].clone()));
+    }
+    let valid = |f: NaiveDate, t: Option<NaiveDate>, d: NaiveDate| f <= d && t.is_none_or(|t| d <= t);
+    // (household, item, quarter) -> (date, score) of the latest answer.
+    let mut last: BTreeMap<(String, String, String), (NaiveDate, u64)> = BTreeMap::new();
+    for r in query(store, "SELECT household_id, item, answer_date::VARCHAR, score::VARCHAR FROM questionnaire") {
+        let d = day(&r[2]);
+        let quarter = format!("{}Q{}", d.year(), d.month0() / 3 + 1);
+        let e = last.entry((r[0].clone(), r[1].clone(), quarter)).or_insert((d, 0));
+        if d >= e.0 {
+            *e = (d, r[3].parse().unwrap());
+        }
+    }
+    let mut out = Cells::new();
+    for ((household, item, quarter), (d, score)) in last {
+        let rep = members
+            .get(&household)
+            .into_iter()
+            .flatten()
+            .filter(|(_, _, (f, t))| valid(*f, *t, d))
+            .min_by(|a, b| (a.1 != "parent", &a.0).cmp(&(b.1 != "parent", &b.0)));
+        let Some((rep, _, _)) = rep else { continue };
+        let municipality = residence
+            .get(rep)
+            .into_iter()
+            .flatten()
+            .filter(|((f, t), _, _)| valid(*f, *t, d))
+            .max_by(|a, b| (a.0.0, &a.1, &a.2).cmp(&(b.0.0, &b.1, &b.2)))
+            .map_or_else(|| "unknown".to_owned(), |x| x.1.clone());
+        let rep_site = site.get(rep).map_or_else(|| "unknown".to_owned(), |x| x.1.clone());
+        for (level, region) in [("national", "NL"), ("municipality", municipality.as_str())] {
+            for (split, value) in [("total", "total"), ("site", rep_site.as_str())] {
+                let k = (
+                    format!("{item}_high"),
+                    String::new(),
+                    String::new(),
+                    quarter.clone(),
+                    level.to_owned(),
+                    region.to_owned(),
+                    split.to_owned(),
+                    value.to_owned(),
+                );
+                let c = out.entry(k).or_default();
+                c.0 += u64::from(score >= 4);
+                c.1 += 1;
+            }
         }
     }
     out

@@ -76,7 +76,7 @@ pub enum IngestError {
     UnknownRule(String),
     /// The store was written with another schema version.
     #[error(
-        "store {store} has schema version {found}; this kohort writes version {want} (version 2: safety_reports' delivered `source` is stored as `report_source`, version 1 files had two columns named `source`). Ingest the deliveries into a new store with this kohort (kohort ingest ... --store NEW_STORE), or use the kohort version that wrote it"
+        "store {store} has schema version {found}; this kohort writes version {want} (version 3: care_episodes have the `programme` column; version 2: safety_reports' delivered `source` is stored as `report_source`, version 1 files had two columns named `source`). Ingest the deliveries into a new store with this kohort (kohort ingest ... --store NEW_STORE), or use the kohort version that wrote it"
     )]
     StoreFormat {
         /// The store.

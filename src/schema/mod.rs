@@ -77,6 +77,19 @@ pub type Result<T> = std::result::Result<T, SchemaError>;
 /// gets a `store_name`).
 pub const STORE_COLUMNS: [&str; 5] = ["source", "extracted_on", "src_row", "bucket", "late"];
 
+/// The longest [`ColumnKind::Label`] value, in characters.
+pub const LABEL_MAX: usize = 32;
+
+/// Whether `s` is a valid [`ColumnKind::Label`]: an ASCII letter, then up to [`LABEL_MAX`]` - 1`
+/// ASCII letters, digits, `_`, `-` or `.`.
+pub fn is_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= LABEL_MAX
+        && b[0].is_ascii_alphabetic()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+}
+
 /// The whole delivery schema.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,6 +181,10 @@ pub struct Column {
     /// column name kohort uses itself, such as `source`, is never reused).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_name: Option<String>,
+    /// Allowed values `[min, max]` (inclusive) of an `int` column; a value outside breaks
+    /// `bad_format` (a questionnaire score on its 1–5 scale).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<[i64; 2]>,
 }
 
 impl Column {
@@ -193,6 +210,10 @@ pub enum ColumnKind {
     Municipality,
     /// `WK` + 6 digits.
     District,
+    /// A short code the delivering organisation chose (a programme): a letter, then up to
+    /// [`LABEL_MAX`]` - 1` letters, digits, `_`, `-` or `.`. Starting with a letter keeps a
+    /// number (a citizen or client number) out of the column: such a value breaks `bad_format`.
+    Label,
     /// Non-negative whole number.
     Int,
     /// Decimal number.
@@ -240,6 +261,9 @@ impl Schema {
                         column: c.name.clone(),
                         codes: codes.clone(),
                     });
+                }
+                if c.range.is_some_and(|[lo, hi]| c.kind != ColumnKind::Int || lo > hi) {
+                    return Err(undefined(t, "int column with a range [min, max], min <= max,", &c.name));
                 }
                 if let Some(r) = &c.references
                     && !self.tables[..i].iter().any(|p| &p.name == r)

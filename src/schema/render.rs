@@ -26,6 +26,12 @@ pub fn to_markdown(schema: &Schema, ladder: &Ladder) -> String {
                 (ColumnKind::BirthDate, _) => "YYYY-MM-DD or YYYY-MM (15th)".to_owned(),
                 (ColumnKind::Date, _) => "YYYY-MM-DD".to_owned(),
                 (ColumnKind::Id, _) => "pseudonymised at ingest".to_owned(),
+                (ColumnKind::Label, _) => {
+                    format!("a letter, then up to {} letters, digits, _ - .", super::LABEL_MAX - 1)
+                }
+                (ColumnKind::Int, _) if c.range.is_some() => {
+                    c.range.map(|[lo, hi]| format!("{lo} to {hi}")).unwrap_or_default()
+                }
                 _ => String::new(),
             };
             let kind = serde_json::to_value(c.kind).map(|v| v.as_str().unwrap_or("").to_owned()).unwrap_or_default();

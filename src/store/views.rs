@@ -90,11 +90,21 @@ pub fn open(store: &Store, settings: &DbSettings) -> Result<StoreConnection> {
 
 /// Create the store views (`sql/views.sql`) over the version folder `dir` on `conn` (whose
 /// file search path holds `dir`). A store written before offences were part of the delivery
-/// format has no `offences` folder: its offences view is empty, with the columns of the table.
+/// format has no `offences` folder: its offences view is empty, with the columns of the table;
+/// likewise `questionnaire`. A store of schema version 2 (before `programme`) has care episode
+/// files without the column: its view adds it, empty.
 pub fn create_views(conn: &Connection, dir: &Path) -> crate::db::Result<()> {
-    conn.execute_batch(crate::sql::VIEWS).ctx("creating the store views")?;
-    let offences =
-        if dir.join("offences").is_dir() { crate::sql::VIEWS_OFFENCES } else { crate::sql::VIEWS_OFFENCES_ABSENT };
+    use crate::sql;
+    conn.execute_batch(sql::VIEWS).ctx("creating the store views")?;
+    let offences = if dir.join("offences").is_dir() { sql::VIEWS_OFFENCES } else { sql::VIEWS_OFFENCES_ABSENT };
     conn.execute_batch(offences).ctx("creating the offences view")?;
+    let questionnaire =
+        if dir.join("questionnaire").is_dir() { sql::VIEWS_QUESTIONNAIRE } else { sql::VIEWS_QUESTIONNAIRE_ABSENT };
+    conn.execute_batch(questionnaire).ctx("creating the questionnaire view")?;
+    let has_programme: bool =
+        conn.query_row(sql::CARE_HAS_PROGRAMME, [], |r| r.get(0)).ctx("reading the care_episodes columns")?;
+    if !has_programme {
+        conn.execute_batch(sql::VIEWS_CARE_PROGRAMME_ABSENT).ctx("creating the care_episodes view")?;
+    }
     Ok(())
 }

@@ -189,7 +189,8 @@ pub fn prune_changes(store: &Store) -> Result<crate::store::Pruned, StudyError> 
 pub fn cacheable(plan: &Plan) -> bool {
     // A family outcome's rows depend on the other members' rows (issue 16), which the changed
     // persons' views do not hold: such a study is built in full.
-    if plan.outcomes.iter().any(|o| o.is_family()) {
+    // Likewise a questionnaire outcome: its rows follow households' answers (issue 16).
+    if plan.outcomes.iter().any(|o| o.is_family() || o.is_questionnaire()) {
         return false;
     }
     match &plan.scope {

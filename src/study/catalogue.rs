@@ -151,6 +151,11 @@ pub enum Outcome {
     /// Distinct providers involved with any member of the household within W after a report:
     /// 0, 1, 2, 3 or more.
     FamilyProviders,
+    // --- the pilots' quarterly family questionnaire (issue 16) ---
+    /// Trust in the help 4 or 5 (of 5), per household and period.
+    TrustHigh,
+    /// Involvement in decisions 4 or 5 (of 5), per household and period.
+    InvolvementHigh,
 }
 
 /// One catalogue entry.
@@ -182,7 +187,7 @@ use Dim::{CareForm, Level, MeasureKind, ReportKind};
 const SPELL: &[Dim] = &[Level, CareForm];
 
 /// The catalogue, in the order tables list the outcomes.
-pub const CATALOGUE: [Spec; 27] = [
+pub const CATALOGUE: [Spec; 29] = [
     spec(
         Outcome::Reentry,
         "reentry",
@@ -481,6 +486,29 @@ pub const CATALOGUE: [Spec; 27] = [
         false,
         u::FAMILY_PROVIDERS,
     ),
+    // --- the questionnaire (issue 16): docs/definitions.md §4.8.6 ---
+    spec(
+        Outcome::TrustHigh,
+        "trust_high",
+        "veel vertrouwen in de hulp",
+        "4.8.6",
+        Kind::Proportion,
+        Entry::MonitorOnly,
+        &[],
+        false,
+        u::TRUST_HIGH,
+    ),
+    spec(
+        Outcome::InvolvementHigh,
+        "involvement_high",
+        "veel betrokken bij beslissingen",
+        "4.8.6",
+        Kind::Proportion,
+        Entry::MonitorOnly,
+        &[],
+        false,
+        u::INVOLVEMENT_HIGH,
+    ),
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -514,6 +542,12 @@ impl Outcome {
     /// unit's rows then depend on other persons' rows too.
     pub fn is_family(self) -> bool {
         matches!(self, Outcome::FamilyMeasure | Outcome::FamilyOutOfHome | Outcome::FamilyProviders)
+    }
+
+    /// Whether its rows come from the questionnaire (issue 16): households, not persons, answer,
+    /// so the changed persons of a delivery do not say which rows changed.
+    pub fn is_questionnaire(self) -> bool {
+        matches!(self, Outcome::TrustHigh | Outcome::InvolvementHigh)
     }
 
     /// Whether a split dimension applies to it.

@@ -553,6 +553,8 @@ fn outcomes(def: &StudyDef, scope: &Scope, kind: PeriodKind, file: &Path) -> Res
                     // The family outcomes are named, never a default: a study with one is built
                     // in full by `kohort run` (issue 16).
                     .filter(|o| !o.is_family())
+                    // So are the questionnaire's (issue 16): a store may have no answers.
+                    .filter(|o| !o.is_questionnaire())
                     .collect(),
             };
             let list = sorted(all);

@@ -182,7 +182,7 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
         | O::GoalAttainment
         | O::Satisfaction
         | O::SeverityReduced => &[F::Indicators, F::Spells],
-        O::CareUse | O::CareStarts | O::CareStock => &[],
+        O::CareUse | O::CareStarts | O::CareStock | O::TrustHigh | O::InvolvementHigh => &[],
         O::Recidivism | O::RiskReduced => &[F::Probation, F::Measures],
     }
 }

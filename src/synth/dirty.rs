@@ -92,7 +92,7 @@ fn planted(t: Table, f: &Fixture, first: &[Vec<u8>], csv: bool) -> Planted {
         Table::SafetyReports => safety_reports(f),
         Table::Measurements => measurements(f),
         Table::Population => population(),
-        Table::Offences => Vec::new(),
+        Table::Offences | Table::Questionnaire => Vec::new(),
     };
     if !first.is_empty() {
         rows.push((first.to_vec(), Some("duplicate_id")));
@@ -405,8 +405,13 @@ fn base_rows(s: &Scenario, src: &SourceSpec, extracted_on: NaiveDate, opts: &Syn
     let families = scaled(src.families, opts.scale);
     let ctx =
         Ctx { model, source: src, family_offset: 0, history_from: s.history_from, horizon: extracted_on, seed: s.seed };
-    let view =
-        View { municipalities: &src.municipalities, first_year: s.history_from.year(), extracted_on, previous: None };
+    let view = View {
+        municipalities: &src.municipalities,
+        first_year: s.history_from.year(),
+        extracted_on,
+        previous: None,
+        programme: None,
+    };
     let mut base: [Rows; 9] = Default::default();
     let mut population = HashMap::new();
     for c in 0..families.div_ceil(CHUNK) {

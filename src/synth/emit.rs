@@ -43,6 +43,9 @@ pub struct View<'a> {
     pub extracted_on: NaiveDate,
     /// Data end of the source's previous delivery (for corrections).
     pub previous: Option<NaiveDate>,
+    /// The planted activity's (provider number, programme code) when the scenario delivers
+    /// programme codes: `care_episodes` then has the `programme` column.
+    pub programme: Option<(u32, &'a str)>,
 }
 
 /// One chunk's rows of a delivery.
@@ -126,6 +129,11 @@ fn events(world: &World, e: NaiveDate, out: &mut TableSet) {
         t.fmt(m.id).fmt(m.person).fmt(m.episode).cell(m.instrument).cell(m.moment).fmt(m.date).fmt(m.value);
         t.end_row();
     }
+    let t = out.get_mut(Table::Questionnaire);
+    for a in world.answers.iter().filter(|a| a.date <= e) {
+        t.fmt(a.household).fmt(a.date).cell(a.item).fmt(a.score).cell("parent");
+        t.end_row();
+    }
 }
 
 /// One `care_episodes` row, with a provisional value before its correction date.
@@ -156,6 +164,9 @@ fn episode_row(out: &mut Emitted, ep: &Episode, v: &View<'_>) {
     let t = out.tables.get_mut(Table::CareEpisodes);
     t.fmt(ep.id).fmt(ep.person).cell(form).fmt(ep.start).opt(end).cell(reason);
     t.cell(format!("P{:04}", ep.provider)).cell(ep.referrer).cell(&v.municipalities[usize::from(ep.municipality)]);
+    if let Some((provider, code)) = v.programme {
+        t.cell(if ep.provider == provider { code } else { "" });
+    }
     t.end_row();
 }
 

@@ -14,6 +14,7 @@ use super::{DeliverySummary, Result, SynthError, SynthOptions, SynthSummary};
 fn text(e: &Explicit, table: Table) -> &str {
     match table {
         Table::Offences => &e.offences,
+        Table::Questionnaire => &e.questionnaire,
         Table::Persons => &e.persons,
         Table::Relations => &e.relations,
         Table::Households => &e.households,

@@ -10,7 +10,8 @@ use rand_chacha::rand_core::SeedableRng;
 use super::care;
 use super::codes::{Id, Sex};
 use super::draw::{Ctx, Ids, day_in, pick};
-use super::world::{Membership, Move, Person, Relation, Residence, World, birthday, plus};
+use super::scenario::QuestionnaireModel;
+use super::world::{Answer, Membership, Move, Person, Relation, Residence, World, birthday, plus};
 
 /// Mixes the seed with a source and family index into an RNG seed (splitmix64).
 fn mix(seed: u64, family: u64) -> u64 {
@@ -29,6 +30,7 @@ pub fn generate(ctx: &Ctx<'_>, index: u64, world: &mut World) {
     let family = ctx.family_offset + index;
     let mut rng = ChaCha8Rng::seed_from_u64(mix(ctx.seed, family));
     let mut ids = Ids::new(family);
+    let first_report = world.reports.len();
     let fm = &ctx.model.families;
     let [y0, y1] = fm.child_birth_years;
     let first_birth = day_in(&mut rng, ymd(y0, 1, 1), i64::from(y1 - y0 + 1) * 365);
@@ -38,6 +40,42 @@ pub fn generate(ctx: &Ctx<'_>, index: u64, world: &mut World) {
         for child in children {
             if rng.random_bool(fm.become_parent) {
                 second_generation(ctx, &mut rng, &mut ids, &child, world);
+            }
+        }
+    }
+    if let Some(q) = &ctx.model.questionnaire {
+        questionnaire(ctx, q, family, first_report, world);
+    }
+}
+
+/// Salt of the questionnaire's random stream (kept apart from the family's stream, so a
+/// scenario that adds a questionnaire keeps every other table's bytes).
+const QUESTIONNAIRE_SALT: u64 = 0x5155_4553_5449_4f4e;
+
+/// The questionnaire answers of the households of the family's reports (those from
+/// `world.reports[first_report..]`): see [`QuestionnaireModel`].
+fn questionnaire(ctx: &Ctx<'_>, q: &QuestionnaireModel, family: u64, first_report: usize, world: &mut World) {
+    let mut rng = ChaCha8Rng::seed_from_u64(mix(ctx.seed ^ QUESTIONNAIRE_SALT, family));
+    let mut first: Vec<(Id, NaiveDate)> = Vec::new();
+    for r in &world.reports[first_report..] {
+        match first.iter_mut().find(|(h, _)| *h == r.household) {
+            Some((_, d)) => *d = (*d).min(r.date),
+            None => first.push((r.household, r.date)),
+        }
+    }
+    let trust = q.trust_high_at(&ctx.source.name);
+    for (household, reported) in first {
+        let quarter = (chrono::Datelike::year(&reported), chrono::Datelike::month0(&reported) / 3);
+        for k in 1..=q.quarters {
+            let n = quarter.1 + k;
+            let (y, qi) = (quarter.0 + i32::try_from(n / 4).unwrap_or(0), n % 4);
+            let date = ymd(y, qi * 3 + 2, 15);
+            if date > ctx.horizon {
+                break;
+            }
+            for (item, p) in [("trust", trust), ("involvement", q.involvement_high)] {
+                let score = if rng.random_bool(p) { rng.random_range(4..=5) } else { rng.random_range(1..=3) };
+                world.answers.push(Answer { household, date, item, score });
             }
         }
     }

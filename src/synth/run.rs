@@ -144,6 +144,24 @@ fn check_model(m: &Model, file: &str) -> Result<()> {
         if a.provider < m.care.providers || a.provider > 9999 {
             return Err(invalid(file, "model.care.activity.provider", "must be at least `providers` and at most 9999"));
         }
+        if a.programme.as_deref().is_some_and(|c| !crate::schema::is_label(c)) {
+            return Err(invalid(
+                file,
+                "model.care.activity.programme",
+                "must be a code: a letter, then up to 31 letters, digits, _ - .",
+            ));
+        }
+    }
+    if let Some(q) = &m.questionnaire {
+        let mut probs =
+            vec![("trust_high".to_owned(), q.trust_high), ("involvement_high".to_owned(), q.involvement_high)];
+        probs.extend(q.trust_high_by_site.iter().map(|(site, p)| (format!("trust_high_by_site.{site}"), *p)));
+        if let Some((key, _)) = probs.iter().find(|(_, p)| !(0.0..=1.0).contains(p)) {
+            return Err(invalid(file, &format!("model.questionnaire.{key}"), "a probability must lie in 0–1"));
+        }
+        if q.quarters == 0 || q.quarters > 40 {
+            return Err(invalid(file, "model.questionnaire.quarters", "must lie in 1–40"));
+        }
     }
     if m.care.episode_median_days < 7.0 {
         return Err(invalid(file, "model.care.episode_median_days", "must be at least 7 days"));
@@ -205,6 +223,11 @@ pub fn generate(s: &Scenario, out: &Path, opts: &SynthOptions) -> Result<SynthSu
                 first_year: chrono::Datelike::year(&s.history_from),
                 extracted_on: d.extracted_on,
                 previous: di.checked_sub(1).map(|p| deliveries[p].extracted_on),
+                programme: model
+                    .care
+                    .activity
+                    .as_ref()
+                    .and_then(|a| a.programme.as_deref().map(|code| (a.provider, code))),
             };
             // The offenders of `[probation]` live with the first source.
             let probation = s.probation.as_ref().filter(|_| si == 0);
@@ -236,7 +259,8 @@ fn write_delivery(
 ) -> Result<DeliverySummary> {
     let (src, d) = (job.ctx.source, job.delivery);
     let dir = out.join(&src.name).join(&d.id);
-    let mut w = DeliveryWriter::create(&dir, opts.format, &src.name, &d.id, d.extracted_on)?;
+    let programme = job.view.programme.is_some();
+    let mut w = DeliveryWriter::create_with(&dir, opts.format, &src.name, &d.id, d.extracted_on, programme)?;
     let mut population = HashMap::new();
     let n_chunks = job.families.div_ceil(CHUNK);
     let batch = rayon::current_num_threads() as u64 * 4;

@@ -122,6 +122,9 @@ pub struct Explicit {
     /// `offences` rows (optional table: none when empty).
     #[serde(default)]
     pub offences: String,
+    /// `questionnaire` rows (optional table: none when empty).
+    #[serde(default)]
+    pub questionnaire: String,
     /// Extra blocks of rows, by block name: table name to CSV text (with the table's header),
     /// appended after the main block's rows in block-name order.
     #[serde(default)]
@@ -155,6 +158,37 @@ pub struct Model {
     /// Late corrections between cumulative deliveries.
     #[serde(default)]
     pub corrections: CorrectionModel,
+    /// The pilots' quarterly family questionnaire (issue 16); absent: no `questionnaire` table
+    /// and no random draw for it (the scenarios before it keep their bytes).
+    #[serde(default)]
+    pub questionnaire: Option<QuestionnaireModel>,
+}
+
+/// The quarterly family questionnaire (`[model.questionnaire]`): every household with a safety
+/// report answers the items `trust` (trust in the help) and `involvement` (involvement in
+/// decisions) on a 1–5 scale in each of the `quarters` quarters after the quarter of its first
+/// report, on the 15th of the quarter's middle month. A score is high (4 or 5, each equally
+/// likely) with the item's probability, else 1, 2 or 3 (equally likely); draws come from a
+/// random stream of their own per family.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionnaireModel {
+    /// Quarters answered after the quarter of the household's first report.
+    pub quarters: u32,
+    /// P(trust is 4 or 5), for every site not in `trust_high_by_site`.
+    pub trust_high: f64,
+    /// P(trust is 4 or 5) per site (source name) that differs from `trust_high`.
+    #[serde(default)]
+    pub trust_high_by_site: BTreeMap<String, f64>,
+    /// P(involvement is 4 or 5).
+    pub involvement_high: f64,
+}
+
+impl QuestionnaireModel {
+    /// P(trust is 4 or 5) at `site`.
+    pub fn trust_high_at(&self, site: &str) -> f64 {
+        self.trust_high_by_site.get(site).copied().unwrap_or(self.trust_high)
+    }
 }
 
 /// Family structure and births.
@@ -256,6 +290,11 @@ pub struct ActivityModel {
     pub reentry_older: f64,
     /// Planted effect: the activity multiplies the re-entry probability by this factor.
     pub reentry_factor: f64,
+    /// The activity's programme code (issue 16): every episode of the activity's provider is
+    /// delivered with it in the optional `programme` column of `care_episodes` (every other
+    /// episode with none). Absent: no `programme` column is written (no random draw either way).
+    #[serde(default)]
+    pub programme: Option<String>,
 }
 
 /// Protection measures and youth probation.

@@ -1,4 +1,4 @@
-//! The delivery tables (nine always written, offences when there are any) (docs/definitions.md §2.4, column order) and `Rows`, a compact buffer of
+//! The delivery tables (nine always written, offences and questionnaire when there are any) (docs/definitions.md §2.4, column order) and `Rows`, a compact buffer of
 //! generated rows that both writers read.
 
 /// The tables of a delivery, in the order they are written.
@@ -24,12 +24,14 @@ pub enum Table {
     Population,
     /// `offences` (optional: written only when a scenario has offence rows).
     Offences,
+    /// `questionnaire` (optional: written only when a scenario has a `[model.questionnaire]`).
+    Questionnaire,
 }
 
 impl Table {
     /// The optional tables, written after [`Table::ALL`] and only when they have rows (so a
     /// scenario without offences writes the deliveries it always wrote).
-    pub const OPTIONAL: [Table; 1] = [Table::Offences];
+    pub const OPTIONAL: [Table; 2] = [Table::Offences, Table::Questionnaire];
 
     /// Every table always written, in write order.
     pub const ALL: [Table; 9] = [
@@ -58,6 +60,7 @@ impl Table {
             Table::Measurements => "measurements",
             Table::Population => "population",
             Table::Offences => "offences",
+            Table::Questionnaire => "questionnaire",
         }
     }
 
@@ -89,7 +92,19 @@ impl Table {
             Table::Offences => {
                 &["offence_id", "person_id", "offence_date", "registration_date", "severity", "settlement", "kind"]
             }
+            Table::Questionnaire => &["household_id", "answer_date", "item", "score", "respondent"],
         }
+    }
+
+    /// The columns written: [`Table::columns`], and for `care_episodes` the optional
+    /// `programme` after them when the scenario plants programme codes (`care_programme`).
+    #[must_use]
+    pub fn written_columns(self, care_programme: bool) -> Vec<&'static str> {
+        let mut cols = self.columns().to_vec();
+        if care_programme && self == Table::CareEpisodes {
+            cols.push("programme");
+        }
+        cols
     }
 
     /// Position in [`Table::ALL`].
@@ -183,7 +198,7 @@ impl Rows {
 #[derive(Debug, Default)]
 pub struct TableSet {
     /// Indexed by [`Table::index`].
-    pub tables: [Rows; 10],
+    pub tables: [Rows; 11],
 }
 
 impl TableSet {

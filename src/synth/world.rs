@@ -129,6 +129,17 @@ pub struct Measurement {
     pub value: i32,
 }
 
+/// An answer to the quarterly family questionnaire.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub household: Id,
+    pub date: NaiveDate,
+    /// `trust` or `involvement`.
+    pub item: &'static str,
+    /// 1–5.
+    pub score: u8,
+}
+
 /// Everything generated for one chunk of families.
 #[derive(Debug, Default)]
 pub struct World {
@@ -140,6 +151,7 @@ pub struct World {
     pub measures: Vec<Measure>,
     pub reports: Vec<Report>,
     pub measurements: Vec<Measurement>,
+    pub answers: Vec<Answer>,
 }
 
 /// `d` plus `n` days (saturating at the calendar's end).

@@ -26,9 +26,11 @@ enum Sink {
 pub struct DeliveryWriter {
     /// Indexed by [`Table::index`]; an optional table's file is opened at its first row.
     sinks: Vec<Option<(PathBuf, Sink)>>,
-    rows: [u64; 10],
+    rows: [u64; 11],
     dir: PathBuf,
     format: OutputFormat,
+    /// `care_episodes` has the optional `programme` column.
+    care_programme: bool,
 }
 
 impl DeliveryWriter {
@@ -40,15 +42,28 @@ impl DeliveryWriter {
         delivery_id: &str,
         extracted_on: NaiveDate,
     ) -> Result<Self, SynthError> {
+        Self::create_with(dir, format, source, delivery_id, extracted_on, false)
+    }
+
+    /// As [`DeliveryWriter::create`]; `care_programme` adds the optional `programme` column to
+    /// `care_episodes` (a scenario that plants programme codes; the others keep their bytes).
+    pub fn create_with(
+        dir: &Path,
+        format: OutputFormat,
+        source: &str,
+        delivery_id: &str,
+        extracted_on: NaiveDate,
+        care_programme: bool,
+    ) -> Result<Self, SynthError> {
         fs_err::create_dir_all(dir)?;
         let meta = format!("source = \"{source}\"\ndelivery_id = \"{delivery_id}\"\nextracted_on = {extracted_on}\n");
         fs_err::write(dir.join("delivery.toml"), meta)?;
         let mut sinks = Vec::new();
         for table in Table::ALL {
-            sinks.push(Some(open(dir, table, format)?));
+            sinks.push(Some(open(dir, table, format, care_programme)?));
         }
         sinks.extend(Table::OPTIONAL.map(|_| None));
-        Ok(DeliveryWriter { sinks, rows: [0; 10], dir: dir.to_owned(), format })
+        Ok(DeliveryWriter { sinks, rows: [0; 11], dir: dir.to_owned(), format, care_programme })
     }
 
     /// Appends rows to `table`.
@@ -58,14 +73,14 @@ impl DeliveryWriter {
         }
         let slot = &mut self.sinks[table.index()];
         if slot.is_none() {
-            *slot = Some(open(&self.dir, table, self.format)?);
+            *slot = Some(open(&self.dir, table, self.format, self.care_programme)?);
         }
         let Some((path, sink)) = slot.as_mut() else { return Ok(()) };
         match sink {
             Sink::Csv(w) => write_csv(w, rows)
                 .map_err(|e| SynthError::Io(std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))))?,
             Sink::Parquet(w, schema) => {
-                let batch = record_batch(table, schema, rows)?;
+                let batch = record_batch(table, schema, rows, self.care_programme)?;
                 w.write(&batch).map_err(|source| SynthError::Parquet { path: path.clone(), source })?;
             }
         }
@@ -88,16 +103,17 @@ impl DeliveryWriter {
     }
 }
 
-fn schema(table: Table) -> Arc<Schema> {
-    Arc::new(Schema::new(table.columns().iter().map(|c| Field::new(*c, DataType::Utf8, true)).collect::<Vec<_>>()))
+fn schema(table: Table, care_programme: bool) -> Arc<Schema> {
+    let columns = table.written_columns(care_programme);
+    Arc::new(Schema::new(columns.iter().map(|c| Field::new(*c, DataType::Utf8, true)).collect::<Vec<_>>()))
 }
 
-fn open(dir: &Path, table: Table, format: OutputFormat) -> Result<(PathBuf, Sink), SynthError> {
+fn open(dir: &Path, table: Table, format: OutputFormat, care_programme: bool) -> Result<(PathBuf, Sink), SynthError> {
     match format {
         OutputFormat::Csv => {
             let path = dir.join(format!("{}.csv", table.name()));
             let mut w = BufWriter::with_capacity(1 << 20, fs_err::File::create(&path)?);
-            w.write_all(table.columns().join(",").as_bytes())?;
+            w.write_all(table.written_columns(care_programme).join(",").as_bytes())?;
             w.write_all(b"\n")?;
             Ok((path, Sink::Csv(w)))
         }
@@ -105,7 +121,7 @@ fn open(dir: &Path, table: Table, format: OutputFormat) -> Result<(PathBuf, Sink
             let path = dir.join(format!("{}.parquet", table.name()));
             let file = fs_err::File::create(&path)?;
             let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
-            let schema = schema(table);
+            let schema = schema(table, care_programme);
             let w = ArrowWriter::try_new(file, schema.clone(), Some(props))
                 .map_err(|source| SynthError::Parquet { path: path.clone(), source })?;
             Ok((path, Sink::Parquet(Box::new(w), schema)))
@@ -137,8 +153,13 @@ fn write_csv(w: &mut impl Write, rows: &Rows) -> std::io::Result<()> {
     Ok(())
 }
 
-fn record_batch(table: Table, schema: &Arc<Schema>, rows: &Rows) -> Result<RecordBatch, SynthError> {
-    let n = table.columns().len();
+fn record_batch(
+    table: Table,
+    schema: &Arc<Schema>,
+    rows: &Rows,
+    care_programme: bool,
+) -> Result<RecordBatch, SynthError> {
+    let n = table.written_columns(care_programme).len();
     let mut builders: Vec<StringBuilder> = (0..n).map(|_| StringBuilder::new()).collect();
     for i in 0..rows.len() {
         let cells: Vec<&[u8]> = rows.row(i).collect();

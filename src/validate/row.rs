@@ -315,12 +315,19 @@ impl<'s> RowValidator<'s> {
                 (None, Day::WithTime) => Err(time_of_day(text)),
                 (None, Day::Invalid) => Err(unparsable("a valid date YYYY-MM-DD or month YYYY-MM")),
             },
-            ColumnKind::Int => text
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .map(Value::Int)
-                .ok_or_else(|| unparsable("a non-negative whole number")),
+            ColumnKind::Int => {
+                let n = text
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| unparsable("a non-negative whole number"))?;
+                match c.range {
+                    Some([lo, hi]) if n < lo || n > hi => {
+                        Err((Rule::BadFormat, format!("{n} is outside {lo} to {hi}")))
+                    }
+                    _ => Ok(Value::Int(n)),
+                }
+            }
             ColumnKind::Float => text
                 .parse::<f64>()
                 .ok()
@@ -336,6 +343,15 @@ impl<'s> RowValidator<'s> {
             }
             ColumnKind::Municipality => format_check(text, "GM", 4),
             ColumnKind::District => format_check(text, "WK", 6),
+            // The value is not repeated: a bad label may be a number that identifies someone.
+            ColumnKind::Label if crate::schema::is_label(text) => Ok(Value::Str(text)),
+            ColumnKind::Label => Err((
+                Rule::BadFormat,
+                format!(
+                    "not a code: a letter, then up to {} letters, digits, _ - . (a number or a name does not belong here)",
+                    crate::schema::LABEL_MAX - 1
+                ),
+            )),
         }
     }
 
