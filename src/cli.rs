@@ -25,7 +25,7 @@ pub struct GlobalArgs {
     /// Worker threads, shared by DuckDB and kohort's own parallel work [default: all cores].
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
-    /// DuckDB memory limit, e.g. 4GB (it spills to disk beyond it) [default: half the machine's memory].
+    /// DuckDB memory limit, e.g. 4GB (it spills to disk beyond it) [default: 2GB, or half the machine's memory if less].
     #[arg(long, global = true, value_name = "SIZE")]
     pub memory_limit: Option<String>,
     /// No progress bars or messages on stderr (results still go to stdout).
