@@ -174,6 +174,15 @@ pub struct ExportLinkageArgs {
     /// Minimum count, in persons and in families.
     #[arg(long, default_value_t = 10)]
     pub min_count: u64,
+    /// Restrict the tables to a cohort (a cohort TOML as for `kohort cohort`; docs/definitions.md
+    /// §4.13.7); needs --side. Families stay the disclosure unit.
+    #[arg(long, requires = "side")]
+    pub cohort: Option<PathBuf>,
+    /// The side of the parent-child links the cohort's members are on: children (they are the G2
+    /// children counted) or parents (their linked children are counted; resilience counts only
+    /// them).
+    #[arg(long, value_enum, requires = "cohort")]
+    pub side: Option<crate::results::linkage_scope::Side>,
     /// Print the report as JSON (one object on stdout: the disclosure report and the folder) instead
     /// of text.
     #[arg(long)]
@@ -239,6 +248,19 @@ pub struct LinkageArgs {
     /// Parameters (the outcome config TOML; its `[linkage]` table and the ladder are used).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// Also write the tables restricted to a cohort (a cohort TOML as for `kohort cohort`;
+    /// docs/definitions.md §4.13.7) into --out; needs --side.
+    #[arg(long, requires_all = ["side", "out"])]
+    pub cohort: Option<PathBuf>,
+    /// The side of the parent-child links the cohort's members are on: children (they are the G2
+    /// children counted) or parents (their linked children are counted; resilience counts only
+    /// them).
+    #[arg(long, value_enum, requires = "cohort")]
+    pub side: Option<crate::results::linkage_scope::Side>,
+    /// The folder of the cohort's linkage tables (replaced atomically): linkage_risk,
+    /// linkage_resilience, linkage_chain, linkage_km, linkage_cif (.parquet) and scope.json.
+    #[arg(long, requires = "cohort")]
+    pub out: Option<PathBuf>,
     /// Print the summary as JSON lines.
     #[arg(long)]
     pub json: bool,

@@ -174,6 +174,16 @@ pub mod linkage {
     pub const G2: &str = include_str!("../sql/linkage/g2.sql");
     /// The G2 table in long form (one row per outcome variant), a view.
     pub const LONG: &str = include_str!("../sql/linkage/long.sql");
+    /// The scope of the linkage tables without a cohort (every G2 row, every heavy parent).
+    pub const SCOPE_ALL: &str = include_str!("../sql/linkage/scope_all.sql");
+    /// The members of a cohort restricting the linkage tables.
+    pub const SCOPE_COHORT: &str = include_str!("../sql/linkage/scope_cohort.sql");
+    /// The scope of a cohort of children.
+    pub const SCOPE_CHILDREN: &str = include_str!("../sql/linkage/scope_children.sql");
+    /// The scope of a cohort of parents.
+    pub const SCOPE_PARENTS: &str = include_str!("../sql/linkage/scope_parents.sql");
+    /// What a cohort restriction kept, per relation kind.
+    pub const SCOPE_LINKED: &str = include_str!("../sql/linkage/scope_linked.sql");
     /// Risks and risk ratios.
     pub const RISK: &str = include_str!("../sql/linkage/risk.sql");
     /// The links of heavily exposed parents (a temp table).
@@ -186,9 +196,11 @@ pub mod linkage {
     pub const CURVE_INPUT: &str = include_str!("../sql/linkage/curve_input.sql");
     /// COPY of a large linkage table to Parquet.
     pub const COPY_PARQUET: &str = include_str!("../sql/linkage/copy_parquet.sql");
-    /// Printed risk summary.
+    /// A view on a cohort's linkage table (templates: view name, file).
+    pub const COHORT_VIEW: &str = include_str!("../sql/linkage/cohort_view.sql");
+    /// Printed risk summary (template: the table).
     pub const SUMMARY_RISK: &str = include_str!("../sql/linkage/summary_risk.sql");
-    /// Printed resilience summary.
+    /// Printed resilience summary (template: the table).
     pub const SUMMARY_RESILIENCE: &str = include_str!("../sql/linkage/summary_resilience.sql");
 }
 
@@ -214,8 +226,6 @@ pub mod export {
     pub const LINKAGE_CELLS: &str = include_str!("../sql/export/linkage_cells.sql");
     /// Linkage export: curve input with families.
     pub const LINKAGE_CURVES: &str = include_str!("../sql/export/linkage_curves.sql");
-    /// A linkage curve's estimates and intervals (template: the curve view).
-    pub const LINKAGE_ESTIMATES: &str = include_str!("../sql/export/linkage_estimates.sql");
 }
 
 /// Cohort definitions: entry events and the rules, step by step (`crate::cohort`).

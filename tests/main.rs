@@ -22,6 +22,7 @@ mod ingest;
 mod kernels;
 mod kill;
 mod linkage;
+mod linkage_cohort;
 mod outcomes;
 mod panel;
 mod probation;

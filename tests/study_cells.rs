@@ -47,28 +47,28 @@ const REGULAR: [&str; 3] = ["planned", "early_mutual", "age_limit"];
 const SIZE_CLASSES: [u64; 4] = [2_500, 5_000, 10_000, 25_000];
 
 /// Every outcome of the catalogue (docs/definitions.md §5.10) with the split dimensions beside
-/// total, sex, age band and index year that apply to it (§5.4: level and care form for spells
-/// and episodes, the from-level for transitions, report kind, measure kind).
+/// total, sex, age band and index year that apply to it (§5.4: level, care form and provider for
+/// spells and episodes, the from-level for transitions, report kind, measure kind).
 const OUTCOMES: [(&str, &[&str]); 22] = [
-    ("reentry", &["level", "care_form"]),
-    ("prior_care", &["level", "care_form"]),
-    ("escalation", &["level", "care_form"]),
-    ("deescalation", &["level", "care_form"]),
+    ("reentry", &["level", "care_form", "provider"]),
+    ("prior_care", &["level", "care_form", "provider"]),
+    ("escalation", &["level", "care_form", "provider"]),
+    ("deescalation", &["level", "care_form", "provider"]),
     ("transitions", &["level"]),
     ("rereport", &["report_kind"]),
     ("rereport_household", &["report_kind"]),
-    ("rereport_after_spell", &["level", "care_form"]),
+    ("rereport_after_spell", &["level", "care_form", "provider"]),
     ("rereport_after_measure", &["measure_kind"]),
     ("measure_success", &["measure_kind"]),
     ("measure_duration", &["measure_kind"]),
     ("out_of_home_during_measure", &["measure_kind"]),
-    ("regular_ending", &["level", "care_form"]),
-    ("dropout", &["level", "care_form"]),
-    ("external_ending", &["level", "care_form"]),
-    ("unknown_ending", &["level", "care_form"]),
-    ("goal_attainment", &["level", "care_form"]),
-    ("satisfaction", &["level", "care_form"]),
-    ("severity_reduced", &["level", "care_form"]),
+    ("regular_ending", &["level", "care_form", "provider"]),
+    ("dropout", &["level", "care_form", "provider"]),
+    ("external_ending", &["level", "care_form", "provider"]),
+    ("unknown_ending", &["level", "care_form", "provider"]),
+    ("goal_attainment", &["level", "care_form", "provider"]),
+    ("satisfaction", &["level", "care_form", "provider"]),
+    ("severity_reduced", &["level", "care_form", "provider"]),
     ("care_use", &[]),
     ("care_starts", &[]),
     ("care_stock", &[]),
@@ -78,7 +78,7 @@ const RATE_OUTCOMES: [&str; 3] = ["care_use", "care_starts", "care_stock"];
 const CURVE_OUTCOMES: [&str; 3] = ["reentry", "escalation", "measure_duration"];
 const LEVELS: [&str; 5] = ["national", "youth_region", "municipality", "district", "municipality_group"];
 /// The splits of the studies: every dimension and two cross-splits.
-const SPLITS: [&[&str]; 12] = [
+const SPLITS: [&[&str]; 14] = [
     &["total"],
     &["sex"],
     &["age_band"],
@@ -91,6 +91,8 @@ const SPLITS: [&[&str]; 12] = [
     &["level", "care_form"],
     &["site"],
     &["site", "report_kind"],
+    &["provider"],
+    &["provider", "sex"],
 ];
 
 /// How a study divides time: year or quarter periods between two bounds (both included).
@@ -299,20 +301,23 @@ fn level_text(s: &str) -> String {
     if s.is_empty() { "unknown".into() } else { s.to_owned() }
 }
 
-/// A spell: start, end, index level, first care form (earliest episode start, then id).
-type Spell = (NaiveDate, Option<NaiveDate>, String, String);
+/// A spell: start, end, index level, first care form and first provider (earliest episode
+/// start, then id).
+type Spell = (NaiveDate, Option<NaiveDate>, String, String, String);
 type Spells = BTreeMap<(String, String), Spell>;
 
 fn spells(store: &Path) -> Spells {
-    let episodes: BTreeMap<String, (NaiveDate, String)> =
-        query(store, "SELECT episode_id, start_date::VARCHAR, coalesce(care_form, '') FROM care_episodes")
-            .into_iter()
-            .map(|r| (r[0].clone(), (date(&r[1]), r[2].clone())))
-            .collect();
-    let mut first: BTreeMap<(String, String), (NaiveDate, String, String)> = BTreeMap::new();
+    let episodes: BTreeMap<String, (NaiveDate, String, String)> = query(
+        store,
+        "SELECT episode_id, start_date::VARCHAR, coalesce(care_form, ''), coalesce(provider_id, '') FROM care_episodes",
+    )
+    .into_iter()
+    .map(|r| (r[0].clone(), (date(&r[1]), r[2].clone(), r[3].clone())))
+    .collect();
+    let mut first: BTreeMap<(String, String), (NaiveDate, String, String, String)> = BTreeMap::new();
     for r in query(store, "SELECT person_id, spell_no::VARCHAR, episode_id FROM spell_episodes") {
-        let (start, form) = &episodes[&r[2]];
-        let cand = (*start, r[2].clone(), form.clone());
+        let (start, form, provider) = &episodes[&r[2]];
+        let cand = (*start, r[2].clone(), form.clone(), provider.clone());
         let e = first.entry((r[0].clone(), r[1].clone())).or_insert_with(|| cand.clone());
         if (cand.0, &cand.1) < (e.0, &e.1) {
             *e = cand;
@@ -327,13 +332,14 @@ fn spells(store: &Path) -> Spells {
     .map(|r| {
         let key = (r[0].clone(), r[1].clone());
         let form = first.get(&key).map_or_else(|| "unknown".to_owned(), |f| level_text(&f.2));
-        (key, (date(&r[2]), opt_date(&r[3]), level_text(&r[4]), form))
+        let provider = first.get(&key).map_or_else(|| "unknown".to_owned(), |f| level_text(&f.3));
+        (key, (date(&r[2]), opt_date(&r[3]), level_text(&r[4]), form, provider))
     })
     .collect()
 }
 
 fn spell_dims(s: &Spell) -> BTreeMap<&'static str, String> {
-    BTreeMap::from([("level", s.2.clone()), ("care_form", s.3.clone())])
+    BTreeMap::from([("level", s.2.clone()), ("care_form", s.3.clone()), ("provider", s.4.clone())])
 }
 
 fn unit(
@@ -736,11 +742,14 @@ fn episode_units(store: &Path, out: &mut Vec<Unit>) {
     };
     for r in query(
         store,
-        "SELECT episode_id, person_id, end_date::VARCHAR, coalesce(end_reason, ''), coalesce(care_form, '')
+        "SELECT episode_id, person_id, end_date::VARCHAR, coalesce(end_reason, ''), coalesce(care_form, ''),
+                coalesce(provider_id, '')
          FROM care_episodes WHERE end_date IS NOT NULL",
     ) {
         let (e, person, end, reason) = (&r[0], &r[1], date(&r[2]), r[3].as_str());
-        let dims = || BTreeMap::from([("level", level(&r[4])), ("care_form", level_text(&r[4]))]);
+        let dims = || {
+            BTreeMap::from([("level", level(&r[4])), ("care_form", level_text(&r[4])), ("provider", level_text(&r[5]))])
+        };
         let cat = |b: bool| if b { "event" } else { "no_event" };
         out.push(unit("regular_ending", person, end, "", None, cat(REGULAR.contains(&reason)), dims()));
         out.push(unit("dropout", person, end, "", None, cat(reason == "early_client"), dims()));

@@ -1,4 +1,4 @@
--- What `kohort linkage` prints: risk of the outcome by age A, G2 children with a G1 parent
+-- What `kohort linkage` prints (template: the table, the run's or a cohort's view): risk of the outcome by age A, G2 children with a G1 parent
 -- (either) vs without, all children, per relation kind and outcome variant; the followed-or-
 -- outcome reading (docs/definitions.md §4.13.3, upward-biased for young cohorts) and children followed to A only.
 SELECT relation_kind, outcome, a || ' / ' || n1 AS exposed, c || ' / ' || n0 AS unexposed,
@@ -7,6 +7,6 @@ SELECT relation_kind, outcome, a || ' / ' || n1 AS exposed, c || ' / ' || n0 AS 
        a_followed || ' / ' || n1_followed AS exposed_followed, c_followed || ' / ' || n0_followed AS unexposed_followed,
        round(risk_ratio_followed, 3) AS rr_followed, round(lower_followed, 3) AS lower_f,
        round(upper_followed, 3) AS upper_f
-FROM linkage_risk
+FROM {{table}}
 WHERE exposure = 'either' AND child_sex = 'all'
 ORDER BY relation_kind, outcome

@@ -30,7 +30,8 @@ SELECT u.cohort, u.person_id, u.outcome, u.sub, u.window_days, u.category, u.tim
        year(u.figure_date)::INTEGER AS index_year,
        coalesce(pl.municipality, 'unknown') AS municipality, study_district(pl.municipality, pl.district) AS district,
        p.sex, study_band(study_age(p.birth_date, u.figure_date)) AS age_band,
-       u.level, u.care_form, u.measure_kind, u.report_kind, coalesce(st.site, 'unknown') AS site
+       u.level, u.care_form, u.measure_kind, u.report_kind, coalesce(st.site, 'unknown') AS site,
+       u.provider
 FROM study_units u CROSS JOIN s
 JOIN persons p USING (person_id)
 LEFT JOIN placed pl USING (person_id, figure_date)

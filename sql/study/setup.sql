@@ -45,26 +45,31 @@ CREATE OR REPLACE TEMP MACRO study_district(m, w) AS
          WHEN w IS NOT NULL AND length(w) = 8 AND left(w, 6) = 'WK' || substr(m, 3, 4) THEN w
          ELSE m || '-unknown' END;
 
--- What the outcome rows need from the store: the spells with their level and first care form
--- (by start date, then episode id), the spell of every episode, and the kind of every report.
+-- What the outcome rows need from the store: the spells with their level, first care form and
+-- first provider (of the first episode by start date, then episode id), the spell and the
+-- provider of every episode, and the kind of every report. Providers are the store's
+-- `provider_id` pseudonyms (`unknown` when the episode names none).
 CREATE OR REPLACE TEMP VIEW study_spells AS
 WITH first_form AS (
-    SELECT se.person_id, se.spell_no, arg_min(e.care_form, (e.start_date, e.episode_id)) AS care_form
+    SELECT se.person_id, se.spell_no, arg_min(e.care_form, (e.start_date, e.episode_id)) AS care_form,
+           arg_min(coalesce(e.provider_id, 'unknown'), (e.start_date, e.episode_id)) AS provider
     FROM spell_episodes se JOIN care_episodes e ON e.episode_id = se.episode_id AND e.person_id = se.person_id
     GROUP BY ALL
 )
 SELECT s.person_id, s.spell_no, s.start, s."end", coalesce(s.index_level::VARCHAR, 'unknown') AS level,
-       coalesce(f.care_form, 'unknown') AS care_form
+       coalesce(f.care_form, 'unknown') AS care_form, coalesce(f.provider, 'unknown') AS provider
 FROM spells s LEFT JOIN first_form f USING (person_id, spell_no);
 CREATE OR REPLACE TEMP VIEW study_episode_spells AS
-SELECT se.person_id, se.episode_id, s.start FROM spell_episodes se JOIN spells s USING (person_id, spell_no);
+SELECT se.person_id, se.episode_id, s.start, coalesce(e.provider_id, 'unknown') AS provider
+FROM spell_episodes se JOIN spells s USING (person_id, spell_no)
+LEFT JOIN care_episodes e ON e.episode_id = se.episode_id AND e.person_id = se.person_id;
 CREATE OR REPLACE TEMP VIEW study_report_kinds AS SELECT report_id, kind FROM safety_reports;
 
 -- The index rows of every outcome (units/*.sql), placed and dated by rows.sql.
 CREATE OR REPLACE TEMP TABLE study_units (
     cohort VARCHAR, outcome VARCHAR, person_id VARCHAR, figure_date DATE, sub VARCHAR, window_days INTEGER,
     category VARCHAR, time_days BIGINT, event BOOLEAN, level VARCHAR, care_form VARCHAR, measure_kind VARCHAR,
-    report_kind VARCHAR
+    report_kind VARCHAR, provider VARCHAR
 );
 -- The persons of the rate outcomes, one row per person and period (units/care_*.sql).
 CREATE OR REPLACE TEMP TABLE study_rate_rows (

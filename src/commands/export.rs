@@ -42,7 +42,11 @@ pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> 
 
 /// `kohort export linkage`: export the linkage run, say what was suppressed.
 pub fn linkage(args: &ExportLinkageArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let opts = crate::export::linkage::LinkageOptions { min_count: args.min_count };
+    let cohort = match (&args.cohort, args.side) {
+        (Some(file), Some(side)) => Some(crate::results::linkage_scope::CohortScope::read(file, side)?),
+        _ => None,
+    };
+    let opts = crate::export::linkage::LinkageOptions { min_count: args.min_count, cohort };
     let r = crate::export::linkage::export_linkage(&args.store, &args.out, &opts, &ctx.db)
         .with_context(|| format!("exporting the linkage tables of {}", args.store.display()))?;
     if args.json {

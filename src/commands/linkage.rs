@@ -1,5 +1,9 @@
 //! `kohort linkage`: per-person summaries bucket by bucket, linked across generations in SQL,
-//! published under `STORE/linkage/`; prints the risk ratios and the resilience table.
+//! published under `STORE/linkage/`; prints the risk ratios and the resilience table. With
+//! `--cohort FILE --side children|parents --out DIR` the tables restricted to the cohort
+//! (docs/definitions.md §4.13.7) are written into DIR too, and their summary is printed instead.
+
+use std::path::Path;
 
 use anyhow::Context as _;
 
@@ -11,7 +15,10 @@ use crate::printer::progress_bar;
 use crate::query::{self, Format};
 use crate::results::batches::linkage_batches;
 use crate::results::engine;
+use crate::results::linkage::scoped_tables;
+use crate::results::linkage_scope::{CohortScope, Side, restrict};
 use crate::store::Store;
+use crate::store::{Stage, write_json_atomic};
 use crate::timelines::PersonTimeline;
 
 /// Compute, publish, summarise.
@@ -33,6 +40,9 @@ pub fn run(args: &LinkageArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     let format = if args.json { Format::Json } else { Format::Table };
     crate::study::cache::prune_changes(&store).context("removing change lists no longer needed")?;
     let conn = query::open_store(&store, &ctx.db)?;
+    if let (Some(file), Some(side), Some(out)) = (&args.cohort, args.side, &args.out) {
+        return cohort_tables(&conn, file, side, out, &cfg, ctx, format);
+    }
     ctx.printer.info(format_args!(
         "linkage run {} over {} persons, outcome age {}, relation kinds {}",
         run.run,
@@ -40,11 +50,73 @@ pub fn run(args: &LinkageArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
         cfg.linkage.age,
         cfg.linkage.relation_kinds.join(", ")
     ));
-    ctx.printer.data(&query::render(&query::run(&conn, crate::sql::linkage::SUMMARY_RISK)?, format)?);
-    ctx.printer.data(&query::render(&query::run(&conn, crate::sql::linkage::SUMMARY_RESILIENCE)?, format)?);
+    summaries(&conn, "linkage_risk", "linkage_resilience", ctx, format)?;
     ctx.printer.info(format_args!(
         "tables (query them with kohort sql): {}",
         run.tables.keys().cloned().collect::<Vec<_>>().join(", ")
     ));
     Ok(ExitStatus::Done)
+}
+
+/// The run's tables restricted to the cohort of `file` (on `side`), published as the folder
+/// `out`; prints what the restriction kept and the summaries.
+fn cohort_tables(
+    conn: &duckdb::Connection,
+    file: &Path,
+    side: Side,
+    out: &Path,
+    cfg: &OutcomeConfig,
+    ctx: &Ctx,
+    format: Format,
+) -> anyhow::Result<ExitStatus> {
+    let scope = CohortScope::read(file, side)?;
+    let kept = restrict(conn, Some(&scope))?.context("a cohort restriction reports what it kept")?;
+    let stage = Stage::beside(out).with_context(|| format!("staging {}", out.display()))?;
+    scoped_tables(conn, stage.path(), cfg.linkage.z_crit, &|name| format!("{name}.parquet"))
+        .context("the cohort's linkage tables")?;
+    write_json_atomic(&stage.path().join("scope.json"), &kept).context("writing scope.json")?;
+    stage.replace(out).with_context(|| format!("publishing {}", out.display()))?;
+    let kinds: Vec<String> = kept
+        .by_kind
+        .iter()
+        .map(|(kind, k)| format!("{kind}: {} members linked, {} children", k.members, k.children))
+        .collect();
+    ctx.printer.info(format_args!(
+        "cohort {} ({} members) restricts the {}: {}",
+        kept.cohort,
+        kept.members,
+        match side {
+            Side::Children => "children",
+            Side::Parents => "parents",
+        },
+        kinds.join("; ")
+    ));
+    for name in ["linkage_risk", "linkage_resilience"] {
+        let path = out.join(format!("{name}.parquet"));
+        let literal = path.to_string_lossy().replace('\'', "''");
+        // Template: a fixed view name and the path kohort just wrote (see cohort_view.sql).
+        let sql = crate::db::render(
+            crate::sql::linkage::COHORT_VIEW,
+            &[("name", &format!("cohort_{name}")), ("file", &literal)],
+        );
+        conn.execute_batch(&sql).with_context(|| format!("reading {}", path.display()))?;
+    }
+    summaries(conn, "cohort_linkage_risk", "cohort_linkage_resilience", ctx, format)?;
+    ctx.printer.info(format_args!(
+        "written to {}: linkage_risk, linkage_resilience, linkage_chain, linkage_km, linkage_cif (.parquet), scope.json",
+        out.display()
+    ));
+    Ok(ExitStatus::Done)
+}
+
+/// Print the risk and resilience summaries of the tables (views) named.
+fn summaries(conn: &duckdb::Connection, risk: &str, resilience: &str, ctx: &Ctx, format: Format) -> anyhow::Result<()> {
+    for (sql, table) in
+        [(crate::sql::linkage::SUMMARY_RISK, risk), (crate::sql::linkage::SUMMARY_RESILIENCE, resilience)]
+    {
+        // Template: the table is one of kohort's fixed view names.
+        let sql = crate::db::render(sql, &[("table", table)]);
+        ctx.printer.data(&query::render(&query::run(conn, &sql)?, format)?);
+    }
+    Ok(())
 }

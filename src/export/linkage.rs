@@ -1,5 +1,9 @@
-//! `kohort export linkage`: the tables of the store's current linkage run (`kohort linkage`)
-//! made safe to publish (docs/definitions.md §6.5–§6.10), with families as clusters.
+//! `kohort export linkage`: the tables of the store's current linkage run (`kohort linkage`),
+//! or of their restriction to a cohort (`--cohort FILE --side`, docs/definitions.md §4.13.7),
+//! made safe to publish (docs/definitions.md §6.5–§6.10, §6.13), with families as clusters.
+//! Families are always those of the whole store (a cohort does not cut a family); the cells and
+//! curves are those of the scope ([`crate::results::linkage_scope`]); curve estimates are
+//! computed here from the children in scope, like the run computes its own.
 //!
 //! Families: per relation kind, parents and children linked by `relations` form one family
 //! (connected: siblings share parents, half-siblings join their parents' families, three
@@ -43,6 +47,7 @@ use serde::Serialize;
 use super::{ExportError, Result, write_csv};
 use crate::db::{DbSettings, DuckContext};
 use crate::disclosure::{Bound, Cell, Reason, Relation, Rule, protect_from};
+use crate::results::linkage_scope::{CohortScope, Side, restrict};
 use crate::sql::export as q;
 use crate::store::{Stage, Store, write_parquet};
 
@@ -55,12 +60,25 @@ const COUNT_ONLY: u64 = 1 << 40;
 pub struct LinkageOptions {
     /// Minimum count in persons and in families.
     pub min_count: u64,
+    /// The cohort the tables are restricted to (docs/definitions.md §4.13.7), if any.
+    #[serde(skip)]
+    pub cohort: Option<CohortScope>,
 }
 
 impl Default for LinkageOptions {
     fn default() -> Self {
-        Self { min_count: 10 }
+        Self { min_count: 10, cohort: None }
     }
+}
+
+/// The cohort a linkage export is restricted to, as its report names it (no counts: those are
+/// the published cells).
+#[derive(Debug, Clone, Serialize)]
+pub struct CohortNote {
+    /// The cohort's name.
+    pub name: String,
+    /// The side of the links it restricts.
+    pub side: Side,
 }
 
 /// What a linkage export did (also its JSON disclosure report).
@@ -70,6 +88,9 @@ pub struct LinkageReport {
     pub min_count: u64,
     /// The linkage run exported.
     pub run: String,
+    /// The cohort the tables are restricted to; absent: every G2 child of the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cohort: Option<CohortNote>,
     /// Families (clusters) over all relation kinds.
     pub families: u64,
     /// Count cells.
@@ -120,6 +141,8 @@ pub fn export_linkage(store: &Path, out: &Path, opts: &LinkageOptions, db: &DbSe
     let mut report = LinkageReport { min_count: opts.min_count, run: run.run.clone(), ..LinkageReport::default() };
     conn.execute_batch(q::LINKAGE_SETUP).ctx("linkage export: setup")?;
     report.families = families(&conn)?;
+    restrict(&conn, opts.cohort.as_ref())?;
+    report.cohort = opts.cohort.as_ref().map(|c| CohortNote { name: c.def.name.clone(), side: c.side });
     conn.execute_batch(crate::sql::linkage::LONG).ctx("linkage export: G2 long form")?;
     conn.execute_batch(crate::sql::linkage::HEAVY_LINKS).ctx("linkage export: heavy parents")?;
     let rows = read_cells(&conn)?;
@@ -405,8 +428,12 @@ fn curves(
         #[allow(clippy::cast_precision_loss)]
         groups.entry(key).or_default().push((t as f64, cause, family));
     }
-    for (table, competing) in [("linkage_km", false), ("linkage_cif", true)] {
-        let estimates = read_estimates(conn, table)?;
+    let batches = crate::results::linkage::curve_batches(conn).map_err(|e| ExportError::Input {
+        file: "linkage".into(),
+        message: format!("curves of the tables in scope: {e}"),
+    })?;
+    for ((table, competing), batch) in [("linkage_km", false), ("linkage_cif", true)].into_iter().zip(&batches) {
+        let estimates = estimates(batch).ok_or_else(|| ExportError::Format(dir.join(table), "curve columns".into()))?;
         report.curve_rows += estimates.len() as u64;
         let mut out = Vec::new();
         for (key, obs) in &groups {
@@ -427,17 +454,23 @@ fn curves(
 /// The original curve's estimate and interval at each (group, time).
 type Estimates = BTreeMap<(String, String, bool, u64), (f64, Option<f64>, Option<f64>)>;
 
-fn read_estimates(conn: &Connection, table: &str) -> Result<Estimates> {
-    // Template: the view name is one of two fixed identifiers (not user input).
-    let sql = crate::db::render(crate::sql::export::LINKAGE_ESTIMATES, &[("table", &crate::db::ident(table))]);
-    let mut stmt = conn.prepare(&sql).ctx(format!("linkage export: {table}"))?;
-    let rows = stmt
-        .query_map([], |r| {
-            let t: f64 = r.get(3)?;
-            Ok(((r.get(0)?, r.get(1)?, r.get(2)?, t.to_bits()), (r.get(4)?, r.get(5)?, r.get(6)?)))
-        })
-        .ctx(format!("linkage export: {table}"))?;
-    Ok(rows.collect::<std::result::Result<_, _>>().ctx(format!("linkage export: {table}"))?)
+/// The estimates of a curve batch of the tables in scope (`curve_schema` columns), computed here
+/// like the run computes its own (so a cohort's curves are its own, not the whole run's).
+fn estimates(batch: &RecordBatch) -> Option<Estimates> {
+    let text = |i: usize| batch.column(i).as_any().downcast_ref::<StringArray>();
+    let float = |i: usize| batch.column(i).as_any().downcast_ref::<Float64Array>();
+    let (kind, outcome, time, est, lower, upper) = (text(0)?, text(1)?, float(3)?, float(8)?, float(9)?, float(10)?);
+    let exposed = batch.column(2).as_any().downcast_ref::<BooleanArray>()?;
+    let opt = |a: &Float64Array, i: usize| duckdb::arrow::array::Array::is_valid(a, i).then(|| a.value(i));
+    Some(
+        (0..batch.num_rows())
+            .map(|i| {
+                let key =
+                    (kind.value(i).to_owned(), outcome.value(i).to_owned(), exposed.value(i), time.value(i).to_bits());
+                (key, (est.value(i), opt(lower, i), opt(upper, i)))
+            })
+            .collect(),
+    )
 }
 
 /// One group's curve, merged forward into safe intervals (see the module header).

@@ -59,6 +59,9 @@ pub enum ExportError {
     /// The youth-region mapping (override) could not be read.
     #[error(transparent)]
     Reference(#[from] ReferenceError),
+    /// The cohort a linkage export is restricted to could not be applied.
+    #[error(transparent)]
+    Scope(#[from] crate::results::linkage_scope::ScopeError),
     /// A relation of the contract or the reference data does not hold on the study's figures.
     #[error(
         "{file}: {detail}; the tables were made with another youth-region mapping or break the study-table contract (pass the mapping the study used with --youth-regions)"

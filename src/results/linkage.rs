@@ -48,23 +48,50 @@ pub fn write_tables(conn: &Connection, dir: &Path, cfg: &OutcomeConfig) -> Resul
     {
         conn.execute_batch(&sql).ctx("linkage: G2 view")?;
     }
-    conn.execute_batch(q::LONG).ctx("linkage: G2 long form")?;
-    conn.execute_batch(q::HEAVY_LINKS).ctx("linkage: heavy parents")?;
-    out.extend([
-        query_table(conn, dir, "linkage_risk", q::RISK, &[cfg.linkage.z_crit])?,
-        query_table(conn, dir, "linkage_resilience", q::RESILIENCE, &[])?,
-        query_table(conn, dir, "linkage_chain", q::CHAIN, &[])?,
-    ]);
-    out.extend(curves(conn, dir)?);
+    conn.execute_batch(crate::sql::linkage::SCOPE_ALL).ctx("linkage: scope")?;
+    out.extend(scoped_tables(conn, dir, cfg.linkage.z_crit, &|name| format!("{name}/all.parquet"))?);
     Ok(out)
 }
 
-fn query_table(conn: &Connection, dir: &Path, name: &str, sql: &str, params: &[f64]) -> Result<(String, FileEntry)> {
-    let rel = format!("{name}/all.parquet");
+/// The risk, resilience and chain tables and the curves of the G2 rows in scope
+/// (`linkage_g2_scope`, `linkage_heavy`: [`super::linkage_scope::restrict`]) into `dir`, each
+/// at `rel(table name)`; `z` is the normal quantile of the risk ratios' intervals.
+///
+/// # Errors
+/// DuckDB, the estimators or writing failed.
+pub fn scoped_tables(
+    conn: &Connection,
+    dir: &Path,
+    z: f64,
+    rel: &dyn Fn(&str) -> String,
+) -> Result<Vec<(String, FileEntry)>> {
+    conn.execute_batch(q::LONG).ctx("linkage: G2 long form")?;
+    conn.execute_batch(q::HEAVY_LINKS).ctx("linkage: heavy parents")?;
+    let mut out = vec![
+        query_table(conn, dir, "linkage_risk", &rel("linkage_risk"), q::RISK, &[z])?,
+        query_table(conn, dir, "linkage_resilience", &rel("linkage_resilience"), q::RESILIENCE, &[])?,
+        query_table(conn, dir, "linkage_chain", &rel("linkage_chain"), q::CHAIN, &[])?,
+    ];
+    let [km, cif] = curve_batches(conn)?;
+    for (name, batch) in [("linkage_km", km), ("linkage_cif", cif)] {
+        let path = rel(name);
+        out.push((name.to_owned(), write_parquet(&dir.join(&path), &path, batch.schema(), [batch])?));
+    }
+    Ok(out)
+}
+
+fn query_table(
+    conn: &Connection,
+    dir: &Path,
+    name: &str,
+    rel: &str,
+    sql: &str,
+    params: &[f64],
+) -> Result<(String, FileEntry)> {
     let mut stmt = conn.prepare(sql).ctx(format!("linkage: {name}"))?;
     let arrow = stmt.query_arrow(duckdb::params_from_iter(params)).ctx(format!("linkage: {name}"))?;
     let schema = arrow.get_schema();
-    Ok((name.to_owned(), write_parquet(&dir.join(&rel), &rel, schema, arrow)?))
+    Ok((name.to_owned(), write_parquet(&dir.join(rel), rel, schema, arrow)?))
 }
 
 /// Write a large query result with DuckDB's own Parquet writer (parallel; the query's ORDER BY
@@ -152,7 +179,7 @@ impl Curve {
         self.upper.push(hi);
     }
 
-    fn write(self, dir: &Path, name: &'static str) -> Result<(String, FileEntry)> {
+    fn batch(self, name: &'static str) -> Result<RecordBatch> {
         let schema = curve_schema();
         let cols: Vec<ArrayRef> = vec![
             Arc::new(StringArray::from(self.kind)),
@@ -167,15 +194,18 @@ impl Curve {
             Arc::new(Float64Array::from(self.lower)),
             Arc::new(Float64Array::from(self.upper)),
         ];
-        let batch = RecordBatch::try_new(schema.clone(), cols).map_err(|_| CurveError::Arrow(name))?;
-        let rel = format!("{name}/all.parquet");
-        Ok((name.to_owned(), write_parquet(&dir.join(&rel), &rel, schema, [batch])?))
+        RecordBatch::try_new(schema, cols).map_err(|_| CurveError::Arrow(name))
     }
 }
 
-/// Cumulative incidence by child age per group: 1 − KM (competing events censored; its CI is
-/// the KM's log-log CI mirrored) and Aalen–Johansen (death and emigration competing).
-fn curves(conn: &Connection, dir: &Path) -> Result<Vec<(String, FileEntry)>> {
+/// Cumulative incidence by child age per group of the G2 rows in scope (`linkage_g2_long`):
+/// 1 − KM (competing events censored; its CI is the KM's log-log CI mirrored) and
+/// Aalen–Johansen (death and emigration competing), as `linkage_km` and `linkage_cif` batches
+/// ([`curve_schema`]).
+///
+/// # Errors
+/// DuckDB or an estimator failed.
+pub fn curve_batches(conn: &Connection) -> Result<[RecordBatch; 2]> {
     let (mut km_rows, mut aj_rows) = (Curve::default(), Curve::default());
     for (key, obs) in groups(conn)? {
         let km_obs: Vec<Observation> =
@@ -193,7 +223,7 @@ fn curves(conn: &Connection, dir: &Path) -> Result<Vec<(String, FileEntry)>> {
             aj_rows.push(&key, r.time, n, r.cif, r.lower, r.upper);
         }
     }
-    Ok(vec![km_rows.write(dir, "linkage_km")?, aj_rows.write(dir, "linkage_cif")?])
+    Ok([km_rows.batch("linkage_km")?, aj_rows.batch("linkage_cif")?])
 }
 
 /// The columns of a linkage curve table (`linkage_km`, `linkage_cif`), as the run writes them and

@@ -13,6 +13,7 @@ pub mod curves;
 pub mod engine;
 pub mod incremental;
 pub mod linkage;
+pub mod linkage_scope;
 mod manifest;
 pub mod views;
 mod whole;

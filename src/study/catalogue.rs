@@ -58,11 +58,14 @@ pub enum Dim {
     // --- sites (issue 16) ---
     /// The delivering source (pilot site) of the unit's person (docs/definitions.md §5.4).
     Site,
+    /// The provider pseudonym of the index's episode; of the spell's first episode for spell
+    /// outcomes (docs/definitions.md §5.4).
+    Provider,
 }
 
 impl Dim {
     /// Every dimension, in column order.
-    pub const ALL: [Dim; 9] = [
+    pub const ALL: [Dim; 10] = [
         Dim::Total,
         Dim::Sex,
         Dim::AgeBand,
@@ -72,6 +75,7 @@ impl Dim {
         Dim::MeasureKind,
         Dim::ReportKind,
         Dim::Site,
+        Dim::Provider,
     ];
 
     /// The name (in study files, in the `split` column and as the unit column).
@@ -86,6 +90,7 @@ impl Dim {
             Dim::MeasureKind => "measure_kind",
             Dim::ReportKind => "report_kind",
             Dim::Site => "site",
+            Dim::Provider => "provider",
         }
     }
 }
@@ -182,9 +187,10 @@ pub struct Spec {
 }
 
 use crate::sql::study::units as u;
-use Dim::{CareForm, Level, MeasureKind, ReportKind};
+use Dim::{CareForm, Level, MeasureKind, Provider, ReportKind};
 
-const SPELL: &[Dim] = &[Level, CareForm];
+/// The splits of spell and episode outcomes (provider: the episode's, or the spell's first).
+const SPELL: &[Dim] = &[Level, CareForm, Provider];
 
 /// The catalogue, in the order tables list the outcomes.
 pub const CATALOGUE: [Spec; 29] = [
