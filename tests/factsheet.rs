@@ -8,6 +8,9 @@
 //! packs of `small` and of `proeftuinen`); every factsheet page has a PDF printed by Chromium,
 //! read back by `tests/factsheet_pdf.py` (standard library only): A4 pages, a page count within
 //! bounds, the headline figures of the export in its text, the same bytes from the same export.
+//! The quarterly site report on the site monitor over `proeftuinen`: each site's page holds
+//! exactly its own and all sites' rows of every quarter as published (or marked), the overview
+//! every site's latest quarter, and the checks above hold on that pack.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -177,13 +180,14 @@ fn loose_numbers(html: &str) -> Vec<String> {
     num.captures_iter(&text).map(|c| c[1].to_owned()).collect()
 }
 
-/// Label numbers a page may show: windows, periods, categories and region names of the export,
-/// the interval level, the test level and the rate base.
+/// Label numbers a page may show: windows, variants (the site monitor's providers `0`, `1`,
+/// …), periods, categories and region names of the export, the interval level, the test level
+/// and the rate base.
 fn label_numbers(rows: &[Record]) -> BTreeSet<String> {
     let digits = Regex::new(r"\d+").unwrap();
     let mut ok: BTreeSet<String> = ["95", "5", "1", "1.000", "1,000"].map(str::to_owned).into();
     for r in rows {
-        for col in ["window_days", "period", "split_value", "region_name"] {
+        for col in ["window_days", "variant", "period", "split_value", "region_name"] {
             ok.extend(digits.find_iter(&r[col]).map(|m| m.as_str().to_owned()));
         }
     }
@@ -249,30 +253,39 @@ fn check_suppressed(f: &Fixture) {
         }
     }
     assert!(marks > 500, "suppressed cells are shown as marked: {marks}");
+    // Every figure of every page read once: by its row (the row's own fields; a benchmark on
+    // the row of a suppressed cell is another cell's published figure), and by its text at one
+    // decimal (decimal figures only).
+    let shown_as = |v: f64| format!("{v:.1}");
+    let mut own: BTreeMap<String, (String, String, String)> = BTreeMap::new();
+    let mut by_text: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
+    for (page, html) in &pages {
+        let lang = lang_of(page);
+        for (k, text) in figures(html) {
+            let (row, field) = k.split_once('.').unwrap();
+            if !field.starts_with('b') {
+                own.entry(row.to_owned()).or_insert_with(|| (page.clone(), field.to_owned(), text.clone()));
+            }
+            if row != "d" && !["c", "n"].contains(&field) {
+                let entry = (page.clone(), row.to_owned(), field.to_owned());
+                by_text.entry(shown_as(parse(&text, lang))).or_default().push(entry);
+            }
+        }
+    }
     let mut hidden = 0;
     for (i, r) in rows.iter().enumerate().filter(|(_, r)| r["suppressed"] == "true") {
         let t = &truth[&key(r)];
         let Ok(pct) = t["percentage"].parse::<f64>() else { continue };
         hidden += 1;
-        for (page, html) in &pages {
-            let lang = lang_of(page);
-            let shown_as = |v: f64| format!("{v:.1}");
-            for (k, text) in figures(html) {
-                let (row, field) = k.split_once('.').unwrap();
-                // A benchmark on the row of a suppressed cell is another cell's published figure.
-                let own = !field.starts_with('b');
-                assert!(!own || row != i.to_string(), "{page}: suppressed row {i} shows {field} = {text}");
-                if row == "d" || ["c", "n"].contains(&field) {
-                    continue;
-                }
-                // The same text as the true figure is only there as another cell's published
-                // figure (a coincidence), never in place of this one.
-                if shown_as(parse(&text, lang)) == shown_as(pct) {
-                    let other = &rows[row.parse::<usize>().unwrap()];
-                    let published: f64 = other[column(field, other)].parse().unwrap();
-                    assert_eq!(shown_as(published), shown_as(pct), "{page}: {k}");
-                }
-            }
+        if let Some((page, field, text)) = own.get(&i.to_string()) {
+            panic!("{page}: suppressed row {i} shows {field} = {text}");
+        }
+        // The same text as the true figure is only there as another cell's published figure
+        // (a coincidence), never in place of this one.
+        for (page, row, field) in by_text.get(&shown_as(pct)).into_iter().flatten() {
+            let other = &rows[row.parse::<usize>().unwrap()];
+            let published: f64 = other[column(field, other)].parse().unwrap();
+            assert_eq!(shown_as(published), shown_as(pct), "{page}: {row}.{field}");
         }
     }
     assert!(hidden > 100, "the export suppresses figures with a true percentage: {hidden}");
@@ -584,7 +597,8 @@ fn check_pdfs(f: &Fixture) -> usize {
             // A4 is 595.28 × 841.89 points; Chromium rounds to whole CSS pixels.
             assert!((b[2] - b[0] - 595.28).abs() < 1.0 && (b[3] - b[1] - 841.89).abs() < 1.0, "{name}: page {b:?}");
         }
-        let text = squash(pdf["text"].as_str().unwrap());
+        // Chromium sets "fi" and "fl" as one glyph (ligature); a reader reads the letters.
+        let text = squash(&pdf["text"].as_str().unwrap().replace('\u{fb01}', "fi").replace('\u{fb02}', "fl"));
         let mut sentences = 0;
         for h in headline.captures_iter(html) {
             let sentence = tags.replace_all(&h[1], "").replace("&amp;", "&");

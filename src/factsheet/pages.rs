@@ -241,7 +241,10 @@ fn trend_block(c: &Ctx<'_>, id: &str, ind: usize, level: &str, region: &str, rat
     }
     let l = c.lang;
     let title = l.fill("trend_title", &[("by", &head.to_lowercase())]);
-    let points: Vec<Point> = rows.iter().map(|(lab, r)| point(lab.clone(), r, rate)).collect();
+    // Over periods the chart's labels are short (a quarter as `2024 Q3`), the table's whole.
+    let by_period = head == l.t("col_period");
+    let label = |lab: &String, r: &Row| if by_period { l.period_short(&r.period) } else { lab.clone() };
+    let points: Vec<Point> = rows.iter().map(|(lab, r)| point(label(lab, r), r, rate)).collect();
     format!(
         "<h3>{}</h3>\n{}{}",
         esc(&title),

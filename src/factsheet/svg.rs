@@ -91,13 +91,15 @@ pub fn trend(id: &str, title: &str, points: &[Point], lang: &Lang) -> String {
         let _ = write!(out, r#"<polyline class="line" points="{}"/>"#, line.join(" "));
     }
     for (i, p) in points.iter().enumerate() {
-        let _ = write!(
-            out,
-            r#"<text class="xlab" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            x(i),
-            h - bottom + 16.0,
-            esc(&p.label)
-        );
+        if xlabel_shown(i, points.len()) {
+            let _ = write!(
+                out,
+                r#"<text class="xlab" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                x(i),
+                h - bottom + 16.0,
+                esc(&p.label)
+            );
+        }
         match p.value {
             Some(v) => {
                 let _ = write!(
