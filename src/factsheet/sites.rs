@@ -95,9 +95,18 @@ fn point(label: String, r: Option<&Row>, kind: Kind, fallback_key: &str) -> Poin
     }
 }
 
+/// What a headline shows after its own figure.
+#[derive(Clone, Copy)]
+enum Beside<'a> {
+    /// Nothing (the overview's headline is all sites' own figure).
+    Nothing,
+    /// The figure of all sites together (its row, if the export has one).
+    AllSites(Option<&'a Row>),
+}
+
 /// The headline of a quarter: the row's figure, its interval and count of denominator, then
-/// (when `all` is given) the figure of all sites.
-fn headline(c: &Ctx<'_>, kind: Kind, period: &str, r: Option<&Row>, all: Option<Option<&Row>>) -> String {
+/// what `beside` asks for.
+fn headline(c: &Ctx<'_>, kind: Kind, period: &str, r: Option<&Row>, beside: Beside<'_>) -> String {
     let l = c.lang;
     let mut out = format!("<p class=\"headline\">{}: ", esc(&l.period(period)));
     match r {
@@ -133,7 +142,7 @@ fn headline(c: &Ctx<'_>, kind: Kind, period: &str, r: Option<&Row>, all: Option<
         }
         None => out.push_str(&esc(l.t("no_figure"))),
     }
-    if let Some(all) = all {
+    if let Beside::AllSites(all) = beside {
         let shown = all.is_some_and(|a| kind.value(a).is_some());
         let _ = write!(
             out,
@@ -248,7 +257,7 @@ fn site_section(c: &Ctx<'_>, site: &str, s: &Series<'_>) -> String {
         "<section class=\"indicator\" id=\"{id}\">\n<h2>{}</h2>\n<p class=\"definition\">{}</p>\n{}<h3>{}</h3>\n{chart}<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>{}<th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>{rows}</tbody></table>\n</section>\n",
         esc(&indicator_title(c, s.ind)),
         esc(&definition(c, s.ind)),
-        headline(c, s.kind, &last.period, last.site, Some(last.all)),
+        headline(c, s.kind, &last.period, last.site, Beside::AllSites(last.all)),
         esc(&title),
         esc(&title),
         esc(l.t("col_quarter")),
@@ -315,7 +324,7 @@ fn overview_section(c: &Ctx<'_>, ind: usize) -> Option<String> {
         "<section class=\"indicator\" id=\"{id}\">\n<h2>{}</h2>\n<p class=\"definition\">{}</p>\n{}<h3>{}</h3>\n{chart}<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>{}</tr></thead><tbody>{rows}</tbody></table>\n</section>\n",
         esc(&indicator_title(c, ind)),
         esc(&definition(c, ind)),
-        headline(c, kind, &period, all, None),
+        headline(c, kind, &period, all, Beside::Nothing),
         esc(&title),
         esc(&title),
         esc(l.t("col_site")),
