@@ -8,6 +8,9 @@
 //! packs of `small` and of `proeftuinen`); every factsheet page has a PDF printed by Chromium,
 //! read back by `tests/factsheet_pdf.py` (standard library only): A4 pages, a page count within
 //! bounds, the headline figures of the export in its text, the same bytes from the same export.
+//! The quarterly site report on the site monitor over `proeftuinen`: each site's page holds
+//! exactly its own and all sites' rows of every quarter as published (or marked), the overview
+//! every site's latest quarter, and the checks above hold on that pack.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -177,13 +180,14 @@ fn loose_numbers(html: &str) -> Vec<String> {
     num.captures_iter(&text).map(|c| c[1].to_owned()).collect()
 }
 
-/// Label numbers a page may show: windows, periods, categories and region names of the export,
-/// the interval level, the test level and the rate base.
+/// Label numbers a page may show: windows, variants (the site monitor's providers `0`, `1`,
+/// …), periods, categories and region names of the export, the interval level, the test level
+/// and the rate base.
 fn label_numbers(rows: &[Record]) -> BTreeSet<String> {
     let digits = Regex::new(r"\d+").unwrap();
     let mut ok: BTreeSet<String> = ["95", "5", "1", "1.000", "1,000"].map(str::to_owned).into();
     for r in rows {
-        for col in ["window_days", "period", "split_value", "region_name"] {
+        for col in ["window_days", "variant", "period", "split_value", "region_name"] {
             ok.extend(digits.find_iter(&r[col]).map(|m| m.as_str().to_owned()));
         }
     }
@@ -249,30 +253,39 @@ fn check_suppressed(f: &Fixture) {
         }
     }
     assert!(marks > 500, "suppressed cells are shown as marked: {marks}");
+    // Every figure of every page read once: by its row (the row's own fields; a benchmark on
+    // the row of a suppressed cell is another cell's published figure), and by its text at one
+    // decimal (decimal figures only).
+    let shown_as = |v: f64| format!("{v:.1}");
+    let mut own: BTreeMap<String, (String, String, String)> = BTreeMap::new();
+    let mut by_text: BTreeMap<String, Vec<(String, String, String)>> = BTreeMap::new();
+    for (page, html) in &pages {
+        let lang = lang_of(page);
+        for (k, text) in figures(html) {
+            let (row, field) = k.split_once('.').unwrap();
+            if !field.starts_with('b') {
+                own.entry(row.to_owned()).or_insert_with(|| (page.clone(), field.to_owned(), text.clone()));
+            }
+            if row != "d" && !["c", "n"].contains(&field) {
+                let entry = (page.clone(), row.to_owned(), field.to_owned());
+                by_text.entry(shown_as(parse(&text, lang))).or_default().push(entry);
+            }
+        }
+    }
     let mut hidden = 0;
     for (i, r) in rows.iter().enumerate().filter(|(_, r)| r["suppressed"] == "true") {
         let t = &truth[&key(r)];
         let Ok(pct) = t["percentage"].parse::<f64>() else { continue };
         hidden += 1;
-        for (page, html) in &pages {
-            let lang = lang_of(page);
-            let shown_as = |v: f64| format!("{v:.1}");
-            for (k, text) in figures(html) {
-                let (row, field) = k.split_once('.').unwrap();
-                // A benchmark on the row of a suppressed cell is another cell's published figure.
-                let own = !field.starts_with('b');
-                assert!(!own || row != i.to_string(), "{page}: suppressed row {i} shows {field} = {text}");
-                if row == "d" || ["c", "n"].contains(&field) {
-                    continue;
-                }
-                // The same text as the true figure is only there as another cell's published
-                // figure (a coincidence), never in place of this one.
-                if shown_as(parse(&text, lang)) == shown_as(pct) {
-                    let other = &rows[row.parse::<usize>().unwrap()];
-                    let published: f64 = other[column(field, other)].parse().unwrap();
-                    assert_eq!(shown_as(published), shown_as(pct), "{page}: {k}");
-                }
-            }
+        if let Some((page, field, text)) = own.get(&i.to_string()) {
+            panic!("{page}: suppressed row {i} shows {field} = {text}");
+        }
+        // The same text as the true figure is only there as another cell's published figure
+        // (a coincidence), never in place of this one.
+        for (page, row, field) in by_text.get(&shown_as(pct)).into_iter().flatten() {
+            let other = &rows[row.parse::<usize>().unwrap()];
+            let published: f64 = other[column(field, other)].parse().unwrap();
+            assert_eq!(shown_as(published), shown_as(pct), "{page}: {row}.{field}");
         }
     }
     assert!(hidden > 100, "the export suppresses figures with a true percentage: {hidden}");
@@ -281,6 +294,15 @@ fn check_suppressed(f: &Fixture) {
 #[test]
 fn dutch_and_english_pages_show_the_same_figures_the_dutch_with_a_decimal_comma() {
     let f = small();
+    let compared = check_languages(f);
+    assert!(compared >= 11, "national, disclosure, index and eight mirror pages: {compared}");
+    let nl = &pages(&f.pack)["nl/national.html"];
+    assert!(nl.contains("<html lang=\"nl\">") && nl.contains("Landelijke factsheet"), "Dutch words");
+}
+
+/// Every Dutch page shows the figures of its English twin, in the same order, the Dutch with a
+/// decimal comma, the English with a decimal point; returns the pages compared.
+fn check_languages(f: &Fixture) -> usize {
     let pages = pages(&f.pack);
     let mut compared = 0;
     for (page, nl) in pages.iter().filter(|(p, _)| p.starts_with("nl/")) {
@@ -297,9 +319,7 @@ fn dutch_and_english_pages_show_the_same_figures_the_dutch_with_a_decimal_comma(
         }
         compared += 1;
     }
-    assert!(compared >= 11, "national, disclosure, index and eight mirror pages: {compared}");
-    let nl = &pages["nl/national.html"];
-    assert!(nl.contains("<html lang=\"nl\">") && nl.contains("Landelijke factsheet"), "Dutch words");
+    compared
 }
 
 #[test]
@@ -458,6 +478,12 @@ fn kohort_run_publishes_the_factsheets_of_its_export_listed_in_its_manifest() {
 /// `proeftuinen` (11 pilot sites, quarterly deliveries): the last delivery of every site, its
 /// outcomes, the small monitor study and its export, and the pack made from it.
 fn proeftuinen() -> Fixture {
+    proeftuinen_study("small_monitor", &[])
+}
+
+/// `proeftuinen` (the last delivery of every site and its outcomes), the study
+/// `studies/<name>.toml` over it, exported with `export_args`, and the pack made from it.
+fn proeftuinen_study(name: &str, export_args: &[&str]) -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
     let s = kohort::synth::load_scenario("proeftuinen").unwrap();
     let opts = kohort::synth::SynthOptions {
@@ -476,7 +502,7 @@ fn proeftuinen() -> Fixture {
         ingest_cmd(dir, &store, tmp.path()).assert().code(0);
     }
     kohort().arg("--quiet").arg("outcomes").arg("--store").arg(&store).assert().success();
-    let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/small_monitor.toml");
+    let study = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("studies/{name}.toml"));
     let out = tmp.path().join("out");
     kohort()
         .arg("--quiet")
@@ -489,8 +515,17 @@ fn proeftuinen() -> Fixture {
         .assert()
         .success();
     let export = tmp.path().join("export");
-    let (input, pack) = (out.join("small_monitor"), tmp.path().join("pack"));
-    kohort().arg("--quiet").args(["export", "tables", "--in"]).arg(&input).arg("--out").arg(&export).assert().success();
+    let (input, pack) = (out.join(name), tmp.path().join("pack"));
+    kohort()
+        .arg("--quiet")
+        .args(["export", "tables"])
+        .args(export_args)
+        .arg("--in")
+        .arg(&input)
+        .arg("--out")
+        .arg(&export)
+        .assert()
+        .success();
     kohort().arg("--quiet").arg("factsheet").arg("--in").arg(&export).arg("--out").arg(&pack).assert().success();
     Fixture { study: input.join("tables.csv"), export, pack, _tmp: tmp }
 }
@@ -562,7 +597,8 @@ fn check_pdfs(f: &Fixture) -> usize {
             // A4 is 595.28 × 841.89 points; Chromium rounds to whole CSS pixels.
             assert!((b[2] - b[0] - 595.28).abs() < 1.0 && (b[3] - b[1] - 841.89).abs() < 1.0, "{name}: page {b:?}");
         }
-        let text = squash(pdf["text"].as_str().unwrap());
+        // Chromium sets "fi" and "fl" as one glyph (ligature); a reader reads the letters.
+        let text = squash(&pdf["text"].as_str().unwrap().replace('\u{fb01}', "fi").replace('\u{fb02}', "fl"));
         let mut sentences = 0;
         for h in headline.captures_iter(html) {
             let sentence = tags.replace_all(&h[1], "").replace("&amp;", "&");
@@ -772,4 +808,173 @@ fn mirror_factsheets_show_their_group_previous_period_and_districts_as_the_expor
     assert!(check_figures(&fx) > 500);
     check_loose_numbers(&fx);
     check_suppressed(&fx);
+}
+
+/// The site monitor (`studies/site_monitor.toml`: quarters, the `site` split) over
+/// `proeftuinen`, exported with minimum count 3 (at the default 10 every site's quarter is
+/// suppressed: a pilot site has a handful of reports a quarter), and its pack; built once.
+fn site_monitor() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| proeftuinen_study("site_monitor", &["--min-count", "3"]))
+}
+
+/// An indicator of an export row: cohort, outcome, variant, window.
+fn indicator(r: &Record) -> [String; 4] {
+    ["cohort", "outcome", "variant", "window_days"].map(|c| r[c].clone())
+}
+
+/// The field of the figure each indicator shows, from the export's columns: `r` where it has a
+/// population, `c` where a row has a count but none a denominator or percentage (a plain
+/// count), else `p` (also where every row is suppressed and shows nothing).
+fn figure_fields(rows: &[Record]) -> BTreeMap<[String; 4], &'static str> {
+    let mut seen: BTreeMap<[String; 4], (bool, bool, bool)> = BTreeMap::new();
+    for r in rows {
+        let (rate, share, count) = seen.entry(indicator(r)).or_default();
+        *rate |= !r["population"].is_empty();
+        *share |= !r["denominator"].is_empty() || !r["percentage"].is_empty();
+        *count |= !r["count"].is_empty();
+    }
+    seen.into_iter()
+        .map(|(k, (rate, share, count))| {
+            (
+                k,
+                if rate {
+                    "r"
+                } else if count && !share {
+                    "c"
+                } else {
+                    "p"
+                },
+            )
+        })
+        .collect()
+}
+
+/// A row's figure as the page in `lang` shows it, formatted here from the export.
+fn shown_figure(r: &Record, field: &str, lang: &str) -> String {
+    let col = column(field, r);
+    shown(r[col].parse().unwrap(), usize::from(field != "c"), lang)
+}
+
+/// Whether a period is a quarter (`2024Q3`).
+fn quarter(p: &str) -> bool {
+    Regex::new(r"^\d{4}Q[1-4]$").unwrap().is_match(p)
+}
+
+#[test]
+fn each_site_page_shows_every_quarter_of_its_site_and_of_all_sites_as_the_export_publishes_it() {
+    // On each site's page (both languages): every figure or mark belongs to a national row of a
+    // quarter, the site's own or that of all sites together; every national row of the site is
+    // there, a published one with its figure as formatted here from the export, a suppressed
+    // one with the mark; every all-sites row of a quarter of those indicators is there too.
+    // The overview shows every site's row and the all-sites row of each indicator's latest
+    // quarter. The index links the overview and every site.
+    let f = site_monitor();
+    let rows = read_csv(&f.export.join("tables.csv"));
+    let fields = figure_fields(&rows);
+    let pages = pages(&f.pack);
+    let national = |r: &Record| r["region_level"] == "national" && quarter(&r["period"]);
+    let sites: BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r["split"] == "site" && r["split_value"] != "unknown")
+        .map(|r| r["split_value"].as_str())
+        .collect();
+    assert_eq!(sites.len(), 11, "the pilot sites of proeftuinen: {sites:?}");
+    let with_sites: BTreeSet<[String; 4]> =
+        rows.iter().filter(|r| r["split"] == "site" && national(r)).map(indicator).collect();
+    let refs = Regex::new(r#"data-[ks]="(\d+)\.[a-z]+""#).unwrap();
+    let on_page = |html: &str, i: usize, field: &str| {
+        html.contains(&format!("data-k=\"{i}.{field}\"")) || html.contains(&format!("data-s=\"{i}.{field}\">×<"))
+    };
+    let (mut published, mut marked, mut all_sites) = (0, 0, 0);
+    for lang in ["en", "nl"] {
+        let index = &pages[&format!("{lang}/index.html")];
+        assert!(index.contains("href=\"sites.html\""), "{lang}: the index links the overview");
+        for site in &sites {
+            let html = &pages[&format!("{lang}/site-{site}.html")];
+            assert!(index.contains(&format!("href=\"site-{site}.html\">{site}</a>")), "{lang}: index links {site}");
+            for c in refs.captures_iter(html) {
+                let r = &rows[c[1].parse::<usize>().unwrap()];
+                let mine = r["split"] == "site" && r["split_value"] == *site || r["split"] == "total";
+                assert!(national(r) && mine, "{lang}/{site}: row {} is not the site's or all sites'", &c[1]);
+            }
+            for (i, r) in rows.iter().enumerate().filter(|(_, r)| national(r)) {
+                let field = fields[&indicator(r)];
+                if r["split"] == "site" && r["split_value"] == *site {
+                    if r["suppressed"] == "false" {
+                        let want = format!("data-k=\"{i}.{field}\">{}<", shown_figure(r, field, lang));
+                        assert!(html.contains(&want), "{lang}/{site}: {want}");
+                        published += 1;
+                    } else {
+                        assert!(html.contains(&format!("data-s=\"{i}.{field}\">×<")), "{lang}/{site}: row {i} marked");
+                        marked += 1;
+                    }
+                } else if r["split"] == "total" && with_sites.contains(&indicator(r)) {
+                    assert!(on_page(html, i, field), "{lang}/{site}: all sites' row {i}");
+                    all_sites += 1;
+                }
+            }
+        }
+        // The overview: each indicator's latest quarter, every site and all sites.
+        let overview = &pages[&format!("{lang}/sites.html")];
+        for ind in &with_sites {
+            let latest = rows.iter().filter(|r| indicator(r) == *ind).map(|r| r["period"].clone()).max().unwrap();
+            let field = fields[ind];
+            for (i, r) in rows.iter().enumerate() {
+                if indicator(r) == *ind && r["period"] == latest && r["region_level"] == "national" {
+                    assert!(on_page(overview, i, field), "{lang}/sites.html: row {i} ({} {latest})", r["split_value"]);
+                    if r["suppressed"] == "false" {
+                        let want = format!("data-k=\"{i}.{field}\">{}<", shown_figure(r, field, lang));
+                        assert!(overview.contains(&want), "{lang}/sites.html: {want}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(published >= 100 && marked >= 5000 && all_sites >= 5000, "{published} / {marked} / {all_sites}");
+}
+
+#[test]
+fn site_report_shows_only_published_figures_in_both_languages_opens_in_chromium_and_prints_a4() {
+    let f = site_monitor();
+    let all = pages(&f.pack);
+    let sites = all.keys().filter(|p| p.starts_with("en/site-")).count();
+    assert_eq!(sites, 11, "a page per pilot site");
+    assert!(check_figures(f) > 5000);
+    check_loose_numbers(f);
+    check_suppressed(f);
+    let compared = check_languages(f);
+    assert_eq!(compared * 2 + 1, all.len(), "every Dutch page has its English twin");
+    let nl = &all["nl/site-proeftuin-twente.html"];
+    assert!(nl.contains("<html lang=\"nl\">") && nl.contains("Kwartaalrapportage proeftuin"), "Dutch words");
+    // Every page in one browser session, then every PDF read back.
+    if let Some((code, text)) = browser(&f.pack, &[]) {
+        assert_eq!(code, 0, "{text}");
+        assert!(text.contains(&format!("\"pages\": {}", all.len())), "{text}");
+    }
+    if kohort::factsheet::pdf::find_chromium().is_some() {
+        let factsheets = all.keys().filter(|p| !p.ends_with("index.html")).count();
+        assert_eq!(check_pdfs(f), factsheets, "a PDF per page but the index pages, site pages included");
+    }
+}
+
+#[test]
+fn the_same_site_monitor_export_gives_the_same_site_pages() {
+    // HTML only here (`--pdf never`); the PDFs' bytes are checked on the small pack.
+    let f = site_monitor();
+    let again = f.pack.with_file_name("pack-again");
+    kohort()
+        .arg("--quiet")
+        .args(["factsheet", "--pdf", "never", "--in"])
+        .arg(&f.export)
+        .arg("--out")
+        .arg(&again)
+        .assert()
+        .success();
+    let (a, b) = (pages(&f.pack), pages(&again));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (k, v) in &a {
+        assert!(*v == b[k], "{k} differs");
+    }
+    assert_eq!(a.keys().filter(|p| p.contains("/site-") || p.ends_with("/sites.html")).count(), 24);
 }

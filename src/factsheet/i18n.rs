@@ -127,6 +127,20 @@ impl Lang {
     }
 }
 
+impl Lang {
+    /// A period as a short label under a chart's axis: a quarter as `2024 Q3` (`2024 K3`),
+    /// anything else as [`Lang::period`].
+    #[must_use]
+    pub fn period_short(&self, p: &str) -> String {
+        match p.split_once('Q') {
+            Some((y, q)) if super::model::is_quarter(p) => {
+                self.fill("period_quarter_short", &[("year", y), ("quarter", q)])
+            }
+            _ => self.period(p),
+        }
+    }
+}
+
 /// Replace `{name}` by its value.
 #[must_use]
 pub fn fill(template: &str, args: &[(&str, &str)]) -> String {

@@ -6,10 +6,14 @@
 //! charts and a number table under each chart, and a PDF beside each factsheet page printed by
 //! headless Chromium where it is installed ([`pdf`]). Same export, same bytes.
 //!
+//! When the export has the `site` split in quarters, also the quarterly site report ([`sites`]):
+//! an overview of every site's latest quarter and a page per site with its quarterly series.
+//!
 //! Layout of a pack: `index.html` (languages), `<lang>/index.html`, `<lang>/national.html`,
-//! `<lang>/region-<code>.html`, `<lang>/disclosure.html`, and beside the national, mirror and
-//! disclosure pages their `.pdf`. Files: [`model`] (the export read and
-//! indexed), [`i18n`] (translations and number formats), [`svg`] (charts), [`pages`] (HTML), [`pdf`] (printing).
+//! `<lang>/region-<code>.html`, `<lang>/disclosure.html`, with sites `<lang>/sites.html` and
+//! `<lang>/site-<name>.html`, and beside every page but the index pages its `.pdf`. Files:
+//! [`model`] (the export read and indexed), [`i18n`] (translations and number formats), [`svg`]
+//! (charts), [`pages`] (HTML), [`sites`] (the site report), [`pdf`] (printing).
 
 mod error;
 pub mod html;
@@ -17,6 +21,7 @@ pub mod i18n;
 pub mod model;
 pub mod pages;
 pub mod pdf;
+pub mod sites;
 pub mod svg;
 
 use std::path::{Path, PathBuf};
@@ -38,6 +43,8 @@ pub struct FactsheetReport {
     pub indicators: usize,
     /// Mirror factsheets per language.
     pub mirrors: usize,
+    /// Sites with a page of the quarterly site report, per language (0: no site report).
+    pub sites: usize,
     /// Pages written (all languages, the root index included).
     pub pages: usize,
     /// PDFs written (one per national, mirror and disclosure page).
@@ -74,6 +81,12 @@ fn write_language(dir: &Path, c: &pages::Ctx<'_>) -> Result<(Vec<PathBuf>, usize
     ];
     for reg in &c.data.regions {
         files.push((pages::region_file(&reg.code), pages::mirror(c, reg)));
+    }
+    if !c.data.sites.is_empty() {
+        files.push((sites::OVERVIEW.to_owned(), sites::overview(c)));
+        for site in &c.data.sites {
+            files.push((sites::site_file(site), sites::site_page(c, site)));
+        }
     }
     for (name, html) in &files {
         fs_err::write(dir.join(name), html)?;
@@ -131,6 +144,7 @@ pub fn build(export: &Path, out: &Path, db: &DbSettings, pdf: PdfMode) -> Result
         languages: langs.iter().map(|l| l.code.clone()).collect(),
         indicators: data.indicators.len(),
         mirrors: data.regions.len(),
+        sites: data.sites.len(),
         pages: pages_written,
         pdfs,
         pdf_note,

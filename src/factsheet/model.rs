@@ -48,6 +48,57 @@ impl Bench {
     }
 }
 
+/// What kind of figure an indicator shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A share of a denominator: percentage with its 95% interval.
+    Share,
+    /// A rate per 1,000 residents.
+    Rate,
+    /// A plain count per period, without a denominator (rows whose denominator and percentage
+    /// are empty).
+    Count,
+}
+
+impl Kind {
+    /// The field code of its figure on a page (`p`, `r` or `c`).
+    #[must_use]
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::Share => "p",
+            Self::Rate => "r",
+            Self::Count => "c",
+        }
+    }
+
+    /// Decimals it is shown with.
+    #[must_use]
+    pub fn decimals(self) -> usize {
+        usize::from(self != Self::Count)
+    }
+
+    /// The figure of a row, when published.
+    #[must_use]
+    pub fn value(self, r: &Row) -> Option<f64> {
+        if r.suppressed {
+            return None;
+        }
+        match self {
+            Self::Share => r.percentage,
+            Self::Rate => r.rate,
+            // A count is shown as a number; exact as f64 far beyond any count of a study.
+            #[allow(clippy::cast_precision_loss)]
+            Self::Count => r.count.map(|c| c as f64),
+        }
+    }
+
+    /// The interval of a row's figure (shares only).
+    #[must_use]
+    pub fn ci(self, r: &Row) -> Option<(f64, f64)> {
+        if self == Self::Share && !r.suppressed { r.ci_lower.zip(r.ci_upper) } else { None }
+    }
+}
+
 /// One row of the export.
 #[derive(Debug, Clone, Default)]
 pub struct Row {
@@ -152,6 +203,10 @@ pub struct Data {
     pub indicators: Vec<(Indicator, bool)>,
     /// Regions with a mirror factsheet: youth regions, then municipalities, by code.
     pub regions: Vec<Region>,
+    /// Sites (the `site` split's categories, `unknown` left out) when the export has them in
+    /// quarters: the sites of the quarterly site report, by name.
+    pub sites: Vec<String>,
+    kinds: Vec<Kind>,
     cells: BTreeMap<CellKey, usize>,
     periods: BTreeMap<usize, BTreeSet<String>>,
 }
@@ -224,8 +279,15 @@ impl Data {
         let mut data =
             Self { study: rows.first().map(|r| r.study.clone()).unwrap_or_default(), indicators, ..Self::default() };
         let mut regions = BTreeSet::new();
+        let (mut shares, mut counts) = (BTreeSet::new(), BTreeSet::new());
         for (i, r) in rows.iter().enumerate() {
             let ind = data.indicator_of(r);
+            if r.denominator.is_some() || r.percentage.is_some() {
+                shares.insert(ind);
+            }
+            if r.count.is_some() {
+                counts.insert(ind);
+            }
             data.periods.entry(ind).or_default().insert(r.period.clone());
             let key = (ind, r.period.clone(), r.level.clone(), r.region.clone(), r.split.clone(), r.value.clone());
             data.cells.entry(key).or_insert(i);
@@ -236,8 +298,33 @@ impl Data {
             }
         }
         data.regions = regions.into_iter().map(|(_, code, level, name)| Region { level, code, name }).collect();
+        data.kinds = (0..data.indicators.len()).map(|ind| data.kind_of(&shares, &counts, ind)).collect();
+        let quarterly = rows.iter().any(|r| is_quarter(&r.period));
+        if quarterly {
+            let sites: BTreeSet<&str> =
+                rows.iter().filter(|r| r.split == "site" && r.value != "unknown").map(|r| r.value.as_str()).collect();
+            data.sites = sites.into_iter().map(str::to_owned).collect();
+        }
         data.rows = rows;
         data
+    }
+
+    /// The kind of an indicator: a rate when it has a population, a count when no row of it has
+    /// a denominator or percentage (`shares`) but one has a count (`counts`), else a share.
+    fn kind_of(&self, shares: &BTreeSet<usize>, counts: &BTreeSet<usize>, ind: usize) -> Kind {
+        if self.indicators[ind].1 {
+            Kind::Rate
+        } else if !shares.contains(&ind) && counts.contains(&ind) {
+            Kind::Count
+        } else {
+            Kind::Share
+        }
+    }
+
+    /// The kind of figure an indicator shows.
+    #[must_use]
+    pub fn kind(&self, ind: usize) -> Kind {
+        self.kinds.get(ind).copied().unwrap_or(Kind::Share)
     }
 
     fn indicator_of(&self, r: &Row) -> usize {
@@ -323,6 +410,14 @@ impl Data {
         out.sort_by(|a, b| a.region.cmp(&b.region));
         out
     }
+}
+
+/// Whether a period is a quarter (`2024Q3`).
+#[must_use]
+pub fn is_quarter(p: &str) -> bool {
+    p.split_once('Q').is_some_and(|(y, q)| {
+        y.len() == 4 && y.chars().all(|c| c.is_ascii_digit()) && matches!(q, "1" | "2" | "3" | "4")
+    })
 }
 
 /// Categories in reading order: numbers (age bands `0-3` before `12-17`) by their value, then

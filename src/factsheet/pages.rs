@@ -47,7 +47,7 @@ pub fn region_file(code: &str) -> String {
 }
 
 /// A whole page around its body.
-fn page(c: &Ctx<'_>, title: &str, body: &str) -> String {
+pub(super) fn page(c: &Ctx<'_>, title: &str, body: &str) -> String {
     let l = c.lang;
     let other = if l.code == "nl" { "en" } else { "nl" };
     format!(
@@ -83,7 +83,7 @@ fn footer(c: &Ctx<'_>) -> String {
 }
 
 /// A figure in a span with its id, or the mark.
-fn num(key: &str, text: Option<String>) -> String {
+pub(super) fn num(key: &str, text: Option<String>) -> String {
     match text {
         Some(t) => format!("<span data-k=\"{key}\">{t}</span>"),
         None => format!("<span class=\"sup\" data-s=\"{key}\">{MARK}</span>"),
@@ -95,7 +95,7 @@ fn fig(c: &Ctx<'_>, r: &Row, rate: bool) -> String {
 }
 
 /// The name of an indicator: outcome name, variant, window.
-fn indicator_title(c: &Ctx<'_>, ind: usize) -> String {
+pub(super) fn indicator_title(c: &Ctx<'_>, ind: usize) -> String {
     let (i, _) = &c.data.indicators[ind];
     let l = c.lang;
     let mut t = l.outcomes.get(&i.outcome).map_or_else(|| i.outcome.clone(), |o| o.name.clone());
@@ -108,14 +108,14 @@ fn indicator_title(c: &Ctx<'_>, ind: usize) -> String {
     t
 }
 
-fn definition(c: &Ctx<'_>, ind: usize) -> String {
+pub(super) fn definition(c: &Ctx<'_>, ind: usize) -> String {
     let (i, _) = &c.data.indicators[ind];
     let w = i.window.map(|w| w.to_string()).unwrap_or_default();
     c.lang.outcomes.get(&i.outcome).map_or_else(String::new, |o| super::i18n::fill(&o.definition, &[("window", &w)]))
 }
 
 /// The headline sentence of one cell: figure, interval, count of denominator.
-fn headline(c: &Ctx<'_>, r: &Row, rate: bool, period: &str) -> String {
+pub(super) fn headline(c: &Ctx<'_>, r: &Row, rate: bool, period: &str) -> String {
     let l = c.lang;
     let p = l.period(period);
     if r.suppressed || r.figure(rate).is_none() {
@@ -160,6 +160,7 @@ fn point(label: String, r: &Row, rate: bool) -> Point {
         ci: if rate { None } else { r.ci_lower.zip(r.ci_upper) },
         key: r.key(if rate { "r" } else { "p" }),
         suppressed: r.suppressed,
+        decimals: 1,
     }
 }
 
@@ -240,7 +241,10 @@ fn trend_block(c: &Ctx<'_>, id: &str, ind: usize, level: &str, region: &str, rat
     }
     let l = c.lang;
     let title = l.fill("trend_title", &[("by", &head.to_lowercase())]);
-    let points: Vec<Point> = rows.iter().map(|(lab, r)| point(lab.clone(), r, rate)).collect();
+    // Over periods the chart's labels are short (a quarter as `2024 Q3`), the table's whole.
+    let by_period = head == l.t("col_period");
+    let label = |lab: &String, r: &Row| if by_period { l.period_short(&r.period) } else { lab.clone() };
+    let points: Vec<Point> = rows.iter().map(|(lab, r)| point(label(lab, r), r, rate)).collect();
     format!(
         "<h3>{}</h3>\n{}{}",
         esc(&title),
@@ -340,6 +344,7 @@ fn comparison(c: &Ctx<'_>, id: &str, reg: &Region, r: &Row, rate: bool) -> Strin
             ci: None,
             key: r.key(b.code()),
             suppressed: false,
+            decimals: 1,
         });
         let _ = write!(
             rows,
@@ -476,6 +481,7 @@ pub fn index(c: &Ctx<'_>) -> String {
         }
         body.push_str("</ul>\n");
     }
+    body.push_str(&super::sites::index_list(c));
     page(c, &l.fill("index_title", &[("study", &d.study)]), &body)
 }
 

@@ -37,6 +37,8 @@ pub struct Point {
     pub key: String,
     /// Suppressed by disclosure control.
     pub suppressed: bool,
+    /// Decimals of its label (0 for a count).
+    pub decimals: usize,
 }
 
 /// A "nice" upper end of an axis over `max`, with its step (5 steps).
@@ -89,13 +91,15 @@ pub fn trend(id: &str, title: &str, points: &[Point], lang: &Lang) -> String {
         let _ = write!(out, r#"<polyline class="line" points="{}"/>"#, line.join(" "));
     }
     for (i, p) in points.iter().enumerate() {
-        let _ = write!(
-            out,
-            r#"<text class="xlab" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            x(i),
-            h - bottom + 16.0,
-            esc(&p.label)
-        );
+        if xlabel_shown(i, points.len()) {
+            let _ = write!(
+                out,
+                r#"<text class="xlab" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                x(i),
+                h - bottom + 16.0,
+                esc(&p.label)
+            );
+        }
         match p.value {
             Some(v) => {
                 let _ = write!(
@@ -106,10 +110,107 @@ pub fn trend(id: &str, title: &str, points: &[Point], lang: &Lang) -> String {
                     x(i),
                     y(p.ci.map_or(v, |c| c.1)) - 5.0,
                     p.key,
-                    lang.dec(v, 1)
+                    lang.dec(v, p.decimals)
                 );
             }
             None => suppressed_column(&mut out, x(i), top, h - bottom, (W - left - right) / n, p.suppressed),
+        }
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// The most period labels a chart shows under its axis; with more periods every k-th is shown,
+/// the latest always (the table under the chart lists them all).
+const MAX_XLABELS: usize = 9;
+
+/// Whether the period label `i` of `n` is shown.
+fn xlabel_shown(i: usize, n: usize) -> bool {
+    let step = n.div_ceil(MAX_XLABELS).max(1);
+    (n - 1 - i).is_multiple_of(step)
+}
+
+/// Two series over the same periods: one (a site) as a line with its 95% band, the other (all
+/// sites together) as a dashed line, with a legend naming both. Only the latest published
+/// figure of each line is labelled (every figure is in the table under the chart); a
+/// suppressed figure of the first series is a shaded column with the mark, of the second a mark
+/// on the axis, never a value.
+#[must_use]
+pub fn series(id: &str, title: &str, names: (&str, &str), one: &[Point], other: &[Point], lang: &Lang) -> String {
+    let (h, left, right, top, bottom) = (270.0, 52.0, 16.0, 44.0, 40.0);
+    let all: Vec<Point> = one.iter().chain(other).cloned().collect();
+    let (ymax, step) = axis(top_of(&all));
+    let n = one.len().max(1) as f64;
+    let x = |i: usize| left + (W - left - right) * (i as f64 + 0.5) / n;
+    let y = |v: f64| top + (h - top - bottom) * (1.0 - v / ymax);
+    let mut out = String::new();
+    open(&mut out, id, title, h);
+    let _ = write!(
+        out,
+        r#"<line class="line" x1="{left:.1}" x2="{:.1}" y1="12" y2="12"/><text class="ylab" x="{:.1}" y="16"><title>{}</title>{}</text><line class="line-all" x1="{:.1}" x2="{:.1}" y1="30" y2="30"/><text class="ylab" x="{:.1}" y="34">{}</text>"#,
+        left + 24.0,
+        left + 30.0,
+        esc(names.0),
+        esc(&short(names.0, 60)),
+        left,
+        left + 24.0,
+        left + 30.0,
+        esc(names.1)
+    );
+    grid(&mut out, left, W - right, ymax, step, &y, lang);
+    for run in runs(one) {
+        let band: Vec<String> = run
+            .iter()
+            .filter_map(|&i| one[i].ci.map(|c| format!("{:.1},{:.1}", x(i), y(c.1))))
+            .chain(run.iter().rev().filter_map(|&i| one[i].ci.map(|c| format!("{:.1},{:.1}", x(i), y(c.0)))))
+            .collect();
+        if band.len() > 2 {
+            let _ = write!(out, r#"<polygon class="band" points="{}"/>"#, band.join(" "));
+        }
+    }
+    for (class, points) in [("line-all", other), ("line", one)] {
+        for run in runs(points) {
+            let line: Vec<String> =
+                run.iter().filter_map(|&i| points[i].value.map(|v| format!("{:.1},{:.1}", x(i), y(v)))).collect();
+            let _ = write!(out, r#"<polyline class="{class}" points="{}"/>"#, line.join(" "));
+        }
+    }
+    for (i, p) in one.iter().enumerate() {
+        if xlabel_shown(i, one.len()) {
+            let _ = write!(
+                out,
+                r#"<text class="xlab" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                x(i),
+                h - bottom + 16.0,
+                esc(&p.label)
+            );
+        }
+        match p.value {
+            Some(v) => {
+                let _ = write!(out, r#"<circle class="dot" cx="{:.1}" cy="{:.1}" r="2.5"/>"#, x(i), y(v));
+            }
+            None => suppressed_column(&mut out, x(i), top, h - bottom, (W - left - right) / n, p.suppressed),
+        }
+        if other.get(i).is_some_and(|o| o.suppressed) {
+            let _ = write!(
+                out,
+                r#"<text class="sup" x="{:.1}" y="{:.1}" text-anchor="middle" data-sup="1">×</text>"#,
+                x(i),
+                h - bottom - 3.0
+            );
+        }
+    }
+    // The latest published figure of each line, the site's above its point, all sites' below.
+    for (points, dy) in [(one, -7.0), (other, 14.0)] {
+        if let Some((i, p, v)) = points.iter().enumerate().rev().find_map(|(i, p)| p.value.map(|v| (i, p, v))) {
+            let _ = write!(
+                out,
+                r#"<text class="val" x="{:.1}" y="{:.1}" text-anchor="end" data-k="{}">{}</text>"#,
+                x(i) - 4.0,
+                (y(v) + dy).clamp(top - 2.0, h - bottom - 2.0),
+                p.key,
+                lang.dec(v, p.decimals)
+            );
         }
     }
     out.push_str("</svg>");
@@ -222,7 +323,7 @@ pub fn bars(id: &str, title: &str, points: &[Point], lang: &Lang) -> String {
                     end + 4.0,
                     cy + 4.0,
                     p.key,
-                    lang.dec(val, 1)
+                    lang.dec(val, p.decimals)
                 );
             }
             None => {
@@ -269,9 +370,40 @@ mod tests {
             ci: None,
             key: "0.p".into(),
             suppressed: false,
+            decimals: 1,
         };
         let svg = bars("b", "t", &[p], &lang);
         assert!(svg.contains("<title>Haarlemmerliede en Spaarnwoude</title>Haarlemmerliede en Spaa…</text>"), "{svg}");
+    }
+
+    #[test]
+    fn a_long_series_labels_every_kth_period_and_always_the_latest() {
+        let shown: Vec<usize> = (0..35).filter(|&i| xlabel_shown(i, 35)).collect();
+        assert_eq!(shown.len(), 9, "{shown:?}");
+        assert_eq!(shown.last(), Some(&34));
+        assert!((0..8).all(|i| xlabel_shown(i, 8)), "a short series labels every period");
+    }
+
+    #[test]
+    fn a_site_series_marks_a_suppressed_figure_of_either_line_and_labels_only_the_latest() {
+        let lang = Lang::shipped("en").unwrap();
+        let p = |v: Option<f64>, k: &str, sup: bool| Point {
+            label: k.to_owned(),
+            value: v,
+            ci: v.map(|v| (v - 1.0, v + 1.0)),
+            key: format!("{k}.p"),
+            suppressed: sup,
+            decimals: 1,
+        };
+        let one = [p(Some(10.0), "1", false), p(None, "2", true), p(Some(12.0), "3", false)];
+        let other = [p(None, "4", true), p(Some(9.0), "5", false), p(Some(11.0), "6", false)];
+        let svg = series("s", "t", ("Site", "All sites"), &one, &other, &lang);
+        assert_eq!(svg.matches(r#"data-sup="1">×<"#).count(), 2, "the site's and all sites' suppressed figures");
+        assert_eq!(svg.matches("<polyline class=\"line\"").count(), 2, "the site's line breaks at its mark");
+        assert_eq!(svg.matches("<polyline class=\"line-all\"").count(), 1);
+        let labelled: Vec<&str> = svg.match_indices("data-k=\"").map(|(i, _)| &svg[i + 8..i + 11]).collect();
+        assert_eq!(labelled, ["3.p", "6.p"], "the latest published figure of each line");
+        assert!(svg.contains(">12.0<") && svg.contains(">11.0<") && !svg.contains(">10.0<"));
     }
 
     #[test]
@@ -283,6 +415,7 @@ mod tests {
             ci: v.map(|v| (v - 1.0, v + 1.0)),
             key: format!("{k}.p"),
             suppressed: v.is_none(),
+            decimals: 1,
         };
         let svg = trend("c", "t", &[p(Some(10.0), "1"), p(None, "2"), p(Some(12.0), "3")], &lang);
         assert_eq!(svg.matches("<polyline").count(), 2, "two runs, no line across the suppressed point");
