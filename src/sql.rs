@@ -392,6 +392,14 @@ pub mod study {
         pub const FAMILY_OUT_OF_HOME: &str = include_str!("../sql/study/units/family_out_of_home.sql");
         /// Distinct providers involved with the household (issue 16).
         pub const FAMILY_PROVIDERS: &str = include_str!("../sql/study/units/family_providers.sql");
+        /// Families in the period (a count).
+        pub const FAMILIES: &str = include_str!("../sql/study/units/families.sql");
+        /// Children of the families in the period (a count).
+        pub const FAMILY_CHILDREN: &str = include_str!("../sql/study/units/family_children.sql");
+        /// Safety reports in the period (a count).
+        pub const REPORTS: &str = include_str!("../sql/study/units/reports.sql");
+        /// Protection measure episodes starting in the period (a count).
+        pub const MEASURES_IMPOSED: &str = include_str!("../sql/study/units/measures_imposed.sql");
         /// Report after a spell end.
         pub const REREPORT_AFTER_SPELL: &str = include_str!("../sql/study/units/rereport_after_spell.sql");
         /// Report after a measure end.

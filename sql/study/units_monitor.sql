@@ -1,7 +1,7 @@
 -- The index rows of one outcome in a monitor study: every index, cohort `all`, dated by the
 -- outcome's own index date. {{units}} is the outcome's SELECT (sql/study/units/<id>.sql, a file
--- of kohort's, not user text). params: $1 the outcome id
+-- of kohort's, not user text; a units file may add `subject_id`, setup.sql). params: $1 the
+-- outcome id
 INSERT INTO study_units BY NAME
-SELECT 'all' AS cohort, $1 AS outcome, u.person_id, u.index_date AS figure_date, u.sub, u.window_days, u.category,
-       u.time_days, u.event, u.level, u.care_form, u.measure_kind, u.report_kind
+SELECT 'all' AS cohort, $1 AS outcome, u.* EXCLUDE (entry_date, index_date), u.index_date AS figure_date
 FROM ({{units}}) u;

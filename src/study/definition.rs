@@ -553,6 +553,8 @@ fn outcomes(def: &StudyDef, scope: &Scope, kind: PeriodKind, file: &Path) -> Res
                     // The family outcomes are named, never a default: a study with one is built
                     // in full by `kohort run` (issue 16).
                     .filter(|o| !o.is_family())
+                    // Plain counts too (§4.8.6): a monitor without a list keeps its figures.
+                    .filter(|o| o.spec().kind != Kind::Count)
                     .collect(),
             };
             let list = sorted(all);

@@ -172,7 +172,15 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
         O::PriorCare => &[F::PriorCare, F::Spells],
         O::Escalation | O::Deescalation => &[F::Escalation, F::Spells],
         O::Transitions => &[F::Escalation],
-        O::Rereport | O::RereportHousehold | O::FamilyMeasure | O::FamilyOutOfHome | O::FamilyProviders => &[F::Safety],
+        O::Rereport
+        | O::RereportHousehold
+        | O::FamilyMeasure
+        | O::FamilyOutOfHome
+        | O::FamilyProviders
+        | O::Families
+        | O::FamilyChildren => &[F::Safety],
+        O::Reports => &[],
+        O::MeasuresImposed => &[F::Measures],
         O::RereportAfterMeasure => &[F::Safety, F::Measures],
         O::MeasureSuccess | O::MeasureDuration | O::OutOfHomeDuringMeasure => &[F::Measures],
         O::RegularEnding
