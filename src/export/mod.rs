@@ -14,6 +14,7 @@
 //! Files: [`survival`] (survival tables), [`docs`] (codebook and disclosure report),
 //! [`linkage`] (the linkage tables of a store).
 
+mod counts;
 mod docs;
 pub mod linkage;
 mod patterns;
@@ -30,7 +31,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::db::{DbError, DbSettings, DuckContext};
-use crate::disclosure::{Cell, Reason, Rule, protect};
+use crate::disclosure::{Cell, Reason, Rule, protect_from};
 use crate::reference::{ReferenceError, YouthRegions};
 use crate::sql::export as q;
 use crate::store::{ParquetSink, Stage, StoreError};
@@ -245,10 +246,14 @@ fn read_rows(conn: &Connection, file: &Path) -> Result<Input> {
                     s(value, k)
                 ),
             };
-            if count.is_null(k) || denominator.is_null(k) {
+            // A plain count (docs/definitions.md §4.8.6) has no denominator: its cell is modelled
+            // with denominator = count (the relations hold for both), see counts.rs.
+            let plain = counts::is_count(s(outcome, k));
+            if count.is_null(k) || (denominator.is_null(k) && !plain) {
                 return Err(bad("count and denominator are required"));
             }
-            let (Ok(c), Ok(d)) = (u64::try_from(count.value(k)), u64::try_from(denominator.value(k))) else {
+            let d = if plain { count.value(k) } else { denominator.value(k) };
+            let (Ok(c), Ok(d)) = (u64::try_from(count.value(k)), u64::try_from(d)) else {
                 return Err(bad("counts cannot be negative"));
             };
             if c > d {
@@ -298,15 +303,40 @@ fn pattern(
     order.sort_by(|&a, &b| name(a).cmp(&name(b)));
     let context = format!("min_count {} publish_zeros {} regions {regions:?}", rule.min_count, rule.publish_zeros);
     let base = patterns::hasher(&context);
+    let families = family_counts(input, &members);
     let done: Vec<Result<Protected>> = order
         .par_iter()
         .map(|&i| {
             let period = input.strings.get(input.systems[i][4]);
+            let outcome = input.strings.get(input.systems[i][2]);
             let system = SystemCells::of(&members[i], &input.strings, file)?;
-            let fp = system.fingerprint(base.clone(), period, &input.strings);
+            // Children counts: the cells whose households do not reach the minimum (counts.rs).
+            let few: Vec<bool> = if counts::is_children(outcome) {
+                let [study, cohort, _, window, period, variant] = input.systems[i];
+                let of = families.get(&[study, cohort, window, period, variant]);
+                system
+                    .keys
+                    .iter()
+                    .map(|&k| counts::too_few_households(k, input.strings.get(k[2]), of, rule.min_count))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut fp = system.fingerprint(base.clone(), period, &input.strings);
+            if !few.is_empty() {
+                use sha2::Digest;
+                let mut h = base.clone();
+                h.update(fp);
+                h.update(few.iter().map(|&f| u8::from(f)).collect::<Vec<u8>>());
+                fp = h.finalize().into();
+            }
+            let plain = counts::is_count(outcome);
             let (p, reused) = match cache.get(&fp) {
                 Some(p) => (p.clone(), true),
-                None => (protect_system(&system, period, &input.strings, file, rule, regions)?, false),
+                None => {
+                    let how = Protection { rule, plain, few: &few };
+                    (protect_system(&system, period, &input.strings, file, how, regions)?, false)
+                }
             };
             let mut by_key: Vec<Option<Reason>> = vec![None; system.keys.len()];
             for &(k, reason) in &p.suppressed {
@@ -406,6 +436,28 @@ impl<'a> SystemCells<'a> {
     }
 }
 
+/// Per families system (study, cohort, window, period, variant): the count of each cell, for
+/// the households behind the children counts (counts.rs).
+fn family_counts(input: &Input, members: &[Vec<&InputRow>]) -> HashMap<[u32; 5], counts::FamilyCounts> {
+    let mut out: HashMap<[u32; 5], counts::FamilyCounts> = HashMap::new();
+    for (i, s) in input.systems.iter().enumerate() {
+        if counts::is_families(input.strings.get(s[2])) {
+            let cells = out.entry([s[0], s[1], s[3], s[4], s[5]]).or_default();
+            cells.extend(members[i].iter().map(|r| (r.cell, r.count)));
+        }
+    }
+    out
+}
+
+/// How one system is protected: the rule, whether its cells are plain counts (no complement),
+/// and the cells that are primary whatever their figures (by key; empty: none).
+#[derive(Clone, Copy)]
+struct Protection<'a> {
+    rule: Rule,
+    plain: bool,
+    few: &'a [bool],
+}
+
 /// Protect one linked-table system (rows sharing study, cohort, outcome, window, period and
 /// variant).
 fn protect_system(
@@ -413,7 +465,7 @@ fn protect_system(
     period: &str,
     strings: &Strings,
     file: &Path,
-    rule: Rule,
+    how: Protection<'_>,
     regions: &YouthRegions,
 ) -> Result<SystemPattern> {
     let keys: Vec<[String; 4]> = system.keys.iter().map(|k| k.map(|s| strings.get(s).to_owned())).collect();
@@ -430,7 +482,17 @@ fn protect_system(
             detail: format!("{} does not hold for {level} {region}, {split} = {value} ({})", b.kind, b.what),
         }
     })?;
-    let p = protect(&model.cells, &model.relations, rule);
+    // A plain count's complement never binds (counts.rs): checked as count = denominator above.
+    let cells: Vec<Cell> = if how.plain {
+        model.cells.iter().map(|c| Cell { count: c.count, denominator: c.count + counts::COUNT_ONLY }).collect()
+    } else {
+        model.cells.clone()
+    };
+    let mut also = vec![false; cells.len()];
+    for (k, _) in how.few.iter().enumerate().filter(|(_, f)| **f) {
+        also[model.cell_of_key[k]] = true;
+    }
+    let p = protect_from(&cells, &model.relations, how.rule, &also);
     let suppressed = (0..keys.len())
         .filter_map(|k| p.reasons[model.cell_of_key[k]].map(|reason| (u32::try_from(k).unwrap_or(u32::MAX), reason)))
         .collect();
