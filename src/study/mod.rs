@@ -179,10 +179,8 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
         | O::FamilyProviders
         | O::Families
         | O::FamilyChildren => &[F::Safety],
-        O::Reports => &[],
-        O::MeasuresImposed => &[F::Measures],
         O::RereportAfterMeasure => &[F::Safety, F::Measures],
-        O::MeasureSuccess | O::MeasureDuration | O::OutOfHomeDuringMeasure => &[F::Measures],
+        O::MeasureSuccess | O::MeasureDuration | O::OutOfHomeDuringMeasure | O::MeasuresImposed => &[F::Measures],
         O::RegularEnding
         | O::Dropout
         | O::ExternalEnding
@@ -190,7 +188,8 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
         | O::GoalAttainment
         | O::Satisfaction
         | O::SeverityReduced => &[F::Indicators, F::Spells],
-        O::CareUse | O::CareStarts | O::CareStock => &[],
+        // Reports are read from the store's own rows.
+        O::CareUse | O::CareStarts | O::CareStock | O::Reports => &[],
         O::Recidivism | O::RiskReduced => &[F::Probation, F::Measures],
     }
 }
