@@ -196,6 +196,8 @@ pub mod export {
     pub const TABLES_OUT: &str = include_str!("../sql/export/tables_out.sql");
     /// The published rows with their benchmarks, in order.
     pub const TABLES_OUT_ROWS: &str = include_str!("../sql/export/tables_out_rows.sql");
+    /// The median category of providers per family from the published rows (issue 16).
+    pub const PROVIDER_MEDIANS: &str = include_str!("../sql/export/provider_medians.sql");
     /// Survival tables to publish.
     pub const READ_SURVIVAL: &str = include_str!("../sql/export/read_survival.sql");
     /// Linkage export: the parent-child links that make families.

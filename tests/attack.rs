@@ -709,6 +709,15 @@ fn proeftuinen_site_monitor_export_leaves_no_cell_recoverable_through_sites_and_
     export(&input, &out, &[]);
     let (hidden, narrow) = attack_with(&out, &map, 0.0, Some(&input));
     assert!(hidden > 100, "{hidden}");
+    // The median of professionals per family (docs/definitions.md §4.8.6) from the published
+    // category counts only, worked out here.
+    let (by_hand, written) = (provider_medians_by_hand(&out), provider_medians_written(&out));
+    assert_eq!(by_hand, written);
+    // On proeftuinen every cell has a category under the minimum (2 and 3_or_more hold a few
+    // families per quarter), so its categories, and the median, are suppressed; the hand-worked
+    // medians are in the unit test of sql/export/provider_medians.sql (src/export/mod.rs).
+    assert!(!written.is_empty());
+    eprintln!("medians shown: {} of {}", written.values().filter(|m| m.is_some()).count(), written.len());
     // The plain counts (issue 16) are attacked too: some of each are suppressed and some published.
     let published = read_export(&out);
     for outcome in ["families", "family_children", "reports", "measures_imposed"] {
@@ -718,6 +727,76 @@ fn proeftuinen_site_monitor_export_leaves_no_cell_recoverable_through_sites_and_
         assert!(shown > 0 && shown < cells.len(), "{outcome}: {shown} of {} published", cells.len());
     }
     assert!(narrow.is_empty(), "{} narrow cells: {:#?}", narrow.len(), &narrow[..narrow.len().min(20)]);
+}
+
+/// A `family_providers` cell of an export: (table, cohort, window, period, level, region, split, value).
+type MedianKey = [String; 8];
+
+/// The median category of every `family_providers` cell from the published rows: the families
+/// in the order 0, 1, 2, 3_or_more, the category of the family at (n + 1) / 2 and at n / 2 + 1
+/// (`a-b` when they differ); none when a category is suppressed or n is 0.
+fn provider_medians_by_hand(out: &Path) -> BTreeMap<MedianKey, Option<String>> {
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let sql = format!(
+        "SELECT table_name, cohort, window_days::VARCHAR, period, region_level, region, split, split_value, variant, count
+         FROM read_parquet('{}') WHERE outcome = 'family_providers'",
+        out.join("tables.parquet").display()
+    );
+    let mut stmt = conn.prepare(&sql).unwrap();
+    let mut cells: BTreeMap<MedianKey, Vec<(usize, Option<i64>)>> = BTreeMap::new();
+    let order = ["0", "1", "2", "3_or_more"];
+    for row in stmt
+        .query_map([], |r| {
+            let key: MedianKey = std::array::from_fn(|i| r.get::<_, String>(i).unwrap());
+            Ok((key, r.get::<_, String>(8)?, r.get::<_, Option<i64>>(9)?))
+        })
+        .unwrap()
+    {
+        let (key, category, count) = row.unwrap();
+        let rank = order.iter().position(|c| *c == category).unwrap();
+        cells.entry(key).or_default().push((rank, count));
+    }
+    cells
+        .into_iter()
+        .map(|(key, mut cats)| {
+            cats.sort_unstable();
+            let counts: Option<Vec<i64>> = cats.iter().map(|c| c.1).collect();
+            let median = counts.filter(|c| c.iter().sum::<i64>() > 0).map(|c| {
+                let n = c.iter().sum::<i64>();
+                let at = |pos: i64| {
+                    let mut cum = 0;
+                    for (i, x) in c.iter().enumerate() {
+                        cum += x;
+                        if cum >= pos {
+                            return order[cats[i].0];
+                        }
+                    }
+                    unreachable!("position {pos} of {n}")
+                };
+                let (lo, hi) = (at((n + 1) / 2), at(n / 2 + 1));
+                if lo == hi { lo.to_owned() } else { format!("{lo}-{hi}") }
+            });
+            (key, median)
+        })
+        .collect()
+}
+
+/// The export's `provider_medians.parquet`.
+fn provider_medians_written(out: &Path) -> BTreeMap<MedianKey, Option<String>> {
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    let sql = format!(
+        "SELECT table_name, cohort, window_days::VARCHAR, period, region_level, region, split, split_value, median_category
+         FROM read_parquet('{}')",
+        out.join("provider_medians.parquet").display()
+    );
+    let mut stmt = conn.prepare(&sql).unwrap();
+    stmt.query_map([], |r| {
+        let key: MedianKey = std::array::from_fn(|i| r.get::<_, String>(i).unwrap());
+        Ok((key, r.get::<_, Option<String>>(8)?))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
 }
 
 #[test]

@@ -636,6 +636,7 @@ pub fn export_tables_cached(
     }
     parquet.finish()?;
     drop(csv);
+    provider_medians(&conn, staging)?;
     let comparison = input.join("comparison.parquet");
     if comparison.exists() {
         comparison_out(&conn, &comparison, staging)?;
@@ -647,6 +648,27 @@ pub fn export_tables_cached(
     docs::write_docs(staging, &report)?;
     stage.replace(out)?;
     Ok(report)
+}
+
+/// The median category of providers per family (docs/definitions.md §4.8.6) from the published
+/// `family_providers` rows only, as `provider_medians.parquet` / `.csv` in `staging`; nothing
+/// when the tables have no such rows.
+fn provider_medians(conn: &Connection, staging: &Path) -> Result<()> {
+    let what = "median providers per family";
+    let mut stmt = conn.prepare(q::PROVIDER_MEDIANS).ctx(what)?;
+    let arrow = stmt.query_arrow([]).ctx(what)?;
+    let schema = arrow.get_schema();
+    let batches: Vec<RecordBatch> = arrow.collect();
+    if batches.iter().all(|b| b.num_rows() == 0) {
+        return Ok(());
+    }
+    crate::store::write_parquet(
+        &staging.join("provider_medians.parquet"),
+        "provider_medians.parquet",
+        schema,
+        batches.iter().cloned(),
+    )?;
+    write_csv(&staging.join("provider_medians.csv"), &batches)
 }
 
 /// The comparison of activities (docs/definitions.md §5.14) recomputed from the published
@@ -799,5 +821,45 @@ mod count_tests {
         assert_eq!((reason(33), reason(34)), (Some(Reason::Primary), Some(Reason::Primary)));
         assert_eq!(reason(32), Some(Reason::Secondary));
         assert_eq!(reason(30), None);
+    }
+
+    #[test]
+    fn the_median_category_of_providers_per_family_is_read_from_the_published_categories_only() {
+        // By hand (categories 0, 1, 2, 3_or_more; positions (n + 1) / 2 and n / 2 + 1):
+        //   A 41, 7, 2, 0 (n 50: families 25 and 26 have 0 providers) -> 0;
+        //   B 5, 5, 3, 1 (n 14: 7 and 8 lie in 1) -> 1;
+        //   C 6, 6, 0, 0 (n 12: family 6 has 0, family 7 has 1) -> 0-1;
+        //   D 0, 0, 4, 9 (n 13: family 7 lies in 3_or_more) -> 3_or_more;
+        //   E 20, suppressed, 15, 12 -> none.
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE published (study VARCHAR, table_name VARCHAR, cohort VARCHAR, outcome VARCHAR, variant VARCHAR,
+                 window_days INTEGER, period VARCHAR, region_level VARCHAR, region VARCHAR, region_name VARCHAR,
+                 split VARCHAR, split_value VARCHAR, count BIGINT)",
+        )
+        .unwrap();
+        let cells: [(&str, [Option<i64>; 4]); 5] = [
+            ("A", [Some(41), Some(7), Some(2), Some(0)]),
+            ("B", [Some(5), Some(5), Some(3), Some(1)]),
+            ("C", [Some(6), Some(6), Some(0), Some(0)]),
+            ("D", [Some(0), Some(0), Some(4), Some(9)]),
+            ("E", [Some(20), None, Some(15), Some(12)]),
+        ];
+        for (region, counts) in cells {
+            for (category, count) in ["0", "1", "2", "3_or_more"].iter().zip(counts) {
+                conn.execute(
+                    "INSERT INTO published VALUES ('s', 'by_site', 'all', 'family_providers', ?, 365, '2024Q1',
+                         'municipality', ?, ?, 'total', 'total', ?)",
+                    duckdb::params![category, region, region, count],
+                )
+                .unwrap();
+            }
+        }
+        let mut stmt = conn.prepare(q::PROVIDER_MEDIANS).unwrap();
+        let got: Vec<(String, Option<String>)> =
+            stmt.query_map([], |r| Ok((r.get(7)?, r.get(11)?))).unwrap().map(std::result::Result::unwrap).collect();
+        let want = [("A", Some("0")), ("B", Some("1")), ("C", Some("0-1")), ("D", Some("3_or_more")), ("E", None)]
+            .map(|(r, m)| (r.to_owned(), m.map(str::to_owned)));
+        assert_eq!(got, want);
     }
 }
