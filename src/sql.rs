@@ -216,6 +216,8 @@ pub mod export {
     pub const TABLES_OUT: &str = include_str!("../sql/export/tables_out.sql");
     /// The published rows with their benchmarks, in order.
     pub const TABLES_OUT_ROWS: &str = include_str!("../sql/export/tables_out_rows.sql");
+    /// The median category of providers per family from the published rows (issue 16).
+    pub const PROVIDER_MEDIANS: &str = include_str!("../sql/export/provider_medians.sql");
     /// Survival tables to publish.
     pub const READ_SURVIVAL: &str = include_str!("../sql/export/read_survival.sql");
     /// Linkage export: the parent-child links that make families.
@@ -414,6 +416,14 @@ pub mod study {
         pub const TRUST_HIGH: &str = include_str!("../sql/study/units/trust_high.sql");
         /// Involvement in decisions 4 or 5 per household and period (questionnaire, issue 16).
         pub const INVOLVEMENT_HIGH: &str = include_str!("../sql/study/units/involvement_high.sql");
+        /// Families in the period (a count).
+        pub const FAMILIES: &str = include_str!("../sql/study/units/families.sql");
+        /// Children of the families in the period (a count).
+        pub const FAMILY_CHILDREN: &str = include_str!("../sql/study/units/family_children.sql");
+        /// Safety reports in the period (a count).
+        pub const REPORTS: &str = include_str!("../sql/study/units/reports.sql");
+        /// Protection measure episodes starting in the period (a count).
+        pub const MEASURES_IMPOSED: &str = include_str!("../sql/study/units/measures_imposed.sql");
         /// Report after a spell end.
         pub const REREPORT_AFTER_SPELL: &str = include_str!("../sql/study/units/rereport_after_spell.sql");
         /// Report after a measure end.

@@ -10,8 +10,12 @@
 //!   quarter, national and municipality equals a loop over the raw `persons_all`,
 //!   `households`, `residence`, `safety_reports`, `measures` and `care_episodes` rows written
 //!   here; the households hold several reported children.
+//! - The plain counts (docs/definitions.md §4.8.6) on `proeftuinen`: families, their children,
+//!   reports and protection measures imposed per site, quarter, national and municipality, by
+//!   the same loops (the measure episodes of §3.5 by the loop of `tests/study_cells.rs`).
 //! - On `tiny`: the site monitor's cells of site `tiny` in 2019Q1, worked by hand from
-//!   `scenarios/tiny.expected.toml` (`[rereport.*]`).
+//!   `scenarios/tiny.expected.toml` (`[rereport.*]`), and the plain counts of 2019Q1 and 2020Q2
+//!   worked by hand from `scenarios/tiny.toml`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -19,7 +23,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate};
 
 use crate::common::{kohort, query, scenario_store};
-use crate::study_cells::{Cells, Periods, brute_force_cells, got_cells, run_study, store};
+use crate::study_cells::{Cells, Periods, brute_force_cells, got_cells, measure_episodes, run_study, store};
 
 /// (outcome, window, period, split, split value) -> (count, denominator).
 type ReportCells = BTreeMap<(String, String, String, String, String), (u64, u64)>;
@@ -109,12 +113,17 @@ fn sql_rereports(store: &Path) -> ReportCells {
         .collect()
 }
 
-/// The cells of the site monitor's outcomes (but the family ones), levels and splits.
+/// The plain counts of the site monitor (docs/definitions.md §4.8.6), brute-forced in
+/// [`family_cells`].
+const PLAIN: [&str; 4] = ["families", "family_children", "reports", "measures_imposed"];
+
+/// The cells of the site monitor's outcomes (but the family ones and the plain counts), levels
+/// and splits.
 fn restrict(cells: &Cells) -> Cells {
     let (outcomes, levels, splits) = asked();
     cells
         .iter()
-        .filter(|(k, _)| !k.0.starts_with("family_"))
+        .filter(|(k, _)| !k.0.starts_with("family_") && !PLAIN.contains(&k.0.as_str()))
         .filter(|(k, _)| outcomes.contains(&k.0) && levels.contains(&k.4) && splits.contains(&k.6))
         .map(|(k, v)| (k.clone(), *v))
         .collect()
@@ -130,7 +139,7 @@ fn every_cell_of_the_site_monitor_on_proeftuinen_equals_two_brute_forces_and_the
     let periods = Periods { quarter: true, from: (1990, 1), to: (2030, 4) };
     let mut want = restrict(&brute_force_cells(store, periods));
     let family = family_cells(store);
-    assert!(family.keys().all(|k| k.0.starts_with("family_")));
+    assert!(family.keys().all(|k| k.0.starts_with("family_") || PLAIN.contains(&k.0.as_str())));
     want.extend(family);
     let answers = questionnaire_cells(store);
     assert!(answers.keys().all(|k| k.0.ends_with("_high")) && answers.len() > 100, "{}", answers.len());
@@ -214,12 +223,17 @@ fn tiny_site_monitor_for_site_tiny_in_2019q1_equals_the_hand_worked_re_reports_a
     // household and quarter, R1 (R2-R4: the same household in 2019Q1); the only protection
     // measure of an H4 child is Sem's OTS of 2021-05-01 (t 842 after R1: not within 730), no
     // out-of-home start, no provider in either window of R1 (category `0`; `1` is seen in 2020).
+    // Plain counts (docs/definitions.md §4.8.6), from scenarios/tiny.toml: 2019Q1 holds R1-R4,
+    // 4 reports, all about Quinn (GM0080); one family (H000000004, index R1 2019-01-10); its
+    // children that day: the members with role child valid on 2019-01-10 — Uma 200000226, Quinn
+    // 200000184, Tess 200000214, Sem 200000202 (to 2022-01-15), Noor 200000159 (from 2018-04-10)
+    // — 5 children, placed with the family in GM0080. No measure starts in 2019Q1.
     let (_tmp, store, dir) = tiny_site_monitor();
     let rows = query(
         &store,
         &format!(
             "SELECT DISTINCT outcome, coalesce(variant, ''), window_days::VARCHAR, region_level, region, split, split_value,
-                    count::VARCHAR, denominator::VARCHAR
+                    count::VARCHAR, coalesce(denominator::VARCHAR, '')
              FROM read_parquet('{}') WHERE period = '2019Q1' ORDER BY ALL",
             dir.join("tables.parquet").display()
         ),
@@ -237,10 +251,19 @@ fn tiny_site_monitor_for_site_tiny_in_2019q1_equals_the_hand_worked_re_reports_a
         ("family_providers", "1", "365", "0"),
         ("family_providers", "0", "730", "1"),
         ("family_providers", "1", "730", "0"),
+        ("families", "", "", "1"),
+        ("family_children", "", "", "5"),
+        ("reports", "", "", "4"),
     ];
     let mut want = Vec::new();
     for (outcome, variant, w, c) in figures {
-        let den = if outcome.starts_with("family_") { "1" } else { "4" };
+        let den = if w.is_empty() {
+            ""
+        } else if outcome.starts_with("family_") {
+            "1"
+        } else {
+            "4"
+        };
         for (level, region) in [("municipality", "GM0080"), ("national", "NL")] {
             for (split, value) in [("site", "tiny"), ("total", "total")] {
                 want.push([outcome, variant, w, level, region, split, value, c, den].map(str::to_owned).to_vec());
@@ -249,6 +272,28 @@ fn tiny_site_monitor_for_site_tiny_in_2019q1_equals_the_hand_worked_re_reports_a
     }
     want.sort();
     assert_eq!(rows, want);
+    // Measures imposed in 2020Q2, by hand: Cas (200000020, GM0014) M2 provisional OTS 2020-06-10
+    // to 06-20 is joined by M3 OTS from 06-21 (1 day after its end, within 14): one episode
+    // starting 2020-06-10. Sem's M4 (2021-05-01) lies in 2021Q2, M5 is youth probation.
+    let measures = query(
+        &store,
+        &format!(
+            "SELECT period, region, split, split_value, count::VARCHAR FROM read_parquet('{}')
+             WHERE outcome = 'measures_imposed' AND period LIKE '202%' ORDER BY ALL",
+            dir.join("tables.parquet").display()
+        ),
+    );
+    let mut want = Vec::new();
+    for period in ["2020Q2", "2021Q2"] {
+        let region = if period == "2020Q2" { "GM0014" } else { "GM0080" };
+        for r in [region, "NL"] {
+            for (split, value) in [("site", "tiny"), ("total", "total")] {
+                want.push([period, r, split, value, "1"].map(str::to_owned).to_vec());
+            }
+        }
+    }
+    want.sort();
+    assert_eq!(measures, want);
 }
 
 fn day(s: &str) -> NaiveDate {
@@ -322,6 +367,36 @@ fn family_cells(store: &Path) -> Cells {
     ) {
         residence.entry(r[0].clone()).or_default().push(((day(&r[1]), opt_day(&r[2])), r[3].clone(), r[4].clone()));
     }
+    // The municipality of a person's residence row valid on a day (latest valid_from, then the
+    // highest codes), else `unknown`.
+    let municipality_of = |p: &str, d: NaiveDate| -> String {
+        residence
+            .get(p)
+            .into_iter()
+            .flatten()
+            .filter(|((f, t), _, _)| valid(*f, *t, d))
+            .max_by(|a, b| (a.0.0, &a.1, &a.2).cmp(&(b.0.0, &b.1, &b.2)))
+            .map_or_else(|| "unknown".to_owned(), |x| x.1.clone())
+    };
+    // Plain counts (§4.8.6): (outcome, period, municipality, site) -> units.
+    let mut plain: BTreeMap<(String, String, String, String), u64> = BTreeMap::new();
+    let quarter = |d: NaiveDate| format!("{}Q{}", d.year(), d.month0() / 3 + 1);
+    // Every report, dropped or not, in the quarter of its date, placed by the child that day.
+    for r in query(store, "SELECT person_id, report_date::VARCHAR FROM safety_reports") {
+        let d = day(&r[1]);
+        let k = ("reports".to_owned(), quarter(d), municipality_of(&r[0], d), person[&r[0]].0.clone());
+        *plain.entry(k).or_default() += 1;
+    }
+    // Every protection measure episode (not youth probation), in the quarter of its start.
+    for e in measure_episodes(store).into_iter().filter(|e| e.kind != "youth_probation") {
+        let k = (
+            "measures_imposed".to_owned(),
+            quarter(e.start),
+            municipality_of(&e.person, e.start),
+            person[&e.person].0.clone(),
+        );
+        *plain.entry(k).or_default() += 1;
+    }
     let mut measures: BTreeMap<String, Vec<NaiveDate>> = BTreeMap::new();
     for r in query(store, "SELECT person_id, kind, start_date::VARCHAR FROM measures") {
         if r[1] != "youth_probation" {
@@ -386,13 +461,12 @@ fn family_cells(store: &Path) -> Cells {
         if children.len() > 1 {
             several_children += 1;
         }
-        let municipality = residence
-            .get(&child)
-            .into_iter()
-            .flatten()
-            .filter(|((f, t), _, _)| valid(*f, *t, d))
-            .max_by(|a, b| (a.0.0, &a.1, &a.2).cmp(&(b.0.0, &b.1, &b.2)))
-            .map_or_else(|| "unknown".to_owned(), |x| x.1.clone());
+        let municipality = municipality_of(&child, d);
+        // The family and its children, placed by the index child (§4.8.6).
+        for (outcome, n) in [("families", 1), ("family_children", children.len() as u64)] {
+            let k = (outcome.to_owned(), period.clone(), municipality.clone(), site.clone());
+            *plain.entry(k).or_default() += n;
+        }
         for w in [365_i64, 730] {
             let end = d + chrono::Duration::days(w);
             let complete = fu >= end;
@@ -453,6 +527,24 @@ fn family_cells(store: &Path) -> Cells {
     }
     // Categories: every category seen in the study a row of each cell, over the cell's units.
     let mut out = Cells::new();
+    // Plain counts: (count, 0), as got_cells reads a cell without a denominator.
+    for ((outcome, period, municipality, site), n) in plain {
+        for (level, region) in [("national", "NL"), ("municipality", municipality.as_str())] {
+            for (split, value) in [("total", "total"), ("site", site.as_str())] {
+                let k = (
+                    outcome.clone(),
+                    String::new(),
+                    String::new(),
+                    period.clone(),
+                    level.to_owned(),
+                    region.to_owned(),
+                    split.to_owned(),
+                    value.to_owned(),
+                );
+                out.entry(k).or_default().0 += n;
+            }
+        }
+    }
     let mut provider_dens: BTreeMap<(String, String, String, String, String), u64> = BTreeMap::new();
     for ((o, v, w, p, l, r, sv), (c, n)) in cells {
         let (split, value) = sv.split_once('\u{1f}').unwrap();
@@ -482,7 +574,7 @@ fn family_cells(store: &Path) -> Cells {
     out
 }
 
-/// The questionnaire outcomes (docs/definitions.md §4.8.6) per quarter, national and
+/// The questionnaire outcomes (docs/definitions.md §4.8.7) per quarter, national and
 /// municipality, total and site, by a loop over the raw `questionnaire`, `households`,
 /// `residence` and `persons_all` rows: per household, item and quarter the latest answer; the
 /// representative is a member valid on its date, a parent first, then the smallest person id;

@@ -75,6 +75,8 @@ const OUTCOMES: [(&str, &[&str]); 22] = [
 ];
 const CATEGORY_OUTCOMES: [&str; 2] = ["transitions", "severity_reduced"];
 const RATE_OUTCOMES: [&str; 3] = ["care_use", "care_starts", "care_stock"];
+/// The plain counts (docs/definitions.md §4.8.6, issue 16): checked in tests/site_monitor.rs.
+pub(crate) const COUNT_OUTCOMES: [&str; 4] = ["families", "family_children", "reports", "measures_imposed"];
 const CURVE_OUTCOMES: [&str; 3] = ["reentry", "escalation", "measure_duration"];
 const LEVELS: [&str; 5] = ["national", "youth_region", "municipality", "district", "municipality_group"];
 /// The splits of the studies: every dimension and two cross-splits.
@@ -581,11 +583,11 @@ fn window_status(index: NaiveDate, event: Option<NaiveDate>, fu: NaiveDate, w: i
 }
 
 /// A measure episode (docs/definitions.md §3.5).
-struct MeasureEpisode {
-    person: String,
-    start: NaiveDate,
+pub(crate) struct MeasureEpisode {
+    pub(crate) person: String,
+    pub(crate) start: NaiveDate,
     end: Option<NaiveDate>,
-    kind: String,
+    pub(crate) kind: String,
     end_reason: String,
 }
 
@@ -593,7 +595,7 @@ struct MeasureEpisode {
 /// opens one; a provisional one is joined by the first unused full measure of its kind starting
 /// on or after its start and at most 14 days after its end (any time when it is open), and then
 /// has the full one's end, kind and end reason.
-fn measure_episodes(store: &Path) -> Vec<MeasureEpisode> {
+pub(crate) fn measure_episodes(store: &Path) -> Vec<MeasureEpisode> {
     // (start, id, kind, end, end reason) per person.
     type Row = (NaiveDate, String, String, Option<NaiveDate>, String);
     let mut by_person: BTreeMap<String, Vec<Row>> = BTreeMap::new();
@@ -1090,7 +1092,7 @@ pub(crate) fn got_cells(store: &Path, dir: &Path) -> (Cells, Cells) {
         store,
         &format!(
             "SELECT outcome, variant, coalesce(window_days::VARCHAR, ''), period, region_level, region, split,
-                    split_value, count::VARCHAR, denominator::VARCHAR, coalesce(population::VARCHAR, ''),
+                    split_value, count::VARCHAR, coalesce(denominator::VARCHAR, ''), coalesce(population::VARCHAR, ''),
                     coalesce(percentage::VARCHAR, ''), coalesce(ci_lower::VARCHAR, ''),
                     coalesce(ci_upper::VARCHAR, ''), coalesce(rate_per_1000::VARCHAR, '')
              FROM read_parquet('{}')",
@@ -1110,6 +1112,16 @@ pub(crate) fn got_cells(store: &Path, dir: &Path) -> (Cells, Cells) {
             r[6].clone(),
             r[7].clone(),
         );
+        // A plain count (docs/definitions.md §4.8.6) has no denominator, percentage or interval:
+        // its cell is (count, 0) here.
+        let plain = COUNT_OUTCOMES.contains(&r[0].as_str());
+        assert_eq!(r[9].is_empty(), plain, "{r:?}: a denominator exactly where the outcome is no plain count");
+        if plain {
+            assert!(r[10..].iter().all(String::is_empty), "{r:?}: a plain count has no figure but its count");
+            let old = props.insert(cell, (r[8].parse().unwrap(), 0));
+            assert!(old.is_none_or(|o| o == (r[8].parse().unwrap(), 0)), "{r:?}: a shared total row differs");
+            continue;
+        }
         let (c, n): (u64, u64) = (r[8].parse().unwrap(), r[9].parse().unwrap());
         let value = if RATE_OUTCOMES.contains(&r[0].as_str()) {
             let p: u64 = r[10].parse().unwrap();

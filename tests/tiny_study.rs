@@ -113,7 +113,9 @@ fn hand_cells(study: &toml::Value) -> BTreeMap<Key, Want> {
                 }
                 assert_eq!(sum, den, "transitions {c}: the categories add up to the changes");
             } else {
-                put(key(id, c, &text(c, "variant")), Want { count: int(c, "count"), den: int(c, "den"), rate: None });
+                // A plain count (docs/definitions.md §4.8.6) has no `den`: 0 here, as read below.
+                let den = if c.get("den").is_some() { int(c, "den") } else { 0 };
+                put(key(id, c, &text(c, "variant")), Want { count: int(c, "count"), den, rate: None });
             }
         }
     }
@@ -176,7 +178,8 @@ fn disagreements(store: &Path, dir: &Path, want: &BTreeMap<Key, Want>) -> Vec<St
             r[6].clone(),
             r[7].clone(),
         );
-        let (count, den): (u64, u64) = (r[8].parse().unwrap(), r[9].parse().unwrap());
+        // A plain count has no denominator (docs/definitions.md §4.8.6): 0 here, no percentage.
+        let (count, den): (u64, u64) = (r[8].parse().unwrap(), if r[9].is_empty() { 0 } else { r[9].parse().unwrap() });
         // The total rows are in every split's table: one cell.
         if seen.insert(k.clone(), (count, den)).is_some_and(|prev| prev != (count, den)) {
             problems.push(format!("{k:?} differs between tables"));

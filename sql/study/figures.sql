@@ -1,7 +1,8 @@
 -- The figures of the proportion outcomes (docs/definitions.md §5.1): per cell, count = indexes
 -- with the event, denominator = indexes with the event or a complete window without it; and
 -- of the category outcomes (§5.10): per cell and category, count = units in the category,
--- denominator = units in the cell, every category of the outcome (over the whole study) a row.
+-- denominator = units in the cell, every category of the outcome (over the whole study) a row;
+-- and of the plain counts (§4.8.6): count = units in the cell, no denominator.
 CREATE OR REPLACE TEMP TABLE study_figures AS
 WITH c AS (SELECT c.*, o.kind FROM study_cells c JOIN study_outcomes o USING (outcome)),
 cats AS (SELECT DISTINCT outcome, sub, category FROM c WHERE kind = 'categories'),
@@ -18,9 +19,17 @@ by_category AS (
     FROM c JOIN cats k USING (outcome, sub)
     WHERE c.kind = 'categories'
     GROUP BY ALL
+),
+count_cells AS (
+    SELECT cohort, outcome, sub AS variant, window_days, period, region_level, region, split, split_value,
+           sum(n)::BIGINT AS count, NULL::BIGINT AS denominator
+    FROM c WHERE kind = 'count'
+    GROUP BY ALL
 )
 SELECT *, NULL::BIGINT AS population, NULL::DOUBLE AS rate_standardised, NULL::DOUBLE AS rate_standardised_lower,
        NULL::DOUBLE AS rate_standardised_upper
 FROM binary_cells
 UNION ALL
-SELECT *, NULL, NULL, NULL, NULL FROM by_category;
+SELECT *, NULL, NULL, NULL, NULL FROM by_category
+UNION ALL
+SELECT *, NULL, NULL, NULL, NULL FROM count_cells;

@@ -4,8 +4,9 @@
 -- (latest valid_from, then the highest codes; `unknown` without one), the person's sex and the
 -- age band on that day, and the person's site (the `source` of the persons row the store picks:
 -- a day-precise birth date, then the latest extracted_on, then the source that sorts first, as
--- sql/views.sql; read from the store's files so an incremental run sees the same). Rows dated
--- outside the study's range are left out.
+-- sql/views.sql; read from the store's files so an incremental run sees the same). Sex and age
+-- band are those of the row's subject (`subject_id`, else the person). Rows dated outside the
+-- study's range are left out.
 CREATE OR REPLACE TEMP TABLE study_rows AS
 WITH s AS (SELECT * FROM study_settings),
 pts AS (SELECT DISTINCT person_id, figure_date FROM study_units),
@@ -33,7 +34,7 @@ SELECT u.cohort, u.person_id, u.outcome, u.sub, u.window_days, u.category, u.tim
        u.level, u.care_form, u.measure_kind, u.report_kind, coalesce(st.site, 'unknown') AS site,
        u.provider
 FROM study_units u CROSS JOIN s
-JOIN persons p USING (person_id)
-LEFT JOIN placed pl USING (person_id, figure_date)
-LEFT JOIN sites st USING (person_id)
+JOIN persons p ON p.person_id = coalesce(u.subject_id, u.person_id)
+LEFT JOIN placed pl ON pl.person_id = u.person_id AND pl.figure_date = u.figure_date
+LEFT JOIN sites st ON st.person_id = u.person_id
 WHERE (s.from_q IS NULL OR study_q(u.figure_date) >= s.from_q) AND (s.to_q IS NULL OR study_q(u.figure_date) <= s.to_q);

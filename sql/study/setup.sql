@@ -65,11 +65,13 @@ FROM spell_episodes se JOIN spells s USING (person_id, spell_no)
 LEFT JOIN care_episodes e ON e.episode_id = se.episode_id AND e.person_id = se.person_id;
 CREATE OR REPLACE TEMP VIEW study_report_kinds AS SELECT report_id, kind FROM safety_reports;
 
--- The index rows of every outcome (units/*.sql), placed and dated by rows.sql.
+-- The index rows of every outcome (units/*.sql), placed and dated by rows.sql. `subject_id`
+-- (NULL but for family_children): the person whose sex and age band split the row, when it is
+-- not the person (person_id) whose residence and site place it.
 CREATE OR REPLACE TEMP TABLE study_units (
     cohort VARCHAR, outcome VARCHAR, person_id VARCHAR, figure_date DATE, sub VARCHAR, window_days INTEGER,
     category VARCHAR, time_days BIGINT, event BOOLEAN, level VARCHAR, care_form VARCHAR, measure_kind VARCHAR,
-    report_kind VARCHAR, provider VARCHAR
+    report_kind VARCHAR, provider VARCHAR, subject_id VARCHAR
 );
 -- The persons of the rate outcomes, one row per person and period (units/care_*.sql).
 CREATE OR REPLACE TEMP TABLE study_rate_rows (

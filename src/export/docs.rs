@@ -119,7 +119,13 @@ A study that compares activities also has `comparison.parquet` / `comparison.csv
 data-schema/study_file.md): each activity beside the reference, crude and standardised for the sex and \
 age mix, and before it started, computed from the published cells above only: a figure that needs a \
 suppressed cell is empty, a suppressed stratum is left out of the standardisation (docs/definitions.md \
-§5.14).\n";
+§5.14).\n\n\
+Tables with `family_providers` also have `provider_medians.parquet` / `.csv`: per cell, \
+`median_category`, the category (`0`, `1`, `2`, `3_or_more`; `a-b` when the two middle families of \
+an even number lie in two) of the middle family, from the published category counts only; empty where \
+a category of the cell is suppressed (docs/definitions.md §4.8.6). Plain counts (`families`, \
+`family_children`, `reports`, `measures_imposed`) have a count and no denominator, percentage or \
+interval (§4.8.6).\n";
 
 const READ_R: &str = "# Read the published tables (R). install.packages(\"arrow\") for Parquet, or use the CSV.\n\
 # Codes stay text (period 2024, region 0014 would otherwise become numbers); suppressed is logical.\n\

@@ -14,6 +14,7 @@
 //! Files: [`survival`] (survival tables), [`docs`] (codebook and disclosure report),
 //! [`linkage`] (the linkage tables of a store).
 
+mod counts;
 mod docs;
 pub mod linkage;
 mod patterns;
@@ -30,7 +31,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::db::{DbError, DbSettings, DuckContext};
-use crate::disclosure::{Cell, Reason, Rule, protect};
+use crate::disclosure::{Cell, Reason, Rule, protect_from};
 use crate::reference::{ReferenceError, YouthRegions};
 use crate::sql::export as q;
 use crate::store::{ParquetSink, Stage, StoreError};
@@ -250,10 +251,14 @@ fn read_rows(conn: &Connection, file: &Path) -> Result<Input> {
                     s(value, k)
                 ),
             };
-            if count.is_null(k) || denominator.is_null(k) {
+            // A plain count (docs/definitions.md §4.8.6) has no denominator: its cell is modelled
+            // with denominator = count (the relations hold for both), see counts.rs.
+            let plain = counts::is_count(s(outcome, k));
+            if count.is_null(k) || (denominator.is_null(k) && !plain) {
                 return Err(bad("count and denominator are required"));
             }
-            let (Ok(c), Ok(d)) = (u64::try_from(count.value(k)), u64::try_from(denominator.value(k))) else {
+            let d = if plain { count.value(k) } else { denominator.value(k) };
+            let (Ok(c), Ok(d)) = (u64::try_from(count.value(k)), u64::try_from(d)) else {
                 return Err(bad("counts cannot be negative"));
             };
             if c > d {
@@ -303,15 +308,40 @@ fn pattern(
     order.sort_by(|&a, &b| name(a).cmp(&name(b)));
     let context = format!("min_count {} publish_zeros {} regions {regions:?}", rule.min_count, rule.publish_zeros);
     let base = patterns::hasher(&context);
+    let families = family_counts(input, &members);
     let done: Vec<Result<Protected>> = order
         .par_iter()
         .map(|&i| {
             let period = input.strings.get(input.systems[i][4]);
+            let outcome = input.strings.get(input.systems[i][2]);
             let system = SystemCells::of(&members[i], &input.strings, file)?;
-            let fp = system.fingerprint(base.clone(), period, &input.strings);
+            // Children counts: the cells whose households do not reach the minimum (counts.rs).
+            let few: Vec<bool> = if counts::is_children(outcome) {
+                let [study, cohort, _, window, period, variant] = input.systems[i];
+                let of = families.get(&[study, cohort, window, period, variant]);
+                system
+                    .keys
+                    .iter()
+                    .map(|&k| counts::too_few_households(k, input.strings.get(k[2]), of, rule.min_count))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut fp = system.fingerprint(base.clone(), period, &input.strings);
+            if !few.is_empty() {
+                use sha2::Digest;
+                let mut h = base.clone();
+                h.update(fp);
+                h.update(few.iter().map(|&f| u8::from(f)).collect::<Vec<u8>>());
+                fp = h.finalize().into();
+            }
+            let plain = counts::is_count(outcome);
             let (p, reused) = match cache.get(&fp) {
                 Some(p) => (p.clone(), true),
-                None => (protect_system(&system, period, &input.strings, file, rule, regions)?, false),
+                None => {
+                    let how = Protection { rule, plain, few: &few };
+                    (protect_system(&system, period, &input.strings, file, how, regions)?, false)
+                }
             };
             let mut by_key: Vec<Option<Reason>> = vec![None; system.keys.len()];
             for &(k, reason) in &p.suppressed {
@@ -411,6 +441,28 @@ impl<'a> SystemCells<'a> {
     }
 }
 
+/// Per families system (study, cohort, window, period, variant): the count of each cell, for
+/// the households behind the children counts (counts.rs).
+fn family_counts(input: &Input, members: &[Vec<&InputRow>]) -> HashMap<[u32; 5], counts::FamilyCounts> {
+    let mut out: HashMap<[u32; 5], counts::FamilyCounts> = HashMap::new();
+    for (i, s) in input.systems.iter().enumerate() {
+        if counts::is_families(input.strings.get(s[2])) {
+            let cells = out.entry([s[0], s[1], s[3], s[4], s[5]]).or_default();
+            cells.extend(members[i].iter().map(|r| (r.cell, r.count)));
+        }
+    }
+    out
+}
+
+/// How one system is protected: the rule, whether its cells are plain counts (no complement),
+/// and the cells that are primary whatever their figures (by key; empty: none).
+#[derive(Clone, Copy)]
+struct Protection<'a> {
+    rule: Rule,
+    plain: bool,
+    few: &'a [bool],
+}
+
 /// Protect one linked-table system (rows sharing study, cohort, outcome, window, period and
 /// variant).
 fn protect_system(
@@ -418,7 +470,7 @@ fn protect_system(
     period: &str,
     strings: &Strings,
     file: &Path,
-    rule: Rule,
+    how: Protection<'_>,
     regions: &YouthRegions,
 ) -> Result<SystemPattern> {
     let keys: Vec<[String; 4]> = system.keys.iter().map(|k| k.map(|s| strings.get(s).to_owned())).collect();
@@ -435,7 +487,17 @@ fn protect_system(
             detail: format!("{} does not hold for {level} {region}, {split} = {value} ({})", b.kind, b.what),
         }
     })?;
-    let p = protect(&model.cells, &model.relations, rule);
+    // A plain count's complement never binds (counts.rs): checked as count = denominator above.
+    let cells: Vec<Cell> = if how.plain {
+        model.cells.iter().map(|c| Cell { count: c.count, denominator: c.count + counts::COUNT_ONLY }).collect()
+    } else {
+        model.cells.clone()
+    };
+    let mut also = vec![false; cells.len()];
+    for (k, _) in how.few.iter().enumerate().filter(|(_, f)| **f) {
+        also[model.cell_of_key[k]] = true;
+    }
+    let p = protect_from(&cells, &model.relations, how.rule, &also);
     let suppressed = (0..keys.len())
         .filter_map(|k| p.reasons[model.cell_of_key[k]].map(|reason| (u32::try_from(k).unwrap_or(u32::MAX), reason)))
         .collect();
@@ -581,6 +643,7 @@ pub fn export_tables_cached(
     }
     parquet.finish()?;
     drop(csv);
+    provider_medians(&conn, staging)?;
     let comparison = input.join("comparison.parquet");
     if comparison.exists() {
         comparison_out(&conn, &comparison, staging)?;
@@ -592,6 +655,27 @@ pub fn export_tables_cached(
     docs::write_docs(staging, &report)?;
     stage.replace(out)?;
     Ok(report)
+}
+
+/// The median category of providers per family (docs/definitions.md §4.8.6) from the published
+/// `family_providers` rows only, as `provider_medians.parquet` / `.csv` in `staging`; nothing
+/// when the tables have no such rows.
+fn provider_medians(conn: &Connection, staging: &Path) -> Result<()> {
+    let what = "median providers per family";
+    let mut stmt = conn.prepare(q::PROVIDER_MEDIANS).ctx(what)?;
+    let arrow = stmt.query_arrow([]).ctx(what)?;
+    let schema = arrow.get_schema();
+    let batches: Vec<RecordBatch> = arrow.collect();
+    if batches.iter().all(|b| b.num_rows() == 0) {
+        return Ok(());
+    }
+    crate::store::write_parquet(
+        &staging.join("provider_medians.parquet"),
+        "provider_medians.parquet",
+        schema,
+        batches.iter().cloned(),
+    )?;
+    write_csv(&staging.join("provider_medians.csv"), &batches)
 }
 
 /// The comparison of activities (docs/definitions.md §5.14) recomputed from the published
@@ -656,5 +740,133 @@ mod tests {
         out.sort_unstable();
         assert_eq!(out, [(1, Reason::Primary), (2, Reason::Secondary), (3, Reason::Secondary), (5, Reason::Primary)]);
         assert_eq!(report.category_siblings, 2);
+    }
+}
+
+#[cfg(test)]
+mod count_tests {
+    use super::*;
+
+    /// A row of a plain count (no denominator: modelled as count = denominator, as read_rows does).
+    fn count_row(input: &mut Input, row_no: i64, outcome: &str, cell: [&str; 4], count: u64) {
+        let st = &mut input.strings;
+        let key = ["sm", "all", outcome, "", "2024Q1", ""].map(|x| st.id(x));
+        let cell = cell.map(|x| st.id(x));
+        let system = match input.systems.iter().position(|s| *s == key) {
+            Some(i) => i as u32,
+            None => {
+                input.systems.push(key);
+                input.systems.len() as u32 - 1
+            }
+        };
+        input.rows.push(InputRow { row_no, system, cell, count, denominator: count, group: None });
+    }
+
+    #[test]
+    fn count_cells_under_the_minimum_are_suppressed_with_their_relations_and_children_need_ten_households() {
+        // Reports in 2024Q1 by hand, sites A and B, two municipalities (count, no denominator):
+        //   GM0014: A 20, B 5 (total 25); GM0034: A 13, B 12 (total 25); NL: A 33, B 17 (total 50).
+        // B 5 is primary (5 < 10). A plain count has no complement: 20 of 25 is not primary
+        // although 25 - 20 = 5 (a percentage would be). Relations: GM0014's sites sum to its
+        // total, so one more of A 20 / total 25 goes; the municipalities sum to NL per site, so
+        // one more B (GM0034's 12) goes, and then its row needs one more too.
+        let mut input = Input::default();
+        let rows: [([&str; 4], u64); 9] = [
+            (["national", "NL", "total", "total"], 50),
+            (["national", "NL", "site", "A"], 33),
+            (["national", "NL", "site", "B"], 17),
+            (["municipality", "GM0014", "total", "total"], 25),
+            (["municipality", "GM0014", "site", "A"], 20),
+            (["municipality", "GM0014", "site", "B"], 5),
+            (["municipality", "GM0034", "total", "total"], 25),
+            (["municipality", "GM0034", "site", "A"], 13),
+            (["municipality", "GM0034", "site", "B"], 12),
+        ];
+        for (i, (cell, n)) in rows.iter().enumerate() {
+            count_row(&mut input, i as i64 + 1, "reports", *cell, *n);
+        }
+        // Families of the same period: GM0014 holds 9 households (under 10), GM0034 12; its
+        // children 30 and 31 (each cell over 10 children). By sex: never published (counts.rs).
+        count_row(&mut input, 20, "families", ["national", "NL", "total", "total"], 21);
+        count_row(&mut input, 21, "families", ["municipality", "GM0014", "total", "total"], 9);
+        count_row(&mut input, 22, "families", ["municipality", "GM0034", "total", "total"], 12);
+        count_row(&mut input, 30, "family_children", ["national", "NL", "total", "total"], 61);
+        count_row(&mut input, 31, "family_children", ["municipality", "GM0014", "total", "total"], 30);
+        count_row(&mut input, 32, "family_children", ["municipality", "GM0034", "total", "total"], 31);
+        count_row(&mut input, 33, "family_children", ["national", "NL", "sex", "f"], 40);
+        count_row(&mut input, 34, "family_children", ["national", "NL", "sex", "m"], 21);
+        let rule = Rule::default();
+        let mut report = TablesReport::default();
+        let (out, _) = pattern(
+            &input,
+            Path::new("tables.parquet"),
+            rule,
+            &YouthRegions::default(),
+            &patterns::Cache::default(),
+            &mut report,
+        )
+        .unwrap();
+        let reason = |row: i64| out.iter().find(|(r, _)| *r == row).map(|(_, x)| *x);
+        // Reports: B 5 primary; 20 of 25 is no primary (no complement), the totals stay published.
+        assert_eq!(reason(6), Some(Reason::Primary));
+        assert!(reason(5).is_some() || reason(4).is_some(), "GM0014 needs a second suppression: {out:?}");
+        assert_eq!(reason(1), None, "NL total published");
+        assert!([2, 3, 5, 7, 8, 9].iter().all(|&r| reason(r) != Some(Reason::Primary)), "only B 5 is primary: {out:?}");
+        // Every relation with a suppressed cell holds two or more of them (no subtraction recovers one).
+        let hidden = |r: i64| reason(r).is_some();
+        for rel in [[4, 5, 6], [1, 2, 3], [7, 8, 9], [2, 5, 8], [3, 6, 9], [1, 4, 7]] {
+            let n = rel.iter().filter(|&&r| hidden(r)).count();
+            assert_ne!(n, 1, "relation {rel:?}: {out:?}");
+        }
+        assert!(report.relations_by_kind.get("categories").copied().unwrap_or(0) >= 3, "{report:?}");
+        assert!(report.relations_by_kind.get("regions_in_national").copied().unwrap_or(0) >= 3, "{report:?}");
+        // Families: 9 primary. Children: GM0014's 30 children are in 9 households: primary; the
+        // by-sex cells are never published; GM0034 (12 households) and NL (21) pass, but GM0014
+        // hidden alone in NL = GM0014 + GM0034 takes GM0034 along; NL's total stays.
+        assert_eq!(reason(21), Some(Reason::Primary));
+        assert_eq!(reason(31), Some(Reason::Primary));
+        assert_eq!((reason(33), reason(34)), (Some(Reason::Primary), Some(Reason::Primary)));
+        assert_eq!(reason(32), Some(Reason::Secondary));
+        assert_eq!(reason(30), None);
+    }
+
+    #[test]
+    fn the_median_category_of_providers_per_family_is_read_from_the_published_categories_only() {
+        // By hand (categories 0, 1, 2, 3_or_more; positions (n + 1) / 2 and n / 2 + 1):
+        //   A 41, 7, 2, 0 (n 50: families 25 and 26 have 0 providers) -> 0;
+        //   B 5, 5, 3, 1 (n 14: 7 and 8 lie in 1) -> 1;
+        //   C 6, 6, 0, 0 (n 12: family 6 has 0, family 7 has 1) -> 0-1;
+        //   D 0, 0, 4, 9 (n 13: family 7 lies in 3_or_more) -> 3_or_more;
+        //   E 20, suppressed, 15, 12 -> none.
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE published (study VARCHAR, table_name VARCHAR, cohort VARCHAR, outcome VARCHAR, variant VARCHAR,
+                 window_days INTEGER, period VARCHAR, region_level VARCHAR, region VARCHAR, region_name VARCHAR,
+                 split VARCHAR, split_value VARCHAR, count BIGINT)",
+        )
+        .unwrap();
+        let cells: [(&str, [Option<i64>; 4]); 5] = [
+            ("A", [Some(41), Some(7), Some(2), Some(0)]),
+            ("B", [Some(5), Some(5), Some(3), Some(1)]),
+            ("C", [Some(6), Some(6), Some(0), Some(0)]),
+            ("D", [Some(0), Some(0), Some(4), Some(9)]),
+            ("E", [Some(20), None, Some(15), Some(12)]),
+        ];
+        for (region, counts) in cells {
+            for (category, count) in ["0", "1", "2", "3_or_more"].iter().zip(counts) {
+                conn.execute(
+                    "INSERT INTO published VALUES ('s', 'by_site', 'all', 'family_providers', ?, 365, '2024Q1',
+                         'municipality', ?, ?, 'total', 'total', ?)",
+                    duckdb::params![category, region, region, count],
+                )
+                .unwrap();
+            }
+        }
+        let mut stmt = conn.prepare(q::PROVIDER_MEDIANS).unwrap();
+        let got: Vec<(String, Option<String>)> =
+            stmt.query_map([], |r| Ok((r.get(7)?, r.get(11)?))).unwrap().map(std::result::Result::unwrap).collect();
+        let want = [("A", Some("0")), ("B", Some("1")), ("C", Some("0-1")), ("D", Some("3_or_more")), ("E", None)]
+            .map(|(r, m)| (r.to_owned(), m.map(str::to_owned)));
+        assert_eq!(got, want);
     }
 }

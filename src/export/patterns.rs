@@ -25,11 +25,12 @@ use crate::export::relations::KINDS;
 const MAGIC: &[u8] = b"kohort export patterns 1\n";
 
 /// The source of everything a pattern depends on besides its inputs.
-const CODE: [&str; 4] = [
+const CODE: [&str; 5] = [
     include_str!("../disclosure.rs"),
     include_str!("../disclosure/lp.rs"),
     include_str!("relations.rs"),
     include_str!("mod.rs"),
+    include_str!("counts.rs"),
 ];
 
 /// A system's fingerprint.

@@ -19,6 +19,8 @@ pub enum Kind {
     Rate,
     /// Only a survival curve (Kaplan–Meier) and its median: no proportion rows.
     Curve,
+    /// A plain count of units per period (issue 16): `count`, no denominator.
+    Count,
 }
 
 /// Which date of an index a cohort member's index date must equal for the index to belong to
@@ -156,6 +158,15 @@ pub enum Outcome {
     /// Distinct providers involved with any member of the household within W after a report:
     /// 0, 1, 2, 3 or more.
     FamilyProviders,
+    // --- plain counts per period (issue 16, docs/definitions.md §4.8.6) ---
+    /// Families (households with a family index) in the period.
+    Families,
+    /// Children of those families.
+    FamilyChildren,
+    /// Safety reports in the period.
+    Reports,
+    /// Protection measure episodes starting in the period.
+    MeasuresImposed,
     // --- the pilots' quarterly family questionnaire (issue 16) ---
     /// Trust in the help 4 or 5 (of 5), per household and period.
     TrustHigh,
@@ -193,7 +204,7 @@ use Dim::{CareForm, Level, MeasureKind, Provider, ReportKind};
 const SPELL: &[Dim] = &[Level, CareForm, Provider];
 
 /// The catalogue, in the order tables list the outcomes.
-pub const CATALOGUE: [Spec; 29] = [
+pub const CATALOGUE: [Spec; 33] = [
     spec(
         Outcome::Reentry,
         "reentry",
@@ -492,12 +503,57 @@ pub const CATALOGUE: [Spec; 29] = [
         false,
         u::FAMILY_PROVIDERS,
     ),
-    // --- the questionnaire (issue 16): docs/definitions.md §4.8.6 ---
+    // --- plain counts per period (issue 16): docs/definitions.md §4.8.6 ---
+    spec(
+        Outcome::Families,
+        "families",
+        "gezinnen in beeld",
+        "4.8.6",
+        Kind::Count,
+        Entry::Report,
+        &[ReportKind],
+        false,
+        u::FAMILIES,
+    ),
+    spec(
+        Outcome::FamilyChildren,
+        "family_children",
+        "kinderen in beeld",
+        "4.8.6",
+        Kind::Count,
+        Entry::Report,
+        &[ReportKind],
+        false,
+        u::FAMILY_CHILDREN,
+    ),
+    spec(
+        Outcome::Reports,
+        "reports",
+        "nieuwe meldingen",
+        "4.8.6",
+        Kind::Count,
+        Entry::Report,
+        &[ReportKind],
+        false,
+        u::REPORTS,
+    ),
+    spec(
+        Outcome::MeasuresImposed,
+        "measures_imposed",
+        "opgelegde maatregelen",
+        "4.8.6",
+        Kind::Count,
+        Entry::MeasureStart,
+        &[MeasureKind],
+        false,
+        u::MEASURES_IMPOSED,
+    ),
+    // --- the questionnaire (issue 16): docs/definitions.md §4.8.7 ---
     spec(
         Outcome::TrustHigh,
         "trust_high",
         "veel vertrouwen in de hulp",
-        "4.8.6",
+        "4.8.7",
         Kind::Proportion,
         Entry::MonitorOnly,
         &[],
@@ -508,7 +564,7 @@ pub const CATALOGUE: [Spec; 29] = [
         Outcome::InvolvementHigh,
         "involvement_high",
         "veel betrokken bij beslissingen",
-        "4.8.6",
+        "4.8.7",
         Kind::Proportion,
         Entry::MonitorOnly,
         &[],
@@ -547,7 +603,14 @@ impl Outcome {
     /// Whether its figures follow the household of the index (docs/definitions.md §4.8.5): a
     /// unit's rows then depend on other persons' rows too.
     pub fn is_family(self) -> bool {
-        matches!(self, Outcome::FamilyMeasure | Outcome::FamilyOutOfHome | Outcome::FamilyProviders)
+        matches!(
+            self,
+            Outcome::FamilyMeasure
+                | Outcome::FamilyOutOfHome
+                | Outcome::FamilyProviders
+                | Outcome::Families
+                | Outcome::FamilyChildren
+        )
     }
 
     /// Whether its rows come from the questionnaire (issue 16): households, not persons, answer,

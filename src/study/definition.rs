@@ -555,6 +555,8 @@ fn outcomes(def: &StudyDef, scope: &Scope, kind: PeriodKind, file: &Path) -> Res
                     .filter(|o| !o.is_family())
                     // So are the questionnaire's (issue 16): a store may have no answers.
                     .filter(|o| !o.is_questionnaire())
+                    // Plain counts too (§4.8.6): a monitor without a list keeps its figures.
+                    .filter(|o| o.spec().kind != Kind::Count)
                     .collect(),
             };
             let list = sorted(all);

@@ -100,6 +100,7 @@ pub fn fill(conn: &Connection, plan: &Plan, periods: &[PeriodRow]) -> Result<(),
             Kind::Categories => "categories",
             Kind::Rate => "rate",
             Kind::Curve => "curve",
+            Kind::Count => "count",
         };
         app.append_row(duckdb::params![spec.id, kind, i as i64]).ctx("study outcomes")?;
     }

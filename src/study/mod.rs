@@ -172,9 +172,15 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
         O::PriorCare => &[F::PriorCare, F::Spells],
         O::Escalation | O::Deescalation => &[F::Escalation, F::Spells],
         O::Transitions => &[F::Escalation],
-        O::Rereport | O::RereportHousehold | O::FamilyMeasure | O::FamilyOutOfHome | O::FamilyProviders => &[F::Safety],
+        O::Rereport
+        | O::RereportHousehold
+        | O::FamilyMeasure
+        | O::FamilyOutOfHome
+        | O::FamilyProviders
+        | O::Families
+        | O::FamilyChildren => &[F::Safety],
         O::RereportAfterMeasure => &[F::Safety, F::Measures],
-        O::MeasureSuccess | O::MeasureDuration | O::OutOfHomeDuringMeasure => &[F::Measures],
+        O::MeasureSuccess | O::MeasureDuration | O::OutOfHomeDuringMeasure | O::MeasuresImposed => &[F::Measures],
         O::RegularEnding
         | O::Dropout
         | O::ExternalEnding
@@ -182,7 +188,8 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
         | O::GoalAttainment
         | O::Satisfaction
         | O::SeverityReduced => &[F::Indicators, F::Spells],
-        O::CareUse | O::CareStarts | O::CareStock | O::TrustHigh | O::InvolvementHigh => &[],
+        // Rates, questionnaire answers and reports are read from the store's own rows.
+        O::CareUse | O::CareStarts | O::CareStock | O::TrustHigh | O::InvolvementHigh | O::Reports => &[],
         O::Recidivism | O::RiskReduced => &[F::Probation, F::Measures],
     }
 }

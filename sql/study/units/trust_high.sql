@@ -1,4 +1,4 @@
--- The questionnaire outcome trust_high (issue 16, docs/definitions.md §4.8.6): per household and
+-- The questionnaire outcome trust_high (issue 16, docs/definitions.md §4.8.7): per household and
 -- period of the study (year, quarter or all), the household's last answer on trust in the help (`trust`) dated in
 -- the period; event = a score of 4 or 5. The unit's person is the household's representative on
 -- the answer date: a member with a `households` row valid that day, a parent first, then the
