@@ -75,7 +75,7 @@ fn read_export(export: &Path, db: &DbSettings) -> Result<(model::Data, serde_jso
 fn write_language(dir: &Path, c: &pages::Ctx<'_>) -> Result<(Vec<PathBuf>, usize)> {
     fs_err::create_dir_all(dir)?;
     let mut files = vec![
-        ("index.html".to_owned(), pages::index(c)),
+        ("index.html".to_owned(), pages::index(c, &sites::index_list(c))),
         ("national.html".to_owned(), pages::national(c)),
         ("disclosure.html".to_owned(), pages::disclosure(c)),
     ];

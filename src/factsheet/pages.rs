@@ -453,9 +453,10 @@ pub fn mirror(c: &Ctx<'_>, reg: &Region) -> String {
     page(c, &title, &body)
 }
 
-/// The index page of one language.
+/// The index page of one language; `more` is appended to its lists (the site report's, built
+/// by `sites.rs`, which builds on this module).
 #[must_use]
-pub fn index(c: &Ctx<'_>) -> String {
+pub fn index(c: &Ctx<'_>, more: &str) -> String {
     let d = c.data;
     let l = c.lang;
     let mut body = format!(
@@ -481,7 +482,7 @@ pub fn index(c: &Ctx<'_>) -> String {
         }
         body.push_str("</ul>\n");
     }
-    body.push_str(&super::sites::index_list(c));
+    body.push_str(more);
     page(c, &l.fill("index_title", &[("study", &d.study)]), &body)
 }
 
