@@ -404,8 +404,8 @@ pub enum OutputFormat {
 #[derive(Debug, Args)]
 pub struct SqlArgs {
     /// The query (views: persons, persons_all, relations, households, residence, care_episodes,
-    /// measures, safety_reports, measurements, population; and the result tables of
-    /// `kohort outcomes`).
+    /// measures, safety_reports, measurements, population, offences, questionnaire; and the
+    /// result tables of `kohort outcomes`).
     #[arg(required_unless_present = "file")]
     pub query: Option<String>,
     /// Read the query from a file instead.

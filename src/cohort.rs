@@ -155,6 +155,10 @@ pub struct CohortDef {
     /// Municipalities (residence at entry).
     #[serde(default)]
     pub municipalities: Vec<String>,
+    /// Sites (docs/definitions.md §5.4: the delivering source of the person's row the store
+    /// picks, as the study split `site`).
+    #[serde(default)]
+    pub sites: Vec<String>,
     /// No care in the N days before entry.
     pub washout_days: Option<u32>,
     /// Keep each person's first remaining index only (default true).
@@ -331,6 +335,10 @@ pub fn build_steps(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Ve
         for m in &def.municipalities {
             munis.append_row([m]).ctx("cohort municipalities")?;
         }
+        let mut sites = conn.appender("cohort_sites").ctx("cohort sites")?;
+        for site in &def.sites {
+            sites.append_row([site]).ctx("cohort sites")?;
+        }
     }
     let mut attrition = Vec::new();
     match (&def.sql, def.entry) {
@@ -373,6 +381,10 @@ pub fn build_steps(conn: &Connection, def: &CohortDef, base: &Path) -> Result<Ve
     if !def.municipalities.is_empty() {
         conn.execute_batch(q::REGION).ctx("cohort region")?;
         attrition.push(count(conn, format!("living in {} at entry", def.municipalities.join(", ")))?);
+    }
+    if !def.sites.is_empty() {
+        conn.execute_batch(q::SITE).ctx("cohort site")?;
+        attrition.push(count(conn, format!("site {}", def.sites.join(", ")))?);
     }
     if let Some(days) = def.washout_days {
         conn.execute(q::WASHOUT, [i64::from(days)]).ctx("cohort washout")?;

@@ -269,6 +269,8 @@ pub mod cohort {
     pub const AGE: &str = include_str!("../sql/cohort/age.sql");
     /// Region at entry.
     pub const REGION: &str = include_str!("../sql/cohort/region.sql");
+    /// Site rule: the person's site is one of the listed.
+    pub const SITE: &str = include_str!("../sql/cohort/site.sql");
     /// Washout.
     pub const WASHOUT: &str = include_str!("../sql/cohort/washout.sql");
     /// First index per person.
@@ -311,6 +313,9 @@ pub mod study {
     pub const ROWS: &str = include_str!("../sql/study/rows.sql");
     /// The family indexes and their members (issue 16, docs/definitions.md §4.8.5).
     pub const FAMILY_INDEX: &str = include_str!("../sql/study/family_index.sql");
+    /// The family index's settings row: $1 the kind of index, $2 the safety age limit, $3 the
+    /// same-incident days.
+    pub const FAMILY_SETTINGS: &str = include_str!("../sql/study/family_settings.sql");
     /// Drop the index rows once placed.
     pub const DROP_UNITS: &str = include_str!("../sql/study/drop_units.sql");
     /// The counts of one split over study rows.
@@ -410,6 +415,8 @@ pub mod study {
         pub const FAMILY_MEASURE: &str = include_str!("../sql/study/units/family_measure.sql");
         /// An out-of-home placement of any child of the household (issue 16).
         pub const FAMILY_OUT_OF_HOME: &str = include_str!("../sql/study/units/family_out_of_home.sql");
+        /// A new report about any child of the household (issue 16).
+        pub const FAMILY_REPORT: &str = include_str!("../sql/study/units/family_report.sql");
         /// Distinct providers involved with the household (issue 16).
         pub const FAMILY_PROVIDERS: &str = include_str!("../sql/study/units/family_providers.sql");
         /// Trust in the help 4 or 5 per household and period (questionnaire, issue 16).

@@ -71,3 +71,74 @@ fn a_definition_without_an_entry_is_refused_with_the_file_named() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.toml") && err.contains("give `entry` or `sql`"), "{err}");
 }
+
+#[test]
+fn a_site_rule_keeps_the_persons_of_that_site_and_its_study_equals_the_site_split_of_a_monitor() {
+    // docs/definitions.md §5.6 rule `sites`, §5.4: a cohort of every report (first_only = false)
+    // at one pilot site of `proeftuinen`. Its members are the persons whose picked persons row
+    // (day precision, latest data end, source name) comes from that site: brute-forced here over
+    // `persons_all`. Its study's re-reports (cohort total) equal the monitor's `site` split at
+    // national level for that site, cell by cell, and are labelled as the cohort's total.
+    use crate::study_cells::{got_cells, run_study, store};
+    let (tmp, store) = store("proeftuinen");
+    let site = "proeftuin-groningen";
+    let dir = tmp.path().join("site_cohort");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("groningen.toml"),
+        format!("name = \"groningen\"\nentry = \"safety_report\"\nfirst_only = false\nsites = [\"{site}\"]\n"),
+    )
+    .unwrap();
+    kohort()
+        .arg("cohort")
+        .arg(dir.join("groningen.toml"))
+        .arg("--store")
+        .arg(store)
+        .arg("--out")
+        .arg(dir.join("members"))
+        .assert()
+        .success();
+    let members: std::collections::BTreeSet<String> = std::fs::read_to_string(dir.join("members/members.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_owned())
+        .collect();
+    let mut pick: std::collections::BTreeMap<String, ((bool, std::cmp::Reverse<String>, String), String)> =
+        std::collections::BTreeMap::new();
+    for r in query(store, "SELECT person_id, birth_date_precision, extracted_on::VARCHAR, source FROM persons_all") {
+        let key = (r[1] != "day", std::cmp::Reverse(r[2].clone()), r[3].clone());
+        if pick.get(&r[0]).is_none_or(|(k, _)| key < *k) {
+            pick.insert(r[0].clone(), (key, r[3].clone()));
+        }
+    }
+    let reported: std::collections::BTreeSet<String> =
+        query(store, "SELECT DISTINCT person_id FROM safety_reports").into_iter().map(|r| r[0].clone()).collect();
+    let want: std::collections::BTreeSet<String> =
+        reported.into_iter().filter(|p| pick.get(p).is_some_and(|(_, s)| s == site)).collect();
+    assert!(want.len() > 50, "{}", want.len());
+    assert_eq!(members, want);
+    let outcomes = "outcomes = [\"rereport\", \"rereport_household\"]\nregion_levels = [\"national\"]\n";
+    let cohort_dir = run_study(
+        &dir,
+        store,
+        "groningen_study",
+        &format!("name = \"groningen_study\"\ncohorts = [\"groningen.toml\"]\nsplits = [\"total\"]\n{outcomes}"),
+    );
+    let monitor_dir = run_study(
+        &dir,
+        store,
+        "by_site",
+        &format!("name = \"by_site\"\nperiods = \"all\"\nsplits = [\"site\"]\n{outcomes}"),
+    );
+    let (got, _) = got_cells(store, &cohort_dir);
+    let (by_site, _) = got_cells(store, &monitor_dir);
+    assert!(got.keys().all(|k| k.4 == "cohort" && k.5 == "total"), "{:?}", got.keys().next());
+    let strip = |c: &crate::study_cells::Cells, split: &str| -> Vec<(String, String, (u64, u64))> {
+        c.iter().filter(|(k, _)| k.6 == split).map(|(k, v)| (k.0.clone(), k.2.clone(), *v)).collect()
+    };
+    let site_cells: crate::study_cells::Cells =
+        by_site.iter().filter(|(k, _)| k.4 == "national" && k.7 == site).map(|(k, v)| (k.clone(), *v)).collect();
+    assert_eq!(strip(&got, "total"), strip(&site_cells, "site"));
+    assert!(got.values().any(|v| v.0 > 0 && v.1 > v.0), "{got:?}");
+}

@@ -138,7 +138,7 @@ fn every_cell_of_the_site_monitor_on_proeftuinen_equals_two_brute_forces_and_the
     // Every period of the data: the study names no range.
     let periods = Periods { quarter: true, from: (1990, 1), to: (2030, 4) };
     let mut want = restrict(&brute_force_cells(store, periods));
-    let family = family_cells(store);
+    let family = family_cells(store, "report");
     assert!(family.keys().all(|k| k.0.starts_with("family_") || PLAIN.contains(&k.0.as_str())));
     want.extend(family);
     let answers = questionnaire_cells(store);
@@ -222,7 +222,8 @@ fn tiny_site_monitor_for_site_tiny_in_2019q1_equals_the_hand_worked_re_reports_a
     // Family outcomes ([[study.outcome]] family_* in the hand file): one family index per
     // household and quarter, R1 (R2-R4: the same household in 2019Q1); the only protection
     // measure of an H4 child is Sem's OTS of 2021-05-01 (t 842 after R1: not within 730), no
-    // out-of-home start, no provider in either window of R1 (category `0`; `1` is seen in 2020).
+    // out-of-home start, no provider in either window of R1 (category `0`; `1` is seen in 2020);
+    // family_report: Quinn's R4 (2019-02-10, t 31 after R1, beyond the same incident) -> 1 of 1.
     // Plain counts (docs/definitions.md §4.8.6), from scenarios/tiny.toml: 2019Q1 holds R1-R4,
     // 4 reports, all about Quinn (GM0080); one family (H000000004, index R1 2019-01-10); its
     // children that day: the members with role child valid on 2019-01-10 — Uma 200000226, Quinn
@@ -247,6 +248,8 @@ fn tiny_site_monitor_for_site_tiny_in_2019q1_equals_the_hand_worked_re_reports_a
         ("family_measure", "", "730", "0"),
         ("family_out_of_home", "", "365", "0"),
         ("family_out_of_home", "", "730", "0"),
+        ("family_report", "", "365", "1"),
+        ("family_report", "", "730", "1"),
         ("family_providers", "0", "365", "1"),
         ("family_providers", "1", "365", "0"),
         ("family_providers", "0", "730", "1"),
@@ -319,8 +322,11 @@ fn valid(from: NaiveDate, to: Option<NaiveDate>, d: NaiveDate) -> bool {
 /// §4.8, §5.4, §5.5, §5.13), by loops: per report not dropped with a household, its members, and
 /// per window its status or category; cells per quarter of the report date, national and
 /// municipality, total and site.
+///
+/// `entry` is the study's family index (§4.8.5): `report`, `measure_start` (protection measure
+/// episode starts, by the loop of `tests/study_cells.rs`) or `spell_start` (the run's spells).
 #[allow(clippy::too_many_lines)]
-fn family_cells(store: &Path) -> Cells {
+fn family_cells(store: &Path, entry: &str) -> Cells {
     // Persons: the picked row (day precision, then the latest data end, then the source name).
     type Pick = ((bool, std::cmp::Reverse<NaiveDate>, String), Vec<String>);
     let mut pick: BTreeMap<String, Pick> = BTreeMap::new();
@@ -397,11 +403,10 @@ fn family_cells(store: &Path) -> Cells {
         );
         *plain.entry(k).or_default() += 1;
     }
+    // Protection measure episodes (§3.5; not youth probation): person -> starts.
     let mut measures: BTreeMap<String, Vec<NaiveDate>> = BTreeMap::new();
-    for r in query(store, "SELECT person_id, kind, start_date::VARCHAR FROM measures") {
-        if r[1] != "youth_probation" {
-            measures.entry(r[0].clone()).or_default().push(day(&r[2]));
-        }
+    for e in measure_episodes(store).into_iter().filter(|e| e.kind != "youth_probation") {
+        measures.entry(e.person.clone()).or_default().push(e.start);
     }
     // person -> (care form, start, end, provider).
     let mut care: BTreeMap<String, Vec<(String, Span, Option<String>)>> = BTreeMap::new();
@@ -414,20 +419,40 @@ fn family_cells(store: &Path) -> Cells {
         care.entry(r[0].clone()).or_default().push((r[1].clone(), (day(&r[2]), opt_day(&r[3])), provider));
     }
     let out_of_home = ["foster_care", "family_home", "residential", "secure"];
+    // person -> report dates; a report within 30 days of a report index is the same incident.
+    let mut reports: BTreeMap<String, Vec<NaiveDate>> = BTreeMap::new();
+    for r in query(store, "SELECT person_id, report_date::VARCHAR FROM safety_reports") {
+        reports.entry(r[0].clone()).or_default().push(day(&r[1]));
+    }
+    let skip = if entry == "report" { 30 } else { 0 };
     let mut cells: BTreeMap<FamilyKey, (u64, u64)> = BTreeMap::new();
     let mut provider_cats: BTreeSet<String> = BTreeSet::new();
     let mut several_children = 0;
-    // Per household and quarter, its first report: (date, child) -> the family index.
+    // The candidate indexes: (child, date, the household a report names or '').
+    let candidates: Vec<(String, NaiveDate, String)> = match entry {
+        "report" => {
+            query(store, "SELECT person_id, report_date::VARCHAR, coalesce(household_id, '') FROM safety_reports")
+                .into_iter()
+                .map(|r| (r[0].clone(), day(&r[1]), r[2].clone()))
+                .collect()
+        }
+        "measure_start" => {
+            measures.iter().flat_map(|(p, v)| v.iter().map(|d| (p.clone(), *d, String::new()))).collect()
+        }
+        "spell_start" => query(store, "SELECT person_id, start::VARCHAR FROM spells")
+            .into_iter()
+            .map(|r| (r[0].clone(), day(&r[1]), String::new()))
+            .collect(),
+        other => panic!("family index {other}"),
+    };
+    // Per household and quarter, its first index: (date, child) -> the family index.
     let mut first: BTreeMap<(String, String), (NaiveDate, String)> = BTreeMap::new();
-    for r in
-        query(store, "SELECT person_id, coalesce(household_id, ''), report_date::VARCHAR, kind FROM safety_reports")
-    {
-        let (child, d) = (r[0].clone(), day(&r[2]));
+    for (child, d, named) in candidates {
         let (_, fu) = person[&child].clone();
         if d >= fu {
             continue; // dropped
         }
-        let household = if r[1].is_empty() {
+        let household = if named.is_empty() {
             lives
                 .get(&child)
                 .into_iter()
@@ -436,7 +461,7 @@ fn family_cells(store: &Path) -> Cells {
                 .max_by(|a, b| (a.1.0, &a.0).cmp(&(b.1.0, &b.0)))
                 .map(|h| h.0.clone())
         } else {
-            Some(r[1].clone())
+            Some(named)
         };
         let Some(household) = household else { continue };
         let period = format!("{}Q{}", d.year(), d.month0() / 3 + 1);
@@ -480,8 +505,16 @@ fn family_cells(store: &Path) -> Cells {
                     .map(|e| e.1.0)
                     .collect(),
             );
+            let report = children
+                .iter()
+                .flat_map(|c| reports.get(c).into_iter().flatten())
+                .filter(|r| (**r - d).num_days() > skip && **r <= fu)
+                .min()
+                .copied();
             let mut figures: Vec<(&str, String, bool)> = Vec::new();
-            for (outcome, event) in [("family_measure", measure), ("family_out_of_home", placement)] {
+            for (outcome, event) in
+                [("family_measure", measure), ("family_out_of_home", placement), ("family_report", report)]
+            {
                 match event {
                     Some(e) if e <= end => figures.push((outcome, String::new(), true)),
                     _ if complete => figures.push((outcome, String::new(), false)),
@@ -520,7 +553,7 @@ fn family_cells(store: &Path) -> Cells {
             }
         }
     }
-    assert!(several_children > 100, "family indexes in households with several children: {several_children}");
+    assert!(several_children > 100, "{entry}: family indexes in households with several children: {several_children}");
     // Every unit of a cell is a household of its own: the 10-rule on counts is one on households.
     for (k, (_, n)) in &cells {
         assert_eq!(households_in[k].len() as u64, *n, "{k:?}");
@@ -706,4 +739,157 @@ fn a_family_cohort_of_reports_on_tiny_gives_the_hand_worked_family_outcomes() {
     .collect();
     want.sort();
     assert_eq!(rows, want);
+}
+
+#[test]
+fn family_indexes_at_measure_and_spell_starts_on_proeftuinen_equal_the_loop_over_the_raw_rows() {
+    // docs/definitions.md §4.8.5: a monitor study with `family_index = "measure_start"` (every
+    // protection measure episode's start) or `"spell_start"` (every spell's start), the household
+    // the child lives in that day; every cell per site, quarter, national and municipality equals
+    // `family_cells` with that index. The families differ from those of the reports.
+    let (tmp, store) = store("proeftuinen");
+    let families = |cells: &Cells| -> u64 {
+        cells.iter().filter(|(k, _)| k.0 == "families" && k.4 == "national" && k.6 == "total").map(|(_, v)| v.0).sum()
+    };
+    let reports = families(&family_cells(store, "report"));
+    for entry in ["measure_start", "spell_start"] {
+        let name = format!("families_at_{entry}");
+        let text = format!(
+            "name = \"{name}\"\nperiods = \"quarter\"\nfamily_index = \"{entry}\"\n\
+             outcomes = [\"family_measure\", \"family_out_of_home\", \"family_providers\", \"family_report\", \
+             \"families\", \"family_children\", \"reports\", \"measures_imposed\"]\n\
+             splits = [\"site\"]\nregion_levels = [\"national\", \"municipality\"]\n"
+        );
+        let dir = run_study(tmp.path(), store, &name, &text);
+        let (got, _) = got_cells(store, &dir);
+        let want = family_cells(store, entry);
+        let missing: Vec<_> = want.iter().filter(|(k, v)| got.get(*k) != Some(*v)).take(10).collect();
+        let extra: Vec<_> = got.iter().filter(|(k, _)| !want.contains_key(*k)).take(10).collect();
+        assert!(missing.is_empty() && extra.is_empty(), "{entry}: differ: {missing:#?}\nnot in the loop: {extra:#?}");
+        assert_eq!(got.len(), want.len(), "{entry}");
+        let n = families(&got);
+        eprintln!("proeftuinen families (household-quarters): {n} at a {entry}, {reports} at a report");
+        assert!(n > 100 && n != reports, "{entry}: {n} families, {reports} at reports");
+        for o in ["family_measure", "family_out_of_home", "family_providers"] {
+            assert!(got.iter().any(|(k, v)| k.0 == o && v.0 > 0), "{entry}: no {o} cell with a count");
+        }
+    }
+}
+
+/// A family cohort study on `tiny` (period `all`, national, total): its rows (outcome, variant,
+/// window, count, denominator).
+fn tiny_family_cohort(store: &Path, tmp: &Path, cohort: &str, outcomes: &str) -> Vec<Vec<String>> {
+    std::fs::write(tmp.join("families.cohort.toml"), cohort).unwrap();
+    let study = tmp.join("families.toml");
+    std::fs::write(
+        &study,
+        format!(
+            "name = \"families\"\ncohorts = [\"families.cohort.toml\"]\noutcomes = [{outcomes}]\n\
+             splits = [\"total\"]\nregion_levels = [\"national\"]\n"
+        ),
+    )
+    .unwrap();
+    kohort()
+        .arg("--quiet")
+        .arg("study")
+        .arg(&study)
+        .arg("--store")
+        .arg(store)
+        .arg("--out")
+        .arg(tmp.join("out"))
+        .assert()
+        .success();
+    query(
+        store,
+        &format!(
+            "SELECT DISTINCT outcome, coalesce(variant, ''), coalesce(window_days::VARCHAR, ''), count::VARCHAR,
+                    coalesce(denominator::VARCHAR, '')
+             FROM read_parquet('{}') WHERE region = 'NL' AND split = 'total' ORDER BY ALL",
+            tmp.join("out/families/tables.parquet").display()
+        ),
+    )
+}
+
+fn rows(want: &[[&str; 5]]) -> Vec<Vec<String>> {
+    let mut v: Vec<Vec<String>> = want.iter().map(|r| r.map(str::to_owned).to_vec()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_family_cohort_of_measure_starts_on_tiny_gives_the_hand_worked_family_outcomes_under_either_ladder() {
+    // scenarios/tiny.toml. Cohort: entry measure_start 2020-2023, first per person: Cas
+    // (200000020) M2 provisional OTS 2020-06-10 (M3 OTS 06-21 joins it: one episode, §3.5) and
+    // Sem (200000202) M4 OTS 2021-05-01. Family indexes (protection episode starts): Cas's
+    // 2020-06-10 in H1 (members Anna, Bram; children Cas, Dewi), fu 2026-07-01 (data end): both
+    // windows complete; Sem's 2021-05-01 in H4 (children Uma, Quinn, Tess, Sem, Noor), fu
+    // 2022-01-15 (Sem emigrates): both windows censored, so H4 is only in the counts.
+    // - family_measure: no protection episode of Cas or Dewi starts after 2020-06-10 (M3 is part
+    //   of Cas's episode, which started on the index day): 0 of 1 at 365 and 730.
+    // - family_out_of_home (default ladder, out of home from level 4): no start after the index
+    //   (Cas's residential E9 began 2020-03-01): 0 of 1.
+    // - family_providers: episodes of any H1 member active in [2020-06-10, + W]: 365 (to
+    //   2021-06-10): Cas's E9 (P0005) -> `1`; 730 (to 2022-06-10): E9, Dewi's E10 (P0002, from
+    //   2022-01-10) and E11 (P0001, from 2022-03-01) -> `3_or_more`.
+    // - family_report: the only later report about a child of H1 is Dewi's R6 2023-03-15, t 1008
+    //   (beyond 730): 0 of 1.
+    // - families 2 (H1, H4); family_children 2 + 5 = 7.
+    let (tmp, store) = scenario_store("tiny", true);
+    let cohort = "name = \"families\"\nentry = \"measure_start\"\nentry_from = 2020-01-01\nentry_to = 2023-12-31\n";
+    let outcomes = "\"family_measure\", \"family_out_of_home\", \"family_providers\", \"family_report\", \"families\", \"family_children\"";
+    let mut want = [
+        ["families", "", "", "2", ""],
+        ["family_children", "", "", "7", ""],
+        ["family_measure", "", "365", "0", "1"],
+        ["family_measure", "", "730", "0", "1"],
+        ["family_out_of_home", "", "365", "0", "1"],
+        ["family_out_of_home", "", "730", "0", "1"],
+        ["family_providers", "1", "365", "1", "1"],
+        ["family_providers", "3_or_more", "365", "0", "1"],
+        ["family_providers", "1", "730", "0", "1"],
+        ["family_providers", "3_or_more", "730", "1", "1"],
+        ["family_report", "", "365", "0", "1"],
+        ["family_report", "", "730", "0", "1"],
+    ];
+    assert_eq!(tiny_family_cohort(&store, tmp.path(), cohort, outcomes), rows(&want));
+    // The out-of-home forms are the run's ladder's (§3.3): with `out_of_home_from = 2` ambulant
+    // care counts, and Dewi's ambulant E11 starts 2022-03-01, t 629 after Cas's index: an event
+    // at 730, not at 365. Nothing else changes.
+    let cfg = tmp.path().join("ladder.toml");
+    std::fs::write(
+        &cfg,
+        "[ladder]\nname = \"out_of_home_from_2\"\nout_of_home_from = 2\n\
+         protection_measures = [\"ots\", \"provisional_ots\", \"guardianship\", \"provisional_guardianship\"]\n\
+         [ladder.levels]\nlocal_team = 1\nambulant = 2\nnetwork = 2\nday_treatment = 3\nfoster_care = 4\n\
+         family_home = 4\nresidential = 5\nsecure = 6\n",
+    )
+    .unwrap();
+    kohort().arg("--quiet").arg("outcomes").arg("--store").arg(&store).arg("--config").arg(&cfg).assert().success();
+    want[5] = ["family_out_of_home", "", "730", "1", "1"];
+    assert_eq!(tiny_family_cohort(&store, tmp.path(), cohort, outcomes), rows(&want));
+}
+
+#[test]
+fn family_outcomes_refuse_cohorts_of_two_kinds_of_family_index() {
+    let (tmp, store) = scenario_store("tiny", true);
+    std::fs::write(tmp.path().join("a.toml"), "name = \"a\"\nentry = \"safety_report\"\n").unwrap();
+    std::fs::write(tmp.path().join("b.toml"), "name = \"b\"\nentry = \"measure_start\"\n").unwrap();
+    let study = tmp.path().join("two.toml");
+    std::fs::write(&study, "name = \"two\"\ncohorts = [\"a.toml\", \"b.toml\"]\noutcomes = [\"families\"]\n").unwrap();
+    let out = kohort()
+        .arg("study")
+        .arg(&study)
+        .arg("--store")
+        .arg(&store)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("two.toml") && err.contains("cohort a starts at a report") && err.contains("family_index"),
+        "{err}"
+    );
 }

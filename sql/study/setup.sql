@@ -23,6 +23,13 @@ CREATE OR REPLACE TEMP TABLE study_regions (municipality VARCHAR, youth_region V
 CREATE OR REPLACE TEMP TABLE study_names (region_level VARCHAR, region VARCHAR, name VARCHAR);
 CREATE OR REPLACE TEMP TABLE study_group_members (municipality VARCHAR, grp VARCHAR);
 CREATE OR REPLACE TEMP TABLE study_size_classes (grp VARCHAR, lower_bound BIGINT, upper_bound BIGINT);
+-- What the family outcomes take from the study and the outcome run (family_index.sql,
+-- docs/definitions.md §4.8.5): the kind of family index (report, measure_start, spell_start),
+-- the safety age limit and same-incident days, the safety windows and the care forms the run's ladder places out of
+-- home (§3.3).
+CREATE OR REPLACE TEMP TABLE study_family_settings (entry VARCHAR, age_limit INTEGER, same_incident_days INTEGER);
+CREATE OR REPLACE TEMP TABLE study_family_windows_of_run (window_days INTEGER);
+CREATE OR REPLACE TEMP TABLE study_out_of_home_forms (care_form VARCHAR);
 
 -- Age in completed years on day d (docs/definitions.md §5.3): the birthday is reached on the
 -- day itself; 29 February is reached on 1 March in other years.

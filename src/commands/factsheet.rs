@@ -16,8 +16,9 @@ pub fn run(args: &FactsheetArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     if let Some(note) = &r.pdf_note {
         ctx.printer.info(format_args!("note: {note} (--pdf always insists, --pdf never is quiet)"));
     }
+    let sites = if r.sites > 0 { format!(", {} site pages per language", r.sites) } else { String::new() };
     ctx.printer.info(format_args!(
-        "{} pages and {} PDFs ({} indicators, {} mirror factsheets per language, languages {}); open {}",
+        "{} pages and {} PDFs ({} indicators, {} mirror factsheets per language{sites}, languages {}); open {}",
         r.pages,
         r.pdfs,
         r.indicators,

@@ -108,7 +108,9 @@ enum Beside<'a> {
 /// what `beside` asks for.
 fn headline(c: &Ctx<'_>, kind: Kind, period: &str, r: Option<&Row>, beside: Beside<'_>) -> String {
     let l = c.lang;
-    let mut out = format!("<p class=\"headline\">{}: ", esc(&l.period(period)));
+    // The overview's headline is the figure of all sites together: say so.
+    let whose = if matches!(beside, Beside::Nothing) { format!("{}, ", l.t("all_sites")) } else { String::new() };
+    let mut out = format!("<p class=\"headline\">{}{}: ", esc(&whose), esc(&l.period(period)));
     match r {
         Some(r) if kind.value(r).is_some() => {
             let _ = write!(out, "<strong>{}{}</strong>", figure(c, Some(r), kind), esc(unit(c, kind)));

@@ -151,13 +151,15 @@ pub enum Outcome {
     /// unchanged, increased.
     RiskReduced,
     // --- the household as a unit (issue 16) ---
-    /// A protection measure for any child of the household within W after a report.
+    /// A protection measure for any child of the household within W after the family index.
     FamilyMeasure,
-    /// An out-of-home placement of any child of the household within W after a report.
+    /// An out-of-home placement of any child of the household within W after the family index.
     FamilyOutOfHome,
-    /// Distinct providers involved with any member of the household within W after a report:
-    /// 0, 1, 2, 3 or more.
+    /// Distinct providers involved with any member of the household within W after the family
+    /// index: 0, 1, 2, 3 or more.
     FamilyProviders,
+    /// A new safety report about any child of the household within W after the family index.
+    FamilyReport,
     // --- plain counts per period (issue 16, docs/definitions.md §4.8.6) ---
     /// Families (households with a family index) in the period.
     Families,
@@ -204,7 +206,7 @@ use Dim::{CareForm, Level, MeasureKind, Provider, ReportKind};
 const SPELL: &[Dim] = &[Level, CareForm, Provider];
 
 /// The catalogue, in the order tables list the outcomes.
-pub const CATALOGUE: [Spec; 33] = [
+pub const CATALOGUE: [Spec; 34] = [
     spec(
         Outcome::Reentry,
         "reentry",
@@ -503,6 +505,17 @@ pub const CATALOGUE: [Spec; 33] = [
         false,
         u::FAMILY_PROVIDERS,
     ),
+    spec(
+        Outcome::FamilyReport,
+        "family_report",
+        "nieuwe melding in het gezin",
+        "4.8.5",
+        Kind::Proportion,
+        Entry::Report,
+        &[ReportKind],
+        false,
+        u::FAMILY_REPORT,
+    ),
     // --- plain counts per period (issue 16): docs/definitions.md §4.8.6 ---
     spec(
         Outcome::Families,
@@ -608,6 +621,7 @@ impl Outcome {
             Outcome::FamilyMeasure
                 | Outcome::FamilyOutOfHome
                 | Outcome::FamilyProviders
+                | Outcome::FamilyReport
                 | Outcome::Families
                 | Outcome::FamilyChildren
         )

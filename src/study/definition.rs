@@ -69,6 +69,52 @@ pub struct StudyDef {
     /// A comparison of the cohorts as activities (issue 16, docs/definitions.md §5.14).
     #[serde(default)]
     pub comparison: Option<ComparisonDef>,
+    /// Where the family outcomes' index lies (docs/definitions.md §4.8.5): a safety report
+    /// (default), a measure start or a spell start. Default in a cohort study: the entry kind of
+    /// its cohorts.
+    #[serde(default)]
+    pub family_index: Option<FamilyIndex>,
+}
+
+/// The event that makes a household a family of the study (docs/definitions.md §4.8.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FamilyIndex {
+    /// A safety report about a child.
+    Report,
+    /// The start of a measure (any kind) of a child.
+    MeasureStart,
+    /// The start of a care spell of a child.
+    SpellStart,
+}
+
+impl FamilyIndex {
+    /// Its name in the study file and in `study_settings`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Report => "report",
+            Self::MeasureStart => "measure_start",
+            Self::SpellStart => "spell_start",
+        }
+    }
+
+    /// The cohort entry kind whose index dates are its family indexes.
+    pub fn entry(self) -> Entry {
+        match self {
+            Self::Report => Entry::Report,
+            Self::MeasureStart => Entry::MeasureStart,
+            Self::SpellStart => Entry::SpellStart,
+        }
+    }
+
+    fn of(entry: Entry) -> Option<Self> {
+        match entry {
+            Entry::Report => Some(Self::Report),
+            Entry::MeasureStart => Some(Self::MeasureStart),
+            Entry::SpellStart => Some(Self::SpellStart),
+            Entry::MonitorOnly => None,
+        }
+    }
 }
 
 /// The `[comparison]` section of a study file: the cohorts are activities, put side by side.
@@ -276,6 +322,8 @@ pub struct Plan {
     pub group_members: BTreeMap<String, String>,
     /// The comparison of activities, if the file asks for one.
     pub comparison: Option<Comparison>,
+    /// Where the family outcomes' index lies.
+    pub family_index: FamilyIndex,
 }
 
 /// The default size classes: residents aged 0–17 (docs/definitions.md §5.12).
@@ -322,7 +370,8 @@ impl Plan {
                 "region_date = \"cohort\" needs cohorts; a monitor study places figures by the outcome's own date",
             ));
         }
-        let (outcomes, applies) = outcomes(&def, &scope, kind, file)?;
+        let family_index = family_index(&def, &scope, file)?;
+        let (outcomes, applies) = outcomes(&def, &scope, kind, family_index, file)?;
         let mut splits = splits(def.splits.as_deref(), file)?;
         let strata = Split(vec![Dim::Sex, Dim::AgeBand]);
         if comparison.is_some() && !splits.contains(&strata) {
@@ -379,6 +428,7 @@ impl Plan {
             size_classes,
             group_members,
             comparison,
+            family_index,
         })
     }
 
@@ -540,8 +590,45 @@ fn splits(specs: Option<&[SplitSpec]>, file: &Path) -> Result<Vec<Split>, StudyE
 /// The study's outcomes, and (cohort, outcome) for every cohort and outcome it has indexes for.
 type Outcomes = (Vec<Outcome>, Vec<(String, Outcome)>);
 
+/// The family index of a study (docs/definitions.md §4.8.5): as the file says, else the entry
+/// kind of the cohorts the family outcomes apply to (they must agree), else a report.
+fn family_index(def: &StudyDef, scope: &Scope, file: &Path) -> Result<FamilyIndex, StudyError> {
+    if let Some(f) = def.family_index {
+        return Ok(f);
+    }
+    let Scope::Cohorts(cohorts) = scope else { return Ok(FamilyIndex::Report) };
+    let named = def.outcomes.as_ref().is_some_and(|o| o.iter().any(|o| o.is_family()));
+    if !named {
+        return Ok(FamilyIndex::Report);
+    }
+    let mut kinds: Vec<(FamilyIndex, &str)> = cohorts
+        .iter()
+        .filter_map(|(_, c)| entry_of(c).and_then(FamilyIndex::of).map(|f| (f, c.name.as_str())))
+        .collect();
+    kinds.dedup_by_key(|(f, _)| *f);
+    match kinds.as_slice() {
+        [] => Ok(FamilyIndex::Report),
+        [(f, _)] => Ok(*f),
+        [(a, an), (b, bn), ..] => Err(bad(
+            file,
+            &format!(
+                "the family outcomes take one kind of family index per study, and cohort {an} starts at a {} while \
+                 cohort {bn} starts at a {}: put them in two studies, or set family_index",
+                a.name().replace('_', " "),
+                b.name().replace('_', " ")
+            ),
+        )),
+    }
+}
+
 /// The outcomes and, per cohort, those it has indexes for.
-fn outcomes(def: &StudyDef, scope: &Scope, kind: PeriodKind, file: &Path) -> Result<Outcomes, StudyError> {
+fn outcomes(
+    def: &StudyDef,
+    scope: &Scope,
+    kind: PeriodKind,
+    family: FamilyIndex,
+    file: &Path,
+) -> Result<Outcomes, StudyError> {
     let cohorts = match scope {
         Scope::Monitor => {
             let all: Vec<Outcome> = match &def.outcomes {
@@ -592,13 +679,15 @@ fn outcomes(def: &StudyDef, scope: &Scope, kind: PeriodKind, file: &Path) -> Res
         };
         for o in wanted {
             let spec = o.spec();
-            let fits = match (spec.entry, entry) {
+            // A family outcome's index is the study's family index (§4.8.5).
+            let wants = if o.is_family() { family.entry() } else { spec.entry };
+            let fits = match (wants, entry) {
                 (Entry::MonitorOnly, _) => false,
                 (_, None) => cdef.sql.is_some(),
                 (e, Some(c)) => e == c,
             };
             if !fits {
-                return Err(bad(file, &not_applicable(o, cdef, entry)));
+                return Err(bad(file, &not_applicable(o, wants, cdef, entry)));
             }
             applies.push((cdef.name.clone(), o));
             all.push(o);
@@ -607,9 +696,8 @@ fn outcomes(def: &StudyDef, scope: &Scope, kind: PeriodKind, file: &Path) -> Res
     Ok((sorted(all), applies))
 }
 
-fn not_applicable(o: Outcome, cdef: &crate::cohort::CohortDef, entry: Option<Entry>) -> String {
-    let spec = o.spec();
-    let wants = match spec.entry {
+fn not_applicable(o: Outcome, wants: Entry, cdef: &crate::cohort::CohortDef, entry: Option<Entry>) -> String {
+    let wants = match wants {
         Entry::SpellStart => "a spell start (entry first_spell, any_spell, spell_of_form or spell_of_level)",
         Entry::Report => "a safety report (entry safety_report)",
         Entry::MeasureStart => "a measure start (entry measure_start)",

@@ -151,7 +151,7 @@ fn settings(conn: &Connection, plan: &Plan) -> Result<(), StudyError> {
 }
 
 /// Cohorts, their members and their top level (docs/definitions.md §5.13): a cohort without a
-/// region rule and not defined by SQL is national (`NL`); another one's top is level `cohort`,
+/// region or site rule and not defined by SQL is national (`NL`); another one's top is level `cohort`,
 /// region `total`. A monitor study is the one national cohort `all`.
 fn cohorts(conn: &Connection, plan: &Plan) -> Result<(), StudyError> {
     let add = |name: &str, national: bool| -> Result<(), StudyError> {
@@ -165,7 +165,7 @@ fn cohorts(conn: &Connection, plan: &Plan) -> Result<(), StudyError> {
             for (path, cdef) in list {
                 crate::cohort::build_steps(conn, cdef, path.parent().unwrap_or_else(|| std::path::Path::new(".")))?;
                 conn.execute(q::MEMBERS_FROM_COHORT, [cdef.name.as_str()]).ctx("study members")?;
-                add(&cdef.name, cdef.municipalities.is_empty() && cdef.sql.is_none())?;
+                add(&cdef.name, cdef.municipalities.is_empty() && cdef.sites.is_empty() && cdef.sql.is_none())?;
             }
         }
     }

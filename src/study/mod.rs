@@ -172,10 +172,11 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
         O::PriorCare => &[F::PriorCare, F::Spells],
         O::Escalation | O::Deescalation => &[F::Escalation, F::Spells],
         O::Transitions => &[F::Escalation],
+        O::FamilyMeasure => &[F::Safety, F::Measures],
         O::Rereport
         | O::RereportHousehold
-        | O::FamilyMeasure
         | O::FamilyOutOfHome
+        | O::FamilyReport
         | O::FamilyProviders
         | O::Families
         | O::FamilyChildren => &[F::Safety],
@@ -196,21 +197,34 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
 
 /// A study needs a current outcome run with every family its outcomes use: say what to do
 /// before any query (else DuckDB would only say that a table does not exist).
-fn require_outcome_run(store: &crate::store::Store, plan: &Plan) -> Result<(), StudyError> {
+/// Returns the run's outcome config.
+fn require_outcome_run(
+    store: &crate::store::Store,
+    plan: &Plan,
+) -> Result<crate::outcomes::config::OutcomeConfig, StudyError> {
     let Some(run) = crate::results::current(store)? else {
         return Err(StudyError::NoOutcomeRun(store.root().to_owned()));
+    };
+    use crate::outcomes::config::Family as F;
+    // The family indexes at a measure or spell start read those tables (§4.8.5).
+    let family_index: &[F] = match plan.family_index {
+        _ if !plan.outcomes.iter().any(|o| o.is_family()) => &[],
+        definition::FamilyIndex::Report => &[],
+        definition::FamilyIndex::MeasureStart => &[F::Measures],
+        definition::FamilyIndex::SpellStart => &[F::Spells],
     };
     let mut missing: Vec<&str> = plan
         .outcomes
         .iter()
         .flat_map(|o| families(*o).iter())
+        .chain(family_index)
         .filter(|f| !run.config.families.contains(f))
         .map(|f| f.name())
         .collect();
     missing.sort_unstable();
     missing.dedup();
     if missing.is_empty() {
-        Ok(())
+        Ok(run.config)
     } else {
         Err(StudyError::PartialOutcomeRun { run: run.run, missing: missing.join(", ") })
     }
@@ -224,7 +238,7 @@ fn build(
     cached: Option<crate::results::engine::Reuse>,
 ) -> Result<(PathBuf, u64, StudyMode), StudyError> {
     let (plan, text) = Plan::read(file)?;
-    require_outcome_run(store, &plan)?;
+    let cfg = require_outcome_run(store, &plan)?;
     let periods = inputs::rate_periods(store, db, &plan)?;
     let key = match cached {
         Some(_) if cache::cacheable(&plan) => Some(cache::key(store, &text, &plan)?),
@@ -249,7 +263,7 @@ fn build(
         cache::CachePlan::Full(_) => crate::query::open_store(store, db)?,
     };
     inputs::fill(&conn, &plan, &periods)?;
-    rows::build(&conn, &plan)?;
+    rows::build(&conn, &plan, &cfg)?;
     let mode = match &cache_plan {
         cache::CachePlan::Incremental(prev) => {
             cache::add_rate_rows(&conn, added)?;

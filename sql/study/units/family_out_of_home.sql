@@ -1,8 +1,9 @@
 -- An out-of-home placement of any child of the household within W after a report (issue 16,
 -- docs/definitions.md §4.8.5): per family index and window, event = a care episode of an
--- out-of-home form of the default ladder (level 4 and up: foster_care, family_home,
--- residential, secure) of a child member starting in (index, index + W] and on or before the
--- index child's fu; no_event when fu >= index + W; else censored (left out).
+-- out-of-home form of the run's ladder (level out_of_home_from and up, §3.3; by default
+-- foster_care, family_home, residential, secure: study_out_of_home_forms) of a child member
+-- starting in (index, index + W] and on or before the index child's fu; no_event when
+-- fu >= index + W; else censored (left out).
 SELECT * FROM (
     SELECT w.person_id, w.index_date AS entry_date, w.index_date, '' AS sub, w.window_days,
            CASE WHEN e.first_start IS NOT NULL AND e.first_start <= w.window_end THEN 'event'
@@ -14,7 +15,7 @@ SELECT * FROM (
         SELECT f.person_id, f.index_no, min(x.start_date) AS first_start
         FROM study_family_index f JOIN study_family_members m USING (person_id, index_no)
         JOIN care_episodes x ON x.person_id = m.member
-        WHERE m.role = 'child' AND x.care_form IN ('foster_care', 'family_home', 'residential', 'secure')
+        WHERE m.role = 'child' AND x.care_form IN (SELECT care_form FROM study_out_of_home_forms)
           AND x.start_date > f.index_date AND x.start_date <= f.fu_date
         GROUP BY ALL
     ) e USING (person_id, index_no)
