@@ -63,7 +63,7 @@ pub enum ScopeError {
         /// The cohort definition.
         file: PathBuf,
         /// Why.
-        source: crate::results::curves::CurveError,
+        source: Box<crate::results::curves::CurveError>,
     },
     /// The folder of the tables could not be staged, written or put in place.
     #[error("publishing the linkage tables of cohort {file} as {out}")]
@@ -174,7 +174,7 @@ pub fn write_scoped(conn: &Connection, scope: &CohortScope, out: &Path, z: f64) 
     let publish = |source| ScopeError::Publish { file: scope.file.clone(), out: out.to_owned(), source };
     let stage = crate::store::Stage::beside(out).map_err(publish)?;
     crate::results::linkage::scoped_tables(conn, stage.path(), z, &|name| format!("{name}.parquet"))
-        .map_err(|source| ScopeError::Tables { file: scope.file.clone(), source })?;
+        .map_err(|source| ScopeError::Tables { file: scope.file.clone(), source: Box::new(source) })?;
     crate::store::write_json_atomic(&stage.path().join("scope.json"), &kept).map_err(publish)?;
     stage.replace(out).map_err(publish)?;
     Ok(kept)

@@ -81,7 +81,7 @@ pub enum Study {
     /// Study tables: the checked plan and the file's text (the cache key hashes it).
     Tables(Box<Plan>, String),
     /// The linkage tables restricted to the study's cohort.
-    Linkage(super::linkage::LinkagePlan),
+    Linkage(Box<super::linkage::LinkagePlan>),
 }
 
 impl Study {
@@ -100,7 +100,7 @@ impl Study {
             cohorts.push((path, cdef));
         }
         if def.linkage.is_some() {
-            return super::linkage::LinkagePlan::check(&def, cohorts, file).map(Self::Linkage);
+            return super::linkage::LinkagePlan::check(&def, cohorts, file).map(|p| Self::Linkage(Box::new(p)));
         }
         let scope = if cohorts.is_empty() { Scope::Monitor } else { Scope::Cohorts(cohorts) };
         Ok(Self::Tables(Box::new(Plan::check(def, scope, file)?), text))

@@ -48,7 +48,7 @@ impl LinkagePlan {
     /// The file cannot be read, is not a valid study, or has no `[linkage]` section.
     pub fn read(file: &Path) -> Result<Self, StudyError> {
         match super::Study::read(file)? {
-            super::Study::Linkage(plan) => Ok(plan),
+            super::Study::Linkage(plan) => Ok(*plan),
             super::Study::Tables(..) => Err(bad(
                 file,
                 "has no [linkage] section: its tables are exported with `kohort export tables --input OUT/<name>`",
