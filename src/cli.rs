@@ -68,7 +68,8 @@ pub enum Command {
     Factsheet(FactsheetArgs),
     /// Build a cohort from a definition (TOML) and print its attrition table.
     Cohort(CohortArgs),
-    /// Run a study: cohorts x outcomes x splits x regions as tidy tables.
+    /// Run a study: cohorts x outcomes x splits x regions as tidy tables (a study with
+    /// `[linkage]`: the linkage tables of its cohort).
     Study(StudyArgs),
     /// The scheduled job: ingest new deliveries from the inboxes, recompute outcomes
     /// (incrementally), build every study and publish atomically with a run manifest.
@@ -98,12 +99,13 @@ pub struct RunArgs {
 /// `kohort study`.
 #[derive(Debug, Args)]
 pub struct StudyArgs {
-    /// The study file (TOML; see studies/).
+    /// The study file (TOML; see studies/ and data-schema/study_file.md).
     pub study: PathBuf,
-    /// The store folder (with a current outcome run).
+    /// The store folder (with a current outcome run; a linkage study: a current linkage run).
     #[arg(long)]
     pub store: PathBuf,
-    /// Output folder (the study's tables go to OUT/<name>/).
+    /// Output folder (the study's tables go to OUT/<name>/, a linkage study's to
+    /// OUT/<name>/linkage/).
     #[arg(long)]
     pub out: PathBuf,
     /// Print the report as JSON (one object on stdout) instead of text.
@@ -137,8 +139,9 @@ pub enum ExportCommand {
     /// k-anonymity on the quasi-identifiers, with a codebook, a disclosure report and R /
     /// Python / SPSS / Stata reading scripts.
     Panel(ExportPanelArgs),
-    /// The tables of the store's linkage run (risk, resilience, chain, curves) made safe to
-    /// publish, families counted as clusters, with a codebook and a disclosure report.
+    /// The tables of the store's linkage run (risk, resilience, chain, curves), whole or of a
+    /// cohort (also a linkage study's), made safe to publish, families counted as clusters, with
+    /// a codebook and a disclosure report.
     Linkage(ExportLinkageArgs),
 }
 
@@ -183,6 +186,10 @@ pub struct ExportLinkageArgs {
     /// them).
     #[arg(long, value_enum, requires = "cohort")]
     pub side: Option<crate::results::linkage_scope::Side>,
+    /// Restrict the tables to the cohort and side of a linkage study (a study file with
+    /// `[linkage]`): the same export as its --cohort and --side.
+    #[arg(long, conflicts_with_all = ["cohort", "side"])]
+    pub study: Option<PathBuf>,
     /// Print the report as JSON (one object on stdout: the disclosure report and the folder) instead
     /// of text.
     #[arg(long)]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::common::*;
 
 /// A birth cohort file (persons born in `from..=to`, or everyone).
-fn birth_cohort(dir: &Path, name: &str, range: Option<(&str, &str)>) -> PathBuf {
+pub fn birth_cohort(dir: &Path, name: &str, range: Option<(&str, &str)>) -> PathBuf {
     let path = dir.join(format!("{name}.toml"));
     let dates = range.map_or_else(String::new, |(f, t)| format!("entry_from = {f}\nentry_to = {t}\n"));
     std::fs::write(&path, format!("name = \"{name}\"\nentry = \"birth\"\n{dates}")).unwrap();
@@ -19,7 +19,7 @@ fn birth_cohort(dir: &Path, name: &str, range: Option<(&str, &str)>) -> PathBuf 
 }
 
 /// `kohort linkage --cohort` into `out`.
-fn restricted(store: &Path, cohort: &Path, side: &str, out: &Path) -> assert_cmd::assert::Assert {
+pub fn restricted(store: &Path, cohort: &Path, side: &str, out: &Path) -> assert_cmd::assert::Assert {
     kohort()
         .arg("linkage")
         .arg("--store")

@@ -23,6 +23,7 @@ mod kernels;
 mod kill;
 mod linkage;
 mod linkage_cohort;
+mod linkage_study;
 mod outcomes;
 mod panel;
 mod probation;

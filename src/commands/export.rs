@@ -1,5 +1,6 @@
 //! `kohort export tables`, `kohort export panel` and `kohort export linkage`: disclosure-controlled
-//! study tables, person-period panels and linkage tables (`--json`: the report on stdout).
+//! study tables, person-period panels and linkage tables, of the whole linkage run or of a cohort
+//! (`--cohort --side`, or a linkage study's: `--study`) (`--json`: the report on stdout).
 
 use anyhow::Context as _;
 
@@ -42,8 +43,9 @@ pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> 
 
 /// `kohort export linkage`: export the linkage run, say what was suppressed.
 pub fn linkage(args: &ExportLinkageArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let cohort = match (&args.cohort, args.side) {
-        (Some(file), Some(side)) => Some(crate::results::linkage_scope::CohortScope::read(file, side)?),
+    let cohort = match (&args.study, &args.cohort, args.side) {
+        (Some(study), ..) => Some(crate::study::linkage::LinkagePlan::read(study)?.scope),
+        (None, Some(file), Some(side)) => Some(crate::results::linkage_scope::CohortScope::read(file, side)?),
         _ => None,
     };
     let opts = crate::export::linkage::LinkageOptions { min_count: args.min_count, cohort };

@@ -1,7 +1,8 @@
 //! `kohort linkage`: per-person summaries bucket by bucket, linked across generations in SQL,
 //! published under `STORE/linkage/`; prints the risk ratios and the resilience table. With
 //! `--cohort FILE --side children|parents --out DIR` the tables restricted to the cohort
-//! (docs/definitions.md §4.13.7) are written into DIR too, and their summary is printed instead.
+//! (docs/definitions.md §4.13.7) are written into DIR too, and their summary is printed instead
+//! (`kohort study` of a study with `[linkage]` writes the same tables: [`cohort_summary`]).
 
 use std::path::Path;
 
@@ -9,39 +10,30 @@ use anyhow::Context as _;
 
 use super::{Ctx, ExitStatus};
 use crate::cli::LinkageArgs;
-use crate::outcomes::config::{Family, OutcomeConfig};
-use crate::outcomes::kernels::{PersonOutcomes, compute};
+use crate::outcomes::config::OutcomeConfig;
 use crate::printer::progress_bar;
 use crate::query::{self, Format};
-use crate::results::batches::linkage_batches;
-use crate::results::engine;
-use crate::results::linkage::scoped_tables;
-use crate::results::linkage_scope::{CohortScope, Side, restrict};
+use crate::results::linkage_scope::{CohortScope, Restriction, write_scoped};
 use crate::store::Store;
-use crate::store::{Stage, write_json_atomic};
-use crate::timelines::PersonTimeline;
 
 /// Compute, publish, summarise.
 pub fn run(args: &LinkageArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
-    let mut cfg = match &args.config {
+    let cfg = match &args.config {
         Some(path) => crate::results::read_config(path)?,
         None => OutcomeConfig::default(),
     };
-    cfg.families = vec![Family::Linkage];
+    let cfg = crate::results::linkage_config(&cfg);
     let store = Store::at(&args.store);
     let bar = progress_bar(ctx.printer.progress(), 0, "linkage [{bar:40}] bucket {pos}/{len} {elapsed}");
-    let kernel = |people: &[PersonTimeline]| {
-        let rows: Vec<PersonOutcomes> = people.iter().map(|t| compute(t, &cfg)).collect();
-        linkage_batches(&rows)
-    };
-    let run = engine::run_in(&store, crate::results::Area::Linkage, &cfg, &ctx.db, &kernel, &bar)
-        .context("linking generations")?;
+    let run = crate::results::run_linkage(&store, &cfg, &ctx.db, &bar).context("linking generations")?;
     bar.finish_and_clear();
     let format = if args.json { Format::Json } else { Format::Table };
     crate::study::cache::prune_changes(&store).context("removing change lists no longer needed")?;
     let conn = query::open_store(&store, &ctx.db)?;
     if let (Some(file), Some(side), Some(out)) = (&args.cohort, args.side, &args.out) {
-        return cohort_tables(&conn, file, side, out, &cfg, ctx, format);
+        let scope = CohortScope::read(file, side)?;
+        let kept = write_scoped(&conn, &scope, out, cfg.linkage.z_crit)?;
+        return cohort_summary(&conn, &kept, out, ctx, format);
     }
     ctx.printer.info(format_args!(
         "linkage run {} over {} persons, outcome age {}, relation kinds {}",
@@ -58,24 +50,15 @@ pub fn run(args: &LinkageArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Done)
 }
 
-/// The run's tables restricted to the cohort of `file` (on `side`), published as the folder
-/// `out`; prints what the restriction kept and the summaries.
-fn cohort_tables(
+/// Print what a cohort restriction kept and the summaries of its tables in `out` (also what
+/// `kohort study` prints for a study with `[linkage]`).
+pub fn cohort_summary(
     conn: &duckdb::Connection,
-    file: &Path,
-    side: Side,
+    kept: &Restriction,
     out: &Path,
-    cfg: &OutcomeConfig,
     ctx: &Ctx,
     format: Format,
 ) -> anyhow::Result<ExitStatus> {
-    let scope = CohortScope::read(file, side)?;
-    let kept = restrict(conn, Some(&scope))?.context("a cohort restriction reports what it kept")?;
-    let stage = Stage::beside(out).with_context(|| format!("staging {}", out.display()))?;
-    scoped_tables(conn, stage.path(), cfg.linkage.z_crit, &|name| format!("{name}.parquet"))
-        .context("the cohort's linkage tables")?;
-    write_json_atomic(&stage.path().join("scope.json"), &kept).context("writing scope.json")?;
-    stage.replace(out).with_context(|| format!("publishing {}", out.display()))?;
     let kinds: Vec<String> = kept
         .by_kind
         .iter()
@@ -85,10 +68,7 @@ fn cohort_tables(
         "cohort {} ({} members) restricts the {}: {}",
         kept.cohort,
         kept.members,
-        match side {
-            Side::Children => "children",
-            Side::Parents => "parents",
-        },
+        kept.side.as_str(),
         kinds.join("; ")
     ));
     for name in ["linkage_risk", "linkage_resilience"] {
@@ -103,8 +83,9 @@ fn cohort_tables(
     }
     summaries(conn, "cohort_linkage_risk", "cohort_linkage_resilience", ctx, format)?;
     ctx.printer.info(format_args!(
-        "written to {}: linkage_risk, linkage_resilience, linkage_chain, linkage_km, linkage_cif (.parquet), scope.json",
-        out.display()
+        "written to {}: {} (.parquet), scope.json",
+        out.display(),
+        crate::results::linkage_scope::TABLES.join(", ")
     ));
     Ok(ExitStatus::Done)
 }

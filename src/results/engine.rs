@@ -42,6 +42,38 @@ pub fn run_in(
     Ok(compute_and_publish(store, &manifest, area, cfg, db, kernel, bar, None)?.0)
 }
 
+/// `cfg` for a linkage run: the same parameters, the linkage family only (what `kohort
+/// linkage --config` computes).
+#[must_use]
+pub fn linkage_config(cfg: &OutcomeConfig) -> OutcomeConfig {
+    let mut cfg = cfg.clone();
+    cfg.families = vec![crate::outcomes::config::Family::Linkage];
+    cfg
+}
+
+/// Compute and publish a linkage run in `linkage/` (`kohort linkage`): the per-person
+/// summaries of [`linkage_config`]`(cfg)`, bucket by bucket, then the linked tables.
+pub fn run_linkage(store: &Store, cfg: &OutcomeConfig, db: &DbSettings, bar: &ProgressBar) -> Result<RunManifest> {
+    let cfg = linkage_config(cfg);
+    let kernel = |people: &[crate::timelines::PersonTimeline]| {
+        let rows: Vec<_> = people.iter().map(|t| crate::outcomes::kernels::compute(t, &cfg)).collect();
+        super::batches::linkage_batches(&rows)
+    };
+    run_in(store, Area::Linkage, &cfg, db, &kernel, bar)
+}
+
+/// The current linkage run when it was computed from the store's current version with
+/// [`linkage_config`]`(cfg)` (so a new one would be the same); `None` otherwise.
+pub fn linkage_up_to_date(store: &Store, cfg: &OutcomeConfig) -> Result<Option<RunManifest>> {
+    let (Some(run), Some(manifest)) = (current_in(store, Area::Linkage)?, store.manifest()?) else {
+        return Ok(None);
+    };
+    let same = run.store_version == manifest.version
+        && run.config_hash == config_hash(&linkage_config(cfg))?
+        && run.kohort_version == env!("CARGO_PKG_VERSION");
+    Ok(same.then_some(run))
+}
+
 /// How [`run_incremental`] may reuse the current run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reuse {

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cohort::{CohortDef, CohortError};
 use crate::db::{DbError, DuckContext};
@@ -57,10 +57,31 @@ pub enum ScopeError {
         /// The relation kinds of the run.
         kinds: String,
     },
+    /// The tables of the scope could not be computed.
+    #[error("the linkage tables of cohort {file}")]
+    Tables {
+        /// The cohort definition.
+        file: PathBuf,
+        /// Why.
+        source: Box<crate::results::curves::CurveError>,
+    },
+    /// The folder of the tables could not be staged, written or put in place.
+    #[error("publishing the linkage tables of cohort {file} as {out}")]
+    Publish {
+        /// The cohort definition.
+        file: PathBuf,
+        /// The folder.
+        out: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
+/// The tables [`write_scoped`] writes (each `<name>.parquet`), besides `scope.json`.
+pub const TABLES: [&str; 5] = ["linkage_risk", "linkage_resilience", "linkage_chain", "linkage_km", "linkage_cif"];
+
 /// Which side of the parent–child links a cohort restricts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     /// The cohort's members are the G2 children counted.
@@ -70,7 +91,9 @@ pub enum Side {
 }
 
 impl Side {
-    fn as_str(self) -> &'static str {
+    /// `children` or `parents`, as the flag and the study file write it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Children => "children",
             Self::Parents => "parents",
@@ -128,10 +151,36 @@ pub struct KindScope {
 /// # Errors
 /// DuckDB trouble, a cohort that cannot be built, has no members or none linked on its side.
 pub fn restrict(conn: &Connection, scope: Option<&CohortScope>) -> Result<Option<Restriction>, ScopeError> {
-    let Some(scope) = scope else {
-        conn.execute_batch(q::SCOPE_ALL).ctx("linkage scope")?;
-        return Ok(None);
-    };
+    match scope {
+        Some(scope) => restrict_to(conn, scope).map(Some),
+        None => {
+            conn.execute_batch(q::SCOPE_ALL).ctx("linkage scope")?;
+            Ok(None)
+        }
+    }
+}
+
+/// The tables of the store's current linkage run restricted to `scope` (`conn` as for
+/// [`restrict`]), published as the folder `out`: [`TABLES`] and `scope.json` (what the
+/// restriction kept) are staged beside it and replace it atomically
+/// ([`crate::store::Stage::replace`]); `z` is the normal quantile of the risk ratios' intervals
+/// (the run's `[linkage] z_crit`). What `kohort linkage --cohort` and a study with `[linkage]`
+/// write. Returns what the restriction kept.
+///
+/// # Errors
+/// As [`restrict`]; the tables or the folder could not be written (nothing is published then).
+pub fn write_scoped(conn: &Connection, scope: &CohortScope, out: &Path, z: f64) -> Result<Restriction, ScopeError> {
+    let kept = restrict_to(conn, scope)?;
+    let publish = |source| ScopeError::Publish { file: scope.file.clone(), out: out.to_owned(), source };
+    let stage = crate::store::Stage::beside(out).map_err(publish)?;
+    crate::results::linkage::scoped_tables(conn, stage.path(), z, &|name| format!("{name}.parquet"))
+        .map_err(|source| ScopeError::Tables { file: scope.file.clone(), source: Box::new(source) })?;
+    crate::store::write_json_atomic(&stage.path().join("scope.json"), &kept).map_err(publish)?;
+    stage.replace(out).map_err(publish)?;
+    Ok(kept)
+}
+
+fn restrict_to(conn: &Connection, scope: &CohortScope) -> Result<Restriction, ScopeError> {
     let base = scope.file.parent().unwrap_or(Path::new("."));
     let cohort = crate::cohort::build(conn, &scope.def, base)?;
     let persons: std::collections::BTreeSet<&str> = cohort.members.iter().map(|m| m.0.as_str()).collect();
@@ -162,7 +211,7 @@ pub fn restrict(conn: &Connection, scope: Option<&CohortScope>) -> Result<Option
         };
         return Err(ScopeError::NoneLinked { file: scope.file.clone(), members, what, other, kinds: kinds.join(", ") });
     }
-    Ok(Some(Restriction { cohort: scope.def.name.clone(), side: scope.side, members, by_kind }))
+    Ok(Restriction { cohort: scope.def.name.clone(), side: scope.side, members, by_kind })
 }
 
 fn linked(conn: &Connection, side: Side) -> Result<BTreeMap<String, KindScope>, ScopeError> {

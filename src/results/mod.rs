@@ -19,7 +19,7 @@ pub mod views;
 mod whole;
 
 pub use bucket::{Kernel, compute_bucket, needs, persons_batch};
-pub use engine::{Reuse, RunMode, run, run_in, run_incremental};
+pub use engine::{Reuse, RunMode, linkage_config, linkage_up_to_date, run, run_in, run_incremental, run_linkage};
 pub use manifest::{Area, RESULTS_FORMAT, RunManifest, config_hash, current, current_in, run_name, verify_current};
 
 use std::path::PathBuf;

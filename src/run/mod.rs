@@ -5,11 +5,14 @@
 //! ```text
 //! PUBLISH/current -> runs/r000007         symlink, replaced atomically at the very end
 //! PUBLISH/runs/r000007/<study>/           the study's disclosure-controlled export (tables,
-//!                                         survival, codebook, disclosure report, readers)
+//!                                         survival, codebook, disclosure report, readers; a
+//!                                         linkage study's: `kohort export linkage --study`)
 //! PUBLISH/runs/r000007/panels/<panel>/    each panel of the plan (`kohort export panel`)
 //! PUBLISH/runs/r000007/run_manifest.json  inputs and their hashes, config hash, version,
 //!                                         parameters, times, row counts, every published file
-//! STORE/study_tables/<study>/             the raw study tables (never published)
+//! STORE/study_tables/<study>/             the raw study tables (never published; a linkage
+//!                                         study's in `linkage/`, over a linkage run the run
+//!                                         computes when the current one is not up to date)
 //! PUBLISH/state.json                      deliveries refused (not validated again until
 //!                                         their files or their source in the store change),
 //!                                         content hashes of inbox deliveries
@@ -23,6 +26,7 @@
 
 mod inbox;
 mod plan;
+mod studies;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -442,7 +446,7 @@ pub fn execute(plan: &Plan, opts: &RunOptions, log: &mut Log) -> Result<RunRepor
     let id = next_run_id(&runs)?;
     let stage = Stage::new(&runs.join(format!(".staging-{id}")))?;
     let staging = stage.path().to_owned();
-    let studies = publish_studies(&store, p, &staging, opts, reuse, log)?;
+    let studies = studies::publish(&store, p, &cfg, &staging, opts, reuse, log)?;
     let panels = publish_panels(&store, p, &staging, opts, log)?;
     let m = PublishedRun {
         run: id.clone(),
@@ -486,108 +490,6 @@ pub const STUDY_TABLES: &str = "study_tables";
 
 /// The file, in a study's cache folder, that keeps the suppression patterns of its last export.
 pub const EXPORT_PATTERNS: &str = "export_patterns.bin";
-
-/// Build every study of the plan (raw tables into `STORE/study_tables/`, incrementally from
-/// its cache when it can) and publish its disclosure-controlled export into `staging/<study>/`.
-/// Caches and raw tables of studies the plan no longer names are removed.
-fn publish_studies(
-    store: &Store,
-    p: &PlanFile,
-    staging: &Path,
-    opts: &RunOptions,
-    reuse: engine::Reuse,
-    log: &mut Log,
-) -> Result<Vec<StudyResult>> {
-    let raw_root = store.root().join(STUDY_TABLES);
-    let settings = crate::export::TablesOptions {
-        min_count: p.export.min_count,
-        publish_zeros: p.export.publish_zeros,
-        round_base: p.export.round_base,
-        youth_regions: None,
-    };
-    let mut studies = Vec::new();
-    for file in &p.studies {
-        let study_err = |source| RunError::Study { path: file.clone(), source: Box::new(source) };
-        let (raw, rows, mode) = crate::study::run_cached(store, file, &raw_root, &opts.db, reuse).map_err(study_err)?;
-        let name = raw.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let out = staging.join(&name);
-        // The suppression patterns of the last run's export: systems whose figures did not
-        // change are not protected again (the same pattern, found faster).
-        let patterns = store.root().join(crate::study::cache::DIR).join(&name).join(EXPORT_PATTERNS);
-        if opts.full {
-            crate::store::publication::remove_if_present(&patterns)?;
-        }
-        let report = crate::export::export_tables_cached(&raw, &out, &settings, &opts.db, Some(&patterns))
-            .map_err(|source| RunError::Export { path: file.clone(), source: Box::new(source) })?;
-        let mut files = published_files(&out, &name)?;
-        if p.export.factsheets {
-            let (pack, note) = publish_factsheets(&out, &name, file, &opts.db, p.export.pdf)?;
-            files.extend(pack);
-            log.say(format_args!("study {name}: factsheets in {name}/factsheets/index.html"));
-            if let Some(note) = note {
-                log.say(format_args!("study {name}: {note}"));
-            }
-        }
-        let how = match &mode {
-            crate::study::StudyMode::Incremental { changed } => format!("incremental: {changed} persons changed"),
-            crate::study::StudyMode::Full(why) => format!("full: {why}"),
-        };
-        log.say(format_args!(
-            "study {name}: {rows} table rows ({how}); published with {} rows suppressed (primary) and {} (secondary), minimum count {}; {} of {} table systems protected again ({:.1} s)",
-            report.rows_primary,
-            report.rows_secondary,
-            report.min_count,
-            report.systems - report.systems_reused,
-            report.systems,
-            report.suppression_seconds
-        ));
-        let (mode, reason) = match mode {
-            crate::study::StudyMode::Incremental { changed } => {
-                (StepMode::Incremental, format!("{changed} persons changed"))
-            }
-            crate::study::StudyMode::Full(why) => (StepMode::Full, why),
-        };
-        studies.push(StudyResult { name, file: file.clone(), rows, files, mode, reason });
-    }
-    let names: Vec<&str> = studies.iter().map(|s| s.name.as_str()).collect();
-    for root in [raw_root, store.root().join(crate::study::cache::DIR)] {
-        forget_other_studies(&root, &names)?;
-    }
-    Ok(studies)
-}
-
-/// Build the factsheets of a study's export `out` into `out/factsheets/`; their files as
-/// published files of the run (`<study>/factsheets/...`), and why there are no PDFs if so.
-fn publish_factsheets(
-    out: &Path,
-    name: &str,
-    study: &Path,
-    db: &DbSettings,
-    pdf: crate::factsheet::PdfMode,
-) -> Result<(Vec<FileEntry>, Option<String>)> {
-    let pack = out.join("factsheets");
-    let report = crate::factsheet::build(out, &pack, db, pdf)
-        .map_err(|source| RunError::Factsheet { path: study.to_owned(), source: Box::new(source) })?;
-    let mut files = published_files(&pack, &format!("{name}/factsheets"))?;
-    for lang in crate::factsheet::i18n::LANGUAGES {
-        files.extend(published_files(&pack.join(lang), &format!("{name}/factsheets/{lang}"))?);
-    }
-    Ok((files, report.pdf_note))
-}
-
-/// Remove the per-study folders under `root` of studies not in `names` (a plan that drops a
-/// study would otherwise keep its cache, and the change lists it waits for, for ever).
-fn forget_other_studies(root: &Path, names: &[&str]) -> Result<()> {
-    let Ok(entries) = fs_err::read_dir(root) else { return Ok(()) };
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with('.') && !names.contains(&name.as_str()) && entry.file_type()?.is_dir() {
-            crate::store::publication::remove_if_present(&entry.path())?;
-        }
-    }
-    Ok(())
-}
 
 /// Export every panel of the plan into `staging/panels/<panel>/`.
 fn publish_panels(

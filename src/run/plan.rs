@@ -30,7 +30,8 @@ use super::{Result, RunError};
 /// pdf = "auto"                          # with them a PDF per page: auto (if chromium), always, never
 /// ```
 /// The raw study tables stay in `STORE/study_tables/<study>/`; only their disclosure-controlled
-/// export (the code of `kohort export tables`) is published.
+/// export (the code of `kohort export tables`; of `kohort export linkage --study` for a study with
+/// `[linkage]`) is published.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanFile {

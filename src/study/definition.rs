@@ -74,6 +74,10 @@ pub struct StudyDef {
     /// its cohorts.
     #[serde(default)]
     pub family_index: Option<FamilyIndex>,
+    /// A linkage study (issue 16, docs/definitions.md §4.13.7): the linkage tables restricted
+    /// to the study's one cohort, instead of study tables ([`super::linkage`]).
+    #[serde(default)]
+    pub linkage: Option<super::linkage::LinkageDef>,
 }
 
 /// The event that makes a household a family of the study (docs/definitions.md §4.8.5).
@@ -114,6 +118,38 @@ impl FamilyIndex {
             Entry::SpellStart => Some(Self::SpellStart),
             Entry::MonitorOnly => None,
         }
+    }
+}
+
+/// A study file, read and checked: study tables, or linkage tables (`[linkage]`).
+#[derive(Debug, Clone)]
+pub enum Study {
+    /// Study tables: the checked plan and the file's text (the cache key hashes it).
+    Tables(Box<Plan>, String),
+    /// The linkage tables restricted to the study's cohort.
+    Linkage(Box<super::linkage::LinkagePlan>),
+}
+
+impl Study {
+    /// Read and check a study file; cohort paths are relative to it.
+    ///
+    /// # Errors
+    /// The file or a cohort cannot be read, or the file is not a valid study.
+    pub fn read(file: &Path) -> Result<Self, StudyError> {
+        let text = fs_err::read_to_string(file)?;
+        let def: StudyDef = toml::from_str(&text).map_err(|e| bad(file, &e.to_string()))?;
+        let base = file.parent().unwrap_or_else(|| Path::new("."));
+        let mut cohorts = Vec::new();
+        for rel in &def.cohorts {
+            let path = base.join(rel);
+            let cdef = crate::cohort::CohortDef::read(&path)?;
+            cohorts.push((path, cdef));
+        }
+        if def.linkage.is_some() {
+            return super::linkage::LinkagePlan::check(&def, cohorts, file).map(|p| Self::Linkage(Box::new(p)));
+        }
+        let scope = if cohorts.is_empty() { Scope::Monitor } else { Scope::Cohorts(cohorts) };
+        Ok(Self::Tables(Box::new(Plan::check(def, scope, file)?), text))
     }
 }
 
@@ -333,19 +369,15 @@ pub const SIZE_CLASSES: [u64; 4] = [2_500, 5_000, 10_000, 25_000];
 const DEFAULT_SPLITS: [Dim; 6] = [Dim::Total, Dim::Sex, Dim::AgeBand, Dim::IndexYear, Dim::Level, Dim::CareForm];
 
 impl Plan {
-    /// Read and check a study file; cohort paths are relative to it.
+    /// Read and check a study file of study tables; cohort paths are relative to it.
     pub fn read(file: &Path) -> Result<(Self, String), StudyError> {
-        let text = fs_err::read_to_string(file)?;
-        let def: StudyDef = toml::from_str(&text).map_err(|e| bad(file, &e.to_string()))?;
-        let base = file.parent().unwrap_or_else(|| Path::new("."));
-        let mut cohorts = Vec::new();
-        for rel in &def.cohorts {
-            let path = base.join(rel);
-            let cdef = crate::cohort::CohortDef::read(&path)?;
-            cohorts.push((path, cdef));
+        match Study::read(file)? {
+            Study::Tables(plan, text) => Ok((*plan, text)),
+            Study::Linkage(_) => Err(bad(
+                file,
+                "a linkage study ([linkage]) has no study tables: `kohort study` and `kohort run` write its linkage tables",
+            )),
         }
-        let scope = if cohorts.is_empty() { Scope::Monitor } else { Scope::Cohorts(cohorts) };
-        Ok((Self::check(def, scope, file)?, text))
     }
 
     /// Check a parsed file against its cohorts; `file` names it in errors.

@@ -11,7 +11,8 @@
 //! - [`counts`]: the additive counts (atoms) the tables are sums of;
 //! - [`tables`]: cells, figures, rates and benchmarks, as the rows written;
 //! - [`survival`]: Kaplan–Meier curves and medians;
-//! - [`cache`]: what lets `kohort run` recompute only the changed persons.
+//! - [`cache`]: what lets `kohort run` recompute only the changed persons;
+//! - [`linkage`]: a study with `[linkage]`: the linkage tables restricted to its cohort.
 //!
 //! Rule chosen: the 95% interval of a proportion is Wilson's score interval with z = 1.959964
 //! (the 0.975 normal quantile), reported in percent as the contract's `ci_lower`/`ci_upper` and
@@ -23,13 +24,14 @@ pub mod comparison;
 pub mod counts;
 pub mod definition;
 mod inputs;
+pub mod linkage;
 mod rows;
 mod survival;
 mod tables;
 
 use std::path::{Path, PathBuf};
 
-pub use definition::{Plan, StudyDef};
+pub use definition::{Plan, Study, StudyDef};
 
 use crate::db::{DbError, DbSettings, DuckContext};
 use crate::sql::study as q;
@@ -96,6 +98,12 @@ pub enum StudyError {
         /// What went wrong.
         message: String,
     },
+    /// The linkage tables of a linkage study could not be restricted to its cohort or written.
+    #[error(transparent)]
+    Linkage(#[from] crate::results::linkage_scope::ScopeError),
+    /// A linkage study needs a linkage run.
+    #[error("store {0} has no linkage run: run `kohort linkage --store {0}` first")]
+    NoLinkageRun(PathBuf),
     /// There is no outcome run to build the study from.
     #[error("store {0} has no outcome run: run `kohort outcomes --store {0}` first")]
     NoOutcomeRun(PathBuf),
