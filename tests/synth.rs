@@ -387,6 +387,22 @@ fn planted_quarter_correction(summary: &SynthSummary, measures: &[&toml::Value])
 }
 
 #[test]
+fn a_planted_quarter_correction_names_a_site_a_quarter_and_a_delivery_id_of_its_own() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/proeftuinen.toml")).unwrap();
+    for (from, to, key) in [
+        ("site = \"proeftuin-kennemerland\"", "site = \"nowhere\"", "model.corrections.quarter.site"),
+        ("quarter = \"2024Q3\"", "quarter = \"2024Q5\"", "model.corrections.quarter.quarter"),
+        ("delivery_id = \"2026Q3-c1\"", "delivery_id = \"2026Q3\"", "model.corrections.quarter.delivery_id"),
+        ("delivery_id = \"2026Q3-c1\"", "delivery_id = \"c/1\"", "model.corrections.quarter.delivery_id"),
+    ] {
+        assert!(text.contains(from), "{from}");
+        let err = synth::parse_scenario(&text.replace(from, to), "p.toml").unwrap_err().to_string();
+        assert!(err.contains("p.toml") && err.contains(key), "{to}: {err}");
+    }
+}
+
+#[test]
 fn intergenerational_recovers_the_transmission_factor() {
     let dir = tempfile::tempdir().unwrap();
     let summary = run("intergenerational", dir.path(), &opts(2, None));
