@@ -30,6 +30,7 @@ mod probation;
 mod reference;
 mod run;
 mod site_monitor;
+mod site_monitor_correction;
 mod snapshots;
 mod store;
 mod study;

@@ -47,14 +47,6 @@ fn plan_with(root: &Path, key_dir: &Path, extra: &str) -> PathBuf {
     path
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir") {
-        let e = e.expect("entry");
-        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
-    }
-}
-
 /// Put a delivery folder into a plan's inbox (as `inbox/<site>/<name>`).
 fn deliver(root: &Path, site: &str, name: &str, from: &Path) {
     copy_dir(from, &root.join("inbox").join(site).join(name));

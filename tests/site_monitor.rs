@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate};
 
 use crate::common::{kohort, query, scenario_store};
-use crate::study_cells::{Cells, Periods, brute_force_cells, got_cells, measure_episodes, run_study, store};
+use crate::study_cells::{Cells, Only, Periods, brute_force_cells, got_cells, measure_episodes, run_study, store};
 
 /// (outcome, window, period, split, split value) -> (count, denominator).
 type ReportCells = BTreeMap<(String, String, String, String, String), (u64, u64)>;
@@ -36,7 +36,7 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn site_monitor_text() -> String {
+pub(crate) fn site_monitor_text() -> String {
     std::fs::read_to_string(root().join("studies/site_monitor.toml")).unwrap()
 }
 
@@ -135,15 +135,7 @@ fn every_cell_of_the_site_monitor_on_proeftuinen_equals_two_brute_forces_and_the
     let dir = run_study(tmp.path(), store, "site_monitor", &site_monitor_text());
     let (got, rates) = got_cells(store, &dir);
     assert!(rates.is_empty(), "the site monitor has no rates");
-    // Every period of the data: the study names no range.
-    let periods = Periods { quarter: true, from: (1990, 1), to: (2030, 4) };
-    let mut want = restrict(&brute_force_cells(store, periods));
-    let family = family_cells(store, "report");
-    assert!(family.keys().all(|k| k.0.starts_with("family_") || PLAIN.contains(&k.0.as_str())));
-    want.extend(family);
-    let answers = questionnaire_cells(store);
-    assert!(answers.keys().all(|k| k.0.ends_with("_high")) && answers.len() > 100, "{}", answers.len());
-    want.extend(answers);
+    let want = brute_force_site_monitor(store);
     // The planted shares of high trust (scenarios/proeftuinen.toml [expected]: 0.80 in Groningen,
     // 0.55 elsewhere; every answer an independent draw, so also the household's last of a
     // quarter) are recovered from the study's cells per site, pooled over the quarters.
@@ -193,6 +185,24 @@ fn every_cell_of_the_site_monitor_on_proeftuinen_equals_two_brute_forces_and_the
     #[allow(clippy::cast_precision_loss)]
     let share = |v: (u64, u64)| v.0 as f64 / v.1 as f64;
     assert!(share(family) > share(child) + 0.02, "family {family:?} vs child {child:?}");
+}
+
+/// Every cell of the site monitor on a `proeftuinen` store by the brute forces: the loops of
+/// `tests/study_cells.rs` for its outcomes but the family ones, the plain counts and the
+/// questionnaire ([`restrict`]), [`family_cells`] and [`questionnaire_cells`]; every period of
+/// the data (the study names no range).
+pub(crate) fn brute_force_site_monitor(store: &Path) -> Cells {
+    let periods = Periods { quarter: true, from: (1990, 1), to: (2030, 4) };
+    let (outcomes, levels, splits) = asked();
+    let only = Only { outcomes: &outcomes, levels: &levels, splits: &splits };
+    let mut want = restrict(&brute_force_cells(store, periods, &only));
+    let family = family_cells(store, "report");
+    assert!(family.keys().all(|k| k.0.starts_with("family_") || PLAIN.contains(&k.0.as_str())));
+    want.extend(family);
+    let answers = questionnaire_cells(store);
+    assert!(answers.keys().all(|k| k.0.ends_with("_high")) && answers.len() > 100, "{}", answers.len());
+    want.extend(answers);
+    want
 }
 
 /// The site monitor over `tiny` (one source, `tiny`), its tables folder.

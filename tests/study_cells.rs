@@ -37,7 +37,7 @@ use crate::common::{kohort, query};
 
 /// The outcome config of the studies' stores: the default parameters plus one instrument, the
 /// synthetic problem score, so that reliable change has rows (docs/definitions.md §4.12.5).
-const CONFIG: &str = "[instruments.problem_score]\nsd = 6.0\nreliability = 0.8\nlower_is_better = true\n";
+pub(crate) const CONFIG: &str = "[instruments.problem_score]\nsd = 6.0\nreliability = 0.8\nlower_is_better = true\n";
 const INSTRUMENT: (&str, f64, f64, bool) = ("problem_score", 6.0, 0.8, true);
 /// Defaults of docs/definitions.md §4.16 the brute force needs.
 const SAFETY_WINDOWS: [i64; 2] = [365, 730];
@@ -825,12 +825,21 @@ fn split_cells(dims: &BTreeMap<&str, String>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The expected cells of the proportion and category outcomes: (count, denominator).
-fn want_cells(raw: &Raw, periods: Periods, units: &[Unit]) -> BTreeMap<Cell, (u64, u64)> {
+/// The outcomes, region levels and splits (`total` among them) a brute force is asked for.
+pub(crate) struct Only<'a> {
+    pub(crate) outcomes: &'a [String],
+    pub(crate) levels: &'a [String],
+    pub(crate) splits: &'a [String],
+}
+
+/// The expected cells of the proportion and category outcomes: (count, denominator); with
+/// `only`, of its outcomes, levels and splits alone.
+fn want_cells(raw: &Raw, periods: Periods, units: &[Unit], only: Option<&Only<'_>>) -> BTreeMap<Cell, (u64, u64)> {
+    let asked = |list: Option<&[String]>, x: &str| list.is_none_or(|l| l.iter().any(|y| y == x));
     // Categories of a category outcome: those seen in the study (every one a row in each cell).
     let mut cats: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
     let mut cells: HashMap<(Cell, String), u64> = HashMap::new();
-    for u in units {
+    for u in units.iter().filter(|u| asked(only.map(|o| o.outcomes), u.outcome)) {
         let category_outcome = CATEGORY_OUTCOMES.contains(&u.outcome);
         if !category_outcome && u.category != "event" && u.category != "no_event" {
             continue;
@@ -847,8 +856,10 @@ fn want_cells(raw: &Raw, periods: Periods, units: &[Unit]) -> BTreeMap<Cell, (u6
         dims.insert("index_year", u.date.year().to_string());
         dims.insert("site", raw.sites.get(&u.person).cloned().unwrap_or_else(|| "unknown".into()));
         let window = u.window.map_or(String::new(), |w| w.to_string());
-        for (level, region) in regions(raw, &u.person, u.date, &period) {
-            for (split, value) in split_cells(&dims) {
+        for (level, region) in
+            regions(raw, &u.person, u.date, &period).into_iter().filter(|r| asked(only.map(|o| o.levels), r.0))
+        {
+            for (split, value) in split_cells(&dims).into_iter().filter(|s| asked(only.map(|o| o.splits), &s.0)) {
                 let cell = (
                     u.outcome.to_owned(),
                     u.sub.clone(),
@@ -991,7 +1002,7 @@ fn want_rates(store: &Path, raw: &Raw, periods: Periods) -> BTreeMap<Cell, (u64,
 }
 
 /// Compare expected and published cells both ways; a readable list of the differences.
-fn diff(what: &str, want: &BTreeMap<Cell, (u64, u64)>, got: &BTreeMap<Cell, (u64, u64)>) {
+pub(crate) fn diff(what: &str, want: &BTreeMap<Cell, (u64, u64)>, got: &BTreeMap<Cell, (u64, u64)>) {
     let mut lines = Vec::new();
     let mut n = 0;
     for (k, w) in want {
@@ -1250,11 +1261,11 @@ fn check_curves(store: &Path, raw: &Raw, periods: Periods, curves: &[CurveUnit],
 
 /// Run the full study on a scenario and check every cell.
 /// The brute-force cells of the proportion and category outcomes of a scenario's store (see the
-/// module header), every split of [`SPLITS`] (the site among them), every level, over `periods`.
-pub(crate) fn brute_force_cells(store: &Path, periods: Periods) -> Cells {
-    want_cells(&Raw::load(store), periods, &units(store).0)
+/// module header) over `periods`, for the outcomes, region levels and splits of `only` (of the
+/// splits of [`SPLITS`], the site among them, and `total`).
+pub(crate) fn brute_force_cells(store: &Path, periods: Periods, only: &Only<'_>) -> Cells {
+    want_cells(&Raw::load(store), periods, &units(store).0, Some(only))
 }
-
 fn every_cell(scenario: &'static str, periods: Periods) {
     let t0 = std::time::Instant::now();
     let (tmp, store) = store(scenario);
@@ -1265,7 +1276,7 @@ fn every_cell(scenario: &'static str, periods: Periods) {
     let raw = Raw::load(store);
     let (units, curves) = units(store);
     eprintln!("{scenario}: units {:?}", t0.elapsed());
-    let want = want_cells(&raw, periods, &units);
+    let want = want_cells(&raw, periods, &units, None);
     eprintln!("{scenario}: cells {:?}", t0.elapsed());
     let want_r = want_rates(store, &raw, periods);
     eprintln!("{scenario}: brute force {:?}", t0.elapsed());

@@ -304,27 +304,31 @@ fn same_values_in_both_formats(name: &str) {
 fn proeftuinen_corrections_change_a_record_between_quarters() {
     let dir = tempfile::tempdir().unwrap();
     let summary = run("proeftuinen", dir.path(), &opts(2, None));
-    assert_eq!(summary.deliveries.len(), 11 * 15);
+    // 15 quarterly deliveries per site, then the planted late correction of one quarter.
+    assert_eq!(summary.deliveries.len(), 11 * 15 + 1);
     assert_eq!(summary.deliveries[0].delivery_id, "2023Q1");
     let text = std::fs::read_to_string(summary.expected_path.as_ref().unwrap()).unwrap();
     let doc: toml::Table = text.parse().unwrap();
     let corrections = doc["corrections"].as_array().unwrap();
     assert!(corrections.len() >= 20, "corrections: {}", corrections.len());
-    for c in corrections.iter().take(40) {
-        let c = c.as_table().unwrap();
-        let s = |k: &str| c[k].as_str().unwrap().to_string();
-        let (source, id, field) = (s("source"), s("id"), s("field"));
+    let field = |c: &toml::Value, k: &str| c[k].as_str().unwrap().to_string();
+    let (episodes, measures): (Vec<_>, Vec<_>) = corrections.iter().partition(|c| field(c, "table") == "care_episodes");
+    assert!(measures.iter().all(|c| field(c, "table") == "measures"));
+    for c in episodes.iter().take(40).chain(&measures) {
+        let s = |k: &str| field(c, k);
+        let (source, id, column) = (s("source"), s("id"), s("field"));
         let idx =
             summary.deliveries.iter().position(|d| d.source == source && d.delivery_id == s("delivery_id")).unwrap();
         let prev = summary.deliveries[..idx].iter().rev().find(|d| d.source == source).unwrap();
         let value = |dir: &Path| {
-            let t = brute::read(dir, "care_episodes");
-            let col = t.col(&field);
+            let t = brute::read(dir, &s("table"));
+            let col = t.col(&column);
             t.rows.iter().find(|r| r[0] == id).map(|r| r[col].clone())
         };
         assert_eq!(value(&prev.dir), Some(s("provisional")), "{id} before");
         assert_eq!(value(&summary.deliveries[idx].dir), Some(s("corrected")), "{id} after");
     }
+    planted_quarter_correction(&summary, &measures);
     let (mut esc, mut reentry) = (brute::Window::default(), brute::Window::default());
     for d in summary.deliveries.iter().filter(|d| d.delivery_id == "2026Q3") {
         let delivery = Delivery::load(&d.dir);
@@ -335,6 +339,67 @@ fn proeftuinen_corrections_change_a_record_between_quarters() {
     let t = truths(&summary);
     check(&t, "escalation_365", esc.share());
     check(&t, "reentry_730", reentry.share());
+}
+
+/// `[model.corrections.quarter]` of `proeftuinen`: the correcting delivery is the site's last
+/// delivery but for the end reasons of the protection measures that ended in the quarter, which
+/// that delivery showed as `unknown`; every changed end reason is one of `measures` (the
+/// `[[corrections]]` of table `measures`).
+fn planted_quarter_correction(summary: &SynthSummary, measures: &[&toml::Value]) {
+    let s = synth::load_scenario("proeftuinen").unwrap();
+    let q = s.model.as_ref().unwrap().corrections.quarter.clone().unwrap();
+    let fixed = summary.deliveries.last().unwrap();
+    assert_eq!((fixed.source.as_str(), fixed.delivery_id.as_str()), (q.site.as_str(), q.delivery_id.as_str()));
+    let n = summary.deliveries.len();
+    let last = summary.deliveries[..n - 1].iter().rev().find(|d| d.source == q.site).unwrap();
+    assert_eq!(last.delivery_id, "2026Q3");
+    for table in synth::Table::ALL.iter().chain(&synth::Table::OPTIONAL).map(|t| t.name()) {
+        let file = |d: &Path| std::fs::read(d.join(format!("{table}.csv"))).ok();
+        if table != "measures" {
+            assert!(file(&last.dir) == file(&fixed.dir), "{table}: the correcting delivery differs");
+        }
+    }
+    let meta = std::fs::read_to_string(fixed.dir.join("delivery.toml")).unwrap();
+    assert!(meta.contains("extracted_on = 2026-10-01"), "{meta}");
+    let (y, n): (i32, u32) = (q.quarter[..4].parse().unwrap(), q.quarter[5..].parse().unwrap());
+    let in_quarter = |d: &str| d.starts_with(&format!("{y}-")) && (d[5..7].parse::<u32>().unwrap() - 1) / 3 + 1 == n;
+    let (before, after) = (brute::read(&last.dir, "measures"), brute::read(&fixed.dir, "measures"));
+    let (kind, end, reason) = (before.col("kind"), before.col("end_date"), before.col("end_reason"));
+    assert_eq!(before.rows.len(), after.rows.len());
+    let mut changed = BTreeSet::new();
+    for (b, a) in before.rows.iter().zip(&after.rows) {
+        let planted = b[kind] != "youth_probation" && in_quarter(&b[end]);
+        assert_eq!(b[..reason], a[..reason], "{}", b[0]);
+        if planted {
+            assert_eq!(b[reason], "unknown", "{}: shown unknown until the correction", b[0]);
+        }
+        if a != b {
+            assert!(planted, "{}: changed outside the quarter", b[0]);
+            changed.insert((b[0].clone(), a[reason].clone()));
+        }
+    }
+    let listed: BTreeSet<(String, String)> = measures
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap().to_owned(), c["corrected"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(changed.len() >= 2 && changed.iter().any(|c| c.1 == "goal_reached"), "{changed:?}");
+    assert_eq!(changed, listed);
+}
+
+#[test]
+fn a_planted_quarter_correction_names_a_site_a_quarter_and_a_delivery_id_of_its_own() {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/proeftuinen.toml")).unwrap();
+    for (from, to, key) in [
+        ("site = \"proeftuin-kennemerland\"", "site = \"nowhere\"", "model.corrections.quarter.site"),
+        ("quarter = \"2024Q3\"", "quarter = \"2024Q5\"", "model.corrections.quarter.quarter"),
+        ("delivery_id = \"2026Q3-c1\"", "delivery_id = \"2026Q3\"", "model.corrections.quarter.delivery_id"),
+        ("delivery_id = \"2026Q3-c1\"", "delivery_id = \"c/1\"", "model.corrections.quarter.delivery_id"),
+    ] {
+        assert!(text.contains(from), "{from}");
+        let err = synth::parse_scenario(&text.replace(from, to), "p.toml").unwrap_err().to_string();
+        assert!(err.contains("p.toml") && err.contains(key), "{to}: {err}");
+    }
 }
 
 #[test]

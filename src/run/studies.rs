@@ -49,6 +49,11 @@ pub(super) fn publish(
         if opts.full {
             crate::store::publication::remove_if_present(&patterns)?;
         }
+        // A study built in full every time (family or questionnaire outcomes) has no cache
+        // folder of its own: its patterns still need one.
+        if let Some(dir) = patterns.parent() {
+            fs_err::create_dir_all(dir)?;
+        }
         let report = crate::export::export_tables_cached(&raw, &out, &settings, &opts.db, Some(&patterns))
             .map_err(|source| RunError::Export { path: file.clone(), source: Box::new(source) })?;
         let mut files = published_files(&out, &name)?;

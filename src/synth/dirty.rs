@@ -411,6 +411,7 @@ fn base_rows(s: &Scenario, src: &SourceSpec, extracted_on: NaiveDate, opts: &Syn
         extracted_on,
         previous: None,
         programme: None,
+        quarter: None,
     };
     let mut base: [Rows; 9] = Default::default();
     let mut population = HashMap::new();

@@ -21,9 +21,9 @@ pub struct CorrectionRecord {
     pub source: String,
     /// The first delivery that shows the corrected value.
     pub delivery_id: String,
-    /// Always `care_episodes`.
+    /// `care_episodes`, or `measures` for the planted quarter of `[model.corrections.quarter]`.
     pub table: String,
-    /// The corrected record's `episode_id`.
+    /// The corrected record's `episode_id` or `measure_id`.
     pub id: String,
     /// The corrected column.
     pub field: String,
@@ -46,6 +46,21 @@ pub struct View<'a> {
     /// The planted activity's (provider number, programme code) when the scenario delivers
     /// programme codes: `care_episodes` then has the `programme` column.
     pub programme: Option<(u32, &'a str)>,
+    /// The planted late correction of one quarter, when this source is its site.
+    pub quarter: Option<QuarterFix>,
+}
+
+/// The quarter of `[model.corrections.quarter]` at its site: the protection measures that ended
+/// from `from` to `to` are delivered with end reason `unknown`, until the correcting delivery
+/// (`corrected`), which delivers their own and records each change.
+#[derive(Debug, Clone, Copy)]
+pub struct QuarterFix {
+    /// First day of the quarter.
+    pub from: NaiveDate,
+    /// Last day of the quarter.
+    pub to: NaiveDate,
+    /// This is the correcting delivery.
+    pub corrected: bool,
 }
 
 /// One chunk's rows of a delivery.
@@ -55,8 +70,9 @@ pub struct Emitted {
     pub tables: TableSet,
     /// Population counts of this chunk.
     pub population: HashMap<PopKey, u64>,
-    /// Corrections first visible in this delivery: (episode id, field, provisional, corrected).
-    pub corrections: Vec<(String, &'static str, String, String)>,
+    /// Corrections first visible in this delivery: (table, record id, field, provisional,
+    /// corrected).
+    pub corrections: Vec<(&'static str, String, &'static str, String, String)>,
 }
 
 fn known(d: Option<NaiveDate>, e: NaiveDate) -> Option<NaiveDate> {
@@ -77,7 +93,7 @@ pub fn emit(world: &World, v: &View<'_>) -> Emitted {
     for ep in world.episodes.iter().filter(|x| x.start <= v.extracted_on) {
         episode_row(&mut out, ep, v);
     }
-    events(world, v.extracted_on, &mut out.tables);
+    events(world, v, &mut out);
     population(world, &born, v, &mut out.population);
     out
 }
@@ -110,13 +126,27 @@ fn people(world: &World, born: &HashMap<Bsn, &Person>, v: &View<'_>, out: &mut T
     }
 }
 
-/// `measures`, `safety_reports` and `measurements` rows known on `e`.
-fn events(world: &World, e: NaiveDate, out: &mut TableSet) {
+/// `measures`, `safety_reports`, `measurements` and `questionnaire` rows known on the data end.
+fn events(world: &World, v: &View<'_>, emitted: &mut Emitted) {
+    let e = v.extracted_on;
+    let out = &mut emitted.tables;
     let t = out.get_mut(Table::Measures);
     for m in world.measures.iter().filter(|m| m.start <= e) {
         let end = known(Some(m.end), e);
-        t.fmt(m.id).fmt(m.person).cell(MEASURE_KINDS[m.kind]).fmt(m.start).opt(end);
-        t.cell(if end.is_some() { m.end_reason } else { "" });
+        let mut reason = if end.is_some() { m.end_reason } else { "" };
+        // The planted quarter: a protection measure that ended in it (not youth probation).
+        if let Some(q) = v
+            .quarter
+            .filter(|q| end.is_some_and(|x| q.from <= x && x <= q.to) && MEASURE_KINDS[m.kind] != "youth_probation")
+        {
+            if !q.corrected {
+                reason = "unknown";
+            } else if reason != "unknown" {
+                let c = ("measures", m.id.to_string(), "end_reason", "unknown".to_owned(), reason.to_owned());
+                emitted.corrections.push(c);
+            }
+        }
+        t.fmt(m.id).fmt(m.person).cell(MEASURE_KINDS[m.kind]).fmt(m.start).opt(end).cell(reason);
         t.end_row();
     }
     let t = out.get_mut(Table::SafetyReports);
@@ -151,13 +181,14 @@ fn episode_row(out: &mut Emitted, ep: &Episode, v: &View<'_>) {
             if e < c.until {
                 form = provisional;
             } else if shown(ep.start) {
-                out.corrections.push((ep.id.to_string(), "care_form", provisional, form.clone()));
+                out.corrections.push(("care_episodes", ep.id.to_string(), "care_form", provisional, form.clone()));
             }
         } else if end.is_some() {
             if e < c.until {
                 reason.clone_from(&c.provisional);
             } else if shown(ep.end) {
-                out.corrections.push((ep.id.to_string(), "end_reason", c.provisional.clone(), reason.clone()));
+                let c = ("care_episodes", ep.id.to_string(), "end_reason", c.provisional.clone(), reason.clone());
+                out.corrections.push(c);
             }
         }
     }

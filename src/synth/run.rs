@@ -10,9 +10,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::draw::Ctx;
-use super::emit::{self, CorrectionRecord, Emitted, View, merge_population};
+use super::emit::{self, CorrectionRecord, Emitted, QuarterFix, View, merge_population};
 use super::family;
-use super::scenario::{Model, Scenario, Schedule, Truth};
+use super::scenario::{Model, QuarterCorrection, Scenario, Schedule, Truth};
 use super::table::Table;
 use super::world::World;
 use super::writer::DeliveryWriter;
@@ -67,6 +67,16 @@ fn quarter(text: &str, file: &str, key: &str) -> Result<i32> {
     Ok(y * 4 + n - 1)
 }
 
+/// The first and last day of quarter `YYYYQn`.
+fn quarter_days(text: &str, file: &str, key: &str) -> Result<(NaiveDate, NaiveDate)> {
+    let q = quarter(text, file, key)?;
+    let first = |q: i32| NaiveDate::from_ymd_opt(q / 4, (q % 4) as u32 * 3 + 1, 1);
+    match (first(q), first(q + 1).and_then(|d| d.pred_opt())) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        _ => Err(invalid(file, key, &format!("`{text}` is out of range"))),
+    }
+}
+
 fn invalid(file: &str, key: &str, message: &str) -> SynthError {
     SynthError::Invalid { file: file.to_string(), key: key.to_string(), message: message.to_string() }
 }
@@ -103,7 +113,28 @@ pub fn check(s: &Scenario, file: &str) -> Result<()> {
             return Err(invalid(file, &format!("probation.{key}"), &message));
         }
     }
+    if let Some(q) = s.model.as_ref().and_then(|m| m.corrections.quarter.as_ref()) {
+        check_quarter_correction(s, q, file)?;
+    }
     s.model.as_ref().map_or(Ok(()), |m| check_model(m, file))
+}
+
+/// `[model.corrections.quarter]`: a known site, a quarter, a delivery id of its own.
+fn check_quarter_correction(s: &Scenario, q: &QuarterCorrection, file: &str) -> Result<()> {
+    let key = |k: &str| format!("model.corrections.quarter.{k}");
+    if !s.sources.iter().any(|src| src.name == q.site) {
+        return Err(invalid(file, &key("site"), &format!("`{}` is not a [[sources]] name", q.site)));
+    }
+    quarter_days(&q.quarter, file, &key("quarter"))?;
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let id = &q.delivery_id;
+    if id.is_empty() || id.len() > 64 || !id.chars().all(ok_char) || id.starts_with(['-', '.']) {
+        return Err(invalid(file, &key("delivery_id"), "must be 1-64 letters, digits, '.', '-' or '_'"));
+    }
+    if schedule(s, file)?.iter().any(|d| d.id == *id) {
+        return Err(invalid(file, &key("delivery_id"), &format!("`{id}` is a scheduled delivery already")));
+    }
+    Ok(())
 }
 
 /// Probabilities lie in 0–1; generations is 1 or 2.
@@ -208,36 +239,90 @@ pub fn generate(s: &Scenario, out: &Path, opts: &SynthOptions) -> Result<SynthSu
         let msg = format!("at most {max_families} families over all sources (after --scale): person ids would run out");
         return Err(invalid(&s.name, "sources.families", &msg));
     }
+    let fix = planted_quarter(s, model)?;
     let chunks: u64 = sizes.iter().map(|n| n.div_ceil(CHUNK)).sum();
-    let pb = progress_bar(opts.progress, chunks * deliveries.len() as u64);
+    let extra = fix.as_ref().map_or(0, |(si, ..)| sizes[*si].div_ceil(CHUNK));
+    let pb = progress_bar(opts.progress, chunks * deliveries.len() as u64 + extra);
+    let run = RunCtx { s, model, sizes: &sizes, horizon, out, opts, pb: &pb };
     let mut summaries = Vec::new();
     let mut corrections = Vec::new();
     for (di, d) in deliveries.iter().enumerate() {
-        let mut offset = 0;
-        for (si, (src, &families)) in s.sources.iter().zip(&sizes).enumerate() {
-            let ctx =
-                Ctx { model, source: src, family_offset: offset, history_from: s.history_from, horizon, seed: s.seed };
-            offset += families;
-            let view = View {
-                municipalities: &src.municipalities,
-                first_year: chrono::Datelike::year(&s.history_from),
-                extracted_on: d.extracted_on,
-                previous: di.checked_sub(1).map(|p| deliveries[p].extracted_on),
-                programme: model
-                    .care
-                    .activity
-                    .as_ref()
-                    .and_then(|a| a.programme.as_deref().map(|code| (a.provider, code))),
-            };
-            // The offenders of `[probation]` live with the first source.
-            let probation = s.probation.as_ref().filter(|_| si == 0);
-            let job = Job { ctx: &ctx, families, view: &view, delivery: d, pb: &pb, probation };
-            summaries.push(write_delivery(&job, out, opts, &mut corrections)?);
+        let previous = di.checked_sub(1).map(|p| deliveries[p].extracted_on);
+        for si in 0..s.sources.len() {
+            let quarter =
+                fix.as_ref().filter(|f| f.0 == si).map(|f| QuarterFix { from: f.2, to: f.3, corrected: false });
+            summaries.push(run.delivery(si, d, previous, quarter, &mut corrections)?);
         }
+    }
+    // The planted late correction: the site's last delivery again, the quarter's end reasons
+    // corrected (the same data end: care corrections were all shown in the last delivery).
+    if let (Some((si, id, from, to)), Some(last)) = (fix, deliveries.last()) {
+        let d = Delivery { id, extracted_on: last.extracted_on };
+        let quarter = Some(QuarterFix { from, to, corrected: true });
+        summaries.push(run.delivery(si, &d, Some(last.extracted_on), quarter, &mut corrections)?);
     }
     pb.finish_and_clear();
     let expected_path = write_expected(s, out, &corrections)?;
     Ok(SynthSummary { deliveries: summaries, expected_path, defects_path: None })
+}
+
+/// `[model.corrections.quarter]`: the site's index, the correcting delivery's id and the
+/// quarter's first and last day.
+fn planted_quarter(s: &Scenario, model: &Model) -> Result<Option<(usize, String, NaiveDate, NaiveDate)>> {
+    let Some(q) = &model.corrections.quarter else { return Ok(None) };
+    let si = s.sources.iter().position(|src| src.name == q.site).ok_or_else(|| {
+        invalid(&s.name, "model.corrections.quarter.site", &format!("`{}` is not a [[sources]] name", q.site))
+    })?;
+    let (from, to) = quarter_days(&q.quarter, &s.name, "model.corrections.quarter.quarter")?;
+    Ok(Some((si, q.delivery_id.clone(), from, to)))
+}
+
+/// What every delivery of a `[model]` run shares.
+struct RunCtx<'a> {
+    s: &'a Scenario,
+    model: &'a Model,
+    /// Families per source (after scaling).
+    sizes: &'a [u64],
+    horizon: NaiveDate,
+    out: &'a Path,
+    opts: &'a SynthOptions,
+    pb: &'a ProgressBar,
+}
+
+impl RunCtx<'_> {
+    /// Writes delivery `d` of source `si`; `previous` is the source's previous data end.
+    fn delivery(
+        &self,
+        si: usize,
+        d: &Delivery,
+        previous: Option<NaiveDate>,
+        quarter: Option<QuarterFix>,
+        corrections: &mut Vec<CorrectionRecord>,
+    ) -> Result<DeliverySummary> {
+        let (s, src) = (self.s, &self.s.sources[si]);
+        let family_offset = self.sizes[..si].iter().sum();
+        let ctx = Ctx {
+            model: self.model,
+            source: src,
+            family_offset,
+            history_from: s.history_from,
+            horizon: self.horizon,
+            seed: s.seed,
+        };
+        let activity = self.model.care.activity.as_ref();
+        let view = View {
+            municipalities: &src.municipalities,
+            first_year: chrono::Datelike::year(&s.history_from),
+            extracted_on: d.extracted_on,
+            previous,
+            programme: activity.and_then(|a| a.programme.as_deref().map(|code| (a.provider, code))),
+            quarter,
+        };
+        // The offenders of `[probation]` live with the first source.
+        let probation = s.probation.as_ref().filter(|_| si == 0);
+        let job = Job { ctx: &ctx, families: self.sizes[si], view: &view, delivery: d, pb: self.pb, probation };
+        write_delivery(&job, self.out, self.opts, corrections)
+    }
 }
 
 /// One delivery of one source.
@@ -274,14 +359,16 @@ fn write_delivery(
                 w.write(*t, &e.tables.tables[t.index()])?;
             }
             merge_population(&mut population, e.population);
-            corrections.extend(e.corrections.into_iter().map(|(id, field, provisional, corrected)| CorrectionRecord {
-                source: src.name.clone(),
-                delivery_id: d.id.clone(),
-                table: "care_episodes".into(),
-                id,
-                field: field.into(),
-                provisional,
-                corrected,
+            corrections.extend(e.corrections.into_iter().map(|(table, id, field, provisional, corrected)| {
+                CorrectionRecord {
+                    source: src.name.clone(),
+                    delivery_id: d.id.clone(),
+                    table: table.into(),
+                    id,
+                    field: field.into(),
+                    provisional,
+                    corrected,
+                }
             }));
             job.pb.inc(1);
         }

@@ -357,6 +357,27 @@ pub struct MeasurementModel {
 pub struct CorrectionModel {
     /// Share of episodes first delivered with a provisional `care_form` or `end_reason`.
     pub share: f64,
+    /// A planted late correction of one quarter at one site (issue 16). Absent: none, and no
+    /// extra delivery (no random draw either way: the scenarios before it keep their bytes).
+    #[serde(default)]
+    pub quarter: Option<QuarterCorrection>,
+}
+
+/// A late correction of one quarter at one site (`[model.corrections.quarter]`): every
+/// delivery of `site` delivers the protection measures (not youth probation) that ended in
+/// `quarter` with end reason `unknown`; after the scenario's last delivery the site delivers
+/// `delivery_id`, extracted on the same day as its last delivery and equal to it but for those
+/// measures, which carry their own end reasons. Each end reason it changes is listed under
+/// `[[corrections]]` in `OUT/expected.toml` (table `measures`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuarterCorrection {
+    /// The site (a `[[sources]]` name).
+    pub site: String,
+    /// The corrected quarter, `YYYYQn`.
+    pub quarter: String,
+    /// The correcting delivery's `delivery_id` (none of the schedule's).
+    pub delivery_id: String,
 }
 
 /// The `[probation]` section of a scenario.

@@ -157,6 +157,15 @@ pub fn write_delivery(
     dir.to_owned()
 }
 
+/// Copy the files of a folder (not its subfolders' files) into `to`, created when missing.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+    }
+}
+
 /// Append a raw line (bytes) to one table of a copy of the base tables.
 pub fn with_row(table: &'static str, line: &str) -> BTreeMap<&'static str, String> {
     let mut t = base_tables();
