@@ -104,8 +104,9 @@ fn a_site_rule_keeps_the_persons_of_that_site_and_its_study_equals_the_site_spli
         .skip(1)
         .map(|l| l.split(',').next().unwrap().to_owned())
         .collect();
-    let mut pick: std::collections::BTreeMap<String, ((bool, std::cmp::Reverse<String>, String), String)> =
-        std::collections::BTreeMap::new();
+    // person -> (precedence of the row: day precision, latest data end, source name; its source).
+    type Pick = ((bool, std::cmp::Reverse<String>, String), String);
+    let mut pick: std::collections::BTreeMap<String, Pick> = std::collections::BTreeMap::new();
     for r in query(store, "SELECT person_id, birth_date_precision, extracted_on::VARCHAR, source FROM persons_all") {
         let key = (r[1] != "day", std::cmp::Reverse(r[2].clone()), r[3].clone());
         if pick.get(&r[0]).is_none_or(|(k, _)| key < *k) {

@@ -180,7 +180,6 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
         O::PriorCare => &[F::PriorCare, F::Spells],
         O::Escalation | O::Deescalation => &[F::Escalation, F::Spells],
         O::Transitions => &[F::Escalation],
-        O::FamilyMeasure => &[F::Safety, F::Measures],
         O::Rereport
         | O::RereportHousehold
         | O::FamilyOutOfHome
@@ -188,7 +187,7 @@ fn families(outcome: catalogue::Outcome) -> &'static [crate::outcomes::config::F
         | O::FamilyProviders
         | O::Families
         | O::FamilyChildren => &[F::Safety],
-        O::RereportAfterMeasure => &[F::Safety, F::Measures],
+        O::RereportAfterMeasure | O::FamilyMeasure => &[F::Safety, F::Measures],
         O::MeasureSuccess | O::MeasureDuration | O::OutOfHomeDuringMeasure | O::MeasuresImposed => &[F::Measures],
         O::RegularEnding
         | O::Dropout
