@@ -13,6 +13,8 @@ use serde::Deserialize;
 
 use super::StudyError;
 use super::catalogue::{Dim, Entry, Kind, Outcome, entry_of};
+pub use super::family::FamilyIndex;
+use super::family::family_index;
 
 /// A study file, as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -78,47 +80,6 @@ pub struct StudyDef {
     /// to the study's one cohort, instead of study tables ([`super::linkage`]).
     #[serde(default)]
     pub linkage: Option<super::linkage::LinkageDef>,
-}
-
-/// The event that makes a household a family of the study (docs/definitions.md §4.8.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FamilyIndex {
-    /// A safety report about a child.
-    Report,
-    /// The start of a measure (any kind) of a child.
-    MeasureStart,
-    /// The start of a care spell of a child.
-    SpellStart,
-}
-
-impl FamilyIndex {
-    /// Its name in the study file and in `study_settings`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Report => "report",
-            Self::MeasureStart => "measure_start",
-            Self::SpellStart => "spell_start",
-        }
-    }
-
-    /// The cohort entry kind whose index dates are its family indexes.
-    pub fn entry(self) -> Entry {
-        match self {
-            Self::Report => Entry::Report,
-            Self::MeasureStart => Entry::MeasureStart,
-            Self::SpellStart => Entry::SpellStart,
-        }
-    }
-
-    fn of(entry: Entry) -> Option<Self> {
-        match entry {
-            Entry::Report => Some(Self::Report),
-            Entry::MeasureStart => Some(Self::MeasureStart),
-            Entry::SpellStart => Some(Self::SpellStart),
-            Entry::MonitorOnly => None,
-        }
-    }
 }
 
 /// A study file, read and checked: study tables, or linkage tables (`[linkage]`).
@@ -621,37 +582,6 @@ fn splits(specs: Option<&[SplitSpec]>, file: &Path) -> Result<Vec<Split>, StudyE
 
 /// The study's outcomes, and (cohort, outcome) for every cohort and outcome it has indexes for.
 type Outcomes = (Vec<Outcome>, Vec<(String, Outcome)>);
-
-/// The family index of a study (docs/definitions.md §4.8.5): as the file says, else the entry
-/// kind of the cohorts the family outcomes apply to (they must agree), else a report.
-fn family_index(def: &StudyDef, scope: &Scope, file: &Path) -> Result<FamilyIndex, StudyError> {
-    if let Some(f) = def.family_index {
-        return Ok(f);
-    }
-    let Scope::Cohorts(cohorts) = scope else { return Ok(FamilyIndex::Report) };
-    let named = def.outcomes.as_ref().is_some_and(|o| o.iter().any(|o| o.is_family()));
-    if !named {
-        return Ok(FamilyIndex::Report);
-    }
-    let mut kinds: Vec<(FamilyIndex, &str)> = cohorts
-        .iter()
-        .filter_map(|(_, c)| entry_of(c).and_then(FamilyIndex::of).map(|f| (f, c.name.as_str())))
-        .collect();
-    kinds.dedup_by_key(|(f, _)| *f);
-    match kinds.as_slice() {
-        [] => Ok(FamilyIndex::Report),
-        [(f, _)] => Ok(*f),
-        [(a, an), (b, bn), ..] => Err(bad(
-            file,
-            &format!(
-                "the family outcomes take one kind of family index per study, and cohort {an} starts at a {} while \
-                 cohort {bn} starts at a {}: put them in two studies, or set family_index",
-                a.name().replace('_', " "),
-                b.name().replace('_', " ")
-            ),
-        )),
-    }
-}
 
 /// The outcomes and, per cohort, those it has indexes for.
 fn outcomes(

@@ -23,6 +23,7 @@ pub mod catalogue;
 pub mod comparison;
 pub mod counts;
 pub mod definition;
+pub mod family;
 mod inputs;
 pub mod linkage;
 mod rows;
