@@ -363,7 +363,12 @@ impl Plan {
                 "region_date = \"cohort\" needs cohorts; a monitor study places figures by the outcome's own date",
             ));
         }
-        let family_index = family_index(&def, &scope, file)?;
+        let family_named = def.outcomes.as_ref().is_some_and(|o| o.iter().any(|o| o.is_family()));
+        let cohorts = match &scope {
+            Scope::Cohorts(c) => Some(c.as_slice()),
+            Scope::Monitor => None,
+        };
+        let family_index = family_index(def.family_index, family_named, cohorts, file)?;
         let (outcomes, applies) = outcomes(&def, &scope, kind, family_index, file)?;
         let mut splits = splits(def.splits.as_deref(), file)?;
         let strata = Split(vec![Dim::Sex, Dim::AgeBand]);

@@ -2,13 +2,13 @@
 //! family of the family outcomes — a safety report, a protection measure episode's start or a
 //! spell's start — as the study file says (`family_index`), else as its cohorts' entry kind.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use super::StudyError;
 use super::catalogue::{Entry, entry_of};
-use super::definition::{Scope, StudyDef};
+use crate::cohort::CohortDef;
 
 /// The event that makes a household a family of the study (docs/definitions.md §4.8.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -51,15 +51,21 @@ impl FamilyIndex {
     }
 }
 
-/// The family index of a study (docs/definitions.md §4.8.5): as the file says, else the entry
-/// kind of the cohorts the family outcomes apply to (they must agree), else a report.
-pub(super) fn family_index(def: &StudyDef, scope: &Scope, file: &Path) -> Result<FamilyIndex, StudyError> {
-    if let Some(f) = def.family_index {
+/// The family index of a study (docs/definitions.md §4.8.5): as the file says (`declared`),
+/// else the entry kind of the cohorts the family outcomes apply to (they must agree), else a
+/// report. `cohorts` is `None` for a monitor study; `family_named` says whether the study names a
+/// family outcome.
+pub(super) fn family_index(
+    declared: Option<FamilyIndex>,
+    family_named: bool,
+    cohorts: Option<&[(PathBuf, CohortDef)]>,
+    file: &Path,
+) -> Result<FamilyIndex, StudyError> {
+    if let Some(f) = declared {
         return Ok(f);
     }
-    let Scope::Cohorts(cohorts) = scope else { return Ok(FamilyIndex::Report) };
-    let named = def.outcomes.as_ref().is_some_and(|o| o.iter().any(|o| o.is_family()));
-    if !named {
+    let Some(cohorts) = cohorts else { return Ok(FamilyIndex::Report) };
+    if !family_named {
         return Ok(FamilyIndex::Report);
     }
     let mut kinds: Vec<(FamilyIndex, &str)> = cohorts
