@@ -49,6 +49,11 @@ impl Simplex {
     /// A tableau for `lower.len()` variables with the given lower bounds (each `≤ 0`) and rows.
     #[must_use]
     pub fn new(lower: &[f64], rows: &[Row]) -> Self {
+        Self::with_dense_limit(lower, rows, DENSE_LIMIT)
+    }
+
+    /// [`Simplex::new`] with a dense tableau only up to `dense_limit` entries.
+    fn with_dense_limit(lower: &[f64], rows: &[Row], dense_limit: usize) -> Self {
         let (n, m) = (lower.len(), rows.len());
         let cols = n + m;
         let mut rows_sparse = Vec::with_capacity(m);
@@ -72,7 +77,7 @@ impl Simplex {
             up.push(if row.equal { 0.0 } else { f64::INFINITY });
             value[n + r] = if row.equal { 0.0 } else { row.slack.max(0.0) };
         }
-        let tab = Tab::new(rows_sparse, cols);
+        let tab = Tab::new(rows_sparse, cols, dense_limit);
         let mut is_basic = vec![false; cols];
         for flag in &mut is_basic[n..] {
             *flag = true;
@@ -111,11 +116,12 @@ impl Simplex {
             let Some((j, dir)) = self.entering(bland) else {
                 return self.value[t];
             };
-            match self.ratio(j, dir, bland) {
+            let column = self.tab.column(j);
+            match self.ratio(j, dir, bland, &column) {
                 None => return sign * f64::INFINITY,
                 Some((theta, leave)) => {
                     degenerate = if theta <= EPS { degenerate + 1 } else { 0 };
-                    self.step(j, dir, theta, leave);
+                    self.step(j, dir, theta, leave, &column);
                 }
             }
         }
@@ -160,12 +166,13 @@ impl Simplex {
     }
 
     /// The step length and the leaving row (None: the entering variable meets its own bound).
-    /// `None` overall: unbounded.
-    fn ratio(&self, j: usize, dir: f64, bland: bool) -> Option<(f64, Option<usize>)> {
+    /// `None` overall: unbounded. `column`: the nonzero entries of column `j`, by row.
+    fn ratio(&self, j: usize, dir: f64, bland: bool, column: &[(usize, f64)]) -> Option<(f64, Option<usize>)> {
         let own = if dir > 0.0 { self.upper[j] - self.value[j] } else { self.value[j] - self.lower[j] };
         let mut best: Option<(f64, Option<usize>)> = own.is_finite().then_some((own.max(0.0), None));
-        for (r, &b) in self.basis.iter().enumerate() {
-            let alpha = self.tab.get(r, j) * dir;
+        for &(r, a) in column {
+            let b = self.basis[r];
+            let alpha = a * dir;
             let limit = if alpha > EPS {
                 (self.value[b] - self.lower[b]).max(0.0) / alpha
             } else if alpha < -EPS && self.upper[b].is_finite() {
@@ -186,13 +193,12 @@ impl Simplex {
         best
     }
 
-    /// Move `j` by `dir · theta`, then pivot it into row `leave` (if any).
-    fn step(&mut self, j: usize, dir: f64, theta: f64, leave: Option<usize>) {
-        let column: Vec<(usize, f64)> =
-            (0..self.basis.len()).map(|r| (r, self.tab.get(r, j))).filter(|e| e.1 != 0.0).collect();
+    /// Move `j` by `dir · theta`, then pivot it into row `leave` (if any). `column`: the nonzero
+    /// entries of column `j`, by row.
+    fn step(&mut self, j: usize, dir: f64, theta: f64, leave: Option<usize>, column: &[(usize, f64)]) {
         if theta > 0.0 {
             self.value[j] += dir * theta;
-            for &(r, a) in &column {
+            for &(r, a) in column {
                 self.value[self.basis[r]] -= a * dir * theta;
             }
         }
@@ -223,16 +229,26 @@ impl Simplex {
 /// national group of ten thousand cells would not fit densely).
 const DENSE_LIMIT: usize = 8_000_000;
 
-/// The tableau rows, dense or sparse.
+/// The tableau rows, dense or sparse. A sparse tableau keeps, per column, the rows that may hold
+/// it (every row that does, and perhaps rows whose entry has since vanished: a column is read
+/// through its rows' entries, and its list cleaned as it is read).
 enum Tab {
-    Dense { cols: usize, data: Vec<f64> },
-    Sparse(Vec<Vec<(usize, f64)>>),
+    Dense {
+        cols: usize,
+        data: Vec<f64>,
+    },
+    /// `spare`: the buffer the next row operation writes into (the row it replaces becomes it).
+    Sparse {
+        rows: Vec<Vec<(usize, f64)>>,
+        by_col: Vec<Vec<u32>>,
+        spare: Vec<(usize, f64)>,
+    },
 }
 
 impl Tab {
-    fn new(rows: Vec<Vec<(usize, f64)>>, cols: usize) -> Self {
-        if rows.len().saturating_mul(cols) > DENSE_LIMIT {
-            return Self::Sparse(rows);
+    fn new(rows: Vec<Vec<(usize, f64)>>, cols: usize, dense_limit: usize) -> Self {
+        if rows.len().saturating_mul(cols) > dense_limit {
+            return Self::sparse(rows, cols);
         }
         let mut data = vec![0.0; rows.len() * cols];
         for (r, row) in rows.iter().enumerate() {
@@ -243,10 +259,36 @@ impl Tab {
         Self::Dense { cols, data }
     }
 
+    fn sparse(rows: Vec<Vec<(usize, f64)>>, cols: usize) -> Self {
+        let mut by_col = vec![Vec::new(); cols];
+        for (r, row) in rows.iter().enumerate() {
+            for &(j, _) in row {
+                by_col[j].push(r as u32);
+            }
+        }
+        Self::Sparse { rows, by_col, spare: Vec::new() }
+    }
+
     fn get(&self, r: usize, j: usize) -> f64 {
         match self {
             Self::Dense { cols, data } => data[r * cols + j],
-            Self::Sparse(rows) => entry(&rows[r], j),
+            Self::Sparse { rows, .. } => entry(&rows[r], j),
+        }
+    }
+
+    /// The nonzero entries of column `j`, by row.
+    fn column(&mut self, j: usize) -> Vec<(usize, f64)> {
+        match self {
+            Self::Dense { cols, data } => {
+                data.iter().skip(j).step_by(*cols).copied().enumerate().filter(|e| e.1 != 0.0).collect()
+            }
+            Self::Sparse { rows, by_col, .. } => {
+                let list = &mut by_col[j];
+                list.sort_unstable();
+                list.dedup();
+                list.retain(|&r| entry(&rows[r as usize], j) != 0.0);
+                list.iter().map(|&r| (r as usize, entry(&rows[r as usize], j))).collect()
+            }
         }
     }
 
@@ -256,14 +298,14 @@ impl Tab {
             Self::Dense { cols, data } => {
                 data[r * cols..(r + 1) * cols].iter().copied().enumerate().filter(|e| e.1 != 0.0).collect()
             }
-            Self::Sparse(rows) => rows[r].clone(),
+            Self::Sparse { rows, .. } => rows[r].clone(),
         }
     }
 
     fn scale(&mut self, r: usize, f: f64) {
         match self {
             Self::Dense { cols, data } => data[r * *cols..(r + 1) * *cols].iter_mut().for_each(|x| *x *= f),
-            Self::Sparse(rows) => rows[r].iter_mut().for_each(|e| e.1 *= f),
+            Self::Sparse { rows, .. } => rows[r].iter_mut().for_each(|e| e.1 *= f),
         }
     }
 
@@ -284,9 +326,10 @@ impl Tab {
                 }
                 target[j] = 0.0;
             }
-            Self::Sparse(rows) => {
-                let row = std::mem::take(&mut rows[q]);
-                rows[q] = axpy(&row, -f, &rows[r], j);
+            Self::Sparse { rows, by_col, spare } => {
+                let mut out = std::mem::take(spare);
+                axpy_into(&rows[q], -f, &rows[r], j, &mut out, |col| by_col[col].push(q as u32));
+                *spare = std::mem::replace(&mut rows[q], out);
             }
         }
     }
@@ -297,37 +340,55 @@ fn entry(row: &[(usize, f64)], j: usize) -> f64 {
     row.binary_search_by_key(&j, |e| e.0).map_or(0.0, |k| row[k].1)
 }
 
-/// `row + f · pivot`, merged by column; column `zero` (the pivot column) becomes exactly 0 and
-/// tiny remainders are dropped.
-fn axpy(row: &[(usize, f64)], f: f64, pivot: &[(usize, f64)], zero: usize) -> Vec<(usize, f64)> {
-    let mut out = Vec::with_capacity(row.len() + pivot.len());
+/// `out = row + f · pivot`, merged by column; column `zero` (the pivot column) becomes exactly 0
+/// and tiny remainders are dropped. `fill` is told each column the row did not hold and now holds.
+fn axpy_into(
+    row: &[(usize, f64)],
+    f: f64,
+    pivot: &[(usize, f64)],
+    zero: usize,
+    out: &mut Vec<(usize, f64)>,
+    mut fill: impl FnMut(usize),
+) {
+    out.clear();
+    out.reserve(row.len() + pivot.len());
+    let keep = |col: usize, v: f64| col != zero && v.abs() > DROP;
     let (mut a, mut b) = (0, 0);
-    while a < row.len() || b < pivot.len() {
-        let (col, v) = match (row.get(a), pivot.get(b)) {
-            (Some(&(ca, va)), Some(&(cb, vb))) if ca == cb => {
+    while a < row.len() && b < pivot.len() {
+        let ((ca, va), (cb, vb)) = (row[a], pivot[b]);
+        match ca.cmp(&cb) {
+            std::cmp::Ordering::Equal => {
                 a += 1;
                 b += 1;
-                (ca, va + f * vb)
+                let v = va + f * vb;
+                if keep(ca, v) {
+                    out.push((ca, v));
+                }
             }
-            (Some(&(ca, va)), Some(&(cb, _))) if ca < cb => {
+            std::cmp::Ordering::Less => {
                 a += 1;
-                (ca, va)
+                if keep(ca, va) {
+                    out.push((ca, va));
+                }
             }
-            (Some(&(ca, va)), None) => {
-                a += 1;
-                (ca, va)
-            }
-            (_, Some(&(cb, vb))) => {
+            std::cmp::Ordering::Greater => {
                 b += 1;
-                (cb, f * vb)
+                let v = f * vb;
+                if keep(cb, v) {
+                    fill(cb);
+                    out.push((cb, v));
+                }
             }
-            (None, None) => break,
-        };
-        if col != zero && v.abs() > DROP {
-            out.push((col, v));
         }
     }
-    out
+    out.extend(row[a..].iter().copied().filter(|&(c, v)| keep(c, v)));
+    for &(cb, vb) in &pivot[b..] {
+        let v = f * vb;
+        if keep(cb, v) {
+            fill(cb);
+            out.push((cb, v));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -382,5 +443,35 @@ mod tests {
         assert_eq!(s.push(0, true, f64::INFINITY), 12.0);
         assert_eq!(s.push(0, false, f64::NEG_INFINITY), -3.0);
         assert_eq!(s.push(3, false, f64::NEG_INFINITY), -3.0);
+    }
+
+    #[test]
+    fn the_sparse_tableau_reaches_what_the_dense_one_reaches_push_by_push() {
+        // A 6 x 7 table with row, column and grand totals, every cell hidden, plus a bound
+        // (cells 0..3 at most their truth + 5): every push of every cell, up and down, from the
+        // same start, gives the same displacement on both tableaus (the sparse one keeps its
+        // columns by index and writes row operations into a reused buffer).
+        let (nr, nc) = (6, 7);
+        let cell = |r: usize, c: usize| r * nc + c;
+        let lower: Vec<f64> = (0..nr * nc).map(|i| -(((i * 7919) % 23) as f64)).collect();
+        let mut rows = Vec::new();
+        for r in 0..nr {
+            rows.push(eq(&(0..nc).map(|c| (cell(r, c), 1.0)).collect::<Vec<_>>()));
+        }
+        for c in 0..nc {
+            rows.push(eq(&(0..nr).map(|r| (cell(r, c), 1.0)).collect::<Vec<_>>()));
+        }
+        rows.push(Row { terms: (0..3).map(|i| (i, 1.0)).collect(), equal: false, slack: 5.0 });
+        let mut dense = Simplex::with_dense_limit(&lower, &rows, usize::MAX);
+        let mut sparse = Simplex::with_dense_limit(&lower, &rows, 0);
+        assert!(matches!(sparse.tab, Tab::Sparse { .. }) && matches!(dense.tab, Tab::Dense { .. }));
+        for t in 0..nr * nc {
+            for up in [true, false] {
+                let stop = if up { f64::INFINITY } else { f64::NEG_INFINITY };
+                let (d, s) = (dense.push(t, up, stop), sparse.push(t, up, stop));
+                assert!((d - s).abs() < 1e-9, "cell {t} up {up}: dense {d}, sparse {s}");
+            }
+        }
+        assert!(sparse.pivots > 0);
     }
 }
