@@ -286,8 +286,15 @@ impl Tab {
                 let list = &mut by_col[j];
                 list.sort_unstable();
                 list.dedup();
-                list.retain(|&r| entry(&rows[r as usize], j) != 0.0);
-                list.iter().map(|&r| (r as usize, entry(&rows[r as usize], j))).collect()
+                let mut out = Vec::with_capacity(list.len());
+                list.retain(|&r| {
+                    let a = entry(&rows[r as usize], j);
+                    if a != 0.0 {
+                        out.push((r as usize, a));
+                    }
+                    a != 0.0
+                });
+                out
             }
         }
     }
