@@ -16,11 +16,10 @@ pub fn tables(args: &ExportTablesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> 
         publish_zeros: args.publish_zeros,
         round_base: args.round_base.max(1),
         youth_regions: args.youth_regions.clone(),
+        progress: ctx.printer.progress(),
     };
-    let phase = crate::printer::spinner(ctx.printer.progress(), "export: suppression pattern, tables, codebook");
     let r = export_tables(&args.input, &args.out, &opts, &ctx.db)
         .with_context(|| format!("exporting the tables of {}", args.input.display()))?;
-    phase.finish_and_clear();
     if args.json {
         ctx.printer
             .json(&serde_json::json!({ "out": args.out, "report": r, "suppression_seconds": r.suppression_seconds }))?;

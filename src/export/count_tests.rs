@@ -60,6 +60,7 @@ fn count_cells_under_the_minimum_are_suppressed_with_their_relations_and_childre
         &YouthRegions::default(),
         &patterns::Cache::default(),
         &mut report,
+        &indicatif::ProgressBar::hidden(),
     )
     .unwrap();
     let reason = |row: i64| out.iter().find(|(r, _)| *r == row).map(|(_, x)| *x);

@@ -93,11 +93,14 @@ pub struct TablesOptions {
     /// A youth-region mapping file that overrides the shipped one for the municipalities it
     /// names (`YouthRegions::with_overrides`): the mapping the study used.
     pub youth_regions: Option<PathBuf>,
+    /// Show progress on stderr (systems protected, then the writing).
+    #[serde(skip)]
+    pub progress: bool,
 }
 
 impl Default for TablesOptions {
     fn default() -> Self {
-        Self { min_count: 10, publish_zeros: false, round_base: 1, youth_regions: None }
+        Self { min_count: 10, publish_zeros: false, round_base: 1, youth_regions: None, progress: false }
     }
 }
 
@@ -297,6 +300,7 @@ fn pattern(
     regions: &YouthRegions,
     cache: &patterns::Cache,
     report: &mut TablesReport,
+    bar: &indicatif::ProgressBar,
 ) -> Result<(Vec<(i64, Reason)>, Patterns)> {
     let mut members: Vec<Vec<&InputRow>> = vec![Vec::new(); input.systems.len()];
     for r in &input.rows {
@@ -309,6 +313,7 @@ fn pattern(
     let context = format!("min_count {} publish_zeros {} regions {regions:?}", rule.min_count, rule.publish_zeros);
     let base = patterns::hasher(&context);
     let families = family_counts(input, &members);
+    bar.set_length(order.len() as u64);
     let done: Vec<Result<Protected>> = order
         .par_iter()
         .map(|&i| {
@@ -351,6 +356,7 @@ fn pattern(
                 .iter()
                 .filter_map(|r| by_key[system.index[&r.cell]].map(|reason| (r.row_no, reason)))
                 .collect();
+            bar.inc(1);
             Ok((rows, fp, p, reused))
         })
         .collect();
@@ -604,7 +610,14 @@ pub fn export_tables_cached(
     };
     let started = Instant::now();
     let known = cache.map(patterns::Cache::read).unwrap_or_default();
-    let (suppressed, next) = pattern(&rows, &file, rule, &regions, &known, &mut report)?;
+    let bar = crate::printer::progress_bar(
+        opts.progress,
+        0,
+        "export: suppression pattern [{wide_bar}] {pos}/{len} systems {elapsed} (eta {eta})",
+    );
+    let (suppressed, next) = pattern(&rows, &file, rule, &regions, &known, &mut report, &bar)?;
+    bar.finish_and_clear();
+    let phase = crate::printer::spinner(opts.progress, "export: tables, codebook");
     drop((rows, known));
     if let Some(path) = cache {
         let systems: Vec<(Fingerprint, &SystemPattern)> = next.iter().map(|(fp, p)| (*fp, p)).collect();
@@ -654,6 +667,7 @@ pub fn export_tables_cached(
     }
     docs::write_docs(staging, &report)?;
     stage.replace(out)?;
+    phase.finish_and_clear();
     Ok(report)
 }
 

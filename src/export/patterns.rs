@@ -25,8 +25,9 @@ use crate::export::relations::KINDS;
 const MAGIC: &[u8] = b"kohort export patterns 1\n";
 
 /// The source of everything a pattern depends on besides its inputs.
-const CODE: [&str; 5] = [
+const CODE: [&str; 6] = [
     include_str!("../disclosure.rs"),
+    include_str!("../disclosure/implied.rs"),
     include_str!("../disclosure/lp.rs"),
     include_str!("relations.rs"),
     include_str!("mod.rs"),

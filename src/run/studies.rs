@@ -32,6 +32,7 @@ pub(super) fn publish(
         publish_zeros: p.export.publish_zeros,
         round_base: p.export.round_base,
         youth_regions: None,
+        progress: opts.progress,
     };
     let mut studies = Vec::new();
     for file in &p.studies {
