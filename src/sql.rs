@@ -360,6 +360,8 @@ pub mod study {
     pub const CHANGED_SETUP: &str = include_str!("../sql/study/changed_setup.sql");
     /// Store views restricted to them.
     pub const CHANGED_VIEWS: &str = include_str!("../sql/study/changed_views.sql");
+    /// Their offences (a store with the offences folder).
+    pub const CHANGED_OFFENCES: &str = include_str!("../sql/study/changed_offences.sql");
     /// Their residence.
     pub const CHANGED_RESIDENCE: &str = include_str!("../sql/study/changed_residence.sql");
     /// Their care episodes.

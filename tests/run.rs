@@ -613,7 +613,7 @@ fn a_monitor_study_with_periods_and_districts_runs_incrementally_to_the_full_run
     let both: &[usize] = &[0, 1];
     let study_modes = monitor_study_modes(
         "name = \"monitor\"\nperiods = \"year\"\nfrom = 2016\nto = 2024\n\
-         outcomes = [\"reentry\", \"escalation\", \"rereport\", \"measure_success\", \"regular_ending\"]\nsplits = [\"sex\", [\"sex\", \"age_band\"]]\n\
+         outcomes = [\"reentry\", \"escalation\", \"rereport\", \"measure_success\", \"regular_ending\", \"recidivism\"]\nsplits = [\"sex\", [\"sex\", \"age_band\"]]\n\
          region_levels = [\"national\", \"youth_region\", \"municipality\", \"district\"]\n",
         &[("2023Q3", both), ("2023Q4", both), ("2024Q1", both)],
     );
