@@ -9,8 +9,9 @@
 //! relation out: same ranges, same pattern, a much smaller tableau.
 //!
 //! A relation `T = sum(P)` is *implied* when another exact relation `T = sum(Q)` has the same
-//! total, and each cell of `Q` is the total of an exact relation whose parts, taken together,
-//! are `P` exactly (each cell once). Relations are tried longest first, and a relation that was
+//! total, and each cell of `Q` is either a cell of `P` itself (a municipality with one district
+//! is one merged cell, with no relation of its own) or the total of an exact relation whose parts
+//! lie in `P`; the cells so reached, taken together, are `P` exactly (each cell once). Relations are tried longest first, and a relation that was
 //! left out never vouches for another, so everything left out follows from what is kept.
 
 use std::collections::{HashMap, HashSet};
@@ -35,17 +36,16 @@ pub fn implied(relations: &[Relation]) -> Vec<bool> {
             continue;
         }
         let parts: HashSet<usize> = r.parts.iter().copied().collect();
-        let vouched = by_total[&r.total]
-            .iter()
-            .filter(|&&w| w != k && !out[w])
-            .any(|&w| covers(relations, &by_total, &out, k, w, &parts));
+        let vouched = by_total.get(&r.total).is_some_and(|ws| {
+            ws.iter().filter(|&&w| w != k && !out[w]).any(|&w| covers(relations, &by_total, &out, k, w, &parts))
+        });
         out[k] = vouched;
     }
     out
 }
 
-/// Whether every part of relation `w` is the total of a kept exact relation (not `k` or `w`)
-/// whose parts lie in `parts`, and those parts together are `parts`, each once.
+/// Whether every part of relation `w` is a cell of `parts` or the total of a kept exact relation
+/// (not `k` or `w`) whose parts lie in `parts`, and those cells together are `parts`, each once.
 fn covers(
     relations: &[Relation],
     by_total: &HashMap<usize, Vec<usize>>,
@@ -56,6 +56,13 @@ fn covers(
 ) -> bool {
     let mut seen: HashSet<usize> = HashSet::with_capacity(parts.len());
     for &q in &relations[w].parts {
+        // A cell in both is its own cover (a municipality with one district is one cell).
+        if parts.contains(&q) {
+            if !seen.insert(q) {
+                return false;
+            }
+            continue;
+        }
         let below = by_total.get(&q).and_then(|ks| {
             ks.iter()
                 .copied()
@@ -97,11 +104,26 @@ mod tests {
     }
 
     #[test]
+    fn a_cell_at_two_levels_covers_itself() {
+        // Municipality 2 has one district: the two are one merged cell (5), with no relation of
+        // its own, and it is a part of both sums to NL.
+        let r = vec![
+            Relation::sum(0, vec![1, 5]),    // municipalities in NL
+            Relation::sum(1, vec![3, 4]),    // districts of 1
+            Relation::sum(0, vec![3, 4, 5]), // districts in NL: implied
+        ];
+        assert_eq!(implied(&r), vec![false, false, true]);
+        // A cell listed twice in the cover is no cover: 0 = 1 + 5 and 1 = 5 + 4 say nothing of 5 + 4 + ...
+        let r = vec![Relation::sum(0, vec![1, 5]), Relation::sum(1, vec![5, 4]), Relation::sum(0, vec![4, 5])];
+        assert_eq!(implied(&r), vec![false, false, false]);
+    }
+
+    #[test]
     fn two_relations_never_vouch_for_each_other() {
-        // 0 = 1 + 2 twice over: one of the two is implied by the other's cells only if their
-        // parts are totals of exact sums; here they are not, and an identical copy is left in.
+        // 0 = 1 + 2 twice over: the first is left out (the second says the same), and the
+        // second is then kept, for a relation left out never vouches.
         let r = vec![Relation::sum(0, vec![1, 2]), Relation::sum(0, vec![1, 2])];
-        assert_eq!(implied(&r), vec![false, false]);
+        assert_eq!(implied(&r), vec![true, false]);
         // Regions, municipalities, districts: both sums to NL over the lower levels are implied.
         // The districts' (longest, tried first) through the municipalities' sum, which is then
         // left out through the regions' sum: everything left out follows from what is kept.
