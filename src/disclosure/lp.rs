@@ -158,7 +158,12 @@ impl Simplex {
             if bland {
                 return Some((j, dir));
             }
-            if best.is_none_or(|(_, _, b)| d.abs() > b) {
+            // Among equal prices, the column in the fewest rows: the pivot adds the leaving
+            // row to every other row of the column, so a short column fills in less.
+            let better = best.is_none_or(|(b, _, price)| {
+                d.abs() > price + EPS || (d.abs() >= price - EPS && self.tab.col_len(j) < self.tab.col_len(b))
+            });
+            if better {
                 best = Some((j, dir, d.abs()));
             }
         }
@@ -180,14 +185,20 @@ impl Simplex {
             } else {
                 continue;
             };
+            // Ties (a degenerate step has many): Bland's rule, the smallest leaving variable;
+            // else the shortest row (it is added to every other row of the column).
             let better = match best {
                 None => true,
                 Some((t, prev)) => {
-                    limit < t - EPS || (limit <= t + EPS && bland && prev.is_some_and(|p| self.basis[p] > b))
+                    limit < t - EPS
+                        || (limit <= t + EPS
+                            && prev.is_some_and(|p| {
+                                if bland { self.basis[p] > b } else { self.tab.row_len(r) < self.tab.row_len(p) }
+                            }))
                 }
             };
             if better {
-                best = Some((limit, Some(r)));
+                best = Some((best.map_or(limit, |(t, _)| limit.min(t)), Some(r)));
             }
         }
         best
@@ -296,6 +307,22 @@ impl Tab {
                 });
                 out
             }
+        }
+    }
+
+    /// How many entries row `r` holds (0 for a dense tableau: every row is as long).
+    fn row_len(&self, r: usize) -> usize {
+        match self {
+            Self::Dense { .. } => 0,
+            Self::Sparse { rows, .. } => rows[r].len(),
+        }
+    }
+
+    /// At most how many rows hold column `j` (0 for a dense tableau).
+    fn col_len(&self, j: usize) -> usize {
+        match self {
+            Self::Dense { .. } => 0,
+            Self::Sparse { by_col, .. } => by_col[j].len(),
         }
     }
 

@@ -88,6 +88,14 @@ pub fn open(store: &Store, settings: &DbSettings) -> Result<StoreConnection> {
     Ok(conn)
 }
 
+/// The SQL of the offences view over the version folder `dir`: `present` (the whole store's or
+/// the changed persons') when it has an `offences` folder, else the empty view of a store written
+/// before offences were part of the delivery format (no rows, the same columns).
+#[must_use]
+pub fn offences_sql(dir: &Path, present: &'static str) -> &'static str {
+    if dir.join("offences").is_dir() { present } else { crate::sql::VIEWS_OFFENCES_ABSENT }
+}
+
 /// Create the store views (`sql/views.sql`) over the version folder `dir` on `conn` (whose
 /// file search path holds `dir`). A store written before offences were part of the delivery
 /// format has no `offences` folder: its offences view is empty, with the columns of the table;
@@ -96,8 +104,7 @@ pub fn open(store: &Store, settings: &DbSettings) -> Result<StoreConnection> {
 pub fn create_views(conn: &Connection, dir: &Path) -> crate::db::Result<()> {
     use crate::sql;
     conn.execute_batch(sql::VIEWS).ctx("creating the store views")?;
-    let offences = if dir.join("offences").is_dir() { sql::VIEWS_OFFENCES } else { sql::VIEWS_OFFENCES_ABSENT };
-    conn.execute_batch(offences).ctx("creating the offences view")?;
+    conn.execute_batch(offences_sql(dir, sql::VIEWS_OFFENCES)).ctx("creating the offences view")?;
     let questionnaire =
         if dir.join("questionnaire").is_dir() { sql::VIEWS_QUESTIONNAIRE } else { sql::VIEWS_QUESTIONNAIRE_ABSENT };
     conn.execute_batch(questionnaire).ctx("creating the questionnaire view")?;

@@ -314,9 +314,8 @@ pub fn open_changed(store: &Store, prev: &CachedStudy, db: &DbSettings) -> Resul
     conn.execute_batch(q::CHANGED_VIEWS).ctx("study: views of the changed persons")?;
     // Offences as a full run sees them (crate::store::views): a store written before the table
     // existed has no folder and an empty view.
-    let offences =
-        if version_dir.join("offences").is_dir() { q::CHANGED_OFFENCES } else { crate::sql::VIEWS_OFFENCES_ABSENT };
-    conn.execute_batch(offences).ctx("study: offences of the changed persons")?;
+    conn.execute_batch(crate::store::views::offences_sql(&version_dir, q::CHANGED_OFFENCES))
+        .ctx("study: offences of the changed persons")?;
     // Table names of kohort's own (the changed persons' list).
     conn.execute_batch(&crate::db::render(q::CHANGED_RESIDENCE, &[("who", "study_changed")]))
         .ctx("study: residence of the changed persons")?;
