@@ -362,7 +362,8 @@ fn audit(
                     let stop = if up { lo[v] + m } else { hi[v] - m };
                     let reached = lp.push(v, up, stop);
                     p.audit_programs += 1;
-                    for u in 0..members.len() {
+                    // Every cell's range so far (only the variables that moved can widen it).
+                    for u in lp.take_moved().into_iter().filter(|&u| u < members.len()) {
                         lo[u] = lo[u].min(lp.value(u));
                         hi[u] = hi[u].max(lp.value(u));
                     }

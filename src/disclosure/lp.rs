@@ -33,7 +33,6 @@ pub struct Row {
 
 /// A tableau over one component.
 pub struct Simplex {
-    cols: usize,
     tab: Tab,
     basis: Vec<usize>,
     is_basic: Vec<bool>,
@@ -41,6 +40,13 @@ pub struct Simplex {
     lower: Vec<f64>,
     upper: Vec<f64>,
     cost: Vec<f64>,
+    /// The variables whose reduced cost may be nonzero in this solve (the objective is one
+    /// variable, so few are: pricing reads these, not every column).
+    priced: Vec<usize>,
+    in_priced: Vec<bool>,
+    /// The variables whose value changed since [`Simplex::take_moved`] last read them.
+    moved: Vec<usize>,
+    in_moved: Vec<bool>,
     /// Pivots done over every solve (a work measure for the report).
     pub pivots: u64,
 }
@@ -83,7 +89,6 @@ impl Simplex {
             *flag = true;
         }
         Self {
-            cols,
             tab,
             basis: (n..cols).collect(),
             is_basic,
@@ -91,6 +96,10 @@ impl Simplex {
             lower: lo,
             upper: up,
             cost: vec![0.0; cols],
+            priced: Vec::new(),
+            in_priced: vec![false; cols],
+            moved: Vec::new(),
+            in_moved: vec![false; cols],
             pivots: 0,
         }
     }
@@ -99,6 +108,29 @@ impl Simplex {
     #[must_use]
     pub fn value(&self, j: usize) -> f64 {
         self.value[j]
+    }
+
+    /// The variables whose value changed since the last call (each once, in no set order); every
+    /// other variable still has the value it had then.
+    pub fn take_moved(&mut self) -> Vec<usize> {
+        for &j in &self.moved {
+            self.in_moved[j] = false;
+        }
+        std::mem::take(&mut self.moved)
+    }
+
+    fn mark_moved(&mut self, j: usize) {
+        if !self.in_moved[j] {
+            self.in_moved[j] = true;
+            self.moved.push(j);
+        }
+    }
+
+    fn mark_priced(&mut self, j: usize) {
+        if !self.in_priced[j] {
+            self.in_priced[j] = true;
+            self.priced.push(j);
+        }
     }
 
     /// Push variable `t` up (`up = true`) or down, and stop as soon as it passes `stop` (in the
@@ -129,12 +161,19 @@ impl Simplex {
 
     /// Reduced costs for maximising `sign · y_t` on the current basis.
     fn set_objective(&mut self, t: usize, sign: f64) {
-        self.cost.iter_mut().for_each(|c| *c = 0.0);
+        for &j in &self.priced {
+            self.cost[j] = 0.0;
+            self.in_priced[j] = false;
+        }
+        self.priced.clear();
         self.cost[t] = sign;
+        self.mark_priced(t);
         // d_j = c_j - sum_r c_B(r) T[r][j]; only a basic t has c_B != 0.
-        if let Some(r) = self.basis.iter().position(|&b| b == t) {
+        if self.is_basic[t] {
+            let r = self.basis.iter().position(|&b| b == t).unwrap_or_default();
             for (j, a) in self.tab.entries(r) {
                 self.cost[j] -= sign * a;
+                self.mark_priced(j);
             }
             self.cost[t] = 0.0;
         }
@@ -143,7 +182,7 @@ impl Simplex {
     /// The entering variable and its direction (+1 up, -1 down), if any improves.
     fn entering(&self, bland: bool) -> Option<(usize, f64)> {
         let mut best: Option<(usize, f64, f64)> = None;
-        for j in 0..self.cols {
+        for &j in &self.priced {
             if self.is_basic[j] {
                 continue;
             }
@@ -155,13 +194,14 @@ impl Simplex {
             } else {
                 continue;
             };
-            if bland {
-                return Some((j, dir));
-            }
-            // Among equal prices, the column in the fewest rows: the pivot adds the leaving
-            // row to every other row of the column, so a short column fills in less.
+            // Bland: the improving variable of smallest index. Dantzig: the largest price; among
+            // equal prices the column in the fewest rows (the pivot adds the leaving row to every
+            // other row of the column, so a short column fills in less), then the smallest index.
             let better = best.is_none_or(|(b, _, price)| {
-                d.abs() > price + EPS || (d.abs() >= price - EPS && self.tab.col_len(j) < self.tab.col_len(b))
+                if bland {
+                    return j < b;
+                }
+                d.abs() > price + EPS || (d.abs() >= price - EPS && (self.tab.col_len(j), j) < (self.tab.col_len(b), b))
             });
             if better {
                 best = Some((j, dir, d.abs()));
@@ -209,8 +249,11 @@ impl Simplex {
     fn step(&mut self, j: usize, dir: f64, theta: f64, leave: Option<usize>, column: &[(usize, f64)]) {
         if theta > 0.0 {
             self.value[j] += dir * theta;
+            self.mark_moved(j);
             for &(r, a) in column {
-                self.value[self.basis[r]] -= a * dir * theta;
+                let b = self.basis[r];
+                self.value[b] -= a * dir * theta;
+                self.mark_moved(b);
             }
         }
         let Some(r) = leave else { return };
@@ -218,6 +261,7 @@ impl Simplex {
         let piv = self.tab.get(r, j);
         // Snap the leaving variable onto the bound it reached.
         self.value[out] = if piv * dir > 0.0 { self.lower[out] } else { self.upper[out] };
+        self.mark_moved(out);
         self.tab.scale(r, 1.0 / piv);
         for &(q, f) in column.iter().filter(|e| e.0 != r) {
             self.tab.eliminate(q, f, r, j);
@@ -226,6 +270,7 @@ impl Simplex {
         if f != 0.0 {
             for (k, p) in self.tab.entries(r) {
                 self.cost[k] -= f * p;
+                self.mark_priced(k);
             }
             self.cost[j] = 0.0;
         }
@@ -502,8 +547,14 @@ mod tests {
         for t in 0..nr * nc {
             for up in [true, false] {
                 let stop = if up { f64::INFINITY } else { f64::NEG_INFINITY };
+                let before: Vec<f64> = (0..nr * nc).map(|u| sparse.value(u)).collect();
                 let (d, s) = (dense.push(t, up, stop), sparse.push(t, up, stop));
                 assert!((d - s).abs() < 1e-9, "cell {t} up {up}: dense {d}, sparse {s}");
+                // Every variable that moved is reported (the audit reads only those).
+                let moved = sparse.take_moved();
+                for (u, b) in before.iter().enumerate() {
+                    assert!(sparse.value(u) == *b || moved.contains(&u), "cell {u} moved unreported");
+                }
             }
         }
         assert!(sparse.pivots > 0);
