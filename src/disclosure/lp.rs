@@ -10,6 +10,13 @@
 //! from solve to solve on the same tableau: every solve starts at the last one's optimum, which is
 //! feasible. Dantzig pricing, then Bland's rule after a run of degenerate steps (no cycling).
 //!
+//! Less fill-in: an equality's slack, once it leaves the basis, can never enter again (it is
+//! fixed at 0), so its column is dropped rather than spread over the rows; among equal prices the
+//! entering column in the fewest rows, and among tied ratios the shortest leaving row, are taken
+//! (a pivot adds the leaving row to every row of the column). Pricing reads only the columns whose
+//! reduced cost can be nonzero: the objective is a single variable. None of this changes an
+//! optimum; only the path to it.
+//!
 //! The tableau is kept by rows, each a sparse vector (sorted columns): the relations of tables are
 //! sparse (a cell is in a few relations) and stay so under pivoting far better than a dense
 //! `rows × (vars + rows)` block, which a national group of ten thousand cells could not afford.
@@ -262,6 +269,11 @@ impl Simplex {
         // Snap the leaving variable onto the bound it reached.
         self.value[out] = if piv * dir > 0.0 { self.lower[out] } else { self.upper[out] };
         self.mark_moved(out);
+        // A fixed variable (an equality's slack) that leaves can never enter again: its column
+        // (a unit vector in row `r` until now) is dropped instead of spread over the tableau.
+        if self.lower[out] == self.upper[out] {
+            self.tab.clear(r, out);
+        }
         self.tab.scale(r, 1.0 / piv);
         for &(q, f) in column.iter().filter(|e| e.0 != r) {
             self.tab.eliminate(q, f, r, j);
@@ -378,6 +390,18 @@ impl Tab {
                 data[r * cols..(r + 1) * cols].iter().copied().enumerate().filter(|e| e.1 != 0.0).collect()
             }
             Self::Sparse { rows, .. } => rows[r].clone(),
+        }
+    }
+
+    /// Set entry `(r, j)` to 0.
+    fn clear(&mut self, r: usize, j: usize) {
+        match self {
+            Self::Dense { cols, data } => data[r * *cols + j] = 0.0,
+            Self::Sparse { rows, .. } => {
+                if let Ok(k) = rows[r].binary_search_by_key(&j, |e| e.0) {
+                    rows[r].remove(k);
+                }
+            }
         }
     }
 
