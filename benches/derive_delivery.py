@@ -4,7 +4,8 @@ incremental `kohort run`: the persons whose numeric id is divisible by N (1/N of
 touches 2%) are delivered again by a new source as new persons (ids shifted by OFFSET, their
 episode, measure, report and measurement ids prefixed), with their persons, residence, care
 episodes, measures, safety reports and measurements rows; no relations, households or
-population. Same extracted_on as the input, so the data end does not move.
+population (delivery.toml lists the tables it delivers). Same extracted_on as the input, so
+the data end does not move.
 
 usage: derive_delivery.py IN_DELIVERY OUT_DELIVERY [--every 50] [--source NAME] [--offset 800000000]
 """
@@ -38,7 +39,9 @@ def main() -> int:
             if line.startswith("extracted_on"):
                 extracted = line.split("=", 1)[1].strip()
     with open(os.path.join(a.out, "delivery.toml"), "w") as f:
+        tables = ", ".join(f'"{name.removesuffix(".csv")}"' for name in TABLES)
         f.write(f'source = "{a.source}"\ndelivery_id = "derived-every-{a.every}"\nextracted_on = {extracted}\n')
+        f.write(f"tables = [{tables}]\n")
     for name, (pcol, renames) in TABLES.items():
         kept = 0
         with open(os.path.join(a.src, name)) as fin, open(os.path.join(a.out, name), "w") as fout:

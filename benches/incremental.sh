@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Incremental-run benchmark (issue 15): the national monitor study (benches/national_monitor.toml:
+# every outcome, four region levels, ten years, two splits) through `kohort run`: a first run over
+# the national delivery (not compared), then an incremental run after a 2 % follow-up delivery
+# (benches/derive_delivery.py), then a run with --full over the same store (outcomes, study and
+# export computed again from nothing, the export's pattern cache removed). Whole processes are
+# timed with GNU time. Printed: wall, CPU seconds and peak memory of each run, the ratio of the
+# incremental run to the full one, and whether both published the same bytes.
+#
+#   benches/incremental.sh [SCALE] [WORKDIR]     SCALE of the national scenario (default 1)
+#   REUSE=1 benches/incremental.sh - WORKDIR     WORKDIR holds a first run already (plan.toml,
+#                                                its store and one delivery under inbox/): go on
+#                                                from the follow-up delivery
+#
+# Needs python3 for the follow-up delivery. The machine's load average is printed with each run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$PWD"
+scale="${1:--}"; [ "$scale" = - ] && scale=1
+work="${2:-${TMPDIR:-/tmp}/kohort-incremental}"
+work="$(mkdir -p "$work" && cd "$work" && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kohort-target}"
+cargo build --release --quiet
+bin="$CARGO_TARGET_DIR/release/kohort"
+load() { cut -d' ' -f1 /proc/loadavg; }
+# timed NAME CMD...: run CMD, print "NAME: wall, cpu-s, peak KB".
+timed() {
+    local name="$1"; shift
+    /usr/bin/time -f "%U %S %e %M" -o "$work/$name.time" "$@" > "$work/$name.out" 2>&1 || {
+        cat "$work/$name.out" >&2; exit 1
+    }
+    awk -v n="$name" -v l="$(load)" '{printf "%-12s %8.1f s wall %8.1f cpu-s %9d KB peak (load %s)\n", n, $3, $1 + $2, $4, l}' \
+        "$work/$name.time"
+}
+wall() { awk '{print $3}' "$work/$1.time"; }
+
+if [ -n "${REUSE:-}" ]; then
+    delivery="$(dirname "$(find "$work/inbox" -mindepth 2 -maxdepth 3 -name delivery.toml -not -path '*/followup/*' | sort | head -n 1)")"
+    rm -rf "$work/inbox/followup"
+else
+    rm -rf "$work" && mkdir -p "$work/inbox"
+    "$bin" --quiet synth national --scale "$scale" --out "$work/synth" > "$work/deliveries.tsv"
+    delivery="$(cut -f3 "$work/deliveries.tsv" | head -n 1)"
+    "$bin" key new --out "$work/inc.key" 2>/dev/null
+    mkdir -p "$work/inbox/first" && cp -al "$delivery" "$work/inbox/first/"
+    cp benches/national_monitor.toml "$work/"
+    cat > "$work/plan.toml" <<EOF
+store = "store"
+key = "inc.key"
+inboxes = ["inbox"]
+studies = ["national_monitor.toml"]
+publish = "published"
+log = "run.log"
+EOF
+    timed first "$bin" --quiet run "$work/plan.toml"
+fi
+python3 "$repo/benches/derive_delivery.py" "$delivery" "$work/inbox/followup" --every 50 2> "$work/derive.txt"
+cat "$work/derive.txt"
+timed incremental "$bin" --quiet run "$work/plan.toml"
+inc_run="$(readlink -f "$work/published/current")"
+cp -a "$inc_run" "$work/incremental.published"
+timed full "$bin" --quiet run "$work/plan.toml" --full
+full_run="$(readlink -f "$work/published/current")"
+echo "incremental / full wall: $(awk -v a="$(wall incremental)" -v b="$(wall full)" 'BEGIN {printf "%.3f", a / b}')"
+if diff -r -q -x run_manifest.json "$work/incremental.published" "$full_run" > "$work/diff.txt"; then
+    echo "published bytes: the same"
+else
+    echo "published bytes: DIFFER (see $work/diff.txt)"; exit 1
+fi
