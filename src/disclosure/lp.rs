@@ -271,7 +271,8 @@ impl Simplex {
         self.mark_moved(out);
         // A fixed variable (an equality's slack) that leaves can never enter again: its column
         // (a unit vector in row `r` until now) is dropped instead of spread over the tableau.
-        if self.lower[out] == self.upper[out] {
+        // (Only an equality's slack has a finite upper bound, 0: its lower bound is 0 too.)
+        if self.upper[out].is_finite() {
             self.tab.clear(r, out);
         }
         self.tab.scale(r, 1.0 / piv);
