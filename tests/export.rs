@@ -345,6 +345,7 @@ fn a_study_table_that_breaks_the_contract_is_refused_with_its_cell_named() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("count exceeds its denominator") && err.contains("tables.parquet"), "{err}");
+    assert!(err.contains("table t, outcome reentry, period all, region NL, total = total"), "{err}");
     assert!(!tmp.path().join("o").exists(), "nothing written");
 }
 

@@ -247,8 +247,10 @@ fn read_rows(conn: &Connection, file: &Path) -> Result<Input> {
             let bad = |m: &str| ExportError::Input {
                 file: file.to_owned(),
                 message: format!(
-                    "table {}, region {}, {} = {}: {m}",
+                    "table {}, outcome {}, period {}, region {}, {} = {}: {m}",
                     s(table, k),
+                    s(outcome, k),
+                    s(period, k),
                     s(region, k),
                     s(split, k),
                     s(value, k)
