@@ -176,8 +176,8 @@ impl Simplex {
         self.cost[t] = sign;
         self.mark_priced(t);
         // d_j = c_j - sum_r c_B(r) T[r][j]; only a basic t has c_B != 0.
-        if self.is_basic[t] {
-            let r = self.basis.iter().position(|&b| b == t).unwrap_or_default();
+        let row = if self.is_basic[t] { self.basis.iter().position(|&b| b == t) } else { None };
+        if let Some(r) = row {
             for (j, a) in self.tab.entries(r) {
                 self.cost[j] -= sign * a;
                 self.mark_priced(j);
