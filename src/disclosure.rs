@@ -29,7 +29,8 @@
 //!    `min_count` gets a partner: the published cell with the smallest denominator in its relation
 //!    with the fewest suppressed cells (parts before totals, then lowest index); partners are
 //!    spread over a round so that one narrow spot gets one (see `protect_from`), then stage 1
-//!    again. A cell shown wide stays wide when more cells are
+//!    again. Where a count has a public upper bound ([`protect_capped`]: a rate's population),
+//!    the count programs know it, and a range need only span what the bound leaves. A cell shown wide stays wide when more cells are
 //!    suppressed (that only removes knowledge), so later rounds audit only the rest.
 //!
 //! Same cells, relations and rule, same pattern: every choice is ordered by index.
@@ -171,18 +172,35 @@ pub fn protect(cells: &[Cell], relations: &[Relation], rule: Rule) -> Pattern {
 /// figures (e.g. too few families behind a count).
 #[must_use]
 pub fn protect_from(cells: &[Cell], relations: &[Relation], rule: Rule, also_primary: &[bool]) -> Pattern {
-    protect_with(cells, relations, rule, also_primary, &implied::implied(relations))
+    protect_with(cells, relations, rule, Known { also_primary, caps: &[] }, &implied::implied(relations))
 }
 
-/// [`protect_from`] with the relations the audit's programs leave out (`implied[k]`: relation
-/// `k` follows from the others).
-fn protect_with(
+/// [`protect_from`] where every count has a public upper bound (`caps[i]`, at least the count):
+/// a rate's population (docs/definitions.md §6.5). The audit's count programs know it, and that
+/// a secondary cell's count is at most its bound minus the minimum (it passed the primary rule).
+#[must_use]
+pub fn protect_capped(
     cells: &[Cell],
     relations: &[Relation],
     rule: Rule,
     also_primary: &[bool],
-    implied: &[bool],
+    caps: &[u64],
 ) -> Pattern {
+    protect_with(cells, relations, rule, Known { also_primary, caps }, &implied::implied(relations))
+}
+
+/// What is known of the cells besides their figures: the cells primary whatever their figures,
+/// and the public upper bounds of counts (both empty: none).
+#[derive(Clone, Copy)]
+struct Known<'a> {
+    also_primary: &'a [bool],
+    caps: &'a [u64],
+}
+
+/// [`protect_from`] with the relations the audit's programs leave out (`implied[k]`: relation
+/// `k` follows from the others).
+fn protect_with(cells: &[Cell], relations: &[Relation], rule: Rule, known: Known<'_>, implied: &[bool]) -> Pattern {
+    let also_primary = known.also_primary;
     let mut p = Pattern {
         reasons: cells
             .iter()
@@ -196,7 +214,7 @@ fn protect_with(
     loop {
         p.heuristic += heuristic(cells, relations, rule, &mut p.reasons);
         p.audit_rounds += 1;
-        let narrow = audit(cells, relations, implied, rule, &mut p, &mut wide);
+        let narrow = audit(cells, relations, implied, known.caps, rule, &mut p, &mut wide);
         let mut added = false;
         // One partner per narrow cell, except where a partner of this round may be enough (the
         // next round tells): in a small group, where the narrow cell's relations or the
@@ -331,6 +349,7 @@ fn audit(
     cells: &[Cell],
     relations: &[Relation],
     implied: &[bool],
+    caps: &[u64],
     rule: Rule,
     p: &mut Pattern,
     wide: &mut [[bool; 2]],
@@ -344,17 +363,33 @@ fn audit(
         // The programs leave out the relations the others imply (same solutions, smaller tableau).
         let rels: Vec<usize> = rels.into_iter().filter(|&k| !implied[k]).collect();
         let mut group_narrow: Vec<usize> = Vec::new();
+        // The width a range must reach: the minimum, or for a count with a public bound all
+        // that bound leaves (a rate of 4 residents is known to lie in [0, 4] whatever is hidden).
+        let m = rule.min_count as f64 - 1e-6;
+        let needs: Vec<[f64; 2]> = members
+            .iter()
+            .map(|&i| {
+                if caps.is_empty() {
+                    return [m, m];
+                }
+                let (floor, top) = count_span(caps, cells, rule, &p.reasons, i);
+                [m.min(top as f64 - floor as f64 - 1e-6), m]
+            })
+            .collect();
         #[allow(clippy::needless_range_loop)] // `quantity` picks the figure and the flag alike
         for quantity in 0..2 {
             let value = |i: usize| if quantity == 0 { cells[i].count } else { cells[i].complement() };
-            let (lower, rows) = program(relations, rule, &p.reasons, &members, &rels, &value, quantity);
+            let (lower, mut rows) = program(relations, rule, &p.reasons, &members, &rels, &value, quantity);
+            if quantity == 0 && !caps.is_empty() {
+                rows.extend(cap_rows(caps, cells, rule, &p.reasons, &members));
+            }
             let mut lp = Simplex::new(&lower, &rows);
             let (mut lo, mut hi) = (vec![0.0f64; members.len()], vec![0.0f64; members.len()]);
             for (v, &i) in members.iter().enumerate() {
                 if wide[i][quantity] {
                     continue;
                 }
-                let m = rule.min_count as f64 - 1e-6;
+                let m = needs[v][quantity];
                 for up in [true, false] {
                     if hi[v] - lo[v] >= m {
                         break;
@@ -379,7 +414,7 @@ fn audit(
             }
             // Cells that moved far enough while others were pushed are wide as well.
             for (v, &i) in members.iter().enumerate() {
-                if hi[v] - lo[v] >= rule.min_count as f64 - 1e-6 {
+                if hi[v] - lo[v] >= needs[v][quantity] {
                     wide[i][quantity] = true;
                 }
             }
@@ -437,6 +472,31 @@ fn program(
         })
         .collect();
     (lower, rows)
+}
+
+/// The public upper bounds of a group's counts as rows of its count program: `y ≤ top − count`
+/// ([`count_span`]).
+fn cap_rows(caps: &[u64], cells: &[Cell], rule: Rule, out: &[Option<Reason>], members: &[usize]) -> Vec<Row> {
+    members
+        .iter()
+        .enumerate()
+        .map(|(v, &i)| {
+            let (_, top) = count_span(caps, cells, rule, out, i);
+            Row { terms: vec![(v, 1.0)], equal: false, slack: (top - cells[i].count) as f64 }
+        })
+        .collect()
+}
+
+/// The range a hidden count can take whatever else is hidden, when its upper bound is public:
+/// from 0 (a secondary cell: the minimum, it passed the primary rule) to its bound (a secondary
+/// cell: the bound minus the minimum, where that holds for the truth). A bound under the count
+/// (a rate above its population) is the count itself.
+fn count_span(caps: &[u64], cells: &[Cell], rule: Rule, out: &[Option<Reason>], i: usize) -> (u64, u64) {
+    let (cap, count) = (caps[i].max(cells[i].count), cells[i].count);
+    let secondary = out[i] == Some(Reason::Secondary);
+    let floor = if secondary && !rule.publish_zeros { rule.min_count.min(count) } else { 0 };
+    let top = if secondary && cap >= count + rule.min_count { cap - rule.min_count } else { cap };
+    (floor, top)
 }
 
 /// The published cell to suppress next for a narrow cell `i`, and the relation it comes from: in
@@ -641,10 +701,58 @@ mod tests {
         let implied = implied::implied(&rel);
         assert_eq!(implied.iter().filter(|&&x| x).count(), 2 * (cats + 1), "both sums to NL per column");
         let none = vec![false; cells.len()];
-        let with = protect_with(&cells, &rel, Rule::default(), &none, &implied);
-        let without = protect_with(&cells, &rel, Rule::default(), &none, &vec![false; rel.len()]);
+        let known = Known { also_primary: &none, caps: &[] };
+        let with = protect_with(&cells, &rel, Rule::default(), known, &implied);
+        let without = protect_with(&cells, &rel, Rule::default(), known, &vec![false; rel.len()]);
         assert!(with.audit_programs > 0 && with.reasons.iter().filter(|r| r.is_some()).count() > 20, "{with:?}");
         assert_eq!(with.reasons, without.reasons);
+    }
+
+    #[test]
+    fn public_bounds_of_counts_are_known_to_the_audit() {
+        // Rates with public populations (modelled as counts, complement never binding),
+        // T = A + B + C: T 40 of 60, A 15 of 20, B 12 of 40, C 13 of 15. A and C are primary by
+        // their population (5 and 2 residents outside the count). Without the bounds, A + C = 28
+        // leaves A anywhere in [0, 28]. With them (A ≤ 20, C ≤ 15) A lies in [13, 20]: too
+        // narrow, so B goes too (the part with the smallest count). With B in [10, 30] (secondary:
+        // at least 10, and 10 under its population) every hidden cell spans 10 or more, checked by
+        // enumerating every integer table the published figures, the bounds and the reasons allow.
+        let (counts, caps) = ([40u64, 15, 12, 13], [60u64, 20, 40, 15]);
+        let cells: Vec<Cell> = counts.iter().map(|&c| cell(c, c + 1000)).collect();
+        let rel = vec![Relation::sum(0, vec![1, 2, 3])];
+        let also: Vec<bool> = (0..4).map(|i| caps[i] - counts[i] < 10).collect();
+        assert_eq!(also, [false, true, false, true]);
+        let rule = Rule::default();
+        let plain = protect_from(&cells, &rel, rule, &also);
+        assert_eq!(plain.reasons, [None, Some(Reason::Primary), None, Some(Reason::Primary)]);
+        let capped = protect_capped(&cells, &rel, rule, &also, &caps);
+        let want = [None, Some(Reason::Primary), Some(Reason::Secondary), Some(Reason::Primary)];
+        assert_eq!((&capped.reasons[..], capped.unprotectable), (&want[..], 0), "{capped:?}");
+        // Every hidden cell's (lowest, highest) count over the integer tables consistent with a pattern.
+        let ranges = |reasons: &[Option<Reason>]| {
+            let mut range = [(u64::MAX, 0u64); 4];
+            for t in 0..=caps[0] {
+                for a in 0..=caps[1] {
+                    for b in 0..=caps[2] {
+                        let Some(c) = t.checked_sub(a + b) else { continue };
+                        let x = [t, a, b, c];
+                        let fits = (0..4).all(|i| match reasons[i] {
+                            None => x[i] == counts[i],
+                            Some(Reason::Secondary) => x[i] >= 10 && x[i] + 10 <= caps[i],
+                            Some(Reason::Primary) => x[i] <= caps[i],
+                        });
+                        if fits {
+                            for i in 0..4 {
+                                range[i] = (range[i].0.min(x[i]), range[i].1.max(x[i]));
+                            }
+                        }
+                    }
+                }
+            }
+            (0..4).filter(|&i| reasons[i].is_some()).map(|i| range[i]).collect::<Vec<_>>()
+        };
+        assert_eq!(ranges(&plain.reasons), [(13, 20), (8, 15)], "without the bounds: narrow");
+        assert_eq!(ranges(&capped.reasons), [(0, 20), (10, 30), (0, 15)]);
     }
 
     #[test]

@@ -26,12 +26,16 @@ const MIN: f64 = 10.0;
 type Key = [String; 4];
 
 /// One published cell: its published (or true, for the negative control) figures when published,
-/// and whether it is a secondary suppression.
+/// whether it is a secondary suppression, and a rate's population (public: published in every
+/// rate row, suppressed or not).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Shown {
     /// `Some((count, denominator))` when published.
     value: Option<(f64, f64)>,
     secondary: bool,
+    /// The population of a rate cell: a suppressed rate's count lies in [0, population] (the
+    /// attacker assumes so), and a secondary one's in [min, population − min].
+    population: Option<f64>,
 }
 
 /// One system (cohort, outcome, window, period, variant) of an export: its cells.
@@ -74,7 +78,8 @@ fn read_export(out: &Path) -> BTreeMap<SysKey, System> {
     let conn = duckdb::Connection::open_in_memory().unwrap();
     let sql = format!(
         "SELECT cohort, outcome, coalesce(window_days::VARCHAR, ''), period, coalesce(variant, ''), region_level,
-                region, split, split_value, count, denominator, suppressed, coalesce(reason, '')
+                region, split, split_value, count, denominator, suppressed, coalesce(reason, ''),
+                CASE WHEN outcome IN ('care_use', 'care_starts', 'care_stock') THEN population END
          FROM {}",
         tables_of(&out.join("tables.parquet"))
     );
@@ -89,15 +94,17 @@ fn read_export(out: &Path) -> BTreeMap<SysKey, System> {
                 r.get::<_, Option<i64>>(10)?,
                 r.get::<_, bool>(11)?,
                 s(12)?,
+                r.get::<_, Option<i64>>(13)?,
             ))
         })
         .unwrap();
     let mut out: BTreeMap<SysKey, System> = BTreeMap::new();
     for row in rows {
-        let (sys, key, c, n, suppressed, reason) = row.unwrap();
+        let (sys, key, c, n, suppressed, reason, population) = row.unwrap();
         let shown = Shown {
             value: (!suppressed).then(|| (c.unwrap() as f64, n.or(c).unwrap() as f64)),
             secondary: reason == "secondary",
+            population: population.map(|p| p as f64),
         };
         if let Some(prev) = out.entry(sys).or_default().insert(key.clone(), shown) {
             assert_eq!(prev, shown, "a shared cell is published alike in every table: {key:?}");
@@ -320,9 +327,14 @@ fn narrow_cells_of(
                 learn(&mut spread, solve(sys, &rels, &in_group, &weights, which, err).unwrap_or_default());
             }
             for target in &group {
+                // A rate's public population bounds its count whatever is hidden: a range as wide
+                // as the population leaves ([floor, population − floor]) is all protection can give.
+                let shown = sys[*target];
+                let floor = if shown.secondary { MIN } else { 0.0 };
+                let need = shown.population.map_or(MIN, |n| MIN.min(n - 2.0 * floor)) - 1e-6;
                 for sign in [1.0, -1.0] {
                     let (lo, hi) = spread[target];
-                    if hi - lo >= MIN - 1e-6 {
+                    if hi - lo >= need {
                         break;
                     }
                     let weights = BTreeMap::from([(*target, sign)]);
@@ -332,7 +344,7 @@ fn narrow_cells_of(
                     }
                 }
                 let (lo, hi) = spread[target];
-                if hi - lo < MIN - 1e-6 {
+                if hi - lo < need {
                     out.push(((*target).clone(), which, lo, hi));
                 }
             }
@@ -389,7 +401,10 @@ fn solve<'a>(
     for (key, shown) in sys {
         if err == 0.0 {
             if group.contains(key) {
-                let v = p.add_var(w(key), (floor(shown), f64::INFINITY));
+                // A rate's count and complement (population − count) both lie in
+                // [floor, population − floor].
+                let top = shown.population.map_or(f64::INFINITY, |n| n - floor(shown));
+                let v = p.add_var(w(key), (floor(shown), top));
                 vars.insert(key, (v, v));
             }
             continue;
@@ -401,7 +416,8 @@ fn solve<'a>(
             None => {
                 let sign = if complement { -1.0 } else { 1.0 };
                 let c = p.add_var(sign * w(key), (floor(shown), f64::INFINITY));
-                let n = p.add_var(if complement { w(key) } else { 0.0 }, (0.0, f64::INFINITY));
+                let known = shown.population.map_or((0.0, f64::INFINITY), |n| (n, n));
+                let n = p.add_var(if complement { w(key) } else { 0.0 }, known);
                 (c, n)
             }
         };
@@ -616,8 +632,10 @@ fn generated_nested_studies_leave_every_suppressed_cell_a_wide_range_also_rounde
         let map = std::fs::read_to_string(&map_file).unwrap();
         // The attack's relations hold on the true figures.
         for (_, cells) in truth(&input) {
-            let sys: System =
-                cells.keys().map(|k| (k.clone(), Shown { value: Some((0.0, 0.0)), secondary: false })).collect();
+            let sys: System = cells
+                .keys()
+                .map(|k| (k.clone(), Shown { value: Some((0.0, 0.0)), secondary: false, population: None }))
+                .collect();
             check_relations(&cells, &relations(&sys, &mapping(&map), true));
         }
         for (base, err) in [("1", 0.0), ("5", 2.0)] {
@@ -676,8 +694,10 @@ fn proeftuinen_export_leaves_no_cell_recoverable_through_the_youth_regions() {
     let (tmp, input) = scenario_study("proeftuinen");
     let map = shipped_mapping();
     for (_, cells) in truth(&input) {
-        let sys: System =
-            cells.keys().map(|k| (k.clone(), Shown { value: Some((0.0, 0.0)), secondary: false })).collect();
+        let sys: System = cells
+            .keys()
+            .map(|k| (k.clone(), Shown { value: Some((0.0, 0.0)), secondary: false, population: None }))
+            .collect();
         check_relations(&cells, &relations(&sys, &mapping(&map), true));
     }
     let out = tmp.path().join("export");
@@ -698,8 +718,10 @@ fn proeftuinen_site_monitor_export_leaves_no_cell_recoverable_through_sites_and_
     let mut sites = BTreeSet::new();
     for (sys_key, cells) in &truth {
         assert!(sys_key[3].contains('Q'), "quarter periods: {sys_key:?}");
-        let sys: System =
-            cells.keys().map(|k| (k.clone(), Shown { value: Some((0.0, 0.0)), secondary: false })).collect();
+        let sys: System = cells
+            .keys()
+            .map(|k| (k.clone(), Shown { value: Some((0.0, 0.0)), secondary: false, population: None }))
+            .collect();
         let monitor = Monitor { period: &sys_key[3], groups: Some(&groups), truth: Some(cells) };
         check_relations(cells, &relations_with(&sys, &mapping(&map), true, monitor));
         sites.extend(cells.keys().filter(|k| k[2] == "site").map(|k| k[3].clone()));
@@ -835,7 +857,8 @@ fn the_attack_recovers_cells_when_the_suppression_leaves_the_nesting_out() {
     for (_, cells) in truth(&input) {
         let keys: Vec<&Key> = cells.keys().collect();
         let idx: BTreeMap<&Key, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-        let flat: System = cells.keys().map(|k| (k.clone(), Shown { value: None, secondary: false })).collect();
+        let flat: System =
+            cells.keys().map(|k| (k.clone(), Shown { value: None, secondary: false, population: None })).collect();
         let plain: Vec<kohort::disclosure::Relation> = relations(&flat, &map, false)
             .into_iter()
             .map(|(t, p, _)| kohort::disclosure::Relation::sum(idx[&t], p.iter().map(|k| idx[k]).collect()))
@@ -850,7 +873,7 @@ fn the_attack_recovers_cells_when_the_suppression_leaves_the_nesting_out() {
             .zip(&pattern)
             .map(|(k, r)| {
                 let secondary = *r == Some(kohort::disclosure::Reason::Secondary);
-                ((*k).clone(), Shown { value: r.is_none().then_some(cells[*k]), secondary })
+                ((*k).clone(), Shown { value: r.is_none().then_some(cells[*k]), secondary, population: None })
             })
             .collect();
         recovered += narrow_cells(&sys, &relations(&sys, &map, true), 0.0).len();
@@ -912,8 +935,10 @@ fn monitor_levels_districts_groups_periods_and_a_cohort_total_survive_the_attack
         let groups = groups_of(&input.join("tables.parquet"));
         let mut levels = BTreeSet::new();
         for (sys_key, cells) in &truth {
-            let sys: System =
-                cells.keys().map(|k| (k.clone(), Shown { value: Some((0.0, 0.0)), secondary: false })).collect();
+            let sys: System = cells
+                .keys()
+                .map(|k| (k.clone(), Shown { value: Some((0.0, 0.0)), secondary: false, population: None }))
+                .collect();
             let monitor = Monitor { period: &sys_key[3], groups: Some(&groups), truth: Some(cells) };
             check_relations(cells, &relations_with(&sys, &mapping(&map), true, monitor));
             levels.extend(cells.keys().map(|k| k[0].clone()));

@@ -350,6 +350,80 @@ fn a_study_table_that_breaks_the_contract_is_refused_with_its_cell_named() {
 }
 
 #[test]
+fn a_rate_whose_count_exceeds_its_population_is_published_or_suppressed_as_a_count() {
+    // care_use by hand (count of persons, population = residents on 1 January), NL = GM0014 + GM0034:
+    //   2021: GM0014 3 of 2 (more in care than residents: the 10-rule on the count), GM0034 37 of
+    //         298, NL 40 of 300;
+    //   2022: GM0014 30 of 25 (30 >= 10, but no resident is outside the count), GM0034 45 of 180,
+    //         NL 75 of 205;
+    //   2023: GM0014 20 of 100, GM0034 30 of 100, NL 50 of 200: nothing to suppress.
+    // GM0014 is primary in 2021 and 2022; GM0034 then follows as secondary (NL minus GM0034 would
+    // give it back). In 2021 NL goes too: GM0014 is at most 3 whatever is hidden (its population
+    // is public), so NL 40 would pin GM0034 to [37, 40]. In 2022 GM0014 can be anything in
+    // [0, 30] and GM0034 in [45, 75]. The population is public: it stays in every row.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rates");
+    std::fs::create_dir_all(&dir).unwrap();
+    let rows: [(&str, &str, &str, i64, i64); 9] = [
+        ("2021", "national", "NL", 40, 300),
+        ("2021", "municipality", "GM0014", 3, 2),
+        ("2021", "municipality", "GM0034", 37, 298),
+        ("2022", "national", "NL", 75, 205),
+        ("2022", "municipality", "GM0014", 30, 25),
+        ("2022", "municipality", "GM0034", 45, 180),
+        ("2023", "national", "NL", 50, 200),
+        ("2023", "municipality", "GM0014", 20, 100),
+        ("2023", "municipality", "GM0034", 30, 100),
+    ];
+    let values: Vec<String> = rows.iter().map(|(p, l, r, c, n)| format!("('{p}', '{l}', '{r}', {c}, {n})")).collect();
+    let conn = duckdb::Connection::open_in_memory().unwrap();
+    conn.execute_batch(&format!(
+        "COPY (SELECT 's' AS study, 't' AS table_name, 'all' AS cohort, 'care_use' AS outcome, '' AS variant,
+                NULL::INTEGER AS window_days, period, region_level, region, 'total' AS split, 'total' AS split_value,
+                count::BIGINT AS count, population::BIGINT AS denominator, 100.0 * count / population AS percentage,
+                NULL::DOUBLE AS ci_lower, NULL::DOUBLE AS ci_upper, population::BIGINT AS population,
+                1000.0 * count / population AS rate_per_1000
+                FROM (VALUES {}) v(period, region_level, region, count, population))
+         TO '{}' (FORMAT parquet)",
+        values.join(", "),
+        dir.join("tables.parquet").display()
+    ))
+    .unwrap();
+    let out = tmp.path().join("o");
+    let run = kohort().args(["export", "tables", "--in"]).arg(&dir).arg("--out").arg(&out).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT period, region, reason, count, denominator, population, rate_per_1000, ci_lower IS NOT NULL
+             FROM read_parquet('{}') ORDER BY period, region",
+            out.join("tables.parquet").display()
+        ))
+        .unwrap();
+    type Published = (String, String, Option<String>, Option<i64>, Option<i64>, i64, Option<f64>, bool);
+    let got: Vec<Published> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let row = |p: &str, r: &str, reason: Option<&str>, c: Option<i64>, n: i64| -> Published {
+        let rate = c.map(|c| 1000.0 * c as f64 / n as f64);
+        (p.into(), r.into(), reason.map(Into::into), c, c.map(|_| n), n, rate, c.is_some())
+    };
+    let want = vec![
+        row("2021", "GM0014", Some("primary"), None, 2),
+        row("2021", "GM0034", Some("secondary"), None, 298),
+        row("2021", "NL", Some("secondary"), None, 300),
+        row("2022", "GM0014", Some("primary"), None, 25),
+        row("2022", "GM0034", Some("secondary"), None, 180),
+        row("2022", "NL", None, Some(75), 205),
+        row("2023", "GM0014", None, Some(20), 100),
+        row("2023", "GM0034", None, Some(30), 100),
+        row("2023", "NL", None, Some(50), 200),
+    ];
+    assert_eq!(got, want);
+}
+
+#[test]
 fn survival_rows_under_the_minimum_are_collapsed_and_small_risk_sets_cut() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("study");

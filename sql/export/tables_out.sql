@@ -1,6 +1,7 @@
 -- The published study tables: suppressed cells have no count, denominator, percentage, CI or
 -- rate (reason says why); published counts and denominators are rounded to base $1 when
--- asked (1 = no rounding), and percentages, Wilson 95% intervals (within [0, 100]) and rates
+-- asked (1 = no rounding), and percentages, Wilson 95% intervals (within [0, 100]; none for a
+-- rate whose count exceeds its population, which is no proportion) and rates
 -- are recomputed from the published figures so none of them reveals more than the counts do.
 -- The benchmarks are computed again over the published rows ({{benchmarked}}:
 -- sql/study/benchmarks.sql over `published`), so a suppressed figure is no benchmark and no
@@ -25,9 +26,9 @@ w AS (
 SELECT row_no, study, table_name, cohort, outcome, variant, window_days, period, region_level, region, region_name,
        split, split_value, c_pub AS count, n_pub AS denominator,
        100 * p_hat AS percentage,
-       CASE WHEN n_pub > 0 THEN greatest(0.0, 100 * (p_hat + z * z / (2 * n_pub) - z * sqrt(p_hat * (1 - p_hat) / n_pub + z * z / (4 * n_pub * n_pub)))
+       CASE WHEN n_pub > 0 AND c_pub <= n_pub THEN greatest(0.0, 100 * (p_hat + z * z / (2 * n_pub) - z * sqrt(p_hat * (1 - p_hat) / n_pub + z * z / (4 * n_pub * n_pub)))
            / (1 + z * z / n_pub)) END AS ci_lower,
-       CASE WHEN n_pub > 0 THEN least(100.0, 100 * (p_hat + z * z / (2 * n_pub) + z * sqrt(p_hat * (1 - p_hat) / n_pub + z * z / (4 * n_pub * n_pub)))
+       CASE WHEN n_pub > 0 AND c_pub <= n_pub THEN least(100.0, 100 * (p_hat + z * z / (2 * n_pub) + z * sqrt(p_hat * (1 - p_hat) / n_pub + z * z / (4 * n_pub * n_pub)))
            / (1 + z * z / n_pub)) END AS ci_upper,
        population,
        CASE WHEN c_pub IS NOT NULL THEN 1000.0 * c_pub / nullif(population, 0) END AS rate_per_1000,

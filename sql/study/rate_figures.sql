@@ -1,11 +1,12 @@
--- The figures of the rate outcomes (docs/definitions.md §5.11): count = persons, denominator
--- = population = residents of the cell's ages, sexes, regions and year on 1 January; and the
--- directly age-standardised rate per 1,000 to the national age structure (ages 0-17) of the
--- standard year: 1000 x sum over ages a of w_a x count_a / population_a, w_a = the standard
--- population at a over that of the cell's ages with residents. Its 95% interval: Dobson et
--- al. (1991) with Byar's approximation of the Poisson limits of the count, within [0, 1000]
--- (persons per 1,000 residents; none when no person is counted). Sums run in age
--- order, so the figures do not depend on threads. {{cells}}: the union of rate_split.sql.
+-- The figures of the rate outcomes (docs/definitions.md §5.11): count = persons, denominator =
+-- population = residents of the cell's ages, sexes, regions and year on 1 January; and the directly
+-- age-standardised rate per 1,000 to the national age structure (ages 0-17) of the standard year:
+-- 1000 x sum over ages a of w_a x count_a / population_a, w_a = the standard population at a over
+-- that of the cell's ages with residents. Its 95% interval: Dobson et al. (1991) with Byar's
+-- approximation of the Poisson limits of the count, within [0, 1000] (persons per 1,000 residents;
+-- none when no person is counted; no upper cap when the count exceeds the population, as it can:
+-- residents on 1 January, persons in care all year). Sums run in age order, so the figures do not
+-- depend on threads. {{cells}}: the union of rate_split.sql.
 INSERT INTO study_figures BY NAME
 WITH per_age AS ({{cells}}),
 std AS (
@@ -34,6 +35,6 @@ SELECT cohort, outcome, '' AS variant, NULL::INTEGER AS window_days, period, reg
        count, population AS denominator, population, d AS rate_standardised,
        CASE WHEN o > 0 THEN greatest(0, d + sqrt(v / o) * (o * pow(1 - 1 / (9 * o) - z / (3 * sqrt(o)), 3) - o)) END
            AS rate_standardised_lower,
-       CASE WHEN o > 0 THEN least(1000, d + sqrt(v / o) * ((o + 1) * pow(1 - 1 / (9 * (o + 1)) + z / (3 * sqrt(o + 1)), 3) - o)) END
+       CASE WHEN o > 0 THEN least(CASE WHEN count <= population THEN 1000 END, d + sqrt(v / o) * ((o + 1) * pow(1 - 1 / (9 * (o + 1)) + z / (3 * sqrt(o + 1)), 3) - o)) END
            AS rate_standardised_upper
 FROM dsr;

@@ -1,9 +1,10 @@
--- The study's rows before the benchmarks (data-schema/study_tables.md): every figure in the
--- table of its split (a `total` row in every table, one table `total` when the study has no
--- other split), with the region's name, the percentage and its Wilson 95% interval in percent
--- (clamped to [0, 100]), the crude rate per 1,000, and the regions a row lies in: the
--- municipality of a district, the youth region of a municipality or district (in the period's
--- year; for period `all` in the parent year) and the group of a municipality.
+-- The study's rows before the benchmarks (data-schema/study_tables.md): every figure in the table
+-- of its split (a `total` row in every table, one table `total` when the study has no other split),
+-- with the region's name, the percentage and its Wilson 95% interval in percent (clamped to [0,
+-- 100]; none when the count exceeds the denominator, as a rate's can), the crude rate per 1,000,
+-- and the regions a row lies in: the municipality of a district, the youth region of a municipality
+-- or district (in the period's year; for period `all` in the parent year) and the group of a
+-- municipality.
 CREATE OR REPLACE TEMP TABLE study_tables AS
 WITH s AS (SELECT * FROM study_settings),
 f AS (
@@ -30,10 +31,10 @@ SELECT w.table_name, w.cohort, w.outcome, w.variant, w.window_days, w.period, w.
        END AS region_name,
        w.split, w.split_value, w.count, w.denominator,
        100 * w.p AS percentage,
-       CASE WHEN w.denominator > 0 THEN greatest(0.0, 100 * (w.p + w.z * w.z / (2 * w.denominator)
+       CASE WHEN w.denominator > 0 AND w.count <= w.denominator THEN greatest(0.0, 100 * (w.p + w.z * w.z / (2 * w.denominator)
                             - w.z * sqrt(w.p * (1 - w.p) / w.denominator + w.z * w.z / (4 * w.denominator * w.denominator)))
                      / (1 + w.z * w.z / w.denominator)) END AS ci_lower,
-       CASE WHEN w.denominator > 0 THEN least(100.0, 100 * (w.p + w.z * w.z / (2 * w.denominator)
+       CASE WHEN w.denominator > 0 AND w.count <= w.denominator THEN least(100.0, 100 * (w.p + w.z * w.z / (2 * w.denominator)
                            + w.z * sqrt(w.p * (1 - w.p) / w.denominator + w.z * w.z / (4 * w.denominator * w.denominator)))
                     / (1 + w.z * w.z / w.denominator)) END AS ci_upper,
        w.population,

@@ -38,6 +38,22 @@ pub fn is_count(outcome: &str) -> bool {
     CATALOGUE.iter().any(|s| s.id == outcome && s.kind == Kind::Count)
 }
 
+/// Whether a study outcome is a rate per 1,000 residents (`care_use`, `care_starts`,
+/// `care_stock`): its denominator is the population, which is public (docs/definitions.md §6.5).
+#[must_use]
+pub fn is_rate(outcome: &str) -> bool {
+    CATALOGUE.iter().any(|s| s.id == outcome && s.kind == Kind::Rate)
+}
+
+/// Whether a rate cell is primary by its population (docs/definitions.md §6.5): fewer residents
+/// than the minimum, or fewer residents outside the count than the minimum (everyone, or nearly
+/// everyone, of a small group is in care). A count above its population (residents counted on
+/// 1 January, persons in care all year) leaves no residents outside it.
+#[must_use]
+pub fn rate_primary(count: u64, population: u64, min: u64) -> bool {
+    population < min || population.saturating_sub(count) < min
+}
+
 /// Whether an outcome counts the children of families.
 #[must_use]
 pub fn is_children(outcome: &str) -> bool {
@@ -80,5 +96,16 @@ mod tests {
         assert!(too_few_households([1, 2, 3, 4], "site*sex", Some(&families), 10));
         assert!(too_few_households([1, 2, 3, 4], "age_band", Some(&families), 10));
         assert!(is_count("families") && is_count("measures_imposed") && !is_count("family_providers"));
+    }
+
+    #[test]
+    fn a_rate_cell_is_primary_when_its_residents_or_those_outside_it_are_few() {
+        assert!(is_rate("care_use") && is_rate("care_starts") && is_rate("care_stock") && !is_rate("reentry"));
+        assert!(!rate_primary(10, 20, 10), "10 of 20 residents: 10 outside");
+        assert!(rate_primary(11, 20, 10), "9 outside");
+        assert!(rate_primary(3, 9, 10), "9 residents");
+        assert!(rate_primary(3, 2, 10), "more in care than residents");
+        assert!(rate_primary(300, 200, 10), "more in care than residents, large");
+        assert!(!rate_primary(0, 200, 10), "the count's own rule is the general one");
     }
 }

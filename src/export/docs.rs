@@ -108,7 +108,7 @@ const CODEBOOK: &str = "# Codebook — published study tables (`tables.parquet`,
 | count | integer | index events with the outcome; empty when suppressed | indexen met de uitkomst; leeg als onderdrukt |\n\
 | denominator | integer | index events with a complete window; empty when suppressed | indexen met een volledig venster; leeg als onderdrukt |\n\
 | percentage | number | 100 x count / denominator | 100 x teller / noemer |\n\
-| ci_lower, ci_upper | number | Wilson 95% interval, percent | Wilson 95%-interval, procent |\n\
+| ci_lower, ci_upper | number | Wilson 95% interval, percent; empty when count > denominator (possible for a rate) | Wilson 95%-interval, procent; leeg als teller > noemer (kan bij een cijfer per 1.000) |\n\
 | population | integer | residents of the same age on 1 January (rate tables) | inwoners van dezelfde leeftijd op 1 januari |\n\
 | rate_per_1000 | number | 1000 x count / population | 1000 x teller / bevolking |\n\
 | suppressed | boolean | not published (disclosure control) | niet gepubliceerd (onthullingscontrole) |\n\

@@ -31,7 +31,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::db::{DbError, DbSettings, DuckContext};
-use crate::disclosure::{Cell, Reason, Rule, protect_from};
+use crate::disclosure::{Cell, Reason, Rule, protect_capped, protect_from};
 use crate::reference::{ReferenceError, YouthRegions};
 use crate::sql::export as q;
 use crate::store::{ParquetSink, Stage, StoreError};
@@ -266,7 +266,9 @@ fn read_rows(conn: &Connection, file: &Path) -> Result<Input> {
             let (Ok(c), Ok(d)) = (u64::try_from(count.value(k)), u64::try_from(d)) else {
                 return Err(bad("counts cannot be negative"));
             };
-            if c > d {
+            // A rate's count may exceed its population (residents on 1 January, persons in care
+            // during the year): its cell is modelled as a plain count (protect_system).
+            if c > d && !counts::is_rate(s(outcome, k)) {
                 return Err(bad("count exceeds its denominator"));
             }
             let st = &mut input.strings;
@@ -334,7 +336,8 @@ fn pattern(
             } else {
                 Vec::new()
             };
-            let mut fp = system.fingerprint(base.clone(), period, &input.strings);
+            let (plain, rate) = (counts::is_count(outcome), counts::is_rate(outcome));
+            let mut fp = system.fingerprint(base.clone(), period, [u8::from(plain), u8::from(rate)], &input.strings);
             if !few.is_empty() {
                 use sha2::Digest;
                 let mut h = base.clone();
@@ -342,11 +345,10 @@ fn pattern(
                 h.update(few.iter().map(|&f| u8::from(f)).collect::<Vec<u8>>());
                 fp = h.finalize().into();
             }
-            let plain = counts::is_count(outcome);
             let (p, reused) = match cache.get(&fp) {
                 Some(p) => (p.clone(), true),
                 None => {
-                    let how = Protection { rule, plain, few: &few };
+                    let how = Protection { rule, plain, rate, few: &few };
                     (protect_system(&system, period, &input.strings, file, how, regions)?, false)
                 }
             };
@@ -427,9 +429,11 @@ impl<'a> SystemCells<'a> {
 
     /// The fingerprint of everything the system's pattern depends on: `base` (code, rule,
     /// mapping), the period and every row in order.
-    fn fingerprint(&self, mut h: sha2::Sha256, period: &str, strings: &Strings) -> Fingerprint {
+    fn fingerprint(&self, mut h: sha2::Sha256, period: &str, kind: [u8; 2], strings: &Strings) -> Fingerprint {
         use sha2::Digest;
         patterns::feed(&mut h, period);
+        // How the cells are modelled (plain count, rate): the same figures give another pattern.
+        h.update(kind);
         h.update((self.members.len() as u64).to_le_bytes());
         for r in self.members {
             for k in r.cell {
@@ -462,12 +466,13 @@ fn family_counts(input: &Input, members: &[Vec<&InputRow>]) -> HashMap<[u32; 5],
     out
 }
 
-/// How one system is protected: the rule, whether its cells are plain counts (no complement),
-/// and the cells that are primary whatever their figures (by key; empty: none).
+/// How one system is protected: the rule, whether its cells are plain counts (no complement) or
+/// rates (a public population: counts with a rule on the population, counts.rs), and the cells that are primary whatever their figures (by key; empty: none).
 #[derive(Clone, Copy)]
 struct Protection<'a> {
     rule: Rule,
     plain: bool,
+    rate: bool,
     few: &'a [bool],
 }
 
@@ -496,16 +501,28 @@ fn protect_system(
         }
     })?;
     // A plain count's complement never binds (counts.rs): checked as count = denominator above.
-    let cells: Vec<Cell> = if how.plain {
+    // A rate's population is public, so a suppressed rate hides its count only: the cell is a
+    // count too, primary also by its population (docs/definitions.md §6.5).
+    let cells: Vec<Cell> = if how.plain || how.rate {
         model.cells.iter().map(|c| Cell { count: c.count, denominator: c.count + counts::COUNT_ONLY }).collect()
     } else {
         model.cells.clone()
     };
-    let mut also = vec![false; cells.len()];
+    let mut also: Vec<bool> = if how.rate {
+        model.cells.iter().map(|c| counts::rate_primary(c.count, c.denominator, how.rule.min_count)).collect()
+    } else {
+        vec![false; cells.len()]
+    };
     for (k, _) in how.few.iter().enumerate().filter(|(_, f)| **f) {
         also[model.cell_of_key[k]] = true;
     }
-    let p = protect_from(&cells, &model.relations, how.rule, &also);
+    let p = if how.rate {
+        // The population is public: no count lies above it (where the truth does, its own count).
+        let caps: Vec<u64> = model.cells.iter().map(|c| c.denominator.max(c.count)).collect();
+        protect_capped(&cells, &model.relations, how.rule, &also, &caps)
+    } else {
+        protect_from(&cells, &model.relations, how.rule, &also)
+    };
     let suppressed = (0..keys.len())
         .filter_map(|k| p.reasons[model.cell_of_key[k]].map(|reason| (u32::try_from(k).unwrap_or(u32::MAX), reason)))
         .collect();
