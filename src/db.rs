@@ -54,9 +54,10 @@ impl Default for DbSettings {
 
 /// The default DuckDB memory limit: 2 GB, or half the machine's memory where that is less (at
 /// least 1 GB; 1 GB when it cannot be read). DuckDB spills to disk beyond it (under `TMPDIR`,
-/// see [`spill_dir`]), so the national scenario's ingest peaks at 3.8 GB and its ten-year
-/// monitor study at 2.6 GB of resident memory; with half of a 24 GB machine the study took
-/// 11.8 GB for about a third less CPU. Raise it with `--memory-limit` where memory is plenty.
+/// see [`crate::store::spill::spill_dir`]), so the national scenario's ingest peaks at 3.8 GB
+/// and its ten-year monitor study at 2.6 GB of resident memory; with half of a 24 GB machine the
+/// study took 11.8 GB for about a third less CPU. Raise it with `--memory-limit` where memory is
+/// plenty.
 pub fn default_memory_limit() -> String {
     let total_kb = std::fs::read_to_string("/proc/meminfo").ok().and_then(|t| {
         t.lines()
@@ -83,16 +84,6 @@ fn config(settings: &DbSettings) -> std::result::Result<Config, duckdb::Error> {
         .max_memory(&settings.memory_limit)?
         .enable_autoload_extension(false)?
         .with("preserve_insertion_order", "true")
-}
-
-/// A fresh folder for DuckDB to spill into, under the system's temporary folder (`TMPDIR`),
-/// removed when dropped. Without one, an in-memory DuckDB spills into `.tmp` under the current
-/// working folder, wherever the user happens to run kohort.
-///
-/// # Errors
-/// The temporary folder cannot be created.
-pub fn spill_dir() -> std::io::Result<tempfile::TempDir> {
-    tempfile::Builder::new().prefix("kohort-spill-").tempdir()
 }
 
 /// An in-memory database (spilling to `temp_dir` when given).

@@ -611,7 +611,7 @@ pub fn export_tables_cached(
     if !file.exists() {
         return Err(ExportError::Input { file, message: "no such file (a study folder holds tables.parquet)".into() });
     }
-    let spill = crate::db::spill_dir()?;
+    let spill = crate::store::spill::spill_dir()?;
     let conn = crate::db::open_in_memory(db, Some(spill.path()))?;
     let rows = read_rows(&conn, &file)?;
     let rule = Rule { min_count: opts.min_count, publish_zeros: opts.publish_zeros };

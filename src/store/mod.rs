@@ -22,6 +22,7 @@ mod lock;
 mod manifest;
 pub mod publication;
 mod publish;
+pub mod spill;
 pub mod views;
 mod writer;
 

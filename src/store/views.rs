@@ -57,7 +57,7 @@ impl Leases {
 
     /// A DuckDB connection whose file search path is `dirs`, keeping the leases.
     pub fn connect(self, settings: &DbSettings, dirs: &[&Path]) -> Result<StoreConnection> {
-        let spill = crate::db::spill_dir()?;
+        let spill = crate::store::spill::spill_dir()?;
         let conn = crate::db::open_at_spilling(settings, dirs, Some(spill.path()))?;
         Ok(StoreConnection { conn, _leases: self, _spill: spill })
     }
