@@ -30,8 +30,9 @@
 //!    with the fewest suppressed cells (parts before totals, then lowest index); partners are
 //!    spread over a round so that one narrow spot gets one (see `protect_from`), then stage 1
 //!    again. Where a count has a public upper bound ([`protect_capped`]: a rate's population),
-//!    the count programs know it, and a range need only span what the bound leaves. A cell shown wide stays wide when more cells are
-//!    suppressed (that only removes knowledge), so later rounds audit only the rest.
+//!    the count programs know it, and a range need only span what the bound leaves. A cell shown
+//!    wide stays wide when more cells are suppressed (that only removes knowledge), so later
+//!    rounds audit only the rest.
 //!
 //! Same cells, relations and rule, same pattern: every choice is ordered by index.
 
@@ -728,7 +729,7 @@ mod tests {
         let capped = protect_capped(&cells, &rel, rule, &also, &caps);
         let want = [None, Some(Reason::Primary), Some(Reason::Secondary), Some(Reason::Primary)];
         assert_eq!((&capped.reasons[..], capped.unprotectable), (&want[..], 0), "{capped:?}");
-        // Every hidden cell's (lowest, highest) count over the integer tables consistent with a pattern.
+        // Every hidden cell's (lowest, highest) count over the integer tables a pattern allows.
         let ranges = |reasons: &[Option<Reason>]| {
             let mut range = [(u64::MAX, 0u64); 4];
             for t in 0..=caps[0] {

@@ -328,7 +328,7 @@ fn narrow_cells_of(
             }
             for target in &group {
                 // A rate's public population bounds its count whatever is hidden: a range as wide
-                // as the population leaves ([floor, population − floor]) is all protection can give.
+                // as the population leaves ([floor, population − floor]) is all one can give.
                 let shown = sys[*target];
                 let floor = if shown.secondary { MIN } else { 0.0 };
                 let need = shown.population.map_or(MIN, |n| MIN.min(n - 2.0 * floor)) - 1e-6;

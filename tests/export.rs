@@ -351,7 +351,7 @@ fn a_study_table_that_breaks_the_contract_is_refused_with_its_cell_named() {
 
 #[test]
 fn a_rate_whose_count_exceeds_its_population_is_published_or_suppressed_as_a_count() {
-    // care_use by hand (count of persons, population = residents on 1 January), NL = GM0014 + GM0034:
+    // care_use by hand (persons, population = residents on 1 January), NL = GM0014 + GM0034:
     //   2021: GM0014 3 of 2 (more in care than residents: the 10-rule on the count), GM0034 37 of
     //         298, NL 40 of 300;
     //   2022: GM0014 30 of 25 (30 >= 10, but no resident is outside the count), GM0034 45 of 180,

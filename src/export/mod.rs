@@ -467,7 +467,8 @@ fn family_counts(input: &Input, members: &[Vec<&InputRow>]) -> HashMap<[u32; 5],
 }
 
 /// How one system is protected: the rule, whether its cells are plain counts (no complement) or
-/// rates (a public population: counts with a rule on the population, counts.rs), and the cells that are primary whatever their figures (by key; empty: none).
+/// rates (a public population: counts with a rule on the population, counts.rs), and the cells
+/// that are primary whatever their figures (by key; empty: none).
 #[derive(Clone, Copy)]
 struct Protection<'a> {
     rule: Rule,
