@@ -491,3 +491,75 @@ fn care_use_rates_equal_brute_force_counts_over_raw_population_rows_and_a_hand_s
     assert!(checked_std >= 5 * years.len(), "{checked_std}");
     assert!(n.values().sum::<u64>() > 1000, "{}", n.values().sum::<u64>());
 }
+
+#[test]
+fn a_report_id_that_two_persons_share_is_counted_once_for_each_of_them() {
+    // Report ids are the sources' own. Two more sources deliver every `small` person again under
+    // new ids (benches/derive_delivery.py), and both give their copies the same report ids ("C" +
+    // the original id), as the national follow-ups do. Re-reports (child view) and re-reports of
+    // households (none here: the copies name no household) count each report of each person
+    // once, so every national figure of the copies is the original's: the totals triple.
+    let (tmp, store) = crate::common::scenario_store_latest("small");
+    let text = "name = \"rr\"\nperiods = \"all\"\nsplits = [\"total\"]\nregion_levels = [\"national\"]\n\
+                outcomes = [\"rereport\"]\n";
+    let figures = |dir: &std::path::Path| -> Vec<(i64, i64, i64)> {
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        let sql = format!(
+            "SELECT window_days, count, denominator FROM read_parquet('{}')
+             WHERE region = 'NL' AND split = 'total' AND outcome = 'rereport' ORDER BY window_days",
+            dir.join("tables.parquet").display()
+        );
+        let mut stmt = conn.prepare(&sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+    };
+    crate::common::kohort().arg("--quiet").arg("outcomes").arg("--store").arg(&store).assert().success();
+    let once = figures(&run_study(tmp.path(), &store, "rr", text));
+    assert!(once.len() >= 2 && once.iter().all(|&(_, c, d)| c > 0 && d > c), "{once:?}");
+    let mut deliveries: Vec<std::path::PathBuf> = walk(&tmp.path().join("synth"))
+        .into_iter()
+        .filter(|p| p.ends_with("delivery.toml"))
+        .filter_map(|p| p.parent().map(std::path::Path::to_path_buf))
+        .collect();
+    deliveries.sort();
+    // The latest delivery of each source (deliveries are cumulative snapshots).
+    let mut latest: std::collections::BTreeMap<String, std::path::PathBuf> = std::collections::BTreeMap::new();
+    for d in deliveries {
+        let toml = std::fs::read_to_string(d.join("delivery.toml")).unwrap();
+        let source = toml.lines().find_map(|l| l.strip_prefix("source = ")).unwrap().trim_matches('"').to_owned();
+        latest.insert(source, d);
+    }
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/derive_delivery.py");
+    for (copy, offset) in [("copy1", "1000000000"), ("copy2", "2000000000")] {
+        for (source, dir) in &latest {
+            let out = tmp.path().join(format!("{source}-{copy}"));
+            let name = format!("{source}-{copy}");
+            let run = std::process::Command::new("python3")
+                .arg(&script)
+                .arg(dir)
+                .arg(&out)
+                .args(["--every", "1", "--source", &name, "--offset", offset])
+                .output()
+                .unwrap();
+            assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+            crate::common::ingest_cmd(&out, &store, tmp.path()).assert().code(0);
+        }
+    }
+    crate::common::kohort().arg("--quiet").arg("outcomes").arg("--store").arg(&store).assert().success();
+    let three = figures(&run_study(tmp.path(), &store, "rr", text));
+    let want: Vec<(i64, i64, i64)> = once.iter().map(|&(w, c, d)| (w, 3 * c, 3 * d)).collect();
+    assert_eq!(three, want);
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

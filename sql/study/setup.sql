@@ -70,7 +70,10 @@ CREATE OR REPLACE TEMP VIEW study_episode_spells AS
 SELECT se.person_id, se.episode_id, s.start, coalesce(e.provider_id, 'unknown') AS provider
 FROM spell_episodes se JOIN spells s USING (person_id, spell_no)
 LEFT JOIN care_episodes e ON e.episode_id = se.episode_id AND e.person_id = se.person_id;
-CREATE OR REPLACE TEMP VIEW study_report_kinds AS SELECT report_id, kind FROM safety_reports;
+-- A report's kind by (person, report id): report ids are the sources' own, so two persons (two
+-- sources) can share one; joined on the id alone, a report would count once per person holding it.
+CREATE OR REPLACE TEMP VIEW study_report_kinds AS
+SELECT person_id, report_id, min(kind) AS kind FROM safety_reports GROUP BY ALL;
 
 -- The index rows of every outcome (units/*.sql), placed and dated by rows.sql. `subject_id`
 -- (NULL but for family_children): the person whose sex and age band split the row, when it is

@@ -7,5 +7,5 @@ SELECT DISTINCT f.person_id, f.index_date AS entry_date, f.index_date, '' AS sub
        'count' AS category, NULL::BIGINT AS time_days, NULL::BOOLEAN AS event, NULL AS level, NULL AS care_form,
        NULL AS measure_kind, coalesce(k.kind, 'unknown') AS report_kind, m.member AS subject_id
 FROM study_family_index f JOIN study_family_members m USING (person_id, index_no)
-LEFT JOIN study_report_kinds k ON k.report_id = f.report_id
+LEFT JOIN study_report_kinds k ON k.person_id = f.person_id AND k.report_id = f.report_id
 WHERE m.role = 'child'

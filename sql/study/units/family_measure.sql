@@ -18,5 +18,5 @@ SELECT * FROM (
         WHERE m.role = 'child' AND x.protection AND x.start > f.index_date AND x.start <= f.fu_date
         GROUP BY ALL
     ) e USING (person_id, index_no)
-    LEFT JOIN study_report_kinds k ON k.report_id = w.report_id
+    LEFT JOIN study_report_kinds k ON k.person_id = w.person_id AND k.report_id = w.report_id
 ) WHERE category IN ('event', 'no_event')

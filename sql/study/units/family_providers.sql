@@ -14,5 +14,5 @@ LEFT JOIN (
     WHERE x.start_date <= w.window_end AND (x.end_date IS NULL OR x.end_date >= w.index_date)
     GROUP BY ALL
 ) p USING (person_id, index_no, window_days)
-LEFT JOIN study_report_kinds k ON k.report_id = w.report_id
+LEFT JOIN study_report_kinds k ON k.person_id = w.person_id AND k.report_id = w.report_id
 WHERE w.complete

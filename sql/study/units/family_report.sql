@@ -20,5 +20,5 @@ SELECT * FROM (
           AND r.report_date - f.index_date > CASE fs.entry WHEN 'report' THEN fs.same_incident_days ELSE 0 END
         GROUP BY ALL
     ) e USING (person_id, index_no)
-    LEFT JOIN study_report_kinds k ON k.report_id = w.report_id
+    LEFT JOIN study_report_kinds k ON k.person_id = w.person_id AND k.report_id = w.report_id
 ) WHERE category IN ('event', 'no_event')
