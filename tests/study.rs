@@ -515,7 +515,9 @@ fn a_report_id_that_two_persons_share_is_counted_once_for_each_of_them() {
     crate::common::kohort().arg("--quiet").arg("outcomes").arg("--store").arg(&store).assert().success();
     let once = figures(&run_study(tmp.path(), &store, "rr", text));
     assert!(once.len() >= 2 && once.iter().all(|&(_, c, d)| c > 0 && d > c), "{once:?}");
-    let mut deliveries: Vec<std::path::PathBuf> = walk(&tmp.path().join("synth"))
+    let mut files = Vec::new();
+    crate::hostile::walk(&tmp.path().join("synth"), &mut files);
+    let mut deliveries: Vec<std::path::PathBuf> = files
         .into_iter()
         .filter(|p| p.ends_with("delivery.toml"))
         .filter_map(|p| p.parent().map(std::path::Path::to_path_buf))
@@ -548,18 +550,4 @@ fn a_report_id_that_two_persons_share_is_counted_once_for_each_of_them() {
     let three = figures(&run_study(tmp.path(), &store, "rr", text));
     let want: Vec<(i64, i64, i64)> = once.iter().map(|&(w, c, d)| (w, 3 * c, 3 * d)).collect();
     assert_eq!(three, want);
-}
-
-/// Every file under `dir`, recursively.
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let path = e.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
