@@ -120,6 +120,47 @@ fn household_view_counts_a_siblings_later_report_the_child_view_does_not() {
 }
 
 #[test]
+fn a_report_id_another_source_gives_another_child_lends_that_child_no_household() {
+    // Report ids are the sources' own: a second source reports 200000003 (no household)
+    // under VT-00000001, the id prov-a gave 200000001's report in HH-0000001.
+    let tmp = tempfile::tempdir().unwrap();
+    let a = write_delivery(&tmp.path().join("a"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
+    let mut t = std::collections::BTreeMap::new();
+    t.insert(
+        "persons",
+        "person_id,birth_date,sex,death_date,emigration_date\n200000003,2014-01-10,x,2024-06-30,\n".to_owned(),
+    );
+    t.insert(
+        "safety_reports",
+        "report_id,person_id,household_id,report_date,kind,source\nVT-00000001,200000003,,2019-06-01,other,\n"
+            .to_owned(),
+    );
+    let vt = write_delivery(&tmp.path().join("vt"), "veilig-thuis", "2026Q3", "2026-10-01", &t);
+    add_toml(&vt, "tables = [\"persons\", \"safety_reports\"]\n");
+    let store = tmp.path().join("s");
+    ingest_cmd(&a, &store, tmp.path()).assert().code(0);
+    ingest_cmd(&vt, &store, tmp.path()).assert().code(0);
+    kohort().arg("outcomes").arg("--store").arg(&store).assert().success();
+    let (first, third) = (pseudo("person", "200000001"), pseudo("person", "200000003"));
+    // Both children have their report index in the child view ...
+    let child = query(
+        &store,
+        &format!(
+            "SELECT count(DISTINCT person_id) FROM safety WHERE index_kind = 'report' AND person_id IN ('{first}', '{third}')"
+        ),
+    );
+    assert_eq!(child, vec![vec!["2".to_owned()]]);
+    // ... and only the child whose own report names a household is in the household view, once
+    // per window, in its own household.
+    let household =
+        query(&store, "SELECT person_id, household_id, window_days::VARCHAR FROM safety_household ORDER BY ALL");
+    let hh = pseudo("household", "HH-0000001");
+    let want: Vec<Vec<String>> =
+        ["365", "730"].iter().map(|w| vec![first.clone(), hh.clone(), (*w).to_owned()]).collect();
+    assert_eq!(household, want, "200000003 took 200000001's household through the shared report id");
+}
+
+#[test]
 fn outcome_files_are_byte_identical_with_one_and_two_threads() {
     let tmp = tempfile::tempdir().unwrap();
     let big = crate::store::big_delivery(&tmp.path().join("big"), 4_000);

@@ -7,7 +7,8 @@ WITH idx AS (
     SELECT s.person_id, s.index_no, s.report_id, r.household_id, s.index_date, s.fu_date, s.dropped,
            s.same_incident_days
     FROM household_safety s
-    JOIN safety_reports r ON r.report_id = s.report_id
+    -- Report ids are the sources' own: the index report is the child's report with that id.
+    JOIN safety_reports r ON r.report_id = s.report_id AND r.person_id = s.person_id
     WHERE s.index_kind = 'report' AND r.household_id IS NOT NULL
 ),
 first_re AS (
