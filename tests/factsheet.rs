@@ -322,6 +322,27 @@ fn check_languages(f: &Fixture) -> usize {
     compared
 }
 
+/// Where two printings of one page differ (Chromium has once printed a page differently, which
+/// `normalise` does not cover): both PDFs are kept in a folder beside the system's temporary one
+/// for a look, and the first difference is shown with its context.
+fn keep_pdf_difference(name: &str, a: &[u8], b: &[u8]) -> String {
+    let dir = std::env::temp_dir().join("kohort-pdf-difference");
+    let stem = name.replace('/', "_");
+    let kept = std::fs::create_dir_all(&dir).is_ok()
+        && std::fs::write(dir.join(format!("{stem}.a.pdf")), a).is_ok()
+        && std::fs::write(dir.join(format!("{stem}.b.pdf")), b).is_ok();
+    let at = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+    let show = |p: &[u8]| String::from_utf8_lossy(&p[at.saturating_sub(80)..(at + 80).min(p.len())]).into_owned();
+    format!(
+        "lengths {} and {}, first difference at byte {at}: {:?} against {:?}{}",
+        a.len(),
+        b.len(),
+        show(a),
+        show(b),
+        if kept { format!(" (both kept in {})", dir.display()) } else { String::new() }
+    )
+}
+
 #[test]
 fn the_same_export_gives_the_same_bytes() {
     let f = small();
@@ -337,7 +358,7 @@ fn the_same_export_gives_the_same_bytes() {
     let (a, b) = (pdfs(&f.pack), pdfs(&again));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (k, v) in &a {
-        assert!(*v == b[k], "{k} differs");
+        assert!(*v == b[k], "{k} differs: {}", keep_pdf_difference(k, v, &b[k]));
     }
     if kohort::factsheet::pdf::find_chromium().is_some() {
         assert_eq!(a.len(), 20, "a PDF per national, disclosure and mirror page");
