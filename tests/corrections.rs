@@ -37,14 +37,6 @@ fn store_rows(store: &Path) -> BTreeMap<&'static str, Vec<Vec<String>>> {
     VIEWS.iter().map(|v| (*v, query(store, &format!("SELECT * FROM {v}")))).collect()
 }
 
-/// Append lines to a delivery's `delivery.toml`.
-fn add_toml(dir: &Path, lines: &str) {
-    let path = dir.join("delivery.toml");
-    let mut text = std::fs::read_to_string(&path).expect("toml");
-    text.push_str(lines);
-    std::fs::write(&path, text).expect("toml");
-}
-
 /// The (person, table) pairs of the change list of the last publication.
 fn last_changes(store: &Path) -> Vec<(String, String)> {
     let file = store.join(last_history(store)["changes_file"].as_str().expect("changes file"));

@@ -27,9 +27,7 @@ fn vt_tables(birth_of_200000001: &str) -> BTreeMap<&'static str, String> {
 
 fn write_vt(dir: &Path, id: &str, extracted: &str, birth: &str) -> PathBuf {
     let d = write_delivery(dir, "veilig-thuis", id, extracted, &vt_tables(birth));
-    let mut toml = std::fs::read_to_string(d.join("delivery.toml")).unwrap();
-    toml.push_str("tables = [\"persons\", \"safety_reports\"]\n");
-    std::fs::write(d.join("delivery.toml"), toml).unwrap();
+    add_toml(&d, "tables = [\"persons\", \"safety_reports\"]\n");
     d
 }
 

@@ -286,3 +286,11 @@ pub fn scenario_store_latest(scenario: &str) -> (tempfile::TempDir, PathBuf) {
     }
     (tmp, store)
 }
+
+/// Append lines to a delivery's `delivery.toml`.
+pub fn add_toml(dir: &Path, lines: &str) {
+    let path = dir.join("delivery.toml");
+    let mut text = std::fs::read_to_string(&path).expect("toml");
+    text.push_str(lines);
+    std::fs::write(&path, text).expect("toml");
+}
