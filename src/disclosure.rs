@@ -201,6 +201,19 @@ struct Known<'a> {
 /// [`protect_from`] with the relations the audit's programs leave out (`implied[k]`: relation
 /// `k` follows from the others).
 fn protect_with(cells: &[Cell], relations: &[Relation], rule: Rule, known: Known<'_>, implied: &[bool]) -> Pattern {
+    protect_within(cells, relations, rule, known, implied, TABLEAU_ENTRIES)
+}
+
+/// [`protect_with`] with a program's tableau started afresh whenever it holds more than
+/// `entries` entries (the same pattern whatever the limit: only memory and work differ).
+fn protect_within(
+    cells: &[Cell],
+    relations: &[Relation],
+    rule: Rule,
+    known: Known<'_>,
+    implied: &[bool],
+    entries: usize,
+) -> Pattern {
     let also_primary = known.also_primary;
     let mut p = Pattern {
         reasons: cells
@@ -215,7 +228,7 @@ fn protect_with(cells: &[Cell], relations: &[Relation], rule: Rule, known: Known
     loop {
         p.heuristic += heuristic(cells, relations, rule, &mut p.reasons);
         p.audit_rounds += 1;
-        let narrow = audit(cells, relations, implied, known.caps, rule, &mut p, &mut wide);
+        let narrow = audit(cells, relations, implied, known.caps, rule, entries, &mut p, &mut wide);
         let mut added = false;
         // One partner per narrow cell, except where a partner of this round may be enough (the
         // next round tells): in a small group, where the narrow cell's relations or the
@@ -344,14 +357,22 @@ fn groups(n: usize, relations: &[Relation], out: &[Option<Reason>]) -> Vec<(Vec<
 /// smaller groups only where neither cell's relations got one.
 const LARGE_GROUP: usize = 2000;
 
+/// Tableau entries (about 16 bytes each) past which a group's program starts afresh from the
+/// true table before its next push. A tableau fills in as it pivots; a national group of 25,000
+/// cells filled two tableaus past 1.5 GB each, side by side. Starting afresh loses only the warm
+/// start: every cell's range so far is kept, and a range does not depend on the path to it.
+const TABLEAU_ENTRIES: usize = 16_000_000;
+
 /// Stage 2: marks cells shown wide; returns the narrow cells, by index, each with whether its
-/// group is large.
+/// group is large. A program's tableau starts afresh past `entries` entries.
+#[allow(clippy::too_many_arguments)]
 fn audit(
     cells: &[Cell],
     relations: &[Relation],
     implied: &[bool],
     caps: &[u64],
     rule: Rule,
+    entries: usize,
     p: &mut Pattern,
     wide: &mut [[bool; 2]],
 ) -> Vec<(usize, bool)> {
@@ -394,6 +415,9 @@ fn audit(
                 for up in [true, false] {
                     if hi[v] - lo[v] >= m {
                         break;
+                    }
+                    if lp.entries() > entries {
+                        lp = Simplex::new(&lower, &rows);
                     }
                     let stop = if up { lo[v] + m } else { hi[v] - m };
                     let reached = lp.push(v, up, stop);
@@ -707,6 +731,28 @@ mod tests {
         let without = protect_with(&cells, &rel, Rule::default(), known, &vec![false; rel.len()]);
         assert!(with.audit_programs > 0 && with.reasons.iter().filter(|r| r.is_some()).count() > 20, "{with:?}");
         assert_eq!(with.reasons, without.reasons);
+    }
+
+    #[test]
+    fn a_tableau_started_afresh_past_its_limit_gives_the_same_pattern() {
+        // The table of the test above, larger, every count small (nearly all suppressed, one
+        // group): with a limit of 2,000 entries the programs start afresh again and again.
+        let mut seed = 11u64;
+        let mut next = || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % 12
+        };
+        let rows: Vec<Vec<u64>> = (0..12).map(|_| (0..9).map(|_| next()).collect()).collect();
+        let refs: Vec<&[u64]> = rows.iter().map(Vec::as_slice).collect();
+        let (cells, rel) = grid(&refs);
+        let none = vec![false; cells.len()];
+        let known = Known { also_primary: &none, caps: &[] };
+        let implied = implied::implied(&rel);
+        let whole = protect_within(&cells, &rel, Rule::default(), known, &implied, usize::MAX);
+        let afresh = protect_within(&cells, &rel, Rule::default(), known, &implied, 2_000);
+        assert!(whole.audit_programs > 50, "{whole:?}");
+        assert_eq!(whole.reasons, afresh.reasons);
+        assert_eq!((whole.audit_rounds, whole.unprotectable), (afresh.audit_rounds, afresh.unprotectable));
     }
 
     #[test]

@@ -111,6 +111,13 @@ impl Simplex {
         }
     }
 
+    /// How many entries the tableau holds (about 16 bytes each): rows fill in as the basis
+    /// changes.
+    #[must_use]
+    pub fn entries(&self) -> usize {
+        self.tab.size()
+    }
+
     /// The current value of variable `j` (a feasible point of every solve so far).
     #[must_use]
     pub fn value(&self, j: usize) -> f64 {
@@ -306,11 +313,13 @@ enum Tab {
         cols: usize,
         data: Vec<f64>,
     },
-    /// `spare`: the buffer the next row operation writes into (the row it replaces becomes it).
+    /// `spare`: the buffer the next row operation writes into (the row it replaces becomes it);
+    /// `entries`: the rows' entries together.
     Sparse {
         rows: Vec<Vec<(usize, f64)>>,
         by_col: Vec<Vec<u32>>,
         spare: Vec<(usize, f64)>,
+        entries: usize,
     },
 }
 
@@ -335,7 +344,15 @@ impl Tab {
                 by_col[j].push(r as u32);
             }
         }
-        Self::Sparse { rows, by_col, spare: Vec::new() }
+        let entries = rows.iter().map(Vec::len).sum();
+        Self::Sparse { rows, by_col, spare: Vec::new(), entries }
+    }
+
+    fn size(&self) -> usize {
+        match self {
+            Self::Dense { data, .. } => data.len(),
+            Self::Sparse { entries, .. } => *entries,
+        }
     }
 
     fn get(&self, r: usize, j: usize) -> f64 {
@@ -398,9 +415,10 @@ impl Tab {
     fn clear(&mut self, r: usize, j: usize) {
         match self {
             Self::Dense { cols, data } => data[r * *cols + j] = 0.0,
-            Self::Sparse { rows, .. } => {
+            Self::Sparse { rows, entries, .. } => {
                 if let Ok(k) = rows[r].binary_search_by_key(&j, |e| e.0) {
                     rows[r].remove(k);
+                    *entries -= 1;
                 }
             }
         }
@@ -430,9 +448,10 @@ impl Tab {
                 }
                 target[j] = 0.0;
             }
-            Self::Sparse { rows, by_col, spare } => {
+            Self::Sparse { rows, by_col, spare, entries } => {
                 let mut out = std::mem::take(spare);
                 axpy_into(&rows[q], -f, &rows[r], j, &mut out, |col| by_col[col].push(q as u32));
+                *entries = *entries + out.len() - rows[q].len();
                 *spare = std::mem::replace(&mut rows[q], out);
             }
         }
