@@ -619,6 +619,14 @@ mod tests {
         (cells, rel)
     }
 
+    /// Counts under `top` from a fixed pseudo-random sequence started at `seed`.
+    fn counts(mut seed: u64, top: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % top
+        }
+    }
+
     #[test]
     fn primary_applies_the_ten_rule_to_count_complement_and_denominator() {
         let r = Rule::default();
@@ -676,11 +684,7 @@ mod tests {
         // small counts from a fixed pseudo-random sequence. Relations: categories to totals; every
         // level to NL; districts to municipalities; municipalities to regions. The district and
         // municipality sums to NL follow from the rest.
-        let mut seed = 7u64;
-        let mut next = || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) % 9
-        };
+        let mut next = counts(7, 9);
         let (regions, munis, districts, cats) = (3, 3, 4, 3);
         let leaves = regions * munis * districts;
         let mut value = vec![vec![0u64; cats]; leaves];
@@ -735,13 +739,9 @@ mod tests {
 
     #[test]
     fn a_tableau_started_afresh_past_its_limit_gives_the_same_pattern() {
-        // The table of the test above, larger, every count small (nearly all suppressed, one
-        // group): with a limit of 2,000 entries the programs start afresh again and again.
-        let mut seed = 11u64;
-        let mut next = || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) % 12
-        };
+        // A 12 x 9 table with margins, every count under 12 (nearly all suppressed, one group):
+        // its tableau holds more than 2,000 entries, so with that limit every push starts afresh.
+        let mut next = counts(11, 12);
         let rows: Vec<Vec<u64>> = (0..12).map(|_| (0..9).map(|_| next()).collect()).collect();
         let refs: Vec<&[u64]> = rows.iter().map(Vec::as_slice).collect();
         let (cells, rel) = grid(&refs);
