@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::{IngestError, Result};
 use crate::db::{DuckContext, ident};
-use crate::delivery::{FileFormat, TableFile, TableReader};
+use crate::delivery::{FileFormat, RawRecord, TableFile, TableReader};
 use crate::pseudonym::Pseudonymizer;
 use crate::schema::{Schema, Table};
 use crate::validate::{Quarantined, RowValidator};
@@ -109,21 +109,36 @@ pub fn stage(conn: &Connection, input: &StageInput<'_>, bar: &ProgressBar) -> Re
     bar.set_message(input.table.name.clone());
     let mut quarantined = Vec::new();
     let mut appender = conn.appender(&name).ctx("opening appender")?;
-    loop {
-        let chunk = reader.next_chunk(CHUNK_ROWS)?;
-        if chunk.is_empty() {
-            break;
-        }
-        let outcomes: Vec<_> = chunk.par_chunks(TASK_ROWS).map(|rows| validator.validate(rows)).collect();
-        for outcome in outcomes {
-            let outcome = outcome?;
-            if outcome.batch.num_rows() > 0 {
-                appender.append_record_batch(outcome.batch).ctx(format!("staging {}", input.table.name))?;
+    // The file is read on a thread of its own, one chunk ahead: splitting lines (and hashing
+    // the file) overlaps with validating and appending the chunk before.
+    let reader = std::thread::scope(|s| -> Result<TableReader> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Vec<RawRecord>, u64)>>(1);
+        let reading = s.spawn(move || {
+            loop {
+                let chunk = reader.next_chunk(CHUNK_ROWS).map(|c| (c, reader.bytes_read()));
+                let last = !matches!(&chunk, Ok((c, _)) if !c.is_empty());
+                if tx.send(chunk.map_err(IngestError::from)).is_err() || last {
+                    return reader;
+                }
             }
-            quarantined.extend(outcome.quarantined);
+        });
+        for chunk in rx {
+            let (chunk, bytes_read) = chunk?;
+            if chunk.is_empty() {
+                break;
+            }
+            let outcomes: Vec<_> = chunk.par_chunks(TASK_ROWS).map(|rows| validator.validate(rows)).collect();
+            for outcome in outcomes {
+                let outcome = outcome?;
+                if outcome.batch.num_rows() > 0 {
+                    appender.append_record_batch(outcome.batch).ctx(format!("staging {}", input.table.name))?;
+                }
+                quarantined.extend(outcome.quarantined);
+            }
+            bar.set_position(bytes_read);
         }
-        bar.set_position(reader.bytes_read());
-    }
+        reading.join().map_err(|_| IngestError::Io(std::io::Error::other("the thread reading the file stopped")))
+    })?;
     bar.set_position(reader.bytes_read());
     appender.flush().ctx(format!("staging {}", input.table.name))?;
     Ok(Staged {

@@ -13,7 +13,7 @@ use duckdb::arrow::record_batch::RecordBatch;
 use super::parse::{Day, is_code_format, parse_birth_date, parse_day};
 use super::{Quarantined, Rule};
 use crate::delivery::RawRecord;
-use crate::pseudonym::{Pseudonymizer, bucket_of};
+use crate::pseudonym::{Pseudonym, Pseudonymizer, bucket_of};
 use crate::schema::{ColumnKind, Schema, Table};
 
 /// What a header error names: the file, the table, the columns found and the columns
@@ -375,7 +375,8 @@ impl<'s> RowValidator<'s> {
                     if self.table.person.as_deref() == Some(c.name.as_str()) {
                         bucket = Some(bucket_of(&digest, self.buckets));
                     }
-                    b.append_value(hex::encode(digest));
+                    let hex = Pseudonym::from_digest(digest).to_hex();
+                    b.append_value(std::str::from_utf8(&hex).unwrap_or_default());
                 }
                 (Value::Str(s), Col::Str(b)) => b.append_value(s),
                 (Value::Date(d), Col::Date(b)) => {
