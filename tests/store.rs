@@ -106,6 +106,9 @@ fn conflicting_birth_dates_across_sources_are_reported_and_resolved_by_the_rule(
     let store = tmp.path().join("s");
     let a = write_delivery(&tmp.path().join("a"), "prov-a", "2026Q2", "2026-07-01", &base_tables());
     ingest(&a, &store, tmp.path());
+    // One source: no regrouping is run (a source holds each person once), and none is needed.
+    assert_eq!(manifest(&store)["person_conflicts"], 0);
+    assert_conflicts_recomputed(&store);
     // VT says 200000001 was born a day later, and its delivery is newer: VT wins.
     let vt = write_vt(&tmp.path().join("vt"), "2026Q3", "2026-10-01", "2010-05-21");
     let out = ingest(&vt, &store, tmp.path());

@@ -127,8 +127,16 @@ pub fn publish_source(p: SourceChange<'_>) -> Result<PublishOutcome> {
     let population_changed = changes::population_changed(&change)?;
     let changes_rel = format!("changes/{:06}-{}.parquet", p.staging.version, p.source);
     write_query(p.conn, q::CHANGED_LIST, &p.staging.root.join(&changes_rel), &changes_rel)?;
-    let conflicts =
-        changes::person_conflicts(p.conn, &vdir, conflict_scope(&p, &files, &vdir, current_dir.as_deref()))?;
+    // A source delivers each person once (duplicates are quarantined), so persons rows can
+    // disagree only when another source has persons rows too.
+    let other_persons = p.previous.as_ref().is_some_and(|m| {
+        m.sources.iter().any(|(s, e)| s != p.source && e.files.iter().any(|f| f.path.starts_with("persons/")))
+    });
+    let conflicts = if other_persons {
+        changes::person_conflicts(p.conn, &vdir, conflict_scope(&p, &files, &vdir, current_dir.as_deref()))?
+    } else {
+        0
+    };
 
     let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut m = p.previous.clone().unwrap_or_else(|| Manifest {
