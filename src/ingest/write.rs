@@ -322,14 +322,31 @@ fn export_table(
             shape(&want)
         ))));
     }
-    let mut writer = BucketWriter::new(vdir, &t.name, source, want);
-    for batch in arrow {
-        let batch = batch.ctx(ctx.clone())?;
-        let batch = RecordBatch::try_new(store_schema(t), batch.columns().to_vec())
-            .map_err(|e| IngestError::Io(std::io::Error::other(format!("{ctx}: {e}"))))?;
-        writer.push(&batch)?;
-    }
-    Ok(writer.finish()?)
+    // The Parquet files are written on a thread of their own while DuckDB hands over the next
+    // sorted rows (a bounded queue of batches: memory stays flat).
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
+        let writing = s.spawn(move || -> Result<Vec<FileEntry>> {
+            let mut writer = BucketWriter::new(vdir, &t.name, source, want);
+            for batch in rx {
+                writer.push(&batch)?;
+            }
+            Ok(writer.finish()?)
+        });
+        for batch in arrow {
+            let batch = batch.ctx(ctx.clone())?;
+            let batch = RecordBatch::try_new(store_schema(t), batch.columns().to_vec())
+                .map_err(|e| IngestError::Io(std::io::Error::other(format!("{ctx}: {e}"))))?;
+            if tx.send(batch).is_err() {
+                // The writer stopped on an error: it is returned below.
+                break;
+            }
+        }
+        drop(tx);
+        writing
+            .join()
+            .map_err(|_| IngestError::Io(std::io::Error::other(format!("{ctx}: the writing thread stopped"))))?
+    })
 }
 
 fn write_query(conn: &Connection, sql: &str, path: &Path, rel: &str) -> Result<FileEntry> {
