@@ -57,6 +57,7 @@ use crate::outcomes::kernels::PersonOutcomes;
 use crate::outcomes::person_summary::PersonSummary;
 use crate::outcomes::probation::{Recidivism, RecidivismIndex};
 use crate::outcomes::safety::SafetyIndex;
+use crate::store::PersonIds;
 use crate::timelines::{PersonId, Pseudonym};
 
 type Column = (FieldRef, ArrayRef);
@@ -90,6 +91,18 @@ pub fn to_batches_for(people: &[PersonOutcomes], cfg: &OutcomeConfig) -> Vec<(&'
         ("recidivism_windows", recidivism_windows(people)),
         ("risk_change", risk_change(people)),
     ]
+}
+
+/// How a result table's person ids run: several rows per person, one after the other, in the
+/// tables of a row per month, window or transition (their ids are dictionary-encoded).
+#[must_use]
+pub fn person_ids(table: &str) -> PersonIds {
+    match table {
+        "monthly_states" | "reentry_windows" | "safety_windows" | "recidivism_windows" | "transitions" => {
+            PersonIds::Repeated
+        }
+        _ => PersonIds::Distinct,
+    }
 }
 
 /// The linkage family's table (`person_summary`); the other families' tables come from

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use super::incremental::RUN_PERSONS;
 use super::{Result, ResultsError};
 use crate::outcomes::config::{Family, OutcomeConfig};
-use crate::store::{FileEntry, StoreError, write_parquet};
+use crate::store::{FileEntry, StoreError, write_parquet_with};
 use crate::timelines::{Needs, PersonTimeline};
 
 /// What computes one bucket's result tables from its timelines (the kernels).
@@ -49,7 +49,8 @@ pub fn compute_bucket(
         .filter_map(|(table, batches)| {
             let schema = batches.first().map(RecordBatch::schema)?;
             let rel = format!("{table}/b{bucket:02}.parquet");
-            Some(write_parquet(&dir.join(&rel), &rel, schema, batches).map(|e| (table.to_owned(), e)))
+            let ids = super::batches::person_ids(table);
+            Some(write_parquet_with(&dir.join(&rel), &rel, schema, batches, ids).map(|e| (table.to_owned(), e)))
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
     Ok((files, people.len() as u64))

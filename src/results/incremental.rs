@@ -38,7 +38,7 @@ use rayon::prelude::*;
 use super::manifest::{Area, RunManifest, config_hash, current_in};
 use super::{Kernel, Result, ResultsError, persons_batch};
 use crate::db::DuckContext;
-use crate::store::{FileEntry, Manifest, Store, StoreError, write_parquet};
+use crate::store::{FileEntry, Manifest, Store, StoreError, write_parquet, write_parquet_with};
 use crate::timelines::{Needs, PersonId};
 
 /// The per-bucket table listing the persons a run processed (it makes the merge exact when
@@ -307,7 +307,8 @@ fn write_merged(
             }
             let rel = if delta { format!("{table}/delta/{name}") } else { format!("{table}/{name}") };
             let batches = merge_by_person(kept, new);
-            Some(write_parquet(&dir.join(&rel), &rel, schema, batches).map(|e| (table.to_owned(), e)))
+            let ids = super::batches::person_ids(table);
+            Some(write_parquet_with(&dir.join(&rel), &rel, schema, batches, ids).map(|e| (table.to_owned(), e)))
         })
         .collect::<std::result::Result<Vec<_>, StoreError>>()?;
     Ok(files)
