@@ -11,7 +11,7 @@ use crate::db::{DuckContext, ident};
 use crate::delivery::{FileFormat, RawRecord, TableFile, TableReader};
 use crate::pseudonym::Pseudonymizer;
 use crate::schema::{Schema, Table};
-use crate::validate::{Quarantined, RowValidator};
+use crate::validate::{ChunkOutcome, Quarantined, RowValidator};
 
 /// Rows read from the file at a time.
 const CHUNK_ROWS: usize = 65_536;
@@ -109,8 +109,10 @@ pub fn stage(conn: &Connection, input: &StageInput<'_>, bar: &ProgressBar) -> Re
     bar.set_message(input.table.name.clone());
     let mut quarantined = Vec::new();
     let mut appender = conn.appender(&name).ctx("opening appender")?;
-    // The file is read on a thread of its own, one chunk ahead: splitting lines (and hashing
-    // the file) overlaps with validating and appending the chunk before.
+    // Three stages, each a chunk ahead of the next: the file is read (lines split, the file
+    // hashed) on a thread of its own, each chunk is validated on the rayon pool from a second
+    // thread, and this thread appends the validated chunks in their order.
+    let validator = &validator;
     let reader = std::thread::scope(|s| -> Result<TableReader> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Vec<RawRecord>, u64)>>(1);
         let reading = s.spawn(move || {
@@ -122,14 +124,32 @@ pub fn stage(conn: &Connection, input: &StageInput<'_>, bar: &ProgressBar) -> Re
                 }
             }
         });
-        for chunk in rx {
-            let (chunk, bytes_read) = chunk?;
-            if chunk.is_empty() {
+        type Validated = Result<(Vec<ChunkOutcome>, u64)>;
+        let (vtx, vrx) = std::sync::mpsc::sync_channel::<Validated>(1);
+        let validating = s.spawn(move || {
+            for chunk in rx {
+                let validated = chunk.and_then(|(chunk, bytes_read)| {
+                    if chunk.is_empty() {
+                        return Ok((Vec::new(), bytes_read));
+                    }
+                    let outcomes: std::result::Result<Vec<_>, _> =
+                        chunk.par_chunks(TASK_ROWS).map(|rows| validator.validate(rows)).collect();
+                    Ok((outcomes?, bytes_read))
+                });
+                let stop = !matches!(&validated, Ok((o, _)) if !o.is_empty());
+                if vtx.send(validated).is_err() || stop {
+                    return;
+                }
+            }
+        });
+        let mut ended = false;
+        for validated in vrx {
+            let (outcomes, bytes_read) = validated?;
+            if outcomes.is_empty() {
+                ended = true;
                 break;
             }
-            let outcomes: Vec<_> = chunk.par_chunks(TASK_ROWS).map(|rows| validator.validate(rows)).collect();
             for outcome in outcomes {
-                let outcome = outcome?;
                 if outcome.batch.num_rows() > 0 {
                     appender.append_record_batch(outcome.batch).ctx(format!("staging {}", input.table.name))?;
                 }
@@ -137,7 +157,12 @@ pub fn stage(conn: &Connection, input: &StageInput<'_>, bar: &ProgressBar) -> Re
             }
             bar.set_position(bytes_read);
         }
-        reading.join().map_err(|_| IngestError::Io(std::io::Error::other("the thread reading the file stopped")))
+        let stopped =
+            |what: &str| IngestError::Io(std::io::Error::other(format!("the thread {what} the file stopped")));
+        if validating.join().is_err() || !ended {
+            return Err(stopped("validating"));
+        }
+        reading.join().map_err(|_| stopped("reading"))
     })?;
     bar.set_position(reader.bytes_read());
     appender.flush().ctx(format!("staging {}", input.table.name))?;
