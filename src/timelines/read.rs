@@ -245,7 +245,7 @@ impl PersonSet {
                         return Some(false);
                     }
                     let v = col.value(i).as_bytes();
-                    if at > 0 && hex[at - 1].as_slice() >= v {
+                    if (at > 0 && hex[at - 1].as_slice() >= v) || (at == 0 && hex.len() > 64) {
                         at = hex.partition_point(|h| h.as_slice() < v);
                     }
                     while at < hex.len() && hex[at].as_slice() < v {
@@ -328,7 +328,30 @@ fn read_file(path: &Path, scan: &Scan<'_>) -> Result<Vec<RecordBatch>> {
         .collect();
     let options = ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(fields)));
     let meta = ArrowReaderMetadata::try_new(Arc::clone(meta.metadata()), options).map_err(|e| file_error(path, &e))?;
-    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta);
+    if scan.persons.is_none() && !scan.outcome_instruments {
+        // Unfiltered, a batch is a row group (kohort writes row groups of 65,536 rows).
+        return read_row_groups(&file, &meta, path, scan, None);
+    }
+    // Filtered, a batch of 65,536 kept rows would span row groups, and a code column's
+    // dictionary would be rebuilt by hashing every value (each row group has its own): one
+    // reader per row group keeps each batch on one dictionary.
+    let mut out = Vec::new();
+    for group in 0..meta.metadata().num_row_groups() {
+        out.extend(read_row_groups(&file, &meta, path, scan, Some(group))?);
+    }
+    Ok(out)
+}
+
+/// The batches of row group `group` of a file (every row group with `None`), as `scan` says.
+fn read_row_groups(
+    file: &std::fs::File,
+    meta: &ArrowReaderMetadata,
+    path: &Path,
+    scan: &Scan<'_>,
+    group: Option<usize>,
+) -> Result<Vec<RecordBatch>> {
+    let file = file.try_clone().map_err(|e| file_error(path, &e))?;
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone());
     let parquet = builder.parquet_schema();
     let mask = ProjectionMask::columns(parquet, scan.columns.iter().copied());
     let mut filters: Vec<Box<dyn parquet::arrow::arrow_reader::ArrowPredicate>> = Vec::new();
@@ -341,6 +364,9 @@ fn read_file(path: &Path, scan: &Scan<'_>) -> Result<Vec<RecordBatch>> {
         filters.push(Box::new(set.predicate(path, ProjectionMask::columns(parquet, ["person_id"]))));
     }
     let mut builder = builder.with_projection(mask).with_batch_size(65_536);
+    if let Some(group) = group {
+        builder = builder.with_row_groups(vec![group]);
+    }
     if !filters.is_empty() {
         builder = builder.with_row_filter(RowFilter::new(filters));
     }
