@@ -146,6 +146,8 @@ pub mod outcomes {
     pub const HOUSEHOLD_PREVIOUS_CHANGED: &str = include_str!("../sql/outcomes/household_previous_changed.sql");
     /// Household view: the safety rows it reads, all of them.
     pub const HOUSEHOLD_SAFETY: &str = include_str!("../sql/outcomes/household_safety.sql");
+    /// Household view in a run without the safety family: none (an empty table, unread).
+    pub const HOUSEHOLD_SAFETY_NONE: &str = include_str!("../sql/outcomes/household_safety_none.sql");
     /// Household view, incremental: those of the recomputed children.
     pub const HOUSEHOLD_SAFETY_AFFECTED: &str = include_str!("../sql/outcomes/household_safety_affected.sql");
     /// Household view, incremental: those of the recomputed children, from the deltas.

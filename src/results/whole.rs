@@ -10,7 +10,7 @@ use std::path::Path;
 use super::Result;
 use super::incremental::PreviousRun;
 use crate::db::{DbSettings, DuckContext};
-use crate::outcomes::config::OutcomeConfig;
+use crate::outcomes::config::{Family, OutcomeConfig};
 use crate::store::{FileEntry, Stage, write_query};
 
 /// What the whole-run steps wrote: files by table, and for an incremental household view its
@@ -117,7 +117,13 @@ fn household_view(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
     }
     let rel = format!("{HOUSEHOLD}/all.parquet");
     let (what, q) = ("safety, household view", crate::sql::outcomes::SAFETY_HOUSEHOLD);
-    c.conn.execute_batch(crate::sql::outcomes::HOUSEHOLD_SAFETY).ctx(what)?;
+    // Without the safety family the table is empty; its columns still come from the query.
+    let rows = if c.cfg.wants(Family::Safety) {
+        crate::sql::outcomes::HOUSEHOLD_SAFETY
+    } else {
+        crate::sql::outcomes::HOUSEHOLD_SAFETY_NONE
+    };
+    c.conn.execute_batch(rows).ctx(what)?;
     let entry = write_query(c.conn, q, &[], &c.staging.join(&rel), &rel, what)?;
     out.tables.push((HOUSEHOLD.to_owned(), entry));
     Ok(())
