@@ -38,29 +38,45 @@ pub enum PersonIds {
     Repeated,
 }
 
+/// Which of the two fixed sets of writer settings a file gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Store timelines, study and export tables: the settings since store format 1 (a store's
+    /// bytes are pinned by a test against those of an early kohort).
+    Store,
+    /// The outcome engine's per-person result tables ([`write_parquet_with`]), rewritten by
+    /// every run: settings chosen for writing speed.
+    Results,
+}
+
 /// Fixed writer settings. Identifier columns (`*_id`: pseudonyms, nearly all distinct) are
 /// written without a dictionary, which would only be built to be thrown away, and without
 /// compression: random hex gains about a tenth from Snappy, and decompressing it was the
 /// largest single cost of reading a few persons out of a bucket (incremental runs). The
-/// exception: `person_id` where a person's rows repeat it ([`PersonIds::Repeated`]). They
-/// carry no statistics either (comparing every pseudonym for a page's min and max was about 2 %
-/// of an outcome run, and nothing prunes by a pseudonym's range). Numbers and dates are
-/// delta-encoded, without a dictionary and without compression: the dictionary's hashing and
-/// Snappy were about a tenth of an outcome run, the files come out about as large.
-fn properties(schema: &SchemaRef, ids: PersonIds) -> WriterProperties {
+/// exception: `person_id` where a person's rows repeat it ([`PersonIds::Repeated`]).
+///
+/// In [`Layout::Results`] the identifier columns carry no statistics (comparing every
+/// pseudonym for a page's min and max was about 2 % of an outcome run, and nothing prunes by a
+/// pseudonym's range), and numbers and dates are delta-encoded, without a dictionary and
+/// without compression (the dictionary's hashing and Snappy were about a tenth of an outcome
+/// run; the files come out about as large).
+fn properties(schema: &SchemaRef, ids: PersonIds, layout: Layout) -> WriterProperties {
     let mut b = WriterProperties::builder()
         .set_created_by(format!("kohort {}", env!("CARGO_PKG_VERSION")))
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
     let plain = |name: &str| name.ends_with("_id") && !(ids == PersonIds::Repeated && name == "person_id");
+    let results = layout == Layout::Results;
     for f in schema.fields() {
         let column = ColumnPath::from(f.name().as_str());
         if plain(f.name()) {
             b = b
                 .set_column_dictionary_enabled(column.clone(), false)
-                .set_column_statistics_enabled(column.clone(), EnabledStatistics::None)
-                .set_column_compression(column, Compression::UNCOMPRESSED);
-        } else if matches!(f.data_type(), DataType::Date32 | DataType::Int32 | DataType::Int64) {
+                .set_column_compression(column.clone(), Compression::UNCOMPRESSED);
+            if results {
+                b = b.set_column_statistics_enabled(column, EnabledStatistics::None);
+            }
+        } else if results && matches!(f.data_type(), DataType::Date32 | DataType::Int32 | DataType::Int64) {
             b = b
                 .set_column_dictionary_enabled(column.clone(), false)
                 .set_column_encoding(column.clone(), Encoding::DELTA_BINARY_PACKED)
@@ -100,13 +116,13 @@ struct FileWriter {
 }
 
 impl FileWriter {
-    fn create(path: &Path, rel: String, schema: SchemaRef, ids: PersonIds) -> Result<Self> {
+    fn create(path: &Path, rel: String, schema: SchemaRef, ids: PersonIds, layout: Layout) -> Result<Self> {
         if let Some(dir) = path.parent() {
             fs_err::create_dir_all(dir)?;
         }
         let file = fs_err::File::create(path)?.into_parts().0;
         let sink = HashingFile { file, hasher: Sha256::new(), bytes: 0 };
-        let writer = ArrowWriter::try_new(sink, schema.clone(), Some(properties(&schema, ids)))
+        let writer = ArrowWriter::try_new(sink, schema.clone(), Some(properties(&schema, ids, layout)))
             .map_err(|source| StoreError::Parquet { path: path.to_owned(), source })?;
         Ok(Self { path: path.to_owned(), rel, writer, pending: VecDeque::new(), pending_rows: 0, rows: 0, schema })
     }
@@ -260,10 +276,11 @@ pub fn write_parquet(
     schema: SchemaRef,
     batches: impl IntoIterator<Item = RecordBatch>,
 ) -> Result<FileEntry> {
-    write_parquet_with(path, rel, schema, batches, PersonIds::Distinct)
+    write_all(path, rel, schema, batches, PersonIds::Distinct, Layout::Store)
 }
 
-/// [`write_parquet`] for a file whose person ids run as `ids` says.
+/// A result table of the outcome engine (its layout: [`Layout::Results`]), whose person ids
+/// run as `ids` says.
 pub fn write_parquet_with(
     path: &Path,
     rel: &str,
@@ -271,7 +288,18 @@ pub fn write_parquet_with(
     batches: impl IntoIterator<Item = RecordBatch>,
     ids: PersonIds,
 ) -> Result<FileEntry> {
-    let mut w = ParquetSink(FileWriter::create(path, rel.to_owned(), schema, ids)?);
+    write_all(path, rel, schema, batches, ids, Layout::Results)
+}
+
+fn write_all(
+    path: &Path,
+    rel: &str,
+    schema: SchemaRef,
+    batches: impl IntoIterator<Item = RecordBatch>,
+    ids: PersonIds,
+    layout: Layout,
+) -> Result<FileEntry> {
+    let mut w = ParquetSink(FileWriter::create(path, rel.to_owned(), schema, ids, layout)?);
     for b in batches {
         w.push(b)?;
     }
@@ -286,7 +314,7 @@ pub struct ParquetSink(FileWriter);
 impl ParquetSink {
     /// Create the file (and its folder).
     pub fn create(path: &Path, rel: &str, schema: SchemaRef) -> Result<Self> {
-        FileWriter::create(path, rel.to_owned(), schema, PersonIds::Distinct).map(Self)
+        FileWriter::create(path, rel.to_owned(), schema, PersonIds::Distinct, Layout::Store).map(Self)
     }
 
     /// Add rows (they must have the file's schema).
@@ -358,7 +386,13 @@ impl BucketWriter {
             }
             let label = self.bucket_col.map(|_| bucket);
             let rel = self.rel(label);
-            let w = FileWriter::create(&self.version_dir.join(&rel), rel, self.schema.clone(), PersonIds::Distinct)?;
+            let w = FileWriter::create(
+                &self.version_dir.join(&rel),
+                rel,
+                self.schema.clone(),
+                PersonIds::Distinct,
+                Layout::Store,
+            )?;
             self.current = Some((bucket, w));
         }
         if let Some((_, w)) = self.current.as_mut() {
@@ -469,8 +503,8 @@ mod tests {
     }
     /// However the rows arrive (one batch, many batches of odd sizes, slices of a larger batch
     /// with nulls in them), the file's bytes are the same, the rows read back are the rows
-    /// written, numbers and dates are delta-encoded without a dictionary, and the identifier
-    /// column carries no statistics (nobody prunes by a pseudonym's range).
+    /// written; in a result table numbers and dates are delta-encoded without a dictionary and
+    /// the identifier column carries no statistics, in the store neither changed.
     #[test]
     fn the_same_rows_in_any_chunking_give_the_same_bytes() {
         use duckdb::arrow::array::{Date32Array, StringArray};
@@ -496,8 +530,11 @@ mod tests {
             at += n;
         }
         let dir = tempfile::tempdir().expect("tmp");
-        let one = write_parquet(&dir.path().join("one.parquet"), "one", schema.clone(), [whole.clone()]).expect("one");
-        let many = write_parquet(&dir.path().join("many.parquet"), "many", schema.clone(), pieces).expect("many");
+        let results = |name: &str, batches: Vec<RecordBatch>| {
+            write_parquet_with(&dir.path().join(name), name, schema.clone(), batches, PersonIds::Distinct).expect(name)
+        };
+        let one = results("one.parquet", vec![whole.clone()]);
+        let many = results("many.parquet", pieces.clone());
         assert_eq!((one.rows, &one.sha256), (many.rows, &many.sha256));
         let file = std::fs::File::open(dir.path().join("many.parquet")).expect("open");
         let read: Vec<RecordBatch> = ParquetRecordBatchReaderBuilder::try_new(file)
@@ -517,5 +554,16 @@ mod tests {
             assert!(!encodings.contains(&Encoding::RLE_DICTIONARY), "{encodings:?}");
             assert!(column(c).statistics().is_some());
         }
+        // The store's layout is as it always was: dictionaries, statistics on ids; the same
+        // bytes however the rows arrive.
+        let store_one =
+            write_parquet(&dir.path().join("s1.parquet"), "s1", schema.clone(), [whole.clone()]).expect("s1");
+        let store_many = write_parquet(&dir.path().join("s2.parquet"), "s2", schema.clone(), pieces).expect("s2");
+        assert_eq!(store_one.sha256, store_many.sha256);
+        let reader = SerializedFileReader::new(std::fs::File::open(dir.path().join("s1.parquet")).expect("open"))
+            .expect("reader");
+        let group = reader.metadata().row_group(0);
+        assert!(group.column(0).statistics().is_some());
+        assert!(group.column(1).encodings().any(|e| e == Encoding::RLE_DICTIONARY));
     }
 }
