@@ -192,10 +192,11 @@ fn canonical_nulls(batch: &RecordBatch) -> std::result::Result<RecordBatch, duck
     let mut columns = Vec::with_capacity(batch.num_columns());
     let mut changed = false;
     for col in batch.columns() {
-        if col.null_count() > 0 && col.data_type().is_primitive() {
-            columns.push(zero_null_slots(col.as_ref())?);
+        let zeroed = if col.null_count() > 0 { zero_null_slots(col.as_ref())? } else { None };
+        if let Some(zeroed) = zeroed {
+            columns.push(zeroed);
             changed = true;
-        } else if col.null_count() > 0 && col.data_type() == &DataType::Boolean {
+        } else if col.null_count() > 0 && (col.data_type().is_primitive() || col.data_type() == &DataType::Boolean) {
             let valid = is_not_null(col.as_ref())?;
             let nulls = new_null_array(col.data_type(), 1);
             columns.push(zip(&valid, col, &Scalar::new(nulls))?);
@@ -215,16 +216,19 @@ fn canonical_nulls(batch: &RecordBatch) -> std::result::Result<RecordBatch, duck
     RecordBatch::try_new(batch.schema(), columns)
 }
 
-/// A fixed-width column with zeros in its null slots (a copy of its values, nulls kept).
-fn zero_null_slots(col: &dyn Array) -> std::result::Result<ArrayRef, duckdb::arrow::error::ArrowError> {
+/// A fixed-width column with zeros in its null slots: one copy of its values buffer, nulls
+/// kept. `None` for a column that is not fixed-width bytes (booleans are bits): the caller
+/// zeroes those with a `zip`.
+fn zero_null_slots(col: &dyn Array) -> std::result::Result<Option<ArrayRef>, duckdb::arrow::error::ArrowError> {
     let data = col.to_data();
     let (Some(width), Some(nulls), Some(values)) =
         (col.data_type().primitive_width(), data.nulls(), data.buffers().first())
     else {
-        return Ok(make_array(data));
+        return Ok(None);
     };
     let start = data.offset() * width;
-    let mut bytes = values.as_slice()[start..start + data.len() * width].to_vec();
+    let Some(slots) = values.as_slice().get(start..start + data.len() * width) else { return Ok(None) };
+    let mut bytes = slots.to_vec();
     for (i, slot) in bytes.chunks_exact_mut(width).enumerate() {
         if nulls.is_null(i) {
             slot.fill(0);
@@ -235,7 +239,7 @@ fn zero_null_slots(col: &dyn Array) -> std::result::Result<ArrayRef, duckdb::arr
         .nulls(Some(nulls.clone()))
         .add_buffer(Buffer::from_vec(bytes))
         .build()?;
-    Ok(make_array(zeroed))
+    Ok(Some(make_array(zeroed)))
 }
 
 /// Write batches as CSV with a header row (study and export tables beside their Parquet files).
@@ -420,6 +424,17 @@ mod tests {
 
     use super::*;
 
+    /// Every row of a Parquet file, in batches of `batch_rows`.
+    fn read_back(path: &Path, batch_rows: usize) -> Vec<RecordBatch> {
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).expect("open"))
+            .expect("reader")
+            .with_batch_size(batch_rows)
+            .build()
+            .expect("reader")
+            .map(|b| b.expect("batch"))
+            .collect()
+    }
+
     /// The same rows give the same bytes whether they were just built (validity buffers only
     /// where there are nulls) or read back from Parquet (validity buffers everywhere, padded
     /// null slots): an incremental run writes a mix of both.
@@ -439,14 +454,7 @@ mod tests {
         built.push(RecordBatch::try_new(schema.clone(), vec![Arc::new(last)]).expect("batch"));
         let dir = tempfile::tempdir().expect("tmp");
         let a = write_parquet(&dir.path().join("a.parquet"), "a", schema.clone(), built).expect("write a");
-        let file = std::fs::File::open(dir.path().join("a.parquet")).expect("open");
-        let read: Vec<RecordBatch> = ParquetRecordBatchReaderBuilder::try_new(file)
-            .expect("reader")
-            .with_batch_size(65_536)
-            .build()
-            .expect("reader")
-            .map(|b| b.expect("batch"))
-            .collect();
+        let read = read_back(&dir.path().join("a.parquet"), 65_536);
         let b = write_parquet(&dir.path().join("b.parquet"), "a", schema, read).expect("write b");
         assert_eq!(a.rows, b.rows);
         assert_eq!(a.sha256, b.sha256);
@@ -488,14 +496,7 @@ mod tests {
         };
         assert_eq!(dictionary_columns(&plain_path)[..2], [false, false]);
         assert_eq!(dictionary_columns(&dict_path)[..2], [true, false]);
-        let read: Vec<RecordBatch> =
-            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&dict_path).expect("open"))
-                .expect("reader")
-                .build()
-                .expect("reader")
-                .map(|b| b.expect("batch"))
-                .collect();
-        let read = concat_batches(&schema, &read).expect("concat");
+        let read = concat_batches(&schema, &read_back(&dict_path, 1024)).expect("concat");
         assert_eq!(read, batch);
         assert_eq!((plain.rows, dict.rows), (persons * months, persons * months));
         // The plain id column alone is 32 bytes a row; the encoded one is about 1/18 of that.
@@ -536,13 +537,7 @@ mod tests {
         let one = results("one.parquet", vec![whole.clone()]);
         let many = results("many.parquet", pieces.clone());
         assert_eq!((one.rows, &one.sha256), (many.rows, &many.sha256));
-        let file = std::fs::File::open(dir.path().join("many.parquet")).expect("open");
-        let read: Vec<RecordBatch> = ParquetRecordBatchReaderBuilder::try_new(file)
-            .expect("reader")
-            .build()
-            .expect("reader")
-            .map(|b| b.expect("batch"))
-            .collect();
+        let read = read_back(&dir.path().join("many.parquet"), 1024);
         assert_eq!(concat_batches(&schema, &read).expect("concat"), whole);
         let reader = SerializedFileReader::new(std::fs::File::open(dir.path().join("one.parquet")).expect("open"))
             .expect("reader");
