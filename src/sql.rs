@@ -46,8 +46,6 @@ pub mod ingest {
     pub const CHANGED_SETUP: &str = include_str!("../sql/ingest/changed_setup.sql");
     /// The changed persons, sorted.
     pub const CHANGED_LIST: &str = include_str!("../sql/ingest/changed_list.sql");
-    /// How many persons changed.
-    pub const CHANGED_COUNT: &str = include_str!("../sql/ingest/changed_count.sql");
     /// `duplicate_id`.
     pub const DUPLICATES: &str = include_str!("../sql/ingest/duplicates.sql");
     /// `dangling_reference`.

@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use duckdb::Connection;
+use duckdb::arrow::array::{Array, AsArray, BooleanArray, StringArray};
+use duckdb::arrow::compute::filter_record_batch;
 use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::record_batch::RecordBatch;
 
@@ -14,7 +16,7 @@ use super::crossrow::{content_columns, names};
 use crate::db::{DuckContext, ident, render};
 use crate::schema::{ColumnKind, Table};
 use crate::sql::ingest as q;
-use crate::store::write_parquet;
+use crate::store::{FileEntry, ParquetSink, PersonIds, write_parquet};
 
 /// What the new version holds of a table of the source, for the change list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +52,10 @@ fn person_columns(t: &Table) -> Vec<String> {
 }
 
 /// Fill DuckDB's `changed` table with every person whose rows changed, and in which table;
-/// return how many persons and whether their data end (the persons rows' `extracted_on`) moved.
-pub fn changed_persons(c: &Change<'_>) -> Result<(u64, bool)> {
+/// return whether their data end (the persons rows' `extracted_on`) moved. A person changed
+/// through both person columns of a table (`relations`) is in it twice: [`write_change_list`]
+/// lists each row once.
+pub fn changed_persons(c: &Change<'_>) -> Result<bool> {
     c.conn.execute_batch(q::CHANGED_SETUP).ctx("changed persons")?;
     let moved = data_end_moved(c)?;
     if let (true, Some(glob)) = (moved, (c.old)("persons")) {
@@ -79,8 +83,92 @@ pub fn changed_persons(c: &Change<'_>) -> Result<(u64, bool)> {
             }
         }
     }
-    let n = c.conn.query_row(q::CHANGED_COUNT, [], |r| r.get(0)).ctx("changed persons")?;
-    Ok((n, moved))
+    Ok(moved)
+}
+
+/// Write the change list (the rows of `changed`, sorted, each once) to `path`, streamed; the
+/// number of persons in it. The sort puts the repeats of a row and the rows of a person side by
+/// side, so one pass here drops the one and counts the other (a `DISTINCT` and a
+/// `count(DISTINCT)` over the whole list in DuckDB cost more, and the list is not held in
+/// memory: a national first delivery lists 7 M persons in about 30 M rows). Person ids are
+/// dictionary-encoded (a person's rows repeat the id).
+pub fn write_change_list(conn: &Connection, path: &Path, rel: &str) -> Result<(FileEntry, u64)> {
+    let ctx = format!("writing {rel}");
+    let mut stmt = conn.prepare(q::CHANGED_LIST).ctx(ctx.clone())?;
+    let stream = stmt.stream_arrow([]).ctx(ctx.clone())?;
+    let mut sink = ParquetSink::create_with(path, rel, stream.get_schema(), PersonIds::Repeated)?;
+    let mut list = SortedList::default();
+    for batch in stream {
+        let batch = batch.ctx(ctx.clone())?;
+        let text = |i: usize| {
+            batch.column(i).as_string_opt::<i32>().ok_or_else(|| {
+                std::io::Error::other(format!("{ctx}: column {i} of the change list is not text (a bug)"))
+            })
+        };
+        let batch = match list.fresh(text(0)?, text(1)?) {
+            None => batch,
+            Some(keep) => {
+                filter_record_batch(&batch, &keep).map_err(|e| std::io::Error::other(format!("{ctx}: {e}")))?
+            }
+        };
+        sink.push(batch)?;
+    }
+    Ok((sink.finish()?, list.persons))
+}
+
+/// A walk through a change list sorted by person and table.
+#[derive(Debug, Default)]
+struct SortedList {
+    /// The last row seen (`None`: none yet).
+    last: Option<(Option<Vec<u8>>, Option<Vec<u8>>)>,
+    /// Persons seen (non-null ids).
+    persons: u64,
+}
+
+impl SortedList {
+    /// Which of the next rows do not repeat the row before them (`None`: all of them).
+    fn fresh(&mut self, person: &StringArray, table: &StringArray) -> Option<BooleanArray> {
+        let mut keep = Vec::with_capacity(person.len());
+        let mut repeats = false;
+        for i in 0..person.len() {
+            let (p, t) = (text_at(person, i), text_at(table, i));
+            let (same_person, same_row) = match &self.last {
+                Some((lp, lt)) => {
+                    let same_person = lp.as_deref() == p;
+                    (same_person, same_person && lt.as_deref() == t)
+                }
+                None => (false, false),
+            };
+            if same_row {
+                repeats = true;
+                keep.push(false);
+                continue;
+            }
+            if !same_person && p.is_some() {
+                self.persons += 1;
+            }
+            let last = self.last.get_or_insert_with(Default::default);
+            copy_into(&mut last.0, p);
+            copy_into(&mut last.1, t);
+            keep.push(true);
+        }
+        repeats.then(|| BooleanArray::from(keep))
+    }
+}
+
+fn text_at(a: &StringArray, i: usize) -> Option<&[u8]> {
+    a.is_valid(i).then(|| a.value(i).as_bytes())
+}
+
+/// `to` = `from`, reusing `to`'s allocation.
+fn copy_into(to: &mut Option<Vec<u8>>, from: Option<&[u8]>) {
+    match (to.as_mut(), from) {
+        (Some(v), Some(f)) => {
+            v.clear();
+            v.extend_from_slice(f);
+        }
+        (_, f) => *to = f.map(<[u8]>::to_vec),
+    }
 }
 
 /// Whether the persons rows' data end differs between the current version and the new one
@@ -167,4 +255,55 @@ pub fn person_conflicts(conn: &Connection, vdir: &Path, since: Option<(PathBuf, 
         write_parquet(&vdir.join("conflicts.parquet"), "conflicts.parquet", schema, batches)?;
     }
     Ok(n as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Against a brute force: the rows kept are the distinct rows of the sorted list, in its
+    /// order, and the persons counted are its distinct non-null ids, however the list is cut
+    /// into batches (a repeat and a person's rows can straddle a cut).
+    #[test]
+    fn a_sorted_list_keeps_each_row_once_and_counts_its_persons() {
+        let mut rows: Vec<(Option<String>, Option<String>)> = Vec::new();
+        for p in 0..300u32 {
+            for t in ["care_episodes", "persons", "relations"] {
+                // Every fifth person has no rows; every third row is there twice.
+                if p % 5 == 0 || (p + t.len() as u32) % 4 == 0 {
+                    continue;
+                }
+                let row = (Some(format!("{:032x}", p * 7919)), Some(t.to_owned()));
+                if p % 3 == 0 {
+                    rows.push(row.clone());
+                }
+                rows.push(row);
+            }
+        }
+        rows.push((None, Some("persons".to_owned())));
+        rows.push((None, Some("persons".to_owned())));
+        rows.sort();
+        // NULLS LAST, as DuckDB sorts.
+        rows.rotate_left(2);
+        let mut want: Vec<_> = rows.clone();
+        want.dedup();
+        let want_persons = want.iter().filter_map(|(p, _)| p.as_ref()).collect::<std::collections::BTreeSet<_>>().len();
+        assert!(want.len() < rows.len() && want_persons > 100);
+        for cut in [1, 2, 3, 7, 64, rows.len()] {
+            let mut list = SortedList::default();
+            let mut kept = Vec::new();
+            for chunk in rows.chunks(cut) {
+                let person = StringArray::from(chunk.iter().map(|r| r.0.clone()).collect::<Vec<_>>());
+                let table = StringArray::from(chunk.iter().map(|r| r.1.clone()).collect::<Vec<_>>());
+                let keep = list.fresh(&person, &table);
+                for (i, row) in chunk.iter().enumerate() {
+                    if keep.as_ref().is_none_or(|k| k.value(i)) {
+                        kept.push(row.clone());
+                    }
+                }
+            }
+            assert_eq!(kept, want, "batches of {cut}");
+            assert_eq!(list.persons, want_persons as u64, "batches of {cut}");
+        }
+    }
 }

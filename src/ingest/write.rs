@@ -123,10 +123,10 @@ pub fn publish_source(p: SourceChange<'_>) -> Result<PublishOutcome> {
     };
     let made: Vec<(&Table, Made)> = p.tables.iter().map(|(t, m)| (*t, made(m))).collect();
     let change = Change { conn: p.conn, tables: &made, old: &old, data_end: p.data_end };
-    let (changed, data_end_moved) = changes::changed_persons(&change)?;
+    let data_end_moved = changes::changed_persons(&change)?;
     let population_changed = changes::population_changed(&change)?;
     let changes_rel = format!("changes/{:06}-{}.parquet", p.staging.version, p.source);
-    write_query(p.conn, q::CHANGED_LIST, &p.staging.root.join(&changes_rel), &changes_rel)?;
+    let (_, changed) = changes::write_change_list(p.conn, &p.staging.root.join(&changes_rel), &changes_rel)?;
     // A source delivers each person once (duplicates are quarantined), so persons rows can
     // disagree only when another source has persons rows too.
     let other_persons = p.previous.as_ref().is_some_and(|m| {
@@ -347,14 +347,6 @@ fn export_table(
             .join()
             .map_err(|_| IngestError::Io(std::io::Error::other(format!("{ctx}: the writing thread stopped"))))?
     })
-}
-
-fn write_query(conn: &Connection, sql: &str, path: &Path, rel: &str) -> Result<FileEntry> {
-    let mut stmt = conn.prepare(sql).ctx(format!("writing {rel}"))?;
-    let arrow = stmt.stream_arrow([]).ctx(format!("writing {rel}"))?;
-    let schema = arrow.get_schema();
-    let batches = arrow.collect::<std::result::Result<Vec<_>, _>>().ctx(format!("writing {rel}"))?;
-    Ok(write_parquet(path, rel, schema, batches)?)
 }
 
 /// A history entry for a change of `source` (version, time, counts and files are filled in by

@@ -318,7 +318,12 @@ pub struct ParquetSink(FileWriter);
 impl ParquetSink {
     /// Create the file (and its folder).
     pub fn create(path: &Path, rel: &str, schema: SchemaRef) -> Result<Self> {
-        FileWriter::create(path, rel.to_owned(), schema, PersonIds::Distinct, Layout::Store).map(Self)
+        Self::create_with(path, rel, schema, PersonIds::Distinct)
+    }
+
+    /// [`ParquetSink::create`] for a file whose person ids run as `ids` says.
+    pub fn create_with(path: &Path, rel: &str, schema: SchemaRef, ids: PersonIds) -> Result<Self> {
+        FileWriter::create(path, rel.to_owned(), schema, ids, Layout::Store).map(Self)
     }
 
     /// Add rows (they must have the file's schema).

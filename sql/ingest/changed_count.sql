@@ -1,2 +1,0 @@
--- How many persons changed.
-SELECT count(DISTINCT person_id) FROM changed;
