@@ -574,3 +574,38 @@ fn run_examines_a_refused_delivery_again_once_its_files_change() {
     let state = std::fs::read_to_string(root.join("published/state.json")).expect("state");
     assert!(!state.contains("not a header"), "the refusal is forgotten: {state}");
 }
+
+/// A source's first delivery lists every person of every table it delivers, once per table
+/// (worked out from the delivered rows, none of which is quarantined), whether the store is
+/// new or already holds another source; the manifest counts those persons.
+#[test]
+fn a_first_delivery_lists_every_person_of_each_table_once() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = tmp.path().join("s");
+    let tables = base_tables();
+    let mut want = std::collections::BTreeSet::new();
+    for (table, csv) in &tables {
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+        let persons: Vec<usize> = (0..header.len())
+            .filter(|&i| matches!(header[i], "person_id" | "parent_id" | "child_id"))
+            .collect();
+        for line in lines {
+            let fields: Vec<&str> = line.split(',').collect();
+            for &i in &persons {
+                want.insert((pseudo("person", fields[i]), (*table).to_owned()));
+            }
+        }
+    }
+    let persons = want.iter().map(|(p, _)| p).collect::<std::collections::BTreeSet<_>>().len();
+    let want: Vec<(String, String)> = want.into_iter().collect();
+    assert!(want.len() > persons && persons > 3, "several tables, several persons");
+    for source in ["prov-a", "prov-c"] {
+        let d = write_delivery(&tmp.path().join(source), source, "2026Q2", "2026-07-01", &tables);
+        let out = ingest_cmd(&d, &store, tmp.path()).output().expect("run");
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(last_changes(&store), want, "{source}");
+        assert_eq!(last_history(&store)["changed_persons"].as_u64(), Some(persons as u64), "{source}");
+    }
+    assert_incremental_equals_full(&store);
+}

@@ -6,14 +6,18 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use duckdb::Connection;
-use duckdb::arrow::array::{Array, AsArray, BooleanArray, StringArray};
+use std::sync::Arc;
+
+use duckdb::arrow::array::{Array, ArrayBuilder, ArrayRef, AsArray, BooleanArray, StringArray, StringBuilder};
 use duckdb::arrow::compute::filter_record_batch;
-use duckdb::arrow::datatypes::SchemaRef;
+use duckdb::arrow::datatypes::{DataType, Field, Schema as ArrowSchema, SchemaRef};
+use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
 
 use super::Result;
 use super::crossrow::{content_columns, names};
 use crate::db::{DuckContext, ident, render};
+use crate::pseudonym::Pseudonym;
 use crate::schema::{ColumnKind, Table};
 use crate::sql::ingest as q;
 use crate::store::{FileEntry, ParquetSink, PersonIds, write_parquet};
@@ -44,12 +48,114 @@ pub struct Change<'a> {
 }
 
 fn person_columns(t: &Table) -> Vec<String> {
+    stored_person_columns(t).into_iter().map(|c| ident(&c)).collect()
+}
+
+/// The stored names of a table's person columns.
+fn stored_person_columns(t: &Table) -> Vec<String> {
     t.columns
         .iter()
         .filter(|c| c.kind == ColumnKind::Id && c.domain.as_deref() == Some("person"))
-        .map(|c| ident(c.stored_name()))
+        .map(|c| c.stored_name().to_owned())
         .collect()
 }
+
+/// The persons of one table of a source's first delivery, gathered from its rows as they are
+/// written to the store: in a first delivery every one of them is a changed person, so the
+/// change list needs no second pass over the rows in DuckDB ([`write_first_change_list`]).
+#[derive(Debug)]
+pub struct TablePersons {
+    table: String,
+    columns: Vec<String>,
+    ids: Vec<u128>,
+    /// False once a value was not a pseudonym (then the list is made in DuckDB instead).
+    ok: bool,
+}
+
+impl TablePersons {
+    /// An empty list for `t`.
+    pub fn new(t: &Table) -> Self {
+        Self { table: t.name.clone(), columns: stored_person_columns(t), ids: Vec::new(), ok: true }
+    }
+
+    /// Add the persons of a batch of the table's store rows. Most tables are sorted by person,
+    /// so a person's run of rows adds the id once; the rest is sorted out at the end.
+    pub fn add(&mut self, batch: &RecordBatch) {
+        for col in &self.columns {
+            if !self.ok {
+                return;
+            }
+            let Some(values) = batch.column_by_name(col).and_then(|c| c.as_string_opt::<i32>()) else {
+                self.ok = false;
+                return;
+            };
+            for v in values.iter().flatten() {
+                let Some(id) = Pseudonym::from_hex(v.as_bytes()) else {
+                    self.ok = false;
+                    break;
+                };
+                let id = id.as_u128();
+                if self.ids.last() != Some(&id) {
+                    self.ids.push(id);
+                }
+            }
+        }
+        if !self.ok {
+            self.ids = Vec::new();
+        }
+    }
+
+    /// Whether every value added was a pseudonym.
+    pub fn ok(&self) -> bool {
+        self.ok
+    }
+}
+
+/// Write the change list of a source's first delivery from its tables' persons: the same rows,
+/// order and bytes as [`write_change_list`] over `changed` (each (person, table) once, sorted by
+/// the id's text, then the table's name; lowercase hex sorts as the number it spells). The
+/// number of persons in it.
+pub fn write_first_change_list(mut lists: Vec<TablePersons>, path: &Path, rel: &str) -> Result<(FileEntry, u64)> {
+    for l in &mut lists {
+        l.ids.sort_unstable();
+        l.ids.dedup();
+    }
+    lists.retain(|l| !l.ids.is_empty());
+    lists.sort_by(|a, b| a.table.cmp(&b.table));
+    let schema = Arc::new(ArrowSchema::new(vec![
+        Field::new("person_id", DataType::Utf8, true),
+        Field::new("table_name", DataType::Utf8, true),
+    ]));
+    let mut sink = ParquetSink::create_with(path, rel, Arc::clone(&schema), PersonIds::Repeated)?;
+    let batch_error = |e: ArrowError| std::io::Error::other(format!("writing {rel}: {e}"));
+    let mut next = vec![0usize; lists.len()];
+    let (mut person, mut table) = (StringBuilder::new(), StringBuilder::new());
+    let mut persons = 0u64;
+    loop {
+        let heads = lists.iter().zip(&next).filter_map(|(l, &i)| l.ids.get(i));
+        let Some(&id) = heads.min() else { break };
+        persons += 1;
+        let hex = Pseudonym::from_digest(id.to_be_bytes()).to_hex();
+        let hex = std::str::from_utf8(&hex).unwrap_or_default();
+        for (l, i) in lists.iter().zip(next.iter_mut()) {
+            if l.ids.get(*i) == Some(&id) {
+                person.append_value(hex);
+                table.append_value(&l.table);
+                *i += 1;
+            }
+        }
+        if person.len() >= LIST_BATCH_ROWS {
+            let columns: Vec<ArrayRef> = vec![Arc::new(person.finish()), Arc::new(table.finish())];
+            sink.push(RecordBatch::try_new(Arc::clone(&schema), columns).map_err(batch_error)?)?;
+        }
+    }
+    let columns: Vec<ArrayRef> = vec![Arc::new(person.finish()), Arc::new(table.finish())];
+    sink.push(RecordBatch::try_new(schema, columns).map_err(batch_error)?)?;
+    Ok((sink.finish()?, persons))
+}
+
+/// Rows of a change list built at a time.
+const LIST_BATCH_ROWS: usize = 8192;
 
 /// Fill DuckDB's `changed` table with every person whose rows changed, and in which table;
 /// return whether their data end (the persons rows' `extracted_on`) moved. A person changed
@@ -260,6 +366,60 @@ pub fn person_conflicts(conn: &Connection, vdir: &Path, since: Option<(PathBuf, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The change list of a first delivery, built from the rows as they are written, is the
+    /// file the general path writes from DuckDB's `changed` table (with the rows
+    /// `changed_first.sql` puts there), byte for byte, with the same count of persons.
+    #[test]
+    fn a_first_delivery_list_is_the_general_list_byte_for_byte() {
+        let schema = crate::schema::Schema::embedded().expect("schema");
+        let id = |n: u64| Pseudonym::from_digest((u128::from(n) * 0x9e37_79b9_7f4a_7c15).to_be_bytes()).to_hex_string();
+        let conn = Connection::open_in_memory().expect("duckdb");
+        conn.execute_batch(q::CHANGED_SETUP).expect("setup");
+        let mut lists = Vec::new();
+        for (table, columns) in [("persons", vec!["person_id"]), ("relations", vec!["parent_id", "child_id"])] {
+            let t = schema.table(table).expect("table");
+            let mut one = TablePersons::new(t);
+            // Persons 0..5000 (each twice in a row), parents 0..2500 and children 2000..7000 (a
+            // person can be both), in batches of 777 rows: each column's ids in their order.
+            let ids: Vec<Vec<String>> = columns
+                .iter()
+                .enumerate()
+                .map(|(c, _)| match (table, c) {
+                    ("persons", _) => (0..10_000).map(|i| id(i / 2)).collect(),
+                    (_, 0) => (0..5000).map(|i| id(i % 2500)).collect(),
+                    _ => (0..5000).map(|i| id(2000 + i)).collect(),
+                })
+                .collect();
+            let fields: Vec<Field> = columns.iter().map(|c| Field::new(*c, DataType::Utf8, true)).collect();
+            let arrow = Arc::new(ArrowSchema::new(fields));
+            let rows = ids[0].len();
+            for start in (0..rows).step_by(777) {
+                let end = (start + 777).min(rows);
+                let cols: Vec<ArrayRef> =
+                    ids.iter().map(|c| Arc::new(StringArray::from(c[start..end].to_vec())) as ArrayRef).collect();
+                one.add(&RecordBatch::try_new(Arc::clone(&arrow), cols).expect("batch"));
+            }
+            assert!(one.ok());
+            lists.push(one);
+            // As changed_first.sql: each column's persons once (a person in both columns of
+            // `relations` is there twice).
+            let mut app = conn.appender("changed").expect("appender");
+            for c in &ids {
+                for v in c.iter().collect::<std::collections::BTreeSet<_>>() {
+                    app.append_row([v.as_str(), table]).expect("row");
+                }
+            }
+        }
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (a, b) = (tmp.path().join("a.parquet"), tmp.path().join("b.parquet"));
+        let (first, n_first) = write_first_change_list(lists, &a, "changes/a.parquet").expect("first");
+        let (general, n_general) = write_change_list(&conn, &b, "changes/a.parquet").expect("general");
+        assert_eq!((n_first, n_general), (7000, 7000));
+        assert_eq!(first.rows, 5000 + 7000);
+        assert_eq!((first.rows, &first.sha256), (general.rows, &general.sha256));
+        assert_eq!(std::fs::read(&a).expect("a"), std::fs::read(&b).expect("b"));
+    }
 
     /// Against a brute force: the rows kept are the distinct rows of the sorted list, in its
     /// order, and the persons counted are its distinct non-null ids, however the list is cut
