@@ -587,9 +587,8 @@ fn a_first_delivery_lists_every_person_of_each_table_once() {
     for (table, csv) in &tables {
         let mut lines = csv.lines();
         let header: Vec<&str> = lines.next().expect("header").split(',').collect();
-        let persons: Vec<usize> = (0..header.len())
-            .filter(|&i| matches!(header[i], "person_id" | "parent_id" | "child_id"))
-            .collect();
+        let persons: Vec<usize> =
+            (0..header.len()).filter(|&i| matches!(header[i], "person_id" | "parent_id" | "child_id")).collect();
         for line in lines {
             let fields: Vec<&str> = line.split(',').collect();
             for &i in &persons {

@@ -222,11 +222,14 @@ pub fn write_change_list(conn: &Connection, path: &Path, rel: &str) -> Result<(F
     Ok((sink.finish()?, list.persons))
 }
 
+/// A change list row's person and table (null: `None`).
+type ListRow = (Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// A walk through a change list sorted by person and table.
 #[derive(Debug, Default)]
 struct SortedList {
     /// The last row seen (`None`: none yet).
-    last: Option<(Option<Vec<u8>>, Option<Vec<u8>>)>,
+    last: Option<ListRow>,
     /// Persons seen (non-null ids).
     persons: u64,
 }
@@ -430,7 +433,7 @@ mod tests {
         for p in 0..300u32 {
             for t in ["care_episodes", "persons", "relations"] {
                 // Every fifth person has no rows; every third row is there twice.
-                if p % 5 == 0 || (p + t.len() as u32) % 4 == 0 {
+                if p % 5 == 0 || (p + t.len() as u32).is_multiple_of(4) {
                     continue;
                 }
                 let row = (Some(format!("{:032x}", p * 7919)), Some(t.to_owned()));
