@@ -151,23 +151,22 @@ impl Pseudonym {
     /// other text.
     pub fn from_hex(text: &[u8]) -> Option<Self> {
         let digits: &[u8; 2 * PSEUDONYM_BYTES] = text.try_into().ok()?;
-        let mut n = 0u128;
-        for &c in digits {
-            let v = HEX_VALUE[usize::from(c)];
-            if v > 15 {
-                return None;
-            }
-            n = (n << 4) | u128::from(v);
+        // Byte by byte, each independent of the others; a digit that is none shows in `bad`.
+        let mut bytes = [0u8; PSEUDONYM_BYTES];
+        let mut bad = 0u8;
+        for (b, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
+            let (hi, lo) = (HEX_VALUE[usize::from(pair[0])], HEX_VALUE[usize::from(pair[1])]);
+            bad |= hi | lo;
+            *b = (hi << 4) | (lo & 15);
         }
-        Some(Self(n))
+        (bad <= 15).then(|| Self(u128::from_be_bytes(bytes)))
     }
 
     /// Its 32 lowercase hex digits (ASCII).
     pub fn to_hex(self) -> [u8; 2 * PSEUDONYM_BYTES] {
         let mut out = [0u8; 2 * PSEUDONYM_BYTES];
-        for (i, b) in self.0.to_be_bytes().into_iter().enumerate() {
-            out[2 * i] = HEX_DIGITS[usize::from(b >> 4)];
-            out[2 * i + 1] = HEX_DIGITS[usize::from(b & 15)];
+        for (pair, b) in out.chunks_exact_mut(2).zip(self.0.to_be_bytes()) {
+            pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
         }
         out
     }
@@ -267,6 +266,17 @@ impl PartialEq<String> for PersonId {
 
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
+/// The two lowercase hex digits of each byte.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX_DIGITS[i >> 4], HEX_DIGITS[i & 15]];
+        i += 1;
+    }
+    t
+};
+
 /// The value of each byte as a lowercase hex digit, 255 when it is none.
 const HEX_VALUE: [u8; 256] = {
     let mut t = [255u8; 256];
@@ -324,6 +334,30 @@ mod tests {
         for id in ["a", "b", "123", "999999990"] {
             let d = p.digest("person", id);
             assert_eq!(Some(bucket_of(&d, 16)), bucket_of_hex(&hex::encode(d), 16));
+        }
+    }
+
+    #[test]
+    fn hex_agrees_with_the_standard_library_and_takes_no_other_digit() {
+        // Numbers with every byte value in every position, and their 32-digit text.
+        let mut x = 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834_u128;
+        for k in 0..4096u32 {
+            x = x.rotate_left(13) ^ u128::from(k).wrapping_mul(0x2545_f491_4f6c_dd1d);
+            let n = if k < 256 { u128::from(k) * 0x0101_0101_0101_0101_0101_0101_0101_0101 } else { x };
+            let text = format!("{n:032x}");
+            let p = Pseudonym::from_hex(text.as_bytes()).expect("a pseudonym");
+            assert_eq!(p.as_u128(), u128::from_str_radix(&text, 16).expect("hex"));
+            assert_eq!(&p.to_hex(), text.as_bytes());
+        }
+        // Any byte that is not a lowercase hex digit, at any position, is refused.
+        let good = *b"0123456789abcdef0123456789abcdef";
+        for at in 0..32 {
+            for c in 0..=255u8 {
+                let mut text = good;
+                text[at] = c;
+                let digit = c.is_ascii_digit() || (b'a'..=b'f').contains(&c);
+                assert_eq!(Pseudonym::from_hex(&text).is_some(), digit, "byte {c} at {at}");
+            }
         }
     }
 

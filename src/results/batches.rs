@@ -46,9 +46,10 @@ use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use duckdb::arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, StringBuilder, StructArray, UInt8Array,
-    UInt32Array,
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int32Array, Int64Array, StringArray, StringBuilder, StructArray,
+    UInt8Array, UInt32Array,
 };
+use duckdb::arrow::buffer::{Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use duckdb::arrow::datatypes::{Field, FieldRef};
 use duckdb::arrow::record_batch::RecordBatch;
 
@@ -131,15 +132,43 @@ fn ids<R>(rows: &[(PersonId, R)]) -> Column {
 
 /// A Utf8 column of pseudonyms, as the 32 hex digits kohort stores.
 fn hex(name: &str, v: impl Iterator<Item = Option<[u8; 32]>>) -> Column {
+    col(name, Arc::new(hex_array(v)))
+}
+
+/// The digits go straight into the array's one value buffer, checked as text once for the
+/// whole buffer (not value by value).
+pub(super) fn hex_array(v: impl Iterator<Item = Option<[u8; 32]>>) -> StringArray {
     let n = v.size_hint().0;
-    let mut b = StringBuilder::with_capacity(n, 32 * n);
+    let mut values: Vec<u8> = Vec::with_capacity(32 * n);
+    let mut valid: Vec<bool> = Vec::with_capacity(n);
     for h in v {
-        match h {
-            Some(h) => b.append_value(std::str::from_utf8(&h).unwrap_or_default()),
+        if let Some(h) = &h {
+            values.extend_from_slice(h);
+        }
+        valid.push(h.is_some());
+    }
+    if values.is_ascii() && i32::try_from(values.len()).is_ok() {
+        // Offsets from 0, up by 32 or 0 a row, within i32; ASCII is text: `new` cannot fail.
+        let mut offsets: Vec<i32> = Vec::with_capacity(valid.len() + 1);
+        let mut end = 0i32;
+        offsets.push(end);
+        for &ok in &valid {
+            end += if ok { 32 } else { 0 };
+            offsets.push(end);
+        }
+        let nulls = valid.contains(&false).then(|| NullBuffer::from(valid));
+        return StringArray::new(OffsetBuffer::new(ScalarBuffer::from(offsets)), Buffer::from_vec(values), nulls);
+    }
+    // Never for pseudonyms' digits: value by value.
+    let mut b = StringBuilder::with_capacity(valid.len(), values.len());
+    let mut digits = values.chunks_exact(32);
+    for ok in valid {
+        match if ok { digits.next() } else { None } {
+            Some(h) => b.append_value(String::from_utf8_lossy(h)),
             None => b.append_null(),
         }
     }
-    col(name, Arc::new(b.finish()))
+    b.finish()
 }
 
 /// A Utf8 column of record pseudonyms.
@@ -496,7 +525,32 @@ mod tests {
     use crate::outcomes::config::OutcomeConfig;
     use crate::outcomes::kernels::compute;
     use crate::outcomes::testkit::{ep, person, report};
-    use duckdb::arrow::array::StringArray;
+    use duckdb::arrow::array::Array;
+
+    #[test]
+    fn a_hex_column_holds_each_pseudonym_or_null_as_a_builder_would() {
+        let ids: Vec<Option<[u8; 32]>> = (0..5000u128)
+            .map(|i| {
+                (i % 7 != 3).then(|| {
+                    Pseudonym::from_digest(i.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835).to_be_bytes())
+                        .to_hex()
+                })
+            })
+            .collect();
+        let mut b = StringBuilder::new();
+        for h in &ids {
+            b.append_option(h.as_ref().map(|h| String::from_utf8_lossy(h).into_owned()));
+        }
+        let want = b.finish();
+        let got = hex_array(ids.iter().copied());
+        assert_eq!(got, want);
+        assert_eq!(got.null_count(), ids.iter().filter(|h| h.is_none()).count());
+        // Without a null, no validity buffer (as a builder); text that is not ASCII goes value by value.
+        assert!(hex_array([Some([b'a'; 32])].into_iter()).nulls().is_none());
+        let odd = hex_array([Some([0xc3; 32]), None].into_iter());
+        assert_eq!((odd.len(), odd.null_count()), (2, 1));
+        assert_eq!(odd.value(0), String::from_utf8_lossy(&[0xc3; 32]));
+    }
 
     #[test]
     fn every_table_with_person_ids_and_window_rows() {

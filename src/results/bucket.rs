@@ -72,8 +72,7 @@ pub fn persons_batch(people: &[PersonTimeline]) -> Result<RecordBatch> {
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     #[allow(clippy::cast_possible_truncation)]
     let day = |d: chrono::NaiveDate| (d - epoch).num_days() as i32;
-    let hex: Vec<[u8; 32]> = people.iter().map(|p| p.person_id.to_hex()).collect();
-    let ids = StringArray::from_iter_values(hex.iter().map(|h| std::str::from_utf8(h).unwrap_or_default()));
+    let ids = super::batches::hex_array(people.iter().map(|p| Some(p.person_id.to_hex())));
     let births = Date32Array::from_iter_values(people.iter().map(|p| day(p.birth_date)));
     let sexes = StringArray::from_iter_values(people.iter().map(|p| p.sex.as_str()));
     let deaths: Date32Array = people.iter().map(|p| p.death_date.map(day)).collect();
