@@ -127,7 +127,19 @@ fn col(name: &str, array: ArrayRef) -> Column {
 }
 
 fn ids<R>(rows: &[(PersonId, R)]) -> Column {
-    hex("person_id", rows.iter().map(|r| Some(r.0.to_hex())))
+    // A person's rows follow one another: their digits are written out once.
+    let mut last: Option<(PersonId, [u8; 32])> = None;
+    hex(
+        "person_id",
+        rows.iter().map(|r| match last {
+            Some((id, digits)) if id == r.0 => Some(digits),
+            _ => {
+                let digits = r.0.to_hex();
+                last = Some((r.0, digits));
+                Some(digits)
+            }
+        }),
+    )
 }
 
 /// A Utf8 column of pseudonyms, as the 32 hex digits kohort stores.
