@@ -367,12 +367,7 @@ fn validate(
 ) -> Result<Vec<stage::Staged>> {
     let Some(first) = inputs.first() else { return Ok(Vec::new()) };
     let schema = first.schema;
-    let bar = progress_bar(progress);
-    let mut staged = Vec::new();
-    for input in inputs {
-        staged.push(stage::stage(conn, input, &bar)?);
-    }
-    bar.finish_and_clear();
+    let mut staged = stage_all(conn, inputs, progress)?;
     let phase = crate::printer::spinner(progress, "cross-row rules: duplicates, references, ancestors, dates");
     stage_others(conn, current_dir, current, schema, &report.table_status)?;
     let delivered: Vec<&str> = inputs.iter().map(|i| i.table.name.as_str()).collect();
@@ -384,6 +379,66 @@ fn validate(
         report.tables.push((t.name.clone(), counts));
         if !s.ignored_columns.is_empty() {
             report.ignored_columns.insert(t.name.clone(), s.ignored_columns.clone());
+        }
+    }
+    Ok(staged)
+}
+
+/// Tables staged at once: one table's stages (reading, validating, DuckDB's appender) leave
+/// part of two cores idle, the appender being the slowest of them.
+const STAGING_TABLES: usize = 2;
+
+/// Stage every delivered table, [`STAGING_TABLES`] at a time, each on a connection of its own
+/// (largest file first, so the two halves finish together); the results in input order, and
+/// of several failures the first table's error. A table's rows and quarantine do not depend on
+/// what is staged beside it.
+fn stage_all(
+    conn: &duckdb::Connection,
+    inputs: &[stage::StageInput<'_>],
+    progress: bool,
+) -> Result<Vec<stage::Staged>> {
+    use crate::db::DuckContext as _;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    let size = |i: usize| std::fs::metadata(&inputs[i].file.path).map_or(0, |m| m.len());
+    order.sort_by_key(|&i| (std::cmp::Reverse(size(i)), i));
+    let slots: Vec<Mutex<Option<Result<stage::Staged>>>> = inputs.iter().map(|_| Mutex::new(None)).collect();
+    let (next, failed) = (AtomicUsize::new(0), AtomicBool::new(false));
+    let conns = (0..STAGING_TABLES.min(inputs.len()))
+        .map(|_| conn.try_clone().ctx("opening a staging connection"))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    // One bar a staging thread, drawn one under the other.
+    let bars = indicatif::MultiProgress::new();
+    std::thread::scope(|s| {
+        for c in conns {
+            let (order, slots, next, failed) = (&order, &slots, &next, &failed);
+            let bar = if progress { bars.add(progress_bar(true)) } else { progress_bar(false) };
+            s.spawn(move || {
+                while !failed.load(Ordering::Relaxed) {
+                    let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+                    let r = stage::stage(&c, &inputs[i], &bar);
+                    failed.fetch_or(r.is_err(), Ordering::Relaxed);
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(r);
+                    }
+                }
+                bar.finish_and_clear();
+            });
+        }
+    });
+    let mut staged = Vec::with_capacity(inputs.len());
+    for (slot, input) in slots.into_iter().zip(inputs) {
+        match slot.into_inner().ok().flatten() {
+            Some(r) => staged.push(r?),
+            // Not staged because another table failed: that failure is returned.
+            None if failed.load(Ordering::Relaxed) => {}
+            None => {
+                return Err(IngestError::Io(std::io::Error::other(format!(
+                    "staging {}: the thread staging it stopped",
+                    input.table.name
+                ))));
+            }
         }
     }
     Ok(staged)
