@@ -54,7 +54,7 @@ impl Default for DbSettings {
 
 /// The default DuckDB memory limit: 2 GB, or half the machine's memory where that is less (at
 /// least 1 GB; 1 GB when it cannot be read). DuckDB spills to disk beyond it (under `TMPDIR`,
-/// see [`crate::store::spill::spill_dir`]), so the national scenario's ingest peaks at 2.8 GB
+/// see [`crate::store::spill::spill_dir`]), so the national scenario's ingest peaks at 3.1 GB
 /// and its ten-year monitor study at 2.6 GB of resident memory; with half of a 24 GB machine the
 /// study took 11.8 GB for about a third less CPU. Raise it with `--memory-limit` where memory is
 /// plenty.
