@@ -60,9 +60,10 @@ enum Layout {
 /// pseudonym's range), and numbers and dates are delta-encoded, without a dictionary and
 /// without compression (the dictionary's hashing and Snappy were about a tenth of an outcome
 /// run; the files come out about as large). The other columns (codes in their dictionaries,
-/// flags, fractions) are uncompressed and carry no statistics either: the text codes' min and
-/// max and Snappy cost about 4 % of a national outcome run, for 3 % more bytes; dates and
-/// numbers keep theirs (periods are filtered by date).
+/// flags, fractions, and a [`PersonIds::Repeated`] `person_id` in its dictionary) are
+/// uncompressed and carry no statistics either: the text columns' min and max and Snappy cost
+/// about 4 % of a national outcome run, for 3 % more bytes; dates and numbers keep theirs
+/// (periods are filtered by date).
 fn properties(schema: &SchemaRef, ids: PersonIds, layout: Layout) -> WriterProperties {
     let mut b = WriterProperties::builder()
         .set_created_by(format!("kohort {}", env!("CARGO_PKG_VERSION")))
@@ -85,7 +86,7 @@ fn properties(schema: &SchemaRef, ids: PersonIds, layout: Layout) -> WriterPrope
                 .set_column_encoding(column.clone(), Encoding::DELTA_BINARY_PACKED)
                 .set_column_compression(column, Compression::UNCOMPRESSED);
         } else if results {
-            // Codes (dictionaries of a few values), flags and fractions.
+            // Codes (dictionaries of a few values), flags, fractions, repeated person ids.
             b = b
                 .set_column_compression(column.clone(), Compression::UNCOMPRESSED)
                 .set_column_statistics_enabled(column, EnabledStatistics::None);
