@@ -50,10 +50,12 @@ fn groups(n: usize, relations: &[Relation], out: &[Option<Reason>]) -> Vec<(Vec<
 /// smaller groups only where neither cell's relations got one.
 const LARGE_GROUP: usize = 2000;
 
-/// Tableau entries (about 16 bytes each) past which a group's program starts afresh from the
-/// true table before its next push. A tableau fills in as it pivots; a national group of 25,000
-/// cells filled two tableaus past 1.5 GB each, side by side. Starting afresh loses only the warm
-/// start: every cell's range so far is kept, and a range does not depend on the path to it.
+/// Tableau entries (20 bytes each, in its row and in its column's list; a sparse tableau holds at
+/// most twice that plus 64 MB, see `lp::Sparse`) past which a group's program starts afresh from
+/// the true table before its next push. A tableau fills in as it pivots; a national group of
+/// 25,000 cells filled two tableaus past 1.5 GB each, side by side. Starting afresh loses only
+/// the warm start: every cell's range so far is kept, and a range does not depend on the path
+/// to it.
 pub(super) const TABLEAU_ENTRIES: usize = 16_000_000;
 
 /// Stage 2: marks cells shown wide; returns the narrow cells, by index, each with whether its
