@@ -119,13 +119,6 @@ impl Simplex {
         self.tab.size()
     }
 
-    /// The bytes the tableau holds: for a sparse one at most twice what its entries need (20
-    /// bytes each) plus 64 MB.
-    #[must_use]
-    pub fn held(&self) -> usize {
-        self.tab.held()
-    }
-
     /// The current value of variable `j` (a feasible point of every solve so far).
     #[must_use]
     pub fn value(&self, j: usize) -> f64 {
@@ -315,10 +308,7 @@ const DENSE_LIMIT: usize = 8_000_000;
 
 /// The tableau rows, dense or sparse.
 enum Tab {
-    Dense {
-        cols: usize,
-        data: Vec<f64>,
-    },
+    Dense { cols: usize, data: Vec<f64> },
     Sparse(Sparse),
 }
 
@@ -432,14 +422,6 @@ impl Tab {
         match self {
             Self::Dense { data, .. } => data.len(),
             Self::Sparse(s) => s.entries,
-        }
-    }
-
-    /// The bytes the tableau holds (a dense one: its block; a sparse one: see [`Sparse`]).
-    fn held(&self) -> usize {
-        match self {
-            Self::Dense { data, .. } => data.capacity() * std::mem::size_of::<f64>(),
-            Self::Sparse(s) => s.held,
         }
     }
 
@@ -704,6 +686,7 @@ mod tests {
         }
         assert!(sparse.pivots > 0 && compacted.pivots > 0);
         // The one not compacted holds more: the test saw compaction at work.
-        assert!(compacted.held() < sparse.held(), "{} against {}", compacted.held(), sparse.held());
+        let (compact, full) = (held_as_counted(&compacted).0, held_as_counted(&sparse).0);
+        assert!(compact < full, "{compact} bytes against {full}");
     }
 }
