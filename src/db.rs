@@ -13,7 +13,9 @@ use duckdb::{Config, Connection};
 pub enum DbError {
     /// A statement failed.
     /// DuckDB's message is printed once, here (its own chain adds only an FFI error code).
-    #[error("DuckDB ({context}): {error}")]
+    /// After an out-of-memory error, where DuckDB spills and the room left there ([`spill_hint`],
+    /// read when the message is shown).
+    #[error("DuckDB ({context}): {error}{}", spill_hint(&error.to_string(), &std::env::temp_dir()))]
     Duck {
         /// What kohort was doing.
         context: String,
@@ -35,6 +37,29 @@ impl<T> DuckContext<T> for std::result::Result<T, duckdb::Error> {
     fn ctx(self, context: impl Into<String>) -> Result<T> {
         self.map_err(|error| DbError::Duck { context: context.into(), error })
     }
+}
+
+/// What to add to DuckDB's message when it ran out of memory: DuckDB spills beyond its memory
+/// limit into a folder under `spill_base` (`TMPDIR`, [`crate::store::spill::spill_dir`]) and
+/// counts that folder's room as memory too (its `max_temp_directory_size` is most of the free
+/// disk space when it starts), so a nearly full disk gives the same "Out of Memory Error" as a
+/// limit set too low: a national study failed so on a disk with a few GB left and passed at the
+/// same limit once room was made. Empty for any other error.
+#[must_use]
+pub fn spill_hint(message: &str, spill_base: &Path) -> String {
+    if !message.contains("Out of Memory Error") {
+        return String::new();
+    }
+    let room = rustix::fs::statvfs(spill_base).map_or_else(
+        |e| format!("its free space unknown: {e}"),
+        |s| format!("{:.1} GB free there now", (s.f_bavail as f64 * s.f_frsize as f64) / 1e9),
+    );
+    format!(
+        "\nkohort: DuckDB spills what outgrows its memory limit into {} ({room}), and a full disk \
+         shows as out of memory too: make room there or point TMPDIR at a larger disk, or raise \
+         --memory-limit.",
+        spill_base.display()
+    )
 }
 
 /// Resources DuckDB may use; shared with rayon (one `--threads` setting).
@@ -162,7 +187,36 @@ pub fn ident(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{DbSettings, DuckContext, open_in_memory, render};
+
+    #[test]
+    fn an_out_of_memory_error_names_where_duckdb_spills_and_the_room_left_there() {
+        // A 16 MB limit and 1 MB of room to spill into (as on a nearly full disk): sorting
+        // 200 MB of text runs out of memory. The message keeps DuckDB's words and adds where
+        // DuckDB spills and the free space there; another error gets no such words.
+        let spill = tempfile::tempdir().expect("a temporary folder");
+        let settings = DbSettings { threads: 1, memory_limit: "16MB".to_owned() };
+        let conn = open_in_memory(&settings, Some(spill.path())).expect("DuckDB");
+        conn.execute_batch("SET max_temp_directory_size = '1MB';").expect("a setting");
+        let sorted = conn
+            .query_row(
+                "SELECT max(s) FROM (SELECT s FROM (SELECT repeat('x', 90) || i::VARCHAR AS s FROM range(2000000) t(i)) ORDER BY s LIMIT 1999999)",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .ctx("sorting");
+        let message = sorted.expect_err("out of memory").to_string();
+        assert!(message.starts_with("DuckDB (sorting): "), "{message}");
+        assert!(message.contains("Out of Memory Error"), "{message}");
+        let base = std::env::temp_dir();
+        assert!(
+            message.contains(&format!("spills what outgrows its memory limit into {}", base.display())),
+            "{message}"
+        );
+        assert!(message.contains("GB free there now") && message.contains("--memory-limit"), "{message}");
+        let other = conn.execute_batch("SELEC 1").ctx("a typo").expect_err("a syntax error").to_string();
+        assert!(!other.contains("kohort: DuckDB spills"), "{other}");
+    }
 
     #[test]
     fn render_fills_code_and_leaves_comments_alone() {
