@@ -1,10 +1,12 @@
 //! The store: several sources, replacement, changed persons, conflicts, keys, the lock,
-//! determinism, no raw identifier anywhere in its bytes, and surviving kills mid-ingest.
+//! determinism, no raw identifier anywhere in its bytes, surviving kills mid-ingest, and what
+//! DuckDB's out-of-memory error tells (where it spills, the room left there).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use kohort::db::DuckContext;
 use kohort::store::Store;
 
 use crate::common::*;
@@ -544,4 +546,30 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+#[test]
+fn an_out_of_memory_error_names_where_duckdb_spills_and_the_room_left_there() {
+    // A 16 MB limit and 1 MB of room to spill into (as on a nearly full disk): sorting
+    // 200 MB of text runs out of memory. The message keeps DuckDB's words and adds where
+    // DuckDB spills and the free space there; another error gets no such words.
+    let spill = tempfile::tempdir().expect("a temporary folder");
+    let settings = kohort::db::DbSettings { threads: 1, memory_limit: "16MB".to_owned() };
+    let conn = kohort::db::open_in_memory(&settings, Some(spill.path())).expect("DuckDB");
+    conn.execute_batch("SET max_temp_directory_size = '1MB';").expect("a setting");
+    let sorted = conn
+        .query_row(
+            "SELECT max(s) FROM (SELECT s FROM (SELECT repeat('x', 90) || i::VARCHAR AS s FROM range(2000000) t(i)) ORDER BY s LIMIT 1999999)",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .ctx("sorting");
+    let message = sorted.expect_err("out of memory").to_string();
+    assert!(message.starts_with("DuckDB (sorting): "), "{message}");
+    assert!(message.contains("Out of Memory Error"), "{message}");
+    let base = std::env::temp_dir();
+    assert!(message.contains(&format!("spills what outgrows its memory limit into {}", base.display())), "{message}");
+    assert!(message.contains("GB free there now") && message.contains("--memory-limit"), "{message}");
+    let other = conn.execute_batch("SELEC 1").ctx("a typo").expect_err("a syntax error").to_string();
+    assert!(!other.contains("kohort: DuckDB spills"), "{other}");
 }
