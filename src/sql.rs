@@ -25,6 +25,12 @@ pub mod results {
     pub const BASE_LIVE: &str = include_str!("../sql/results/base_live.sql");
     /// Body: the delta files.
     pub const DELTA: &str = include_str!("../sql/results/delta.sql");
+    /// `reentry_windows`, a view over `reentry` (not stored).
+    pub const REENTRY_WINDOWS: &str = include_str!("../sql/results/reentry_windows.sql");
+    /// `safety_windows`, a view over `safety` (not stored).
+    pub const SAFETY_WINDOWS: &str = include_str!("../sql/results/safety_windows.sql");
+    /// `monthly_states`, a view over `escalation` and `transitions` (not stored).
+    pub const MONTHLY_STATES: &str = include_str!("../sql/results/monthly_states.sql");
 }
 
 /// Store figures shown by `kohort demo`.

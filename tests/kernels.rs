@@ -431,14 +431,13 @@ fn kernels_tiny_tables_have_a_row_per_result() {
     assert_eq!(rows["spells"], 19);
     assert_eq!(rows["spell_episodes"], 23);
     assert_eq!(rows["reentry"], 17);
-    assert_eq!(rows["reentry_windows"], 17 * 3);
     assert_eq!(rows["prior_care"], 19);
     assert_eq!(rows["escalation"], 19);
-    assert_eq!(rows["monthly_states"], 19 * 13);
     assert_eq!(rows["measure_episodes"], 4);
     assert_eq!(rows["episode_indicators"], 21);
     assert_eq!(rows["safety"], 6 + 17 + 4);
-    assert_eq!(rows["safety_windows"], (6 + 17 + 4) * 2);
+    // The window tables and the monthly states are views (tests/outcomes.rs).
+    assert!(["reentry_windows", "safety_windows", "monthly_states"].iter().all(|t| !rows.contains_key(t)));
 }
 
 #[test]

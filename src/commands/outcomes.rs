@@ -113,7 +113,13 @@ pub fn compute_and_summarise(
     ctx.printer.data(&query::render(&query::run(&conn, crate::sql::outcomes::INDICATORS)?, format)?);
     ctx.printer.info(format_args!(
         "result tables (query them with kohort sql): {}",
-        run.tables.keys().cloned().collect::<Vec<_>>().join(", ")
+        run.views()
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+            .join(", ")
     ));
     Ok(())
 }

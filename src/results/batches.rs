@@ -2,9 +2,14 @@
 //! (people in slice order, each person's rows in kernel order), `person_id` (Utf8) on every row,
 //! dates as Date32, every column nullable (so batches of different buckets share one schema).
 //!
-//! Window results are kept long: one row per (index, window) in `reentry_windows` and
+//! Window results are long: one row per (index, window) in `reentry_windows` and
 //! `safety_windows`, joined to their index table on (`person_id`, `spell_no`) and (`person_id`,
-//! `index_no`); statuses are `event`, `no_event`, `censored`, `dropped`. Escalation has one window
+//! `index_no`); statuses are `event`, `no_event`, `censored`, `dropped`. Those two are not
+//! written: every column follows from the index row and the run's windows, so they are views
+//! over `reentry` and `safety` (`sql/results/*_windows.sql`, [`super::views::derived_views`]),
+//! row for row what the kernels' statuses give (`tests/outcomes.rs`). Nor is `monthly_states`
+//! (19 million rows at national scale, more than any stored table): it is a view over
+//! `escalation` and `transitions` (`sql/results/monthly_states.sql`), tested the same way. Escalation has one window
 //! (`window_days` column on its row). Tables and columns:
 //!
 //! * `spells`: spell_no, start, end, open, index_level, n_episodes
@@ -78,13 +83,10 @@ pub fn to_batches_for(people: &[PersonOutcomes], cfg: &OutcomeConfig) -> Vec<(&'
         ("spells", spells(people)),
         ("spell_episodes", spell_episodes(filled("spell_episodes"))),
         ("reentry", reentry(people)),
-        ("reentry_windows", reentry_windows(people)),
         ("prior_care", prior_care(people)),
         ("escalation", escalation(people)),
         ("transitions", transitions(people)),
-        ("monthly_states", monthly_states(people)),
         ("safety", safety(people)),
-        ("safety_windows", safety_windows(people)),
         ("measure_episodes", measure_episodes(people)),
         ("episode_indicators", episode_indicators(people)),
         ("reliable_change", reliable_change(people)),
@@ -99,9 +101,7 @@ pub fn to_batches_for(people: &[PersonOutcomes], cfg: &OutcomeConfig) -> Vec<(&'
 #[must_use]
 pub fn person_ids(table: &str) -> PersonIds {
     match table {
-        "monthly_states" | "reentry_windows" | "safety_windows" | "recidivism_windows" | "transitions" => {
-            PersonIds::Repeated
-        }
+        "recidivism_windows" | "transitions" => PersonIds::Repeated,
         _ => PersonIds::Distinct,
     }
 }
@@ -268,18 +268,6 @@ fn reentry(people: &[PersonOutcomes]) -> RecordBatch {
     ])
 }
 
-fn reentry_windows(people: &[PersonOutcomes]) -> RecordBatch {
-    let idx = rows(people, |p| &p.reentry);
-    let r: Vec<_> = idx.iter().flat_map(|(p, x)| x.windows.iter().map(move |w| (*p, (*x, w)))).collect();
-    batch(vec![
-        ids(&r),
-        uint32("spell_no", r.iter().map(|(_, (x, _))| Some(x.spell_no))),
-        date("index_date", r.iter().map(|(_, (x, _))| Some(x.index))),
-        int("window_days", r.iter().map(|(_, (_, w))| Some(w.0))),
-        utf8("status", r.iter().map(|(_, (_, w))| Some(w.1.as_str()))),
-    ])
-}
-
 fn prior_care(people: &[PersonOutcomes]) -> RecordBatch {
     let r = rows(people, |p| &p.prior_care);
     batch(vec![
@@ -330,20 +318,6 @@ fn transitions(people: &[PersonOutcomes]) -> RecordBatch {
     ])
 }
 
-fn monthly_states(people: &[PersonOutcomes]) -> RecordBatch {
-    let r = rows(people, |p| &p.monthly_states);
-    batch(vec![
-        ids(&r),
-        uint32("spell_no", r.iter().map(|(_, x)| Some(x.spell_no))),
-        date("index_date", r.iter().map(|(_, x)| Some(x.index))),
-        uint32("month", r.iter().map(|(_, x)| Some(x.month))),
-        date("date", r.iter().map(|(_, x)| Some(x.date))),
-        utf8("status", r.iter().map(|(_, x)| Some(x.status.as_str()))),
-        uint8("level", r.iter().map(|(_, x)| x.status.state().map(|s| s.level))),
-        boolean("protection", r.iter().map(|(_, x)| x.status.state().map(|s| s.protection))),
-    ])
-}
-
 /// Safety rows with their position among the person's indexes.
 fn safety_rows(people: &[PersonOutcomes]) -> Vec<(PersonId, (u32, &SafetyIndex))> {
     let number = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
@@ -368,19 +342,6 @@ fn safety(people: &[PersonOutcomes]) -> RecordBatch {
         date("rereport_date", r.iter().map(|(_, (_, x))| x.rereport.as_ref().map(|r| r.1))),
         int("t_days", r.iter().map(|(_, (_, x))| x.t)),
         int("time_days", r.iter().map(|(_, (_, x))| x.time)),
-    ])
-}
-
-fn safety_windows(people: &[PersonOutcomes]) -> RecordBatch {
-    let idx = safety_rows(people);
-    let r: Vec<_> = idx.iter().flat_map(|(p, (i, x))| x.windows.iter().map(move |w| (*p, (*i, *x, w)))).collect();
-    batch(vec![
-        ids(&r),
-        uint32("index_no", r.iter().map(|(_, (i, _, _))| Some(*i))),
-        utf8("index_kind", r.iter().map(|(_, (_, x, _))| Some(x.kind.as_str()))),
-        date("index_date", r.iter().map(|(_, (_, x, _))| Some(x.index))),
-        int("window_days", r.iter().map(|(_, (_, _, w))| Some(w.0))),
-        utf8("status", r.iter().map(|(_, (_, _, w))| Some(w.1.as_str()))),
     ])
 }
 
@@ -576,8 +537,8 @@ mod tests {
         let cfg = OutcomeConfig::default();
         let out = to_batches(&[compute(&a, &cfg), compute(&b, &cfg)]);
         let n: Vec<(&str, usize)> = out.iter().map(|(name, b)| (*name, b.num_rows())).collect();
-        assert_eq!(n[..4], [("spells", 3), ("spell_episodes", 3), ("reentry", 2), ("reentry_windows", 6)]);
-        assert_eq!(n.len(), 16);
+        assert_eq!(n[..3], [("spells", 3), ("spell_episodes", 3), ("reentry", 2)]);
+        assert_eq!(n.len(), 13, "the window tables and the monthly states are views, not batches");
         let spells = &out[0].1;
         let person = spells.column(0).as_any().downcast_ref::<StringArray>().map(|a| a.value(2).to_owned());
         let start = spells.column(2).as_any().downcast_ref::<Date32Array>().and_then(|a| a.value_as_date(2));

@@ -92,9 +92,10 @@ pub struct RunManifest {
 }
 
 /// The layout of result files this kohort writes and reads incrementally: 2 added the person
-/// rows to `run_persons` and the delta files. An incremental run over a run of another layout
-/// is a full run.
-pub const RESULTS_FORMAT: u32 = 2;
+/// rows to `run_persons` and the delta files; 3 stopped storing `reentry_windows`,
+/// `safety_windows` and `monthly_states` (views, see [`super::views::derived_views`]). An
+/// incremental run over a run of another layout is a full run.
+pub const RESULTS_FORMAT: u32 = 3;
 
 fn format_one() -> u32 {
     1
@@ -109,7 +110,11 @@ impl RunManifest {
 
     /// The `CREATE VIEW` statement of every result table, by name.
     pub fn views(&self) -> Vec<(String, String)> {
-        super::views::result_views(&self.tables, &self.deltas, !self.superseded.is_empty(), &self.superseded_in)
+        let mut views =
+            super::views::result_views(&self.tables, &self.deltas, !self.superseded.is_empty(), &self.superseded_in);
+        let has = |t: &str| self.tables.contains_key(t) || self.deltas.contains_key(t);
+        views.extend(super::views::derived_views(&self.config, has));
+        views
     }
 
     /// Persons whose base rows are superseded by deltas.

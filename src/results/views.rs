@@ -1,10 +1,41 @@
 //! The views of a result run for `kohort sql` and the later steps: each result table is its
 //! base files, and for a table with deltas, the base rows of the persons not superseded plus
-//! the delta files (`sql/results/`).
+//! the delta files (`sql/results/`). The window tables and the monthly states are views over
+//! the tables they follow from ([`derived_views`]).
 
 use std::collections::BTreeMap;
 
+use crate::outcomes::config::OutcomeConfig;
 use crate::store::FileEntry;
+
+/// The result tables kohort does not store but derives, whenever they are read, from the
+/// tables it does and the run's config: (table, the tables it reads). Runs of results format 2
+/// or earlier stored them as files, and their views read those.
+pub const DERIVED: [(&str, &[&str]); 3] = [
+    ("reentry_windows", &["reentry"]),
+    ("safety_windows", &["safety"]),
+    ("monthly_states", &["escalation", "transitions"]),
+];
+
+/// The `CREATE VIEW` statements of the derived tables ([`DERIVED`]) of a run with config `cfg`
+/// whose tables (stored or viewed) are those for which `has` holds: each one whose tables are
+/// there and which is not stored itself. Create them after the views of the tables they read.
+pub fn derived_views(cfg: &OutcomeConfig, has: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+    use crate::sql::results as q;
+    let list = |windows: &[i64]| format!("[{}]", windows.iter().map(i64::to_string).collect::<Vec<_>>().join(", "));
+    DERIVED
+        .iter()
+        .filter(|(table, reads)| reads.iter().all(|t| has(t)) && !has(table))
+        .map(|&(table, _)| {
+            let sql = match table {
+                "reentry_windows" => crate::db::render(q::REENTRY_WINDOWS, &[("windows", &list(&cfg.reentry_windows))]),
+                "safety_windows" => crate::db::render(q::SAFETY_WINDOWS, &[("windows", &list(&cfg.safety_windows))]),
+                _ => q::MONTHLY_STATES.to_owned(),
+            };
+            (table.to_owned(), sql)
+        })
+        .collect()
+}
 
 /// The `CREATE VIEW` statements of a run's result tables: base files, and for the tables with
 /// deltas the base files without the superseded persons plus the delta files.

@@ -70,7 +70,9 @@ pub(super) fn whole_run_tables(
     let spill = Stage::new(&staging.with_extension("spill"))?;
     let conn = crate::db::open_at_spilling(db, &[version_dir, staging], Some(spill.path()))?;
     crate::store::views::create_views(&conn, version_dir)?;
-    for (table, sql) in super::views::result_views(tables, deltas, superseded, &BTreeMap::new()) {
+    let has = |t: &str| tables.contains_key(t) || deltas.contains_key(t);
+    let views = super::views::result_views(tables, deltas, superseded, &BTreeMap::new());
+    for (table, sql) in views.into_iter().chain(super::views::derived_views(cfg, has)) {
         conn.execute_batch(&sql).ctx(format!("view of staged {table}"))?;
     }
     let ctx = Ctx { conn: &conn, staging, deltas, previous, cfg };
