@@ -280,34 +280,41 @@ fn a_reentry_only_run_gives_the_full_runs_rows_and_spells_fills_the_link_table()
     assert_eq!(query(&store, "SELECT count(DISTINCT episode_id) FROM spell_episodes"), episodes);
 }
 
+/// Every person of the store with events, and the outcomes the kernels compute in Rust for
+/// them with the default config (the config of the store's run), by hex id.
+fn kernel_outcomes(store: &Path) -> Vec<(String, kohort::outcomes::kernels::PersonOutcomes)> {
+    let s = kohort::store::Store::at(store);
+    let conn = kohort::query::open_store(&s, &kohort::db::DbSettings { threads: 2, memory_limit: "1GB".into() })
+        .expect("open");
+    let cfg = kohort::outcomes::config::OutcomeConfig::default();
+    let mut out = Vec::new();
+    for b in 0..s.require_manifest().expect("manifest").buckets {
+        for t in kohort::timelines::read_bucket(&conn, b, kohort::timelines::Needs::ALL).expect("read bucket") {
+            out.push((t.person_id.to_hex_string(), kohort::outcomes::kernels::compute(&t, &cfg)));
+        }
+    }
+    out
+}
+
 /// The window tables are views over `reentry` and `safety` (`sql/results/*_windows.sql`): on
 /// `small`, every row equals the statuses the kernels compute in Rust for each index and window
 /// (`kohort::outcomes::window::status`), read from the store's timelines, row for row.
 #[test]
 fn the_window_views_give_the_kernels_statuses_row_for_row() {
-    use kohort::outcomes::config::OutcomeConfig;
     let store = small_store();
-    let s = kohort::store::Store::at(store);
-    let conn = kohort::query::open_store(&s, &kohort::db::DbSettings { threads: 2, memory_limit: "1GB".into() })
-        .expect("open");
-    let cfg = OutcomeConfig::default();
     let (mut reentry, mut safety) = (Vec::new(), Vec::new());
-    for b in 0..s.require_manifest().expect("manifest").buckets {
-        for t in kohort::timelines::read_bucket(&conn, b, kohort::timelines::Needs::ALL).expect("read bucket") {
-            let out = kohort::outcomes::kernels::compute(&t, &cfg);
-            let id = t.person_id.to_hex_string();
-            for r in &out.reentry {
-                for (w, status) in &r.windows {
-                    let row = [&id, &r.spell_no.to_string(), &r.index.to_string(), &w.to_string(), status.as_str()];
-                    reentry.push(row.map(ToString::to_string).to_vec());
-                }
+    for (id, out) in kernel_outcomes(store) {
+        for r in &out.reentry {
+            for (w, status) in &r.windows {
+                let row = [&id, &r.spell_no.to_string(), &r.index.to_string(), &w.to_string(), status.as_str()];
+                reentry.push(row.map(ToString::to_string).to_vec());
             }
-            for (no, x) in out.safety.iter().enumerate() {
-                for (w, status) in &x.windows {
-                    let (no, index) = (no.to_string(), x.index.to_string());
-                    let row = [&id, &no, x.kind.as_str(), &index, &w.to_string(), status.as_str()];
-                    safety.push(row.map(ToString::to_string).to_vec());
-                }
+        }
+        for (no, x) in out.safety.iter().enumerate() {
+            for (w, status) in &x.windows {
+                let (no, index) = (no.to_string(), x.index.to_string());
+                let row = [&id, &no, x.kind.as_str(), &index, &w.to_string(), status.as_str()];
+                safety.push(row.map(ToString::to_string).to_vec());
             }
         }
     }
@@ -337,29 +344,21 @@ fn the_window_views_give_the_kernels_statuses_row_for_row() {
 /// compute in Rust (`kohort::outcomes::monthly::states`), row for row, every status seen.
 #[test]
 fn the_monthly_states_view_gives_the_kernels_months_row_for_row() {
-    use kohort::outcomes::config::OutcomeConfig;
     let store = small_store();
-    let s = kohort::store::Store::at(store);
-    let conn = kohort::query::open_store(&s, &kohort::db::DbSettings { threads: 2, memory_limit: "1GB".into() })
-        .expect("open");
-    let cfg = OutcomeConfig::default();
     let mut want = Vec::new();
-    for b in 0..s.require_manifest().expect("manifest").buckets {
-        for t in kohort::timelines::read_bucket(&conn, b, kohort::timelines::Needs::ALL).expect("read bucket") {
-            let id = t.person_id.to_hex_string();
-            for m in kohort::outcomes::kernels::compute(&t, &cfg).monthly_states {
-                let state = m.status.state();
-                want.push(vec![
-                    id.clone(),
-                    m.spell_no.to_string(),
-                    m.index.to_string(),
-                    m.month.to_string(),
-                    m.date.to_string(),
-                    m.status.as_str().to_owned(),
-                    state.map(|s| s.level.to_string()).unwrap_or_default(),
-                    state.map(|s| s.protection.to_string()).unwrap_or_default(),
-                ]);
-            }
+    for (id, out) in kernel_outcomes(store) {
+        for m in out.monthly_states {
+            let state = m.status.state();
+            want.push(vec![
+                id.clone(),
+                m.spell_no.to_string(),
+                m.index.to_string(),
+                m.month.to_string(),
+                m.date.to_string(),
+                m.status.as_str().to_owned(),
+                state.map(|s| s.level.to_string()).unwrap_or_default(),
+                state.map(|s| s.protection.to_string()).unwrap_or_default(),
+            ]);
         }
     }
     want.sort();
