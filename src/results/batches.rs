@@ -9,8 +9,8 @@
 //! over `reentry` and `safety` (`sql/results/*_windows.sql`, [`super::views::derived_views`]),
 //! row for row what the kernels' statuses give (`tests/outcomes.rs`). Nor is `monthly_states`
 //! (19 million rows at national scale, more than any stored table): it is a view over
-//! `escalation` and `transitions` (`sql/results/monthly_states.sql`), tested the same way. Escalation has one window
-//! (`window_days` column on its row). Tables and columns:
+//! `escalation` and `transitions` (`sql/results/monthly_states.sql`), tested the same way.
+//! Escalation has one window (`window_days` column on its row). Tables and columns:
 //!
 //! * `spells`: spell_no, start, end, open, index_level, n_episodes
 //! * `spell_episodes`: spell_no, episode_id
