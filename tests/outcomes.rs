@@ -280,20 +280,25 @@ fn a_reentry_only_run_gives_the_full_runs_rows_and_spells_fills_the_link_table()
     assert_eq!(query(&store, "SELECT count(DISTINCT episode_id) FROM spell_episodes"), episodes);
 }
 
-/// Every person of the store with events, and the outcomes the kernels compute in Rust for
-/// them with the default config (the config of the store's run), by hex id.
-fn kernel_outcomes(store: &Path) -> Vec<(String, kohort::outcomes::kernels::PersonOutcomes)> {
+/// Every person of the store with events, read from the store's timelines, with the default
+/// config (the config of the store's run).
+fn store_timelines(store: &Path) -> Vec<kohort::timelines::PersonTimeline> {
     let s = kohort::store::Store::at(store);
     let conn = kohort::query::open_store(&s, &kohort::db::DbSettings { threads: 2, memory_limit: "1GB".into() })
         .expect("open");
-    let cfg = kohort::outcomes::config::OutcomeConfig::default();
     let mut out = Vec::new();
     for b in 0..s.require_manifest().expect("manifest").buckets {
-        for t in kohort::timelines::read_bucket(&conn, b, kohort::timelines::Needs::ALL).expect("read bucket") {
-            out.push((t.person_id.to_hex_string(), kohort::outcomes::kernels::compute(&t, &cfg)));
-        }
+        out.extend(kohort::timelines::read_bucket(&conn, b, kohort::timelines::Needs::ALL).expect("read bucket"));
     }
     out
+}
+
+/// Every person of the store with events, and the outcomes the kernels compute in Rust for
+/// them with the default config, by hex id.
+fn kernel_outcomes(store: &Path) -> Vec<(String, kohort::outcomes::kernels::PersonOutcomes)> {
+    let cfg = kohort::outcomes::config::OutcomeConfig::default();
+    let people = store_timelines(store);
+    people.iter().map(|t| (t.person_id.to_hex_string(), kohort::outcomes::kernels::compute(t, &cfg))).collect()
 }
 
 /// The window tables are views over `reentry` and `safety` (`sql/results/*_windows.sql`): on
@@ -344,10 +349,15 @@ fn the_window_views_give_the_kernels_statuses_row_for_row() {
 /// compute in Rust (`kohort::outcomes::monthly::states`), row for row, every status seen.
 #[test]
 fn the_monthly_states_view_gives_the_kernels_months_row_for_row() {
+    use kohort::outcomes::{followup::follow_up, monthly, spells, state::Care};
     let store = small_store();
+    let cfg = kohort::outcomes::config::OutcomeConfig::default();
     let mut want = Vec::new();
-    for (id, out) in kernel_outcomes(store) {
-        for m in out.monthly_states {
+    for t in store_timelines(store) {
+        let id = t.person_id.to_hex_string();
+        let spells = spells::build(&t.episodes, &cfg);
+        let fu = follow_up(&t, cfg.escalation_age_limit);
+        for m in monthly::states(&Care::new(&t, &cfg), &spells, fu, cfg.escalation_window) {
             let state = m.status.state();
             want.push(vec![
                 id.clone(),

@@ -3,15 +3,17 @@
 //! engine can fan people out over threads and get the same rows in any order it sorts them.
 //!
 //! Each outcome family uses its own follow-up end (its own age limit): re-entry, escalation
-//! (also transitions and monthly states) and safety (also measure durations). The rows become
-//! Arrow tables with `crate::results::batches::to_batches` (the table layout).
+//! (also transitions) and safety (also measure durations). The rows become Arrow tables with
+//! `crate::results::batches::to_batches` (the table layout). The monthly states of
+//! [`super::monthly`] are not computed here: a run shows them as a view over `escalation` and
+//! `transitions` (`sql/results/monthly_states.sql`), which the tests check against
+//! [`super::monthly::states`].
 
 use super::config::{Family, OutcomeConfig};
 use super::escalation::{self, Escalation};
 use super::followup::follow_up;
 use super::indicators::{self, EpisodeIndicators, ReliableChange};
 use super::measures::{self, MeasureEpisode};
-use super::monthly::{self, MonthState};
 use super::person_summary::{self, PersonSummary};
 use super::prior_care::{self, PriorCare};
 use super::probation::{self, RecidivismIndex, RiskChangeRow};
@@ -37,8 +39,6 @@ pub struct PersonOutcomes {
     pub escalation: Vec<Escalation>,
     /// Consecutive state changes up to the escalation follow-up end.
     pub transitions: Vec<Transition>,
-    /// State per month since each escalation index.
-    pub monthly_states: Vec<MonthState>,
     /// Safety indexes: reports, spell ends, measure ends.
     pub safety: Vec<SafetyIndex>,
     /// Measure episodes (provisional + full joined).
@@ -98,7 +98,6 @@ pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
         prior_care: Vec::new(),
         escalation: Vec::new(),
         transitions: Vec::new(),
-        monthly_states: Vec::new(),
         safety: Vec::new(),
         measure_episodes: Vec::new(),
         episode_indicators: Vec::new(),
@@ -120,7 +119,6 @@ pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
         let care = Care::new(t, cfg);
         out.escalation = escalation::indexes(&care, &spells, fu_escalation, w);
         out.transitions = care.transitions(fu_escalation.end);
-        out.monthly_states = monthly::states(&care, &spells, fu_escalation, w);
     }
     if cfg.wants(Family::Safety) {
         out.safety = safety::indexes(t, cfg, &spells, &measure_episodes, fu_safety);
