@@ -100,12 +100,15 @@ pub fn scope(
         .map(|r| (r[0].clone(), r[1].clone()))
         .filter(|(p, _)| side == "children" || members.contains(p))
         .collect();
+    // On the parents side, the (kind, child) links that have a member as a parent.
     let all = links(store);
+    let of_members: BTreeSet<(&str, &str)> =
+        all.iter().filter(|(_, p, _)| members.contains(p)).map(|(k, _, ch)| (k.as_str(), ch.as_str())).collect();
     let keep = kids
         .iter()
         .filter(|c| match side {
             "children" => members.contains(&c.id),
-            _ => all.iter().any(|(k, p, ch)| *k == c.kind && *ch == c.id && members.contains(p)),
+            _ => of_members.contains(&(c.kind.as_str(), c.id.as_str())),
         })
         .map(|c| (c.kind.clone(), c.id.clone()))
         .collect();
