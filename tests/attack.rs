@@ -326,12 +326,29 @@ fn narrow_cells_of(
                     group.iter().enumerate().map(|(i, k)| (*k, if i % 2 == 0 { sign } else { -sign })).collect();
                 learn(&mut spread, solve(sys, &rels, &in_group, &weights, which, err).unwrap_or_default());
             }
+            // Then sweeps over the cells not yet shown wide, each cell weighted +1 or -1 at
+            // random (a fixed sequence): every solution again widens every cell it moves, so
+            // far fewer cells are left to programs of their own (the proeftuinen export: about
+            // 4,600 of those without the sweeps, about 800 with them).
+            let mut x = 0x2545_f491_4f6c_dd1d_u64;
+            for _ in 0..SWEEPS {
+                let weights: BTreeMap<&Key, f64> = group
+                    .iter()
+                    .filter(|k| spread[*k].1 - spread[*k].0 < width_needed(&sys[**k]))
+                    .map(|k| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        (*k, if x & 1 == 0 { 1.0 } else { -1.0 })
+                    })
+                    .collect();
+                if weights.is_empty() {
+                    break;
+                }
+                learn(&mut spread, solve(sys, &rels, &in_group, &weights, which, err).unwrap_or_default());
+            }
             for target in &group {
-                // A rate's public population bounds its count whatever is hidden: a range as wide
-                // as the population leaves ([floor, population − floor]) is all one can give.
-                let shown = sys[*target];
-                let floor = if shown.secondary { MIN } else { 0.0 };
-                let need = shown.population.map_or(MIN, |n| MIN.min(n - 2.0 * floor)) - 1e-6;
+                let need = width_needed(&sys[*target]);
                 for sign in [1.0, -1.0] {
                     let (lo, hi) = spread[target];
                     if hi - lo >= need {
@@ -351,6 +368,16 @@ fn narrow_cells_of(
         }
     }
     out
+}
+
+/// Random sweeps of a group before its cells' own programs.
+const SWEEPS: usize = 32;
+
+/// How wide a hidden cell's range must be: the minimum, or for a rate the range its public
+/// population leaves ([floor, population − floor]), all one can give whatever is hidden.
+fn width_needed(shown: &Shown) -> f64 {
+    let floor = if shown.secondary { MIN } else { 0.0 };
+    shown.population.map_or(MIN, |n| MIN.min(n - 2.0 * floor)) - 1e-6
 }
 
 /// Groups of hidden cells linked by relations.
