@@ -280,8 +280,7 @@ fn a_reentry_only_run_gives_the_full_runs_rows_and_spells_fills_the_link_table()
     assert_eq!(query(&store, "SELECT count(DISTINCT episode_id) FROM spell_episodes"), episodes);
 }
 
-/// Every person of the store with events, read from the store's timelines, with the default
-/// config (the config of the store's run).
+/// Every person of the store with events, read from the store's timelines.
 fn store_timelines(store: &Path) -> Vec<kohort::timelines::PersonTimeline> {
     let s = kohort::store::Store::at(store);
     let conn = kohort::query::open_store(&s, &kohort::db::DbSettings { threads: 2, memory_limit: "1GB".into() })
@@ -294,7 +293,7 @@ fn store_timelines(store: &Path) -> Vec<kohort::timelines::PersonTimeline> {
 }
 
 /// Every person of the store with events, and the outcomes the kernels compute in Rust for
-/// them with the default config, by hex id.
+/// them with the default config (the config of the store's run), by hex id.
 fn kernel_outcomes(store: &Path) -> Vec<(String, kohort::outcomes::kernels::PersonOutcomes)> {
     let cfg = kohort::outcomes::config::OutcomeConfig::default();
     let people = store_timelines(store);
