@@ -10,14 +10,15 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use bytes::Bytes;
 use chrono::NaiveDate;
-use duckdb::arrow::array::{Array, AsArray, BooleanArray, Date32Array, Float64Array, StringArray};
+use duckdb::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Date32Array, Float64Array, StringArray};
+use duckdb::arrow::compute;
 use duckdb::arrow::datatypes::{DataType, Date32Type, Field, Float64Type, Int32Type, Schema};
-use duckdb::arrow::error::ArrowError;
 use duckdb::arrow::record_batch::RecordBatch;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
-    ArrowPredicateFn, ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowFilter,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
 };
 
 use super::person::Instrument;
@@ -223,39 +224,25 @@ impl PersonSet {
         Self { hex: Arc::new(ids.iter().map(|p| p.to_hex()).collect()) }
     }
 
-    /// A row filter keeping the rows whose `person_id` is in the set: a cursor that moves
-    /// along with the file's sorted ids (and finds its place again should they not be).
-    fn predicate(
-        &self,
-        path: &Path,
-        mask: ProjectionMask,
-    ) -> ArrowPredicateFn<impl FnMut(RecordBatch) -> std::result::Result<BooleanArray, ArrowError> + Send + 'static>
-    {
-        let hex = Arc::clone(&self.hex);
-        let file = path.display().to_string();
-        let mut at = 0usize;
-        ArrowPredicateFn::new(mask, move |b: RecordBatch| {
-            let col = b
-                .column(0)
-                .as_string_opt::<i32>()
-                .ok_or_else(|| ArrowError::SchemaError(format!("{file}: person_id is not a text column")))?;
-            let keep: BooleanArray = (0..col.len())
-                .map(|i| {
-                    if col.is_null(i) {
-                        return Some(false);
-                    }
-                    let v = col.value(i).as_bytes();
-                    if (at > 0 && hex[at - 1].as_slice() >= v) || (at == 0 && hex.len() > 64) {
-                        at = hex.partition_point(|h| h.as_slice() < v);
-                    }
-                    while at < hex.len() && hex[at].as_slice() < v {
-                        at += 1;
-                    }
-                    Some(at < hex.len() && hex[at].as_slice() == v)
-                })
-                .collect();
-            Ok(keep)
-        })
+    /// Which rows of a sorted `person_id` column are the set's persons: a cursor `at` that
+    /// moves along with the file's sorted ids (and finds its place again should they not be).
+    fn keep(&self, col: &StringArray, at: &mut usize) -> BooleanArray {
+        let hex = &self.hex;
+        (0..col.len())
+            .map(|i| {
+                if col.is_null(i) {
+                    return Some(false);
+                }
+                let v = col.value(i).as_bytes();
+                if (*at > 0 && hex[*at - 1].as_slice() >= v) || (*at == 0 && hex.len() > 64) {
+                    *at = hex.partition_point(|h| h.as_slice() < v);
+                }
+                while *at < hex.len() && hex[*at].as_slice() < v {
+                    *at += 1;
+                }
+                Some(*at < hex.len() && hex[*at].as_slice() == v)
+            })
+            .collect()
     }
 }
 
@@ -308,10 +295,22 @@ fn file_error(path: &Path, e: &dyn std::fmt::Display) -> TimelineError {
     TimelineError::File { path: path.to_owned(), message: e.to_string() }
 }
 
+/// A store file's bytes, mapped read-only into memory: the Parquet reader then takes each
+/// column chunk as a slice of the page cache, without a read, a copy or a fresh buffer per chunk.
+fn map(path: &Path) -> Result<Bytes> {
+    let file = std::fs::File::open(path).map_err(|e| file_error(path, &e))?;
+    // SAFETY: a store version's files are written once, renamed into place and never changed
+    // again (a later version writes new files; pruning only unlinks, which leaves a mapping
+    // intact). A file truncated under a run by someone else would end that run with SIGBUS.
+    #[allow(unsafe_code)]
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| file_error(path, &e))?;
+    Ok(Bytes::from_owner(map))
+}
+
 /// The batches of one file as `scan` says.
 fn read_file(path: &Path, scan: &Scan<'_>) -> Result<Vec<RecordBatch>> {
-    let file = std::fs::File::open(path).map_err(|e| file_error(path, &e))?;
-    let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| file_error(path, &e))?;
+    let data = map(path)?;
+    let meta = ArrowReaderMetadata::load(&data, ArrowReaderOptions::new()).map_err(|e| file_error(path, &e))?;
     // The same columns, code columns as dictionaries (their Parquet encoding): a batch then
     // holds each code once, not once per row.
     let fields: Vec<Field> = meta
@@ -328,65 +327,132 @@ fn read_file(path: &Path, scan: &Scan<'_>) -> Result<Vec<RecordBatch>> {
         .collect();
     let options = ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(fields)));
     let meta = ArrowReaderMetadata::try_new(Arc::clone(meta.metadata()), options).map_err(|e| file_error(path, &e))?;
+    let file = File { data: &data, meta: &meta, path };
     if scan.persons.is_none() && !scan.outcome_instruments {
         // Unfiltered, a batch is a row group (kohort writes row groups of 65,536 rows).
-        return read_row_groups(&file, &meta, path, scan, None);
+        return file.read(scan.columns, None, None);
     }
     // Filtered, a batch spanning row groups (each with its own dictionaries) would rebuild
     // every code column's dictionary by hashing each value: one reader per row group.
     let mut out = Vec::new();
     for group in 0..meta.metadata().num_row_groups() {
-        out.extend(read_row_groups(&file, &meta, path, scan, Some(group))?);
+        out.extend(file.read_selected(scan, group)?);
     }
     Ok(out)
 }
 
-/// The batches of row group `group` of a file (every row group with `None`), as `scan` says.
-fn read_row_groups(
-    file: &std::fs::File,
-    meta: &ArrowReaderMetadata,
-    path: &Path,
-    scan: &Scan<'_>,
-    group: Option<usize>,
-) -> Result<Vec<RecordBatch>> {
-    let file = file.try_clone().map_err(|e| file_error(path, &e))?;
-    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone());
-    let parquet = builder.parquet_schema();
-    let mask = ProjectionMask::columns(parquet, scan.columns.iter().copied());
-    let mut filters: Vec<Box<dyn parquet::arrow::arrow_reader::ArrowPredicate>> = Vec::new();
-    if scan.outcome_instruments {
-        filters.push(Box::new(ArrowPredicateFn::new(ProjectionMask::columns(parquet, ["instrument"]), |b| {
-            outcome_rows(&b)
-        })));
-    }
-    if let Some(set) = scan.persons {
-        filters.push(Box::new(set.predicate(path, ProjectionMask::columns(parquet, ["person_id"]))));
-    }
-    let mut builder = builder.with_projection(mask).with_batch_size(65_536);
-    if let Some(group) = group {
-        builder = builder.with_row_groups(vec![group]);
-    }
-    if !filters.is_empty() {
-        builder = builder.with_row_filter(RowFilter::new(filters));
-    }
-    let reader = builder.build().map_err(|e| file_error(path, &e))?;
-    reader.map(|b| b.map_err(|e| file_error(path, &e))).collect()
+/// One mapped store file with its metadata.
+struct File<'a> {
+    data: &'a Bytes,
+    meta: &'a ArrowReaderMetadata,
+    path: &'a Path,
 }
 
-/// The rows of goal attainment and satisfaction (an `instrument` dictionary column).
-fn outcome_rows(b: &RecordBatch) -> std::result::Result<BooleanArray, ArrowError> {
-    let col = b.column(0);
+impl File<'_> {
+    /// The batches of `columns` of row group `group` (every row group with `None`), of the
+    /// rows `selection` keeps (every row with `None`).
+    fn read(
+        &self,
+        columns: &[&str],
+        group: Option<usize>,
+        selection: Option<RowSelection>,
+    ) -> Result<Vec<RecordBatch>> {
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(self.data.clone(), self.meta.clone());
+        let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
+        let mut builder = builder.with_projection(mask).with_batch_size(65_536);
+        if let Some(group) = group {
+            builder = builder.with_row_groups(vec![group]);
+        }
+        if let Some(selection) = selection {
+            builder = builder.with_row_selection(selection);
+        }
+        let reader = builder.build().map_err(|e| file_error(self.path, &e))?;
+        reader.map(|b| b.map_err(|e| file_error(self.path, &e))).collect()
+    }
+
+    /// The batches of row group `group` of the rows `scan` keeps: the columns that choose the
+    /// rows (`person_id`, `instrument`) are read first, whole; the other columns only for the
+    /// chosen rows, and `person_id` is not decoded a second time (the chosen rows' ids from the
+    /// first read are put back beside them).
+    fn read_selected(&self, scan: &Scan<'_>, group: usize) -> Result<Vec<RecordBatch>> {
+        let bad = |column| TimelineError::Column { path: self.path.to_owned(), column };
+        let mut keys = Vec::new();
+        if scan.persons.is_some() {
+            keys.push("person_id");
+        }
+        if scan.outcome_instruments {
+            keys.push("instrument");
+        }
+        let mut masks = Vec::new();
+        let mut ids: Vec<ArrayRef> = Vec::new();
+        let mut at = 0;
+        for b in self.read(&keys, Some(group), None)? {
+            let mut mask = match scan.persons {
+                Some(set) => {
+                    let col = b.column_by_name("person_id").and_then(|c| c.as_string_opt::<i32>());
+                    set.keep(col.ok_or_else(|| bad("person_id"))?, &mut at)
+                }
+                None => BooleanArray::from(vec![true; b.num_rows()]),
+            };
+            if scan.outcome_instruments {
+                let col = b.column_by_name("instrument").ok_or_else(|| bad("instrument"))?;
+                let wanted = outcome_rows(col).ok_or_else(|| bad("instrument"))?;
+                mask = compute::and(&mask, &wanted).map_err(|e| file_error(self.path, &e))?;
+            }
+            if let Some(col) = b.column_by_name("person_id").filter(|_| scan.persons.is_some()) {
+                ids.push(compute::filter(col, &mask).map_err(|e| file_error(self.path, &e))?);
+            }
+            masks.push(mask);
+        }
+        let selection = RowSelection::from_filters(&masks);
+        if !selection.selects_any() {
+            return Ok(Vec::new());
+        }
+        if scan.persons.is_none() {
+            return self.read(scan.columns, Some(group), Some(selection));
+        }
+        let ids = compute::concat(&ids.iter().map(AsRef::as_ref).collect::<Vec<_>>())
+            .map_err(|e| file_error(self.path, &e))?;
+        let rest: Vec<&str> = scan.columns.iter().copied().filter(|c| *c != "person_id").collect();
+        let mut out = Vec::new();
+        let mut offset = 0;
+        for b in self.read(&rest, Some(group), Some(selection))? {
+            let n = b.num_rows();
+            if offset + n > ids.len() {
+                return Err(file_error(self.path, &"the chosen rows and their person ids differ in number"));
+            }
+            let mut fields: Vec<Arc<Field>> = b.schema().fields().iter().cloned().collect();
+            fields.push(Arc::new(Field::new("person_id", DataType::Utf8, true)));
+            let mut columns = b.columns().to_vec();
+            columns.push(ids.slice(offset, n));
+            offset += n;
+            out.push(
+                RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| file_error(self.path, &e))?,
+            );
+        }
+        if offset != ids.len() {
+            return Err(file_error(self.path, &"the chosen rows and their person ids differ in number"));
+        }
+        Ok(out)
+    }
+}
+
+/// The rows of goal attainment and satisfaction (an `instrument` column, a dictionary or
+/// text; `None` when it is neither).
+fn outcome_rows(col: &ArrayRef) -> Option<BooleanArray> {
+    let wanted = |v: Option<&str>| matches!(v, Some("goal_attainment" | "satisfaction"));
     let Some(dict) = col.as_dictionary_opt::<Int32Type>() else {
-        let strs =
-            col.as_string_opt::<i32>().ok_or_else(|| ArrowError::SchemaError("instrument is not text".into()))?;
-        return Ok(strs.iter().map(|v| Some(matches!(v, Some("goal_attainment" | "satisfaction")))).collect());
+        return Some(col.as_string_opt::<i32>()?.iter().map(|v| Some(wanted(v))).collect());
     };
-    let values = dict.values().as_string_opt::<i32>().ok_or_else(|| ArrowError::SchemaError("instrument".into()))?;
-    let wanted: Vec<bool> = values.iter().map(|v| matches!(v, Some("goal_attainment" | "satisfaction"))).collect();
+    let values: Vec<bool> = dict.values().as_string_opt::<i32>()?.iter().map(wanted).collect();
     let keys = dict.keys();
-    Ok((0..keys.len())
-        .map(|i| Some(keys.is_valid(i) && usize::try_from(keys.value(i)).is_ok_and(|k| wanted.get(k) == Some(&true))))
-        .collect())
+    Some(
+        (0..keys.len())
+            .map(|i| {
+                Some(keys.is_valid(i) && usize::try_from(keys.value(i)).is_ok_and(|k| values.get(k) == Some(&true)))
+            })
+            .collect(),
+    )
 }
 
 /// Typed access to one batch's columns by name.
