@@ -7,6 +7,7 @@
 //! person ids (never a hash join), ids are parsed from their hex text once per person, and
 //! code columns come as Parquet dictionaries whose few values are parsed once per batch.
 
+use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -209,7 +210,17 @@ fn sort_events(p: &mut PersonTimeline) {
 /// A sorted set of persons, with their hex text for comparing against stored ids unparsed.
 #[derive(Debug, Clone)]
 struct PersonSet {
-    hex: Arc<Vec<[u8; 32]>>,
+    hex: Vec<[u8; 32]>,
+    /// The same text as two big-endian numbers (their order is the text's): compared without
+    /// a call to `memcmp`.
+    keys: Vec<(u128, u128)>,
+}
+
+/// A 32-byte text as two big-endian numbers.
+fn text_key(v: &[u8]) -> Option<(u128, u128)> {
+    let (high, low) = v.split_first_chunk::<16>()?;
+    let low: &[u8; 16] = low.try_into().ok()?;
+    Some((u128::from_be_bytes(*high), u128::from_be_bytes(*low)))
 }
 
 impl PersonSet {
@@ -221,29 +232,50 @@ impl PersonSet {
     }
 
     fn from_sorted(ids: &[PersonId]) -> Self {
-        Self { hex: Arc::new(ids.iter().map(|p| p.to_hex()).collect()) }
+        let hex: Vec<[u8; 32]> = ids.iter().map(|p| p.to_hex()).collect();
+        let keys = hex.iter().filter_map(|h| text_key(h)).collect();
+        Self { hex, keys }
     }
 
     /// Which rows of a sorted `person_id` column are the set's persons: a cursor `at` that
     /// moves along with the file's sorted ids (and finds its place again should they not be).
     fn keep(&self, col: &StringArray, at: &mut usize) -> BooleanArray {
-        let hex = &self.hex;
         (0..col.len())
             .map(|i| {
                 if col.is_null(i) {
                     return Some(false);
                 }
                 let v = col.value(i).as_bytes();
-                if (*at > 0 && hex[*at - 1].as_slice() >= v) || (*at == 0 && hex.len() > 64) {
-                    *at = hex.partition_point(|h| h.as_slice() < v);
-                }
-                while *at < hex.len() && hex[*at].as_slice() < v {
-                    *at += 1;
-                }
-                Some(*at < hex.len() && hex[*at].as_slice() == v)
+                Some(match text_key(v) {
+                    Some(k) => seek(self.keys.len(), at, |i| self.keys[i].cmp(&k)),
+                    None => seek(self.hex.len(), at, |i| self.hex[i].as_slice().cmp(v)),
+                })
             })
             .collect()
     }
+}
+
+/// Whether a sorted set of `len` entries holds a value, given how entry `i` compares with it
+/// (`cmp(i)`): moves the cursor `at` to the first entry not below the value (onwards from where
+/// it was when the value is not below the entry before it, else by a binary search).
+fn seek(len: usize, at: &mut usize, cmp: impl Fn(usize) -> Ordering) -> bool {
+    if (*at > 0 && cmp(*at - 1).is_ge()) || (*at == 0 && len > 64) {
+        *at = partition_point(len, |i| cmp(i).is_lt());
+    }
+    while *at < len && cmp(*at).is_lt() {
+        *at += 1;
+    }
+    *at < len && cmp(*at).is_eq()
+}
+
+/// The first index in `0..len` where `below` is false (`below` true then false along it).
+fn partition_point(len: usize, below: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if below(mid) { lo = mid + 1 } else { hi = mid }
+    }
+    lo
 }
 
 /// Days from 0001-01-01 (day 1) to 1970-01-01, the Date32 epoch.
