@@ -71,3 +71,77 @@ fn filtered_reads_across_row_groups_keep_the_listed_rows_and_their_codes() {
     assert_eq!(got(Some(&PersonSet::new(&many))), want(&|p| many.contains(&p)));
     assert_eq!(got(None), want(&|_| true));
 }
+
+/// A read of measurements keeping only the outcome instruments (goal attainment and
+/// satisfaction), alone and together with a set of persons, over row groups of 5 rows each
+/// with its own dictionary of instruments, keeps exactly the rows a plain loop over the rows
+/// written keeps, with their ids, instruments and values; a set with none of the file's
+/// persons keeps nothing.
+#[test]
+fn outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_keeps() {
+    let instruments = ["goal_attainment", "sdq", "satisfaction", "satisfaction", "cbcl", "goal_attainment", "sdq"];
+    let mut persons: Vec<PersonId> = (0..25).map(|i| PersonId::label(&format!("m{i:03}"))).collect();
+    persons.sort_unstable();
+    // (person, measurement id, instrument, date, value); 1 to 4 rows per person, in id order.
+    let mut rows: Vec<(PersonId, Pseudonym, &str, i32, f64)> = Vec::new();
+    for (i, p) in persons.iter().enumerate() {
+        for e in 0..=(i % 4) {
+            let n = rows.len();
+            let id = Pseudonym::label(&format!("x{n:03}"));
+            rows.push((
+                *p,
+                id,
+                instruments[(n * 3 + e) % instruments.len()],
+                18_000 + i32::try_from(n).unwrap(),
+                n as f64,
+            ));
+        }
+    }
+    let text = |hex: [u8; 32]| String::from_utf8(hex.to_vec()).unwrap();
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| text(r.0.to_hex())))),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| text(r.1.to_hex())))),
+        Arc::new(rows.iter().map(|_| None::<&str>).collect::<StringArray>()),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.2))),
+        Arc::new(StringArray::from_iter_values(rows.iter().map(|_| "end"))),
+        Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.3))),
+        Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.4))),
+    ];
+    let schema = Arc::new(Schema::new(
+        ["person_id", "measurement_id", "episode_id", "instrument", "moment"]
+            .into_iter()
+            .map(|c| Field::new(c, DataType::Utf8, true))
+            .chain([Field::new("date", DataType::Date32, true), Field::new("value", DataType::Float64, true)])
+            .collect::<Vec<_>>(),
+    ));
+    let batch = RecordBatch::try_new(schema.clone(), columns).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("measurements").join("b01");
+    std::fs::create_dir_all(&folder).unwrap();
+    let props = WriterProperties::builder().set_max_row_group_row_count(Some(5)).build();
+    let mut w =
+        ArrowWriter::try_new(std::fs::File::create(folder.join("s.parquet")).unwrap(), schema, Some(props)).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let bucket = Bucket { dir: dir.path(), bucket: 1 };
+    type Row = (PersonId, Pseudonym, Instrument, NaiveDate, f64);
+    let got = |which: Measurements, only: Option<&PersonSet>| -> Vec<Row> {
+        let read = bucket.measurements(which, only).unwrap();
+        read.into_iter().map(|(p, m)| (p, m.measurement_id, m.instrument, m.date, m.value)).collect()
+    };
+    let want = |keep: &dyn Fn(&(PersonId, Pseudonym, &str, i32, f64)) -> bool| -> Vec<Row> {
+        rows.iter()
+            .filter(|r| keep(r))
+            .map(|r| (r.0, r.1, Instrument::from_name(r.2), date_of(r.3).unwrap(), r.4))
+            .collect()
+    };
+    let outcome = |r: &(PersonId, Pseudonym, &str, i32, f64)| matches!(r.2, "goal_attainment" | "satisfaction");
+    let all = got(Measurements::Outcome, None);
+    assert_eq!(all, want(&outcome));
+    assert!(all.len() > 10 && all.len() < rows.len(), "{} of {} rows kept", all.len(), rows.len());
+    let listed: Vec<PersonId> = persons.iter().skip(1).step_by(4).copied().collect();
+    let set = PersonSet::new(&listed);
+    assert_eq!(got(Measurements::Outcome, Some(&set)), want(&|r| outcome(r) && listed.contains(&r.0)));
+    assert_eq!(got(Measurements::All, Some(&set)), want(&|r| listed.contains(&r.0)));
+    assert_eq!(got(Measurements::Outcome, Some(&PersonSet::new(&[PersonId::label("zzz")]))), Vec::new());
+}
