@@ -72,6 +72,9 @@ fn filtered_reads_across_row_groups_keep_the_listed_rows_and_their_codes() {
     assert_eq!(got(None), want(&|_| true));
 }
 
+/// A measurement as written: person, measurement id, instrument, date (days since 1970), value.
+type Written<'a> = (PersonId, Pseudonym, &'a str, i32, f64);
+
 /// A read of measurements keeping only the outcome instruments (goal attainment and
 /// satisfaction), alone and together with a set of persons, over row groups of 5 rows each
 /// with its own dictionary of instruments, keeps exactly the rows a plain loop over the rows
@@ -83,7 +86,7 @@ fn outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_k
     let mut persons: Vec<PersonId> = (0..25).map(|i| PersonId::label(&format!("m{i:03}"))).collect();
     persons.sort_unstable();
     // (person, measurement id, instrument, date, value); 1 to 4 rows per person, in id order.
-    let mut rows: Vec<(PersonId, Pseudonym, &str, i32, f64)> = Vec::new();
+    let mut rows: Vec<Written<'_>> = Vec::new();
     for (i, p) in persons.iter().enumerate() {
         for e in 0..=(i % 4) {
             let n = rows.len();
@@ -129,13 +132,13 @@ fn outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_k
         let read = bucket.measurements(which, only).unwrap();
         read.into_iter().map(|(p, m)| (p, m.measurement_id, m.instrument, m.date, m.value)).collect()
     };
-    let want = |keep: &dyn Fn(&(PersonId, Pseudonym, &str, i32, f64)) -> bool| -> Vec<Row> {
+    let want = |keep: &dyn Fn(&Written<'_>) -> bool| -> Vec<Row> {
         rows.iter()
             .filter(|r| keep(r))
             .map(|r| (r.0, r.1, Instrument::from_name(r.2), date_of(r.3).unwrap(), r.4))
             .collect()
     };
-    let outcome = |r: &(PersonId, Pseudonym, &str, i32, f64)| matches!(r.2, "goal_attainment" | "satisfaction");
+    let outcome = |r: &Written<'_>| matches!(r.2, "goal_attainment" | "satisfaction");
     let all = got(Measurements::Outcome, None);
     assert_eq!(all, want(&outcome));
     assert!(all.len() > 10 && all.len() < rows.len(), "{} of {} rows kept", all.len(), rows.len());
