@@ -1,0 +1,266 @@
+//! One store file read for a bucket: mapped into memory, only the columns a run needs, and,
+//! when a run needs only some persons, only their rows (chosen by the file's sorted `person_id`
+//! column, which is then not decoded a second time).
+
+use std::cmp::Ordering;
+use std::path::Path;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use duckdb::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray};
+use duckdb::arrow::compute;
+use duckdb::arrow::datatypes::{DataType, Field, Int32Type, Schema};
+use duckdb::arrow::record_batch::RecordBatch;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
+};
+
+use super::{Result, TimelineError};
+use crate::timelines::PersonId;
+
+/// A sorted set of persons, with their hex text for comparing against stored ids unparsed.
+#[derive(Debug, Clone)]
+pub(super) struct PersonSet {
+    hex: Vec<[u8; 32]>,
+    /// The same text as two big-endian numbers (their order is the text's): compared without
+    /// a call to `memcmp`.
+    keys: Vec<(u128, u128)>,
+}
+
+/// A 32-byte text as two big-endian numbers.
+fn text_key(v: &[u8]) -> Option<(u128, u128)> {
+    let (high, low) = v.split_first_chunk::<16>()?;
+    let low: &[u8; 16] = low.try_into().ok()?;
+    Some((u128::from_be_bytes(*high), u128::from_be_bytes(*low)))
+}
+
+impl PersonSet {
+    pub(super) fn new(ids: &[PersonId]) -> Self {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        Self::from_sorted(&ids)
+    }
+
+    pub(super) fn from_sorted(ids: &[PersonId]) -> Self {
+        let hex: Vec<[u8; 32]> = ids.iter().map(|p| p.to_hex()).collect();
+        let keys = hex.iter().filter_map(|h| text_key(h)).collect();
+        Self { hex, keys }
+    }
+
+    /// Which rows of a sorted `person_id` column are the set's persons: a cursor `at` that
+    /// moves along with the file's sorted ids (and finds its place again should they not be).
+    fn keep(&self, col: &StringArray, at: &mut usize) -> BooleanArray {
+        (0..col.len())
+            .map(|i| {
+                if col.is_null(i) {
+                    return Some(false);
+                }
+                let v = col.value(i).as_bytes();
+                Some(match text_key(v) {
+                    Some(k) => seek(self.keys.len(), at, |i| self.keys[i].cmp(&k)),
+                    None => seek(self.hex.len(), at, |i| self.hex[i].as_slice().cmp(v)),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Whether a sorted set of `len` entries holds a value, given how entry `i` compares with it
+/// (`cmp(i)`): moves the cursor `at` to the first entry not below the value (onwards from where
+/// it was when the value is not below the entry before it, else by a binary search).
+fn seek(len: usize, at: &mut usize, cmp: impl Fn(usize) -> Ordering) -> bool {
+    if (*at > 0 && cmp(*at - 1).is_ge()) || (*at == 0 && len > 64) {
+        *at = partition_point(len, |i| cmp(i).is_lt());
+    }
+    while *at < len && cmp(*at).is_lt() {
+        *at += 1;
+    }
+    *at < len && cmp(*at).is_eq()
+}
+
+/// The first index in `0..len` where `below` is false (`below` true then false along it).
+fn partition_point(len: usize, below: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if below(mid) { lo = mid + 1 } else { hi = mid }
+    }
+    lo
+}
+
+/// How to read one file.
+pub(super) struct Scan<'a> {
+    pub(super) columns: &'a [&'a str],
+    /// Code columns, read as dictionaries.
+    pub(super) codes: &'a [&'a str],
+    /// Keep only these persons' rows.
+    pub(super) persons: Option<&'a PersonSet>,
+    /// Keep only the rows of the outcome instruments (measurements).
+    pub(super) outcome_instruments: bool,
+}
+
+pub(super) fn file_error(path: &Path, e: &dyn std::fmt::Display) -> TimelineError {
+    TimelineError::File { path: path.to_owned(), message: e.to_string() }
+}
+
+/// A store file's bytes, mapped read-only into memory: the Parquet reader then takes each
+/// column chunk as a slice of the page cache, without a read, a copy or a fresh buffer per chunk.
+fn map(path: &Path) -> Result<Bytes> {
+    let file = std::fs::File::open(path).map_err(|e| file_error(path, &e))?;
+    // SAFETY: a store version's files are written once, renamed into place and never changed
+    // again (a later version writes new files; pruning only unlinks, which leaves a mapping
+    // intact). A file truncated under a run by someone else would end that run with SIGBUS.
+    #[allow(unsafe_code)]
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| file_error(path, &e))?;
+    Ok(Bytes::from_owner(map))
+}
+
+/// The batches of one file as `scan` says.
+pub(super) fn read_file(path: &Path, scan: &Scan<'_>) -> Result<Vec<RecordBatch>> {
+    let data = map(path)?;
+    let meta = ArrowReaderMetadata::load(&data, ArrowReaderOptions::new()).map_err(|e| file_error(path, &e))?;
+    // The same columns, code columns as dictionaries (their Parquet encoding): a batch then
+    // holds each code once, not once per row.
+    let fields: Vec<Field> = meta
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| {
+            if scan.codes.contains(&f.name().as_str()) && f.data_type() == &DataType::Utf8 {
+                Field::new(f.name(), DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)), true)
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    let options = ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(fields)));
+    let meta = ArrowReaderMetadata::try_new(Arc::clone(meta.metadata()), options).map_err(|e| file_error(path, &e))?;
+    let file = File { data: &data, meta: &meta, path };
+    if scan.persons.is_none() && !scan.outcome_instruments {
+        // Unfiltered, a batch is a row group (kohort writes row groups of 65,536 rows).
+        return file.read(scan.columns, None, None);
+    }
+    // Filtered, a batch spanning row groups (each with its own dictionaries) would rebuild
+    // every code column's dictionary by hashing each value: one reader per row group.
+    let mut out = Vec::new();
+    for group in 0..meta.metadata().num_row_groups() {
+        out.extend(file.read_selected(scan, group)?);
+    }
+    Ok(out)
+}
+
+/// One mapped store file with its metadata.
+struct File<'a> {
+    data: &'a Bytes,
+    meta: &'a ArrowReaderMetadata,
+    path: &'a Path,
+}
+
+impl File<'_> {
+    /// The batches of `columns` of row group `group` (every row group with `None`), of the
+    /// rows `selection` keeps (every row with `None`).
+    fn read(
+        &self,
+        columns: &[&str],
+        group: Option<usize>,
+        selection: Option<RowSelection>,
+    ) -> Result<Vec<RecordBatch>> {
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(self.data.clone(), self.meta.clone());
+        let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
+        let mut builder = builder.with_projection(mask).with_batch_size(65_536);
+        if let Some(group) = group {
+            builder = builder.with_row_groups(vec![group]);
+        }
+        if let Some(selection) = selection {
+            builder = builder.with_row_selection(selection);
+        }
+        let reader = builder.build().map_err(|e| file_error(self.path, &e))?;
+        reader.map(|b| b.map_err(|e| file_error(self.path, &e))).collect()
+    }
+
+    /// The batches of row group `group` of the rows `scan` keeps: the columns that choose the
+    /// rows (`person_id`, `instrument`) are read first, whole; the other columns only for the
+    /// chosen rows, and `person_id` is not decoded a second time (the chosen rows' ids from the
+    /// first read are put back beside them).
+    fn read_selected(&self, scan: &Scan<'_>, group: usize) -> Result<Vec<RecordBatch>> {
+        let bad = |column| TimelineError::Column { path: self.path.to_owned(), column };
+        let mut keys = Vec::new();
+        if scan.persons.is_some() {
+            keys.push("person_id");
+        }
+        if scan.outcome_instruments {
+            keys.push("instrument");
+        }
+        let mut masks = Vec::new();
+        let mut ids: Vec<ArrayRef> = Vec::new();
+        let mut at = 0;
+        for b in self.read(&keys, Some(group), None)? {
+            let mut mask = match scan.persons {
+                Some(set) => {
+                    let col = b.column_by_name("person_id").and_then(|c| c.as_string_opt::<i32>());
+                    set.keep(col.ok_or_else(|| bad("person_id"))?, &mut at)
+                }
+                None => BooleanArray::from(vec![true; b.num_rows()]),
+            };
+            if scan.outcome_instruments {
+                let col = b.column_by_name("instrument").ok_or_else(|| bad("instrument"))?;
+                let wanted = outcome_rows(col).ok_or_else(|| bad("instrument"))?;
+                mask = compute::and(&mask, &wanted).map_err(|e| file_error(self.path, &e))?;
+            }
+            if let Some(col) = b.column_by_name("person_id").filter(|_| scan.persons.is_some()) {
+                ids.push(compute::filter(col, &mask).map_err(|e| file_error(self.path, &e))?);
+            }
+            masks.push(mask);
+        }
+        let selection = RowSelection::from_filters(&masks);
+        if !selection.selects_any() {
+            return Ok(Vec::new());
+        }
+        if scan.persons.is_none() {
+            return self.read(scan.columns, Some(group), Some(selection));
+        }
+        let ids = compute::concat(&ids.iter().map(AsRef::as_ref).collect::<Vec<_>>())
+            .map_err(|e| file_error(self.path, &e))?;
+        let rest: Vec<&str> = scan.columns.iter().copied().filter(|c| *c != "person_id").collect();
+        let mut out = Vec::new();
+        let mut offset = 0;
+        for b in self.read(&rest, Some(group), Some(selection))? {
+            let n = b.num_rows();
+            if offset + n > ids.len() {
+                return Err(file_error(self.path, &"the chosen rows and their person ids differ in number"));
+            }
+            let mut fields: Vec<Arc<Field>> = b.schema().fields().iter().cloned().collect();
+            fields.push(Arc::new(Field::new("person_id", DataType::Utf8, true)));
+            let mut columns = b.columns().to_vec();
+            columns.push(ids.slice(offset, n));
+            offset += n;
+            out.push(
+                RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| file_error(self.path, &e))?,
+            );
+        }
+        if offset != ids.len() {
+            return Err(file_error(self.path, &"the chosen rows and their person ids differ in number"));
+        }
+        Ok(out)
+    }
+}
+
+/// The rows of goal attainment and satisfaction (an `instrument` column, a dictionary or
+/// text; `None` when it is neither).
+fn outcome_rows(col: &ArrayRef) -> Option<BooleanArray> {
+    let wanted = |v: Option<&str>| matches!(v, Some("goal_attainment" | "satisfaction"));
+    let Some(dict) = col.as_dictionary_opt::<Int32Type>() else {
+        return Some(col.as_string_opt::<i32>()?.iter().map(|v| Some(wanted(v))).collect());
+    };
+    let values: Vec<bool> = dict.values().as_string_opt::<i32>()?.iter().map(wanted).collect();
+    let keys = dict.keys();
+    Some(
+        (0..keys.len())
+            .map(|i| {
+                Some(keys.is_valid(i) && usize::try_from(keys.value(i)).is_ok_and(|k| values.get(k) == Some(&true)))
+            })
+            .collect(),
+    )
+}
