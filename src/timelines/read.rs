@@ -16,47 +16,13 @@ use duckdb::arrow::datatypes::{Date32Type, Float64Type, Int32Type};
 use duckdb::arrow::record_batch::RecordBatch;
 
 use self::file::{PersonSet, Scan, read_file};
+use super::error::{Result, TimelineError};
 use super::person::Instrument;
 use super::{Episode, Measure, Measurement, Offence, PersonId, PersonTimeline, Pseudonym, Report};
-use crate::db::{DbError, DuckContext};
+use crate::db::DuckContext;
 use crate::schema::{
     CareEndReason, CareForm, MeasureEndReason, MeasureKind, Moment, OffenceSettlement, OffenceSeverity, ReportKind, Sex,
 };
-
-/// Errors reading timelines.
-#[derive(Debug, thiserror::Error)]
-pub enum TimelineError {
-    /// DuckDB failed (finding the store folder of a connection).
-    #[error(transparent)]
-    Db(#[from] DbError),
-    /// A store file could not be read.
-    #[error("store file {path}: {message}")]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        message: String,
-    },
-    /// A column is missing or has an unexpected type (the store does not match the schema).
-    #[error("store file {path}: column {column} is missing or has an unexpected type (run `kohort verify`)")]
-    Column {
-        /// The file.
-        path: PathBuf,
-        /// Column.
-        column: &'static str,
-    },
-    /// A value kohort never writes: an id that is not a pseudonym, a code not in its list.
-    #[error("store file {path}: column {column} holds a value kohort does not write there (run `kohort verify`)")]
-    Value {
-        /// The file.
-        path: PathBuf,
-        /// Column.
-        column: &'static str,
-    },
-}
-
-/// Result alias for this module.
-pub type Result<T> = std::result::Result<T, TimelineError>;
 
 /// Which measurements a run reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

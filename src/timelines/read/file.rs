@@ -16,8 +16,8 @@ use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
 };
 
-use super::{Result, TimelineError};
 use crate::timelines::PersonId;
+use crate::timelines::error::{Result, TimelineError};
 
 /// A sorted set of persons, with their hex text for comparing against stored ids unparsed.
 #[derive(Debug, Clone)]
