@@ -879,7 +879,8 @@ fn shown_figure(r: &Record, field: &str, lang: &str) -> String {
 
 /// Whether a period is a quarter (`2024Q3`).
 fn quarter(p: &str) -> bool {
-    Regex::new(r"^\d{4}Q[1-4]$").unwrap().is_match(p)
+    static QUARTER: OnceLock<Regex> = OnceLock::new();
+    QUARTER.get_or_init(|| Regex::new(r"^\d{4}Q[1-4]$").unwrap()).is_match(p)
 }
 
 #[test]
@@ -894,15 +895,17 @@ fn each_site_page_shows_every_quarter_of_its_site_and_of_all_sites_as_the_export
     let rows = read_csv(&f.export.join("tables.csv"));
     let fields = figure_fields(&rows);
     let pages = pages(&f.pack);
-    let national = |r: &Record| r["region_level"] == "national" && quarter(&r["period"]);
+    // Each row's indicator, and whether it is a national row of a quarter, worked out once.
+    let indicators: Vec<[String; 4]> = rows.iter().map(indicator).collect();
+    let national: Vec<bool> = rows.iter().map(|r| r["region_level"] == "national" && quarter(&r["period"])).collect();
     let sites: BTreeSet<&str> = rows
         .iter()
         .filter(|r| r["split"] == "site" && r["split_value"] != "unknown")
         .map(|r| r["split_value"].as_str())
         .collect();
     assert_eq!(sites.len(), 11, "the pilot sites of proeftuinen: {sites:?}");
-    let with_sites: BTreeSet<[String; 4]> =
-        rows.iter().filter(|r| r["split"] == "site" && national(r)).map(indicator).collect();
+    let with_sites: BTreeSet<&[String; 4]> =
+        (0..rows.len()).filter(|&i| rows[i]["split"] == "site" && national[i]).map(|i| &indicators[i]).collect();
     let refs = Regex::new(r#"data-[ks]="(\d+)\.[a-z]+""#).unwrap();
     let on_page = |html: &str, i: usize, field: &str| {
         html.contains(&format!("data-k=\"{i}.{field}\"")) || html.contains(&format!("data-s=\"{i}.{field}\">×<"))
@@ -915,12 +918,13 @@ fn each_site_page_shows_every_quarter_of_its_site_and_of_all_sites_as_the_export
             let html = &pages[&format!("{lang}/site-{site}.html")];
             assert!(index.contains(&format!("href=\"site-{site}.html\">{site}</a>")), "{lang}: index links {site}");
             for c in refs.captures_iter(html) {
-                let r = &rows[c[1].parse::<usize>().unwrap()];
+                let at = c[1].parse::<usize>().unwrap();
+                let r = &rows[at];
                 let mine = r["split"] == "site" && r["split_value"] == *site || r["split"] == "total";
-                assert!(national(r) && mine, "{lang}/{site}: row {} is not the site's or all sites'", &c[1]);
+                assert!(national[at] && mine, "{lang}/{site}: row {} is not the site's or all sites'", &c[1]);
             }
-            for (i, r) in rows.iter().enumerate().filter(|(_, r)| national(r)) {
-                let field = fields[&indicator(r)];
+            for (i, r) in rows.iter().enumerate().filter(|&(i, _)| national[i]) {
+                let field = fields[&indicators[i]];
                 if r["split"] == "site" && r["split_value"] == *site {
                     if r["suppressed"] == "false" {
                         let want = format!("data-k=\"{i}.{field}\">{}<", shown_figure(r, field, lang));
@@ -930,7 +934,7 @@ fn each_site_page_shows_every_quarter_of_its_site_and_of_all_sites_as_the_export
                         assert!(html.contains(&format!("data-s=\"{i}.{field}\">×<")), "{lang}/{site}: row {i} marked");
                         marked += 1;
                     }
-                } else if r["split"] == "total" && with_sites.contains(&indicator(r)) {
+                } else if r["split"] == "total" && with_sites.contains(&indicators[i]) {
                     assert!(on_page(html, i, field), "{lang}/{site}: all sites' row {i}");
                     all_sites += 1;
                 }
@@ -939,10 +943,11 @@ fn each_site_page_shows_every_quarter_of_its_site_and_of_all_sites_as_the_export
         // The overview: each indicator's latest quarter, every site and all sites.
         let overview = &pages[&format!("{lang}/sites.html")];
         for ind in &with_sites {
-            let latest = rows.iter().filter(|r| indicator(r) == *ind).map(|r| r["period"].clone()).max().unwrap();
-            let field = fields[ind];
-            for (i, r) in rows.iter().enumerate() {
-                if indicator(r) == *ind && r["period"] == latest && r["region_level"] == "national" {
+            let of_ind = || rows.iter().enumerate().filter(|&(i, _)| &indicators[i] == *ind);
+            let latest = of_ind().map(|(_, r)| r["period"].clone()).max().unwrap();
+            let field = fields[*ind];
+            for (i, r) in of_ind() {
+                if r["period"] == latest && r["region_level"] == "national" {
                     assert!(on_page(overview, i, field), "{lang}/sites.html: row {i} ({} {latest})", r["split_value"]);
                     if r["suppressed"] == "false" {
                         let want = format!("data-k=\"{i}.{field}\">{}<", shown_figure(r, field, lang));
