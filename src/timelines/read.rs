@@ -92,8 +92,9 @@ pub fn read_bucket_at(dir: &Path, bucket: u16, needs: Needs, only: Option<&[Pers
     let reports = if needs.reports { b.reports(filter)? } else { Vec::new() };
     let offences = if needs.offences { b.offences(filter)? } else { Vec::new() };
     // The run's persons: those with an event that brings them in (or every listed one).
+    let listed;
     let run = if needs.all_persons {
-        only.clone()
+        only.as_ref()
     } else {
         let mut ids: Vec<PersonId> = episodes
             .iter()
@@ -104,16 +105,17 @@ pub fn read_bucket_at(dir: &Path, bucket: u16, needs: Needs, only: Option<&[Pers
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        Some(PersonSet::from_sorted(&ids))
+        listed = PersonSet::from_sorted(&ids);
+        Some(&listed)
     };
     if !needs.care_persons {
-        episodes = b.episodes(needs, run.as_ref())?;
+        episodes = b.episodes(needs, run)?;
     }
     let measurements = match needs.measurements {
         Measurements::None => Vec::new(),
-        which => b.measurements(which, run.as_ref())?,
+        which => b.measurements(which, run)?,
     };
-    let mut people = b.persons(run.as_ref())?;
+    let mut people = b.persons(run)?;
     distribute(&mut people, episodes, |p| &mut p.episodes);
     distribute(&mut people, measures, |p| &mut p.measures);
     distribute(&mut people, reports, |p| &mut p.reports);

@@ -19,12 +19,10 @@ use parquet::arrow::arrow_reader::{
 use crate::timelines::PersonId;
 use crate::timelines::error::{Result, TimelineError};
 
-/// A sorted set of persons, with their hex text for comparing against stored ids unparsed.
-#[derive(Debug, Clone)]
+/// A sorted set of persons, kept as their hex text read as two big-endian numbers (whose order
+/// is the text's), for comparing against stored ids unparsed and without a call to `memcmp`.
+#[derive(Debug)]
 pub(super) struct PersonSet {
-    hex: Vec<[u8; 32]>,
-    /// The same text as two big-endian numbers (their order is the text's): compared without
-    /// a call to `memcmp`.
     keys: Vec<(u128, u128)>,
 }
 
@@ -33,6 +31,14 @@ fn text_key(v: &[u8]) -> Option<(u128, u128)> {
     let (high, low) = v.split_first_chunk::<16>()?;
     let low: &[u8; 16] = low.try_into().ok()?;
     Some((u128::from_be_bytes(*high), u128::from_be_bytes(*low)))
+}
+
+/// The 32-byte text of two big-endian numbers ([`text_key`] backwards).
+fn key_text((high, low): (u128, u128)) -> [u8; 32] {
+    let mut text = [0; 32];
+    text[..16].copy_from_slice(&high.to_be_bytes());
+    text[16..].copy_from_slice(&low.to_be_bytes());
+    text
 }
 
 impl PersonSet {
@@ -44,9 +50,7 @@ impl PersonSet {
     }
 
     pub(super) fn from_sorted(ids: &[PersonId]) -> Self {
-        let hex: Vec<[u8; 32]> = ids.iter().map(|p| p.to_hex()).collect();
-        let keys = hex.iter().filter_map(|h| text_key(h)).collect();
-        Self { hex, keys }
+        Self { keys: ids.iter().filter_map(|p| text_key(&p.to_hex())).collect() }
     }
 
     /// Which rows of a sorted `person_id` column are the set's persons: a cursor `at` that
@@ -60,7 +64,7 @@ impl PersonSet {
                 let v = col.value(i).as_bytes();
                 Some(match text_key(v) {
                     Some(k) => seek(self.keys.len(), at, |i| self.keys[i].cmp(&k)),
-                    None => seek(self.hex.len(), at, |i| self.hex[i].as_slice().cmp(v)),
+                    None => seek(self.keys.len(), at, |i| key_text(self.keys[i]).as_slice().cmp(v)),
                 })
             })
             .collect()
