@@ -15,6 +15,9 @@ use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
 };
+use parquet::basic::{Compression, Encoding, Type as PhysicalType};
+use parquet::column::page::Page;
+use parquet::file::serialized_reader::SerializedPageReader;
 
 use crate::timelines::PersonId;
 use crate::timelines::error::{Result, TimelineError};
@@ -61,13 +64,17 @@ impl PersonSet {
                 if col.is_null(i) {
                     return Some(false);
                 }
-                let v = col.value(i).as_bytes();
-                Some(match text_key(v) {
-                    Some(k) => seek(self.keys.len(), at, |i| self.keys[i].cmp(&k)),
-                    None => seek(self.keys.len(), at, |i| key_text(self.keys[i]).as_slice().cmp(v)),
-                })
+                Some(self.holds(col.value(i).as_bytes(), at))
             })
             .collect()
+    }
+
+    /// Whether the set holds a stored id (the next of a sorted column; `at` as in [`Self::keep`]).
+    fn holds(&self, v: &[u8], at: &mut usize) -> bool {
+        match text_key(v) {
+            Some(k) => seek(self.keys.len(), at, |i| self.keys[i].cmp(&k)),
+            None => seek(self.keys.len(), at, |i| key_text(self.keys[i]).as_slice().cmp(v)),
+        }
     }
 }
 
@@ -155,6 +162,21 @@ pub(super) fn read_file(path: &Path, scan: &Scan<'_>) -> Result<Vec<RecordBatch>
     Ok(out)
 }
 
+/// Whether every row group of a file has its `person_id`s compared in place (stored plain,
+/// uncompressed, without nulls) rather than decoded.
+#[cfg(test)]
+pub(super) fn ids_in_place(path: &Path) -> Result<bool> {
+    let data = map(path)?;
+    let meta = ArrowReaderMetadata::load(&data, ArrowReaderOptions::new()).map_err(|e| file_error(path, &e))?;
+    let file = File { data: &data, meta: &meta, path };
+    for group in 0..meta.metadata().num_row_groups() {
+        if file.plain_pages(group, "person_id")?.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// One mapped store file with its metadata.
 struct File<'a> {
     data: &'a Bytes,
@@ -184,12 +206,82 @@ impl File<'_> {
         reader.map(|b| b.map_err(|e| file_error(self.path, &e))).collect()
     }
 
+    /// The values of text column `column` in row group `group` as slices of the mapped file,
+    /// when the column is stored as kohort stores identifiers (plain, uncompressed, data pages
+    /// of format 1 or 2, no nulls); `None` when it is stored otherwise (then it is decoded).
+    fn plain_pages(&self, group: usize, column: &str) -> Result<Option<PlainPages>> {
+        let meta = self.meta.metadata().row_group(group);
+        let Some(chunk) = meta.columns().iter().find(|c| c.column_path().string() == column) else {
+            return Ok(None);
+        };
+        let descr = chunk.column_descr();
+        if chunk.compression() != Compression::UNCOMPRESSED
+            || descr.physical_type() != PhysicalType::BYTE_ARRAY
+            || descr.max_rep_level() != 0
+            || descr.max_def_level() > 1
+        {
+            return Ok(None);
+        }
+        let rows = usize::try_from(meta.num_rows()).map_err(|e| file_error(self.path, &e))?;
+        let reader = SerializedPageReader::new(Arc::new(self.data.clone()), chunk, rows, None)
+            .map_err(|e| file_error(self.path, &e))?;
+        let mut pages = Vec::new();
+        for page in reader {
+            let values = match page.map_err(|e| file_error(self.path, &e))? {
+                Page::DataPage { buf, num_values, encoding: Encoding::PLAIN, def_level_encoding, .. } => {
+                    let levels = match descr.max_def_level() {
+                        0 => 0,
+                        _ if def_level_encoding == Encoding::RLE => match buf.first_chunk::<4>() {
+                            Some(len) => 4 + u32::from_le_bytes(*len) as usize,
+                            None => return Ok(None),
+                        },
+                        _ => return Ok(None),
+                    };
+                    (buf, levels, num_values)
+                }
+                Page::DataPageV2 {
+                    buf,
+                    num_values,
+                    encoding: Encoding::PLAIN,
+                    num_nulls: 0,
+                    def_levels_byte_len,
+                    rep_levels_byte_len,
+                    is_compressed: false,
+                    ..
+                } => (buf, (def_levels_byte_len + rep_levels_byte_len) as usize, num_values),
+                _ => return Ok(None),
+            };
+            let (buf, levels, num_values) = values;
+            if levels > buf.len() {
+                return Ok(None);
+            }
+            let values = buf.slice(levels..);
+            // No nulls: the page holds a value for each of its levels.
+            if plain_values(&values).count() != num_values as usize {
+                return Ok(None);
+            }
+            pages.push(values);
+        }
+        Ok(Some(PlainPages { pages, rows }))
+    }
+
+    /// Which rows of row group `group` are of the outcome instruments.
+    fn instrument_rows(&self, group: usize) -> Result<BooleanArray> {
+        let bad = || TimelineError::Column { path: self.path.to_owned(), column: "instrument" };
+        let mut wanted = Vec::new();
+        for b in self.read(&["instrument"], Some(group), None)? {
+            wanted.push(outcome_rows(b.column_by_name("instrument").ok_or_else(bad)?).ok_or_else(bad)?);
+        }
+        let wanted: Vec<&dyn Array> = wanted.iter().map(|a| a as &dyn Array).collect();
+        let all = compute::concat(&wanted).map_err(|e| file_error(self.path, &e))?;
+        Ok(all.as_boolean().clone())
+    }
+
     /// The batches of row group `group` of the rows `scan` keeps: the columns that choose the
     /// rows (`person_id`, `instrument`) are read first, whole; the other columns only for the
     /// chosen rows, and `person_id` is not decoded a second time (the chosen rows' ids from the
     /// first read are put back beside them).
     fn read_selected(&self, scan: &Scan<'_>, group: usize) -> Result<Vec<RecordBatch>> {
-        let bad = |column| TimelineError::Column { path: self.path.to_owned(), column };
         let mut keys = Vec::new();
         if scan.persons.is_some() {
             keys.push("person_id");
@@ -200,11 +292,55 @@ impl File<'_> {
         let mut masks = Vec::new();
         let mut ids: Vec<ArrayRef> = Vec::new();
         let mut at = 0;
-        for b in self.read(&keys, Some(group), None)? {
+        if let Some(set) = scan.persons
+            && let Some(pages) = self.plain_pages(group, "person_id")?
+        {
+            // `person_id` as kohort writes it: compared where it lies in the mapped file.
+            let mut chosen = Vec::new();
+            let mut mask = Vec::with_capacity(pages.rows);
+            for v in pages.values() {
+                let keep = set.holds(v, &mut at);
+                mask.push(keep);
+                if keep {
+                    chosen.push((mask.len() - 1, v));
+                }
+            }
+            if mask.len() != pages.rows {
+                return Err(file_error(self.path, &"the person_id pages do not hold a value for every row"));
+            }
+            let mut mask = BooleanArray::from(mask);
+            if scan.outcome_instruments {
+                let wanted = self.instrument_rows(group)?;
+                mask = compute::and(&mask, &wanted).map_err(|e| file_error(self.path, &e))?;
+                chosen.retain(|(row, _)| mask.value(*row));
+            }
+            let text: std::result::Result<Vec<&str>, _> = chosen.iter().map(|(_, v)| std::str::from_utf8(v)).collect();
+            let text = text.map_err(|e| file_error(self.path, &e))?;
+            ids.push(Arc::new(StringArray::from(text)));
+            masks.push(mask);
+        } else {
+            self.choose(scan, group, &keys, &mut at, &mut masks, &mut ids)?;
+        }
+        self.read_chosen(scan, group, &masks, &ids)
+    }
+
+    /// The rows `scan` keeps, from the columns that choose them decoded (`keys`): a mask per
+    /// batch, and the chosen rows' `person_id`s.
+    fn choose(
+        &self,
+        scan: &Scan<'_>,
+        group: usize,
+        keys: &[&str],
+        at: &mut usize,
+        masks: &mut Vec<BooleanArray>,
+        ids: &mut Vec<ArrayRef>,
+    ) -> Result<()> {
+        let bad = |column| TimelineError::Column { path: self.path.to_owned(), column };
+        for b in self.read(keys, Some(group), None)? {
             let mut mask = match scan.persons {
                 Some(set) => {
                     let col = b.column_by_name("person_id").and_then(|c| c.as_string_opt::<i32>());
-                    set.keep(col.ok_or_else(|| bad("person_id"))?, &mut at)
+                    set.keep(col.ok_or_else(|| bad("person_id"))?, at)
                 }
                 None => BooleanArray::from(vec![true; b.num_rows()]),
             };
@@ -218,7 +354,18 @@ impl File<'_> {
             }
             masks.push(mask);
         }
-        let selection = RowSelection::from_filters(&masks);
+        Ok(())
+    }
+
+    /// The other columns of the rows `masks` keeps, with their `person_id`s (`ids`) put back.
+    fn read_chosen(
+        &self,
+        scan: &Scan<'_>,
+        group: usize,
+        masks: &[BooleanArray],
+        ids: &[ArrayRef],
+    ) -> Result<Vec<RecordBatch>> {
+        let selection = RowSelection::from_filters(masks);
         if !selection.selects_any() {
             return Ok(Vec::new());
         }
@@ -249,6 +396,31 @@ impl File<'_> {
         }
         Ok(out)
     }
+}
+
+/// A column chunk's values, page by page, each the plain values region of a data page.
+struct PlainPages {
+    pages: Vec<Bytes>,
+    /// The row group's rows (a value each).
+    rows: usize,
+}
+
+impl PlainPages {
+    fn values(&self) -> impl Iterator<Item = &[u8]> {
+        self.pages.iter().flat_map(|p| plain_values(p))
+    }
+}
+
+/// The values of a plain byte-array region: each a 4-byte little-endian length, then its bytes
+/// (stops where a length runs past the end).
+fn plain_values(mut buf: &[u8]) -> impl Iterator<Item = &[u8]> {
+    std::iter::from_fn(move || {
+        let (len, rest) = buf.split_first_chunk::<4>()?;
+        let len = u32::from_le_bytes(*len) as usize;
+        let value = rest.get(..len)?;
+        buf = &rest[len..];
+        Some(value)
+    })
 }
 
 /// The rows of goal attainment and satisfaction (an `instrument` column, a dictionary or

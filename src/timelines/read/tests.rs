@@ -6,30 +6,58 @@ use chrono::Days;
 use duckdb::arrow::array::ArrayRef;
 use duckdb::arrow::datatypes::{Field, Schema};
 use parquet::arrow::ArrowWriter;
-use parquet::file::properties::WriterProperties;
+use parquet::basic::{Compression, Encoding};
+use parquet::file::properties::{WriterProperties, WriterVersion};
 
 use super::*;
 
 type TestResult = std::result::Result<(), Box<dyn Error>>;
 
+/// How a test file stores `person_id`.
+#[derive(Clone, Copy, Debug)]
+enum Ids {
+    /// In a dictionary, the file Snappy-compressed (decoded by the Parquet reader).
+    Dictionary,
+    /// Plain and uncompressed, as kohort stores identifiers (compared where they lie), in data
+    /// pages of format 1 or 2 of at most 3 rows (a row group spans several pages).
+    Plain(WriterVersion),
+}
+
+const ID_LAYOUTS: [Ids; 3] =
+    [Ids::Dictionary, Ids::Plain(WriterVersion::PARQUET_1_0), Ids::Plain(WriterVersion::PARQUET_2_0)];
+
 /// Write `columns` as the one file of `table` in bucket `bucket` of the store version `dir`,
-/// in row groups of `group_rows` rows, every column nullable (as in the store's files).
+/// in row groups of `group_rows` rows, every column nullable (as in the store's files), with
+/// `person_id` stored as `ids` says; checks that the reader compares the ids in place exactly
+/// when they are plain.
 fn write_bucket_file(
     dir: &Path,
     table: &str,
     bucket: u16,
     columns: Vec<(&str, ArrayRef)>,
     group_rows: usize,
+    ids: Ids,
 ) -> std::result::Result<(), Box<dyn Error>> {
     let fields: Vec<Field> = columns.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), true)).collect();
     let schema = Arc::new(Schema::new(fields));
     let batch = RecordBatch::try_new(schema.clone(), columns.into_iter().map(|(_, a)| a).collect())?;
     let folder = dir.join(table).join(format!("b{bucket:02}"));
     std::fs::create_dir_all(&folder)?;
-    let props = WriterProperties::builder().set_max_row_group_row_count(Some(group_rows)).build();
-    let mut w = ArrowWriter::try_new(std::fs::File::create(folder.join("s.parquet"))?, schema, Some(props))?;
+    let props = WriterProperties::builder().set_max_row_group_row_count(Some(group_rows));
+    let props = match ids {
+        Ids::Dictionary => props.set_compression(Compression::SNAPPY),
+        Ids::Plain(version) => props
+            .set_writer_version(version)
+            .set_column_dictionary_enabled("person_id".into(), false)
+            .set_column_encoding("person_id".into(), Encoding::PLAIN)
+            .set_data_page_row_count_limit(3)
+            .set_write_batch_size(3),
+    };
+    let path = folder.join("s.parquet");
+    let mut w = ArrowWriter::try_new(std::fs::File::create(&path)?, schema, Some(props.build()))?;
     w.write(&batch)?;
     w.close()?;
+    assert_eq!(file::ids_in_place(&path)?, matches!(ids, Ids::Plain(_)), "{ids:?}");
     Ok(())
 }
 
@@ -67,9 +95,20 @@ fn filtered_reads_across_row_groups_keep_the_listed_rows_and_their_codes() -> Te
         ("start_date", Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.2.1)))),
         ("end_date", Arc::new(rows.iter().map(|_| None::<i32>).collect::<Date32Array>())),
     ];
-    let dir = tempfile::tempdir()?;
-    write_bucket_file(dir.path(), "care_episodes", 3, columns, 7)?;
-    let bucket = Bucket { dir: dir.path(), bucket: 3 };
+    for ids in ID_LAYOUTS {
+        let dir = tempfile::tempdir()?;
+        write_bucket_file(dir.path(), "care_episodes", 3, columns.clone(), 7, ids)?;
+        filtered_reads_keep_the_listed_rows(&Bucket { dir: dir.path(), bucket: 3 }, &persons, &rows)?;
+    }
+    Ok(())
+}
+
+/// [`filtered_reads_across_row_groups_keep_the_listed_rows_and_their_codes`] on one file.
+fn filtered_reads_keep_the_listed_rows(
+    bucket: &Bucket<'_>,
+    persons: &[PersonId],
+    rows: &[(PersonId, CareForm, (NaiveDate, i32))],
+) -> TestResult {
     let needs = Needs { episode_details: false, ..Needs::ALL };
     let got = |only: Option<&PersonSet>| -> Result<Vec<(PersonId, CareForm, NaiveDate)>> {
         Ok(bucket.episodes(needs, only)?.into_iter().map(|(p, e)| (p, e.care_form, e.start)).collect())
@@ -126,9 +165,21 @@ fn outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_k
         ("date", Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.3.1)))),
         ("value", Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.4)))),
     ];
-    let dir = tempfile::tempdir()?;
-    write_bucket_file(dir.path(), "measurements", 1, columns, 5)?;
-    let bucket = Bucket { dir: dir.path(), bucket: 1 };
+    for ids in ID_LAYOUTS {
+        let dir = tempfile::tempdir()?;
+        write_bucket_file(dir.path(), "measurements", 1, columns.clone(), 5, ids)?;
+        outcome_reads_keep_the_rows_a_loop_keeps(&Bucket { dir: dir.path(), bucket: 1 }, &persons, &rows)?;
+    }
+    Ok(())
+}
+
+/// [`outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_keeps`] on one
+/// file.
+fn outcome_reads_keep_the_rows_a_loop_keeps(
+    bucket: &Bucket<'_>,
+    persons: &[PersonId],
+    rows: &[Written<'_>],
+) -> TestResult {
     type Row = (PersonId, Pseudonym, Instrument, NaiveDate, f64);
     let got = |which: Measurements, only: Option<&PersonSet>| -> Result<Vec<Row>> {
         let read = bucket.measurements(which, only)?;
