@@ -9,7 +9,9 @@
 #
 # Each family is run RUNS times (default 3) as `kohort outcomes --only FAMILY`, paired with its
 # yardstick `benches/hand/FAMILY.sql` run through `kohort sql` on the same store (the SQL
-# gives the same summary rows: tests/yardsticks.rs). Printed per family: the median CPU
+# gives the same summary rows: tests/yardsticks.rs); safety twice, against the child view
+# alone (`safety.sql`) and against the whole family (`safety_family.sql`: every row of the
+# engine's safety summary). Printed per pair (yardstick's name): the median CPU
 # seconds of each and their ratio (engine / yardstick), the median wall of each, the peak
 # memory of the engine; then one run of every family together. The machine's load average
 # is printed with each figure: CPU time is the figure to compare when others share the cores.
@@ -47,11 +49,12 @@ else
     echo "ingest: ${wall} s wall, ${cpu} cpu-s, peak ${kb} KB, $(awk -v r="$rows" -v w="$wall" 'BEGIN {printf "%.0f", r / w}') rows/s (load $(load))"
 fi
 
-printf '%-11s %9s %9s %7s %9s %9s %10s %6s\n' family engine_cpu hand_cpu ratio eng_wall hand_wall eng_peakKB load
-for family in reentry escalation safety measures indicators; do
+printf '%-14s %9s %9s %7s %9s %9s %10s %6s\n' yardstick engine_cpu hand_cpu ratio eng_wall hand_wall eng_peakKB load
+for pair in reentry escalation safety safety:safety_family measures indicators; do
+    only="${pair%%:*}"; family="${pair#*:}"
     : > "$work/$family.engine"; : > "$work/$family.hand"
     for _ in $(seq "$runs"); do
-        timed "$work/out.txt" "$bin" --quiet --threads "$threads" outcomes --store "$store" --only "$family" --partial \
+        timed "$work/out.txt" "$bin" --quiet --threads "$threads" outcomes --store "$store" --only "$only" --partial \
             >> "$work/$family.engine"
         timed "$work/hand.txt" "$bin" --quiet --threads "$threads" sql --store "$store" \
             --file "benches/hand/$family.sql" >> "$work/$family.hand"
@@ -59,7 +62,7 @@ for family in reentry escalation safety measures indicators; do
     e_cpu=$(cut -d' ' -f1 "$work/$family.engine" | median); h_cpu=$(cut -d' ' -f1 "$work/$family.hand" | median)
     e_wall=$(cut -d' ' -f2 "$work/$family.engine" | median); h_wall=$(cut -d' ' -f2 "$work/$family.hand" | median)
     e_kb=$(cut -d' ' -f3 "$work/$family.engine" | sort -n | tail -n 1)
-    printf '%-11s %9s %9s %7.2f %9s %9s %10s %6s\n' "$family" "$e_cpu" "$h_cpu" \
+    printf '%-14s %9s %9s %7.2f %9s %9s %10s %6s\n' "$family" "$e_cpu" "$h_cpu" \
         "$(awk -v a="$e_cpu" -v b="$h_cpu" 'BEGIN {print a / b}')" "$e_wall" "$h_wall" "$e_kb" "$(load)"
 done
 read -r cpu wall kb < <(timed "$work/all.txt" "$bin" --quiet --threads "$threads" outcomes --store "$store")
