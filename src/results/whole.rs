@@ -11,7 +11,7 @@ use super::Result;
 use super::incremental::PreviousRun;
 use crate::db::{DbSettings, DuckContext};
 use crate::outcomes::config::{Family, OutcomeConfig};
-use crate::store::{FileEntry, Stage, write_query};
+use crate::store::{FileEntry, PersonIds, Stage, write_query, write_query_with};
 
 /// What the whole-run steps wrote: files by table, and for an incremental household view its
 /// delta and superseded persons.
@@ -104,7 +104,8 @@ fn linkage_tables(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
     Ok(())
 }
 
-/// The household view of safety (a whole-run table).
+/// The household view of safety (a whole-run table; a row per index and window, so each
+/// person's id repeats: written like the engine's other tables of window rows).
 const HOUSEHOLD: &str = "safety_household";
 
 /// The household view of safety: in full, or for an incremental run writing deltas, updated
@@ -126,7 +127,7 @@ fn household_view(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
         crate::sql::outcomes::HOUSEHOLD_SAFETY_NONE
     };
     c.conn.execute_batch(rows).ctx(what)?;
-    let entry = write_query(c.conn, q, &[], &c.staging.join(&rel), &rel, what)?;
+    let entry = write_query_with(c.conn, q, &[], (&c.staging.join(&rel), &rel), what, PersonIds::Repeated)?;
     out.tables.push((HOUSEHOLD.to_owned(), entry));
     Ok(())
 }
@@ -176,7 +177,8 @@ fn household_delta(
     let sql =
         crate::db::render(q::HOUSEHOLD_DELTA, &[("recomputed", q::SAFETY_HOUSEHOLD.trim().trim_end_matches(';'))]);
     let rel = format!("{HOUSEHOLD}/delta/all.parquet");
-    out.deltas.push((HOUSEHOLD.to_owned(), write_query(conn, &sql, &[], &staging.join(&rel), &rel, what)?));
+    let delta = write_query_with(conn, &sql, &[], (&staging.join(&rel), &rel), what, PersonIds::Repeated)?;
+    out.deltas.push((HOUSEHOLD.to_owned(), delta));
     let rel = format!("{HOUSEHOLD}/superseded/all.parquet");
     out.superseded_in.push((
         HOUSEHOLD.to_owned(),

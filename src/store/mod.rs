@@ -34,7 +34,9 @@ pub use manifest::{FileEntry, HistoryEntry, HistoryKind, Manifest, SourceEntry, 
 pub use publication::{Lease, Stage, read_json, sync_dir, write_file_atomic, write_json_atomic};
 pub use publish::{Staging, publish};
 pub use views::{Leases, StoreConnection};
-pub use writer::{BucketWriter, ParquetSink, PersonIds, write_csv, write_parquet, write_parquet_with, write_query};
+pub use writer::{
+    BucketWriter, ParquetSink, PersonIds, write_csv, write_parquet, write_parquet_with, write_query, write_query_with,
+};
 
 /// Number of person buckets in a new store.
 pub const DEFAULT_BUCKETS: u16 = 16;

@@ -44,8 +44,8 @@ enum Layout {
     /// Store timelines, study and export tables: the settings since store format 1 (a store's
     /// bytes are pinned by a test against those of an early kohort).
     Store,
-    /// The outcome engine's per-person result tables ([`write_parquet_with`]), rewritten by
-    /// every run: settings chosen for writing speed.
+    /// The outcome engine's result tables ([`write_parquet_with`], [`write_query_with`]),
+    /// rewritten by every run: settings chosen for writing speed.
     Results,
 }
 
@@ -271,15 +271,43 @@ pub fn write_query(
     rel: &str,
     what: &str,
 ) -> Result<FileEntry> {
+    stream_query(conn, sql, params, what, |schema| {
+        FileWriter::create(path, rel.to_owned(), schema, PersonIds::Distinct, Layout::Store)
+    })
+}
+
+/// [`write_query`] for a result table of the outcome engine written from a query (its layout:
+/// [`Layout::Results`]), whose person ids run as `ids` says.
+pub fn write_query_with(
+    conn: &duckdb::Connection,
+    sql: &str,
+    params: &[&dyn duckdb::ToSql],
+    (path, rel): (&Path, &str),
+    what: &str,
+    ids: PersonIds,
+) -> Result<FileEntry> {
+    stream_query(conn, sql, params, what, |schema| {
+        FileWriter::create(path, rel.to_owned(), schema, ids, Layout::Results)
+    })
+}
+
+/// A query's rows, streamed into the writer `create` makes for their schema.
+fn stream_query(
+    conn: &duckdb::Connection,
+    sql: &str,
+    params: &[&dyn duckdb::ToSql],
+    what: &str,
+    create: impl FnOnce(SchemaRef) -> Result<FileWriter>,
+) -> Result<FileEntry> {
     use crate::db::DuckContext as _;
     let mut stmt = conn.prepare(sql).ctx(what)?;
     // Streamed: a materialised result would sit whole in memory, outside DuckDB's limit.
     let stream = stmt.stream_arrow(params).ctx(what)?;
-    let mut sink = ParquetSink::create(path, rel, stream.get_schema())?;
+    let mut writer = create(stream.get_schema())?;
     for batch in stream {
-        sink.push(batch.ctx(what)?)?;
+        writer.push(batch.ctx(what)?)?;
     }
-    sink.finish()
+    writer.finish()
 }
 
 /// Write batches to one Parquet file; returns its entry (with `rel` as path).
