@@ -282,6 +282,53 @@ impl File<'_> {
     /// chosen rows, and `person_id` is not decoded a second time (the chosen rows' ids from the
     /// first read are put back beside them).
     fn read_selected(&self, scan: &Scan<'_>, group: usize) -> Result<Vec<RecordBatch>> {
+        let in_place = match scan.persons {
+            Some(set) => self.plain_pages(group, "person_id")?.map(|pages| (set, pages)),
+            None => None,
+        };
+        let (masks, ids) = match in_place {
+            Some((set, pages)) => self.choose_in_place(scan, group, set, &pages)?,
+            None => self.choose(scan, group)?,
+        };
+        self.read_chosen(scan, group, &masks, &ids)
+    }
+
+    /// The rows `scan` keeps, `person_id` compared where it lies in the mapped file (`pages`,
+    /// as kohort writes it): the mask, and the chosen rows' ids.
+    fn choose_in_place(
+        &self,
+        scan: &Scan<'_>,
+        group: usize,
+        set: &PersonSet,
+        pages: &PlainPages,
+    ) -> Result<(Vec<BooleanArray>, Vec<ArrayRef>)> {
+        let mut at = 0;
+        let mut chosen = Vec::new();
+        let mut mask = Vec::with_capacity(pages.rows);
+        for v in pages.values() {
+            let keep = set.holds(v, &mut at);
+            mask.push(keep);
+            if keep {
+                chosen.push((mask.len() - 1, v));
+            }
+        }
+        if mask.len() != pages.rows {
+            return Err(file_error(self.path, &"the person_id pages do not hold a value for every row"));
+        }
+        let mut mask = BooleanArray::from(mask);
+        if scan.outcome_instruments {
+            let wanted = self.instrument_rows(group)?;
+            mask = compute::and(&mask, &wanted).map_err(|e| file_error(self.path, &e))?;
+            chosen.retain(|(row, _)| mask.value(*row));
+        }
+        let text: std::result::Result<Vec<&str>, _> = chosen.iter().map(|(_, v)| std::str::from_utf8(v)).collect();
+        let ids: ArrayRef = Arc::new(StringArray::from(text.map_err(|e| file_error(self.path, &e))?));
+        Ok((vec![mask], vec![ids]))
+    }
+
+    /// The rows `scan` keeps, from the columns that choose them (`person_id`, `instrument`)
+    /// decoded: a mask per batch, and the chosen rows' `person_id`s.
+    fn choose(&self, scan: &Scan<'_>, group: usize) -> Result<(Vec<BooleanArray>, Vec<ArrayRef>)> {
         let mut keys = Vec::new();
         if scan.persons.is_some() {
             keys.push("person_id");
@@ -289,58 +336,14 @@ impl File<'_> {
         if scan.outcome_instruments {
             keys.push("instrument");
         }
-        let mut masks = Vec::new();
-        let mut ids: Vec<ArrayRef> = Vec::new();
+        let (mut masks, mut ids) = (Vec::new(), Vec::new());
         let mut at = 0;
-        if let Some(set) = scan.persons
-            && let Some(pages) = self.plain_pages(group, "person_id")?
-        {
-            // `person_id` as kohort writes it: compared where it lies in the mapped file.
-            let mut chosen = Vec::new();
-            let mut mask = Vec::with_capacity(pages.rows);
-            for v in pages.values() {
-                let keep = set.holds(v, &mut at);
-                mask.push(keep);
-                if keep {
-                    chosen.push((mask.len() - 1, v));
-                }
-            }
-            if mask.len() != pages.rows {
-                return Err(file_error(self.path, &"the person_id pages do not hold a value for every row"));
-            }
-            let mut mask = BooleanArray::from(mask);
-            if scan.outcome_instruments {
-                let wanted = self.instrument_rows(group)?;
-                mask = compute::and(&mask, &wanted).map_err(|e| file_error(self.path, &e))?;
-                chosen.retain(|(row, _)| mask.value(*row));
-            }
-            let text: std::result::Result<Vec<&str>, _> = chosen.iter().map(|(_, v)| std::str::from_utf8(v)).collect();
-            let text = text.map_err(|e| file_error(self.path, &e))?;
-            ids.push(Arc::new(StringArray::from(text)));
-            masks.push(mask);
-        } else {
-            self.choose(scan, group, &keys, &mut at, &mut masks, &mut ids)?;
-        }
-        self.read_chosen(scan, group, &masks, &ids)
-    }
-
-    /// The rows `scan` keeps, from the columns that choose them decoded (`keys`): a mask per
-    /// batch, and the chosen rows' `person_id`s.
-    fn choose(
-        &self,
-        scan: &Scan<'_>,
-        group: usize,
-        keys: &[&str],
-        at: &mut usize,
-        masks: &mut Vec<BooleanArray>,
-        ids: &mut Vec<ArrayRef>,
-    ) -> Result<()> {
         let bad = |column| TimelineError::Column { path: self.path.to_owned(), column };
-        for b in self.read(keys, Some(group), None)? {
+        for b in self.read(&keys, Some(group), None)? {
             let mut mask = match scan.persons {
                 Some(set) => {
                     let col = b.column_by_name("person_id").and_then(|c| c.as_string_opt::<i32>());
-                    set.keep(col.ok_or_else(|| bad("person_id"))?, at)
+                    set.keep(col.ok_or_else(|| bad("person_id"))?, &mut at)
                 }
                 None => BooleanArray::from(vec![true; b.num_rows()]),
             };
@@ -354,7 +357,7 @@ impl File<'_> {
             }
             masks.push(mask);
         }
-        Ok(())
+        Ok((masks, ids))
     }
 
     /// The other columns of the rows `masks` keeps, with their `person_id`s (`ids`) put back.
