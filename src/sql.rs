@@ -29,6 +29,11 @@ pub mod results {
     pub const REENTRY_WINDOWS: &str = include_str!("../sql/results/reentry_windows.sql");
     /// `safety_windows`, a view over `safety` (not stored).
     pub const SAFETY_WINDOWS: &str = include_str!("../sql/results/safety_windows.sql");
+    /// `safety_household_windows`, a view over `safety_household` (not stored).
+    pub const SAFETY_HOUSEHOLD_WINDOWS: &str = include_str!("../sql/results/safety_household_windows.sql");
+    /// `safety_household_windows` of a run of results format 3 or earlier (stored rows).
+    pub const SAFETY_HOUSEHOLD_WINDOWS_STORED: &str =
+        include_str!("../sql/results/safety_household_windows_stored.sql");
     /// `monthly_states`, a view over `escalation` and `transitions` (not stored).
     pub const MONTHLY_STATES: &str = include_str!("../sql/results/monthly_states.sql");
 }
@@ -138,8 +143,12 @@ pub mod outcomes {
     pub const PERSONS_IN_ONE_SOURCE: &str = include_str!("../sql/outcomes/persons_in_one_source.sql");
     /// Shares over complete windows (how scenarios state planted truths).
     pub const COMPLETE_WINDOWS: &str = include_str!("../sql/outcomes/complete_windows.sql");
-    /// Safety, household view.
-    pub const SAFETY_HOUSEHOLD: &str = include_str!("../sql/outcomes/safety_household.sql");
+    /// Household view: the report indexes it reads.
+    pub const HOUSEHOLD_INDEXES: &str = include_str!("../sql/outcomes/household_indexes.sql");
+    /// Household view: the reports that name a household.
+    pub const HOUSEHOLD_REPORTS: &str = include_str!("../sql/outcomes/household_reports.sql");
+    /// Household view, incremental: the recomputed children's rows (filled by kohort).
+    pub const HOUSEHOLD_RECOMPUTED: &str = include_str!("../sql/outcomes/household_recomputed.sql");
     /// Household view, incremental: the changed persons.
     pub const HOUSEHOLD_SETUP: &str = include_str!("../sql/outcomes/household_setup.sql");
     /// Household view, incremental: the previous run's superseded persons.

@@ -96,7 +96,7 @@ fn household_view_counts_a_siblings_later_report_the_child_view_does_not() {
     let household = query(
         &store,
         &format!(
-            "SELECT window_days, rereport_date::VARCHAR, t_days, status FROM safety_household WHERE person_id = '{a}'"
+            "SELECT window_days, rereport_date::VARCHAR, t_days, status FROM safety_household_windows WHERE person_id = '{a}'"
         ),
     );
     assert_eq!(
@@ -115,7 +115,7 @@ fn household_view_counts_a_siblings_later_report_the_child_view_does_not() {
         vec![vec!["365".to_owned(), "no_event".to_owned()], vec!["730".to_owned(), "no_event".to_owned()]]
     );
     let b = pseudo("person", "200000002");
-    let later = query(&store, &format!("SELECT DISTINCT status FROM safety_household WHERE person_id = '{b}'"));
+    let later = query(&store, &format!("SELECT DISTINCT status FROM safety_household_windows WHERE person_id = '{b}'"));
     assert_eq!(later, vec![vec!["no_event".to_owned()]], "an earlier report of the household does not count");
 }
 
@@ -152,8 +152,10 @@ fn a_report_id_another_source_gives_another_child_lends_that_child_no_household(
     assert_eq!(child, vec![vec!["2".to_owned()]]);
     // ... and only the child whose own report names a household is in the household view, once
     // per window, in its own household.
-    let household =
-        query(&store, "SELECT person_id, household_id, window_days::VARCHAR FROM safety_household ORDER BY ALL");
+    let household = query(
+        &store,
+        "SELECT person_id, household_id, window_days::VARCHAR FROM safety_household_windows ORDER BY ALL",
+    );
     let hh = pseudo("household", "HH-0000001");
     let want: Vec<Vec<String>> =
         ["365", "730"].iter().map(|w| vec![first.clone(), hh.clone(), (*w).to_owned()]).collect();
@@ -383,4 +385,72 @@ fn the_monthly_states_view_gives_the_kernels_months_row_for_row() {
         assert!(want.iter().any(|r| r[5] == status), "no {status} month: the comparison would not see it");
     }
     assert!(want.iter().any(|r| r[7] == "true"), "no month under a protection measure");
+}
+
+/// A date from its ISO text.
+fn day(s: &str) -> chrono::NaiveDate {
+    s.parse().expect("an ISO date")
+}
+
+/// The rows of `safety_household_windows` as (person, window, status), by person and window.
+fn windows_of(conn: &duckdb::Connection) -> Vec<(String, i64, String)> {
+    let mut stmt = conn
+        .prepare("SELECT person_id, window_days, status FROM safety_household_windows ORDER BY ALL")
+        .expect("query the view");
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).expect("rows");
+    rows.map(|r| r.expect("a row")).collect()
+}
+
+#[test]
+fn household_windows_are_a_view_over_a_row_per_index_and_read_older_runs_rows_as_stored() {
+    let cfg = kohort::outcomes::config::OutcomeConfig {
+        safety_windows: vec![730, 365],
+        ..kohort::outcomes::config::OutcomeConfig::default()
+    };
+    let has = |t: &str| t == "safety_household";
+    // (person, index, fu, re-report): an event in both windows, censored, dropped, an event
+    // after the first window, and no event with fu between the windows.
+    let cases = [
+        ("a", "2020-01-01", "2022-01-01", Some("2020-06-01")),
+        ("b", "2020-01-01", "2020-06-01", None),
+        ("c", "2020-01-01", "2020-01-01", None),
+        ("d", "2020-01-01", "2021-06-01", Some("2021-03-01")),
+        ("e", "2020-01-01", "2021-06-01", None),
+    ];
+    let conn = duckdb::Connection::open_in_memory().expect("DuckDB");
+    conn.execute_batch(
+        "CREATE TABLE safety_household (person_id VARCHAR, index_no UINTEGER, household_id VARCHAR,
+         index_date DATE, fu_date DATE, rereport_date DATE, t_days BIGINT)",
+    )
+    .expect("table");
+    let mut want = Vec::new();
+    for (p, index, fu, re) in cases {
+        conn.execute(
+            "INSERT INTO safety_household VALUES (?, 0, 'h', ?::DATE, ?::DATE, ?::DATE, ?::DATE - ?::DATE)",
+            duckdb::params![p, index, fu, re, re, index],
+        )
+        .expect("row");
+        for w in [365, 730] {
+            want.push((
+                p.to_owned(),
+                w,
+                kohort::outcomes::window::status(day(index), re.map(day), day(fu), w).as_str().to_owned(),
+            ));
+        }
+    }
+    let views = kohort::results::views::derived_views(&cfg, kohort::results::RESULTS_FORMAT, has);
+    assert_eq!(views.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(), ["safety_household_windows"]);
+    conn.execute_batch(&views[0].1).expect("the view");
+    assert_eq!(windows_of(&conn), want, "the view's statuses are window::status's");
+    // A run of format 3 stored the window rows themselves: its view reads them as they are.
+    let old = duckdb::Connection::open_in_memory().expect("DuckDB");
+    old.execute_batch(
+        "CREATE TABLE safety_household AS SELECT * FROM (VALUES ('x', 365::BIGINT, 'event'), ('x', 730, 'event'))
+         t(person_id, window_days, status)",
+    )
+    .expect("table");
+    old.execute_batch(&kohort::results::views::derived_views(&cfg, 3, has)[0].1).expect("the view");
+    let stored = vec![("x".to_owned(), 365, "event".to_owned()), ("x".to_owned(), 730, "event".to_owned())];
+    assert_eq!(windows_of(&old), stored);
+    assert!(kohort::results::views::derived_views(&cfg, 4, |_| false).is_empty());
 }

@@ -1354,7 +1354,7 @@ fn the_family_view_of_re_reports_differs_from_the_child_view_where_a_sibling_is_
     );
     let views = |sql: &str| query(small, sql);
     assert_eq!(
-        views("SELECT person_id, index_no::VARCHAR, window_days::VARCHAR, status FROM safety_household"),
+        views("SELECT person_id, index_no::VARCHAR, window_days::VARCHAR, status FROM safety_household_windows"),
         views(
             "SELECT person_id, index_no::VARCHAR, window_days::VARCHAR, status FROM safety_windows
              WHERE index_kind = 'report' AND status <> 'dropped'"

@@ -2,5 +2,5 @@
 -- recomputed, and the recomputed children's rows, in the table's order.
 SELECT * FROM household_previous_delta WHERE person_id NOT IN (SELECT person_id FROM household_affected)
 UNION ALL
-SELECT * FROM ({{recomputed}})
-ORDER BY person_id, index_no, window_days
+SELECT * FROM household_recomputed
+ORDER BY person_id, index_no, household_id

@@ -8,13 +8,14 @@ WITH w AS (
     UNION ALL
     SELECT 'de-escalation after a spell start', window_days, deesc_status FROM escalation
     UNION ALL
-    SELECT 're-report after a report (hermelding)', window_days, status FROM safety_windows WHERE index_kind = 'report'
+    -- The three child-view lines in one scan of safety_windows.
+    SELECT CASE index_kind WHEN 'report' THEN 're-report after a report (hermelding)'
+                           WHEN 'spell_end' THEN 're-report after a spell end'
+                           WHEN 'measure_end' THEN 're-report after a measure end' END,
+           window_days, status FROM safety_windows
+    WHERE index_kind IN ('report', 'spell_end', 'measure_end')
     UNION ALL
-    SELECT 're-report in the household after a report (family view)', window_days, status FROM safety_household
-    UNION ALL
-    SELECT 're-report after a spell end', window_days, status FROM safety_windows WHERE index_kind = 'spell_end'
-    UNION ALL
-    SELECT 're-report after a measure end', window_days, status FROM safety_windows WHERE index_kind = 'measure_end'
+    SELECT 're-report in the household after a report (family view)', window_days, status FROM safety_household_windows
     UNION ALL
     SELECT 'recidivism after youth probation (algemene recidive)', window_days, status FROM recidivism_windows
     WHERE index_kind = 'probation_end' AND variant = 'any' AND EXISTS (SELECT 1 FROM offences)

@@ -5,11 +5,12 @@
 //!
 //! The kernel entry point is [`kernels::compute`]. One file per concept: [`followup`],
 //! [`window`], [`spells`], [`state`], [`reentry`], [`prior_care`], [`escalation`], [`monthly`],
-//! [`measures`], [`safety`], [`indicators`], [`probation`], [`person_summary`], [`survival`].
+//! [`measures`], [`safety`], [`household`], [`indicators`], [`probation`], [`person_summary`], [`survival`].
 
 pub mod config;
 pub mod escalation;
 pub mod followup;
+pub mod household;
 pub mod indicators;
 pub mod kernels;
 pub mod measures;

@@ -8,8 +8,8 @@
 //! follow-up end are seen; window statuses as in [`super::window`] ("geen hermelding binnen W" =
 //! not an event). The Kaplan–Meier time is t to the first re-report, else fu − index.
 //!
-//! The household view needs the reports of the other children and is built by the engine with
-//! [`first_rereport`] over the household's reports.
+//! The household view needs the reports of the other children: [`super::household`], with the
+//! same rule ([`is_rereport`]).
 
 use chrono::NaiveDate;
 
@@ -81,7 +81,14 @@ impl SafetyIndex {
 
 /// The first report with `min_t < t` after `index`, on or before `fu`.
 pub fn first_rereport(reports: &[Report], index: NaiveDate, min_t: i64, fu: NaiveDate) -> Option<&Report> {
-    reports.iter().filter(|r| days(index, r.date) > min_t.max(0) && r.date <= fu).min_by_key(|r| r.date)
+    reports.iter().filter(|r| is_rereport(index, r.date, min_t, fu)).min_by_key(|r| r.date)
+}
+
+/// Whether a report on `date` is a re-report of an index on `index`: `min_t < t` (`min_t` at
+/// least 0, so only later reports), on or before `fu`. The child view's rule
+/// ([`first_rereport`]) and the household view's ([`super::household`]).
+pub fn is_rereport(index: NaiveDate, date: NaiveDate, min_t: i64, fu: NaiveDate) -> bool {
+    days(index, date) > min_t.max(0) && date <= fu
 }
 
 /// Every safety index of a person.

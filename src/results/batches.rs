@@ -28,6 +28,10 @@
 //!   report_id, spell_no, measure_id, same_incident_days, fu_date, fu_reason, dropped,
 //!   rereport_id, rereport_date, t_days, time_days
 //! * `safety_windows`: index_no, index_kind, index_date, window_days, status
+//! * `safety_household` (household view, written once every bucket is staged: [`household`]):
+//!   index_no, household_id, index_date, fu_date, rereport_date, t_days
+//! * `safety_household_windows`: its columns, window_days, status (a view over
+//!   `safety_household`, like `safety_windows`)
 //! * `measure_episodes`: measure_id, merged_measure_id, kind, start, end, end_reason,
 //!   protection, closed, goal_reached, duration_days, censored, out_of_home
 //! * `episode_indicators`: episode_id, care_form, level, start, end, end_reason, regular,
@@ -59,6 +63,7 @@ use duckdb::arrow::datatypes::{Field, FieldRef};
 use duckdb::arrow::record_batch::RecordBatch;
 
 use crate::outcomes::config::OutcomeConfig;
+use crate::outcomes::household::HouseholdIndex;
 use crate::outcomes::kernels::PersonOutcomes;
 use crate::outcomes::person_summary::PersonSummary;
 use crate::outcomes::probation::{Recidivism, RecidivismIndex};
@@ -342,6 +347,21 @@ fn safety(people: &[PersonOutcomes]) -> RecordBatch {
         date("rereport_date", r.iter().map(|(_, (_, x))| x.rereport.as_ref().map(|r| r.1))),
         int("t_days", r.iter().map(|(_, (_, x))| x.t)),
         int("time_days", r.iter().map(|(_, (_, x))| x.time)),
+    ])
+}
+
+/// The household view of safety (`safety_household`, a whole-run table): a row per index and
+/// household, in the order of `rows`.
+#[must_use]
+pub fn household(rows: &[HouseholdIndex]) -> RecordBatch {
+    batch(vec![
+        pseudonyms("person_id", rows.iter().map(|h| Some(h.person))),
+        uint32("index_no", rows.iter().map(|h| Some(h.index_no))),
+        pseudonyms("household_id", rows.iter().map(|h| Some(h.household))),
+        date("index_date", rows.iter().map(|h| Some(h.index))),
+        date("fu_date", rows.iter().map(|h| Some(h.fu))),
+        date("rereport_date", rows.iter().map(|h| h.rereport)),
+        int("t_days", rows.iter().map(HouseholdIndex::t)),
     ])
 }
 

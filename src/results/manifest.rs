@@ -93,9 +93,11 @@ pub struct RunManifest {
 
 /// The layout of result files this kohort writes and reads incrementally: 2 added the person
 /// rows to `run_persons` and the delta files; 3 stopped storing `reentry_windows`,
-/// `safety_windows` and `monthly_states` (views, see [`super::views::derived_views`]). An
-/// incremental run over a run of another layout is a full run.
-pub const RESULTS_FORMAT: u32 = 3;
+/// `safety_windows` and `monthly_states` (views, see [`super::views::derived_views`]); 4 stores
+/// `safety_household` with a row per index rather than per index and window (its windows are
+/// the view `safety_household_windows`). An incremental run over a run of another layout is a
+/// full run.
+pub const RESULTS_FORMAT: u32 = 4;
 
 fn format_one() -> u32 {
     1
@@ -113,7 +115,7 @@ impl RunManifest {
         let mut views =
             super::views::result_views(&self.tables, &self.deltas, !self.superseded.is_empty(), &self.superseded_in);
         let has = |t: &str| self.tables.contains_key(t) || self.deltas.contains_key(t);
-        views.extend(super::views::derived_views(&self.config, has));
+        views.extend(super::views::derived_views(&self.config, self.format, has));
         views
     }
 

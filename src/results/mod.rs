@@ -11,6 +11,7 @@ pub mod batches;
 mod bucket;
 pub mod curves;
 pub mod engine;
+mod household;
 pub mod incremental;
 pub mod linkage;
 pub mod linkage_scope;
@@ -49,6 +50,14 @@ pub enum ResultsError {
     /// The outcome config could not be written as JSON (for its hash).
     #[error("the outcome config cannot be written as JSON")]
     ConfigJson(#[source] serde_json::Error),
+    /// A table the engine reads held what it cannot read.
+    #[error("{what}: {message}")]
+    Input {
+        /// What was read.
+        what: &'static str,
+        /// What is wrong, where.
+        message: String,
+    },
     /// The run manifest could not be written or read.
     #[error("results manifest {path}: {message}")]
     Manifest {

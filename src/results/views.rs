@@ -10,17 +10,20 @@ use crate::store::FileEntry;
 
 /// The result tables kohort does not store but derives, whenever they are read, from the
 /// tables it does and the run's config: (table, the tables it reads). Runs of results format 2
-/// or earlier stored them as files, and their views read those.
-pub const DERIVED: [(&str, &[&str]); 3] = [
+/// or earlier stored the first three as files, and their views read those; runs of format 3 or
+/// earlier stored the household view's windows in `safety_household` itself.
+pub const DERIVED: [(&str, &[&str]); 4] = [
     ("reentry_windows", &["reentry"]),
     ("safety_windows", &["safety"]),
+    ("safety_household_windows", &["safety_household"]),
     ("monthly_states", &["escalation", "transitions"]),
 ];
 
-/// The `CREATE VIEW` statements of the derived tables ([`DERIVED`]) of a run with config `cfg`
-/// whose tables (stored or viewed) are those for which `has` holds: each one whose tables are
-/// there and which is not stored itself. Create them after the views of the tables they read.
-pub fn derived_views(cfg: &OutcomeConfig, has: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+/// The `CREATE VIEW` statements of the derived tables ([`DERIVED`]) of a run of results format
+/// `format` with config `cfg` whose tables (stored or viewed) are those for which `has` holds:
+/// each one whose tables are there and which is not stored itself. Create them after the views
+/// of the tables they read.
+pub fn derived_views(cfg: &OutcomeConfig, format: u32, has: impl Fn(&str) -> bool) -> Vec<(String, String)> {
     use crate::sql::results as q;
     let list = |windows: &[i64]| format!("[{}]", windows.iter().map(i64::to_string).collect::<Vec<_>>().join(", "));
     DERIVED
@@ -30,6 +33,10 @@ pub fn derived_views(cfg: &OutcomeConfig, has: impl Fn(&str) -> bool) -> Vec<(St
             let sql = match table {
                 "reentry_windows" => crate::db::render(q::REENTRY_WINDOWS, &[("windows", &list(&cfg.reentry_windows))]),
                 "safety_windows" => crate::db::render(q::SAFETY_WINDOWS, &[("windows", &list(&cfg.safety_windows))]),
+                "safety_household_windows" if format <= 3 => q::SAFETY_HOUSEHOLD_WINDOWS_STORED.to_owned(),
+                "safety_household_windows" => {
+                    crate::db::render(q::SAFETY_HOUSEHOLD_WINDOWS, &[("windows", &list(&cfg.safety_windows))])
+                }
                 _ => q::MONTHLY_STATES.to_owned(),
             };
             (table.to_owned(), sql)

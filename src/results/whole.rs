@@ -11,7 +11,7 @@ use super::Result;
 use super::incremental::PreviousRun;
 use crate::db::{DbSettings, DuckContext};
 use crate::outcomes::config::{Family, OutcomeConfig};
-use crate::store::{FileEntry, PersonIds, Stage, write_query, write_query_with};
+use crate::store::{FileEntry, PersonIds, Stage, write_parquet_with, write_query, write_query_with};
 
 /// What the whole-run steps wrote: files by table, and for an incremental household view its
 /// delta and superseded persons.
@@ -72,7 +72,8 @@ pub(super) fn whole_run_tables(
     crate::store::views::create_views(&conn, version_dir)?;
     let has = |t: &str| tables.contains_key(t) || deltas.contains_key(t);
     let views = super::views::result_views(tables, deltas, superseded, &BTreeMap::new());
-    for (table, sql) in views.into_iter().chain(super::views::derived_views(cfg, has)) {
+    let derived = super::views::derived_views(cfg, super::manifest::RESULTS_FORMAT, has);
+    for (table, sql) in views.into_iter().chain(derived) {
         conn.execute_batch(&sql).ctx(format!("view of staged {table}"))?;
     }
     let ctx = Ctx { conn: &conn, staging, deltas, previous, cfg };
@@ -104,8 +105,8 @@ fn linkage_tables(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
     Ok(())
 }
 
-/// The household view of safety (a whole-run table; a row per index and window, so each
-/// person's id repeats: written like the engine's other tables of window rows).
+/// The household view of safety (a whole-run table; a row per index, its windows a view:
+/// `safety_household_windows`). Its person ids repeat where a child has several reports.
 const HOUSEHOLD: &str = "safety_household";
 
 /// The household view of safety: in full, or for an incremental run writing deltas, updated
@@ -116,18 +117,20 @@ fn household_view(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
         Some((p, base))
     });
     if let Some((prev, base)) = household {
-        return household_delta(c.conn, c.staging, prev, base, c.deltas, out);
+        return household_delta(c.conn, c.staging, (prev, base), c.deltas, out);
     }
     let rel = format!("{HOUSEHOLD}/all.parquet");
-    let (what, q) = ("safety, household view", crate::sql::outcomes::SAFETY_HOUSEHOLD);
-    // Without the safety family the table is empty; its columns still come from the query.
+    // Without the safety family the table is empty (its columns stay).
     let rows = if c.cfg.wants(Family::Safety) {
         crate::sql::outcomes::HOUSEHOLD_SAFETY
     } else {
         crate::sql::outcomes::HOUSEHOLD_SAFETY_NONE
     };
-    c.conn.execute_batch(rows).ctx(what)?;
-    let entry = write_query_with(c.conn, q, &[], (&c.staging.join(&rel), &rel), what, PersonIds::Repeated)?;
+    c.conn.execute_batch(rows).ctx("safety, household view")?;
+    let view = super::household::compute(c.conn)?;
+    let (path, schema) = (c.staging.join(&rel), super::household::schema());
+    let batches = super::household::batches(&view);
+    let entry = write_parquet_with(&path, &rel, schema, batches, PersonIds::Repeated)?;
     out.tables.push((HOUSEHOLD.to_owned(), entry));
     Ok(())
 }
@@ -138,8 +141,7 @@ fn household_view(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
 fn household_delta(
     conn: &duckdb::Connection,
     staging: &Path,
-    prev: &PreviousRun,
-    base: &FileEntry,
+    (prev, base): (&PreviousRun, &FileEntry),
     deltas: &BTreeMap<String, Vec<FileEntry>>,
     out: &mut WholeRun,
 ) -> Result<()> {
@@ -174,10 +176,17 @@ fn household_delta(
         _ => q::HOUSEHOLD_SAFETY_AFFECTED,
     };
     conn.execute_batch(safety).ctx(what)?;
-    let sql =
-        crate::db::render(q::HOUSEHOLD_DELTA, &[("recomputed", q::SAFETY_HOUSEHOLD.trim().trim_end_matches(';'))]);
+    let view = super::household::compute(conn)?;
+    conn.execute_batch(q::HOUSEHOLD_RECOMPUTED).ctx(what)?;
+    {
+        let mut app = conn.appender("household_recomputed").ctx(what)?;
+        for batch in super::household::batches(&view) {
+            app.append_record_batch(batch).ctx(what)?;
+        }
+    }
     let rel = format!("{HOUSEHOLD}/delta/all.parquet");
-    let delta = write_query_with(conn, &sql, &[], (&staging.join(&rel), &rel), what, PersonIds::Repeated)?;
+    let delta =
+        write_query_with(conn, q::HOUSEHOLD_DELTA, &[], (&staging.join(&rel), &rel), what, PersonIds::Repeated)?;
     out.deltas.push((HOUSEHOLD.to_owned(), delta));
     let rel = format!("{HOUSEHOLD}/superseded/all.parquet");
     out.superseded_in.push((

@@ -312,7 +312,7 @@ pub fn open_changed(store: &Store, prev: &CachedStudy, db: &DbSettings) -> Resul
         conn.execute_batch(&sql).ctx(format!("study: view of {name}"))?;
     }
     let has = |t: &str| run.tables.contains_key(t) || run.deltas.contains_key(t);
-    for (name, sql) in crate::results::views::derived_views(&run.config, has) {
+    for (name, sql) in crate::results::views::derived_views(&run.config, run.format, has) {
         conn.execute_batch(&sql).ctx(format!("study: view of {name}"))?;
     }
     conn.execute_batch(q::CHANGED_VIEWS).ctx("study: views of the changed persons")?;
