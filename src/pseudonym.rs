@@ -238,6 +238,13 @@ impl PersonId {
     }
 }
 
+impl From<Pseudonym> for PersonId {
+    /// The person of a stored pseudonym (as parsed from its text).
+    fn from(p: Pseudonym) -> Self {
+        Self(p)
+    }
+}
+
 impl fmt::Debug for PersonId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("PersonId(..)")

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use duckdb::arrow::array::{Array, AsArray, Date32Array, Float64Array, StringArray};
+use duckdb::arrow::array::{Array, AsArray, Date32Array, FixedSizeBinaryArray, Float64Array, StringArray};
 use duckdb::arrow::datatypes::{Date32Type, Float64Type, Int32Type};
 use duckdb::arrow::record_batch::RecordBatch;
 
@@ -247,13 +247,6 @@ impl<'b> Cols<'b> {
         self.batch.column_by_name(column).ok_or_else(|| TimelineError::Column { path: self.path.to_owned(), column })
     }
 
-    fn strs(&self, column: &'static str) -> Result<&'b StringArray> {
-        let path = self.path;
-        self.column(column)?
-            .as_string_opt::<i32>()
-            .ok_or_else(|| TimelineError::Column { path: path.to_owned(), column })
-    }
-
     fn dates(&self, column: &'static str) -> Result<&'b Date32Array> {
         let path = self.path;
         self.column(column)?
@@ -292,39 +285,65 @@ impl<'b> Cols<'b> {
         opt_date(a, i).ok_or_else(|| TimelineError::Value { path: self.path.to_owned(), column })
     }
 
-    /// A pseudonym column's value (`None` when empty).
-    fn pseudonym(&self, a: &StringArray, i: usize, column: &'static str) -> Result<Option<Pseudonym>> {
-        if a.is_null(i) {
-            return Ok(None);
+    /// A pseudonym column: its hex text, or its 16 bytes when the reader parsed it in place.
+    fn ids(&self, column: &'static str) -> Result<Ids<'b>> {
+        let a = self.column(column)?;
+        if let Some(parsed) = a.as_fixed_size_binary_opt() {
+            return Ok(Ids::Parsed(parsed));
         }
-        Pseudonym::from_hex(a.value(i).as_bytes())
-            .map(Some)
-            .ok_or_else(|| TimelineError::Value { path: self.path.to_owned(), column })
+        a.as_string_opt::<i32>()
+            .map(Ids::Text)
+            .ok_or_else(|| TimelineError::Column { path: self.path.to_owned(), column })
     }
 
-    fn required_pseudonym(&self, a: &StringArray, i: usize, column: &'static str) -> Result<Pseudonym> {
+    /// A pseudonym column's value (`None` when empty).
+    fn pseudonym(&self, a: &Ids<'_>, i: usize, column: &'static str) -> Result<Option<Pseudonym>> {
+        a.get(i, || TimelineError::Value { path: self.path.to_owned(), column })
+    }
+
+    fn required_pseudonym(&self, a: &Ids<'_>, i: usize, column: &'static str) -> Result<Pseudonym> {
         self.pseudonym(a, i, column)?.ok_or_else(|| TimelineError::Value { path: self.path.to_owned(), column })
+    }
+}
+
+/// A pseudonym column of a batch: the stored hex text, or the 16 bytes of each pseudonym (its
+/// number, big-endian) as the file reader parsed them where they lay.
+enum Ids<'b> {
+    Text(&'b StringArray),
+    Parsed(&'b FixedSizeBinaryArray),
+}
+
+impl Ids<'_> {
+    /// Row `i`'s pseudonym (`None` when empty); `bad()` when the text is no pseudonym.
+    fn get(&self, i: usize, bad: impl Fn() -> TimelineError) -> Result<Option<Pseudonym>> {
+        let p = match self {
+            Ids::Text(a) if a.is_valid(i) => Pseudonym::from_hex(a.value(i).as_bytes()),
+            Ids::Parsed(a) if a.is_valid(i) => a.value(i).try_into().ok().map(Pseudonym::from_digest),
+            _ => return Ok(None),
+        };
+        p.map(Some).ok_or_else(bad)
     }
 }
 
 /// Person ids of consecutive rows, parsed once per person.
 struct Persons<'b> {
-    ids: &'b StringArray,
+    ids: Ids<'b>,
     path: &'b Path,
     last: Option<(&'b [u8], PersonId)>,
 }
 
 impl<'b> Persons<'b> {
     fn new(cols: &Cols<'b>) -> Result<Self> {
-        Ok(Self { ids: cols.strs("person_id")?, path: cols.path, last: None })
+        Ok(Self { ids: cols.ids("person_id")?, path: cols.path, last: None })
     }
 
     fn at(&mut self, i: usize) -> Result<PersonId> {
         let bad = || TimelineError::Value { path: self.path.to_owned(), column: "person_id" };
-        if self.ids.is_null(i) {
-            return Err(bad());
-        }
-        let text = self.ids.value(i).as_bytes();
+        let text = match self.ids {
+            Ids::Parsed(_) => return self.ids.get(i, bad)?.map(PersonId::from).ok_or_else(bad),
+            Ids::Text(a) if a.is_valid(i) => a.value(i).as_bytes(),
+            Ids::Text(_) => return Err(bad()),
+        };
         if let Some((t, id)) = self.last
             && t == text
         {
@@ -348,7 +367,13 @@ impl Bucket<'_> {
         } else {
             &["person_id", "care_form", "start_date", "end_date"]
         };
-        let scan = Scan { columns, codes: &["care_form", "end_reason"], persons, outcome_instruments: false };
+        let scan = Scan {
+            columns,
+            codes: &["care_form", "end_reason"],
+            pseudonyms: &["episode_id"],
+            persons,
+            outcome_instruments: false,
+        };
         let mut out = Vec::new();
         for (path, batches) in self.scan("care_episodes", &scan)? {
             for b in &batches {
@@ -357,7 +382,7 @@ impl Bucket<'_> {
                 let form = c.codes("care_form", CareForm::parse)?;
                 let (start, end) = (c.dates("start_date")?, c.dates("end_date")?);
                 let details = if needs.episode_details {
-                    Some((c.strs("episode_id")?, c.codes("end_reason", CareEndReason::parse)?))
+                    Some((c.ids("episode_id")?, c.codes("end_reason", CareEndReason::parse)?))
                 } else {
                     None
                 };
@@ -385,20 +410,26 @@ impl Bucket<'_> {
 
     fn measures(&self, persons: Option<&PersonSet>) -> Result<Vec<(PersonId, Measure)>> {
         let columns = ["person_id", "measure_id", "kind", "start_date", "end_date", "end_reason"];
-        let scan = Scan { columns: &columns, codes: &["kind", "end_reason"], persons, outcome_instruments: false };
+        let scan = Scan {
+            columns: &columns,
+            codes: &["kind", "end_reason"],
+            pseudonyms: &["measure_id"],
+            persons,
+            outcome_instruments: false,
+        };
         let mut out = Vec::new();
         for (path, batches) in self.scan("measures", &scan)? {
             for b in &batches {
                 let c = Cols { batch: b, path: &path };
                 let mut pid = Persons::new(&c)?;
-                let (ids, kind) = (c.strs("measure_id")?, c.codes("kind", MeasureKind::parse)?);
+                let (ids, kind) = (c.ids("measure_id")?, c.codes("kind", MeasureKind::parse)?);
                 let (start, end) = (c.dates("start_date")?, c.dates("end_date")?);
                 let reason = c.codes("end_reason", MeasureEndReason::parse)?;
                 for i in 0..b.num_rows() {
                     out.push((
                         pid.at(i)?,
                         Measure {
-                            measure_id: c.required_pseudonym(ids, i, "measure_id")?,
+                            measure_id: c.required_pseudonym(&ids, i, "measure_id")?,
                             kind: kind.required(i)?,
                             start: c.date(start, i, "start_date")?,
                             end: opt_date(end, i),
@@ -413,20 +444,26 @@ impl Bucket<'_> {
 
     fn reports(&self, persons: Option<&PersonSet>) -> Result<Vec<(PersonId, Report)>> {
         let columns = ["person_id", "report_id", "household_id", "report_date", "kind"];
-        let scan = Scan { columns: &columns, codes: &["kind"], persons, outcome_instruments: false };
+        let scan = Scan {
+            columns: &columns,
+            codes: &["kind"],
+            pseudonyms: &["report_id", "household_id"],
+            persons,
+            outcome_instruments: false,
+        };
         let mut out = Vec::new();
         for (path, batches) in self.scan("safety_reports", &scan)? {
             for b in &batches {
                 let c = Cols { batch: b, path: &path };
                 let mut pid = Persons::new(&c)?;
-                let (ids, households) = (c.strs("report_id")?, c.strs("household_id")?);
+                let (ids, households) = (c.ids("report_id")?, c.ids("household_id")?);
                 let (date, kind) = (c.dates("report_date")?, c.codes("kind", ReportKind::parse)?);
                 for i in 0..b.num_rows() {
                     out.push((
                         pid.at(i)?,
                         Report {
-                            report_id: c.required_pseudonym(ids, i, "report_id")?,
-                            household_id: c.pseudonym(households, i, "household_id")?,
+                            report_id: c.required_pseudonym(&ids, i, "report_id")?,
+                            household_id: c.pseudonym(&households, i, "household_id")?,
                             date: c.date(date, i, "report_date")?,
                             kind: kind.required(i)?,
                         },
@@ -439,13 +476,19 @@ impl Bucket<'_> {
 
     fn offences(&self, persons: Option<&PersonSet>) -> Result<Vec<(PersonId, Offence)>> {
         let columns = ["person_id", "offence_id", "offence_date", "registration_date", "severity", "settlement"];
-        let scan = Scan { columns: &columns, codes: &["severity", "settlement"], persons, outcome_instruments: false };
+        let scan = Scan {
+            columns: &columns,
+            codes: &["severity", "settlement"],
+            pseudonyms: &["offence_id"],
+            persons,
+            outcome_instruments: false,
+        };
         let mut out = Vec::new();
         for (path, batches) in self.scan("offences", &scan)? {
             for b in &batches {
                 let c = Cols { batch: b, path: &path };
                 let mut pid = Persons::new(&c)?;
-                let (ids, offence_date) = (c.strs("offence_id")?, c.dates("offence_date")?);
+                let (ids, offence_date) = (c.ids("offence_id")?, c.dates("offence_date")?);
                 let registration = c.dates("registration_date")?;
                 let severity = c.codes("severity", OffenceSeverity::parse)?;
                 let settlement = c.codes("settlement", OffenceSettlement::parse)?;
@@ -453,7 +496,7 @@ impl Bucket<'_> {
                     out.push((
                         pid.at(i)?,
                         Offence {
-                            offence_id: c.required_pseudonym(ids, i, "offence_id")?,
+                            offence_id: c.required_pseudonym(&ids, i, "offence_id")?,
                             offence_date: c.date(offence_date, i, "offence_date")?,
                             registration_date: c.date(registration, i, "registration_date")?,
                             severity: severity.required(i)?,
@@ -469,13 +512,19 @@ impl Bucket<'_> {
     fn measurements(&self, which: Measurements, persons: Option<&PersonSet>) -> Result<Vec<(PersonId, Measurement)>> {
         let columns = ["person_id", "measurement_id", "episode_id", "instrument", "moment", "date", "value"];
         let outcome_instruments = which == Measurements::Outcome;
-        let scan = Scan { columns: &columns, codes: &["instrument", "moment"], persons, outcome_instruments };
+        let scan = Scan {
+            columns: &columns,
+            codes: &["instrument", "moment"],
+            pseudonyms: &["measurement_id", "episode_id"],
+            persons,
+            outcome_instruments,
+        };
         let mut out = Vec::new();
         for (path, batches) in self.scan("measurements", &scan)? {
             for b in &batches {
                 let c = Cols { batch: b, path: &path };
                 let mut pid = Persons::new(&c)?;
-                let (ids, episodes) = (c.strs("measurement_id")?, c.strs("episode_id")?);
+                let (ids, episodes) = (c.ids("measurement_id")?, c.ids("episode_id")?);
                 let instrument = c.codes("instrument", |s| Some(Instrument::from_name(s)))?;
                 let moment = c.codes("moment", Moment::parse)?;
                 let (date, value) = (c.dates("date")?, c.floats("value")?);
@@ -483,8 +532,8 @@ impl Bucket<'_> {
                     out.push((
                         pid.at(i)?,
                         Measurement {
-                            measurement_id: c.required_pseudonym(ids, i, "measurement_id")?,
-                            episode_id: c.pseudonym(episodes, i, "episode_id")?,
+                            measurement_id: c.required_pseudonym(&ids, i, "measurement_id")?,
+                            episode_id: c.pseudonym(&episodes, i, "episode_id")?,
                             instrument: instrument_at(&instrument, i)?,
                             moment: moment.required(i)?,
                             date: c.date(date, i, "date")?,
@@ -515,6 +564,7 @@ impl Bucket<'_> {
         let scan = Scan {
             columns: &columns,
             codes: &["birth_date_precision", "sex", "source"],
+            pseudonyms: &[],
             persons,
             outcome_instruments: false,
         };

@@ -7,10 +7,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use duckdb::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray};
+use duckdb::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, FixedSizeBinaryArray, StringArray};
+use duckdb::arrow::buffer::{Buffer, NullBuffer};
 use duckdb::arrow::compute;
 use duckdb::arrow::datatypes::{DataType, Field, Int32Type, Schema};
-use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::arrow::error::ArrowError;
+use duckdb::arrow::record_batch::{RecordBatch, RecordBatchOptions};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder, RowSelection,
@@ -19,8 +21,12 @@ use parquet::basic::{Compression, Encoding, Type as PhysicalType};
 use parquet::column::page::Page;
 use parquet::file::serialized_reader::SerializedPageReader;
 
-use crate::timelines::PersonId;
 use crate::timelines::error::{Result, TimelineError};
+use crate::timelines::{PersonId, Pseudonym};
+
+/// The bytes of a parsed pseudonym (its number, big-endian), in an Arrow array of that width.
+const PSEUDONYM_BYTES: usize = 16;
+const PSEUDONYM_WIDTH: i32 = 16;
 
 /// A sorted set of persons, kept as their hex text read as two big-endian numbers (whose order
 /// is the text's), for comparing against stored ids unparsed and without a call to `memcmp`.
@@ -106,6 +112,9 @@ pub(super) struct Scan<'a> {
     pub(super) columns: &'a [&'a str],
     /// Code columns, read as dictionaries.
     pub(super) codes: &'a [&'a str],
+    /// Pseudonym columns (32 hex digits), parsed where they lie in the mapped file when stored
+    /// as kohort stores identifiers (then a batch holds them as 16 bytes, not as text).
+    pub(super) pseudonyms: &'a [&'a str],
     /// Keep only these persons' rows.
     pub(super) persons: Option<&'a PersonSet>,
     /// Keep only the rows of the outcome instruments (measurements).
@@ -149,12 +158,9 @@ pub(super) fn read_file(path: &Path, scan: &Scan<'_>) -> Result<Vec<RecordBatch>
     let options = ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(fields)));
     let meta = ArrowReaderMetadata::try_new(Arc::clone(meta.metadata()), options).map_err(|e| file_error(path, &e))?;
     let file = File { data: &data, meta: &meta, path };
-    if scan.persons.is_none() && !scan.outcome_instruments {
-        // Unfiltered, a batch is a row group (kohort writes row groups of 65,536 rows).
-        return file.read(scan.columns, None, None);
-    }
-    // Filtered, a batch spanning row groups (each with its own dictionaries) would rebuild
-    // every code column's dictionary by hashing each value: one reader per row group.
+    // One reader per row group: a batch spanning row groups (each with its own dictionaries)
+    // would rebuild every code column's dictionary by hashing each value, and the pseudonyms
+    // are parsed from each row group's pages.
     let mut out = Vec::new();
     for group in 0..meta.metadata().num_row_groups() {
         out.extend(file.read_selected(scan, group)?);
@@ -208,7 +214,7 @@ impl File<'_> {
 
     /// The values of text column `column` in row group `group` as slices of the mapped file,
     /// when the column is stored as kohort stores identifiers (plain, uncompressed, data pages
-    /// of format 1 or 2, no nulls); `None` when it is stored otherwise (then it is decoded).
+    /// of format 1 or 2, not repeated); `None` when it is stored otherwise (then it is decoded).
     fn plain_pages(&self, group: usize, column: &str) -> Result<Option<PlainPages>> {
         let meta = self.meta.metadata().row_group(group);
         let Some(chunk) = meta.columns().iter().find(|c| c.column_path().string() == column) else {
@@ -222,47 +228,99 @@ impl File<'_> {
         {
             return Ok(None);
         }
+        let nullable = descr.max_def_level() == 1;
         let rows = usize::try_from(meta.num_rows()).map_err(|e| file_error(self.path, &e))?;
         let reader = SerializedPageReader::new(Arc::new(self.data.clone()), chunk, rows, None)
             .map_err(|e| file_error(self.path, &e))?;
         let mut pages = Vec::new();
         for page in reader {
-            let values = match page.map_err(|e| file_error(self.path, &e))? {
+            // The page's definition levels (as a slice) and where its values start.
+            let (buf, levels, start, count) = match page.map_err(|e| file_error(self.path, &e))? {
                 Page::DataPage { buf, num_values, encoding: Encoding::PLAIN, def_level_encoding, .. } => {
-                    let levels = match descr.max_def_level() {
-                        0 => 0,
-                        _ if def_level_encoding == Encoding::RLE => match buf.first_chunk::<4>() {
-                            Some(len) => 4 + u32::from_le_bytes(*len) as usize,
-                            None => return Ok(None),
-                        },
+                    let (levels, start) = match (nullable, buf.first_chunk::<4>()) {
+                        (false, _) => (0..0, 0),
+                        (true, Some(len)) if def_level_encoding == Encoding::RLE => {
+                            let len = u32::from_le_bytes(*len) as usize;
+                            (4..4 + len, 4 + len)
+                        }
                         _ => return Ok(None),
                     };
-                    (buf, levels, num_values)
+                    (buf, levels, start, num_values)
                 }
                 Page::DataPageV2 {
                     buf,
                     num_values,
                     encoding: Encoding::PLAIN,
-                    num_nulls: 0,
                     def_levels_byte_len,
-                    rep_levels_byte_len,
+                    rep_levels_byte_len: 0,
                     is_compressed: false,
                     ..
-                } => (buf, (def_levels_byte_len + rep_levels_byte_len) as usize, num_values),
+                } => {
+                    let len = def_levels_byte_len as usize;
+                    (buf, 0..len, len, num_values)
+                }
                 _ => return Ok(None),
             };
-            let (buf, levels, num_values) = values;
-            if levels > buf.len() {
+            if start > buf.len() {
                 return Ok(None);
             }
-            let values = buf.slice(levels..);
-            // No nulls: the page holds a value for each of its levels.
-            if plain_values(&values).count() != num_values as usize {
-                return Ok(None);
-            }
-            pages.push(values);
+            let defined = if nullable {
+                match buf.get(levels).and_then(|l| defined(l, count as usize)) {
+                    Some(Levels::All) => None,
+                    Some(Levels::Each(d)) => Some(d),
+                    None => return Ok(None),
+                }
+            } else {
+                None
+            };
+            // Whether the page holds a value for each defined level is seen as it is read (a
+            // row group's values then fall short of its rows, or the reader finds values left).
+            pages.push(PlainPage { values: buf.slice(start..), defined, count: count as usize });
         }
         Ok(Some(PlainPages { pages, rows }))
+    }
+
+    /// The pseudonyms of column `column` of row group `group`, of the rows `masks` keeps (every
+    /// row with `None`), parsed where they lie (16 bytes each, nulls kept); `None` when the
+    /// column is stored otherwise or holds a text that is no pseudonym (then it is decoded,
+    /// and its reader names the row).
+    fn pseudonyms_in_place(
+        &self,
+        group: usize,
+        column: &str,
+        masks: Option<&[BooleanArray]>,
+    ) -> Result<Option<ArrayRef>> {
+        let Some(pages) = self.plain_pages(group, column)? else {
+            return Ok(None);
+        };
+        let mut keep = masks.into_iter().flatten().flat_map(|m| m.values().iter());
+        let (mut bytes, mut valid) = (Vec::new(), Vec::new());
+        let mut rows = 0;
+        // The last text parsed and its bytes: a person's rows repeat their id.
+        let mut last: (&[u8], [u8; PSEUDONYM_BYTES]) = (&[], [0; PSEUDONYM_BYTES]);
+        for v in pages.values() {
+            rows += 1;
+            if masks.is_some() && keep.next() != Some(true) {
+                continue;
+            }
+            match v {
+                Some(text) if text == last.0 => bytes.extend_from_slice(&last.1),
+                Some(text) => match Pseudonym::from_hex(text) {
+                    Some(p) => {
+                        last = (text, p.as_u128().to_be_bytes());
+                        bytes.extend_from_slice(&last.1);
+                    }
+                    None => return Ok(None),
+                },
+                None => bytes.extend_from_slice(&[0; PSEUDONYM_BYTES]),
+            }
+            valid.push(v.is_some());
+        }
+        if rows != pages.rows {
+            // Pages that do not hold a value for each row: the Parquet reader decodes them.
+            return Ok(None);
+        }
+        Ok(Some(Arc::new(pseudonym_array(bytes, valid).map_err(|e| file_error(self.path, &e))?)))
     }
 
     /// Which rows of row group `group` are of the outcome instruments.
@@ -280,8 +338,11 @@ impl File<'_> {
     /// The batches of row group `group` of the rows `scan` keeps: the columns that choose the
     /// rows (`person_id`, `instrument`) are read first, whole; the other columns only for the
     /// chosen rows, and `person_id` is not decoded a second time (the chosen rows' ids from the
-    /// first read are put back beside them).
+    /// first read are put back beside them). Unfiltered, every row.
     fn read_selected(&self, scan: &Scan<'_>, group: usize) -> Result<Vec<RecordBatch>> {
+        if scan.persons.is_none() && !scan.outcome_instruments {
+            return self.read_chosen(scan, group, None);
+        }
         let in_place = match scan.persons {
             Some(set) => self.plain_pages(group, "person_id")?.map(|pages| (set, pages)),
             None => None,
@@ -290,7 +351,7 @@ impl File<'_> {
             Some((set, pages)) => self.choose_in_place(scan, group, set, &pages)?,
             None => self.choose(scan, group)?,
         };
-        self.read_chosen(scan, group, &masks, &ids)
+        self.read_chosen(scan, group, Some((&masks, &ids)))
     }
 
     /// The rows `scan` keeps, `person_id` compared where it lies in the mapped file (`pages`,
@@ -306,9 +367,10 @@ impl File<'_> {
         let mut chosen = Vec::new();
         let mut mask = Vec::with_capacity(pages.rows);
         for v in pages.values() {
-            let keep = set.holds(v, &mut at);
+            // An empty id is no listed person's.
+            let keep = v.is_some_and(|v| set.holds(v, &mut at));
             mask.push(keep);
-            if keep {
+            if let (true, Some(v)) = (keep, v) {
                 chosen.push((mask.len() - 1, v));
             }
         }
@@ -321,9 +383,18 @@ impl File<'_> {
             mask = compute::and(&mask, &wanted).map_err(|e| file_error(self.path, &e))?;
             chosen.retain(|(row, _)| mask.value(*row));
         }
-        let text: std::result::Result<Vec<&str>, _> = chosen.iter().map(|(_, v)| std::str::from_utf8(v)).collect();
-        let ids: ArrayRef = Arc::new(StringArray::from(text.map_err(|e| file_error(self.path, &e))?));
-        Ok((vec![mask], vec![ids]))
+        // Each chosen id is a held one, so 32 hex digits.
+        let mut bytes = Vec::with_capacity(chosen.len() * PSEUDONYM_BYTES);
+        let mut last: (&[u8], [u8; PSEUDONYM_BYTES]) = (&[], [0; PSEUDONYM_BYTES]);
+        for (_, v) in &chosen {
+            if *v != last.0 {
+                let bad = || TimelineError::Value { path: self.path.to_owned(), column: "person_id" };
+                last = (v, Pseudonym::from_hex(v).ok_or_else(bad)?.as_u128().to_be_bytes());
+            }
+            bytes.extend_from_slice(&last.1);
+        }
+        let ids = pseudonym_array(bytes, vec![true; chosen.len()]).map_err(|e| file_error(self.path, &e))?;
+        Ok((vec![mask], vec![Arc::new(ids)]))
     }
 
     /// The rows `scan` keeps, from the columns that choose them (`person_id`, `instrument`)
@@ -360,70 +431,187 @@ impl File<'_> {
         Ok((masks, ids))
     }
 
-    /// The other columns of the rows `masks` keeps, with their `person_id`s (`ids`) put back.
+    /// The columns of the rows `chosen`'s masks keep, with their `person_id`s put back (every
+    /// row without `chosen`); the pseudonym columns parsed where they lie when they can be.
     fn read_chosen(
         &self,
         scan: &Scan<'_>,
         group: usize,
-        masks: &[BooleanArray],
-        ids: &[ArrayRef],
+        chosen: Option<(&[BooleanArray], &[ArrayRef])>,
     ) -> Result<Vec<RecordBatch>> {
-        let selection = RowSelection::from_filters(masks);
-        if !selection.selects_any() {
+        let masks = chosen.map(|(masks, _)| masks);
+        let selection = masks.map(RowSelection::from_filters);
+        if selection.as_ref().is_some_and(|s| !s.selects_any()) {
             return Ok(Vec::new());
         }
-        if scan.persons.is_none() {
-            return self.read(scan.columns, Some(group), Some(selection));
+        // Columns put back beside those the Parquet reader decodes: the chosen rows' person ids
+        // (`None` when the rows are chosen by instrument alone), then the pseudonyms parsed here.
+        let mut beside: Vec<(&str, ArrayRef)> = Vec::new();
+        if let Some((_, ids)) = chosen.filter(|_| scan.persons.is_some()) {
+            let ids = compute::concat(&ids.iter().map(AsRef::as_ref).collect::<Vec<_>>())
+                .map_err(|e| file_error(self.path, &e))?;
+            beside.push(("person_id", ids));
         }
-        let ids = compute::concat(&ids.iter().map(AsRef::as_ref).collect::<Vec<_>>())
-            .map_err(|e| file_error(self.path, &e))?;
-        let rest: Vec<&str> = scan.columns.iter().copied().filter(|c| *c != "person_id").collect();
-        let mut out = Vec::new();
-        let mut offset = 0;
-        for b in self.read(&rest, Some(group), Some(selection))? {
-            let n = b.num_rows();
-            if offset + n > ids.len() {
-                return Err(file_error(self.path, &"the chosen rows and their person ids differ in number"));
+        for column in scan.columns {
+            if (scan.pseudonyms.contains(column) || *column == "person_id")
+                && !beside.iter().any(|(c, _)| c == column)
+                && let Some(parsed) = self.pseudonyms_in_place(group, column, masks)?
+            {
+                beside.push((column, parsed));
             }
-            let mut fields: Vec<Arc<Field>> = b.schema().fields().iter().cloned().collect();
-            fields.push(Arc::new(Field::new("person_id", DataType::Utf8, true)));
-            let mut columns = b.columns().to_vec();
-            columns.push(ids.slice(offset, n));
+        }
+        let rest: Vec<&str> = scan.columns.iter().copied().filter(|c| !beside.iter().any(|(b, _)| b == c)).collect();
+        let decoded = if rest.is_empty() { Vec::new() } else { self.read(&rest, Some(group), selection)? };
+        let count = |(_, a): &(&str, ArrayRef)| a.len();
+        let rows = beside.first().map_or_else(|| decoded.iter().map(RecordBatch::num_rows).sum(), count);
+        if beside.iter().any(|b| count(b) != rows) {
+            return Err(file_error(self.path, &"the chosen rows and their ids differ in number"));
+        }
+        if beside.is_empty() {
+            return Ok(decoded);
+        }
+        // The decoded batches (one of the chosen rows when every column was parsed here).
+        let parts: Vec<(usize, Option<&RecordBatch>)> = if rest.is_empty() {
+            vec![(rows, None)]
+        } else {
+            decoded.iter().map(|b| (b.num_rows(), Some(b))).collect()
+        };
+        let mut out = Vec::with_capacity(parts.len());
+        let mut offset = 0;
+        for (n, batch) in parts {
+            if offset + n > rows {
+                return Err(file_error(self.path, &"the chosen rows and their ids differ in number"));
+            }
+            let mut fields: Vec<Arc<Field>> =
+                batch.map(|b| b.schema().fields().iter().cloned().collect()).unwrap_or_default();
+            let mut columns = batch.map(|b| b.columns().to_vec()).unwrap_or_default();
+            for (name, array) in &beside {
+                fields.push(Arc::new(Field::new(*name, array.data_type().clone(), true)));
+                columns.push(array.slice(offset, n));
+            }
             offset += n;
+            let schema = Arc::new(Schema::new(fields));
+            let options = RecordBatchOptions::new().with_row_count(Some(n));
             out.push(
-                RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| file_error(self.path, &e))?,
+                RecordBatch::try_new_with_options(schema, columns, &options).map_err(|e| file_error(self.path, &e))?,
             );
         }
-        if offset != ids.len() {
-            return Err(file_error(self.path, &"the chosen rows and their person ids differ in number"));
+        if offset != rows {
+            return Err(file_error(self.path, &"the chosen rows and their ids differ in number"));
         }
         Ok(out)
     }
 }
 
-/// A column chunk's values, page by page, each the plain values region of a data page.
+/// A column chunk's values, page by page.
 struct PlainPages {
-    pages: Vec<Bytes>,
-    /// The row group's rows (a value each).
+    pages: Vec<PlainPage>,
+    /// The row group's rows (a value or a null each).
     rows: usize,
 }
 
+/// One data page: the plain values region, and which rows hold a value (`None`: every row).
+struct PlainPage {
+    values: Bytes,
+    defined: Option<Vec<bool>>,
+    /// Its rows.
+    count: usize,
+}
+
 impl PlainPages {
-    fn values(&self) -> impl Iterator<Item = &[u8]> {
-        self.pages.iter().flat_map(|p| plain_values(p))
+    /// Each row's value (`None` for a null), as long as each page holds a value for each of
+    /// its rows that has one and no more: a page that falls short, or holds values beyond its
+    /// rows, ends the values there (so they fall short of [`Self::rows`]).
+    fn values(&self) -> impl Iterator<Item = Option<&[u8]>> {
+        let mut pages = self.pages.iter();
+        let mut page: Option<&PlainPage> = None;
+        let (mut buf, mut row): (&[u8], usize) = (&[], 0);
+        std::iter::from_fn(move || {
+            loop {
+                match page {
+                    Some(p) if row < p.count => {
+                        let defined = p.defined.as_ref().map_or(Some(true), |d| d.get(row).copied())?;
+                        row += 1;
+                        return if defined { next_value(&mut buf).map(Some) } else { Some(None) };
+                    }
+                    Some(_) if !buf.is_empty() => return None,
+                    _ => {
+                        let p = pages.next()?;
+                        (page, buf, row) = (Some(p), &p.values, 0);
+                    }
+                }
+            }
+        })
     }
 }
 
-/// The values of a plain byte-array region: each a 4-byte little-endian length, then its bytes
-/// (stops where a length runs past the end).
-fn plain_values(mut buf: &[u8]) -> impl Iterator<Item = &[u8]> {
-    std::iter::from_fn(move || {
-        let (len, rest) = buf.split_first_chunk::<4>()?;
-        let len = u32::from_le_bytes(*len) as usize;
-        let value = rest.get(..len)?;
-        buf = &rest[len..];
-        Some(value)
-    })
+/// Which rows of a page hold a value.
+#[derive(Debug, PartialEq)]
+pub(super) enum Levels {
+    /// Every row.
+    All,
+    /// A flag per row.
+    Each(Vec<bool>),
+}
+
+/// The definition levels of a page's `count` rows, when the column's highest level is 1 (so
+/// 1 bit each): runs of the RLE / bit-packed hybrid encoding (one run of ones: every row);
+/// `None` when they are malformed.
+pub(super) fn defined(mut buf: &[u8], count: usize) -> Option<Levels> {
+    let mut out = Vec::new();
+    while out.len() < count {
+        let header = uleb128(&mut buf)?;
+        if header & 1 == 0 && out.is_empty() && header >> 1 >= count && buf.first() == Some(&1) {
+            return Some(Levels::All);
+        }
+        if header & 1 == 0 {
+            // A run of one value (in one byte at this width).
+            let (value, rest) = buf.split_first()?;
+            buf = rest;
+            if *value > 1 {
+                return None;
+            }
+            out.extend(std::iter::repeat_n(*value == 1, (header >> 1).min(count - out.len())));
+        } else {
+            // Groups of 8 values bit-packed, a byte per group at this width.
+            let groups = buf.get(..header >> 1)?;
+            buf = &buf[header >> 1..];
+            out.extend(groups.iter().flat_map(|g| (0..8).map(move |bit| g >> bit & 1 == 1)));
+        }
+    }
+    out.truncate(count);
+    Some(Levels::Each(out))
+}
+
+/// An unsigned LEB128 number at the start of `buf` (which then starts after it).
+fn uleb128(buf: &mut &[u8]) -> Option<usize> {
+    let mut n = 0usize;
+    let mut shift = 0;
+    loop {
+        let (b, rest) = buf.split_first()?;
+        *buf = rest;
+        n |= usize::from(b & 0x7f).checked_shl(shift)?;
+        shift += 7;
+        if b & 0x80 == 0 {
+            return Some(n);
+        }
+    }
+}
+
+/// Pseudonyms as an array of 16 bytes each (`valid[i]` false for a null).
+fn pseudonym_array(bytes: Vec<u8>, valid: Vec<bool>) -> std::result::Result<FixedSizeBinaryArray, ArrowError> {
+    let nulls = valid.iter().any(|v| !v).then(|| NullBuffer::from(valid));
+    FixedSizeBinaryArray::try_new(PSEUDONYM_WIDTH, Buffer::from_vec(bytes), nulls)
+}
+
+/// The first value of a plain byte-array region (a 4-byte little-endian length, then its
+/// bytes), which then starts after it; `None` when the length runs past the end.
+fn next_value<'a>(buf: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let (len, rest) = buf.split_first_chunk::<4>()?;
+    let len = u32::from_le_bytes(*len) as usize;
+    let value = rest.get(..len)?;
+    *buf = &rest[len..];
+    Some(value)
 }
 
 /// The rows of goal attainment and satisfaction (an `instrument` column, a dictionary or

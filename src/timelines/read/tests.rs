@@ -4,7 +4,7 @@ use std::error::Error;
 
 use chrono::Days;
 use duckdb::arrow::array::ArrayRef;
-use duckdb::arrow::datatypes::{Field, Schema};
+use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding};
 use parquet::file::properties::{WriterProperties, WriterVersion};
@@ -18,8 +18,9 @@ type TestResult = std::result::Result<(), Box<dyn Error>>;
 enum Ids {
     /// In a dictionary, the file Snappy-compressed (decoded by the Parquet reader).
     Dictionary,
-    /// Plain and uncompressed, as kohort stores identifiers (compared where they lie), in data
-    /// pages of format 1 or 2 of at most 3 rows (a row group spans several pages).
+    /// Every `_id` column plain and uncompressed, as kohort stores identifiers (compared and
+    /// parsed where they lie), in data pages of format 1 or 2 of at most 3 rows (a row group
+    /// spans several pages).
     Plain(WriterVersion),
 }
 
@@ -46,12 +47,15 @@ fn write_bucket_file(
     let props = WriterProperties::builder().set_max_row_group_row_count(Some(group_rows));
     let props = match ids {
         Ids::Dictionary => props.set_compression(Compression::SNAPPY),
-        Ids::Plain(version) => props
-            .set_writer_version(version)
-            .set_column_dictionary_enabled("person_id".into(), false)
-            .set_column_encoding("person_id".into(), Encoding::PLAIN)
-            .set_data_page_row_count_limit(3)
-            .set_write_batch_size(3),
+        Ids::Plain(version) => {
+            let mut props = props.set_writer_version(version).set_data_page_row_count_limit(3).set_write_batch_size(3);
+            for f in schema.fields().iter().filter(|f| f.name().ends_with("_id")) {
+                props = props
+                    .set_column_dictionary_enabled(f.name().as_str().into(), false)
+                    .set_column_encoding(f.name().as_str().into(), Encoding::PLAIN);
+            }
+            props
+        }
     };
     let path = folder.join("s.parquet");
     let mut w = ArrowWriter::try_new(std::fs::File::create(&path)?, schema, Some(props.build()))?;
@@ -134,14 +138,15 @@ fn filtered_reads_keep_the_listed_rows(
     Ok(())
 }
 
-/// A measurement as written: person, measurement id, instrument, date, value.
-type Written<'a> = (PersonId, Pseudonym, &'a str, (NaiveDate, i32), f64);
+/// A measurement as written: person, measurement id, episode id, instrument, date, value.
+type Written<'a> = (PersonId, Pseudonym, Option<Pseudonym>, &'a str, (NaiveDate, i32), f64);
 
 /// A read of measurements keeping only the outcome instruments (goal attainment and
 /// satisfaction), alone and together with a set of persons, over row groups of 5 rows each
 /// with its own dictionary of instruments, keeps exactly the rows a plain loop over the rows
-/// written keeps, with their ids, instruments and values; a set with none of the file's
-/// persons keeps nothing.
+/// written keeps, with their ids (an episode id on two rows in three, in runs that leave some
+/// pages without one), instruments and values; a set with none of the file's persons keeps
+/// nothing.
 #[test]
 fn outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_keeps() -> TestResult {
     let instruments = ["goal_attainment", "sdq", "satisfaction", "satisfaction", "cbcl", "goal_attainment", "sdq"];
@@ -153,22 +158,41 @@ fn outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_k
         for e in 0..=(i % 4) {
             let n = u32::try_from(rows.len())?;
             let instrument = instruments[(rows.len() * 3 + e) % instruments.len()];
-            rows.push((*p, Pseudonym::label(&format!("x{n:03}")), instrument, day(18_000 + n)?, f64::from(n)));
+            let episode = (n % 9 < 6).then(|| Pseudonym::label(&format!("e{n:03}")));
+            rows.push((*p, Pseudonym::label(&format!("x{n:03}")), episode, instrument, day(18_000 + n)?, f64::from(n)));
         }
     }
     let columns: Vec<(&str, ArrayRef)> = vec![
         ("person_id", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| text(r.0.to_hex()))))),
         ("measurement_id", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| text(r.1.to_hex()))))),
-        ("episode_id", Arc::new(rows.iter().map(|_| None::<&str>).collect::<StringArray>())),
-        ("instrument", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.2)))),
+        ("episode_id", Arc::new(rows.iter().map(|r| r.2.map(|e| text(e.to_hex()))).collect::<StringArray>())),
+        ("instrument", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.3)))),
         ("moment", Arc::new(StringArray::from_iter_values(rows.iter().map(|_| "end")))),
-        ("date", Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.3.1)))),
-        ("value", Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.4)))),
+        ("date", Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.4.1)))),
+        ("value", Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.5)))),
     ];
     for ids in ID_LAYOUTS {
         let dir = tempfile::tempdir()?;
         write_bucket_file(dir.path(), "measurements", 1, columns.clone(), 5, ids)?;
         outcome_reads_keep_the_rows_a_loop_keeps(&Bucket { dir: dir.path(), bucket: 1 }, &persons, &rows)?;
+        // Plain ids come parsed (16 bytes each), nulls kept; others as text.
+        let path = dir.path().join("measurements/b01/s.parquet");
+        let scan = file::Scan {
+            columns: &["person_id", "measurement_id", "episode_id", "date"],
+            codes: &[],
+            pseudonyms: &["measurement_id", "episode_id"],
+            persons: None,
+            outcome_instruments: false,
+        };
+        let want = match ids {
+            Ids::Plain(_) => DataType::FixedSizeBinary(16),
+            Ids::Dictionary => DataType::Utf8,
+        };
+        for b in file::read_file(&path, &scan)? {
+            for column in ["person_id", "measurement_id", "episode_id"] {
+                assert_eq!(b.column_by_name(column).map(|c| c.data_type().clone()), Some(want.clone()), "{ids:?}");
+            }
+        }
     }
     Ok(())
 }
@@ -180,15 +204,15 @@ fn outcome_reads_keep_the_rows_a_loop_keeps(
     persons: &[PersonId],
     rows: &[Written<'_>],
 ) -> TestResult {
-    type Row = (PersonId, Pseudonym, Instrument, NaiveDate, f64);
+    type Row = (PersonId, Pseudonym, Option<Pseudonym>, Instrument, NaiveDate, f64);
     let got = |which: Measurements, only: Option<&PersonSet>| -> Result<Vec<Row>> {
         let read = bucket.measurements(which, only)?;
-        Ok(read.into_iter().map(|(p, m)| (p, m.measurement_id, m.instrument, m.date, m.value)).collect())
+        Ok(read.into_iter().map(|(p, m)| (p, m.measurement_id, m.episode_id, m.instrument, m.date, m.value)).collect())
     };
     let want = |keep: &dyn Fn(&Written<'_>) -> bool| -> Vec<Row> {
-        rows.iter().filter(|r| keep(r)).map(|r| (r.0, r.1, Instrument::from_name(r.2), r.3.0, r.4)).collect()
+        rows.iter().filter(|r| keep(r)).map(|r| (r.0, r.1, r.2, Instrument::from_name(r.3), r.4.0, r.5)).collect()
     };
-    let outcome = |r: &Written<'_>| matches!(r.2, "goal_attainment" | "satisfaction");
+    let outcome = |r: &Written<'_>| matches!(r.3, "goal_attainment" | "satisfaction");
     let all = got(Measurements::Outcome, None)?;
     assert_eq!(all, want(&outcome));
     assert!(all.len() > 10 && all.len() < rows.len(), "{} of {} rows kept", all.len(), rows.len());
@@ -197,5 +221,77 @@ fn outcome_reads_keep_the_rows_a_loop_keeps(
     assert_eq!(got(Measurements::Outcome, Some(&set))?, want(&|r| outcome(r) && listed.contains(&r.0)));
     assert_eq!(got(Measurements::All, Some(&set))?, want(&|r| listed.contains(&r.0)));
     assert_eq!(got(Measurements::Outcome, Some(&PersonSet::new(&[PersonId::label("zzz")])))?, Vec::new());
+    assert_eq!(got(Measurements::All, None)?, want(&|_| true));
     Ok(())
+}
+
+/// A measurement id that is no pseudonym (33 digits, a digit that is no hex digit, upper case)
+/// stops a read with an error naming its file and column, whether the ids are parsed where
+/// they lie or decoded first, with and without a set of persons; an episode id likewise.
+#[test]
+fn an_id_that_is_no_pseudonym_is_an_error_naming_its_column() -> TestResult {
+    let persons: Vec<PersonId> = {
+        let mut p: Vec<PersonId> = (0..8).map(|i| PersonId::label(&format!("b{i:03}"))).collect();
+        p.sort_unstable();
+        p
+    };
+    let good = text(Pseudonym::label("fine").to_hex());
+    for (column, bad) in [
+        ("measurement_id", format!("{good}0")),
+        ("measurement_id", format!("g{}", &good[1..])),
+        ("episode_id", good.to_uppercase()),
+    ] {
+        let id = |i: usize, c: &str| if i == 5 && c == column { bad.clone() } else { good.clone() };
+        let columns: Vec<(&str, ArrayRef)> = vec![
+            ("person_id", Arc::new(StringArray::from_iter_values(persons.iter().map(|p| text(p.to_hex()))))),
+            ("measurement_id", Arc::new(StringArray::from_iter_values((0..8).map(|i| id(i, "measurement_id"))))),
+            ("episode_id", Arc::new(StringArray::from_iter_values((0..8).map(|i| id(i, "episode_id"))))),
+            ("instrument", Arc::new(StringArray::from_iter_values((0..8).map(|_| "satisfaction")))),
+            ("moment", Arc::new(StringArray::from_iter_values((0..8).map(|_| "end")))),
+            ("date", Arc::new(Date32Array::from_iter_values(0..8))),
+            ("value", Arc::new(Float64Array::from_iter_values((0..8).map(f64::from)))),
+        ];
+        for ids in ID_LAYOUTS {
+            let dir = tempfile::tempdir()?;
+            write_bucket_file(dir.path(), "measurements", 2, columns.clone(), 4, ids)?;
+            let bucket = Bucket { dir: dir.path(), bucket: 2 };
+            let set = PersonSet::new(&persons[4..]);
+            for (which, only) in
+                [(Measurements::All, None), (Measurements::Outcome, None), (Measurements::All, Some(&set))]
+            {
+                match bucket.measurements(which, only) {
+                    Err(TimelineError::Value { path, column: c }) => {
+                        assert_eq!(c, column, "{ids:?}");
+                        assert!(path.ends_with("measurements/b02/s.parquet"), "{}", path.display());
+                    }
+                    other => panic!("{ids:?} {column}: {:?}", other.map(|r| r.len())),
+                }
+            }
+            // Persons without the bad row read well.
+            assert_eq!(bucket.measurements(Measurements::All, Some(&PersonSet::new(&persons[..4])))?.len(), 4);
+        }
+    }
+    Ok(())
+}
+
+/// Definition levels (1 bit each) in the RLE / bit-packed hybrid encoding: a run of ones is
+/// "every row holds a value"; runs of zeros, bit-packed groups and their mixtures give each
+/// row's flag; a run value other than 0 or 1, or levels cut short, are malformed.
+#[test]
+fn definition_levels_are_read_run_by_run() {
+    // A run of 5 ones (header 5 << 1), for 5 rows or fewer.
+    assert_eq!(file::defined(&[10, 1], 5), Some(file::Levels::All));
+    assert_eq!(file::defined(&[10, 1], 3), Some(file::Levels::All));
+    // A run of 3 zeros then a run of 2 ones.
+    assert_eq!(file::defined(&[6, 0, 4, 1], 5), Some(file::Levels::Each(vec![false, false, false, true, true])));
+    // One bit-packed group of 8 (header 1 << 1 | 1), lowest bit first, cut to 6 rows.
+    let flags = vec![true, false, true, true, false, false];
+    assert_eq!(file::defined(&[3, 0b1000_1101], 6), Some(file::Levels::Each(flags)));
+    // A run of 200 ones needs a two-byte header (400 = 0x190: 0x90, 0x03).
+    assert_eq!(file::defined(&[0x90, 0x03, 1], 200), Some(file::Levels::All));
+    assert_eq!(file::defined(&[0x90, 0x03, 1], 201), None);
+    // A run of twos; levels ending early; a header without its value.
+    assert_eq!(file::defined(&[10, 2], 5), None);
+    assert_eq!(file::defined(&[3], 6), None);
+    assert_eq!(file::defined(&[10], 5), None);
 }
