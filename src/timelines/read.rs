@@ -367,13 +367,7 @@ impl Bucket<'_> {
         } else {
             &["person_id", "care_form", "start_date", "end_date"]
         };
-        let scan = Scan {
-            columns,
-            codes: &["care_form", "end_reason"],
-            pseudonyms: &["episode_id"],
-            persons,
-            outcome_instruments: false,
-        };
+        let scan = Scan::new(columns, &["care_form", "end_reason"], &["episode_id"], persons);
         let mut out = Vec::new();
         for (path, batches) in self.scan("care_episodes", &scan)? {
             for b in &batches {
@@ -410,13 +404,7 @@ impl Bucket<'_> {
 
     fn measures(&self, persons: Option<&PersonSet>) -> Result<Vec<(PersonId, Measure)>> {
         let columns = ["person_id", "measure_id", "kind", "start_date", "end_date", "end_reason"];
-        let scan = Scan {
-            columns: &columns,
-            codes: &["kind", "end_reason"],
-            pseudonyms: &["measure_id"],
-            persons,
-            outcome_instruments: false,
-        };
+        let scan = Scan::new(&columns, &["kind", "end_reason"], &["measure_id"], persons);
         let mut out = Vec::new();
         for (path, batches) in self.scan("measures", &scan)? {
             for b in &batches {
@@ -444,13 +432,7 @@ impl Bucket<'_> {
 
     fn reports(&self, persons: Option<&PersonSet>) -> Result<Vec<(PersonId, Report)>> {
         let columns = ["person_id", "report_id", "household_id", "report_date", "kind"];
-        let scan = Scan {
-            columns: &columns,
-            codes: &["kind"],
-            pseudonyms: &["report_id", "household_id"],
-            persons,
-            outcome_instruments: false,
-        };
+        let scan = Scan::new(&columns, &["kind"], &["report_id", "household_id"], persons);
         let mut out = Vec::new();
         for (path, batches) in self.scan("safety_reports", &scan)? {
             for b in &batches {
@@ -476,13 +458,7 @@ impl Bucket<'_> {
 
     fn offences(&self, persons: Option<&PersonSet>) -> Result<Vec<(PersonId, Offence)>> {
         let columns = ["person_id", "offence_id", "offence_date", "registration_date", "severity", "settlement"];
-        let scan = Scan {
-            columns: &columns,
-            codes: &["severity", "settlement"],
-            pseudonyms: &["offence_id"],
-            persons,
-            outcome_instruments: false,
-        };
+        let scan = Scan::new(&columns, &["severity", "settlement"], &["offence_id"], persons);
         let mut out = Vec::new();
         for (path, batches) in self.scan("offences", &scan)? {
             for b in &batches {
@@ -513,11 +489,8 @@ impl Bucket<'_> {
         let columns = ["person_id", "measurement_id", "episode_id", "instrument", "moment", "date", "value"];
         let outcome_instruments = which == Measurements::Outcome;
         let scan = Scan {
-            columns: &columns,
-            codes: &["instrument", "moment"],
-            pseudonyms: &["measurement_id", "episode_id"],
-            persons,
             outcome_instruments,
+            ..Scan::new(&columns, &["instrument", "moment"], &["measurement_id", "episode_id"], persons)
         };
         let mut out = Vec::new();
         for (path, batches) in self.scan("measurements", &scan)? {
@@ -561,13 +534,7 @@ impl Bucket<'_> {
             "extracted_on",
             "source",
         ];
-        let scan = Scan {
-            columns: &columns,
-            codes: &["birth_date_precision", "sex", "source"],
-            pseudonyms: &[],
-            persons,
-            outcome_instruments: false,
-        };
+        let scan = Scan::new(&columns, &["birth_date_precision", "sex", "source"], &[], persons);
         let files = self.scan("persons", &scan)?;
         let several = files.len() > 1;
         let mut rows: Vec<(Pick, Option<PersonTimeline>)> = Vec::new();

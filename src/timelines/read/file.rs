@@ -1,6 +1,8 @@
 //! One store file read for a bucket: mapped into memory, only the columns a run needs, and,
 //! when a run needs only some persons, only their rows (chosen by the file's sorted `person_id`
-//! column, which is then not decoded a second time).
+//! column, which is then not decoded a second time). Pseudonym columns stored as kohort stores
+//! identifiers (plain, uncompressed) are parsed where they lie into 16 bytes a row, without the
+//! Parquet reader's copy of their text; stored otherwise, the Parquet reader decodes them.
 
 use std::cmp::Ordering;
 use std::path::Path;
@@ -119,6 +121,18 @@ pub(super) struct Scan<'a> {
     pub(super) persons: Option<&'a PersonSet>,
     /// Keep only the rows of the outcome instruments (measurements).
     pub(super) outcome_instruments: bool,
+}
+
+impl<'a> Scan<'a> {
+    /// A read of `columns` (codes and pseudonyms among them) of every row, or of `persons`' rows.
+    pub(super) fn new(
+        columns: &'a [&'a str],
+        codes: &'a [&'a str],
+        pseudonyms: &'a [&'a str],
+        persons: Option<&'a PersonSet>,
+    ) -> Self {
+        Self { columns, codes, pseudonyms, persons, outcome_instruments: false }
+    }
 }
 
 pub(super) fn file_error(path: &Path, e: &dyn std::fmt::Display) -> TimelineError {

@@ -177,13 +177,12 @@ fn outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_k
         outcome_reads_keep_the_rows_a_loop_keeps(&Bucket { dir: dir.path(), bucket: 1 }, &persons, &rows)?;
         // Plain ids come parsed (16 bytes each), nulls kept; others as text.
         let path = dir.path().join("measurements/b01/s.parquet");
-        let scan = file::Scan {
-            columns: &["person_id", "measurement_id", "episode_id", "date"],
-            codes: &[],
-            pseudonyms: &["measurement_id", "episode_id"],
-            persons: None,
-            outcome_instruments: false,
-        };
+        let scan = file::Scan::new(
+            &["person_id", "measurement_id", "episode_id", "date"],
+            &[],
+            &["measurement_id", "episode_id"],
+            None,
+        );
         let want = match ids {
             Ids::Plain(_) => DataType::FixedSizeBinary(16),
             Ids::Dictionary => DataType::Utf8,
