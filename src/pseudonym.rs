@@ -151,15 +151,12 @@ impl Pseudonym {
     /// other text.
     pub fn from_hex(text: &[u8]) -> Option<Self> {
         let digits: &[u8; 2 * PSEUDONYM_BYTES] = text.try_into().ok()?;
-        // Byte by byte, each independent of the others; a digit that is none shows in `bad`.
-        let mut bytes = [0u8; PSEUDONYM_BYTES];
-        let mut bad = 0u8;
-        for (b, pair) in bytes.iter_mut().zip(digits.chunks_exact(2)) {
-            let (hi, lo) = (HEX_VALUE[usize::from(pair[0])], HEX_VALUE[usize::from(pair[1])]);
-            bad |= hi | lo;
-            *b = (hi << 4) | (lo & 15);
+        // Eight digits at a time, the first eight the highest 4 bytes.
+        let mut n = 0u128;
+        for eight in digits.chunks_exact(8) {
+            n = (n << 32) | u128::from(hex8(u64::from_le_bytes(eight.try_into().ok()?))?);
         }
-        (bad <= 15).then(|| Self(u128::from_be_bytes(bytes)))
+        Some(Self(n))
     }
 
     /// Its 32 lowercase hex digits (ASCII).
@@ -284,21 +281,31 @@ const HEX_PAIRS: [[u8; 2]; 256] = {
     t
 };
 
-/// The value of each byte as a lowercase hex digit, 255 when it is none.
-const HEX_VALUE: [u8; 256] = {
-    let mut t = [255u8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
+/// The number written by eight lowercase hex digits, given as the bytes of `x` (the first
+/// digit its lowest byte), all eight worked at once; `None` when a byte is no such digit.
+fn hex8(x: u64) -> Option<u32> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    if x & HIGH != 0 {
+        return None;
     }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        i += 1;
+    // With every byte below 0x80, no subtraction borrows across bytes: each byte's high bit
+    // says whether the byte is at least `m`, or at most `n`.
+    let at_least = |m: u8| ((x | HIGH) - ONES * u64::from(m)) & HIGH;
+    let at_most = |n: u8| (ONES * u64::from(0x80 | n) - x) & HIGH;
+    let digit = (at_least(b'0') & at_most(b'9')) | (at_least(b'a') & at_most(b'f'));
+    if digit != HIGH {
+        return None;
     }
-    t
-};
+    // A digit's value: its low 4 bits, plus 9 for a letter (bit 6 set).
+    let values = (x & (ONES * 0x0f)) + ((x >> 6) & ONES) * 9;
+    // Pairs of digits into bytes (the first the high half), then the four bytes side by side.
+    let mut t = ((values & 0x00ff_00ff_00ff_00ff) << 4) | ((values >> 8) & 0x00ff_00ff_00ff_00ff);
+    t = (t | (t >> 8)) & 0x0000_ffff_0000_ffff;
+    t = (t | (t >> 16)) & 0xffff_ffff;
+    // The first pair is the lowest byte here and the highest of the number.
+    u32::try_from(t).ok().map(u32::swap_bytes)
+}
 
 /// The person bucket of a pseudonym digest: stable, uniform, independent of the raw id.
 pub fn bucket_of(digest: &[u8; PSEUDONYM_BYTES], buckets: u16) -> u16 {
