@@ -311,22 +311,21 @@ impl File<'_> {
         let (mut bytes, mut valid) = (Vec::new(), Vec::new());
         let mut rows = 0;
         // The last text parsed and its bytes: a person's rows repeat their id.
-        let mut last: (&[u8], [u8; PSEUDONYM_BYTES]) = (&[], [0; PSEUDONYM_BYTES]);
+        let mut last: Option<(&[u8], [u8; PSEUDONYM_BYTES])> = None;
         for v in pages.values() {
             rows += 1;
             if masks.is_some() && keep.next() != Some(true) {
                 continue;
             }
-            match v {
-                Some(text) if text == last.0 => bytes.extend_from_slice(&last.1),
-                Some(text) => match Pseudonym::from_hex(text) {
-                    Some(p) => {
-                        last = (text, p.as_u128().to_be_bytes());
-                        bytes.extend_from_slice(&last.1);
-                    }
-                    None => return Ok(None),
-                },
-                None => bytes.extend_from_slice(&[0; PSEUDONYM_BYTES]),
+            match (v, last) {
+                (Some(text), Some((seen, parsed))) if text == seen => bytes.extend_from_slice(&parsed),
+                (Some(text), _) => {
+                    let Some(p) = Pseudonym::from_hex(text) else { return Ok(None) };
+                    let parsed = p.as_u128().to_be_bytes();
+                    last = Some((text, parsed));
+                    bytes.extend_from_slice(&parsed);
+                }
+                (None, _) => bytes.extend_from_slice(&[0; PSEUDONYM_BYTES]),
             }
             valid.push(v.is_some());
         }
@@ -399,13 +398,18 @@ impl File<'_> {
         }
         // Each chosen id is a held one, so 32 hex digits.
         let mut bytes = Vec::with_capacity(chosen.len() * PSEUDONYM_BYTES);
-        let mut last: (&[u8], [u8; PSEUDONYM_BYTES]) = (&[], [0; PSEUDONYM_BYTES]);
+        let mut last: Option<(&[u8], [u8; PSEUDONYM_BYTES])> = None;
         for (_, v) in &chosen {
-            if *v != last.0 {
-                let bad = || TimelineError::Value { path: self.path.to_owned(), column: "person_id" };
-                last = (v, Pseudonym::from_hex(v).ok_or_else(bad)?.as_u128().to_be_bytes());
-            }
-            bytes.extend_from_slice(&last.1);
+            let parsed = match last {
+                Some((seen, parsed)) if seen == *v => parsed,
+                _ => {
+                    let bad = || TimelineError::Value { path: self.path.to_owned(), column: "person_id" };
+                    let parsed = Pseudonym::from_hex(v).ok_or_else(bad)?.as_u128().to_be_bytes();
+                    last = Some((v, parsed));
+                    parsed
+                }
+            };
+            bytes.extend_from_slice(&parsed);
         }
         let ids = pseudonym_array(bytes, vec![true; chosen.len()]).map_err(|e| file_error(self.path, &e))?;
         Ok((vec![mask], vec![Arc::new(ids)]))

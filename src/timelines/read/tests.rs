@@ -224,9 +224,10 @@ fn outcome_reads_keep_the_rows_a_loop_keeps(
     Ok(())
 }
 
-/// A measurement id that is no pseudonym (33 digits, a digit that is no hex digit, upper case)
-/// stops a read with an error naming its file and column, whether the ids are parsed where
-/// they lie or decoded first, with and without a set of persons; an episode id likewise.
+/// A measurement id that is no pseudonym (33 digits, a digit that is no hex digit, empty, in
+/// the first row or another) stops a read with an error naming its file and column, whether
+/// the ids are parsed where they lie or decoded first, with and without a set of persons; an
+/// episode id likewise (upper case, empty).
 #[test]
 fn an_id_that_is_no_pseudonym_is_an_error_naming_its_column() -> TestResult {
     let persons: Vec<PersonId> = {
@@ -235,12 +236,14 @@ fn an_id_that_is_no_pseudonym_is_an_error_naming_its_column() -> TestResult {
         p
     };
     let good = text(Pseudonym::label("fine").to_hex());
-    for (column, bad) in [
-        ("measurement_id", format!("{good}0")),
-        ("measurement_id", format!("g{}", &good[1..])),
-        ("episode_id", good.to_uppercase()),
+    for (column, bad, row) in [
+        ("measurement_id", format!("{good}0"), 5),
+        ("measurement_id", format!("g{}", &good[1..]), 5),
+        ("measurement_id", String::new(), 4),
+        ("episode_id", good.to_uppercase(), 5),
+        ("episode_id", String::new(), 4),
     ] {
-        let id = |i: usize, c: &str| if i == 5 && c == column { bad.clone() } else { good.clone() };
+        let id = |i: usize, c: &str| if i == row && c == column { bad.clone() } else { good.clone() };
         let columns: Vec<(&str, ArrayRef)> = vec![
             ("person_id", Arc::new(StringArray::from_iter_values(persons.iter().map(|p| text(p.to_hex()))))),
             ("measurement_id", Arc::new(StringArray::from_iter_values((0..8).map(|i| id(i, "measurement_id"))))),
