@@ -310,22 +310,18 @@ impl File<'_> {
         let mut keep = masks.into_iter().flatten().flat_map(|m| m.values().iter());
         let (mut bytes, mut valid) = (Vec::new(), Vec::new());
         let mut rows = 0;
-        // The last text parsed and its bytes: a person's rows repeat their id.
-        let mut last: Option<(&[u8], [u8; PSEUDONYM_BYTES])> = None;
+        let mut parser = Parser::default();
         for v in pages.values() {
             rows += 1;
             if masks.is_some() && keep.next() != Some(true) {
                 continue;
             }
-            match (v, last) {
-                (Some(text), Some((seen, parsed))) if text == seen => bytes.extend_from_slice(&parsed),
-                (Some(text), _) => {
-                    let Some(p) = Pseudonym::from_hex(text) else { return Ok(None) };
-                    let parsed = p.as_u128().to_be_bytes();
-                    last = Some((text, parsed));
-                    bytes.extend_from_slice(&parsed);
-                }
-                (None, _) => bytes.extend_from_slice(&[0; PSEUDONYM_BYTES]),
+            match v {
+                Some(text) => match parser.bytes(text) {
+                    Some(parsed) => bytes.extend_from_slice(&parsed),
+                    None => return Ok(None),
+                },
+                None => bytes.extend_from_slice(&[0; PSEUDONYM_BYTES]),
             }
             valid.push(v.is_some());
         }
@@ -398,18 +394,10 @@ impl File<'_> {
         }
         // Each chosen id is a held one, so 32 hex digits.
         let mut bytes = Vec::with_capacity(chosen.len() * PSEUDONYM_BYTES);
-        let mut last: Option<(&[u8], [u8; PSEUDONYM_BYTES])> = None;
+        let mut parser = Parser::default();
         for (_, v) in &chosen {
-            let parsed = match last {
-                Some((seen, parsed)) if seen == *v => parsed,
-                _ => {
-                    let bad = || TimelineError::Value { path: self.path.to_owned(), column: "person_id" };
-                    let parsed = Pseudonym::from_hex(v).ok_or_else(bad)?.as_u128().to_be_bytes();
-                    last = Some((v, parsed));
-                    parsed
-                }
-            };
-            bytes.extend_from_slice(&parsed);
+            let bad = || TimelineError::Value { path: self.path.to_owned(), column: "person_id" };
+            bytes.extend_from_slice(&parser.bytes(v).ok_or_else(bad)?);
         }
         let ids = pseudonym_array(bytes, vec![true; chosen.len()]).map_err(|e| file_error(self.path, &e))?;
         Ok((vec![mask], vec![Arc::new(ids)]))
@@ -613,6 +601,27 @@ fn uleb128(buf: &mut &[u8]) -> Option<usize> {
         if b & 0x80 == 0 {
             return Some(n);
         }
+    }
+}
+
+/// Parses pseudonym texts into their 16 bytes; a text equal to the last one parsed is not
+/// parsed again (a person's rows repeat their id).
+#[derive(Default)]
+struct Parser<'a> {
+    last: Option<(&'a [u8], [u8; PSEUDONYM_BYTES])>,
+}
+
+impl<'a> Parser<'a> {
+    /// The bytes of a text; `None` when it is no pseudonym.
+    fn bytes(&mut self, text: &'a [u8]) -> Option<[u8; PSEUDONYM_BYTES]> {
+        if let Some((seen, parsed)) = self.last
+            && seen == text
+        {
+            return Some(parsed);
+        }
+        let parsed = Pseudonym::from_hex(text)?.as_u128().to_be_bytes();
+        self.last = Some((text, parsed));
+        Some(parsed)
     }
 }
 
