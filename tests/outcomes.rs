@@ -226,7 +226,7 @@ fn a_config_file_changes_the_parameters_and_unknown_keys_are_refused() {
 }
 
 #[test]
-fn a_reentry_only_run_gives_the_full_runs_rows_and_spells_fills_the_link_table() {
+fn a_reentry_only_run_gives_the_full_runs_rows_and_spells_fills_the_link_table_and_others_build_no_spells() {
     let full = small_store();
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("s");
@@ -280,6 +280,17 @@ fn a_reentry_only_run_gives_the_full_runs_rows_and_spells_fills_the_link_table()
     let sql = "SELECT * FROM spell_episodes ORDER BY ALL";
     assert_eq!(query(&store, sql), query(full, sql));
     assert_eq!(query(&store, "SELECT count(DISTINCT episode_id) FROM spell_episodes"), episodes);
+    // Families that read the episodes themselves build no spells: the table stays empty, their
+    // own tables equal the full run's.
+    let only = ["outcomes", "--only", "measures,indicators,probation", "--partial", "--store"];
+    kohort().args(only).arg(&store).assert().success();
+    assert_eq!(query(&store, "SELECT count(*) FROM spells"), vec![vec!["0".to_owned()]]);
+    for table in ["measure_episodes", "measure_duration_km", "episode_indicators", "recidivism"] {
+        let sql = format!("SELECT * FROM {table} ORDER BY ALL");
+        let got = query(&store, &sql);
+        assert!(!got.is_empty(), "{table}");
+        assert_eq!(got, query(full, &sql), "{table}: --only measures,indicators,probation equals the full run");
+    }
 }
 
 /// Every person of the store with events, read from the store's timelines.

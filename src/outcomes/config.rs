@@ -167,8 +167,9 @@ pub enum Family {
     /// `recidivism_windows`, `risk_change`).
     Probation,
     /// Which episodes make up each spell (`spell_episodes`: one row per episode). The `spells`
-    /// table itself is always written; this link table is the largest output, so a run that
-    /// only asks for, say, re-entry does not write it.
+    /// table itself is written by every family built on spells ([`OutcomeConfig::wants_spells`]);
+    /// this link table is the largest output, so a run that only asks for, say, re-entry does
+    /// not write it.
     Spells,
 }
 
@@ -260,10 +261,24 @@ impl OutcomeConfig {
         self.families.contains(&family)
     }
 
-    /// Whether a result table is filled: every table of a wanted family; `spell_episodes` only
-    /// with [`Family::Spells`].
+    /// Whether the care spells are built: for the families whose indexes are spell starts or
+    /// ends (re-entry, prior care, escalation, safety) and for the spells family. Measures,
+    /// indicators, probation and linkage read the episodes themselves.
+    pub fn wants_spells(&self) -> bool {
+        [Family::Reentry, Family::PriorCare, Family::Escalation, Family::Safety, Family::Spells]
+            .into_iter()
+            .any(|f| self.wants(f))
+    }
+
+    /// Whether a result table is filled: every table of a wanted family; `spells` with a
+    /// family built on them ([`Self::wants_spells`]), `spell_episodes` only with
+    /// [`Family::Spells`].
     pub fn fills(&self, table: &str) -> bool {
-        table != "spell_episodes" || self.wants(Family::Spells)
+        match table {
+            "spells" => self.wants_spells(),
+            "spell_episodes" => self.wants(Family::Spells),
+            _ => true,
+        }
     }
 
     /// Whether a measure kind is a protection measure (its start escalates).

@@ -82,9 +82,7 @@ impl PersonOutcomes {
 /// Compute every per-person outcome of `t`.
 #[must_use]
 pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
-    // Spells feed every family but linkage (whose summary reads the episodes directly).
-    let spells =
-        if cfg.families.iter().any(|f| *f != Family::Linkage) { spells::build(&t.episodes, cfg) } else { Vec::new() };
+    let spells = if cfg.wants_spells() { spells::build(&t.episodes, cfg) } else { Vec::new() };
     let fu_reentry = follow_up(t, cfg.reentry_age_limit);
     let fu_escalation = follow_up(t, cfg.escalation_age_limit);
     let fu_safety = follow_up(t, cfg.safety_age_limit);

@@ -85,7 +85,7 @@ pub fn to_batches(people: &[PersonOutcomes]) -> Vec<(&'static str, RecordBatch)>
 pub fn to_batches_for(people: &[PersonOutcomes], cfg: &OutcomeConfig) -> Vec<(&'static str, RecordBatch)> {
     let filled = |table: &str| if cfg.fills(table) { people } else { &[] };
     vec![
-        ("spells", spells(people)),
+        ("spells", spells(filled("spells"))),
         ("spell_episodes", spell_episodes(filled("spell_episodes"))),
         ("reentry", reentry(people)),
         ("prior_care", prior_care(people)),
