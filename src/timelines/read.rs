@@ -628,5 +628,6 @@ fn instrument_at(codes: &Codes<'_, Instrument>, i: usize) -> Result<Instrument> 
 }
 
 mod file;
+mod person_set;
 #[cfg(test)]
 mod tests;

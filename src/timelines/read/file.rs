@@ -4,12 +4,11 @@
 //! identifiers (plain, uncompressed) are parsed where they lie into 16 bytes a row, without the
 //! Parquet reader's copy of their text; stored otherwise, the Parquet reader decodes them.
 
-use std::cmp::Ordering;
 use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use duckdb::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, FixedSizeBinaryArray, StringArray};
+use duckdb::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, FixedSizeBinaryArray};
 use duckdb::arrow::buffer::{Buffer, NullBuffer};
 use duckdb::arrow::compute;
 use duckdb::arrow::datatypes::{DataType, Field, Int32Type, Schema};
@@ -23,91 +22,14 @@ use parquet::basic::{Compression, Encoding, Type as PhysicalType};
 use parquet::column::page::Page;
 use parquet::file::serialized_reader::SerializedPageReader;
 
+pub(super) use super::person_set::PersonSet;
+use super::person_set::{SLOT, sorted_texts};
+use crate::timelines::Pseudonym;
 use crate::timelines::error::{Result, TimelineError};
-use crate::timelines::{PersonId, Pseudonym};
 
 /// The bytes of a parsed pseudonym (its number, big-endian), in an Arrow array of that width.
 const PSEUDONYM_BYTES: usize = 16;
 const PSEUDONYM_WIDTH: i32 = 16;
-
-/// A sorted set of persons, kept as their hex text read as two big-endian numbers (whose order
-/// is the text's), for comparing against stored ids unparsed and without a call to `memcmp`.
-#[derive(Debug)]
-pub(super) struct PersonSet {
-    keys: Vec<(u128, u128)>,
-}
-
-/// A 32-byte text as two big-endian numbers.
-fn text_key(v: &[u8]) -> Option<(u128, u128)> {
-    let (high, low) = v.split_first_chunk::<16>()?;
-    let low: &[u8; 16] = low.try_into().ok()?;
-    Some((u128::from_be_bytes(*high), u128::from_be_bytes(*low)))
-}
-
-/// The 32-byte text of two big-endian numbers ([`text_key`] backwards).
-fn key_text((high, low): (u128, u128)) -> [u8; 32] {
-    let mut text = [0; 32];
-    text[..16].copy_from_slice(&high.to_be_bytes());
-    text[16..].copy_from_slice(&low.to_be_bytes());
-    text
-}
-
-impl PersonSet {
-    pub(super) fn new(ids: &[PersonId]) -> Self {
-        let mut ids = ids.to_vec();
-        ids.sort_unstable();
-        ids.dedup();
-        Self::from_sorted(&ids)
-    }
-
-    pub(super) fn from_sorted(ids: &[PersonId]) -> Self {
-        Self { keys: ids.iter().filter_map(|p| text_key(&p.to_hex())).collect() }
-    }
-
-    /// Which rows of a sorted `person_id` column are the set's persons: a cursor `at` that
-    /// moves along with the file's sorted ids (and finds its place again should they not be).
-    fn keep(&self, col: &StringArray, at: &mut usize) -> BooleanArray {
-        (0..col.len())
-            .map(|i| {
-                if col.is_null(i) {
-                    return Some(false);
-                }
-                Some(self.holds(col.value(i).as_bytes(), at))
-            })
-            .collect()
-    }
-
-    /// Whether the set holds a stored id (the next of a sorted column; `at` as in [`Self::keep`]).
-    fn holds(&self, v: &[u8], at: &mut usize) -> bool {
-        match text_key(v) {
-            Some(k) => seek(self.keys.len(), at, |i| self.keys[i].cmp(&k)),
-            None => seek(self.keys.len(), at, |i| key_text(self.keys[i]).as_slice().cmp(v)),
-        }
-    }
-}
-
-/// Whether a sorted set of `len` entries holds a value, given how entry `i` compares with it
-/// (`cmp(i)`): moves the cursor `at` to the first entry not below the value (onwards from where
-/// it was when the value is not below the entry before it, else by a binary search).
-fn seek(len: usize, at: &mut usize, cmp: impl Fn(usize) -> Ordering) -> bool {
-    if (*at > 0 && cmp(*at - 1).is_ge()) || (*at == 0 && len > 64) {
-        *at = partition_point(len, |i| cmp(i).is_lt());
-    }
-    while *at < len && cmp(*at).is_lt() {
-        *at += 1;
-    }
-    *at < len && cmp(*at).is_eq()
-}
-
-/// The first index in `0..len` where `below` is false (`below` true then false along it).
-fn partition_point(len: usize, below: impl Fn(usize) -> bool) -> usize {
-    let (mut lo, mut hi) = (0, len);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if below(mid) { lo = mid + 1 } else { hi = mid }
-    }
-    lo
-}
 
 /// How to read one file.
 pub(super) struct Scan<'a> {
@@ -364,7 +286,8 @@ impl File<'_> {
     }
 
     /// The rows `scan` keeps, `person_id` compared where it lies in the mapped file (`pages`,
-    /// as kohort writes it): the mask, and the chosen rows' ids.
+    /// as kohort writes it): the mask, and the chosen rows' ids. Rows of other instruments are
+    /// not compared, and a row with the id of the row compared before it gets its answer.
     fn choose_in_place(
         &self,
         scan: &Scan<'_>,
@@ -372,35 +295,63 @@ impl File<'_> {
         set: &PersonSet,
         pages: &PlainPages,
     ) -> Result<(Vec<BooleanArray>, Vec<ArrayRef>)> {
-        let mut at = 0;
+        let wanted = if scan.outcome_instruments { Some(self.instrument_rows(group)?) } else { None };
+        if wanted.as_ref().is_some_and(|w| w.len() != pages.rows) {
+            return Err(file_error(self.path, &"the instrument column does not hold a value for every row"));
+        }
         let mut chosen = Vec::new();
         let mut mask = Vec::with_capacity(pages.rows);
+        if wanted.is_none()
+            && let Some(sorted) = pages.sorted_texts()
+        {
+            // Galloping: a few comparisons per listed person.
+            let mut next = 0;
+            for values in sorted {
+                let start = mask.len();
+                set.mark_sorted(values, &mut mask, &mut next);
+                let marked = mask[start..].iter().enumerate().filter(|(_, m)| **m);
+                chosen.extend(marked.map(|(row, _)| &values[row * SLOT + 4..(row + 1) * SLOT]));
+            }
+            return self.chosen_ids(mask, &chosen, pages.rows);
+        }
+        let mut at = 0;
+        let mut last: Option<(&[u8], bool)> = None;
         for v in pages.values() {
+            let row = mask.len();
             // An empty id is no listed person's.
-            let keep = v.is_some_and(|v| set.holds(v, &mut at));
+            let keep = match v {
+                Some(v) if wanted.as_ref().is_none_or(|w| w.value(row)) => match last {
+                    Some((seen, held)) if seen == v => held,
+                    _ => {
+                        let held = set.holds(v, &mut at);
+                        last = Some((v, held));
+                        held
+                    }
+                },
+                _ => false,
+            };
             mask.push(keep);
             if let (true, Some(v)) = (keep, v) {
-                chosen.push((mask.len() - 1, v));
+                chosen.push(v);
             }
         }
-        if mask.len() != pages.rows {
+        self.chosen_ids(mask, &chosen, pages.rows)
+    }
+
+    /// The mask of a row group's `rows` and the chosen rows' ids (`chosen`: held texts).
+    fn chosen_ids(&self, mask: Vec<bool>, chosen: &[&[u8]], rows: usize) -> Result<(Vec<BooleanArray>, Vec<ArrayRef>)> {
+        if mask.len() != rows {
             return Err(file_error(self.path, &"the person_id pages do not hold a value for every row"));
-        }
-        let mut mask = BooleanArray::from(mask);
-        if scan.outcome_instruments {
-            let wanted = self.instrument_rows(group)?;
-            mask = compute::and(&mask, &wanted).map_err(|e| file_error(self.path, &e))?;
-            chosen.retain(|(row, _)| mask.value(*row));
         }
         // Each chosen id is a held one, so 32 hex digits.
         let mut bytes = Vec::with_capacity(chosen.len() * PSEUDONYM_BYTES);
         let mut parser = Parser::default();
-        for (_, v) in &chosen {
+        for v in chosen {
             let bad = || TimelineError::Value { path: self.path.to_owned(), column: "person_id" };
             bytes.extend_from_slice(&parser.bytes(v).ok_or_else(bad)?);
         }
         let ids = pseudonym_array(bytes, vec![true; chosen.len()]).map_err(|e| file_error(self.path, &e))?;
-        Ok((vec![mask], vec![Arc::new(ids)]))
+        Ok((vec![BooleanArray::from(mask)], vec![Arc::new(ids)]))
     }
 
     /// The rows `scan` keeps, from the columns that choose them (`person_id`, `instrument`)
@@ -525,6 +476,15 @@ struct PlainPage {
 }
 
 impl PlainPages {
+    /// Each page's values region, when every row holds a 32-byte text and they ascend
+    /// ([`sorted_texts`]).
+    fn sorted_texts(&self) -> Option<Vec<&[u8]>> {
+        let full = self.pages.iter().all(|p| p.defined.is_none());
+        let counted = self.pages.iter().map(|p| p.count).sum::<usize>() == self.rows;
+        let regions = || self.pages.iter().map(|p| (&p.values[..], p.count));
+        (full && counted && sorted_texts(regions())).then(|| self.pages.iter().map(|p| &p.values[..]).collect())
+    }
+
     /// Each row's value (`None` for a null), as long as each page holds a value for each of
     /// its rows that has one and no more: a page that falls short, or holds values beyond its
     /// rows, ends the values there (so they fall short of [`Self::rows`]).
