@@ -286,8 +286,10 @@ impl File<'_> {
     }
 
     /// The rows `scan` keeps, `person_id` compared where it lies in the mapped file (`pages`,
-    /// as kohort writes it): the mask, and the chosen rows' ids. Rows of other instruments are
-    /// not compared, and a row with the id of the row compared before it gets its answer.
+    /// as kohort writes it): the mask, and the chosen rows' ids. Where the texts are 32 bytes
+    /// each and ascend (as kohort writes a bucket) and no instrument chooses rows, by galloping
+    /// along the texts and the set; otherwise row by row, rows of other instruments not
+    /// compared, and a row with the id of the row compared before it getting that answer.
     fn choose_in_place(
         &self,
         scan: &Scan<'_>,
