@@ -6,6 +6,7 @@
 //! in `data-schema/` and is read by [`schema`]. [`synth`] writes synthetic deliveries.
 //! [`run`] is the scheduled job over all of it: inboxes, outcomes, studies, publication.
 
+pub mod alloc;
 pub mod cli;
 pub mod cohort;
 pub mod commands;

@@ -6,11 +6,15 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use kohort::cli::Cli;
+use kohort::cli::{Cli, Command};
 use kohort::commands::{self, ExitStatus};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Outcomes(_)) {
+        // The process computes outcomes and ends; set before the worker threads start.
+        kohort::alloc::keep_freed_memory();
+    }
     match commands::run(cli) {
         Ok(ExitStatus::Done) => ExitCode::SUCCESS,
         Ok(ExitStatus::Finding) => ExitCode::from(1),
