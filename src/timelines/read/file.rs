@@ -323,7 +323,7 @@ impl File<'_> {
             // An empty id is no listed person's.
             let keep = match v {
                 Some(v) if wanted.as_ref().is_none_or(|w| w.value(row)) => match last {
-                    Some((seen, held)) if seen == v => held,
+                    Some((seen, held)) if same_text(seen, v) => held,
                     _ => {
                         let held = set.holds(v, &mut at);
                         last = Some((v, held));
@@ -577,13 +577,27 @@ impl<'a> Parser<'a> {
     /// The bytes of a text; `None` when it is no pseudonym.
     fn bytes(&mut self, text: &'a [u8]) -> Option<[u8; PSEUDONYM_BYTES]> {
         if let Some((seen, parsed)) = self.last
-            && seen == text
+            && same_text(seen, text)
         {
             return Some(parsed);
         }
         let parsed = Pseudonym::from_hex(text)?.as_u128().to_be_bytes();
         self.last = Some((text, parsed));
         Some(parsed)
+    }
+}
+
+/// Whether two stored texts are equal: compared inline when both are 32 bytes (a pseudonym),
+/// not by a call to `memcmp` (a row's id is compared with the row's before it).
+fn same_text(a: &[u8], b: &[u8]) -> bool {
+    let halves = |t: &[u8]| {
+        let (high, low) = t.split_first_chunk::<16>()?;
+        let low = <&[u8; 16]>::try_from(low).ok()?;
+        Some((u128::from_ne_bytes(*high), u128::from_ne_bytes(*low)))
+    };
+    match (halves(a), halves(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a == b,
     }
 }
 
