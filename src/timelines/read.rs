@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use duckdb::arrow::array::{Array, AsArray, Date32Array, FixedSizeBinaryArray, Float64Array, StringArray};
 use duckdb::arrow::datatypes::{Date32Type, Float64Type, Int32Type};
 use duckdb::arrow::record_batch::RecordBatch;
@@ -177,8 +177,20 @@ fn opt_date(a: &Date32Array, i: usize) -> Option<NaiveDate> {
     if a.is_null(i) { None } else { date_of(a.value(i)) }
 }
 
+/// A Date32 day as a date: looked up for the days from 1900 to 2099 (a table made once; chrono's
+/// conversion divides for every date), converted for any other.
 fn date_of(days: i32) -> Option<NaiveDate> {
-    NaiveDate::from_num_days_from_ce_opt(days.checked_add(UNIX_EPOCH_FROM_CE)?)
+    static DATES: std::sync::OnceLock<(i32, Vec<NaiveDate>)> = std::sync::OnceLock::new();
+    let convert = |days: i32| NaiveDate::from_num_days_from_ce_opt(days.checked_add(UNIX_EPOCH_FROM_CE)?);
+    let (first, dates) = DATES.get_or_init(|| {
+        let Some(start) = NaiveDate::from_ymd_opt(1900, 1, 1) else { return (0, Vec::new()) };
+        let dates: Vec<NaiveDate> = start.iter_days().take_while(|d| d.year() < 2100).collect();
+        (start.num_days_from_ce() - UNIX_EPOCH_FROM_CE, dates)
+    });
+    match days.checked_sub(*first).and_then(|i| usize::try_from(i).ok()).and_then(|i| dates.get(i)) {
+        Some(d) => Some(*d),
+        None => convert(days),
+    }
 }
 
 /// One bucket of a store version.

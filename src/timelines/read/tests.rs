@@ -297,3 +297,46 @@ fn definition_levels_are_read_run_by_run() {
     assert_eq!(file::defined(&[3], 6), None);
     assert_eq!(file::defined(&[10], 5), None);
 }
+
+#[test]
+fn dates_are_looked_up_as_chrono_converts_them() {
+    let convert = |days: i32| NaiveDate::from_num_days_from_ce_opt(days.checked_add(UNIX_EPOCH_FROM_CE)?);
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).map(|d| d.num_days_from_ce() - UNIX_EPOCH_FROM_CE);
+    let (Some(first), Some(last)) = (day(1900, 1, 1), day(2099, 12, 31)) else { panic!("dates") };
+    // Every day of the table and a year beyond each end, then the extremes of Date32.
+    for days in (first - 366..=last + 366).chain([i32::MIN, i32::MIN + 1, -1, 0, 1, i32::MAX - 1, i32::MAX]) {
+        assert_eq!(date_of(days), convert(days), "{days}");
+    }
+    assert_eq!(date_of(0), NaiveDate::from_ymd_opt(1970, 1, 1));
+}
+
+#[test]
+fn events_go_to_their_persons_each_list_in_row_order() {
+    let (Some(birth), Some(end)) = (NaiveDate::from_ymd_opt(2010, 1, 1), NaiveDate::from_ymd_opt(2024, 1, 1)) else {
+        panic!("dates")
+    };
+    let (a, b, c, d) = (PersonId::label("a"), PersonId::label("b"), PersonId::label("c"), PersonId::label("d"));
+    let mut people: Vec<PersonTimeline> =
+        [a, c].into_iter().map(|p| PersonTimeline::new(p, birth, Sex::F, end)).collect();
+    let reports = |days: &[u64]| -> Vec<Report> {
+        days.iter()
+            .map(|&n| Report {
+                report_id: Pseudonym::label(&format!("r{n}")),
+                date: birth + Days::new(n),
+                kind: ReportKind::ChildAbuse,
+                household_id: None,
+            })
+            .collect()
+    };
+    // Out of person order, with persons the bucket's people do not have (before, between,
+    // after them); a person's rows keep their order.
+    let rows: Vec<(PersonId, Report)> =
+        [(c, 1), (a, 2), (b, 3), (a, 4), (d, 5), (c, 6), (a, 7)].map(|(p, n)| (p, reports(&[n])[0])).into();
+    distribute(&mut people, rows, |p| &mut p.reports);
+    assert_eq!(people[0].reports, reports(&[2, 4, 7]));
+    assert_eq!(people[1].reports, reports(&[1, 6]));
+    // No rows, and rows of nobody in the bucket.
+    distribute(&mut people, Vec::new(), |p| &mut p.reports);
+    distribute(&mut people, vec![(b, reports(&[9])[0])], |p| &mut p.reports);
+    assert_eq!((people[0].reports.len(), people[1].reports.len()), (3, 2));
+}
