@@ -23,7 +23,7 @@ use parquet::column::page::Page;
 use parquet::file::serialized_reader::SerializedPageReader;
 
 pub(super) use super::person_set::PersonSet;
-use super::person_set::{SLOT, sorted_texts};
+use super::person_set::{SLOT, sorted_texts, text_key};
 use crate::timelines::Pseudonym;
 use crate::timelines::error::{Result, TimelineError};
 
@@ -590,12 +590,7 @@ impl<'a> Parser<'a> {
 /// Whether two stored texts are equal: compared inline when both are 32 bytes (a pseudonym),
 /// not by a call to `memcmp` (a row's id is compared with the row's before it).
 fn same_text(a: &[u8], b: &[u8]) -> bool {
-    let halves = |t: &[u8]| {
-        let (high, low) = t.split_first_chunk::<16>()?;
-        let low = <&[u8; 16]>::try_from(low).ok()?;
-        Some((u128::from_ne_bytes(*high), u128::from_ne_bytes(*low)))
-    };
-    match (halves(a), halves(b)) {
+    match (text_key(a), text_key(b)) {
         (Some(a), Some(b)) => a == b,
         _ => a == b,
     }

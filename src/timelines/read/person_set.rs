@@ -15,8 +15,8 @@ pub(crate) struct PersonSet {
     keys: Vec<(u128, u128)>,
 }
 
-/// A 32-byte text as two big-endian numbers.
-fn text_key(v: &[u8]) -> Option<(u128, u128)> {
+/// A 32-byte text as two big-endian numbers (`None` for another length).
+pub(super) fn text_key(v: &[u8]) -> Option<(u128, u128)> {
     let (high, low) = v.split_first_chunk::<16>()?;
     let low: &[u8; 16] = low.try_into().ok()?;
     Some((u128::from_be_bytes(*high), u128::from_be_bytes(*low)))
