@@ -8,8 +8,10 @@
 //! and the browser's DOM node numbers (the `/ID` of each tagged element) into the file. Both are
 //! fixed after printing without changing any length (so the cross-reference offsets stay
 //! right): the dates become 1970-01-01 00:00:00 (the reproducible-builds convention for "no
-//! date"), and the node numbers are renumbered 1, 2, 3… in their own order (which keeps the ID
-//! name tree sorted). The rest of the file depends only on the page and the Chromium version.
+//! date"), and the node numbers are renumbered 1, 2, 3… in the order the tagged elements come
+//! in the file (the structure tree's order; Chromium's own numbers follow the DOM's creation
+//! order, which can differ between two runs), after which the ID name tree's keys are sorted
+//! again. The rest of the file depends only on the page and the Chromium version.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
@@ -378,21 +380,66 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 pub fn normalise(pdf: Vec<u8>) -> Vec<u8> {
     let dates = regex::bytes::Regex::new(r"/(?:CreationDate|ModDate) \(D:(\d{14})").ok();
     let nodes = regex::bytes::Regex::new(r"\(node(\d{8})\)").ok();
-    let (Some(dates), Some(nodes)) = (dates, nodes) else { return pdf };
+    let own = regex::bytes::Regex::new(r"/ID\s*\(node(\d{8})\)").ok();
+    let (Some(dates), Some(nodes), Some(own)) = (dates, nodes, own) else { return pdf };
     let mut pdf = pdf;
     let spans: Vec<_> = dates.captures_iter(&pdf).filter_map(|c| c.get(1)).map(|m| m.range()).collect();
     for r in spans {
         pdf[r].copy_from_slice(b"19700101000000");
     }
+    // Numbered in document order of the elements' own `/ID`s (the structure tree's order, the
+    // same every run), not by number: Chromium's node numbers follow the DOM's creation order,
+    // which can differ between two runs of one page. Ids found only elsewhere come after.
     let found: Vec<_> = nodes.captures_iter(&pdf).filter_map(|c| c.get(1)).map(|m| m.range()).collect();
-    let mut ids: Vec<&[u8]> = found.iter().map(|r| &pdf[r.clone()]).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let rank: std::collections::HashMap<Vec<u8>, usize> =
-        ids.iter().enumerate().map(|(i, id)| (id.to_vec(), i + 1)).collect();
+    let mut number = std::collections::HashMap::new();
+    for r in own.captures_iter(&pdf).filter_map(|c| c.get(1)).map(|m| m.range()).chain(found.iter().cloned()) {
+        let next = number.len() + 1;
+        number.entry(pdf[r].to_vec()).or_insert(next);
+    }
     for r in found {
-        let new = format!("{:08}", rank[&pdf[r.clone()]]);
+        let new = format!("{:08}", number[&pdf[r.clone()]]);
         pdf[r].copy_from_slice(new.as_bytes());
+    }
+    sort_id_tree(pdf)
+}
+
+/// Put the ID name tree's keys back in order after renumbering (a name tree's keys must be
+/// sorted): each `/Names [(nodeA) 12 0 R …]` leaf's pairs sorted by key, in place (only the
+/// pairs move, the spaces between them stay, so the length is kept), and the `/Limits` of its
+/// object set to the first and last key. Chromium (Skia) writes the whole tree as one leaf.
+fn sort_id_tree(pdf: Vec<u8>) -> Vec<u8> {
+    let leaves = regex::bytes::Regex::new(r"/Names\s*\[((?:\s*\(node\d{8}\)\s*\d+\s+\d+\s+R)+)\s*\]").ok();
+    let pair = regex::bytes::Regex::new(r"\(node\d{8}\)\s*\d+\s+\d+\s+R").ok();
+    let limits = regex::bytes::Regex::new(r"/Limits\s*\[\s*\(node(\d{8})\)\s*\(node(\d{8})\)\s*\]").ok();
+    let (Some(leaves), Some(pair), Some(limits)) = (leaves, pair, limits) else { return pdf };
+    let mut pdf = pdf;
+    let arrays: Vec<_> = leaves.captures_iter(&pdf).filter_map(|c| c.get(1)).map(|m| m.range()).collect();
+    for array in arrays {
+        let inner = &pdf[array.clone()];
+        let spans: Vec<_> = pair.find_iter(inner).map(|m| m.range()).collect();
+        let Some(first) = spans.first() else { continue };
+        let mut pairs: Vec<&[u8]> = spans.iter().map(|r| &inner[r.clone()]).collect();
+        // A key is "(node" and 8 digits: its 14 bytes order the pairs.
+        pairs.sort_by_key(|p| &p[..14]);
+        let mut sorted = inner[..first.start].to_vec();
+        for (i, p) in pairs.iter().enumerate() {
+            sorted.extend_from_slice(p);
+            let gap_end = spans.get(i + 1).map_or(inner.len(), |r| r.start);
+            sorted.extend_from_slice(&inner[spans[i].end..gap_end]);
+        }
+        let (low, high) = (pairs[0][5..13].to_vec(), pairs[pairs.len() - 1][5..13].to_vec());
+        pdf[array.clone()].copy_from_slice(&sorted);
+        // The leaf's own object: from its "N G obj" to its "endobj".
+        let start = pdf[..array.start].windows(4).rposition(|w| w == b" obj").unwrap_or(0);
+        let end = pdf[array.end..].windows(6).position(|w| w == b"endobj").map_or(pdf.len(), |e| array.end + e);
+        let bounds: Vec<_> = limits
+            .captures_iter(&pdf[start..end])
+            .filter_map(|c| Some((c.get(1)?.range(), c.get(2)?.range())))
+            .collect();
+        for (a, b) in bounds {
+            pdf[start + a.start..start + a.end].copy_from_slice(&low);
+            pdf[start + b.start..start + b.end].copy_from_slice(&high);
+        }
     }
     pdf
 }
@@ -416,9 +463,43 @@ mod tests {
         let (na, nb) = (normalise(a.clone()), normalise(b));
         assert_eq!(na, nb);
         assert_eq!(na.len(), a.len());
+        // Numbered in the order they come (the element's own `/ID` first), not by number.
         assert_eq!(
             String::from_utf8(na).unwrap(),
-            "/CreationDate (D:19700101000000+00'00')\n/ID (node00000002) (node00000001) (node00000002)"
+            "/CreationDate (D:19700101000000+00'00')\n/ID (node00000001) (node00000002) (node00000001)"
         );
+    }
+
+    /// Three tagged elements (a paragraph, a row header, a cell pointing at it) and the ID tree's
+    /// one leaf, as Chromium writes them; `ids` are the elements' node numbers in file order.
+    fn tagged(ids: [u32; 3]) -> Vec<u8> {
+        let [p, th, td] = ids.map(|n| format!("(node{n:08})"));
+        let mut leaf = [(p.clone(), 9), (th.clone(), 10), (td.clone(), 11)];
+        leaf.sort();
+        let names: Vec<_> = leaf.iter().map(|(k, r)| format!("{k} {r} 0 R")).collect();
+        format!(
+            "9 0 obj\n<</Type /StructElem\n/S /P\n/ID {p}>>\nendobj\n\
+             10 0 obj\n<</Type /StructElem\n/S /TH\n/ID {th}>>\nendobj\n\
+             11 0 obj\n<</Type /StructElem\n/S /TD\n/A [<</O /Table\n/Headers [{th}]>>]\n/ID {td}>>\nendobj\n\
+             12 0 obj\n<</Limits [{} {}]\n/Names [{}]>>\nendobj\n",
+            leaf[0].0,
+            leaf[2].0,
+            names.join(" ")
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn normalising_numbers_nodes_in_file_order_and_keeps_the_id_tree_sorted() {
+        // The same page printed twice, its DOM nodes created in a different order each time.
+        let (a, b) = (tagged([83, 81, 82]), tagged([71, 73, 72]));
+        let (na, nb) = (normalise(a.clone()), normalise(b.clone()));
+        assert_eq!(na, nb);
+        assert_eq!((na.len(), nb.len()), (a.len(), b.len()));
+        assert_eq!(na, tagged([1, 2, 3]));
+        assert!(String::from_utf8(na).unwrap().contains(
+            "<</Limits [(node00000001) (node00000003)]\n\
+             /Names [(node00000001) 9 0 R (node00000002) 10 0 R (node00000003) 11 0 R]>>"
+        ));
     }
 }
