@@ -250,6 +250,24 @@ fn a_reentry_only_run_gives_the_full_runs_rows_and_spells_fills_the_link_table_a
     }
     assert_eq!(query(&store, "SELECT count(*) FROM spell_episodes"), vec![vec!["0".to_owned()]]);
     assert_eq!(query(&store, "SELECT count(*) FROM escalation"), vec![vec!["0".to_owned()]]);
+    // A table with rows has a file per bucket with rows; one without rows in any bucket has one
+    // empty file, not one per bucket.
+    let current: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.join("results/current.json")).unwrap()).unwrap();
+    let run = store.join("results").join(current["run"].as_str().unwrap());
+    let files = |table: &str| -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(run.join(table))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let reentry = files("reentry");
+    assert!(reentry.len() > 1 && reentry.iter().all(|f| f.starts_with('b') && f.ends_with(".parquet")), "{reentry:?}");
+    for table in ["escalation", "spell_episodes", "measure_episodes", "episode_indicators", "recidivism"] {
+        assert_eq!(files(table), vec!["empty.parquet".to_owned()], "{table}");
+    }
     // Every episode sits in exactly one spell.
     let episodes = query(full, "SELECT count(*) FROM care_episodes");
     assert_eq!(query(&store, "SELECT sum(n_episodes) FROM spells"), episodes);

@@ -207,6 +207,10 @@ fn compute_and_publish(
         }
         superseded.extend(b.superseded);
     }
+    let has = |t: &str| tables.contains_key(t) || deltas.contains_key(t);
+    for (table, entry) in super::bucket::empty_tables(&staging, kernel, has)? {
+        tables.entry(table).or_default().push(entry);
+    }
     if !superseded.is_empty() {
         // Every per-bucket table's base rows are read without the superseded persons.
         for table in tables.keys() {

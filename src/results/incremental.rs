@@ -290,7 +290,8 @@ fn recompute(
 }
 
 /// Write each table's kept and new rows, merged by person, to `<table>/<name>` (or
-/// `<table>/delta/<name>`); a table with no rows at all writes no delta file.
+/// `<table>/delta/<name>`); a table with no rows at all writes no file (as in a full run:
+/// [`super::compute_bucket`]).
 fn write_merged(
     dir: &Path,
     name: &str,
@@ -302,7 +303,7 @@ fn write_merged(
         .filter_map(|(table, kept, new)| {
             let schema: SchemaRef = new.as_ref().or(kept.as_ref())?.schema();
             let rows = kept.as_ref().map_or(0, RecordBatch::num_rows) + new.as_ref().map_or(0, RecordBatch::num_rows);
-            if delta && rows == 0 {
+            if rows == 0 {
                 return None;
             }
             let rel = if delta { format!("{table}/delta/{name}") } else { format!("{table}/{name}") };

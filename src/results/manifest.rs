@@ -95,9 +95,10 @@ pub struct RunManifest {
 /// rows to `run_persons` and the delta files; 3 stopped storing `reentry_windows`,
 /// `safety_windows` and `monthly_states` (views, see [`super::views::derived_views`]); 4 stores
 /// `safety_household` with a row per index rather than per index and window (its windows are
-/// the view `safety_household_windows`). An incremental run over a run of another layout is a
-/// full run.
-pub const RESULTS_FORMAT: u32 = 4;
+/// the view `safety_household_windows`); 5 writes no file for a table without rows in a
+/// bucket, and one `<table>/empty.parquet` for a table without rows in any. An incremental run
+/// over a run of another layout is a full run.
+pub const RESULTS_FORMAT: u32 = 5;
 
 fn format_one() -> u32 {
     1
