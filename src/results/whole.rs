@@ -31,20 +31,22 @@ struct Ctx<'a> {
     cfg: &'a OutcomeConfig,
 }
 
-/// A whole-run step of a family and the per-bucket tables it reads.
+/// A whole-run step of a family, the per-bucket tables it reads, and whether it reads the
+/// store's views too (the household view its reports, linkage its persons).
 struct Step {
     reads: &'static [&'static str],
+    store: bool,
     write: fn(&Ctx<'_>, &mut WholeRun) -> Result<()>,
 }
 
 /// Every family's whole-run steps, run in this order: re-entry's curves, the measure duration
 /// curve, the recidivism curves, safety's household view, and linkage's tables.
 const STEPS: [Step; 5] = [
-    Step { reads: &["reentry"], write: reentry_curves },
-    Step { reads: &["measure_episodes"], write: measure_curve },
-    Step { reads: &["recidivism"], write: recidivism_curves },
-    Step { reads: &["safety"], write: household_view },
-    Step { reads: &["person_summary"], write: linkage_tables },
+    Step { reads: &["reentry"], store: false, write: reentry_curves },
+    Step { reads: &["measure_episodes"], store: false, write: measure_curve },
+    Step { reads: &["recidivism"], store: false, write: recidivism_curves },
+    Step { reads: &["safety"], store: true, write: household_view },
+    Step { reads: &["person_summary"], store: true, write: linkage_tables },
 ];
 
 /// Run the whole-run steps whose tables were staged. With `previous`
@@ -69,7 +71,12 @@ pub(super) fn whole_run_tables(
     // Spill next to the staging folder (not inside it: it is published).
     let spill = Stage::new(&staging.with_extension("spill"))?;
     let conn = crate::db::open_at_spilling(db, &[version_dir, staging], Some(spill.path()))?;
-    crate::store::views::create_views(&conn, version_dir)?;
+    // The store's views cost a run of one small family a twentieth of its CPU: made only for a
+    // step that reads them and has rows to read (or an earlier run's to update).
+    let rows = |t: &str| tables.get(t).into_iter().chain(deltas.get(t)).flatten().map(|f| f.rows).sum::<u64>();
+    if steps.iter().any(|s| s.store && (previous.is_some() || s.reads.iter().any(|t| rows(t) > 0))) {
+        crate::store::views::create_views(&conn, version_dir)?;
+    }
     let has = |t: &str| tables.contains_key(t) || deltas.contains_key(t);
     let views = super::views::result_views(tables, deltas, superseded, &BTreeMap::new());
     let derived = super::views::derived_views(cfg, super::manifest::RESULTS_FORMAT, has);
