@@ -12,9 +12,12 @@
 # gives the same summary rows: tests/yardsticks.rs); safety twice, against the child view
 # alone (`safety.sql`) and against the whole family (`safety_family.sql`: every row of the
 # engine's safety summary). Printed per pair (yardstick's name): the median CPU
-# seconds of each and their ratio (engine / yardstick), the median wall of each, the peak
-# memory of the engine; then one run of every family together. The machine's load average
-# is printed with each figure: CPU time is the figure to compare when others share the cores.
+# seconds of each; the ratio (engine / yardstick) of each run of the engine to the yardstick
+# run right after it, their median and range (a machine whose speed drifts over minutes moves
+# both runs of a pair alike, and the medians of each apart); the median wall of each, the
+# peak memory of the engine; then one run of every family together. The machine's load
+# average is printed with each figure: CPU time is the figure to compare when others share
+# the cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale="${1:--}"; [ "$scale" = - ] && scale=0.18
@@ -49,7 +52,7 @@ else
     echo "ingest: ${wall} s wall, ${cpu} cpu-s, peak ${kb} KB, $(awk -v r="$rows" -v w="$wall" 'BEGIN {printf "%.0f", r / w}') rows/s (load $(load))"
 fi
 
-printf '%-14s %9s %9s %7s %9s %9s %10s %6s\n' yardstick engine_cpu hand_cpu ratio eng_wall hand_wall eng_peakKB load
+printf '%-14s %9s %9s %7s %11s %9s %9s %10s %6s\n' yardstick engine_cpu hand_cpu ratio ratio_range eng_wall hand_wall eng_peakKB load
 for pair in reentry escalation safety safety:safety_family measures indicators; do
     only="${pair%%:*}"; family="${pair#*:}"
     : > "$work/$family.engine"; : > "$work/$family.hand"
@@ -62,8 +65,12 @@ for pair in reentry escalation safety safety:safety_family measures indicators; 
     e_cpu=$(cut -d' ' -f1 "$work/$family.engine" | median); h_cpu=$(cut -d' ' -f1 "$work/$family.hand" | median)
     e_wall=$(cut -d' ' -f2 "$work/$family.engine" | median); h_wall=$(cut -d' ' -f2 "$work/$family.hand" | median)
     e_kb=$(cut -d' ' -f3 "$work/$family.engine" | sort -n | tail -n 1)
-    printf '%-14s %9s %9s %7.2f %9s %9s %10s %6s\n' "$family" "$e_cpu" "$h_cpu" \
-        "$(awk -v a="$e_cpu" -v b="$h_cpu" 'BEGIN {print a / b}')" "$e_wall" "$h_wall" "$e_kb" "$(load)"
+    # Run i of the engine against run i of the yardstick (line i of each file).
+    paste -d' ' "$work/$family.engine" "$work/$family.hand" | awk '{printf "%.4f\n", $1 / $4}' > "$work/$family.ratio"
+    ratio=$(median < "$work/$family.ratio")
+    range=$(sort -n "$work/$family.ratio" | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.2f-%.2f", lo, hi}')
+    printf '%-14s %9s %9s %7.2f %11s %9s %9s %10s %6s\n' "$family" "$e_cpu" "$h_cpu" "$ratio" "$range" \
+        "$e_wall" "$h_wall" "$e_kb" "$(load)"
 done
 read -r cpu wall kb < <(timed "$work/all.txt" "$bin" --quiet --threads "$threads" outcomes --store "$store")
 echo "every family: ${wall} s wall, ${cpu} cpu-s, peak ${kb} KB (load $(load))"
