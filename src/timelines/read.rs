@@ -2,7 +2,9 @@
 //! the columns a run needs, and only the rows of the persons it needs) and assembled into
 //! sorted per-person [`PersonTimeline`]s.
 //!
-//! Each table of a bucket holds one file per source, sorted by person, then date, then id, so
+//! Each table of a bucket holds one file per source, sorted by person, then date, then id
+//! (measurements by instrument first: an outcome read skips the other instruments' row
+//! groups, and each person's rows are brought together after the read), so
 //! a read is one sequential pass per file: the persons of a run are found by merging sorted
 //! person ids (never a hash join), ids are parsed from their hex text once per person, and
 //! code columns come as Parquet dictionaries whose few values are parsed once per batch.
@@ -127,8 +129,11 @@ pub fn read_bucket_at(dir: &Path, bucket: u16, needs: Needs, only: Option<&[Pers
     Ok(people)
 }
 
-/// Hand each event to its person (both sorted by person; events of persons not in `people`
-/// are dropped).
+/// Hand each event to its person (`people` sorted by person; events of persons not in `people`
+/// are dropped), each person's events in row order. Rows in several sorted runs (one per file,
+/// or per instrument of a measurements file) are sorted first, a stable sort that merges the
+/// runs (handing each run out in a walk of its own was slower: 1.02x the CPU of an indicators
+/// run, each person's memory touched once per run).
 fn distribute<T>(
     people: &mut [PersonTimeline],
     mut rows: Vec<(PersonId, T)>,

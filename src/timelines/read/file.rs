@@ -31,6 +31,20 @@ use crate::timelines::error::{Result, TimelineError};
 const PSEUDONYM_BYTES: usize = 16;
 const PSEUDONYM_WIDTH: i32 = 16;
 
+/// The instruments of an outcome read ([`Scan::outcome_instruments`]).
+const OUTCOME_INSTRUMENTS: [&str; 2] = ["goal_attainment", "satisfaction"];
+
+/// What a row group holds of the outcome instruments, by its `instrument` column's statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Instruments {
+    /// No row of theirs.
+    None,
+    /// Only rows of theirs.
+    Only,
+    /// Perhaps some: the rows are chosen one by one.
+    Some,
+}
+
 /// How to read one file.
 pub(super) struct Scan<'a> {
     pub(super) columns: &'a [&'a str],
@@ -117,6 +131,15 @@ pub(super) fn ids_in_place(path: &Path) -> Result<bool> {
         }
     }
     Ok(true)
+}
+
+/// What each row group of a file holds of the outcome instruments, by its statistics.
+#[cfg(test)]
+pub(super) fn row_group_instruments(path: &Path) -> Result<Vec<Instruments>> {
+    let data = map(path)?;
+    let meta = ArrowReaderMetadata::load(&data, ArrowReaderOptions::new()).map_err(|e| file_error(path, &e))?;
+    let file = File { data: &data, meta: &meta, path };
+    Ok((0..meta.metadata().num_row_groups()).map(|group| file.instruments(group)).collect())
 }
 
 /// One mapped store file with its metadata.
@@ -254,6 +277,34 @@ impl File<'_> {
         Ok(Some(Arc::new(pseudonym_array(bytes, valid).map_err(|e| file_error(self.path, &e))?)))
     }
 
+    /// What the statistics of row group `group`'s `instrument` column tell of its rows: a
+    /// store's measurements are sorted by instrument first (`data-schema/delivery.toml`), so
+    /// nearly every row group holds one instrument, and an outcome read skips the others' row
+    /// groups without decoding a row. Without statistics (or with a range that holds an outcome
+    /// instrument and other values) the rows are chosen one by one.
+    fn instruments(&self, group: usize) -> Instruments {
+        let meta = self.meta.metadata().row_group(group);
+        let chunk = meta.columns().iter().find(|c| c.column_path().string() == "instrument");
+        let Some(stats) = chunk.and_then(|c| c.statistics()) else {
+            return Instruments::Some;
+        };
+        let (Some(min), Some(max)) = (stats.min_bytes_opt(), stats.max_bytes_opt()) else {
+            // No value (every row null, or no rows): no row of an outcome instrument.
+            return if stats.null_count_opt().is_some_and(|n| n == meta.num_rows().unsigned_abs()) {
+                Instruments::None
+            } else {
+                Instruments::Some
+            };
+        };
+        // A truncated minimum is below the true one and a truncated maximum above: the range
+        // still holds every value.
+        if !OUTCOME_INSTRUMENTS.iter().any(|v| min <= v.as_bytes() && v.as_bytes() <= max) {
+            return Instruments::None;
+        }
+        let one = stats.min_is_exact() && stats.max_is_exact() && min == max;
+        if one && stats.null_count_opt() == Some(0) { Instruments::Only } else { Instruments::Some }
+    }
+
     /// Which rows of row group `group` are of the outcome instruments.
     fn instrument_rows(&self, group: usize) -> Result<BooleanArray> {
         let bad = || TimelineError::Column { path: self.path.to_owned(), column: "instrument" };
@@ -270,7 +321,16 @@ impl File<'_> {
     /// rows (`person_id`, `instrument`) are read first, whole; the other columns only for the
     /// chosen rows, and `person_id` is not decoded a second time (the chosen rows' ids from the
     /// first read are put back beside them). Unfiltered, every row.
+    /// A row group of other instruments only is skipped, and one of outcome instruments only
+    /// is read as if no instrument chose its rows (see [`File::instruments`]).
     fn read_selected(&self, scan: &Scan<'_>, group: usize) -> Result<Vec<RecordBatch>> {
+        let by_instrument = scan.outcome_instruments
+            && match self.instruments(group) {
+                Instruments::None => return Ok(Vec::new()),
+                Instruments::Only => false,
+                Instruments::Some => true,
+            };
+        let scan = &Scan { outcome_instruments: by_instrument, ..*scan };
         if scan.persons.is_none() && !scan.outcome_instruments {
             return self.read_chosen(scan, group, None);
         }
@@ -615,7 +675,7 @@ fn next_value<'a>(buf: &mut &'a [u8]) -> Option<&'a [u8]> {
 /// The rows of goal attainment and satisfaction (an `instrument` column, a dictionary or
 /// text; `None` when it is neither).
 fn outcome_rows(col: &ArrayRef) -> Option<BooleanArray> {
-    let wanted = |v: Option<&str>| matches!(v, Some("goal_attainment" | "satisfaction"));
+    let wanted = |v: Option<&str>| v.is_some_and(|v| OUTCOME_INSTRUMENTS.contains(&v));
     let Some(dict) = col.as_dictionary_opt::<Int32Type>() else {
         return Some(col.as_string_opt::<i32>()?.iter().map(|v| Some(wanted(v))).collect());
     };

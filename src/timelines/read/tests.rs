@@ -196,6 +196,60 @@ fn outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_k
     Ok(())
 }
 
+/// The same reads over the same rows sorted as the store sorts measurements (instrument, then
+/// person, date, id), in row groups of 5 rows: each row group's statistics are read as what it
+/// holds (none of the outcome instruments, only one of them, or a mixture), every kind occurs,
+/// and the reads keep exactly the rows a loop keeps.
+#[test]
+fn outcome_reads_of_a_file_sorted_by_instrument_skip_the_other_instruments_row_groups() -> TestResult {
+    let instruments = ["goal_attainment", "sdq", "satisfaction", "cbcl", "satisfaction", "goal_attainment", "sdq"];
+    let mut persons: Vec<PersonId> = (0..25).map(|i| PersonId::label(&format!("m{i:03}"))).collect();
+    persons.sort_unstable();
+    let mut rows: Vec<Written<'_>> = Vec::new();
+    for (i, p) in persons.iter().enumerate() {
+        for e in 0..=(i % 4) {
+            let n = u32::try_from(rows.len())?;
+            let instrument = instruments[(rows.len() * 3 + e) % instruments.len()];
+            let episode = (n % 9 < 6).then(|| Pseudonym::label(&format!("e{n:03}")));
+            rows.push((*p, Pseudonym::label(&format!("x{n:03}")), episode, instrument, day(18_000 + n)?, f64::from(n)));
+        }
+    }
+    rows.sort_by_key(|r| (r.3, r.0, r.4.0, r.1));
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("person_id", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| text(r.0.to_hex()))))),
+        ("measurement_id", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| text(r.1.to_hex()))))),
+        ("episode_id", Arc::new(rows.iter().map(|r| r.2.map(|e| text(e.to_hex()))).collect::<StringArray>())),
+        ("instrument", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.3)))),
+        ("moment", Arc::new(StringArray::from_iter_values(rows.iter().map(|_| "end")))),
+        ("date", Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.4.1)))),
+        ("value", Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.5)))),
+    ];
+    // What each row group of 5 holds, from the rows written.
+    let outcome = |i: &str| matches!(i, "goal_attainment" | "satisfaction");
+    let held: Vec<file::Instruments> = rows
+        .chunks(5)
+        .map(|group| {
+            let first = group[0].3;
+            match (group.iter().filter(|r| outcome(r.3)).count(), group.iter().all(|r| r.3 == first)) {
+                (0, _) => file::Instruments::None,
+                (_, true) => file::Instruments::Only,
+                _ => file::Instruments::Some,
+            }
+        })
+        .collect();
+    for kind in [file::Instruments::None, file::Instruments::Only, file::Instruments::Some] {
+        assert!(held.contains(&kind), "{held:?}");
+    }
+    for ids in ID_LAYOUTS {
+        let dir = tempfile::tempdir()?;
+        write_bucket_file(dir.path(), "measurements", 1, columns.clone(), 5, ids)?;
+        let path = dir.path().join("measurements/b01/s.parquet");
+        assert_eq!(file::row_group_instruments(&path)?, held, "{ids:?}");
+        outcome_reads_keep_the_rows_a_loop_keeps(&Bucket { dir: dir.path(), bucket: 1 }, &persons, &rows)?;
+    }
+    Ok(())
+}
+
 /// [`outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_keeps`] on one
 /// file.
 fn outcome_reads_keep_the_rows_a_loop_keeps(
@@ -210,6 +264,17 @@ fn outcome_reads_keep_the_rows_a_loop_keeps(
     };
     let want = |keep: &dyn Fn(&Written<'_>) -> bool| -> Vec<Row> {
         rows.iter().filter(|r| keep(r)).map(|r| (r.0, r.1, r.2, Instrument::from_name(r.3), r.4.0, r.5)).collect()
+    };
+    // A read's rows in file order; the reader sorts them by person afterwards.
+    let got = |which: Measurements, only: Option<&PersonSet>| -> Result<Vec<Row>> {
+        let mut rows = got(which, only)?;
+        rows.sort_by_key(|r| (r.0, r.1));
+        Ok(rows)
+    };
+    let want = |keep: &dyn Fn(&Written<'_>) -> bool| -> Vec<Row> {
+        let mut rows = want(keep);
+        rows.sort_by_key(|r| (r.0, r.1));
+        rows
     };
     let outcome = |r: &Written<'_>| matches!(r.3, "goal_attainment" | "satisfaction");
     let all = got(Measurements::Outcome, None)?;
@@ -339,4 +404,26 @@ fn events_go_to_their_persons_each_list_in_row_order() {
     distribute(&mut people, Vec::new(), |p| &mut p.reports);
     distribute(&mut people, vec![(b, reports(&[9])[0])], |p| &mut p.reports);
     assert_eq!((people[0].reports.len(), people[1].reports.len()), (3, 2));
+    // Many persons, rows in several sorted runs of varying length (as from several files or
+    // instruments), against a loop over the rows for each person.
+    let ids: Vec<PersonId> = (0..40).map(|i| PersonId::label(&format!("p{i}"))).collect();
+    let mut people: Vec<PersonTimeline> =
+        ids.iter().step_by(3).map(|p| PersonTimeline::new(*p, birth, Sex::F, end)).collect();
+    people.sort_by_key(|p| p.person_id);
+    let mut rows: Vec<(PersonId, Report)> = Vec::new();
+    let mut n = 0;
+    for run in [7usize, 40, 1, 0, 23, 13] {
+        let mut chosen: Vec<PersonId> = (0..run).map(|k| ids[(k * 11 + run) % ids.len()]).collect();
+        chosen.sort_unstable();
+        for p in chosen {
+            n += 1;
+            rows.push((p, reports(&[n])[0]));
+        }
+    }
+    let want: Vec<Vec<Report>> =
+        people.iter().map(|p| rows.iter().filter(|(id, _)| *id == p.person_id).map(|(_, r)| *r).collect()).collect();
+    assert!(want.iter().filter(|w| w.len() > 1).count() > 3);
+    distribute(&mut people, rows, |p| &mut p.reports);
+    let got: Vec<Vec<Report>> = people.iter().map(|p| p.reports.clone()).collect();
+    assert_eq!(got, want);
 }
