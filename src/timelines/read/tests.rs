@@ -141,18 +141,13 @@ fn filtered_reads_keep_the_listed_rows(
 /// A measurement as written: person, measurement id, episode id, instrument, date, value.
 type Written<'a> = (PersonId, Pseudonym, Option<Pseudonym>, &'a str, (NaiveDate, i32), f64);
 
-/// A read of measurements keeping only the outcome instruments (goal attainment and
-/// satisfaction), alone and together with a set of persons, over row groups of 5 rows each
-/// with its own dictionary of instruments, keeps exactly the rows a plain loop over the rows
-/// written keeps, with their ids (an episode id on two rows in three, in runs that leave some
-/// pages without one), instruments and values; a set with none of the file's persons keeps
-/// nothing.
-#[test]
-fn outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_keeps() -> TestResult {
-    let instruments = ["goal_attainment", "sdq", "satisfaction", "satisfaction", "cbcl", "goal_attainment", "sdq"];
+/// 25 persons with 1 to 4 measurements each, in person order, instruments taken in turn from
+/// `instruments`; an episode id on two rows in three.
+fn measurement_rows<'a>(
+    instruments: &[&'a str],
+) -> std::result::Result<(Vec<PersonId>, Vec<Written<'a>>), Box<dyn Error>> {
     let mut persons: Vec<PersonId> = (0..25).map(|i| PersonId::label(&format!("m{i:03}"))).collect();
     persons.sort_unstable();
-    // 1 to 4 rows per person, in id order.
     let mut rows: Vec<Written<'_>> = Vec::new();
     for (i, p) in persons.iter().enumerate() {
         for e in 0..=(i % 4) {
@@ -162,7 +157,12 @@ fn outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_k
             rows.push((*p, Pseudonym::label(&format!("x{n:03}")), episode, instrument, day(18_000 + n)?, f64::from(n)));
         }
     }
-    let columns: Vec<(&str, ArrayRef)> = vec![
+    Ok((persons, rows))
+}
+
+/// The columns of a measurements file holding `rows` in their order.
+fn measurement_columns(rows: &[Written<'_>]) -> Vec<(&'static str, ArrayRef)> {
+    vec![
         ("person_id", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| text(r.0.to_hex()))))),
         ("measurement_id", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| text(r.1.to_hex()))))),
         ("episode_id", Arc::new(rows.iter().map(|r| r.2.map(|e| text(e.to_hex()))).collect::<StringArray>())),
@@ -170,7 +170,20 @@ fn outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_k
         ("moment", Arc::new(StringArray::from_iter_values(rows.iter().map(|_| "end")))),
         ("date", Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.4.1)))),
         ("value", Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.5)))),
-    ];
+    ]
+}
+
+/// A read of measurements keeping only the outcome instruments (goal attainment and
+/// satisfaction), alone and together with a set of persons, over row groups of 5 rows each
+/// with its own dictionary of instruments, keeps exactly the rows a plain loop over the rows
+/// written keeps, with their ids (an episode id on two rows in three, in runs that leave some
+/// pages without one), instruments and values; a set with none of the file's persons keeps
+/// nothing.
+#[test]
+fn outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_keeps() -> TestResult {
+    let instruments = ["goal_attainment", "sdq", "satisfaction", "satisfaction", "cbcl", "goal_attainment", "sdq"];
+    let (persons, rows) = measurement_rows(&instruments)?;
+    let columns = measurement_columns(&rows);
     for ids in ID_LAYOUTS {
         let dir = tempfile::tempdir()?;
         write_bucket_file(dir.path(), "measurements", 1, columns.clone(), 5, ids)?;
@@ -203,27 +216,9 @@ fn outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_k
 #[test]
 fn outcome_reads_of_a_file_sorted_by_instrument_skip_the_other_instruments_row_groups() -> TestResult {
     let instruments = ["goal_attainment", "sdq", "satisfaction", "cbcl", "satisfaction", "goal_attainment", "sdq"];
-    let mut persons: Vec<PersonId> = (0..25).map(|i| PersonId::label(&format!("m{i:03}"))).collect();
-    persons.sort_unstable();
-    let mut rows: Vec<Written<'_>> = Vec::new();
-    for (i, p) in persons.iter().enumerate() {
-        for e in 0..=(i % 4) {
-            let n = u32::try_from(rows.len())?;
-            let instrument = instruments[(rows.len() * 3 + e) % instruments.len()];
-            let episode = (n % 9 < 6).then(|| Pseudonym::label(&format!("e{n:03}")));
-            rows.push((*p, Pseudonym::label(&format!("x{n:03}")), episode, instrument, day(18_000 + n)?, f64::from(n)));
-        }
-    }
+    let (persons, mut rows) = measurement_rows(&instruments)?;
     rows.sort_by_key(|r| (r.3, r.0, r.4.0, r.1));
-    let columns: Vec<(&str, ArrayRef)> = vec![
-        ("person_id", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| text(r.0.to_hex()))))),
-        ("measurement_id", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| text(r.1.to_hex()))))),
-        ("episode_id", Arc::new(rows.iter().map(|r| r.2.map(|e| text(e.to_hex()))).collect::<StringArray>())),
-        ("instrument", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.3)))),
-        ("moment", Arc::new(StringArray::from_iter_values(rows.iter().map(|_| "end")))),
-        ("date", Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| r.4.1)))),
-        ("value", Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.5)))),
-    ];
+    let columns = measurement_columns(&rows);
     // What each row group of 5 holds, from the rows written.
     let outcome = |i: &str| matches!(i, "goal_attainment" | "satisfaction");
     let held: Vec<file::Instruments> = rows
