@@ -246,7 +246,7 @@ fn outcome_reads_of_a_file_sorted_by_instrument_skip_the_other_instruments_row_g
 }
 
 /// [`outcome_instrument_reads_with_and_without_a_person_set_keep_the_rows_a_loop_keeps`] on one
-/// file.
+/// file whose rows are `rows` in that order (a read keeps the file's order).
 fn outcome_reads_keep_the_rows_a_loop_keeps(
     bucket: &Bucket<'_>,
     persons: &[PersonId],
@@ -259,17 +259,6 @@ fn outcome_reads_keep_the_rows_a_loop_keeps(
     };
     let want = |keep: &dyn Fn(&Written<'_>) -> bool| -> Vec<Row> {
         rows.iter().filter(|r| keep(r)).map(|r| (r.0, r.1, r.2, Instrument::from_name(r.3), r.4.0, r.5)).collect()
-    };
-    // A read's rows in file order; the reader sorts them by person afterwards.
-    let got = |which: Measurements, only: Option<&PersonSet>| -> Result<Vec<Row>> {
-        let mut rows = got(which, only)?;
-        rows.sort_by_key(|r| (r.0, r.1));
-        Ok(rows)
-    };
-    let want = |keep: &dyn Fn(&Written<'_>) -> bool| -> Vec<Row> {
-        let mut rows = want(keep);
-        rows.sort_by_key(|r| (r.0, r.1));
-        rows
     };
     let outcome = |r: &Written<'_>| matches!(r.3, "goal_attainment" | "satisfaction");
     let all = got(Measurements::Outcome, None)?;
