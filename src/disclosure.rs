@@ -299,9 +299,11 @@ fn needs_more(cells: &[Cell], r: &Relation, out: &[Option<Reason>], rule: Rule) 
     }
     // The suppressed parts' sum is what an attacker learns (total minus published parts); with
     // the total suppressed too, the hidden parts still sum to the hidden total.
-    let parts_hidden: Vec<usize> = r.parts.iter().copied().filter(|&i| out[i].is_some()).collect();
-    let count_sum: u64 = parts_hidden.iter().map(|&i| cells[i].count).sum();
-    let complement_sum: u64 = parts_hidden.iter().map(|&i| cells[i].complement()).sum();
+    let (count_sum, complement_sum) = r
+        .parts
+        .iter()
+        .filter(|&&i| out[i].is_some())
+        .fold((0u64, 0u64), |(c, k), &i| (c + cells[i].count, k + cells[i].complement()));
     let exposed = hidden == 1 || count_sum < rule.min_count || complement_sum < rule.min_count;
     if !exposed {
         return None;

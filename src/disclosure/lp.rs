@@ -43,6 +43,10 @@ pub struct Simplex {
     tab: Tab,
     basis: Vec<usize>,
     is_basic: Vec<bool>,
+    /// The row of each basic variable (`usize::MAX` for a nonbasic one).
+    row_of: Vec<usize>,
+    /// The entering column of a pivot (a buffer kept between pivots).
+    column: Vec<(usize, f64)>,
     value: Vec<f64>,
     lower: Vec<f64>,
     upper: Vec<f64>,
@@ -96,10 +100,13 @@ impl Simplex {
         for flag in &mut is_basic[n..] {
             *flag = true;
         }
+        let row_of = (0..cols).map(|j| j.checked_sub(n).unwrap_or(usize::MAX)).collect();
         Self {
             tab,
             basis: (n..cols).collect(),
             is_basic,
+            row_of,
+            column: Vec::new(),
             value,
             lower: lo,
             upper: up,
@@ -163,15 +170,30 @@ impl Simplex {
             let Some((j, dir)) = self.entering(bland) else {
                 return self.value[t];
             };
-            let column = self.tab.column(j);
-            match self.ratio(j, dir, bland, &column) {
-                None => return sign * f64::INFINITY,
-                Some((theta, leave)) => {
-                    degenerate = if theta <= EPS { degenerate + 1 } else { 0 };
-                    self.step(j, dir, theta, leave, &column);
-                }
+            let mut column = std::mem::take(&mut self.column);
+            self.tab.column(j, &mut column);
+            let ratio = self.ratio(j, dir, bland, &column);
+            if let Some((theta, leave)) = ratio {
+                degenerate = if theta <= EPS { degenerate + 1 } else { 0 };
+                self.step(j, dir, theta, leave, &column);
+            }
+            self.column = column;
+            if ratio.is_none() {
+                return sign * f64::INFINITY;
             }
         }
+    }
+
+    /// Add `f` times row `r` of the tableau to the reduced costs (marking what it touches).
+    fn add_row_to_costs(&mut self, r: usize, f: f64) {
+        let Self { tab, cost, priced, in_priced, .. } = self;
+        tab.for_each(r, |k, p| {
+            cost[k] += f * p;
+            if !in_priced[k] {
+                in_priced[k] = true;
+                priced.push(k);
+            }
+        });
     }
 
     /// Reduced costs for maximising `sign · y_t` on the current basis.
@@ -184,12 +206,8 @@ impl Simplex {
         self.cost[t] = sign;
         self.mark_priced(t);
         // d_j = c_j - sum_r c_B(r) T[r][j]; only a basic t has c_B != 0.
-        let row = if self.is_basic[t] { self.basis.iter().position(|&b| b == t) } else { None };
-        if let Some(r) = row {
-            for (j, a) in self.tab.entries(r) {
-                self.cost[j] -= sign * a;
-                self.mark_priced(j);
-            }
+        if self.is_basic[t] {
+            self.add_row_to_costs(self.row_of[t], -sign);
             self.cost[t] = 0.0;
         }
     }
@@ -289,13 +307,12 @@ impl Simplex {
         }
         let f = self.cost[j];
         if f != 0.0 {
-            for (k, p) in self.tab.entries(r) {
-                self.cost[k] -= f * p;
-                self.mark_priced(k);
-            }
+            self.add_row_to_costs(r, -f);
             self.cost[j] = 0.0;
         }
         self.basis[r] = j;
+        self.row_of[j] = r;
+        self.row_of[out] = usize::MAX;
         self.is_basic[out] = false;
         self.is_basic[j] = true;
         self.pivots += 1;
@@ -324,26 +341,36 @@ const SLACK_BYTES: usize = 64 << 20;
 /// hold it (every row that does, and perhaps rows whose entry has since vanished: a column is
 /// read through its rows' entries, and its list cleaned as it is read).
 ///
-/// Memory: a row operation writes into `spare`, a buffer big enough for the row plus the pivot
-/// row, and the row it replaces becomes the next `spare`; every new entry adds its row to the
-/// column's list, and entries that cancel leave their row there. So the buffers and lists can
-/// hold far more than the live entries: a national group held 1.1 GB for 132,181 entries (2.6
-/// MB). `held` counts the bytes they hold; past twice what the entries need (plus `slack`) the
-/// tableau is compacted: rows cut to their length, column lists rebuilt from the rows.
+/// Memory: a row operation writes into `scratch`, then copies the result into the row's own
+/// buffer, which grows with a quarter's headroom when it must (rows fill in as the basis
+/// changes): a buffer stays with its row, so few row operations need a new one. (Handing the
+/// replaced buffer on to the next row operation instead made nearly every one of them grow a
+/// buffer too small for its row: in a national export a third of the audit's time went to the
+/// allocator.) Every new entry adds its row to the column's list, and entries that cancel leave
+/// their row there. So the buffers and lists can hold far more than the live entries: a
+/// national group once held 1.1 GB for 132,181 entries (2.6 MB). `held` counts the bytes they
+/// hold; past twice what the entries need (plus `slack`) the tableau is compacted: rows with
+/// more than half their length spare cut to a quarter's headroom, column lists rebuilt from the
+/// rows.
 struct Sparse {
     rows: Vec<Vec<(usize, f64)>>,
     by_col: Vec<Vec<u32>>,
-    spare: Vec<(usize, f64)>,
+    scratch: Vec<(usize, f64)>,
     /// The rows' entries together.
     entries: usize,
-    /// Bytes the row buffers, the column lists and `spare` hold (their capacities).
+    /// Bytes the row buffers, the column lists and `scratch` hold (their capacities).
     held: usize,
     slack: usize,
 }
 
+/// The capacity a buffer of `len` entries gets when it grows or is cut: a quarter's headroom.
+fn roomy(len: usize) -> usize {
+    len + len / 4 + 4
+}
+
 impl Sparse {
     fn new(rows: Vec<Vec<(usize, f64)>>, cols: usize, slack: usize) -> Self {
-        let mut s = Self { rows, by_col: vec![Vec::new(); cols], spare: Vec::new(), entries: 0, held: 0, slack };
+        let mut s = Self { rows, by_col: vec![Vec::new(); cols], scratch: Vec::new(), entries: 0, held: 0, slack };
         s.compact();
         s
     }
@@ -353,24 +380,30 @@ impl Sparse {
         self.entries * (ROW_ENTRY + COL_ENTRY)
     }
 
-    /// Cut every row buffer to its length, drop the spare buffer and rebuild the column lists
-    /// from the rows (each list then holds exactly the rows with an entry in its column, in row
-    /// order, which is the order [`Tab::column`] reads them in).
+    /// Cut every row buffer with more than half its length spare to a quarter's headroom, drop
+    /// the scratch buffer and rebuild the column lists from the rows (each list then holds
+    /// exactly the rows with an entry in its column, in row order, which is the order
+    /// [`Tab::column`] reads them in, with a quarter's headroom to grow).
     fn compact(&mut self) {
         for row in &mut self.rows {
-            row.shrink_to_fit();
+            if row.capacity() > row.len() + row.len() / 2 + 4 {
+                row.shrink_to(roomy(row.len()));
+            }
         }
-        self.spare = Vec::new();
-        for list in &mut self.by_col {
-            *list = Vec::new();
+        self.scratch = Vec::new();
+        let mut counts = vec![0usize; self.by_col.len()];
+        for row in &self.rows {
+            for &(j, _) in row {
+                counts[j] += 1;
+            }
+        }
+        for (list, &n) in self.by_col.iter_mut().zip(&counts) {
+            *list = Vec::with_capacity(if n == 0 { 0 } else { roomy(n) });
         }
         for (r, row) in self.rows.iter().enumerate() {
             for &(j, _) in row {
                 self.by_col[j].push(r as u32);
             }
-        }
-        for list in &mut self.by_col {
-            list.shrink_to_fit();
         }
         self.entries = self.rows.iter().map(Vec::len).sum();
         self.held = self.held_now();
@@ -379,25 +412,29 @@ impl Sparse {
     /// The bytes held, counted afresh (what `held` tracks).
     fn held_now(&self) -> usize {
         self.rows.iter().map(Vec::capacity).sum::<usize>() * ROW_ENTRY
-            + self.spare.capacity() * ROW_ENTRY
+            + self.scratch.capacity() * ROW_ENTRY
             + self.by_col.iter().map(Vec::capacity).sum::<usize>() * COL_ENTRY
     }
 
     /// Row `q` minus `f` times row `r`; column `j` of row `q` becomes exactly 0.
     fn eliminate(&mut self, q: usize, f: f64, r: usize, j: usize) {
-        let Self { rows, by_col, spare, entries, held, .. } = self;
-        let mut out = std::mem::take(spare);
-        let before = out.capacity();
+        let Self { rows, by_col, scratch, entries, held, .. } = self;
+        let before = scratch.capacity() + rows[q].capacity();
         let mut grown = 0usize;
-        axpy_into(&rows[q], -f, &rows[r], j, &mut out, |col| {
+        axpy_into(&rows[q], -f, &rows[r], j, scratch, |col| {
             let list = &mut by_col[col];
             let cap = list.capacity();
             list.push(q as u32);
             grown += list.capacity() - cap;
         });
-        *held += (out.capacity() - before) * ROW_ENTRY + grown * COL_ENTRY;
-        *entries = *entries + out.len() - rows[q].len();
-        *spare = std::mem::replace(&mut rows[q], out);
+        let row = &mut rows[q];
+        *entries = *entries + scratch.len() - row.len();
+        if row.capacity() < scratch.len() {
+            *row = Vec::with_capacity(roomy(scratch.len()));
+        }
+        row.clear();
+        row.extend_from_slice(scratch);
+        *held += (scratch.capacity() + row.capacity() - before) * ROW_ENTRY + grown * COL_ENTRY;
         if self.held > 2 * self.needed() + self.slack {
             self.compact();
         }
@@ -432,17 +469,17 @@ impl Tab {
         }
     }
 
-    /// The nonzero entries of column `j`, by row.
-    fn column(&mut self, j: usize) -> Vec<(usize, f64)> {
+    /// The nonzero entries of column `j`, by row, into `out`.
+    fn column(&mut self, j: usize, out: &mut Vec<(usize, f64)>) {
+        out.clear();
         match self {
             Self::Dense { cols, data } => {
-                data.iter().skip(j).step_by(*cols).copied().enumerate().filter(|e| e.1 != 0.0).collect()
+                out.extend(data.iter().skip(j).step_by(*cols).copied().enumerate().filter(|e| e.1 != 0.0));
             }
             Self::Sparse(s) => {
                 let (rows, list) = (&s.rows, &mut s.by_col[j]);
                 list.sort_unstable();
                 list.dedup();
-                let mut out = Vec::with_capacity(list.len());
                 list.retain(|&r| {
                     let a = entry(&rows[r as usize], j);
                     if a != 0.0 {
@@ -450,7 +487,6 @@ impl Tab {
                     }
                     a != 0.0
                 });
-                out
             }
         }
     }
@@ -471,13 +507,13 @@ impl Tab {
         }
     }
 
-    /// The nonzero entries of row `r`.
-    fn entries(&self, r: usize) -> Vec<(usize, f64)> {
+    /// Calls `g` with each nonzero entry of row `r`, by column.
+    fn for_each(&self, r: usize, mut g: impl FnMut(usize, f64)) {
         match self {
             Self::Dense { cols, data } => {
-                data[r * cols..(r + 1) * cols].iter().copied().enumerate().filter(|e| e.1 != 0.0).collect()
+                data[r * cols..(r + 1) * cols].iter().enumerate().filter(|e| *e.1 != 0.0).for_each(|(k, &p)| g(k, p));
             }
-            Self::Sparse(s) => s.rows[r].clone(),
+            Self::Sparse(s) => s.rows[r].iter().for_each(|&(k, p)| g(k, p)),
         }
     }
 
