@@ -356,13 +356,13 @@ const SLACK_BYTES: usize = 64 << 20;
 /// buffer, which grows with a quarter's headroom when it must (rows fill in as the basis
 /// changes): a buffer stays with its row, so few row operations need a new one. (Handing the
 /// replaced buffer on to the next row operation instead made nearly every one of them grow a
-/// buffer too small for its row: in a national export a third of the audit's time went to the
-/// allocator.) Every new entry adds its row to the column's list, and entries that cancel leave
-/// their row there. So the buffers and lists can hold far more than the live entries: a
-/// national group once held 1.1 GB for 132,181 entries (2.6 MB). `held` counts the bytes they
-/// hold; past twice what the entries need (plus `slack`) the tableau is compacted: rows with
-/// more than half their length spare cut to a quarter's headroom, column lists rebuilt from the
-/// rows.
+/// buffer too small for its row: in a national export's largest groups a third of the time
+/// went to the allocator.) Every new entry adds its row to the column's list, and entries that
+/// cancel leave their row there. So the buffers and lists can hold far more than the live
+/// entries: a national group once held 1.1 GB for 132,181 entries (2.6 MB). `held` counts the
+/// bytes they hold; past twice what the entries need (plus `slack`) the tableau is compacted:
+/// rows with more than half their length spare cut to a quarter's headroom, column lists
+/// rebuilt from the rows.
 struct Sparse {
     rows: Vec<Vec<(usize, f64)>>,
     by_col: Vec<Vec<u32>>,
