@@ -142,17 +142,11 @@ impl Simplex {
     }
 
     fn mark_moved(&mut self, j: usize) {
-        if !self.in_moved[j] {
-            self.in_moved[j] = true;
-            self.moved.push(j);
-        }
+        mark(&mut self.moved, &mut self.in_moved, j);
     }
 
     fn mark_priced(&mut self, j: usize) {
-        if !self.in_priced[j] {
-            self.in_priced[j] = true;
-            self.priced.push(j);
-        }
+        mark(&mut self.priced, &mut self.in_priced, j);
     }
 
     /// Push variable `t` up (`up = true`) or down, and stop as soon as it passes `stop` (in the
@@ -189,10 +183,7 @@ impl Simplex {
         let Self { tab, cost, priced, in_priced, .. } = self;
         tab.for_each(r, |k, p| {
             cost[k] += f * p;
-            if !in_priced[k] {
-                in_priced[k] = true;
-                priced.push(k);
-            }
+            mark(priced, in_priced, k);
         });
     }
 
@@ -316,6 +307,14 @@ impl Simplex {
         self.is_basic[out] = false;
         self.is_basic[j] = true;
         self.pivots += 1;
+    }
+}
+
+/// Adds `j` to `list` unless `flags` says it is there already.
+fn mark(list: &mut Vec<usize>, flags: &mut [bool], j: usize) {
+    if !flags[j] {
+        flags[j] = true;
+        list.push(j);
     }
 }
 
