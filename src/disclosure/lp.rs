@@ -18,11 +18,19 @@
 //! optimum; only the path to it.
 //!
 //! The tableau is kept by rows, each a sparse vector (sorted columns): the relations of tables are
-//! sparse (a cell is in a few relations) and stay so under pivoting far better than a dense
-//! `rows × (vars + rows)` block, which a national group of ten thousand cells could not afford.
+//! sparse (a cell is in a few relations) and most stay so under pivoting, and a dense
+//! `rows × (vars + rows)` block is what a national group of ten thousand cells could not afford.
+//! A small tableau that fills in all the same turns dense ([`DENSE_FILL`]). Until then it keeps
+//! every nonzero entry, as the dense one does, and a pivot gives the same numbers either way; a
+//! tableau too large ever to be dense drops rounding noise ([`DROP`]) to stay sparse.
 
 const EPS: f64 = 1e-9;
-/// Entries smaller than this are dropped after a row operation.
+/// A tableau too large to turn dense drops entries this small after a row operation: rounding
+/// noise that, kept, spreads through a large group's rows (with nothing dropped anywhere, an
+/// export of the national monitor's figures for 2020 ran over 15 minutes, four fifths of it in
+/// row operations, against 71 s). A tableau that may turn dense keeps them, as the dense one
+/// does: with tiny entries dropped, a push in the `small` monitor's export once made over
+/// 100,000 degenerate steps under Bland's rule without ending.
 const DROP: f64 = 1e-12;
 /// Degenerate steps in a row before Bland's rule takes over.
 const DEGENERATE_RUN: usize = 50;
@@ -66,12 +74,13 @@ impl Simplex {
     /// A tableau for `lower.len()` variables with the given lower bounds (each `≤ 0`) and rows.
     #[must_use]
     pub fn new(lower: &[f64], rows: &[Row]) -> Self {
-        Self::with_limits(lower, rows, DENSE_LIMIT, SLACK_BYTES)
+        Self::with_limits(lower, rows, DENSE_LIMIT, DENSE_FILL, SLACK_BYTES)
     }
 
-    /// [`Simplex::new`] with a dense tableau only up to `dense_limit` entries, and a sparse one
-    /// compacted past twice the bytes its entries need plus `slack`.
-    fn with_limits(lower: &[f64], rows: &[Row], dense_limit: usize, slack: usize) -> Self {
+    /// [`Simplex::new`] with a tableau that turns dense once one entry in `fill` is nonzero if it
+    /// has at most `dense_limit` entries, and a sparse one compacted past twice the bytes its
+    /// entries need plus `slack`.
+    fn with_limits(lower: &[f64], rows: &[Row], dense_limit: usize, fill: usize, slack: usize) -> Self {
         let (n, m) = (lower.len(), rows.len());
         let cols = n + m;
         let mut rows_sparse = Vec::with_capacity(m);
@@ -95,7 +104,7 @@ impl Simplex {
             up.push(if row.equal { 0.0 } else { f64::INFINITY });
             value[n + r] = if row.equal { 0.0 } else { row.slack.max(0.0) };
         }
-        let tab = Tab::new(rows_sparse, cols, dense_limit, slack);
+        let tab = Tab::new(rows_sparse, cols, dense_limit, fill, slack);
         let mut is_basic = vec![false; cols];
         for flag in &mut is_basic[n..] {
             *flag = true;
@@ -296,6 +305,7 @@ impl Simplex {
         for &(q, f) in column.iter().filter(|e| e.0 != r) {
             self.tab.eliminate(q, f, r, j);
         }
+        self.tab.dense_when_full();
         let f = self.cost[j];
         if f != 0.0 {
             self.add_row_to_costs(r, -f);
@@ -318,20 +328,20 @@ fn mark(list: &mut Vec<usize>, flags: &mut [bool], j: usize) {
     }
 }
 
-/// Tableaus up to this many entries are dense (fast row operations); larger ones sparse (a
+/// Tableaus of more entries than this (rows × columns) stay sparse however they fill in (a
 /// national group of ten thousand cells would not fit densely).
-///
-/// Not lowered, though sparse tableaus can be much faster on these programs (a national rate
-/// system, 1,321 cells over 118 rounds: 0.45x the CPU of its export): with every tableau
-/// sparse, a push in a group of 1,089 cells of the `small` monitor's export made over 100,000
-/// degenerate steps under Bland's rule without ending (so did the tableau code from before
-/// its rows kept their own buffers). Bland's rule cannot cycle in exact arithmetic, but the
-/// sparse rows drop entries under `DROP`, which the dense tableau keeps: with `DROP` = 0 that
-/// export ends, with the same tables, though sparse it then took about 2.7 times the CPU of
-/// dense (one run each; its tableau is small). Every group above the limit takes the sparse
-/// path today (no national export has stalled so far); making it safe from this comes before
-/// lowering the limit.
 const DENSE_LIMIT: usize = 8_000_000;
+
+/// A tableau within [`DENSE_LIMIT`] starts sparse and turns dense once one of its entries in
+/// this many is nonzero: a sparse row operation costs a few times a dense one per entry, so a
+/// tableau that fills in is faster dense, and one that stays sparse far faster sparse.
+///
+/// Measured (whole exports, 2 threads, one run each): the national monitor's `care_starts` for
+/// 2018, whose rate systems (about 1,320 hidden cells, over a hundred audit rounds) stay
+/// sparse, took 0.4x the CPU it took with them dense; the `small` monitor, whose group of 1,089
+/// cells and 503 rows fills in, took 2.8x the CPU with every tableau sparse that it takes with
+/// that group dense. Turning dense at 1/8, 1/16 or 1/32 gave the same times within noise.
+const DENSE_FILL: usize = 16;
 
 /// The tableau rows, dense or sparse.
 enum Tab {
@@ -371,6 +381,10 @@ struct Sparse {
     /// Bytes the row buffers, the column lists and `scratch` hold (their capacities).
     held: usize,
     slack: usize,
+    /// At this many entries the tableau turns dense (`usize::MAX`: never).
+    dense_at: usize,
+    /// Entries at most this small are dropped from a row operation's result.
+    drop: f64,
 }
 
 /// The capacity a buffer of `len` entries gets when it grows or is cut: a quarter's headroom.
@@ -379,8 +393,12 @@ fn roomy(len: usize) -> usize {
 }
 
 impl Sparse {
-    fn new(rows: Vec<Vec<(usize, f64)>>, cols: usize, slack: usize) -> Self {
-        let mut s = Self { rows, by_col: vec![Vec::new(); cols], scratch: Vec::new(), entries: 0, held: 0, slack };
+    fn new(rows: Vec<Vec<(usize, f64)>>, cols: usize, slack: usize, dense_at: usize) -> Self {
+        let by_col = vec![Vec::new(); cols];
+        // One that may turn dense keeps what a dense one keeps; one that never can drops the
+        // tiniest entries (rounding noise: kept, they fill a large group's rows).
+        let drop = if dense_at == usize::MAX { DROP } else { 0.0 };
+        let mut s = Self { rows, by_col, scratch: Vec::new(), entries: 0, held: 0, slack, dense_at, drop };
         s.compact();
         s
     }
@@ -428,10 +446,10 @@ impl Sparse {
 
     /// Row `q` minus `f` times row `r`; column `j` of row `q` becomes exactly 0.
     fn eliminate(&mut self, q: usize, f: f64, r: usize, j: usize) {
-        let Self { rows, by_col, scratch, entries, held, .. } = self;
+        let Self { rows, by_col, scratch, entries, held, drop, .. } = self;
         let before = scratch.capacity() + rows[q].capacity();
         let mut grown = 0usize;
-        axpy_into(&rows[q], -f, &rows[r], j, scratch, |col| {
+        axpy_into(&rows[q], -f, &rows[r], j, *drop, scratch, |col| {
             let list = &mut by_col[col];
             let cap = list.capacity();
             list.push(q as u32);
@@ -452,10 +470,19 @@ impl Sparse {
 }
 
 impl Tab {
-    fn new(rows: Vec<Vec<(usize, f64)>>, cols: usize, dense_limit: usize, slack: usize) -> Self {
-        if rows.len().saturating_mul(cols) > dense_limit {
-            return Self::Sparse(Sparse::new(rows, cols, slack));
+    /// The tableau of these rows: sparse unless `dense_limit` allows dense and one entry in
+    /// `fill` is nonzero already (see [`Tab::dense_when_full`]).
+    fn new(rows: Vec<Vec<(usize, f64)>>, cols: usize, dense_limit: usize, fill: usize, slack: usize) -> Self {
+        let all = rows.len().saturating_mul(cols);
+        let dense_at = if all > dense_limit { usize::MAX } else { all / fill };
+        if rows.iter().map(Vec::len).sum::<usize>() < dense_at {
+            return Self::Sparse(Sparse::new(rows, cols, slack, dense_at));
         }
+        Self::dense(&rows, cols)
+    }
+
+    /// A dense tableau holding `rows`.
+    fn dense(rows: &[Vec<(usize, f64)>], cols: usize) -> Self {
         let mut data = vec![0.0; rows.len() * cols];
         for (r, row) in rows.iter().enumerate() {
             for &(j, a) in row {
@@ -463,6 +490,15 @@ impl Tab {
             }
         }
         Self::Dense { cols, data }
+    }
+
+    /// A sparse tableau that has filled in to its `dense_at` turns dense.
+    fn dense_when_full(&mut self) {
+        if let Self::Sparse(s) = self {
+            if s.entries >= s.dense_at {
+                *self = Self::dense(&s.rows, s.by_col.len());
+            }
+        }
     }
 
     fn size(&self) -> usize {
@@ -574,19 +610,21 @@ fn entry(row: &[(usize, f64)], j: usize) -> f64 {
     row.binary_search_by_key(&j, |e| e.0).map_or(0.0, |k| row[k].1)
 }
 
-/// `out = row + f · pivot`, merged by column; column `zero` (the pivot column) becomes exactly 0
-/// and tiny remainders are dropped. `fill` is told each column the row did not hold and now holds.
+/// `out = row + f · pivot`, merged by column; column `zero` (the pivot column) becomes exactly 0,
+/// and entries no larger than `drop` in size are left out. `fill` is told each column the row
+/// did not hold and now holds.
 fn axpy_into(
     row: &[(usize, f64)],
     f: f64,
     pivot: &[(usize, f64)],
     zero: usize,
+    drop: f64,
     out: &mut Vec<(usize, f64)>,
     mut fill: impl FnMut(usize),
 ) {
     out.clear();
     out.reserve(row.len() + pivot.len());
-    let keep = |col: usize, v: f64| col != zero && v.abs() > DROP;
+    let keep = |col: usize, v: f64| col != zero && v.abs() > drop;
     let (mut a, mut b) = (0, 0);
     while a < row.len() && b < pivot.len() {
         let ((ca, va), (cb, vb)) = (row[a], pivot[b]);
@@ -704,17 +742,23 @@ mod tests {
             rows.push(eq(&(0..nr).map(|r| (cell(r, c), 1.0)).collect::<Vec<_>>()));
         }
         rows.push(Row { terms: (0..3).map(|i| (i, 1.0)).collect(), equal: false, slack: 5.0 });
-        let mut dense = Simplex::with_limits(&lower, &rows, usize::MAX, SLACK_BYTES);
-        let mut sparse = Simplex::with_limits(&lower, &rows, 0, SLACK_BYTES);
-        let mut compacted = Simplex::with_limits(&lower, &rows, 0, 0);
+        let mut dense = Simplex::with_limits(&lower, &rows, usize::MAX, usize::MAX, SLACK_BYTES);
+        let mut sparse = Simplex::with_limits(&lower, &rows, 0, DENSE_FILL, SLACK_BYTES);
+        let mut compacted = Simplex::with_limits(&lower, &rows, 0, DENSE_FILL, 0);
+        // Turns dense once a sixth of its entries are nonzero (it starts at 101 of 784).
+        let mut turning = Simplex::with_limits(&lower, &rows, usize::MAX, 6, SLACK_BYTES);
         assert!(matches!(sparse.tab, Tab::Sparse { .. }) && matches!(dense.tab, Tab::Dense { .. }));
+        assert!(matches!(turning.tab, Tab::Sparse { .. }));
+        assert_eq!((turning.entries(), dense.entries()), (101, 784));
         for t in 0..nr * nc {
             for up in [true, false] {
                 let stop = if up { f64::INFINITY } else { f64::NEG_INFINITY };
                 let before: Vec<f64> = (0..nr * nc).map(|u| sparse.value(u)).collect();
                 let (d, s, c) = (dense.push(t, up, stop), sparse.push(t, up, stop), compacted.push(t, up, stop));
+                let turned = turning.push(t, up, stop);
                 assert!((d - s).abs() < 1e-9, "cell {t} up {up}: dense {d}, sparse {s}");
                 assert!((d - c).abs() < 1e-9, "cell {t} up {up}: dense {d}, compacted {c}");
+                assert!((d - turned).abs() < 1e-9, "cell {t} up {up}: dense {d}, turning dense {turned}");
                 // Every variable that moved is reported (the audit reads only those).
                 let moved = sparse.take_moved();
                 for (u, b) in before.iter().enumerate() {
@@ -731,6 +775,9 @@ mod tests {
             }
         }
         assert!(sparse.pivots > 0 && compacted.pivots > 0);
+        // The sparse ones filled in without turning dense; the one allowed to turned.
+        assert!(matches!(sparse.tab, Tab::Sparse { .. }) && sparse.entries() >= 784 / 6, "{}", sparse.entries());
+        assert!(matches!(turning.tab, Tab::Dense { .. }));
         // The one not compacted holds more: the test saw compaction at work.
         let (compact, full) = (held_as_counted(&compacted).0, held_as_counted(&sparse).0);
         assert!(compact < full, "{compact} bytes against {full}");
