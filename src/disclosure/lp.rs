@@ -494,10 +494,10 @@ impl Tab {
 
     /// A sparse tableau that has filled in to its `dense_at` turns dense.
     fn dense_when_full(&mut self) {
-        if let Self::Sparse(s) = self {
-            if s.entries >= s.dense_at {
-                *self = Self::dense(&s.rows, s.by_col.len());
-            }
+        if let Self::Sparse(s) = self
+            && s.entries >= s.dense_at
+        {
+            *self = Self::dense(&s.rows, s.by_col.len());
         }
     }
 
