@@ -319,7 +319,7 @@ fn needs_more(cells: &[Cell], r: &Relation, out: &[Option<Reason>], rule: Rule) 
 /// The published cell to suppress next for a narrow cell `i`, and the relation it comes from: in
 /// `i`'s relation with the fewest suppressed cells that still has a published one, its published
 /// part with the smallest denominator (then its total); else the same over the relations of `i`'s
-/// whole group.
+/// whole group, nearest first.
 fn partner(
     cells: &[Cell],
     relations: &[Relation],
@@ -340,31 +340,37 @@ fn partner(
     if let Some((j, _)) = of_cell[i].iter().filter_map(|&k| pick(k)).min_by_key(|x| x.1) {
         return Some(j);
     }
-    // Breadth-first over the group: the first relation (by distance, then index) with a
-    // published cell.
+    // Breadth-first over the group from `i`: the relations of the cells reached, each looked at
+    // once, a level at a time (a relation of an earlier level has no published cell: its
+    // suppressed cells are the next level); the first level with a published cell gives its
+    // least by the order key, then the first relation (by index).
     let mut seen = vec![false; cells.len()];
+    let mut seen_rel = vec![false; relations.len()];
     let mut frontier = vec![i];
+    let mut rels = Vec::new();
     seen[i] = true;
     while !frontier.is_empty() {
-        let rels: Vec<usize> = {
-            let mut v: Vec<usize> = frontier.iter().flat_map(|&c| of_cell[c].iter().copied()).collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
-        if let Some((j, _)) = rels.iter().filter_map(|&k| pick(k)).min_by_key(|x| x.1) {
-            return Some(j);
-        }
-        let mut next = Vec::new();
-        for k in rels {
-            for j in relations[k].members() {
-                if out[j].is_some() && !seen[j] {
-                    seen[j] = true;
-                    next.push(j);
+        rels.clear();
+        for &c in &frontier {
+            for &k in &of_cell[c] {
+                if !seen_rel[k] {
+                    seen_rel[k] = true;
+                    rels.push(k);
                 }
             }
         }
-        frontier = next;
+        if let Some((j, _)) = rels.iter().filter_map(|&k| pick(k)).min_by_key(|&((_, k), key)| (key, k)) {
+            return Some(j);
+        }
+        frontier.clear();
+        for &k in &rels {
+            for j in relations[k].members() {
+                if out[j].is_some() && !seen[j] {
+                    seen[j] = true;
+                    frontier.push(j);
+                }
+            }
+        }
     }
     None
 }
