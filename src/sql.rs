@@ -361,8 +361,12 @@ pub mod study {
     pub const TABLES: &str = include_str!("../sql/study/tables.sql");
     /// The macros of the benchmark flags.
     pub const BENCHMARK_MACROS: &str = include_str!("../sql/study/benchmark_macros.sql");
-    /// The benchmark columns over a relation of rows.
+    /// The benchmark columns of a table of rows, by row (`row_benchmarks`).
     pub const BENCHMARKS: &str = include_str!("../sql/study/benchmarks.sql");
+    /// A table's rows with their benchmark columns.
+    pub const BENCHMARKED: &str = include_str!("../sql/study/benchmarked.sql");
+    /// Free the benchmark columns.
+    pub const DROP_BENCHMARKS: &str = include_str!("../sql/study/drop_benchmarks.sql");
     /// The tables as written.
     pub const OUTPUT: &str = include_str!("../sql/study/output.sql");
     /// The survival counts rolled up by curve.

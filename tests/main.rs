@@ -34,6 +34,7 @@ mod site_monitor_correction;
 mod snapshots;
 mod store;
 mod study;
+mod study_benchmarks;
 mod study_cells;
 mod survival;
 mod synth;

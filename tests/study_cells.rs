@@ -25,7 +25,8 @@
 //! ends, the field indicators (end reasons, goal attainment, satisfaction, reliable change from
 //! the raw measurements), categories and denominators, percentages and Wilson intervals, the
 //! Kaplan–Meier curves and medians, and the rates (persons with care, starts and stock per
-//! period against the raw `population` rows).
+//! period against the raw `population` rows). The benchmark columns of every row are then
+//! checked against the rows themselves (`study_benchmarks.rs`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -1287,6 +1288,9 @@ fn every_cell(scenario: &'static str, periods: Periods) {
     eprintln!("{scenario}: diff {:?}", t0.elapsed());
     let curve_rows = check_curves(store, &raw, periods, &curves, &dir);
     eprintln!("{scenario}: curves {:?}", t0.elapsed());
+    let benchmarks = crate::study_benchmarks::check_benchmarks(store, &dir);
+    eprintln!("{scenario}: benchmarks {benchmarks:?} {:?}", t0.elapsed());
+    assert!(benchmarks.iter().all(|&n| n > 0), "{scenario}: a kind of benchmark never compared: {benchmarks:?}");
     // The test covers what it claims: every outcome, level and split kind has non-empty cells.
     for (outcome, _) in OUTCOMES.iter().filter(|(o, _)| *o != "measure_duration") {
         let cells = want.keys().chain(want_r.keys()).filter(|k| k.0 == *outcome);

@@ -659,8 +659,8 @@ pub fn export_tables_cached(
     let base = i64::try_from(report.round_base).unwrap_or(1);
     conn.execute(q::TABLES_OUT, [base]).ctx("publishing the tables")?;
     conn.execute_batch(crate::sql::study::BENCHMARK_MACROS).ctx("benchmarks of the published tables")?;
-    let benchmarked = crate::db::render(crate::sql::study::BENCHMARKS, &[("rows", "published")]);
-    // The benchmark SQL is kohort's own (sql/study/benchmarks.sql), placed as a subquery.
+    let benchmarked = crate::study::tables::benchmarks(&conn, "published").ctx("benchmarks of the published tables")?;
+    // The benchmark SQL is kohort's own (sql/study/benchmarked.sql), placed as a subquery.
     let sql = crate::db::render(q::TABLES_OUT_ROWS, &[("benchmarked", benchmarked.trim())]);
     let mut stmt = conn.prepare(&sql).ctx("publishing the tables")?;
     // Streamed: one batch at a time into the Parquet and the CSV file (no copy of the table in
@@ -676,6 +676,7 @@ pub fn export_tables_cached(
     }
     parquet.finish()?;
     drop(csv);
+    conn.execute_batch(crate::sql::study::DROP_BENCHMARKS).ctx("publishing the tables")?;
     provider_medians(&conn, staging)?;
     let comparison = input.join("comparison.parquet");
     if comparison.exists() {

@@ -28,7 +28,7 @@ mod inputs;
 pub mod linkage;
 mod rows;
 mod survival;
-mod tables;
+pub(crate) mod tables;
 
 use std::path::{Path, PathBuf};
 

@@ -101,7 +101,7 @@ pub fn write(conn: &Connection, plan: &Plan, dir: &Path, curves: &Curves) -> Res
 /// the batches). Returns the rows written.
 fn stream_tables(conn: &Connection, plan: &Plan, staging: &Path) -> Result<u64, StudyError> {
     let what = "study tables with benchmarks";
-    let benchmarked = crate::db::render(q::BENCHMARKS, &[("rows", "study_tables")]);
+    let benchmarked = benchmarks(conn, "study_tables").ctx(what)?;
     let sql = crate::db::render(q::OUTPUT, &[("benchmarked", benchmarked.trim())]);
     let mut stmt = conn.prepare(&sql).ctx(what)?;
     let stream = stmt.stream_arrow([&plan.name]).ctx(what)?;
@@ -117,5 +117,15 @@ fn stream_tables(conn: &Connection, plan: &Plan, staging: &Path) -> Result<u64, 
         parquet.push(batch)?;
     }
     parquet.finish()?;
+    conn.execute_batch(q::DROP_BENCHMARKS).ctx(what)?;
     Ok(rows)
+}
+
+/// Compute the benchmark columns of every row of the table `rows` (sql/study/benchmarks.sql;
+/// its macros must be in place) and return the query of the rows with them, to be placed as a
+/// subquery; run [`q::DROP_BENCHMARKS`] once it has been read. `rows` is a table of kohort's
+/// own, named here.
+pub(crate) fn benchmarks(conn: &Connection, rows: &str) -> Result<String, duckdb::Error> {
+    conn.execute_batch(&crate::db::render(q::BENCHMARKS, &[("rows", rows)]))?;
+    Ok(crate::db::render(q::BENCHMARKED, &[("rows", rows)]))
 }
