@@ -5,7 +5,10 @@
 # (benches/derive_delivery.py), then a run with --full over the same store (outcomes, study and
 # export computed again from nothing, the export's pattern cache removed). Whole processes are
 # timed with GNU time. Printed: wall, CPU seconds and peak memory of each run, the ratio of the
-# incremental run to the full one, and whether both published the same bytes.
+# incremental run to the full one, whether both published the same bytes, and how much of the
+# published output the follow-up delivery changed (published cells whose count or denominator
+# moved, cells whose suppression flipped): an incremental run redoes the tables and the
+# suppression of every linked-table system with a changed cell, so this share bounds its gain.
 #
 #   benches/incremental.sh [SCALE] [WORKDIR]     SCALE of the national scenario (default 1)
 #   REUSE=1 benches/incremental.sh - WORKDIR     WORKDIR holds a first run already (plan.toml,
@@ -56,8 +59,31 @@ EOF
 fi
 python3 "$repo/benches/derive_delivery.py" "$delivery" "$work/inbox/followup" --every 50 2> "$work/derive.txt"
 cat "$work/derive.txt"
+before="$work/before.published"
+rm -rf "$before" && cp -a "$(readlink -f "$work/published/current")" "$before"
 timed incremental "$bin" --quiet run "$work/plan.toml"
 inc_run="$(readlink -f "$work/published/current")"
+# changed OLD NEW: published cells of OLD/tables.parquet in NEW/tables.parquet (same key), how many
+# of those published in both changed their count or denominator, how many flipped suppression.
+changed() {
+    local key="study, table_name, cohort, outcome, coalesce(variant, '') AS variant,
+        coalesce(window_days::VARCHAR, '') AS window_days, period, region_level, region, split, split_value"
+    "$bin" --quiet sql --store "$work/store" --csv "
+        WITH a AS (SELECT $key, count, denominator, suppressed FROM read_parquet('$1/tables.parquet')),
+             b AS (SELECT $key, count, denominator, suppressed FROM read_parquet('$2/tables.parquet'))
+        SELECT count(*) FILTER (WHERE NOT a.suppressed AND NOT b.suppressed) AS published_in_both,
+               count(*) FILTER (WHERE NOT a.suppressed AND NOT b.suppressed
+                   AND (a.count <> b.count OR a.denominator IS DISTINCT FROM b.denominator)) AS changed,
+               count(*) FILTER (WHERE a.suppressed <> b.suppressed) AS suppression_flipped
+        FROM a JOIN b USING (study, table_name, cohort, outcome, variant, window_days, period,
+                             region_level, region, split, split_value)" | tail -n 1
+}
+for study in "$before"/*/; do
+    name="$(basename "$study")"
+    [ -f "$study/tables.parquet" ] && [ -f "$inc_run/$name/tables.parquet" ] || continue
+    IFS=, read -r both moved flipped < <(changed "$study" "$inc_run/$name")
+    echo "$name: the follow-up changed $moved of the $both cells published before and after ($(awk -v a="$moved" -v b="$both" 'BEGIN {printf "%.1f", b ? 100 * a / b : 0}') %); suppression flipped on $flipped"
+done
 cp -a "$inc_run" "$work/incremental.published"
 timed full "$bin" --quiet run "$work/plan.toml" --full
 full_run="$(readlink -f "$work/published/current")"
