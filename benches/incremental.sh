@@ -9,6 +9,8 @@
 # published output the follow-up delivery changed (published cells whose count or denominator
 # moved, cells whose suppression flipped): an incremental run redoes the tables and the
 # suppression of every linked-table system with a changed cell, so this share bounds its gain.
+# Then where each of the two runs spent its time: the steps of `--timings`, summed by step over
+# all threads, the largest first (WORKDIR/incremental.steps.tsv and full.steps.tsv hold them all).
 #
 #   benches/incremental.sh [SCALE] [WORKDIR]     SCALE of the national scenario (default 1)
 #   REUSE=1 benches/incremental.sh - WORKDIR     WORKDIR holds a first run already (plan.toml,
@@ -61,7 +63,7 @@ python3 "$repo/benches/derive_delivery.py" "$delivery" "$work/inbox/followup" --
 cat "$work/derive.txt"
 before="$work/before.published"
 rm -rf "$before" && cp -a "$(readlink -f "$work/published/current")" "$before"
-timed incremental "$bin" --quiet run "$work/plan.toml"
+timed incremental "$bin" --quiet --timings "$work/incremental.steps.tsv" run "$work/plan.toml"
 inc_run="$(readlink -f "$work/published/current")"
 # changed OLD NEW: published cells of OLD/tables.parquet in NEW/tables.parquet (same key), how many
 # of those published in both changed their count or denominator, how many flipped suppression.
@@ -85,9 +87,17 @@ for study in "$before"/*/; do
     echo "$name: the follow-up changed $moved of the $both cells published before and after ($(awk -v a="$moved" -v b="$both" 'BEGIN {printf "%.1f", b ? 100 * a / b : 0}') %); suppression flipped on $flipped"
 done
 cp -a "$inc_run" "$work/incremental.published"
-timed full "$bin" --quiet run "$work/plan.toml" --full
+timed full "$bin" --quiet --timings "$work/full.steps.tsv" run "$work/plan.toml" --full
 full_run="$(readlink -f "$work/published/current")"
 echo "incremental / full wall: $(awk -v a="$(wall incremental)" -v b="$(wall full)" 'BEGIN {printf "%.3f", a / b}')"
+# top_steps NAME: the 12 steps of NAME.steps.tsv with the most seconds (summed over threads).
+top_steps() {
+    echo "$1: where the time went (seconds, steps, what)"
+    awk -F'\t' 'NR > 1 {s[$5] += $3; n[$5] += $4} END {for (k in s) printf "%10.1f %9d  %s\n", s[k], n[k], k}' \
+        "$work/$1.steps.tsv" | sort -rn | head -n 12
+}
+top_steps incremental
+top_steps full
 if diff -r -q -x run_manifest.json "$work/incremental.published" "$full_run" > "$work/diff.txt"; then
     echo "published bytes: the same"
 else

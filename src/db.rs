@@ -35,6 +35,11 @@ pub trait DuckContext<T> {
 
 impl<T> DuckContext<T> for std::result::Result<T, duckdb::Error> {
     fn ctx(self, context: impl Into<String>) -> Result<T> {
+        if crate::timings::on() {
+            let context = context.into();
+            crate::timings::mark(&context);
+            return self.map_err(|error| DbError::Duck { context, error });
+        }
         self.map_err(|error| DbError::Duck { context: context.into(), error })
     }
 }

@@ -30,4 +30,5 @@ pub mod store;
 pub mod study;
 pub mod synth;
 pub mod timelines;
+pub mod timings;
 pub mod validate;

@@ -230,3 +230,60 @@ fn json_reports_of_outcomes_cohort_study_and_verify_match_the_store() {
         serde_json::from_slice(&std::fs::read(store.join("results/current.json")).unwrap()).unwrap();
     assert_eq!(v["runs"][0][1], current["run"]);
 }
+
+/// One line of a `--timings` file: thread, end, seconds, count, step.
+fn timing_rows(path: &Path) -> Vec<(usize, f64, f64, u64, String)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("thread\tended_s\tseconds\tcount\tstep"));
+    lines
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f.len(), 5, "{line}");
+            (
+                f[0].parse().unwrap(),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+                f[3].parse().unwrap(),
+                f[4].to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn timings_name_every_step_and_add_up_on_a_thread_also_for_a_failed_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = write_delivery(&tmp.path().join("d"), "prov-a", "2026Q3", "2026-10-01", &base_tables());
+    let store = tmp.path().join("s");
+    let file = tmp.path().join("ingest.tsv");
+    let started = std::time::Instant::now();
+    ingest_cmd(&d, &store, tmp.path()).arg("--timings").arg(&file).assert().code(0);
+    let wall = started.elapsed().as_secs_f64();
+    let rows = timing_rows(&file);
+    let labels: Vec<&str> = rows.iter().map(|r| r.4.as_str()).collect();
+    for table in ["persons", "care_episodes", "population"] {
+        for step in [format!("rule duplicate_id on {table}"), format!("writing {table} to the store")] {
+            assert!(labels.contains(&step.as_str()), "{step} missing: {labels:?}");
+        }
+    }
+    assert!(rows.iter().all(|r| r.2 >= 0.0 && r.3 >= 1 && r.1 <= wall), "{rows:?}");
+    // The main thread's steps follow one another: their seconds add up to the time from the start
+    // of its first step to the end of its last (to the rounding of six decimals per figure).
+    let main: Vec<_> = rows.iter().filter(|r| r.0 == 0).collect();
+    let sum: f64 = main.iter().map(|r| r.2).sum();
+    let span = main[main.len() - 1].1 - (main[0].1 - main[0].2);
+    assert!((sum - span).abs() <= 1e-6 * (main.len() + 2) as f64, "{sum} against {span}");
+    assert!(main.windows(2).all(|w| w[0].1 <= w[1].1), "{main:?}");
+    // A failed command writes its steps too, the failing one last.
+    let bad = tmp.path().join("bad.tsv");
+    let out = kohort()
+        .arg("--timings")
+        .arg(&bad)
+        .args(["sql", "SELECT nope FROM persons", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(timing_rows(&bad).last().map(|r| r.4.clone()), Some("preparing the query".to_owned()));
+}

@@ -15,6 +15,8 @@ mod study;
 mod synth;
 mod verify;
 
+use anyhow::Context as _;
+
 use crate::cli::{Cli, Command, ExportCommand, KeyCommand};
 use crate::db::{DbSettings, default_threads};
 use crate::printer::Printer;
@@ -54,7 +56,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         },
         printer: Printer::new(cli.global.quiet),
     };
-    match cli.command {
+    if cli.global.timings.is_some() {
+        crate::timings::start();
+    }
+    let result = match cli.command {
         Command::Demo(args) => demo::run(&args, &ctx),
         Command::Schema(args) => schema::run(&args, &ctx),
         Command::Key(KeyCommand::New { out }) => key::new(&out, &ctx),
@@ -71,5 +76,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Cohort(args) => cohort::run(&args, &ctx),
         Command::Study(args) => study::run(&args, &ctx),
         Command::Run(args) => run::run(&args, &ctx),
+    };
+    match &cli.global.timings {
+        Some(path) => {
+            let written = crate::timings::write(path, &crate::timings::finish())
+                .with_context(|| format!("writing the step timings to {}", path.display()));
+            // A failed command's own error comes first.
+            result.and_then(|status| written.map(|()| status))
+        }
+        None => result,
     }
 }

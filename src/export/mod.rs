@@ -636,6 +636,7 @@ pub fn export_tables_cached(
         "export: suppression pattern [{wide_bar}] {pos}/{len} systems {elapsed} (eta {eta})",
     );
     let (suppressed, next) = pattern(&rows, &file, rule, &regions, &known, &mut report, &bar)?;
+    crate::timings::mark("export: suppression patterns of every system");
     bar.finish_and_clear();
     let phase = crate::printer::spinner(opts.progress, "export: tables, codebook");
     drop((rows, known));
