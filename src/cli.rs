@@ -35,8 +35,8 @@ pub struct GlobalArgs {
     /// owner only (0600, 0700). The store and the quarantine hold pseudonyms and raw ids.
     #[arg(long, global = true)]
     pub group_readable: bool,
-    /// Write how long each step took to this file when the command ends (tab-separated: thread,
-    /// end and seconds of the step, how many in a row, what was done; see src/timings.rs).
+    /// Write how long each step took to this file when the command ends, also when it fails
+    /// (tab-separated: thread, end and seconds of the step, how many in a row, what was done).
     #[arg(long, global = true, value_name = "FILE")]
     pub timings: Option<PathBuf>,
 }
