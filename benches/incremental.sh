@@ -14,8 +14,11 @@
 #
 #   benches/incremental.sh [SCALE] [WORKDIR]     SCALE of the national scenario (default 1)
 #   REUSE=1 benches/incremental.sh - WORKDIR     WORKDIR holds a first run already (plan.toml,
-#                                                its store and one delivery under inbox/): go on
-#                                                from the follow-up delivery
+#                                                its store, the delivery under inbox/first/): go
+#                                                on with a follow-up delivery, each time another
+#                                                2 % of new persons from a source of its own
+#                                                (followup, followup2, …: the same source again
+#                                                would change nothing)
 #
 # Needs python3 for the follow-up delivery. The machine's load average is printed with each run.
 set -euo pipefail
@@ -39,9 +42,11 @@ timed() {
 }
 wall() { awk '{print $3}' "$work/$1.time"; }
 
+followup=followup; n=1
 if [ -n "${REUSE:-}" ]; then
-    delivery="$(dirname "$(find "$work/inbox" -mindepth 2 -maxdepth 3 -name delivery.toml -not -path '*/followup/*' | sort | head -n 1)")"
-    rm -rf "$work/inbox/followup"
+    delivery="$(dirname "$(find "$work/inbox/first" -mindepth 2 -maxdepth 2 -name delivery.toml | sort | head -n 1)")"
+    [ -f "$delivery/delivery.toml" ] || { echo "REUSE: no delivery under $work/inbox/first" >&2; exit 2; }
+    while [ -e "$work/inbox/$followup" ]; do n=$((n + 1)); followup="followup$n"; done
 else
     rm -rf "$work" && mkdir -p "$work/inbox"
     "$bin" --quiet synth national --scale "$scale" --out "$work/synth" > "$work/deliveries.tsv"
@@ -59,7 +64,8 @@ log = "run.log"
 EOF
     timed first "$bin" --quiet run "$work/plan.toml"
 fi
-python3 "$repo/benches/derive_delivery.py" "$delivery" "$work/inbox/followup" --every 50 2> "$work/derive.txt"
+python3 "$repo/benches/derive_delivery.py" "$delivery" "$work/inbox/$followup" --every 50 --source "$followup" \
+    --offset $((800000000 * n)) 2> "$work/derive.txt"
 cat "$work/derive.txt"
 before="$work/before.published"
 rm -rf "$before" && cp -a "$(readlink -f "$work/published/current")" "$before"
