@@ -92,7 +92,7 @@ for study in "$before"/*/; do
     IFS=, read -r both moved flipped < <(changed "$study" "$inc_run/$name")
     echo "$name: the follow-up changed $moved of the $both cells published before and after ($(awk -v a="$moved" -v b="$both" 'BEGIN {printf "%.1f", b ? 100 * a / b : 0}') %); suppression flipped on $flipped"
 done
-cp -a "$inc_run" "$work/incremental.published"
+rm -rf "$work/incremental.published" && cp -a "$inc_run" "$work/incremental.published"
 timed full "$bin" --quiet --timings "$work/full.steps.tsv" run "$work/plan.toml" --full
 full_run="$(readlink -f "$work/published/current")"
 echo "incremental / full wall: $(awk -v a="$(wall incremental)" -v b="$(wall full)" 'BEGIN {printf "%.3f", a / b}')"
