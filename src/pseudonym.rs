@@ -242,6 +242,13 @@ impl From<Pseudonym> for PersonId {
     }
 }
 
+impl From<PersonId> for Pseudonym {
+    /// The pseudonym a person is known by.
+    fn from(p: PersonId) -> Self {
+        p.0
+    }
+}
+
 impl fmt::Debug for PersonId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("PersonId(..)")

@@ -10,6 +10,7 @@ use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 use rayon::prelude::*;
 
+use super::household::Inputs as HouseholdInputs;
 use super::incremental::RUN_PERSONS;
 use super::{Result, ResultsError};
 use crate::outcomes::config::{Family, OutcomeConfig};
@@ -19,19 +20,34 @@ use crate::timelines::{Needs, PersonTimeline};
 /// What computes one bucket's result tables from its timelines (the kernels).
 pub type Kernel<'a> = dyn Fn(&[PersonTimeline]) -> Vec<(&'static str, RecordBatch)> + Sync + 'a;
 
-/// Compute one bucket of the store version in `version_dir` into `dir/<table>/bNN.parquet`;
-/// returns files and persons. A table without rows in the bucket gets no file (a table no
-/// bucket has rows for gets the run's one empty file: [`empty_tables`]). With
-/// `list_persons`, the persons processed go to `run_persons` (what incremental runs merge by).
+/// What [`compute_bucket`] wrote and collected.
+#[derive(Debug, Default)]
+pub struct Computed {
+    /// Files, by table.
+    pub files: Vec<(String, FileEntry)>,
+    /// Persons of the bucket in the run.
+    pub persons: u64,
+    /// The bucket's share of the household view's input, when asked for.
+    pub(super) household: Option<HouseholdInputs>,
+}
+
+/// Compute one bucket of the store version in `version_dir` into `dir/<table>/bNN.parquet`.
+/// A table without rows in the bucket gets no file (a table no bucket has rows for gets the
+/// run's one empty file: [`empty_tables`]). With `list_persons`, the persons processed go to
+/// `run_persons` (what incremental runs merge by); with `household`, the bucket's share of
+/// the household view's input is kept (a run computing every bucket with the safety family).
 pub fn compute_bucket(
     version_dir: &Path,
     bucket: u16,
     needs: Needs,
     dir: &Path,
-    kernel: &Kernel<'_>,
-    list_persons: bool,
-) -> Result<(Vec<(String, FileEntry)>, u64)> {
-    let people = crate::timelines::read_bucket_at(version_dir, bucket, needs, None)?;
+    (kernel, list_persons, household): (&Kernel<'_>, bool, bool),
+) -> Result<Computed> {
+    let (people, reports) = if household {
+        crate::timelines::read_bucket_keeping_reports(version_dir, bucket, needs, |r| r.household_id.is_some())?
+    } else {
+        (crate::timelines::read_bucket_at(version_dir, bucket, needs, None)?, Vec::new())
+    };
     let chunks: Vec<&[PersonTimeline]> = people.chunks(2048).collect();
     let parts: Vec<Vec<(&'static str, RecordBatch)>> = chunks.par_iter().map(|c| kernel(c)).collect();
     let mut by_table: BTreeMap<&'static str, Vec<RecordBatch>> = BTreeMap::new();
@@ -43,6 +59,11 @@ pub fn compute_bucket(
     if list_persons && !people.is_empty() {
         by_table.entry(RUN_PERSONS).or_default().push(persons_batch(&people)?);
     }
+    let household = if household {
+        Some(HouseholdInputs::of_bucket(by_table.get("safety").map_or(&[], Vec::as_slice), &reports)?)
+    } else {
+        None
+    };
     // Tables go to different files: write them in parallel (the order of `files` is fixed).
     let tables: Vec<(&'static str, Vec<RecordBatch>)> = by_table.into_iter().collect();
     let files = tables
@@ -57,7 +78,7 @@ pub fn compute_bucket(
             Some(write_parquet_with(&dir.join(&rel), &rel, schema, batches, ids).map(|e| (table.to_owned(), e)))
         })
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok((files, people.len() as u64))
+    Ok(Computed { files, persons: people.len() as u64, household })
 }
 
 /// One empty file, `<table>/empty.parquet`, for each table of `kernel` that has neither a

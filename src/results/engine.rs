@@ -12,7 +12,7 @@ use super::incremental::{PreviousRun, Update};
 use super::manifest::{Area, RESULTS_FORMAT, RunManifest, config_hash, current_in, run_name, write_json};
 use super::{Kernel, Result, compute_bucket, needs};
 use crate::db::DbSettings;
-use crate::outcomes::config::OutcomeConfig;
+use crate::outcomes::config::{Family, OutcomeConfig};
 use crate::store::publication::{Keep, Pointer};
 use crate::store::{FileEntry, Stage, Store};
 
@@ -171,21 +171,28 @@ fn compute_and_publish(
     // bucket order, so the run does not depend on the thread count.
     let needs = needs(cfg);
     let version_dir = store.version_dir(manifest.version);
+    // A run that computes every bucket collects the household view's input as it goes.
+    let household = previous.is_none() && cfg.wants(Family::Safety);
     let done = (0..manifest.buckets)
         .into_par_iter()
         .map(|bucket| {
             let out = match previous {
                 Some(prev) => {
                     super::incremental::update_bucket(bucket, needs, &staging, prev, kernel, prev.compact, &version_dir)
+                        .map(|b| (b, None))
                 }
-                None => compute_bucket(&version_dir, bucket, needs, &staging, kernel, area == Area::Outcomes).map(
-                    |(tables, n)| super::incremental::BucketFiles {
-                        tables,
-                        persons: n,
-                        recomputed: n,
-                        ..Default::default()
-                    },
-                ),
+                None => {
+                    let how = (kernel, area == Area::Outcomes, household);
+                    compute_bucket(&version_dir, bucket, needs, &staging, how).map(|c| {
+                        let files = super::incremental::BucketFiles {
+                            tables: c.files,
+                            persons: c.persons,
+                            recomputed: c.persons,
+                            ..Default::default()
+                        };
+                        (files, c.household)
+                    })
+                }
             };
             bar.inc(1);
             out
@@ -196,7 +203,9 @@ fn compute_and_publish(
     let mut superseded = Vec::new();
     let mut persons = 0;
     let mut recomputed = 0;
-    for b in done {
+    let mut shares = Vec::new();
+    for (b, share) in done {
+        shares.extend(share);
         recomputed += b.recomputed;
         persons += b.persons;
         for (table, entry) in b.tables {
@@ -226,6 +235,7 @@ fn compute_and_publish(
         &deltas,
         !superseded.is_empty(),
         previous,
+        household.then(|| super::household::Inputs::join(shares)).as_ref(),
         cfg,
         db,
     )?;

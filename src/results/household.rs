@@ -1,9 +1,10 @@
 //! The household view of safety as a whole-run table (`safety_household`, docs/definitions.md
-//! §4.8.2): the report indexes of `household_safety` (a view the whole-run step sets to every
-//! staged safety row, or to the recomputed children's) and the store's reports naming a
-//! household are read through DuckDB, and [`crate::outcomes::household`] applies the rule. A
-//! row per index (and household); the windows are the view `safety_household_windows`
-//! (`sql/results/safety_household_windows.sql`).
+//! §4.8.2): the child view's report indexes and the store's reports naming a household, to
+//! which [`crate::outcomes::household`] applies the rule. A run that computes every bucket
+//! collects both as it goes ([`Inputs`]); an incremental run reads them through DuckDB, the
+//! indexes from `household_safety` (a view the whole-run step sets to every staged safety row,
+//! or to the recomputed children's). A row per index (and household); the windows are the view
+//! `safety_household_windows` (`sql/results/safety_household_windows.sql`).
 
 use chrono::NaiveDate;
 use duckdb::Connection;
@@ -15,29 +16,77 @@ use super::{Result, ResultsError};
 use crate::db::DuckContext;
 use crate::outcomes::household::{HouseholdIndex, HouseholdReport, ReportIndex, household_view};
 use crate::sql::outcomes as q;
-use crate::timelines::Pseudonym;
+use crate::timelines::{PersonId, Pseudonym, Report};
 
 /// Rows per Arrow batch written.
 const BATCH_ROWS: usize = 65_536;
 
-/// The household view of the indexes in `household_safety`.
+/// What the household view reads: the child view's report indexes and every report that
+/// names a household.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    indexes: Vec<ReportIndex>,
+    reports: Vec<HouseholdReport>,
+}
+
+impl Inputs {
+    /// One bucket's share in a run that computes every bucket: the report indexes among its
+    /// `safety` batches (as the run writes them) and `reports`, its store rows that name a
+    /// household (every one, also in a bucket without indexes: a household's children sit in
+    /// different buckets); the same rows the queries of [`compute`] read from the staged and
+    /// stored files, without writing and reading them back through DuckDB (a sixth of a
+    /// national safety run's CPU went there).
+    pub(super) fn of_bucket(safety: &[RecordBatch], reports: &[(PersonId, Report)]) -> Result<Self> {
+        let mut indexes = Vec::new();
+        for b in safety {
+            let what = "safety, household view: the report indexes of a bucket";
+            let names = ["person_id", "index_no", "report_id", "index_date", "fu_date", "same_incident_days"];
+            let mut columns = Vec::with_capacity(names.len());
+            for name in names {
+                let i = b.schema().index_of(name).map_err(|e| ResultsError::Input { what, message: e.to_string() })?;
+                columns.push(i);
+            }
+            let kind = b.column_by_name("index_kind").and_then(|k| k.as_string_opt::<i32>());
+            let kind = kind.ok_or(ResultsError::Input { what, message: "column index_kind: not text".to_owned() })?;
+            let projected = b.project(&columns).map_err(|e| ResultsError::Input { what, message: e.to_string() })?;
+            push_indexes(
+                &Columns { batch: &projected, what },
+                |i| kind.is_valid(i) && kind.value(i) == "report",
+                &mut indexes,
+            )?;
+        }
+        let reports = reports
+            .iter()
+            .filter_map(|(person, r)| {
+                let household = r.household_id?;
+                Some(HouseholdReport { person: (*person).into(), report_id: r.report_id, household, date: r.date })
+            })
+            .collect();
+        Ok(Self { indexes, reports })
+    }
+
+    /// Every bucket's share, in bucket order.
+    pub(super) fn join(parts: impl IntoIterator<Item = Self>) -> Self {
+        let mut all = Self::default();
+        for p in parts {
+            all.indexes.extend(p.indexes);
+            all.reports.extend(p.reports);
+        }
+        all
+    }
+
+    /// The household view of these indexes over these reports.
+    pub(super) fn view(&self) -> Vec<HouseholdIndex> {
+        household_view(&self.indexes, &self.reports)
+    }
+}
+
+/// The household view of the indexes in `household_safety`, read with the store's reports
+/// through DuckDB (a run that staged only some buckets' rows: an incremental one).
 pub(super) fn compute(conn: &Connection) -> Result<Vec<HouseholdIndex>> {
     let mut indexes = Vec::new();
     read(conn, q::HOUSEHOLD_INDEXES, "safety, household view: the report indexes", |c| {
-        let (person, index_no, report) = (c.text(0)?, c.number::<UInt32Type>(1)?, c.text(2)?);
-        let (index, fu, same_incident) =
-            (c.number::<Date32Type>(3)?, c.number::<Date32Type>(4)?, c.number::<Int64Type>(5)?);
-        for i in 0..c.batch.num_rows() {
-            indexes.push(ReportIndex {
-                person: c.id(person, 0, i)?,
-                index_no: c.value(index_no, 1, i)?,
-                report_id: c.id(report, 2, i)?,
-                index: c.date(index, 3, i)?,
-                fu: c.date(fu, 4, i)?,
-                same_incident: c.value(same_incident, 5, i)?,
-            });
-        }
-        Ok(())
+        push_indexes(c, |_| true, &mut indexes)
     })?;
     if indexes.is_empty() {
         // A run without the safety family, or no child to recompute: no report is read.
@@ -57,6 +106,25 @@ pub(super) fn compute(conn: &Connection) -> Result<Vec<HouseholdIndex>> {
         Ok(())
     })?;
     Ok(household_view(&indexes, &reports))
+}
+
+/// The report indexes of a batch whose first six columns are those of
+/// `sql/outcomes/household_indexes.sql`, of the rows `keep` keeps.
+fn push_indexes(c: &Columns<'_>, keep: impl Fn(usize) -> bool, out: &mut Vec<ReportIndex>) -> Result<()> {
+    let (person, index_no, report) = (c.text(0)?, c.number::<UInt32Type>(1)?, c.text(2)?);
+    let (index, fu, same_incident) =
+        (c.number::<Date32Type>(3)?, c.number::<Date32Type>(4)?, c.number::<Int64Type>(5)?);
+    for i in (0..c.batch.num_rows()).filter(|i| keep(*i)) {
+        out.push(ReportIndex {
+            person: c.id(person, 0, i)?,
+            index_no: c.value(index_no, 1, i)?,
+            report_id: c.id(report, 2, i)?,
+            index: c.date(index, 3, i)?,
+            fu: c.date(fu, 4, i)?,
+            same_incident: c.value(same_incident, 5, i)?,
+        });
+    }
+    Ok(())
 }
 
 /// The table's columns.

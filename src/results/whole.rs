@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::Result;
+use super::household::Inputs;
 use super::incremental::PreviousRun;
 use crate::db::{DbSettings, DuckContext};
 use crate::outcomes::config::{Family, OutcomeConfig};
@@ -28,30 +29,43 @@ struct Ctx<'a> {
     staging: &'a Path,
     deltas: &'a BTreeMap<String, Vec<FileEntry>>,
     previous: Option<&'a PreviousRun>,
+    /// The household view's input, collected by a run that computed every bucket.
+    household: Option<&'a Inputs>,
     cfg: &'a OutcomeConfig,
 }
 
 /// A whole-run step of a family, the per-bucket tables it reads, and whether it reads the
-/// store's views too (the household view its reports, linkage its persons).
+/// store's views too (the household view its reports, unless the run collected them; linkage
+/// its persons).
 struct Step {
     reads: &'static [&'static str],
-    store: bool,
+    store: Store,
     write: fn(&Ctx<'_>, &mut WholeRun) -> Result<()>,
+}
+
+/// Whether a whole-run step reads the store's views.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Store {
+    No,
+    Yes,
+    /// Unless the run collected the household view's input.
+    UnlessCollected,
 }
 
 /// Every family's whole-run steps, run in this order: re-entry's curves, the measure duration
 /// curve, the recidivism curves, safety's household view, and linkage's tables.
 const STEPS: [Step; 5] = [
-    Step { reads: &["reentry"], store: false, write: reentry_curves },
-    Step { reads: &["measure_episodes"], store: false, write: measure_curve },
-    Step { reads: &["recidivism"], store: false, write: recidivism_curves },
-    Step { reads: &["safety"], store: true, write: household_view },
-    Step { reads: &["person_summary"], store: true, write: linkage_tables },
+    Step { reads: &["reentry"], store: Store::No, write: reentry_curves },
+    Step { reads: &["measure_episodes"], store: Store::No, write: measure_curve },
+    Step { reads: &["recidivism"], store: Store::No, write: recidivism_curves },
+    Step { reads: &["safety"], store: Store::UnlessCollected, write: household_view },
+    Step { reads: &["person_summary"], store: Store::Yes, write: linkage_tables },
 ];
 
 /// Run the whole-run steps whose tables were staged. With `previous`
 /// (an incremental run writing deltas) the household view is updated for the children it
-/// concerns only.
+/// concerns only; with `household` (a run that computed every bucket) it is computed from the
+/// input the run collected.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn whole_run_tables(
     staging: &Path,
@@ -60,6 +74,7 @@ pub(super) fn whole_run_tables(
     deltas: &BTreeMap<String, Vec<FileEntry>>,
     superseded: bool,
     previous: Option<&PreviousRun>,
+    household: Option<&Inputs>,
     cfg: &OutcomeConfig,
     db: &DbSettings,
 ) -> Result<WholeRun> {
@@ -74,7 +89,12 @@ pub(super) fn whole_run_tables(
     // The store's views cost a run of one small family about 3 % of its CPU: made only for a
     // step that reads them and has rows to read (or an earlier run's to update).
     let rows = |t: &str| tables.get(t).into_iter().chain(deltas.get(t)).flatten().map(|f| f.rows).sum::<u64>();
-    if steps.iter().any(|s| s.store && (previous.is_some() || s.reads.iter().any(|t| rows(t) > 0))) {
+    let store = |s: &Step| match s.store {
+        Store::No => false,
+        Store::Yes => true,
+        Store::UnlessCollected => household.is_none(),
+    };
+    if steps.iter().any(|s| store(s) && (previous.is_some() || s.reads.iter().any(|t| rows(t) > 0))) {
         crate::store::views::create_views(&conn, version_dir)?;
     }
     let has = |t: &str| tables.contains_key(t) || deltas.contains_key(t);
@@ -83,7 +103,7 @@ pub(super) fn whole_run_tables(
     for (table, sql) in views.into_iter().chain(derived) {
         conn.execute_batch(&sql).ctx(format!("view of staged {table}"))?;
     }
-    let ctx = Ctx { conn: &conn, staging, deltas, previous, cfg };
+    let ctx = Ctx { conn: &conn, staging, deltas, previous, household, cfg };
     for step in steps {
         (step.write)(&ctx, &mut out)?;
     }
@@ -127,14 +147,19 @@ fn household_view(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
         return household_delta(c.conn, c.staging, (prev, base), c.deltas, out);
     }
     let rel = format!("{HOUSEHOLD}/all.parquet");
-    // Without the safety family the table is empty (its columns stay).
-    let rows = if c.cfg.wants(Family::Safety) {
-        crate::sql::outcomes::HOUSEHOLD_SAFETY
-    } else {
-        crate::sql::outcomes::HOUSEHOLD_SAFETY_NONE
+    let view = match c.household {
+        Some(input) => input.view(),
+        None => {
+            // Without the safety family the table is empty (its columns stay).
+            let rows = if c.cfg.wants(Family::Safety) {
+                crate::sql::outcomes::HOUSEHOLD_SAFETY
+            } else {
+                crate::sql::outcomes::HOUSEHOLD_SAFETY_NONE
+            };
+            c.conn.execute_batch(rows).ctx("safety, household view")?;
+            super::household::compute(c.conn)?
+        }
     };
-    c.conn.execute_batch(rows).ctx("safety, household view")?;
-    let view = super::household::compute(c.conn)?;
     let (path, schema) = (c.staging.join(&rel), super::household::schema());
     let batches = super::household::batches(&view);
     let entry = write_parquet_with(&path, &rel, schema, batches, PersonIds::Repeated)?;

@@ -8,4 +8,4 @@ mod read;
 
 pub use error::{Result, TimelineError};
 pub use person::{Episode, Instrument, Measure, Measurement, Offence, PersonId, PersonTimeline, Pseudonym, Report};
-pub use read::{Measurements, Needs, read_bucket, read_bucket_at};
+pub use read::{Measurements, Needs, read_bucket, read_bucket_at, read_bucket_keeping_reports};

@@ -86,6 +86,32 @@ pub fn read_bucket(conn: &duckdb::Connection, bucket: u16, needs: Needs) -> Resu
 /// [`read_bucket`] from the store version folder `dir`; with `only` (sorted), just those
 /// persons.
 pub fn read_bucket_at(dir: &Path, bucket: u16, needs: Needs, only: Option<&[PersonId]>) -> Result<Vec<PersonTimeline>> {
+    Ok(read(dir, bucket, needs, only, |_| false)?.0)
+}
+
+/// Report rows with their persons.
+pub type Reports = Vec<(PersonId, Report)>;
+
+/// [`read_bucket_at`] of every person, and the bucket's safety report rows that `keep` keeps
+/// (of the rows of the `safety_reports` view in this bucket, in file order; with
+/// `needs.reports`), whether or not their person is in the run: the household view of a run
+/// that computes every bucket reads them (src/results/household.rs).
+pub fn read_bucket_keeping_reports(
+    dir: &Path,
+    bucket: u16,
+    needs: Needs,
+    keep: impl Fn(&Report) -> bool,
+) -> Result<(Vec<PersonTimeline>, Reports)> {
+    read(dir, bucket, needs, None, keep)
+}
+
+fn read(
+    dir: &Path,
+    bucket: u16,
+    needs: Needs,
+    only: Option<&[PersonId]>,
+    keep: impl Fn(&Report) -> bool,
+) -> Result<(Vec<PersonTimeline>, Reports)> {
     let b = Bucket { dir, bucket };
     let only = only.map(PersonSet::new);
     let filter = only.as_ref();
@@ -118,6 +144,7 @@ pub fn read_bucket_at(dir: &Path, bucket: u16, needs: Needs, only: Option<&[Pers
         which => b.measurements(which, run)?,
     };
     let mut people = b.persons(run)?;
+    let kept = reports.iter().filter(|r| keep(&r.1)).copied().collect();
     distribute(&mut people, episodes, |p| &mut p.episodes);
     distribute(&mut people, measures, |p| &mut p.measures);
     distribute(&mut people, reports, |p| &mut p.reports);
@@ -126,7 +153,7 @@ pub fn read_bucket_at(dir: &Path, bucket: u16, needs: Needs, only: Option<&[Pers
     for p in &mut people {
         sort_events(p);
     }
-    Ok(people)
+    Ok((people, kept))
 }
 
 /// Hand each event to its person (`people` sorted by person; events of persons not in `people`
