@@ -196,3 +196,82 @@ impl<'a> Columns<'a> {
         a.value_as_date(i).ok_or_else(|| self.bad(c, &format!("row {i} of a batch is a date out of range")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use duckdb::arrow::array::{ArrayRef, Date32Array, Int64Array, UInt32Array};
+    use duckdb::arrow::datatypes::{Field, Schema};
+
+    use super::*;
+    use crate::outcomes::testkit::{d, id, report};
+
+    fn day(s: &str) -> i32 {
+        i32::try_from((d(s) - d("1970-01-01")).num_days()).unwrap_or_default()
+    }
+
+    /// A `safety` row: person, index_no, kind, index date, report, fu date.
+    type Row<'a> = (&'a str, u32, &'a str, &'a str, Option<&'a str>, &'a str);
+
+    /// A `safety` batch as a run writes it (its columns in another order than the query's).
+    fn safety(rows: &[Row<'_>]) -> Result<RecordBatch> {
+        let hex = |l: &str| id(l).to_hex_string();
+        let columns: Vec<(&str, ArrayRef)> = vec![
+            ("person_id", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| hex(r.0))))),
+            ("index_no", Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.1)))),
+            ("index_kind", Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.2)))),
+            ("index_date", Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| day(r.3))))),
+            ("report_id", Arc::new(rows.iter().map(|r| r.4.map(hex)).collect::<StringArray>())),
+            ("same_incident_days", Arc::new(Int64Array::from_iter_values(rows.iter().map(|_| 30)))),
+            ("fu_date", Arc::new(Date32Array::from_iter_values(rows.iter().map(|r| day(r.5))))),
+        ];
+        let fields: Vec<Field> =
+            columns.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), n == &"report_id")).collect();
+        let arrays = columns.into_iter().map(|(_, a)| a).collect();
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+            .map_err(|e| ResultsError::Input { what: "test", message: e.to_string() })
+    }
+
+    fn in_household(person: &str, report_id: &str, household: &str, date: &str) -> (PersonId, Report) {
+        let mut r = report(report_id, date);
+        r.household_id = Some(id(household));
+        (PersonId::label(person), r)
+    }
+
+    /// A bucket's share holds its report indexes only (not the spell-end and measure-end
+    /// indexes) and every report that names a household, also where the bucket has no index;
+    /// joined in bucket order, the view finds a re-report in another bucket's child's report.
+    #[test]
+    fn buckets_collect_their_report_indexes_and_every_household_report() -> Result<()> {
+        let first = safety(&[
+            ("A", 0, "report", "2020-01-01", Some("R1"), "2023-01-01"),
+            ("A", 1, "spell_end", "2020-06-01", None, "2023-01-01"),
+        ])?;
+        let a_reports =
+            [in_household("A", "R1", "H", "2020-01-01"), (PersonId::label("A"), report("R0", "2019-01-01"))];
+        let a = Inputs::of_bucket(&[first], &a_reports)?;
+        assert_eq!(a.indexes.len(), 1);
+        let want = ReportIndex {
+            person: id("A"),
+            index_no: 0,
+            report_id: id("R1"),
+            index: d("2020-01-01"),
+            fu: d("2023-01-01"),
+            same_incident: 30,
+        };
+        assert_eq!(a.indexes[0], want);
+        assert_eq!(
+            a.reports,
+            vec![HouseholdReport { person: id("A"), report_id: id("R1"), household: id("H"), date: d("2020-01-01") }]
+        );
+        // A sibling in another bucket without any index of their own: their report still counts.
+        let b = Inputs::of_bucket(&[], &[in_household("B", "R2", "H", "2020-09-01")])?;
+        assert!(b.indexes.is_empty());
+        assert_eq!(b.reports.len(), 1);
+        let view = Inputs::join([a, b]).view();
+        assert_eq!(view.len(), 1);
+        assert_eq!((view[0].household, view[0].rereport), (id("H"), Some(d("2020-09-01"))));
+        Ok(())
+    }
+}
