@@ -10,7 +10,7 @@
 //! command ends, failed or not: one line per step (or run of steps), tab-separated, in the order
 //! they were first marked.
 //!
-//! Off unless [`start`]ed: marking then costs one relaxed atomic load.
+//! Off unless [`start`]ed; while off, a mark costs one relaxed atomic load.
 
 use std::collections::HashMap;
 use std::io::Write;
