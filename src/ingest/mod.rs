@@ -337,11 +337,13 @@ pub fn ingest(delivery_dir: &Path, store: &Store, key: &Key, opts: &IngestOption
         staging,
         key_fingerprint: previous.as_ref().map_or_else(|| key.fingerprint(), |m| m.key_fingerprint.clone()),
         source: &delivery.meta.source,
-        tables: makes(&schema, &report.table_status, current),
+        tables: makes(&schema, &report.table_status, &report.tables, current),
         entry: Some(source_entry(&delivery, &staged, &report, current, content.clone())),
         data_end: delivery.meta.extracted_on,
         history: write::history(&delivery.meta.source, &delivery.meta.delivery_id, report.kind, content, None),
         retain_current: true,
+        // Two tables at once fill two cores (see `write::export_tables`); one with one thread.
+        lanes: opts.db.threads.clamp(1, 2),
         previous,
     };
     let phase =
@@ -542,15 +544,17 @@ fn source_entry(
 fn makes<'s>(
     schema: &'s Schema,
     status: &[TableStatus],
+    counts: &[(String, TableCounts)],
     current: Option<&SourceEntry>,
 ) -> Vec<(&'s Table, write::Make)> {
+    let rows = |t: &Table| counts.iter().find(|(n, _)| *n == t.name).map_or(0, |(_, c)| c.accepted);
     schema
         .tables
         .iter()
         .zip(status)
         .map(|(t, s)| {
             let make = match (s.status, current) {
-                (TableAction::Replaced, _) => write::Make::Export,
+                (TableAction::Replaced, _) => write::Make::Export { rows: rows(t) },
                 (TableAction::Kept, Some(e)) => {
                     write::Make::Keep(tables::files_of(e, &t.name).into_iter().cloned().collect())
                 }

@@ -91,6 +91,7 @@ pub fn withdraw(store: &Store, source: &str, delivery_id: &str, db_settings: &Db
         data_end: restored.as_ref().map_or(current.extracted_on, |e| e.extracted_on),
         history,
         retain_current: false,
+        lanes: 1,
     };
     let outcome = write::publish_source(change)?;
     drop(lock);

@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use chrono::{NaiveDate, Utc};
 use duckdb::Connection;
@@ -28,8 +29,9 @@ use crate::validate::staged_schema;
 /// How one table of the source is made in the new version.
 #[derive(Debug, Clone)]
 pub enum Make {
-    /// From the accepted rows in DuckDB (`ok_<table>`), written by kohort's writer.
-    Export,
+    /// From the accepted rows in DuckDB (`ok_<table>`), written by kohort's writer; `rows`
+    /// (the accepted count) only orders the work, largest table first.
+    Export { rows: u64 },
     /// The current version's files of the source, linked unchanged.
     Keep(Vec<FileEntry>),
     /// Files retained in the current version (`retained/<source>/`): a withdrawal.
@@ -63,6 +65,8 @@ pub struct SourceChange<'a> {
     pub history: HistoryEntry,
     /// Retain the source's current delivery (a delivery); a withdrawal drops it.
     pub retain_current: bool,
+    /// How many tables are exported at once, each on a DuckDB connection of its own.
+    pub lanes: usize,
 }
 
 /// What publication gave.
@@ -199,12 +203,14 @@ fn make_tables(
     current_dir: Option<&Path>,
     first: bool,
 ) -> Result<(Vec<FileEntry>, Option<Vec<TablePersons>>)> {
+    let mut exported = export_tables(p, vdir, first)?;
     let mut files = Vec::new();
     let mut persons = first.then(Vec::new);
-    for (t, make) in &p.tables {
+    for (i, (t, make)) in p.tables.iter().enumerate() {
         match make {
-            Make::Export => {
-                let (made, table_persons) = export_table(p.conn, t, vdir, p.source, p.data_end, first)?;
+            Make::Export { .. } => {
+                let (made, table_persons) =
+                    exported[i].take().ok_or_else(|| missing("an exported table without files"))?;
                 files.extend(made);
                 match (&mut persons, table_persons) {
                     (Some(all), Some(one)) if one.ok() => all.push(one),
@@ -226,6 +232,64 @@ fn make_tables(
     Ok((files, persons))
 }
 
+/// A table's store files and (with `first`) its persons.
+type Exported = (Vec<FileEntry>, Option<TablePersons>);
+
+/// Every exported table's files, by position in `p.tables` (`None` for the others).
+///
+/// One export keeps about one and a half cores busy (DuckDB hands over sorted rows while a
+/// thread encodes Parquet), so `p.lanes` tables are written at once, each lane on a DuckDB
+/// connection of its own (one database, one memory limit), the largest tables first. Each
+/// table's files are its own and the results are gathered by table, so the files and the
+/// manifest do not depend on which lane wrote what.
+fn export_tables(p: &SourceChange<'_>, vdir: &Path, first: bool) -> Result<Vec<Option<Exported>>> {
+    let mut work: Vec<(usize, &Table, u64)> = p
+        .tables
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (t, m))| match m {
+            Make::Export { rows } => Some((i, *t, *rows)),
+            _ => None,
+        })
+        .collect();
+    work.sort_by_key(|&(i, _, rows)| (std::cmp::Reverse(rows), i));
+    let lanes = p.lanes.clamp(1, work.len().max(1));
+    let others: Vec<Connection> = (1..lanes)
+        .map(|_| p.conn.try_clone())
+        .collect::<duckdb::Result<_>>()
+        .ctx("opening a second DuckDB connection")?;
+    let (source, data_end) = (p.source, p.data_end);
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let lane = |conn: &Connection| {
+        let mut done = Vec::new();
+        while !failed.load(Ordering::Relaxed) {
+            let Some(&(i, t, _)) = work.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+            let made = export_table(conn, t, vdir, source, data_end, first);
+            if made.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            done.push((i, made));
+        }
+        done
+    };
+    let mut done = std::thread::scope(|s| {
+        let handles: Vec<_> = others.into_iter().map(|conn| s.spawn(move || lane(&conn))).collect();
+        let mut done = lane(p.conn);
+        for h in handles {
+            done.extend(h.join().map_err(|_| missing("a table-writing lane stopped"))?);
+        }
+        Ok::<_, IngestError>(done)
+    })?;
+    // The first error in table order, whichever lane met it.
+    done.sort_by_key(|(i, _)| *i);
+    let mut out: Vec<Option<Exported>> = p.tables.iter().map(|_| None).collect();
+    for (i, made) in done {
+        out[i] = Some(made?);
+    }
+    Ok(out)
+}
+
 /// A restored table's rows as `ok_<table>` in DuckDB, for the change list.
 fn restored_table(conn: &Connection, t: &Table, vdir: &Path, fs: &[FileEntry]) -> Result<()> {
     let list = duckdb::types::Value::List(
@@ -238,7 +302,7 @@ fn restored_table(conn: &Connection, t: &Table, vdir: &Path, fs: &[FileEntry]) -
 
 fn made(m: &Make) -> Made {
     match m {
-        Make::Export => Made::Rows,
+        Make::Export { .. } => Made::Rows,
         Make::Restore(fs) if !fs.is_empty() => Made::Restored,
         Make::Keep(_) => Made::Unchanged,
         Make::Restore(_) | Make::Empty => Made::Nothing,
