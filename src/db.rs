@@ -116,6 +116,52 @@ fn config(settings: &DbSettings) -> std::result::Result<Config, duckdb::Error> {
         .with("preserve_insertion_order", "true")
 }
 
+/// Run `work(connection, lane, item)` for each item of `order` (indexes below `items`), `lanes`
+/// at a time: lane 0 on `conn` (this thread), each other lane on a thread and a connection of
+/// its own, cloned from `conn` (one database: one memory limit, one thread pool). A lane takes
+/// the next item of `order` when it has finished one; after an error no lane starts another.
+/// The results by item index, `None` for an item not started because of an error.
+pub fn in_lanes<T: Send, E: Send>(
+    conn: &Connection,
+    lanes: usize,
+    order: &[usize],
+    items: usize,
+    work: impl Fn(&Connection, usize, usize) -> std::result::Result<T, E> + Sync,
+) -> Result<Vec<Option<std::result::Result<T, E>>>> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let lanes = lanes.clamp(1, order.len().max(1));
+    let others = (1..lanes)
+        .map(|_| conn.try_clone().ctx("opening a DuckDB connection for a lane"))
+        .collect::<Result<Vec<_>>>()?;
+    let (next, failed) = (AtomicUsize::new(0), AtomicBool::new(false));
+    let lane = |c: &Connection, lane: usize| {
+        let mut done = Vec::new();
+        while !failed.load(Ordering::Relaxed) {
+            let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+            let result = work(c, lane, i);
+            failed.fetch_or(result.is_err(), Ordering::Relaxed);
+            done.push((i, result));
+        }
+        done
+    };
+    let done = std::thread::scope(|s| {
+        let lane = &lane;
+        let handles: Vec<_> = others.into_iter().enumerate().map(|(k, c)| s.spawn(move || lane(&c, k + 1))).collect();
+        let mut done = lane(conn, 0);
+        for h in handles {
+            done.extend(h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        done
+    });
+    let mut out: Vec<Option<std::result::Result<T, E>>> = (0..items).map(|_| None).collect();
+    for (i, result) in done {
+        if let Some(slot) = out.get_mut(i) {
+            *slot = Some(result);
+        }
+    }
+    Ok(out)
+}
+
 /// An in-memory database (spilling to `temp_dir` when given).
 pub fn open_in_memory(settings: &DbSettings, temp_dir: Option<&Path>) -> Result<Connection> {
     let mut cfg = config(settings).ctx("configuring DuckDB")?;
@@ -192,7 +238,28 @@ pub fn ident(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{DbSettings, in_lanes, open_in_memory, render};
+
+    #[test]
+    fn lanes_run_each_item_once_give_results_by_item_and_start_none_after_an_error() {
+        let conn = open_in_memory(&DbSettings::default(), None).unwrap();
+        let order = [4, 2, 0, 1, 3, 5];
+        let ran = std::sync::Mutex::new(Vec::new());
+        let got = in_lanes(&conn, 2, &order, 7, |_, lane, i| {
+            ran.lock().unwrap().push((lane, i));
+            Ok::<_, usize>(i * 10)
+        })
+        .unwrap();
+        let want: Vec<Option<Result<usize, usize>>> = (0..7).map(|i| (i < 6).then_some(Ok(i * 10))).collect();
+        assert_eq!(got, want);
+        let mut items: Vec<usize> = ran.lock().unwrap().iter().map(|r| r.1).collect();
+        items.sort_unstable();
+        assert_eq!(items, vec![0, 1, 2, 3, 4, 5]);
+        assert!(ran.lock().unwrap().iter().all(|r| r.0 < 2));
+        // One lane: items 4 and 2 run, item 0 fails, and 1, 3 and 5 are never started.
+        let got = in_lanes(&conn, 1, &order, 6, |_, _, i| if i == 0 { Err(i) } else { Ok(i) }).unwrap();
+        assert_eq!(got, vec![Some(Err(0)), None, Some(Ok(2)), None, Some(Ok(4)), None]);
+    }
 
     #[test]
     fn render_fills_code_and_leaves_comments_alone() {

@@ -390,60 +390,31 @@ fn validate(
 /// part of two cores idle, the appender being the slowest of them.
 const STAGING_TABLES: usize = 2;
 
-/// Stage every delivered table, [`STAGING_TABLES`] at a time, each on a connection of its own
-/// (largest file first, so the two halves finish together); the results in input order, and
-/// of several failures the first table's error. A table's rows and quarantine do not depend on
+/// Stage every delivered table, [`STAGING_TABLES`] at a time, each lane on a DuckDB connection
+/// of its own ([`db::in_lanes`]), largest file first so that the lanes finish together; the
+/// results in input order, and of several failures the first table's error. A table's rows and quarantine do not depend on
 /// what is staged beside it.
 fn stage_all(
     conn: &duckdb::Connection,
     inputs: &[stage::StageInput<'_>],
     progress: bool,
 ) -> Result<Vec<stage::Staged>> {
-    use crate::db::DuckContext as _;
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     let mut order: Vec<usize> = (0..inputs.len()).collect();
     let size = |i: usize| std::fs::metadata(&inputs[i].file.path).map_or(0, |m| m.len());
     order.sort_by_key(|&i| (std::cmp::Reverse(size(i)), i));
-    let slots: Vec<Mutex<Option<Result<stage::Staged>>>> = inputs.iter().map(|_| Mutex::new(None)).collect();
-    let (next, failed) = (AtomicUsize::new(0), AtomicBool::new(false));
-    let conns = (0..STAGING_TABLES.min(inputs.len()))
-        .map(|_| conn.try_clone().ctx("opening a staging connection"))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    // One bar a staging thread, drawn one under the other.
-    let bars = indicatif::MultiProgress::new();
-    std::thread::scope(|s| {
-        for c in conns {
-            let (order, slots, next, failed) = (&order, &slots, &next, &failed);
-            let bar = if progress { bars.add(progress_bar(true)) } else { progress_bar(false) };
-            s.spawn(move || {
-                while !failed.load(Ordering::Relaxed) {
-                    let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
-                    let r = stage::stage(&c, &inputs[i], &bar);
-                    failed.fetch_or(r.is_err(), Ordering::Relaxed);
-                    if let Ok(mut slot) = slots[i].lock() {
-                        *slot = Some(r);
-                    }
-                }
-                bar.finish_and_clear();
-            });
-        }
-    });
-    let mut staged = Vec::with_capacity(inputs.len());
-    for (slot, input) in slots.into_iter().zip(inputs) {
-        match slot.into_inner().ok().flatten() {
-            Some(r) => staged.push(r?),
-            // Not staged because another table failed: that failure is returned.
-            None if failed.load(Ordering::Relaxed) => {}
-            None => {
-                return Err(IngestError::Io(std::io::Error::other(format!(
-                    "staging {}: the thread staging it stopped",
-                    input.table.name
-                ))));
-            }
-        }
+    // One bar a lane, drawn one under the other.
+    let multi = indicatif::MultiProgress::new();
+    let lanes = STAGING_TABLES.min(inputs.len()).max(1);
+    let bars: Vec<ProgressBar> =
+        (0..lanes).map(|_| if progress { multi.add(progress_bar(true)) } else { progress_bar(false) }).collect();
+    let staged =
+        db::in_lanes(conn, lanes, &order, inputs.len(), |c, lane, i| stage::stage(c, &inputs[i], &bars[lane]))?;
+    for bar in &bars {
+        bar.finish_and_clear();
     }
-    Ok(staged)
+    // In input order: the first table's error (a table not staged because another failed is
+    // `None`, and that failure is returned).
+    staged.into_iter().flatten().collect()
 }
 
 /// Write the quarantined rows of every table (with their delivered text) to the quarantine

@@ -8,7 +8,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use chrono::{NaiveDate, Utc};
 use duckdb::Connection;
@@ -243,51 +242,18 @@ type Exported = (Vec<FileEntry>, Option<TablePersons>);
 /// table's files are its own and the results are gathered by table, so the files and the
 /// manifest do not depend on which lane wrote what.
 fn export_tables(p: &SourceChange<'_>, vdir: &Path, first: bool) -> Result<Vec<Option<Exported>>> {
-    let mut work: Vec<(usize, &Table, u64)> = p
-        .tables
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (t, m))| match m {
-            Make::Export { rows } => Some((i, *t, *rows)),
-            _ => None,
-        })
-        .collect();
-    work.sort_by_key(|&(i, _, rows)| (std::cmp::Reverse(rows), i));
-    let lanes = p.lanes.clamp(1, work.len().max(1));
-    let others: Vec<Connection> = (1..lanes)
-        .map(|_| p.conn.try_clone())
-        .collect::<duckdb::Result<_>>()
-        .ctx("opening a second DuckDB connection")?;
-    let (source, data_end) = (p.source, p.data_end);
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let lane = |conn: &Connection| {
-        let mut done = Vec::new();
-        while !failed.load(Ordering::Relaxed) {
-            let Some(&(i, t, _)) = work.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
-            let made = export_table(conn, t, vdir, source, data_end, first);
-            if made.is_err() {
-                failed.store(true, Ordering::Relaxed);
-            }
-            done.push((i, made));
-        }
-        done
+    let rows = |i: usize| match &p.tables[i].1 {
+        Make::Export { rows } => Some(*rows),
+        _ => None,
     };
-    let mut done = std::thread::scope(|s| {
-        let handles: Vec<_> = others.into_iter().map(|conn| s.spawn(move || lane(&conn))).collect();
-        let mut done = lane(p.conn);
-        for h in handles {
-            done.extend(h.join().map_err(|_| missing("a table-writing lane stopped"))?);
-        }
-        Ok::<_, IngestError>(done)
+    let mut order: Vec<usize> = (0..p.tables.len()).filter(|&i| rows(i).is_some()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(rows(i)), i));
+    let (tables, source, data_end) = (&p.tables, p.source, p.data_end);
+    let done = crate::db::in_lanes(p.conn, p.lanes, &order, tables.len(), |conn, _, i| {
+        export_table(conn, tables[i].0, vdir, source, data_end, first)
     })?;
     // The first error in table order, whichever lane met it.
-    done.sort_by_key(|(i, _)| *i);
-    let mut out: Vec<Option<Exported>> = p.tables.iter().map(|_| None).collect();
-    for (i, made) in done {
-        out[i] = Some(made?);
-    }
-    Ok(out)
+    done.into_iter().map(Option::transpose).collect()
 }
 
 /// A restored table's rows as `ok_<table>` in DuckDB, for the change list.
