@@ -238,27 +238,30 @@ pub fn ident(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{DbSettings, in_lanes, open_in_memory, render};
+    use super::{DbSettings, Result, in_lanes, open_in_memory, render};
 
     #[test]
-    fn lanes_run_each_item_once_give_results_by_item_and_start_none_after_an_error() {
-        let conn = open_in_memory(&DbSettings::default(), None).unwrap();
+    fn lanes_run_each_item_once_give_results_by_item_and_start_none_after_an_error() -> Result<()> {
+        use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+        let conn = open_in_memory(&DbSettings::default(), None)?;
         let order = [4, 2, 0, 1, 3, 5];
-        let ran = std::sync::Mutex::new(Vec::new());
+        let runs: Vec<AtomicUsize> = (0..7).map(|_| AtomicUsize::new(0)).collect();
+        let highest_lane = AtomicUsize::new(0);
         let got = in_lanes(&conn, 2, &order, 7, |_, lane, i| {
-            ran.lock().unwrap().push((lane, i));
+            runs[i].fetch_add(1, Relaxed);
+            highest_lane.fetch_max(lane, Relaxed);
             Ok::<_, usize>(i * 10)
-        })
-        .unwrap();
-        let want: Vec<Option<Result<usize, usize>>> = (0..7).map(|i| (i < 6).then_some(Ok(i * 10))).collect();
+        })?;
+        let want: Vec<Option<std::result::Result<usize, usize>>> =
+            (0..7).map(|i| (i < 6).then_some(Ok(i * 10))).collect();
         assert_eq!(got, want);
-        let mut items: Vec<usize> = ran.lock().unwrap().iter().map(|r| r.1).collect();
-        items.sort_unstable();
-        assert_eq!(items, vec![0, 1, 2, 3, 4, 5]);
-        assert!(ran.lock().unwrap().iter().all(|r| r.0 < 2));
+        let counts: Vec<usize> = runs.iter().map(|r| r.load(Relaxed)).collect();
+        assert_eq!(counts, vec![1, 1, 1, 1, 1, 1, 0]);
+        assert!(highest_lane.load(Relaxed) < 2);
         // One lane: items 4 and 2 run, item 0 fails, and 1, 3 and 5 are never started.
-        let got = in_lanes(&conn, 1, &order, 6, |_, _, i| if i == 0 { Err(i) } else { Ok(i) }).unwrap();
+        let got = in_lanes(&conn, 1, &order, 6, |_, _, i| if i == 0 { Err(i) } else { Ok(i) })?;
         assert_eq!(got, vec![Some(Err(0)), None, Some(Ok(2)), None, Some(Ok(4)), None]);
+        Ok(())
     }
 
     #[test]
