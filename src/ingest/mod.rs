@@ -392,8 +392,8 @@ const STAGING_TABLES: usize = 2;
 
 /// Stage every delivered table, [`STAGING_TABLES`] at a time, each lane on a DuckDB connection
 /// of its own ([`db::in_lanes`]), largest file first so that the lanes finish together; the
-/// results in input order, and of several failures the first table's error. A table's rows and quarantine do not depend on
-/// what is staged beside it.
+/// results in input order, and of several failures the first table's error. A table's rows
+/// and quarantine do not depend on what is staged beside it.
 fn stage_all(
     conn: &duckdb::Connection,
     inputs: &[stage::StageInput<'_>],
