@@ -9,9 +9,10 @@
 #
 # Each family is run RUNS times (default 3) as `kohort outcomes --only FAMILY`, paired with its
 # yardstick `benches/hand/FAMILY.sql` run through `kohort sql` on the same store (the SQL
-# gives the same summary rows: tests/yardsticks.rs); safety twice, against the child view
-# alone (`safety.sql`) and against the whole family (`safety_family.sql`: every row of the
-# engine's safety summary). Printed per pair (yardstick's name): the median CPU
+# gives the same summary rows: tests/yardsticks.rs); re-reports twice: the child view after a
+# report (`safety.sql`) against `--only rereports` (that view alone), and the whole family
+# (`safety_family.sql`: every row of the engine's safety summary) against `--only safety`.
+# Printed per pair (yardstick's name): the median CPU
 # seconds of each; the ratio (engine / yardstick) of each run of the engine to the yardstick
 # run right after it, their median and range (a machine whose speed drifts over minutes moves
 # both runs of a pair alike, and the medians of each apart); the median wall of each, the
@@ -53,7 +54,7 @@ else
 fi
 
 printf '%-14s %9s %9s %7s %11s %9s %9s %10s %6s\n' yardstick engine_cpu hand_cpu ratio ratio_range eng_wall hand_wall eng_peakKB load
-for pair in reentry escalation safety safety:safety_family measures indicators; do
+for pair in reentry escalation rereports:safety safety:safety_family measures indicators; do
     only="${pair%%:*}"; family="${pair#*:}"
     : > "$work/$family.engine"; : > "$work/$family.hand"
     for _ in $(seq "$runs"); do

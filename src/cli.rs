@@ -312,6 +312,8 @@ pub enum FamilyArg {
     Escalation,
     /// Re-reports (child and household view).
     Safety,
+    /// Re-reports after a report, child view alone (part of `safety`).
+    Rereports,
     /// Protection measure episodes.
     Measures,
     /// Field indicators and reliable change.

@@ -156,3 +156,111 @@ fn safety_family_yardstick_follows_the_household_view_where_it_differs() {
     assert_eq!(household, vec![vec!["365".to_owned(), "1".to_owned()], vec!["730".to_owned(), "2".to_owned()]]);
     assert_eq!(child, vec![vec!["365".to_owned(), "1".to_owned()], vec!["730".to_owned(), "1".to_owned()]]);
 }
+
+/// `--only rereports`, what `benches/scale.sh` times against the child-view yardstick: the same
+/// summary rows as the yardstick, and the very `safety` rows of the report indexes that the
+/// whole family writes, with nothing else (no spell or measure end, no household row, no
+/// spells: it reads no care episode).
+#[test]
+fn rereports_family_gives_the_report_rows_of_the_whole_safety_family() {
+    let (tmp, store) = scenario_store("small", true);
+    let reports = "SELECT * FROM safety WHERE index_kind = 'report'";
+    let whole = query(&store, reports);
+    assert!(query(&store, "SELECT 1 FROM safety WHERE index_kind <> 'report'").len() > 10);
+    assert!(!query(&store, "SELECT 1 FROM safety_household").is_empty());
+    kohort()
+        .args(["--quiet", "outcomes", "--only", "rereports", "--partial", "--store"])
+        .arg(&store)
+        .assert()
+        .success();
+    let alone = query(&store, reports);
+    assert!(whole.len() > 100, "{}", whole.len());
+    assert_eq!(alone, whole);
+    let count = |table: &str| query(&store, &format!("SELECT count(*) FROM {table}"));
+    assert_eq!(count("safety"), vec![vec![whole.len().to_string()]]);
+    for table in ["safety_household", "spells", "measure_episodes"] {
+        assert_eq!(count(table), vec![vec!["0".to_owned()]], "{table}");
+    }
+    let got = yardstick_on(&store, "safety.sql");
+    assert_eq!(got, engine_on(&store, SUMMARY, &["re-report after a report (hermelding)"]));
+    assert_eq!(query(&store, SUMMARY), got, "the run's summary holds the child view after a report alone");
+    not_trivial(&got);
+    // A study reading re-reports still needs the whole safety family (it reads the household
+    // view and the other indexes too): it refuses this run, naming the family.
+    let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/small_monitor.toml");
+    let out = kohort()
+        .arg("study")
+        .arg(&study)
+        .arg("--store")
+        .arg(&store)
+        .arg("--out")
+        .arg(tmp.path().join("o"))
+        .output()
+        .expect("study");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("safety") && err.contains("without --only"), "{err}");
+}
+
+/// Every row of every result table of the current run, by table.
+fn run_rows(store: &Path) -> std::collections::BTreeMap<String, Vec<Vec<String>>> {
+    let run: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(store.join("results/current.json")).expect("run")).expect("json");
+    let tables = run["tables"].as_object().expect("tables").keys();
+    tables.map(|t| (t.clone(), query(store, &format!("SELECT * FROM \"{t}\"")))).collect()
+}
+
+/// A run of re-reports alone, brought up to date by an incremental run (written as deltas)
+/// after a second source reports a child of `small` again, gives every row its full run gives:
+/// the household view, which such a run leaves empty, is not updated for the changed children.
+#[test]
+fn a_rereports_run_updated_incrementally_gives_the_full_runs_rows() {
+    let (tmp, store) = scenario_store("small", false);
+    let delivery = tmp.path().join("synth/jeugdmonitor/2026H1");
+    let lines = |table: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(delivery.join(format!("{table}.csv"))).expect("csv");
+        text.lines().map(str::to_owned).collect()
+    };
+    // The first reported child: its person row, its household rows, and a report 200 days on.
+    let reports = lines("safety_reports");
+    let first: Vec<&str> = reports[1].split(',').collect();
+    let (child, household, date) = (first[1], first[2], first[3]);
+    let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("date") + chrono::Duration::days(200);
+    let of = |table: &str, column: usize| -> String {
+        let rows = lines(table);
+        let mine = rows.iter().skip(1).filter(|l| l.split(',').nth(column) == Some(child));
+        std::iter::once(&rows[0]).chain(mine).map(|l| format!("{l}\n")).collect()
+    };
+    let mut t = std::collections::BTreeMap::new();
+    t.insert("persons", of("persons", 0));
+    t.insert("households", of("households", 1));
+    t.insert("safety_reports", format!("{}\nVT-0000001,{child},{household},{date},other,\n", reports[0]));
+    let vt = write_delivery(&tmp.path().join("vt"), "veilig-thuis", "2026H1", "2026-07-01", &t);
+    add_toml(&vt, "tables = [\"persons\", \"households\", \"safety_reports\"]\n");
+    let rereports = |extra: &[&str]| {
+        let out = kohort()
+            .args(["outcomes", "--only", "rereports", "--partial"])
+            .args(extra)
+            .arg("--store")
+            .arg(&store)
+            .output()
+            .expect("outcomes");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    rereports(&[]);
+    let count = |sql: &str| query(&store, sql)[0][0].parse::<u64>().expect("count");
+    let reports_sql = "SELECT count(*) FROM safety WHERE index_kind = 'report'";
+    let before = count(reports_sql);
+    ingest_cmd(&vt, &store, tmp.path()).assert().code(0);
+    let said = rereports(&["--incremental"]);
+    assert!(said.contains("incremental: 1 persons changed") && said.contains("written as deltas"), "{said}");
+    let incremental = run_rows(&store);
+    rereports(&[]);
+    let full = run_rows(&store);
+    assert_eq!(incremental, full);
+    // The new report is an index of its own; nothing but report indexes is in the run.
+    assert_eq!(count(reports_sql), before + 1);
+    assert_eq!(count("SELECT count(*) FROM safety"), before + 1);
+    assert!(full["safety_household"].is_empty() && full["spells"].is_empty());
+}

@@ -19,6 +19,7 @@ fn family(f: FamilyArg) -> Family {
         FamilyArg::PriorCare => Family::PriorCare,
         FamilyArg::Escalation => Family::Escalation,
         FamilyArg::Safety => Family::Safety,
+        FamilyArg::Rereports => Family::Rereports,
         FamilyArg::Measures => Family::Measures,
         FamilyArg::Indicators => Family::Indicators,
         FamilyArg::Probation => Family::Probation,

@@ -60,7 +60,8 @@ pub struct OutcomeConfig {
     /// Reliable change: per problem-score instrument, its SD, reliability and direction.
     pub instruments: BTreeMap<String, InstrumentSpec>,
     /// The outcome families to compute (default all but `linkage`, which `kohort linkage`
-    /// computes); the tables of the others stay empty.
+    /// computes, and `rereports`, which `safety` includes); the tables of the others stay
+    /// empty.
     pub families: Vec<Family>,
     /// Intergenerational linkage parameters.
     pub linkage: LinkageConfig,
@@ -154,6 +155,12 @@ pub enum Family {
     Escalation,
     /// Re-reports after reports, spell ends and measure ends (child and household view).
     Safety,
+    /// Re-reports after a report, child view alone (*hermelding*, docs/definitions.md §4.8.1):
+    /// the report rows of `safety` (and `safety_windows`), from the persons with a report and
+    /// their reports and person rows only (no spells, measures or household view). What a
+    /// monitor of re-reports alone needs, at a fraction of the whole family's reading; the
+    /// `safety` family includes it. Not among the defaults.
+    Rereports,
     /// Protection measure episodes: success, duration, placement.
     Measures,
     /// Field indicators per closed episode and reliable change.
@@ -182,6 +189,7 @@ impl Family {
             Family::PriorCare => "prior_care",
             Family::Escalation => "escalation",
             Family::Safety => "safety",
+            Family::Rereports => "rereports",
             Family::Measures => "measures",
             Family::Indicators => "indicators",
             Family::Linkage => "linkage",
@@ -190,7 +198,8 @@ impl Family {
         }
     }
 
-    /// Every family of `kohort outcomes` (linkage has its own command).
+    /// The families of a default `kohort outcomes` run (linkage has its own command;
+    /// `rereports` is part of `safety`).
     pub const ALL: [Family; 8] = [
         Family::Reentry,
         Family::PriorCare,

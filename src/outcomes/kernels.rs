@@ -120,6 +120,9 @@ pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
     }
     if cfg.wants(Family::Safety) {
         out.safety = safety::indexes(t, cfg, &spells, &measure_episodes, fu_safety);
+    } else if cfg.wants(Family::Rereports) {
+        // The report indexes alone: no spell or measure ends.
+        out.safety = safety::indexes(t, cfg, &[], &[], fu_safety);
     }
     if cfg.wants(Family::Indicators) {
         out.episode_indicators = indicators::episodes(t, cfg);

@@ -131,15 +131,19 @@ pub fn persons_batch(people: &[PersonTimeline]) -> Result<RecordBatch> {
 /// The event tables the configured families need.
 pub fn needs(cfg: &OutcomeConfig) -> Needs {
     use crate::timelines::Measurements;
+    // Families that read no care episode at all, and those that follow only their own
+    // persons' episodes.
+    let no_care = [Family::Rereports];
     Needs {
-        care_persons: cfg.families.iter().any(|f| *f != Family::Measures),
+        care_persons: cfg.families.iter().any(|f| !no_care.contains(f) && *f != Family::Measures),
+        episodes: cfg.families.iter().any(|f| !no_care.contains(f)),
         episode_details: cfg.wants(Family::Spells) || cfg.wants(Family::Indicators),
         measures: cfg.wants(Family::Escalation)
             || cfg.wants(Family::Probation)
             || cfg.wants(Family::Safety)
             || cfg.wants(Family::Measures)
             || cfg.wants(Family::Linkage),
-        reports: cfg.wants(Family::Safety),
+        reports: cfg.wants(Family::Safety) || cfg.wants(Family::Rereports),
         measurements: match (cfg.wants(Family::Indicators), cfg.instruments.is_empty()) {
             _ if cfg.wants(Family::Probation) && !cfg.probation.risk_instruments.is_empty() => Measurements::All,
             (false, _) => Measurements::None,
@@ -148,5 +152,39 @@ pub fn needs(cfg: &OutcomeConfig) -> Needs {
         },
         all_persons: cfg.wants(Family::Linkage),
         offences: cfg.wants(Family::Probation),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timelines::Measurements;
+
+    fn of(families: &[Family]) -> Needs {
+        needs(&OutcomeConfig { families: families.to_vec(), ..OutcomeConfig::default() })
+    }
+
+    #[test]
+    fn rereports_alone_read_the_reports_and_no_care_episode() {
+        let rereports = of(&[Family::Rereports]);
+        assert_eq!(
+            rereports,
+            Needs {
+                care_persons: false,
+                episodes: false,
+                episode_details: false,
+                measures: false,
+                reports: true,
+                measurements: Measurements::None,
+                all_persons: false,
+                offences: false,
+            }
+        );
+        // With measures their persons' episodes are read (placement), still not every child's.
+        let with_measures = of(&[Family::Rereports, Family::Measures]);
+        assert!(with_measures.episodes && !with_measures.care_persons && with_measures.measures);
+        // The whole family follows every child with care (spell ends) and the measures.
+        let safety = of(&[Family::Safety]);
+        assert!(safety.care_persons && safety.episodes && safety.measures && safety.reports);
     }
 }

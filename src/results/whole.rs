@@ -139,7 +139,9 @@ const HOUSEHOLD: &str = "safety_household";
 /// The household view of safety: in full, or for an incremental run writing deltas, updated
 /// for the children of the households a changed person belongs to.
 fn household_view(c: &Ctx<'_>, out: &mut WholeRun) -> Result<()> {
-    let household = c.previous.filter(|p| !p.compact).and_then(|p| {
+    // Without the safety family (a run of re-reports alone has `safety` rows) the table is
+    // written whole, empty, never as a delta.
+    let household = c.previous.filter(|p| !p.compact && c.cfg.wants(Family::Safety)).and_then(|p| {
         let base = p.manifest.tables.get(HOUSEHOLD)?.first()?;
         Some((p, base))
     });

@@ -43,6 +43,9 @@ pub struct Needs {
     /// Persons with a care episode are in the run (else the run's persons come from the other
     /// event tables, and only their episodes are read).
     pub care_persons: bool,
+    /// Care episodes at all (else none is read, and `care_persons` is false: a run of
+    /// re-reports alone).
+    pub episodes: bool,
     /// Episode ids and end reasons (else those fields are left empty: spells, levels and dates
     /// need only the care form and the dates).
     pub episode_details: bool,
@@ -63,6 +66,7 @@ impl Needs {
     /// Every table.
     pub const ALL: Needs = Needs {
         care_persons: true,
+        episodes: true,
         episode_details: true,
         measures: true,
         reports: true,
@@ -136,7 +140,7 @@ fn read(
         listed = PersonSet::from_sorted(&ids);
         Some(&listed)
     };
-    if !needs.care_persons {
+    if !needs.care_persons && needs.episodes {
         episodes = b.episodes(needs, run)?;
     }
     let measurements = match needs.measurements {
