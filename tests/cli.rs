@@ -147,15 +147,7 @@ fn a_cohort_with_an_unknown_or_malformed_municipality_is_refused() {
     kohort().args(["--quiet", "cohort"]).arg(&file).arg("--store").arg(&store).assert().code(0);
     // A study before any outcome run says what to do, once, and nothing else.
     let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/small_monitor.toml");
-    let out = kohort()
-        .arg("study")
-        .arg(&study)
-        .arg("--store")
-        .arg(&store)
-        .arg("--out")
-        .arg(tmp.path().join("o"))
-        .output()
-        .unwrap();
+    let out = study_cmd(&study, &store, &tmp.path().join("o")).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("has no outcome run").count(), 1, "{err}");

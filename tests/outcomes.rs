@@ -278,15 +278,7 @@ fn a_reentry_only_run_gives_the_full_runs_rows_and_spells_fills_the_link_table_a
     assert!(err.contains("has reentry as well") && err.contains("--partial"), "{err}");
     // ... and a study refuses a run without the families it is built from, saying what to do.
     let study = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/small_monitor.toml");
-    let out = kohort()
-        .arg("study")
-        .arg(&study)
-        .arg("--store")
-        .arg(&store)
-        .arg("--out")
-        .arg(tmp.path().join("o"))
-        .output()
-        .unwrap();
+    let out = study_cmd(&study, &store, &tmp.path().join("o")).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::common::{kohort, query, scenario_store};
+use crate::common::{kohort, query, scenario_store, study_cmd};
 use crate::study_cells::{Cells, Only, Periods, brute_force_cells, got_cells, measure_episodes, run_study, store};
 
 /// (outcome, window, period, split, split value) -> (count, denominator).
@@ -864,17 +864,7 @@ fn family_outcomes_refuse_cohorts_of_two_kinds_of_family_index() {
     std::fs::write(tmp.path().join("b.toml"), "name = \"b\"\nentry = \"measure_start\"\n").unwrap();
     let study = tmp.path().join("two.toml");
     std::fs::write(&study, "name = \"two\"\ncohorts = [\"a.toml\", \"b.toml\"]\noutcomes = [\"families\"]\n").unwrap();
-    let out = kohort()
-        .arg("study")
-        .arg(&study)
-        .arg("--store")
-        .arg(&store)
-        .arg("--out")
-        .arg(tmp.path().join("out"))
-        .assert()
-        .failure()
-        .get_output()
-        .clone();
+    let out = study_cmd(&study, &store, &tmp.path().join("out")).assert().failure().get_output().clone();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("two.toml") && err.contains("cohort a starts at a report") && err.contains("family_index"),

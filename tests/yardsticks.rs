@@ -188,15 +188,7 @@ fn rereports_family_gives_the_report_rows_of_the_whole_safety_family() {
     // A study reading re-reports still needs the whole safety family (it reads the household
     // view and the other indexes too): it refuses this run, naming the family.
     let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies/small_monitor.toml");
-    let out = kohort()
-        .arg("study")
-        .arg(&study)
-        .arg("--store")
-        .arg(&store)
-        .arg("--out")
-        .arg(tmp.path().join("o"))
-        .output()
-        .expect("study");
+    let out = study_cmd(&study, &store, &tmp.path().join("o")).output().expect("study");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("safety") && err.contains("without --only"), "{err}");

@@ -42,6 +42,13 @@ pub fn ingest_cmd(delivery: &Path, store: &Path, key_dir: &Path) -> Command {
     cmd
 }
 
+/// `kohort study STUDY --store STORE --out OUT`, to add flags to.
+pub fn study_cmd(study: &Path, store: &Path, out: &Path) -> Command {
+    let mut cmd = kohort();
+    cmd.arg("study").arg(study).arg("--store").arg(store).arg("--out").arg(out);
+    cmd
+}
+
 /// The kohort binary without options.
 pub fn kohort_bare() -> Command {
     let mut cmd = Command::cargo_bin("kohort").expect("binary");
