@@ -131,8 +131,8 @@ pub fn persons_batch(people: &[PersonTimeline]) -> Result<RecordBatch> {
 /// The event tables the configured families need.
 pub fn needs(cfg: &OutcomeConfig) -> Needs {
     use crate::timelines::Measurements;
-    // Families that read no care episode at all, and those that follow only their own
-    // persons' episodes.
+    // Families that read no care episode at all (of the others, measures reads only its own
+    // persons' episodes; the rest follow every child with care).
     let no_care = [Family::Rereports];
     Needs {
         care_persons: cfg.families.iter().any(|f| !no_care.contains(f) && *f != Family::Measures),
