@@ -168,6 +168,9 @@ fn rereports_family_gives_the_report_rows_of_the_whole_safety_family() {
     let whole = query(&store, reports);
     assert!(query(&store, "SELECT 1 FROM safety WHERE index_kind <> 'report'").len() > 10);
     assert!(!query(&store, "SELECT 1 FROM safety_household").is_empty());
+    // It would leave the other families' tables empty: only with --partial ...
+    let out = kohort().args(["outcomes", "--only", "rereports", "--store"]).arg(&store).output().expect("outcomes");
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
     kohort()
         .args(["--quiet", "outcomes", "--only", "rereports", "--partial", "--store"])
         .arg(&store)
@@ -192,6 +195,10 @@ fn rereports_family_gives_the_report_rows_of_the_whole_safety_family() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("safety") && err.contains("without --only"), "{err}");
+    // ... while a default run, whose safety family includes re-reports, replaces it without.
+    kohort().args(["--quiet", "outcomes", "--store"]).arg(&store).assert().success();
+    assert_eq!(query(&store, reports), whole);
+    assert!(query(&store, "SELECT 1 FROM safety WHERE index_kind <> 'report'").len() > 10);
 }
 
 /// Every row of every result table of the current run, by table.

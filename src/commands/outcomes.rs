@@ -51,7 +51,7 @@ pub fn run(args: &OutcomesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
 /// tables would be empty and the next study would lose those outcomes.
 fn refuse_to_drop_families(store: &Store, cfg: &OutcomeConfig) -> anyhow::Result<()> {
     let Some(current) = crate::results::current(store)? else { return Ok(()) };
-    let dropped: Vec<&Family> = current.config.families.iter().filter(|f| !cfg.families.contains(f)).collect();
+    let dropped: Vec<&Family> = current.config.families.iter().filter(|f| !cfg.covers(**f)).collect();
     if dropped.is_empty() {
         return Ok(());
     }

@@ -270,6 +270,12 @@ impl OutcomeConfig {
         self.families.contains(&family)
     }
 
+    /// Whether a family's tables are filled: it is computed, or a family that includes it is
+    /// (`safety` includes `rereports`).
+    pub fn covers(&self, family: Family) -> bool {
+        self.wants(family) || (family == Family::Rereports && self.wants(Family::Safety))
+    }
+
     /// Whether the care spells are built: for the families whose indexes are spell starts or
     /// ends (re-entry, prior care, escalation, safety) and for the spells family. Measures,
     /// indicators, probation and linkage read the episodes themselves.
