@@ -299,6 +299,10 @@ pub struct OutcomesArgs {
     /// tables are then empty, and studies refuse such a run.
     #[arg(long)]
     pub partial: bool,
+    /// Print the summary only: the same figures as a run's, counted as they are computed;
+    /// nothing is written to the store (no run is recorded, no result table to query).
+    #[arg(long, conflicts_with_all = ["incremental", "partial"])]
+    pub summary_only: bool,
 }
 
 /// Outcome families for `--only`.

@@ -133,10 +133,31 @@ pub mod timelines {
 pub mod outcomes {
     /// Re-entry times and causes.
     pub const REENTRY_TIMES: &str = include_str!("../sql/outcomes/reentry_times.sql");
-    /// Fixed-window percentages of every outcome.
-    pub const SUMMARY: &str = include_str!("../sql/outcomes/summary.sql");
-    /// Field indicators.
-    pub const INDICATORS: &str = include_str!("../sql/outcomes/indicators.sql");
+    /// Fixed-window percentages of every outcome of the current run.
+    pub const SUMMARY: &str = concat!(
+        "WITH window_counts AS (\n",
+        include_str!("../sql/outcomes/window_counts.sql"),
+        "\n)\n",
+        include_str!("../sql/outcomes/summary.sql")
+    );
+    /// Fixed-window percentages from a table `window_counts` of counted statuses (what
+    /// `kohort outcomes --summary-only` counts: [`crate::outcomes::tally`]).
+    pub const SUMMARY_OF_COUNTS: &str = include_str!("../sql/outcomes/summary.sql");
+    /// Field indicators of the current run.
+    pub const INDICATORS: &str = concat!(
+        "WITH indicator_counts AS (\n",
+        include_str!("../sql/outcomes/indicator_counts.sql"),
+        "\n)\n",
+        include_str!("../sql/outcomes/indicators.sql")
+    );
+    /// Field indicators from a table `indicator_counts` of counts.
+    pub const INDICATORS_OF_COUNTS: &str = include_str!("../sql/outcomes/indicators.sql");
+    /// The tables of counts of a summary counted without a run.
+    pub const COUNT_TABLES: &str = include_str!("../sql/outcomes/count_tables.sql");
+    /// A row of `window_counts`.
+    pub const WINDOW_COUNTS_INSERT: &str = include_str!("../sql/outcomes/window_counts_insert.sql");
+    /// A row of `indicator_counts`.
+    pub const INDICATOR_COUNTS_INSERT: &str = include_str!("../sql/outcomes/indicator_counts_insert.sql");
     /// Persons in the store.
     pub const PERSONS_IN_STORE: &str = include_str!("../sql/outcomes/persons_in_store.sql");
     /// Persons in a store of one source (no two rows of one person).

@@ -36,6 +36,7 @@ mod store;
 mod study;
 mod study_benchmarks;
 mod study_cells;
+mod summary;
 mod survival;
 mod synth;
 mod timelines;

@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 
 use crate::common::*;
 
-const SUMMARY: &str = include_str!("../sql/outcomes/summary.sql");
-const INDICATORS: &str = include_str!("../sql/outcomes/indicators.sql");
+const SUMMARY: &str = kohort::sql::outcomes::SUMMARY;
+const INDICATORS: &str = kohort::sql::outcomes::INDICATORS;
 
 /// `small`, ingested, every family computed once for this module.
 fn small() -> &'static Path {
@@ -143,7 +143,11 @@ fn safety_family_yardstick_follows_the_household_view_where_it_differs() {
     let store = tmp.path().join("s");
     ingest_cmd(&a, &store, tmp.path()).assert().code(0);
     ingest_cmd(&vt, &store, tmp.path()).assert().code(0);
-    kohort().arg("outcomes").arg("--store").arg(&store).assert().success();
+    let run = kohort().arg("outcomes").arg("--store").arg(&store).output().expect("outcomes");
+    assert!(run.status.success());
+    // The summary counted without a run is the run's (tests/summary.rs), here too.
+    let counted = kohort().args(["outcomes", "--summary-only", "--store"]).arg(&store).output().expect("outcomes");
+    assert_eq!(String::from_utf8_lossy(&counted.stdout), String::from_utf8_lossy(&run.stdout));
     let got = yardstick_on(&store, "safety_family.sql");
     assert_eq!(got, engine_on(&store, SUMMARY, &SAFETY));
     // The first report's household re-report is the one 410 days on (an event at 730 only); the

@@ -40,6 +40,10 @@ pub fn run(args: &OutcomesArgs, ctx: &Ctx) -> anyhow::Result<ExitStatus> {
     }
     let format = if args.json { Format::Json } else { Format::Table };
     let store = Store::at(&args.store);
+    if args.summary_only {
+        summarise_only(&store, &cfg, format, ctx)?;
+        return Ok(ExitStatus::Done);
+    }
     if !args.partial {
         refuse_to_drop_families(&store, &cfg)?;
     }
@@ -62,6 +66,22 @@ fn refuse_to_drop_families(store: &Store, cfg: &OutcomeConfig) -> anyhow::Result
         names(&dropped),
         names(&cfg.families.iter().collect::<Vec<_>>())
     )
+}
+
+/// Print the fixed-window table and the field indicators of a run of `cfg` over `store`
+/// without the run: counted as computed, nothing written.
+fn summarise_only(store: &Store, cfg: &OutcomeConfig, format: Format, ctx: &Ctx) -> anyhow::Result<()> {
+    let bar = progress_bar(ctx.printer.progress(), 0, "summary [{bar:40}] bucket {pos}/{len} {elapsed}");
+    let counted = crate::results::summary::count(store, cfg, &ctx.db, &bar).context("counting the summary")?;
+    bar.finish_and_clear();
+    ctx.printer.info(format_args!(
+        "summary of store version {}: {} persons with care, a measure, a report or a measurement; nothing written (--summary-only: no run recorded, no result table)",
+        counted.store_version, counted.persons
+    ));
+    let conn = &counted.conn;
+    ctx.printer.data(&query::render(&query::run(conn, crate::sql::outcomes::SUMMARY_OF_COUNTS)?, format)?);
+    ctx.printer.data(&query::render(&query::run(conn, crate::sql::outcomes::INDICATORS_OF_COUNTS)?, format)?);
+    Ok(())
 }
 
 /// Run the engine over `store` and print the fixed-window table and the field indicators.

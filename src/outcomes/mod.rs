@@ -23,6 +23,7 @@ pub mod safety;
 pub mod spells;
 pub mod state;
 pub mod survival;
+pub mod tally;
 #[cfg(test)]
 pub(crate) mod testkit;
 pub mod window;

@@ -152,6 +152,7 @@ pub fn needs(cfg: &OutcomeConfig) -> Needs {
         },
         all_persons: cfg.wants(Family::Linkage),
         offences: cfg.wants(Family::Probation),
+        person_rows: true,
     }
 }
 
@@ -178,6 +179,7 @@ mod tests {
                 measurements: Measurements::None,
                 all_persons: false,
                 offences: false,
+                person_rows: true,
             }
         );
         // With measures their persons' episodes are read (placement), still not every child's.

@@ -55,6 +55,12 @@ impl Inputs {
                 &mut indexes,
             )?;
         }
+        Ok(Self::of_indexes(indexes, reports))
+    }
+
+    /// One bucket's share from its report indexes (of the child view) and its store rows of
+    /// reports (those that name a household are kept), as [`Inputs::of_bucket`].
+    pub(super) fn of_indexes(indexes: Vec<ReportIndex>, reports: &[(PersonId, Report)]) -> Self {
         let reports = reports
             .iter()
             .filter_map(|(person, r)| {
@@ -62,7 +68,7 @@ impl Inputs {
                 Some(HouseholdReport { person: (*person).into(), report_id: r.report_id, household, date: r.date })
             })
             .collect();
-        Ok(Self { indexes, reports })
+        Self { indexes, reports }
     }
 
     /// Every bucket's share, in bucket order.

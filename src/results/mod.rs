@@ -5,7 +5,8 @@
 //! that need every bucket (`whole`: each family registers its steps there, e.g. [`curves`],
 //! the household view of safety and [`linkage`]), and is published through the store's
 //! publication routine with a manifest ([`RunManifest`]) and views for `kohort sql`
-//! ([`views`]). [`incremental`] updates a run for the persons changed since.
+//! ([`views`]). [`incremental`] updates a run for the persons changed since; [`summary`] counts
+//! a run's summary without writing the run.
 
 pub mod batches;
 mod bucket;
@@ -16,6 +17,7 @@ pub mod incremental;
 pub mod linkage;
 pub mod linkage_scope;
 mod manifest;
+pub mod summary;
 pub mod views;
 mod whole;
 

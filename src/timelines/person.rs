@@ -60,6 +60,15 @@ impl PersonTimeline {
             offences: Vec::new(),
         }
     }
+
+    /// A timeline of `person_id` without their person row: birth and data end are
+    /// 1970-01-01 and sex is a placeholder, so every follow-up end is that day. Only for
+    /// counts whose rules read none of them (`Needs::person_rows`).
+    #[must_use]
+    pub fn without_row(person_id: PersonId) -> Self {
+        let day = NaiveDate::default();
+        Self::new(person_id, day, Sex::F, day)
+    }
 }
 
 /// A youth-care episode.

@@ -60,6 +60,12 @@ pub struct Needs {
     pub all_persons: bool,
     /// Offences (their persons are in the run).
     pub offences: bool,
+    /// The persons' own rows (birth, sex, death, emigration, data end); else each timeline
+    /// holds its id and events only, its person fields placeholders
+    /// ([`PersonTimeline::without_row`]): for counts whose rules read none of them (a summary
+    /// of measures and field indicators alone, `crate::outcomes::tally::needs_person_rows`).
+    /// Every person with events has a row (ingest quarantines a dangling reference).
+    pub person_rows: bool,
 }
 
 impl Needs {
@@ -73,6 +79,7 @@ impl Needs {
         measurements: Measurements::All,
         all_persons: false,
         offences: true,
+        person_rows: true,
     };
 }
 
@@ -125,10 +132,11 @@ fn read(
     let offences = if needs.offences { b.offences(filter)? } else { Vec::new() };
     // The run's persons: those with an event that brings them in (or every listed one).
     let listed;
+    let mut ids: Vec<PersonId> = Vec::new();
     let run = if needs.all_persons {
         only.as_ref()
     } else {
-        let mut ids: Vec<PersonId> = episodes
+        ids = episodes
             .iter()
             .map(|e| e.0)
             .chain(measures.iter().map(|m| m.0))
@@ -147,7 +155,11 @@ fn read(
         Measurements::None => Vec::new(),
         which => b.measurements(which, run)?,
     };
-    let mut people = b.persons(run)?;
+    let mut people = if needs.person_rows || needs.all_persons {
+        b.persons(run)?
+    } else {
+        ids.into_iter().map(PersonTimeline::without_row).collect()
+    };
     let kept = reports.iter().filter(|r| keep(&r.1)).copied().collect();
     distribute(&mut people, episodes, |p| &mut p.episodes);
     distribute(&mut people, measures, |p| &mut p.measures);

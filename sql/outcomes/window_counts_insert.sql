@@ -1,0 +1,1 @@
+INSERT INTO window_counts VALUES (?, ?, ?, ?, ?, ?)
