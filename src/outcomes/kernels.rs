@@ -83,11 +83,10 @@ impl PersonOutcomes {
 #[must_use]
 pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
     let spells = if cfg.wants_spells() { spells::build(&t.episodes, cfg) } else { Vec::new() };
-    let fu_reentry = follow_up(t, cfg.reentry_age_limit);
-    let fu_escalation = follow_up(t, cfg.escalation_age_limit);
-    let fu_safety = follow_up(t, cfg.safety_age_limit);
+    // Each family's follow-up end, worked out only for the families computed.
+    let fu_safety = || follow_up(t, cfg.safety_age_limit);
     let wants_measures = cfg.wants(Family::Measures) || cfg.wants(Family::Safety);
-    let measure_episodes = if wants_measures { measures::episodes(t, cfg, fu_safety) } else { Vec::new() };
+    let measure_episodes = if wants_measures { measures::episodes(t, cfg, fu_safety()) } else { Vec::new() };
     let w = cfg.escalation_window;
     let mut out = PersonOutcomes {
         person_id: t.person_id,
@@ -108,21 +107,22 @@ pub fn compute(t: &PersonTimeline, cfg: &OutcomeConfig) -> PersonOutcomes {
         out.person_summary = Some(person_summary::summarise(t, cfg));
     }
     if cfg.wants(Family::Reentry) {
-        out.reentry = reentry::indexes(&spells, fu_reentry, &cfg.reentry_windows);
+        out.reentry = reentry::indexes(&spells, follow_up(t, cfg.reentry_age_limit), &cfg.reentry_windows);
     }
     if cfg.wants(Family::PriorCare) {
         out.prior_care = prior_care::starts(&spells, cfg.prior_care_lookback_days);
     }
     if cfg.wants(Family::Escalation) {
         let care = Care::new(t, cfg);
+        let fu_escalation = follow_up(t, cfg.escalation_age_limit);
         out.escalation = escalation::indexes(&care, &spells, fu_escalation, w);
         out.transitions = care.transitions(fu_escalation.end);
     }
     if cfg.wants(Family::Safety) {
-        out.safety = safety::indexes(t, cfg, &spells, &measure_episodes, fu_safety);
+        out.safety = safety::indexes(t, cfg, &spells, &measure_episodes, fu_safety());
     } else if cfg.wants(Family::Rereports) {
         // The report indexes alone: no spell or measure ends.
-        out.safety = safety::indexes(t, cfg, &[], &[], fu_safety);
+        out.safety = safety::indexes(t, cfg, &[], &[], fu_safety());
     }
     if cfg.wants(Family::Indicators) {
         out.episode_indicators = indicators::episodes(t, cfg);

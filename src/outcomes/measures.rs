@@ -64,6 +64,10 @@ impl MeasureEpisode {
 /// The measure episodes of a person, in start order; `fu` is the safety follow-up end.
 pub fn episodes(t: &PersonTimeline, cfg: &OutcomeConfig, fu: FollowUp) -> Vec<MeasureEpisode> {
     let ms = &t.measures;
+    if ms.iter().all(|m| m.kind.full().is_none()) {
+        // No provisional measure: each is an episode of its own (most persons).
+        return ms.iter().map(|m| episode(t, cfg, m, None, fu)).collect();
+    }
     let mut used = vec![false; ms.len()];
     let mut out = Vec::new();
     for (i, m) in ms.iter().enumerate() {
