@@ -134,22 +134,14 @@ pub mod outcomes {
     /// Re-entry times and causes.
     pub const REENTRY_TIMES: &str = include_str!("../sql/outcomes/reentry_times.sql");
     /// Fixed-window percentages of every outcome of the current run.
-    pub const SUMMARY: &str = concat!(
-        "WITH window_counts AS (\n",
-        include_str!("../sql/outcomes/window_counts.sql"),
-        "\n)\n",
-        include_str!("../sql/outcomes/summary.sql")
-    );
+    pub const SUMMARY: &str =
+        concat!(include_str!("../sql/outcomes/window_counts.sql"), include_str!("../sql/outcomes/summary.sql"));
     /// Fixed-window percentages from a table `window_counts` of counted statuses (what
     /// `kohort outcomes --summary-only` counts: [`crate::outcomes::tally`]).
     pub const SUMMARY_OF_COUNTS: &str = include_str!("../sql/outcomes/summary.sql");
     /// Field indicators of the current run.
-    pub const INDICATORS: &str = concat!(
-        "WITH indicator_counts AS (\n",
-        include_str!("../sql/outcomes/indicator_counts.sql"),
-        "\n)\n",
-        include_str!("../sql/outcomes/indicators.sql")
-    );
+    pub const INDICATORS: &str =
+        concat!(include_str!("../sql/outcomes/indicator_counts.sql"), include_str!("../sql/outcomes/indicators.sql"));
     /// Field indicators from a table `indicator_counts` of counts.
     pub const INDICATORS_OF_COUNTS: &str = include_str!("../sql/outcomes/indicators.sql");
     /// The tables of counts of a summary counted without a run.
